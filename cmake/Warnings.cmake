@@ -1,0 +1,11 @@
+# vulnwatch_target_defaults(TARGET): warnings and sanitizer flags for every project target.
+function(vulnwatch_target_defaults target)
+    target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Werror=vla)
+    if(VULNWATCH_WERROR)
+        target_compile_options(${target} PRIVATE -Werror)
+    endif()
+    if(VULNWATCH_SANITIZE)
+        target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer)
+        target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+    endif()
+endfunction()

@@ -1,0 +1,44 @@
+// The HTTP client seam. Only the interface lives in core (no I/O here): the libcurl
+// implementation is feeds/curl_http_client.h, and the daemon hands it to whoever needs HTTP
+// (sources, webhook notifiers). Tests pass fakes or the real client against loopback servers.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace vw {
+
+struct HttpRequest {
+    std::string method = "GET";
+    std::string url;
+    std::vector<std::pair<std::string, std::string>> headers; // sent as given
+    std::string body;
+    long timeoutMs = 30000;        // whole transfer
+    long connectTimeoutMs = 10000;
+    std::size_t maxBytes = 128u * 1024u * 1024u; // larger bodies fail with a clear error
+    long maxRedirects = 5;
+    std::string caFile;            // extra CA bundle (tests, private CAs); verification is always on
+};
+
+struct HttpResponse {
+    long status = 0;  // 0 when the transfer failed (see error)
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers; // names lower-cased, last response only
+    std::string error; // empty on a completed transfer; else a clear message (timeout, TLS, size cap…)
+
+    bool ok() const { return error.empty(); }
+    /// The first header with this lower-case name, or "".
+    std::string header(const std::string& lowerName) const;
+};
+
+class HttpClient {
+public:
+    virtual ~HttpClient() = default;
+    /// Performs one request. Never throws for network or protocol failures: they come back
+    /// in `HttpResponse::error`.
+    virtual HttpResponse perform(const HttpRequest& request) = 0;
+};
+
+} // namespace vw

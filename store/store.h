@@ -1,0 +1,148 @@
+// The SQLite store: one file, WAL, migrations; everything the pipeline keeps.
+// Every method runs in the caller's transaction when one is open (see Store::Transaction),
+// otherwise in its own implicit one. Times are Unix seconds passed in by the caller.
+#pragma once
+
+#include "core/advisory.h"
+#include "core/match.h"
+#include "core/message.h"
+#include "core/product.h"
+#include "store/sqlite.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vw {
+
+/// What the store keeps per source between polls (DESIGN: source_state).
+struct SourceStateRow {
+    std::string etag;
+    std::string lastModified;
+    std::string cursor;
+    std::int64_t lastSuccess = 0;   // 0 = never
+    std::int64_t lastAttempt = 0;
+    int errorCount = 0;             // consecutive failures
+    std::string lastError;
+    std::int64_t nextAttempt = 0;   // 0 = as soon as due by interval
+};
+
+struct UpsertOutcome {
+    std::int64_t recordId = 0;
+    std::int64_t clusterId = 0;
+    bool isNew = false;     // first time this (channel, id) was seen
+    bool changed = false;   // content differs from the stored revision (new revision written)
+};
+
+struct ClusterSummary {
+    std::int64_t clusterId = 0;
+    std::string primaryId;               // the preferred id (JVNDB- > JVN# > JVNVU# > CVE- > other)
+    std::vector<std::string> ids;        // every alias, sorted
+    std::string title;
+    double maxScore = 0.0;
+    std::int64_t firstSeen = 0;
+};
+
+/// One channel's statement about a cluster: which source said it and when first.
+struct ClusterRecord {
+    std::string channel;    // source name from config, or "import"
+    std::string json;       // the record as toJson(Advisory)
+    std::int64_t firstSeen = 0;
+    std::int64_t lastSeen = 0;
+};
+
+struct MatchRow {
+    std::int64_t id = 0;
+    std::int64_t clusterId = 0;
+    Match match;
+    std::string state;   // "new" (later: acknowledged, not-affected, fixed)
+    std::int64_t createdAt = 0;
+};
+
+struct OutboxCounts {
+    int pending = 0;
+    int delivered = 0;
+    int dead = 0;
+};
+
+class Store {
+public:
+    /// Opens (creating if needed) the file, enables WAL and foreign keys, applies migrations.
+    /// Throws StoreError with the path on failure.
+    static std::unique_ptr<Store> open(const std::string& path);
+    static std::unique_ptr<Store> inMemory();
+
+    int schemaVersion();
+    /// The number of migrations this build knows.
+    static int latestSchemaVersion();
+
+    /// BEGIN IMMEDIATE … COMMIT; rolled back when destroyed without commit().
+    class Transaction {
+    public:
+        explicit Transaction(Store& store);
+        ~Transaction();
+        Transaction(const Transaction&) = delete;
+        Transaction& operator=(const Transaction&) = delete;
+        void commit();
+
+    private:
+        Store& store_;
+        bool done_ = false;
+    };
+
+    // --- source state ---------------------------------------------------------------
+    SourceStateRow sourceState(const std::string& source);
+    void saveSourceState(const std::string& source, const SourceStateRow& state);
+
+    // --- records, clusters, aliases -----------------------------------------------
+    /// Stores one record from `channel`, correlates it into a cluster by its id and aliases
+    /// (merging clusters that now share an alias), and writes a revision when it changed.
+    UpsertOutcome upsertRecord(const std::string& channel, const Advisory& advisory,
+                               std::int64_t now);
+    /// The cluster that has this alias (any normalized id), if any.
+    std::optional<std::int64_t> clusterOf(const std::string& id);
+    ClusterSummary cluster(std::int64_t clusterId);
+    std::vector<ClusterRecord> clusterRecords(std::int64_t clusterId);
+    /// Clusters first seen at or after `since` (0: all), newest first.
+    std::vector<ClusterSummary> listClusters(std::int64_t since);
+
+    // --- products -------------------------------------------------------------------
+    /// Adds or replaces the product with this name (components replaced too).
+    void putProduct(const Product& product);
+    bool removeProduct(const std::string& name);
+    std::vector<Product> products();
+
+    // --- matches ----------------------------------------------------------------------
+    /// Records a match of a cluster; returns true when it is new (first time this
+    /// cluster × product × component matched).
+    bool insertMatch(std::int64_t clusterId, const Match& match, std::int64_t now);
+    std::vector<MatchRow> matches(const std::string& productFilter = "");
+
+    // --- outbox and deliveries ----------------------------------------------------------
+    /// Queues a message due at `dueAt`; a message whose idempotency key is already queued
+    /// is ignored (returns 0), else returns the new id.
+    std::int64_t enqueue(const OutMessage& message, std::int64_t dueAt);
+    /// Pending messages due at `now`, oldest first.
+    std::vector<OutMessage> dueMessages(std::int64_t now, int limit = 100);
+    void markDelivered(std::int64_t id, const std::string& reply, std::int64_t now);
+    /// Records a failed attempt and the time of the next one.
+    void markRetry(std::int64_t id, const std::string& reply, std::int64_t nextDue,
+                   std::int64_t now);
+    /// Gives up (dead letter) after a permanent failure.
+    void markDead(std::int64_t id, const std::string& reply, std::int64_t now);
+    int attempts(std::int64_t id);
+    OutboxCounts outboxCounts();
+
+    // --- audit ---------------------------------------------------------------------------
+    void logEvent(const std::string& kind, const std::string& text, std::int64_t now);
+
+    Database& db() { return db_; }
+
+private:
+    explicit Store(Database db);
+    Database db_;
+};
+
+} // namespace vw

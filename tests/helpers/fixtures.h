@@ -1,0 +1,63 @@
+// Access to the real fixture files in shared/fixtures (see DEVELOPERS.md): never copied into
+// the project. When the folder is absent a test says so loudly; under CI=true it fails.
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace vw::test {
+
+inline std::filesystem::path fixturesDir() {
+    return std::filesystem::path(VULNWATCH_FIXTURES_DIR);
+}
+
+inline std::filesystem::path sourceDir() {
+    return std::filesystem::path(VULNWATCH_SOURCE_DIR);
+}
+
+inline bool underCi() {
+    const char* ci = std::getenv("CI");
+    return ci != nullptr && std::string(ci) == "true";
+}
+
+inline std::string readFile(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        FAIL("cannot read " << path.string());
+    }
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+/// A required environment variable set by scripts/test-servers.sh; a missing one fails the
+/// test (servers are started by the test scripts, so absence is an error, never a skip).
+inline std::string serverEnv(const char* name) {
+    const char* value = std::getenv(name);
+    if (value == nullptr || *value == '\0') {
+        FAIL(name << " is not set: run the tests through scripts/test.sh, which starts the "
+                     "loopback test servers");
+    }
+    return value;
+}
+
+} // namespace vw::test
+
+/// Put at the top of a test that reads shared/fixtures.
+#define VW_REQUIRE_FIXTURES()                                                                  \
+    do {                                                                                       \
+        if (!std::filesystem::is_directory(::vw::test::fixturesDir() / "jvn")) {               \
+            if (::vw::test::underCi()) {                                                       \
+                FAIL("fixture folder missing: " << ::vw::test::fixturesDir().string());        \
+            }                                                                                  \
+            WARN("FIXTURES MISSING: " << ::vw::test::fixturesDir().string()                    \
+                                      << " is absent; this test did not run. Set "             \
+                                         "-DVULNWATCH_FIXTURES_DIR=…/shared/fixtures");        \
+            return;                                                                            \
+        }                                                                                      \
+    } while (false)
