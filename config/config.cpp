@@ -1,1 +1,879 @@
-// being written
+// Validation of the INI sections (config/ini.h) into the Config value, and its redacted form.
+//
+// Defaults live only in the member initializers of config/config.h: every section starts from a
+// default-constructed struct and keys overwrite fields. The key tables below are the one list of
+// accepted keys per section kind, with the types each key applies to.
+#include "config/config.h"
+
+#include "config/ini.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string_view>
+#include <system_error>
+
+namespace vw {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::size_t maxConfigBytes = 1024u * 1024u;
+constexpr std::size_t maxSecretBytes = 64u * 1024u;
+constexpr std::chrono::seconds minSourceInterval{10};
+constexpr std::chrono::seconds maxDuration{3650LL * 86400LL};
+const std::vector<std::string> logLevels{"debug", "info", "warning", "error"};
+const std::vector<std::string> notifierModes{"immediate", "digest"};
+const std::vector<std::string> starttlsModes{"auto", "required", "off"};
+
+std::string formatError(const std::string& file, int line, const std::string& section,
+                        const std::string& key, const std::string& message) {
+    std::string where;
+    if (!section.empty()) {
+        where = "[" + section + "]";
+    }
+    if (!key.empty()) {
+        where += (where.empty() ? "" : " ") + key;
+    }
+    return file + ":" + std::to_string(line) + ": " + (where.empty() ? "" : where + ": ") + message;
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view separator) {
+    std::string text;
+    for (const auto& item : items) {
+        if (!text.empty()) {
+            text += separator;
+        }
+        text += item;
+    }
+    return text;
+}
+
+bool contains(const std::vector<std::string>& items, const std::string& item) {
+    return std::find(items.begin(), items.end(), item) != items.end();
+}
+
+std::string_view trim(std::string_view text) {
+    const auto first = text.find_first_not_of(" \t");
+    if (first == std::string_view::npos) {
+        return {};
+    }
+    return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+/// Reads a whole file of at most `limit` bytes. Returns "" on success, else why not.
+std::string readSmallFile(const std::string& path, std::size_t limit, std::string& content) {
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                         &std::fclose);
+    if (!file) {
+        return std::error_code(errno, std::generic_category()).message();
+    }
+    content.clear();
+    char buffer[4096];
+    std::size_t count = 0;
+    while ((count = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) {
+        content.append(buffer, count);
+        if (content.size() > limit) {
+            return "larger than " + std::to_string(limit / 1024u) + " KiB";
+        }
+    }
+    if (std::ferror(file.get()) != 0) {
+        return std::error_code(errno, std::generic_category()).message();
+    }
+    return "";
+}
+
+/// Levenshtein distance, for "did you mean" hints on misspelt keys.
+std::size_t editDistance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) {
+        row[j] = j;
+    }
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t above = row[j];
+            row[j] =
+                std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0u : 1u)});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+// --- URLs and mail addresses -------------------------------------------------------------------
+
+struct UrlParts {
+    std::string scheme; // lower case as written (schemes are compared exactly)
+    std::string host;   // as written, IPv6 literals with their brackets
+    std::string port;   // digits, or "" when absent
+    std::string rest;   // path, query and fragment, "" when absent
+    bool userInfo = false;
+};
+
+/// Splits `scheme://[user@]host[:port][/rest]`. nullopt when malformed (no host, bad port,
+/// whitespace or control characters anywhere).
+std::optional<UrlParts> splitUrl(std::string_view url) {
+    for (char c : url) {
+        if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F) {
+            return std::nullopt;
+        }
+    }
+    const auto schemeEnd = url.find("://");
+    if (schemeEnd == std::string_view::npos || schemeEnd == 0) {
+        return std::nullopt;
+    }
+    UrlParts parts;
+    parts.scheme = std::string(url.substr(0, schemeEnd));
+    std::string_view rest = url.substr(schemeEnd + 3);
+    const auto authorityEnd = rest.find_first_of("/?#");
+    std::string_view authority = rest.substr(0, authorityEnd);
+    parts.rest =
+        authorityEnd == std::string_view::npos ? "" : std::string(rest.substr(authorityEnd));
+    if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+        parts.userInfo = true;
+        authority.remove_prefix(at + 1);
+    }
+    std::string_view port;
+    if (!authority.empty() && authority.front() == '[') {
+        const auto close = authority.find(']');
+        if (close == std::string_view::npos) {
+            return std::nullopt;
+        }
+        parts.host = std::string(authority.substr(0, close + 1));
+        std::string_view after = authority.substr(close + 1);
+        if (!after.empty()) {
+            if (after.front() != ':') {
+                return std::nullopt;
+            }
+            port = after.substr(1);
+        }
+    } else {
+        const auto colon = authority.find(':');
+        parts.host = std::string(authority.substr(0, colon));
+        if (colon != std::string_view::npos) {
+            port = authority.substr(colon + 1);
+        }
+    }
+    if (parts.host.empty() || parts.host == "[]") {
+        return std::nullopt;
+    }
+    if (authority.find(':') != std::string_view::npos && authority.back() == ':') {
+        return std::nullopt; // "host:" with an empty port
+    }
+    if (!port.empty()) {
+        unsigned number = 0;
+        const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), number);
+        if (error != std::errc() || end != port.data() + port.size() || number == 0 ||
+            number > 65535) {
+            return std::nullopt;
+        }
+        parts.port = std::string(port);
+    }
+    return parts;
+}
+
+bool validAddress(std::string_view address) {
+    const auto at = address.find('@');
+    if (at == std::string_view::npos || at == 0 || at + 1 == address.size() ||
+        address.find('@', at + 1) != std::string_view::npos) {
+        return false;
+    }
+    for (char c : address) {
+        if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F ||
+            std::string_view("<>,;:\"()[]\\").find(c) != std::string_view::npos) {
+            return false;
+        }
+    }
+    const std::string_view domain = address.substr(at + 1);
+    return domain.front() != '.' && domain.back() != '.' &&
+           domain.find("..") == std::string_view::npos;
+}
+
+/// `a@b.jp` or `Display Name <a@b.jp>` (the display name may be any UTF-8 without <, > or ,).
+bool validMailbox(std::string_view mailbox) {
+    if (mailbox.empty() || mailbox.back() != '>') {
+        return validAddress(mailbox);
+    }
+    const auto open = mailbox.rfind('<');
+    if (open == std::string_view::npos) {
+        return false;
+    }
+    const std::string_view display = trim(mailbox.substr(0, open));
+    if (display.find_first_of("<>,\"") != std::string_view::npos) {
+        return false;
+    }
+    return validAddress(mailbox.substr(open + 1, mailbox.size() - open - 2));
+}
+
+// --- the validation context and value parsers --------------------------------------------------
+
+struct Context {
+    std::string file;
+    fs::path baseDir; // absolute; relative paths resolve against it
+    bool readSecrets = true;
+    std::string section;
+
+    [[noreturn]] void fail(int line, const std::string& key, const std::string& message) const {
+        throw ConfigError(file, line, section, key, message);
+    }
+    [[noreturn]] void fail(const IniField& field, const std::string& message) const {
+        fail(field.line, field.key, message);
+    }
+};
+
+std::string resolvePath(const Context& ctx, const std::string& value) {
+    const fs::path path(value);
+    if (path.is_absolute()) {
+        return path.lexically_normal().string();
+    }
+    return (ctx.baseDir / path).lexically_normal().string();
+}
+
+std::string oneOf(const Context& ctx, const IniField& field,
+                  const std::vector<std::string>& allowed) {
+    if (!contains(allowed, field.value)) {
+        ctx.fail(field, "'" + field.value + "' is not one of: " + join(allowed, ", "));
+    }
+    return field.value;
+}
+
+std::chrono::seconds durationValue(const Context& ctx, const IniField& field,
+                                   std::chrono::seconds minimum = std::chrono::seconds(1)) {
+    std::chrono::seconds value{};
+    try {
+        value = parseDuration(field.value);
+    } catch (const std::invalid_argument& error) {
+        ctx.fail(field, error.what());
+    }
+    if (value < minimum) {
+        ctx.fail(field,
+                 "'" + field.value + "' is shorter than the minimum of " + formatDuration(minimum));
+    }
+    return value;
+}
+
+bool boolValue(const Context& ctx, const IniField& field) {
+    std::string lower = field.value;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (lower == "true" || lower == "yes" || lower == "1") {
+        return true;
+    }
+    if (lower == "false" || lower == "no" || lower == "0") {
+        return false;
+    }
+    ctx.fail(field, "'" + field.value + "' is not a boolean (true/false, yes/no, 1/0)");
+}
+
+std::string pathValue(const Context& ctx, const IniField& field) {
+    const std::string path = resolvePath(ctx, field.value);
+    if (ctx.readSecrets) {
+        std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                             &std::fclose);
+        if (!file) {
+            ctx.fail(field, "cannot read " + path + ": " +
+                                std::error_code(errno, std::generic_category()).message());
+        }
+    }
+    return path;
+}
+
+Secret inlineSecret(const IniField& field) {
+    return Secret{field.value, ""};
+}
+
+/// The secret in the file `field` names (trailing newlines stripped); with readSecrets off only
+/// the path. Errors name the key and the path, never the content.
+Secret fileSecret(const Context& ctx, const IniField& field) {
+    Secret secret{"", resolvePath(ctx, field.value)};
+    if (!ctx.readSecrets) {
+        return secret;
+    }
+    if (const auto why = readSmallFile(secret.sourceFile, maxSecretBytes, secret.value);
+        !why.empty()) {
+        ctx.fail(field, "cannot read " + secret.sourceFile + ": " + why);
+    }
+    while (!secret.value.empty() && (secret.value.back() == '\n' || secret.value.back() == '\r')) {
+        secret.value.pop_back();
+    }
+    if (secret.value.empty()) {
+        ctx.fail(field, "the file " + secret.sourceFile + " is empty");
+    }
+    return secret;
+}
+
+// --- key tables --------------------------------------------------------------------------------
+
+template <class T>
+struct KeySpec {
+    std::string_view key;
+    std::vector<std::string> types; // the types this key applies to; empty: every type
+    void (*apply)(T& target, const IniField& field, const Context& ctx);
+};
+
+const std::vector<KeySpec<StoreConfig>>& storeKeys() {
+    static const std::vector<KeySpec<StoreConfig>> keys{
+        {"path",
+         {},
+         [](StoreConfig& s, const IniField& f, const Context& c) {
+             s.path = resolvePath(c, f.value);
+         }},
+    };
+    return keys;
+}
+
+const std::vector<KeySpec<Config>>& daemonKeys() {
+    static const std::vector<KeySpec<Config>> keys{
+        {"log_level",
+         {},
+         [](Config& s, const IniField& f, const Context& c) {
+             s.logLevel = oneOf(c, f, logLevels);
+         }},
+    };
+    return keys;
+}
+
+const std::vector<KeySpec<SourceConfig>>& sourceKeys() {
+    using S = SourceConfig;
+    static const std::vector<KeySpec<S>> keys{
+        {"type", {}, [](S& s, const IniField& f, const Context&) { s.type = f.value; }},
+        {"url", {}, [](S& s, const IniField& f, const Context&) { s.url = f.value; }},
+        {"interval",
+         {},
+         [](S& s, const IniField& f, const Context& c) {
+             s.interval = durationValue(c, f, minSourceInterval);
+         }},
+        {"timeout",
+         {},
+         [](S& s, const IniField& f, const Context& c) { s.timeout = durationValue(c, f); }},
+        {"max_bytes",
+         {},
+         [](S& s, const IniField& f, const Context& c) {
+             try {
+                 s.maxBytes = parseSize(f.value);
+             } catch (const std::invalid_argument& error) {
+                 c.fail(f, error.what());
+             }
+         }},
+        {"ca_file",
+         {},
+         [](S& s, const IniField& f, const Context& c) { s.caFile = pathValue(c, f); }},
+        {"user", {}, [](S& s, const IniField& f, const Context&) { s.user = f.value; }},
+        {"password",
+         {},
+         [](S& s, const IniField& f, const Context&) { s.password = inlineSecret(f); }},
+        {"password_file",
+         {},
+         [](S& s, const IniField& f, const Context& c) { s.password = fileSecret(c, f); }},
+        {"enabled",
+         {},
+         [](S& s, const IniField& f, const Context& c) { s.enabled = boolValue(c, f); }},
+    };
+    return keys;
+}
+
+const std::vector<KeySpec<NotifierConfig>>& notifierKeys() {
+    using N = NotifierConfig;
+    static const std::vector<std::string> email{"email"};
+    static const std::vector<std::string> webhook{"webhook"};
+    static const std::vector<KeySpec<N>> keys{
+        {"type", {}, [](N& n, const IniField& f, const Context&) { n.type = f.value; }},
+        {"mode",
+         {},
+         [](N& n, const IniField& f, const Context& c) { n.mode = oneOf(c, f, notifierModes); }},
+        {"min_severity",
+         {},
+         [](N& n, const IniField& f, const Context& c) {
+             double value = -1.0;
+             const auto* end = f.value.data() + f.value.size();
+             const auto result =
+                 std::from_chars(f.value.data(), end, value, std::chars_format::fixed);
+             if (result.ec != std::errc() || result.ptr != end || !(value >= 0.0) || value > 10.0) {
+                 c.fail(f, "'" + f.value + "' is not a CVSS score from 0.0 to 10.0");
+             }
+             n.minSeverity = value;
+         }},
+        {"min_confidence",
+         {},
+         [](N& n, const IniField& f, const Context& c) {
+             int value = -1;
+             const auto* end = f.value.data() + f.value.size();
+             const auto result = std::from_chars(f.value.data(), end, value);
+             if (result.ec != std::errc() || result.ptr != end || value < 0 || value > 100) {
+                 c.fail(f, "'" + f.value + "' is not a whole number from 0 to 100");
+             }
+             n.minConfidence = value;
+         }},
+        {"timeout",
+         {},
+         [](N& n, const IniField& f, const Context& c) { n.timeout = durationValue(c, f); }},
+        {"ca_file",
+         {},
+         [](N& n, const IniField& f, const Context& c) { n.caFile = pathValue(c, f); }},
+        {"smtp", email,
+         [](N& n, const IniField& f, const Context& c) {
+             const auto url = splitUrl(f.value);
+             if (!url || (url->scheme != "smtp" && url->scheme != "smtps")) {
+                 c.fail(f, "'" + f.value + "' is not an smtp:// or smtps:// URL with a host");
+             }
+             if (url->userInfo) {
+                 c.fail(f, "no user name in the URL: use the user and password keys");
+             }
+             if (!url->rest.empty() && url->rest != "/") {
+                 c.fail(f, "an SMTP URL has only a host and an optional port (no path)");
+             }
+             n.smtp = f.value;
+         }},
+        {"starttls", email,
+         [](N& n, const IniField& f, const Context& c) {
+             n.starttls = oneOf(c, f, starttlsModes);
+         }},
+        {"from", email,
+         [](N& n, const IniField& f, const Context& c) {
+             if (!validMailbox(f.value)) {
+                 c.fail(f, "'" + f.value +
+                               "' is not a mail address (a@example.jp or Name <a@example.jp>)");
+             }
+             n.from = f.value;
+         }},
+        {"user", email, [](N& n, const IniField& f, const Context&) { n.user = f.value; }},
+        {"password", email,
+         [](N& n, const IniField& f, const Context&) { n.password = inlineSecret(f); }},
+        {"password_file", email,
+         [](N& n, const IniField& f, const Context& c) { n.password = fileSecret(c, f); }},
+        {"to", email,
+         [](N& n, const IniField& f, const Context& c) {
+             n.to.clear();
+             std::string_view rest = f.value;
+             while (true) {
+                 const auto comma = rest.find(',');
+                 const std::string item(trim(rest.substr(0, comma)));
+                 if (!validMailbox(item)) {
+                     c.fail(f,
+                            "'" + item + "' is not a mail address (give a comma-separated list)");
+                 }
+                 n.to.push_back(item);
+                 if (comma == std::string_view::npos) {
+                     break;
+                 }
+                 rest.remove_prefix(comma + 1);
+             }
+         }},
+        {"url", webhook, [](N& n, const IniField& f, const Context&) { n.url = inlineSecret(f); }},
+        {"url_file", webhook,
+         [](N& n, const IniField& f, const Context& c) { n.url = fileSecret(c, f); }},
+        {"secret", webhook,
+         [](N& n, const IniField& f, const Context&) { n.secret = inlineSecret(f); }},
+        {"secret_file", webhook,
+         [](N& n, const IniField& f, const Context& c) { n.secret = fileSecret(c, f); }},
+    };
+    return keys;
+}
+
+const IniField* findField(const IniSection& section, std::string_view key) {
+    for (const auto& field : section.fields) {
+        if (field.key == key) {
+            return &field;
+        }
+    }
+    return nullptr;
+}
+
+/// `key` and `key_file` are two forms of one setting: returns the other form's name, or "".
+template <class T>
+std::string otherForm(const std::vector<KeySpec<T>>& specs, const std::string& key) {
+    constexpr std::string_view suffix = "_file";
+    std::string other;
+    if (key.size() > suffix.size() && key.ends_with(suffix)) {
+        other = key.substr(0, key.size() - suffix.size());
+    } else {
+        other = key + std::string(suffix);
+    }
+    for (const auto& spec : specs) {
+        if (spec.key == other) {
+            return other;
+        }
+    }
+    return "";
+}
+
+/// Applies every field of `section` to `target` in file order. `type` is the section's already
+/// validated type ("" for sections without one); `kind` names such sections in messages.
+template <class T>
+void applyFields(T& target, const IniSection& section, const std::vector<KeySpec<T>>& specs,
+                 const std::string& type, const std::string& kind, const Context& ctx) {
+    for (const auto& field : section.fields) {
+        const auto spec = std::find_if(specs.begin(), specs.end(),
+                                       [&](const KeySpec<T>& s) { return s.key == field.key; });
+        if (spec == specs.end()) {
+            std::string hint;
+            for (const auto& candidate : specs) {
+                if (editDistance(candidate.key, field.key) <= 2) {
+                    hint = " (did you mean '" + std::string(candidate.key) + "'?)";
+                    break;
+                }
+            }
+            ctx.fail(field, "unknown key" + hint);
+        }
+        if (!spec->types.empty() && !contains(spec->types, type)) {
+            ctx.fail(field, "applies only to " + join(spec->types, ", ") + " " + kind +
+                                "s, not to type " + type);
+        }
+        if (const auto other = otherForm(specs, field.key); !other.empty()) {
+            if (const auto* first = findField(section, other); first && first->line < field.line) {
+                ctx.fail(field, "both " + other + " (line " + std::to_string(first->line) +
+                                    ") and " + field.key + " are set: keep one");
+            }
+        }
+        spec->apply(target, field, ctx);
+    }
+}
+
+/// The validated `type` of a [source.NAME] or [notifier.NAME] section.
+std::string sectionType(const IniSection& section, const std::vector<std::string>& known,
+                        const Context& ctx) {
+    const auto* field = findField(section, "type");
+    if (field == nullptr) {
+        ctx.fail(section.line, "type", "required key missing (one of: " + join(known, ", ") + ")");
+    }
+    if (!contains(known, field->value)) {
+        ctx.fail(*field, "unknown type '" + field->value + "' (known: " + join(known, ", ") + ")");
+    }
+    return field->value;
+}
+
+void require(const IniSection& section, const std::vector<std::string>& forms, const Context& ctx) {
+    for (const auto& form : forms) {
+        if (findField(section, form) != nullptr) {
+            return;
+        }
+    }
+    ctx.fail(section.line, forms.front(),
+             forms.size() == 1 ? "required key missing"
+                               : "required key missing (set " + join(forms, " or ") + ")");
+}
+
+bool validName(std::string_view name) {
+    return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               c == '_' || c == '.' || c == '-';
+    });
+}
+
+SourceConfig validateSource(const IniSection& section, const std::string& name,
+                            const Context& ctx) {
+    SourceConfig source;
+    source.name = name;
+    const auto type = sectionType(section, knownSourceTypes(), ctx);
+    applyFields(source, section, sourceKeys(), type, "source", ctx);
+    require(section, {"url"}, ctx);
+    const auto url = splitUrl(source.url);
+    const auto* field = findField(section, "url");
+    if (!url || (url->scheme != "http" && url->scheme != "https")) {
+        ctx.fail(*field, "'" + source.url + "' is not an http:// or https:// URL with a host");
+    }
+    if (url->userInfo) {
+        ctx.fail(*field, "no user name in the URL: use the user and password keys");
+    }
+    return source;
+}
+
+NotifierConfig validateNotifier(const IniSection& section, const std::string& name,
+                                const Context& ctx) {
+    NotifierConfig notifier;
+    notifier.name = name;
+    const auto type = sectionType(section, knownNotifierTypes(), ctx);
+    applyFields(notifier, section, notifierKeys(), type, "notifier", ctx);
+    if (type == "email") {
+        require(section, {"smtp"}, ctx);
+        require(section, {"from"}, ctx);
+        if (notifier.smtp.starts_with("smtps://") && notifier.starttls != "auto") {
+            ctx.fail(*findField(section, "starttls"),
+                     "applies only to smtp:// (smtps:// is TLS from the start)");
+        }
+    } else if (type == "webhook") {
+        require(section, {"url", "url_file"}, ctx);
+        if (!notifier.url.value.empty()) {
+            const auto url = splitUrl(notifier.url.value);
+            if (!url || (url->scheme != "http" && url->scheme != "https")) {
+                // Never echo the value: webhook URLs carry tokens.
+                if (notifier.url.sourceFile.empty()) {
+                    ctx.fail(*findField(section, "url"),
+                             "not an http:// or https:// URL with a host");
+                }
+                ctx.fail(*findField(section, "url_file"),
+                         "the file " + notifier.url.sourceFile +
+                             " does not hold an http:// or https:// URL with a host");
+            }
+        }
+    }
+    return notifier;
+}
+
+Config parseText(std::string_view text, const std::string& name, const fs::path& baseDir,
+                 bool readSecrets) {
+    Config config;
+    config.file = name;
+    const auto sections = readIni(text, name);
+    constexpr std::string_view sourcePrefix = "source.";
+    constexpr std::string_view notifierPrefix = "notifier.";
+    for (const auto& section : sections) {
+        const Context ctx{name, baseDir, readSecrets, section.name};
+        const std::string_view header = section.name;
+        if (header == "store") {
+            applyFields(config.store, section, storeKeys(), "", "", ctx);
+        } else if (header == "daemon") {
+            applyFields(config, section, daemonKeys(), "", "", ctx);
+        } else if (header.starts_with(sourcePrefix) || header.starts_with(notifierPrefix)) {
+            const bool isSource = header.starts_with(sourcePrefix);
+            const std::string itemName(
+                header.substr(isSource ? sourcePrefix.size() : notifierPrefix.size()));
+            if (!validName(itemName)) {
+                ctx.fail(section.line, "",
+                         "a name may only contain A-Z, a-z, 0-9, '_', '.' and '-'");
+            }
+            if (isSource) {
+                config.sources.push_back(validateSource(section, itemName, ctx));
+            } else {
+                config.notifiers.push_back(validateNotifier(section, itemName, ctx));
+            }
+        } else {
+            ctx.fail(section.line, "",
+                     "unknown section (expected [store], [daemon], [source.NAME] or "
+                     "[notifier.NAME])");
+        }
+    }
+    return config;
+}
+
+// --- redaction ---------------------------------------------------------------------------------
+
+void writeSecret(std::ostream& out, const std::string& key, const Secret& secret) {
+    if (!secret.sourceFile.empty()) {
+        out << key << "_file = " << secret.sourceFile << '\n';
+    } else if (!secret.value.empty()) {
+        out << key << " = <redacted>\n";
+    }
+}
+
+std::string formatScore(double value) {
+    char buffer[64];
+    const auto result =
+        std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed);
+    std::string text(buffer, result.ptr);
+    if (text.find('.') == std::string::npos) {
+        text += ".0";
+    }
+    return text;
+}
+
+} // namespace
+
+ConfigError::ConfigError(std::string file, int line, std::string key, const std::string& message)
+    : ConfigError(std::move(file), line, "", std::move(key), message) {}
+
+ConfigError::ConfigError(std::string file, int line, std::string section, std::string key,
+                         const std::string& message)
+    : std::runtime_error(formatError(file, line, section, key, message)), file_(std::move(file)),
+      line_(line), section_(std::move(section)), key_(std::move(key)) {}
+
+const std::vector<std::string>& knownSourceTypes() {
+    static const std::vector<std::string> types{"jvn-rss"};
+    return types;
+}
+
+const std::vector<std::string>& knownNotifierTypes() {
+    static const std::vector<std::string> types{"email", "webhook"};
+    return types;
+}
+
+std::chrono::seconds parseDuration(const std::string& text) {
+    const auto digits = text.find_first_not_of("0123456789");
+    const std::string_view unit =
+        digits == std::string::npos ? std::string_view() : std::string_view(text).substr(digits);
+    std::int64_t factor = 0;
+    if (unit.empty() || unit == "s") {
+        factor = 1;
+    } else if (unit == "m") {
+        factor = 60;
+    } else if (unit == "h") {
+        factor = 3600;
+    } else if (unit == "d") {
+        factor = 86400;
+    }
+    if (digits == 0 || factor == 0) {
+        throw std::invalid_argument("'" + text +
+                                    "' is not a duration (a positive number with s, m, h or d; "
+                                    "e.g. 90s, 15m, 2h, 1d)");
+    }
+    std::int64_t count = 0;
+    const auto* end = text.data() + (digits == std::string::npos ? text.size() : digits);
+    const auto result = std::from_chars(text.data(), end, count);
+    if (result.ec != std::errc() || count > maxDuration.count() / factor) {
+        throw std::invalid_argument("'" + text + "' is longer than the maximum of " +
+                                    formatDuration(maxDuration));
+    }
+    if (count == 0) {
+        throw std::invalid_argument("'" + text + "' is zero; durations must be positive");
+    }
+    return std::chrono::seconds(count * factor);
+}
+
+std::string formatDuration(std::chrono::seconds value) {
+    const auto count = value.count();
+    if (count != 0 && count % 86400 == 0) {
+        return std::to_string(count / 86400) + "d";
+    }
+    if (count != 0 && count % 3600 == 0) {
+        return std::to_string(count / 3600) + "h";
+    }
+    if (count != 0 && count % 60 == 0) {
+        return std::to_string(count / 60) + "m";
+    }
+    return std::to_string(count) + "s";
+}
+
+std::size_t parseSize(const std::string& text) {
+    const auto digits = text.find_first_not_of("0123456789");
+    const std::string_view unit =
+        digits == std::string::npos ? std::string_view() : std::string_view(text).substr(digits);
+    std::size_t factor = 0;
+    if (unit.empty()) {
+        factor = 1;
+    } else if (unit == "K" || unit == "k") {
+        factor = 1024;
+    } else if (unit == "M" || unit == "m") {
+        factor = 1024 * 1024;
+    } else if (unit == "G" || unit == "g") {
+        factor = 1024 * 1024 * 1024;
+    }
+    if (digits == 0 || factor == 0) {
+        throw std::invalid_argument("'" + text +
+                                    "' is not a size (bytes, or a number with K, M or G; "
+                                    "e.g. 512K, 64M, 1G)");
+    }
+    std::size_t count = 0;
+    const auto* end = text.data() + (digits == std::string::npos ? text.size() : digits);
+    const auto result = std::from_chars(text.data(), end, count);
+    if (result.ec != std::errc() || count > std::numeric_limits<std::size_t>::max() / factor) {
+        throw std::invalid_argument("'" + text + "' is too large");
+    }
+    if (count == 0) {
+        throw std::invalid_argument("'" + text + "' is zero; sizes must be positive");
+    }
+    return count * factor;
+}
+
+std::string formatSize(std::size_t bytes) {
+    constexpr std::size_t k = 1024;
+    if (bytes != 0 && bytes % (k * k * k) == 0) {
+        return std::to_string(bytes / (k * k * k)) + "G";
+    }
+    if (bytes != 0 && bytes % (k * k) == 0) {
+        return std::to_string(bytes / (k * k)) + "M";
+    }
+    if (bytes != 0 && bytes % k == 0) {
+        return std::to_string(bytes / k) + "K";
+    }
+    return std::to_string(bytes);
+}
+
+Config loadConfig(const std::string& path, bool readSecrets) {
+    std::string text;
+    if (const auto why = readSmallFile(path, maxConfigBytes, text); !why.empty()) {
+        throw ConfigError(path, 0, "", "cannot read " + path + ": " + why);
+    }
+    std::error_code error;
+    auto absolute = fs::absolute(fs::path(path), error);
+    if (error) {
+        throw ConfigError(path, 0, "", "cannot resolve " + path + ": " + error.message());
+    }
+    return parseText(text, path, absolute.parent_path(), readSecrets);
+}
+
+Config parseConfig(const std::string& text, const std::string& name, bool readSecrets) {
+    std::error_code error;
+    auto base = fs::current_path(error);
+    if (error) {
+        throw ConfigError(name, 0, "", "cannot find the current directory: " + error.message());
+    }
+    return parseText(text, name, base, readSecrets);
+}
+
+std::string redacted(const Config& config) {
+    std::ostringstream out;
+    out << "; vulnwatch configuration";
+    if (!config.file.empty()) {
+        out << " from " << config.file;
+    }
+    out << "\n; defaults filled in, secrets redacted\n";
+    out << "\n[store]\npath = " << config.store.path << '\n';
+    out << "\n[daemon]\nlog_level = " << config.logLevel << '\n';
+    for (const auto& source : config.sources) {
+        out << "\n[source." << source.name << "]\n";
+        out << "type = " << source.type << '\n';
+        out << "url = " << source.url << '\n';
+        out << "interval = " << formatDuration(source.interval) << '\n';
+        out << "timeout = " << formatDuration(source.timeout) << '\n';
+        out << "max_bytes = " << formatSize(source.maxBytes) << '\n';
+        if (!source.caFile.empty()) {
+            out << "ca_file = " << source.caFile << '\n';
+        }
+        if (!source.user.empty()) {
+            out << "user = " << source.user << '\n';
+        }
+        writeSecret(out, "password", source.password);
+        out << "enabled = " << (source.enabled ? "true" : "false") << '\n';
+    }
+    for (const auto& notifier : config.notifiers) {
+        out << "\n[notifier." << notifier.name << "]\n";
+        out << "type = " << notifier.type << '\n';
+        out << "mode = " << notifier.mode << '\n';
+        out << "min_severity = " << formatScore(notifier.minSeverity) << '\n';
+        out << "min_confidence = " << notifier.minConfidence << '\n';
+        out << "timeout = " << formatDuration(notifier.timeout) << '\n';
+        if (!notifier.caFile.empty()) {
+            out << "ca_file = " << notifier.caFile << '\n';
+        }
+        if (notifier.type == "email") {
+            out << "smtp = " << notifier.smtp << '\n';
+            if (!notifier.smtp.starts_with("smtps://")) {
+                out << "starttls = " << notifier.starttls << '\n';
+            }
+            out << "from = " << notifier.from << '\n';
+            if (!notifier.user.empty()) {
+                out << "user = " << notifier.user << '\n';
+            }
+            writeSecret(out, "password", notifier.password);
+            if (!notifier.to.empty()) {
+                out << "to = " << join(notifier.to, ", ") << '\n';
+            }
+        } else if (notifier.type == "webhook") {
+            if (!notifier.url.sourceFile.empty()) {
+                out << "url_file = " << notifier.url.sourceFile << '\n';
+            } else if (!notifier.url.value.empty()) {
+                const auto url = splitUrl(notifier.url.value);
+                if (url) {
+                    out << "url = " << url->scheme << "://" << url->host
+                        << (url->port.empty() ? "" : ":" + url->port) << "/<redacted>\n";
+                } else {
+                    out << "url = <redacted>\n";
+                }
+            }
+            writeSecret(out, "secret", notifier.secret);
+        }
+    }
+    return out.str();
+}
+
+} // namespace vw

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -13,35 +14,38 @@ struct Secret {
     std::string value;
     std::string sourceFile; // the *_file it came from, or "" when inline
     bool empty() const { return value.empty(); }
+    bool operator==(const Secret&) const = default;
 };
 
 struct StoreConfig {
     std::string path = "/var/lib/vulnwatch/vulnwatch.db";
+    bool operator==(const StoreConfig&) const = default;
 };
 
 struct SourceConfig {
-    std::string name;   // from [source.NAME]
-    std::string type;   // jvn-rss (issue 2); myjvn, jvn-detail-feed, imap later
+    std::string name; // from [source.NAME]
+    std::string type; // jvn-rss (issue 2); myjvn, jvn-detail-feed, imap later
     std::string url;
     std::chrono::seconds interval{std::chrono::minutes(15)};
     std::chrono::seconds timeout{60};
     std::size_t maxBytes = 128u * 1024u * 1024u;
-    std::string caFile;  // extra CA bundle
+    std::string caFile; // extra CA bundle
     std::string user;
     Secret password;
     bool enabled = true;
+    bool operator==(const SourceConfig&) const = default;
 };
 
 struct NotifierConfig {
-    std::string name;  // from [notifier.NAME]
-    std::string type;  // email, webhook (slack, teams, mattermost, chatwork later)
+    std::string name;               // from [notifier.NAME]
+    std::string type;               // email, webhook (slack, teams, mattermost, chatwork later)
     std::string mode = "immediate"; // immediate | digest
     double minSeverity = 0.0;
     int minConfidence = 0;
     std::chrono::seconds timeout{30};
     std::string caFile;
     // email
-    std::string smtp;  // smtp://host:port (STARTTLS when offered) or smtps://host:port
+    std::string smtp;              // smtp://host:port (STARTTLS when offered) or smtps://host:port
     std::string starttls = "auto"; // auto | required | off (smtp:// only)
     std::string from;
     std::string user;
@@ -50,6 +54,7 @@ struct NotifierConfig {
     // webhook
     Secret url;    // may come from url_file (the URL often carries a token)
     Secret secret; // HMAC-SHA256 key
+    bool operator==(const NotifierConfig&) const = default;
 };
 
 struct Config {
@@ -58,33 +63,60 @@ struct Config {
     std::vector<SourceConfig> sources;
     std::vector<NotifierConfig> notifiers;
     std::string logLevel = "info"; // [daemon] log_level: debug | info | warning | error
+    bool operator==(const Config&) const = default;
 };
 
-/// A config problem, with where it is. what() reads "FILE:LINE: [SECTION] KEY: message".
+/// The accepted `type` values of [source.NAME] and [notifier.NAME] sections (the one list;
+/// later issues extend it).
+const std::vector<std::string>& knownSourceTypes();
+const std::vector<std::string>& knownNotifierTypes();
+
+/// A config problem, with where it is. what() reads "FILE:LINE: [SECTION] KEY: message";
+/// the "[SECTION]" and "KEY" parts are left out when empty. Whole-file problems have line 0.
 class ConfigError : public std::runtime_error {
 public:
     ConfigError(std::string file, int line, std::string key, const std::string& message);
+    ConfigError(std::string file, int line, std::string section, std::string key,
+                const std::string& message);
     const std::string& file() const { return file_; }
     int line() const { return line_; }
+    const std::string& section() const { return section_; }
     const std::string& key() const { return key_; }
 
 private:
     std::string file_;
     int line_;
+    std::string section_;
     std::string key_;
 };
 
-/// Reads, validates and fills defaults. Throws ConfigError on the first problem.
-Config loadConfig(const std::string& path);
+/// Reads, validates and fills defaults. Throws ConfigError on the first problem. Relative
+/// paths in the file resolve against the file's directory. With `readSecrets` false no file the
+/// config names is opened: `*_file` paths are recorded in Secret::sourceFile, values stay empty
+/// (`config check --no-secrets`, tests of the example file).
+Config loadConfig(const std::string& path, bool readSecrets = true);
 
-/// Same, from text (for tests); `name` is used in error messages.
-Config parseConfig(const std::string& text, const std::string& name);
+/// Same, from text (for tests); `name` is used in error messages and relative paths resolve
+/// against the current directory.
+Config parseConfig(const std::string& text, const std::string& name, bool readSecrets = true);
 
-/// The configuration as INI text with every secret replaced by "<redacted>" (or
-/// "<from FILE>"), for `config check` and logs.
+/// The effective configuration (defaults filled in) as INI text that parseConfig accepts, for
+/// `config check` and logs: inline secrets read "<redacted>", `*_file` secrets show the path
+/// (never the content), webhook URLs are cut to "scheme://host[:port]/<redacted>".
 std::string redacted(const Config& config);
 
-/// Parses "90s", "15m", "2h", "1d" (a bare number means seconds). Throws std::invalid_argument.
+/// Parses "90s", "15m", "2h", "1d" (a bare number means seconds). Zero, negative and anything
+/// else throw std::invalid_argument.
 std::chrono::seconds parseDuration(const std::string& text);
+
+/// The shortest exact form with one unit: 90 s -> "90s", 900 s -> "15m", 86400 s -> "1d".
+std::string formatDuration(std::chrono::seconds value);
+
+/// Parses a byte count: "1048576", "512K", "64M", "1G" (binary multiples, suffix in either
+/// case). Zero and anything else throw std::invalid_argument.
+std::size_t parseSize(const std::string& text);
+
+/// The shortest exact form: 134217728 -> "128M", 1000 -> "1000".
+std::string formatSize(std::size_t bytes);
 
 } // namespace vw
