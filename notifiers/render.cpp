@@ -1,1 +1,248 @@
-// being written
+#include "notifiers/render.h"
+
+#include "core/datetime.h"
+#include "core/json_writer.h"
+
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+
+namespace vw {
+
+namespace {
+
+constexpr std::string_view kNone = "なし (none)";
+constexpr std::string_view kUnknown = "不明 (unknown)";
+
+/// Length of the UTF-8 sequence a lead byte announces, or 0 when `lead` cannot start one.
+std::size_t sequenceLength(unsigned char lead) {
+    if (lead < 0x80) {
+        return 1;
+    }
+    if (lead >= 0xC2 && lead <= 0xDF) {
+        return 2;
+    }
+    if (lead >= 0xE0 && lead <= 0xEF) {
+        return 3;
+    }
+    if (lead >= 0xF0 && lead <= 0xF4) {
+        return 4;
+    }
+    return 0;
+}
+
+bool isContinuation(unsigned char byte) {
+    return (byte & 0xC0) == 0x80;
+}
+
+std::string formatScore(double score) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.1f", score);
+    return buffer;
+}
+
+std::string formatDate(const std::optional<DateTime>& value) {
+    return value ? formatIsoDateTime(*value) : std::string(kUnknown);
+}
+
+std::string orNone(const std::string& text) {
+    return text.empty() ? std::string(kNone) : text;
+}
+
+std::string joined(const std::vector<std::string>& items, std::string_view separator) {
+    std::string out;
+    for (const auto& item : items) {
+        if (!out.empty()) {
+            out += separator;
+        }
+        out += item;
+    }
+    return out;
+}
+
+/// The strongest CVSS entry: highest score, first one on ties.
+const Cvss* strongestCvss(const Advisory& a) {
+    const Cvss* best = nullptr;
+    for (const auto& c : a.cvss) {
+        if (best == nullptr || c.score > best->score) {
+            best = &c;
+        }
+    }
+    return best;
+}
+
+std::string subjectLine(const Advisory& a, const Match& m) {
+    const std::string title = oneLine(a.title);
+    std::string cut(utf8Prefix(title, kSubjectTitleMaxBytes));
+    if (cut.size() < title.size()) {
+        cut += "…";
+    }
+    std::string subject = "[vulnwatch] 脆弱性: " + oneLine(m.product) + " — " + oneLine(a.id);
+    if (!cut.empty()) {
+        subject += " " + cut;
+    }
+    return subject;
+}
+
+std::string summaryLine(const Advisory& a, const Match& m) {
+    std::string line = subjectLine(a, m);
+    if (const Cvss* c = strongestCvss(a)) {
+        line += " / CVSS " + formatScore(c->score);
+        if (!c->severity.empty()) {
+            line += " " + oneLine(c->severity);
+        }
+    }
+    line += " / 確度 (confidence) " + std::to_string(m.confidence);
+    if (!m.reason.empty()) {
+        line += " / 理由 (reason): " + oneLine(m.reason);
+    }
+    return line;
+}
+
+std::string emailBody(const Advisory& a, const Match& m) {
+    std::string body;
+    auto field = [&body](std::string_view label, const std::string& value) {
+        body += label;
+        body += ": ";
+        body += value;
+        body += '\n';
+    };
+
+    body += "vulnwatch が登録製品に該当する可能性のある脆弱性情報を検出しました。\n";
+    body += "(vulnwatch found a vulnerability advisory that may affect a registered product.)\n\n";
+
+    body += "■ 脆弱性情報 (Advisory)\n";
+    field("識別子 (ID)", orNone(a.id));
+    field("別名 (Aliases)", a.aliases.empty() ? std::string(kNone) : joined(a.aliases, ", "));
+    field("タイトル (Title)", orNone(oneLine(a.title)));
+    if (a.withdrawn) {
+        field("状態 (Status)", "取り下げ (withdrawn)");
+    }
+    if (a.cvss.empty()) {
+        field("CVSS", std::string(kNone));
+    }
+    for (const auto& c : a.cvss) {
+        std::string value = "v" + orNone(c.version) + " " + formatScore(c.score);
+        value += " " + (c.severity.empty() ? std::string(kUnknown) : c.severity);
+        if (!c.vector.empty()) {
+            value += " " + c.vector;
+        }
+        field("CVSS (バージョン 点数 深刻度 ベクター / version score severity vector)", value);
+    }
+    field("公開日 (Published)", formatDate(a.published));
+    field("更新日 (Modified)", formatDate(a.modified));
+    field("URL", orNone(a.url));
+    body += '\n';
+
+    body += "■ 該当 (Match)\n";
+    field("製品 (Product)", orNone(m.product));
+    field("製品バージョン (Product version)", orNone(m.version));
+    field("コンポーネント (Component)", orNone(m.component));
+    field("確度 (Confidence)", std::to_string(m.confidence) + "/100");
+    field("判定方法 (Method)", orNone(m.method));
+    field("理由 (Reason)", orNone(m.reason));
+    body += '\n';
+
+    body += "■ 概要 (Summary)\n";
+    body += a.summary.empty() ? std::string(kNone) : a.summary;
+    if (body.back() != '\n') {
+        body += '\n';
+    }
+    body += "\n-- \nvulnwatch\n";
+    return body;
+}
+
+} // namespace
+
+std::string_view utf8Prefix(std::string_view text, std::size_t maxBytes) {
+    std::size_t end = 0; // bytes of whole characters accepted so far
+    while (end < text.size()) {
+        const auto lead = static_cast<unsigned char>(text[end]);
+        std::size_t length = sequenceLength(lead);
+        if (length == 0 || end + length > text.size()) {
+            length = 1; // a stray byte stands for itself
+        } else {
+            for (std::size_t i = 1; i < length; ++i) {
+                if (!isContinuation(static_cast<unsigned char>(text[end + i]))) {
+                    length = 1;
+                    break;
+                }
+            }
+        }
+        if (end + length > maxBytes) {
+            break;
+        }
+        end += length;
+    }
+    return text.substr(0, end);
+}
+
+std::string oneLine(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    bool pendingSpace = false;
+    for (char ch : text) {
+        const auto byte = static_cast<unsigned char>(ch);
+        if (byte < 0x20 || byte == 0x7F || ch == ' ') {
+            pendingSpace = !out.empty();
+            continue;
+        }
+        if (pendingSpace) {
+            out += ' ';
+            pendingSpace = false;
+        }
+        out += ch;
+    }
+    return out;
+}
+
+std::string idempotencyKey(const std::string& notifierName, const std::string& advisoryId,
+                           const std::string& product, const std::string& component,
+                           const std::string& recipient) {
+    constexpr std::uint64_t kOffsetBasis = 14695981039346656037ull;
+    constexpr std::uint64_t kPrime = 1099511628211ull;
+    std::uint64_t hash = kOffsetBasis;
+    bool first = true;
+    for (const std::string* part : {&notifierName, &advisoryId, &product, &component, &recipient}) {
+        if (!first) {
+            hash = (hash ^ 0x1Fu) * kPrime;
+        }
+        first = false;
+        for (char ch : *part) {
+            hash = (hash ^ static_cast<unsigned char>(ch)) * kPrime;
+        }
+    }
+    char buffer[17];
+    std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(hash));
+    return buffer;
+}
+
+OutMessage renderEmail(const Advisory& a, const Match& m, const std::string& notifierName,
+                       const std::string& recipient) {
+    OutMessage out;
+    out.notifier = notifierName;
+    out.recipient = recipient;
+    out.subject = subjectLine(a, m);
+    out.text = emailBody(a, m);
+    out.idempotencyKey = idempotencyKey(notifierName, a.id, m.product, m.component, recipient);
+    return out;
+}
+
+OutMessage renderWebhook(const Advisory& a, const Match& m, const std::string& notifierName) {
+    OutMessage out;
+    out.notifier = notifierName;
+    out.subject = subjectLine(a, m);
+    out.text = summaryLine(a, m);
+    JsonWriter json;
+    json.beginObject();
+    json.key("event").value("match");
+    json.key("advisory").raw(toJson(a));
+    json.key("match").raw(toJson(m));
+    json.key("text").value(out.text);
+    json.endObject();
+    out.payload = json.str();
+    out.idempotencyKey = idempotencyKey(notifierName, a.id, m.product, m.component, "");
+    return out;
+}
+
+} // namespace vw

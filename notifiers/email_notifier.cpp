@@ -1,0 +1,452 @@
+#include "notifiers/email_notifier.h"
+
+#include "notifiers/render.h"
+
+#include <Poco/Base64Encoder.h>
+#include <Poco/Environment.h>
+#include <Poco/Exception.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/MailMessage.h>
+#include <Poco/Net/MailRecipient.h>
+#include <Poco/Net/MailStream.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/SMTPClientSession.h>
+#include <Poco/Net/SSLException.h>
+#include <Poco/Net/SecureStreamSocket.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/SocketStream.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/Timespan.h>
+#include <Poco/Timestamp.h>
+#include <algorithm>
+#include <cctype>
+#include <sstream>
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+namespace vw {
+
+namespace {
+
+using Kind = DeliveryResult::Kind;
+
+/// Raw bytes per encoded-word: 45 bytes are 60 base64 characters, which with the
+/// `=?UTF-8?B?` … `?=` frame stays under the 75-character limit of RFC 2047.
+constexpr std::size_t kEncodedWordBytes = 45;
+
+bool isAscii(const std::string& text) {
+    return std::all_of(text.begin(), text.end(),
+                       [](char ch) { return static_cast<unsigned char>(ch) < 0x80; });
+}
+
+std::string lowered(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    return text;
+}
+
+std::string uppered(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
+    return text;
+}
+
+std::string trimmed(const std::string& text) {
+    const auto begin = text.find_first_not_of(" \t\r\n");
+    if (begin == std::string::npos) {
+        return {};
+    }
+    const auto end = text.find_last_not_of(" \t\r\n");
+    return text.substr(begin, end - begin + 1);
+}
+
+/// The address inside `Name <addr>`, or the whole trimmed text.
+std::string bareAddress(const std::string& mailbox) {
+    const auto open = mailbox.rfind('<');
+    const auto close = mailbox.rfind('>');
+    if (open != std::string::npos && close != std::string::npos && close > open) {
+        return trimmed(mailbox.substr(open + 1, close - open - 1));
+    }
+    return trimmed(mailbox);
+}
+
+/// A From header value: a non-ASCII display name is RFC 2047-encoded, the address kept.
+std::string fromHeader(const std::string& mailbox) {
+    const std::string text = oneLine(mailbox);
+    const auto open = text.rfind('<');
+    if (open == std::string::npos || isAscii(text)) {
+        return text;
+    }
+    std::string display = trimmed(text.substr(0, open));
+    if (display.size() >= 2 && display.front() == '"' && display.back() == '"') {
+        display = display.substr(1, display.size() - 2);
+    }
+    return encodeHeaderText(display) + " " + text.substr(open);
+}
+
+/// The last line of a (possibly multi-line) SMTP reply.
+std::string lastLine(const std::string& reply) {
+    std::string text = trimmed(reply);
+    const auto newline = text.find_last_of('\n');
+    return newline == std::string::npos ? text : trimmed(text.substr(newline + 1));
+}
+
+/// What an EHLO reply advertises.
+struct Capabilities {
+    bool starttls = false;
+    bool authAdvertised = false;
+    bool authPlain = false;
+    bool authLogin = false;
+};
+
+Capabilities parseEhlo(const std::string& reply) {
+    Capabilities caps;
+    std::istringstream lines(reply);
+    std::string line;
+    while (std::getline(lines, line)) {
+        line = uppered(trimmed(line));
+        if (line.size() >= 4 && std::isdigit(static_cast<unsigned char>(line[0])) &&
+            (line[3] == '-' || line[3] == ' ')) {
+            line = line.substr(4);
+        }
+        std::istringstream words(line);
+        std::string keyword;
+        words >> keyword;
+        if (keyword == "STARTTLS") {
+            caps.starttls = true;
+        } else if (keyword == "AUTH" || keyword.rfind("AUTH=", 0) == 0) {
+            caps.authAdvertised = true;
+            std::string mechanism = keyword == "AUTH" ? "" : keyword.substr(5);
+            do {
+                caps.authPlain = caps.authPlain || mechanism == "PLAIN";
+                caps.authLogin = caps.authLogin || mechanism == "LOGIN";
+            } while (words >> mechanism);
+        }
+    }
+    return caps;
+}
+
+DeliveryResult outcome(Kind kind, std::string reply) {
+    DeliveryResult result;
+    result.kind = kind;
+    result.reply = std::move(reply);
+    return result;
+}
+
+/// 5xx is permanent; everything else that is not a success is worth another try.
+DeliveryResult fromStatus(int status, const std::string& step, const std::string& reply) {
+    const Kind kind = (status >= 500 && status < 600) ? Kind::Failed : Kind::Retry;
+    return outcome(kind, step + ": " + lastLine(reply));
+}
+
+std::string heloName() {
+    std::string name;
+    try {
+        name = Poco::Environment::nodeName();
+    } catch (const Poco::Exception&) {
+        name.clear();
+    }
+    const bool usable = !name.empty() && std::all_of(name.begin(), name.end(), [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '.';
+    });
+    return usable ? name : "localhost";
+}
+
+/// The session with the protected parts of SMTPClientSession this notifier needs: the EHLO
+/// reply (capabilities), STARTTLS towards the configured host name, AUTH, and the server's
+/// final reply to the message data (sendMessage() keeps it to itself).
+class SmtpSession : public Poco::Net::SMTPClientSession {
+public:
+    explicit SmtpSession(const Poco::Net::StreamSocket& socket) : SMTPClientSession(socket) {}
+
+    /// EHLO (HELO as fallback); throws SMTPException carrying the status on refusal.
+    std::string hello(const std::string& name) {
+        std::string reply;
+        login(name, reply);
+        return reply;
+    }
+
+    void upgradeToTls(const std::string& peerHost, Poco::Net::Context::Ptr context) {
+        Poco::Net::SecureStreamSocket secure =
+            Poco::Net::SecureStreamSocket::attach(socket(), peerHost, std::move(context));
+        socket() = secure;
+    }
+
+    void authPlain(const std::string& user, const std::string& password) {
+        loginUsingPlain(user, password);
+    }
+
+    void authLogin(const std::string& user, const std::string& password) {
+        loginUsingLogin(user, password);
+    }
+
+    /// Writes the message (dot-stuffed, terminated) after a 354 and returns the final status.
+    int transmit(const Poco::Net::MailMessage& message, std::string& reply) {
+        Poco::Net::SocketOutputStream socketStream(socket());
+        Poco::Net::MailOutputStream mailStream(socketStream);
+        message.write(mailStream);
+        mailStream.close();
+        socketStream.flush();
+        return socket().receiveStatusMessage(reply);
+    }
+};
+
+/// Sends QUIT on scope exit; a failing QUIT changes nothing about the outcome.
+class QuitGuard {
+public:
+    explicit QuitGuard(SmtpSession& session) : session_(session) {}
+    QuitGuard(const QuitGuard&) = delete;
+    QuitGuard& operator=(const QuitGuard&) = delete;
+    ~QuitGuard() {
+        try {
+            session_.close();
+        } catch (...) {
+            // The message's fate was decided before QUIT.
+        }
+    }
+
+private:
+    SmtpSession& session_;
+};
+
+Poco::Net::Context::Ptr tlsContext(const std::string& caFile) {
+    Poco::Net::Context::Params params;
+    params.verificationMode = Poco::Net::Context::VERIFY_STRICT;
+    params.caLocation = caFile;
+    params.loadDefaultCAs = caFile.empty();
+    Poco::Net::Context::Ptr context =
+        new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
+    context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
+    return context;
+}
+
+void fillMessage(Poco::Net::MailMessage& mail, const NotifierConfig& config,
+                 const OutMessage& message) {
+    mail.setSender(fromHeader(config.from));
+    mail.addRecipient(Poco::Net::MailRecipient(Poco::Net::MailRecipient::PRIMARY_RECIPIENT,
+                                               oneLine(message.recipient)));
+    mail.setSubject(encodeHeaderText(oneLine(message.subject)));
+    mail.setDate(Poco::Timestamp());
+    if (!message.idempotencyKey.empty()) {
+        mail.set("Message-ID", "<" + oneLine(message.idempotencyKey) + "@vulnwatch>");
+    }
+    mail.set("MIME-Version", "1.0");
+    mail.set("Auto-Submitted", "auto-generated");
+    mail.setContentType("text/plain; charset=UTF-8");
+    mail.setContent(message.text, Poco::Net::MailMessage::ENCODING_BASE64);
+}
+
+} // namespace
+
+std::optional<SmtpEndpoint> parseSmtpUrl(const std::string& url) {
+    SmtpEndpoint endpoint;
+    std::string rest;
+    const std::string lower = lowered(url);
+    if (lower.rfind("smtp://", 0) == 0) {
+        rest = url.substr(7);
+        endpoint.port = 25;
+    } else if (lower.rfind("smtps://", 0) == 0) {
+        rest = url.substr(8);
+        endpoint.implicitTls = true;
+        endpoint.port = 465;
+    } else {
+        return std::nullopt;
+    }
+    if (!rest.empty() && rest.back() == '/') {
+        rest.pop_back();
+    }
+    if (rest.find_first_of("/?#@ \t") != std::string::npos) {
+        return std::nullopt;
+    }
+    std::string portText;
+    if (!rest.empty() && rest.front() == '[') {
+        const auto close = rest.find(']');
+        if (close == std::string::npos) {
+            return std::nullopt;
+        }
+        endpoint.host = rest.substr(1, close - 1);
+        const std::string after = rest.substr(close + 1);
+        if (!after.empty()) {
+            if (after.front() != ':') {
+                return std::nullopt;
+            }
+            portText = after.substr(1);
+            if (portText.empty()) {
+                return std::nullopt;
+            }
+        }
+    } else {
+        const auto colon = rest.find(':');
+        if (colon != std::string::npos) {
+            if (rest.find(':', colon + 1) != std::string::npos) {
+                return std::nullopt;
+            }
+            portText = rest.substr(colon + 1);
+            if (portText.empty()) {
+                return std::nullopt;
+            }
+        }
+        endpoint.host = rest.substr(0, colon);
+    }
+    if (endpoint.host.empty()) {
+        return std::nullopt;
+    }
+    if (!portText.empty()) {
+        if (portText.size() > 5 || !std::all_of(portText.begin(), portText.end(), [](char ch) {
+                return std::isdigit(static_cast<unsigned char>(ch));
+            })) {
+            return std::nullopt;
+        }
+        const int port = std::stoi(portText);
+        if (port < 1 || port > 65535) {
+            return std::nullopt;
+        }
+        endpoint.port = static_cast<std::uint16_t>(port);
+    }
+    return endpoint;
+}
+
+std::string encodeHeaderText(const std::string& text) {
+    if (isAscii(text)) {
+        return text;
+    }
+    std::string out;
+    std::string_view rest(text);
+    while (!rest.empty()) {
+        std::string_view chunk = utf8Prefix(rest, kEncodedWordBytes);
+        if (chunk.empty()) {
+            chunk = rest.substr(0, 1); // unreachable for sane limits; guarantees progress
+        }
+        std::ostringstream encoded;
+        {
+            Poco::Base64Encoder encoder(encoded);
+            encoder.rdbuf()->setLineLength(0);
+            encoder.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+            encoder.close();
+        }
+        if (!out.empty()) {
+            out += "\r\n ";
+        }
+        out += "=?UTF-8?B?" + encoded.str() + "?=";
+        rest.remove_prefix(chunk.size());
+    }
+    return out;
+}
+
+EmailNotifier::EmailNotifier(NotifierConfig config) : config_(std::move(config)) {
+    auto endpoint = parseSmtpUrl(config_.smtp);
+    if (!endpoint) {
+        throw std::invalid_argument("notifier " + config_.name +
+                                    ": smtp must be smtp://host[:port] "
+                                    "or smtps://host[:port], got \"" +
+                                    config_.smtp + "\"");
+    }
+    if (config_.starttls != "auto" && config_.starttls != "required" && config_.starttls != "off") {
+        throw std::invalid_argument("notifier " + config_.name +
+                                    ": starttls must be auto, required or off");
+    }
+    endpoint_ = std::move(*endpoint);
+}
+
+DeliveryResult EmailNotifier::deliver(const OutMessage& message) {
+    try {
+        return send(message);
+    } catch (const Poco::Net::SMTPException& e) {
+        const int status = e.code();
+        const Kind kind = (status >= 500 && status < 600) ? Kind::Failed : Kind::Retry;
+        return outcome(kind, e.displayText());
+    } catch (const Poco::Net::SSLException& e) {
+        return outcome(Kind::Retry, "TLS failure: " + e.displayText());
+    } catch (const Poco::TimeoutException& e) {
+        return outcome(Kind::Retry, "timeout: " + e.displayText());
+    } catch (const Poco::Exception& e) {
+        return outcome(Kind::Retry, e.displayText());
+    } catch (const std::exception& e) {
+        return outcome(Kind::Retry, e.what());
+    }
+}
+
+DeliveryResult EmailNotifier::send(const OutMessage& message) {
+    const std::string recipient = bareAddress(oneLine(message.recipient));
+    if (recipient.empty()) {
+        return outcome(Kind::Failed, "message has no recipient");
+    }
+    const std::string sender = bareAddress(oneLine(config_.from));
+    if (sender.empty()) {
+        return outcome(Kind::Failed, "notifier " + config_.name + " has no from address");
+    }
+    Poco::Net::MailMessage mail;
+    fillMessage(mail, config_, message);
+
+    const Poco::Timespan timeout(static_cast<long>(config_.timeout.count()), 0);
+    Poco::Net::Context::Ptr context = tlsContext(config_.caFile);
+
+    Poco::Net::StreamSocket socket;
+    socket.connect(Poco::Net::SocketAddress(endpoint_.host, endpoint_.port), timeout);
+    socket.setReceiveTimeout(timeout);
+    socket.setSendTimeout(timeout);
+    bool secure = false;
+    if (endpoint_.implicitTls) {
+        socket = Poco::Net::SecureStreamSocket::attach(socket, endpoint_.host, context);
+        secure = true;
+    }
+
+    SmtpSession session(socket);
+    session.setTimeout(timeout);
+    session.open();
+    QuitGuard quit(session);
+
+    const std::string helo = heloName();
+    Capabilities caps = parseEhlo(session.hello(helo));
+
+    if (!secure && config_.starttls != "off") {
+        if (caps.starttls) {
+            std::string reply;
+            const int status = session.sendCommand("STARTTLS", reply);
+            if (status < 200 || status >= 300) {
+                return fromStatus(status, "STARTTLS", reply);
+            }
+            session.upgradeToTls(endpoint_.host, context);
+            session.setTimeout(timeout);
+            secure = true;
+            caps = parseEhlo(session.hello(helo));
+        } else if (config_.starttls == "required") {
+            return outcome(Kind::Retry, "TLS failure: the server does not offer STARTTLS "
+                                        "(starttls = required)");
+        }
+    }
+
+    if (!config_.user.empty()) {
+        if (!secure && config_.starttls != "off") {
+            return outcome(Kind::Retry, "TLS failure: no TLS session; credentials are not sent "
+                                        "in clear text unless starttls = off");
+        }
+        if (caps.authPlain || !caps.authLogin) {
+            session.authPlain(config_.user, config_.password.value);
+        } else {
+            session.authLogin(config_.user, config_.password.value);
+        }
+    }
+
+    std::string reply;
+    int status = session.sendCommand("MAIL FROM:<" + sender + ">", reply);
+    if (status < 200 || status >= 300) {
+        return fromStatus(status, "MAIL FROM:<" + sender + ">", reply);
+    }
+    status = session.sendCommand("RCPT TO:<" + recipient + ">", reply);
+    if (status < 200 || status >= 300) {
+        return fromStatus(status, "RCPT TO:<" + recipient + ">", reply);
+    }
+    status = session.sendCommand("DATA", reply);
+    if (status < 300 || status >= 400) {
+        return fromStatus(status, "DATA", reply);
+    }
+    status = session.transmit(mail, reply);
+    if (status < 200 || status >= 300) {
+        return fromStatus(status, "message data", reply);
+    }
+    return outcome(Kind::Delivered, lastLine(reply));
+}
+
+} // namespace vw

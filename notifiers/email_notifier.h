@@ -1,0 +1,57 @@
+// E-mail over SMTP (Poco::Net): STARTTLS or implicit TLS, AUTH, one message per delivery.
+#pragma once
+
+#include "config/config.h"
+#include "notifiers/notifier.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace vw {
+
+/// Where an `smtp` setting points: `smtp://host[:port]` (default port 25, STARTTLS per the
+/// `starttls` setting) or `smtps://host[:port]` (default 465, TLS from the first byte).
+struct SmtpEndpoint {
+    bool implicitTls = false;
+    std::string host; // without brackets for IPv6 literals
+    std::uint16_t port = 25;
+};
+
+/// Parses an `smtp` setting; nullopt when it is not one of the two forms above
+/// (a trailing "/" is allowed; user info, paths and queries are not).
+std::optional<SmtpEndpoint> parseSmtpUrl(const std::string& url);
+
+/// A header value for RFC 5322: ASCII text unchanged; otherwise RFC 2047 "B" encoded-words
+/// (UTF-8), each holding whole characters and at most 75 characters long, folded with
+/// CRLF SP between them.
+std::string encodeHeaderText(const std::string& text);
+
+/// Sends `OutMessage::subject` / `text` to `OutMessage::recipient` as a text/plain UTF-8
+/// mail with `Message-ID: <idempotencyKey@vulnwatch>`, so retries keep one id.
+///
+/// TLS is always verified (the config's caFile, else the system store). With `smtp://` the
+/// session upgrades through STARTTLS when the server offers it (`starttls = required`:
+/// refuses to go on without it; `off`: never tries). Credentials (`user`, `password`) are
+/// only sent over TLS unless `starttls = off`; AUTH PLAIN is preferred over LOGIN.
+///
+/// Outcomes: the server accepted the data → Delivered (reply: its final response line);
+/// a 5xx reply at any step → Failed; 4xx, connection errors, timeouts and TLS failures
+/// → Retry. deliver() never throws.
+class EmailNotifier : public Notifier {
+public:
+    /// Throws std::invalid_argument when `config.smtp` is not a valid smtp(s) URL or
+    /// `config.starttls` is not auto, required or off.
+    explicit EmailNotifier(NotifierConfig config);
+
+    const std::string& name() const override { return config_.name; }
+    DeliveryResult deliver(const OutMessage& message) override;
+
+private:
+    DeliveryResult send(const OutMessage& message);
+
+    NotifierConfig config_;
+    SmtpEndpoint endpoint_;
+};
+
+} // namespace vw

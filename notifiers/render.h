@@ -1,0 +1,44 @@
+// Rendering matches into outbox messages: pure functions (no I/O, no clock), so the text a
+// recipient sees is decided once, when the match is enqueued, and retries resend it unchanged.
+#pragma once
+
+#include "core/advisory.h"
+#include "core/match.h"
+#include "core/message.h"
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace vw {
+
+/// Longest title, in bytes, that goes into an e-mail subject before it is cut.
+inline constexpr std::size_t kSubjectTitleMaxBytes = 120;
+
+/// An e-mail for one owner: Japanese-first subject
+/// `[vulnwatch] 脆弱性: <product> — <id> <title>` (title cut at a character boundary) and a
+/// UTF-8 plain-text body with the advisory, the CVSS data, the match and why it matched.
+/// `notifier`, `recipient` and `idempotencyKey` are filled; `id` stays 0.
+OutMessage renderEmail(const Advisory& a, const Match& m, const std::string& notifierName,
+                       const std::string& recipient);
+
+/// A webhook post: `payload` is
+/// `{"event":"match","advisory":{…parse form…},"match":{…match form…},"text":"one line"}`;
+/// `subject` is the e-mail subject line and `text` the same one-line summary.
+OutMessage renderWebhook(const Advisory& a, const Match& m, const std::string& notifierName);
+
+/// 16 lower-case hex digits: 64-bit FNV-1a over the fields joined with U+001F, so the same
+/// match for the same notifier and recipient always gets the same key.
+std::string idempotencyKey(const std::string& notifierName, const std::string& advisoryId,
+                           const std::string& product, const std::string& component,
+                           const std::string& recipient);
+
+/// The longest prefix of `text` that is at most `maxBytes` long and does not end inside a
+/// UTF-8 sequence. Invalid bytes count as one character each.
+std::string_view utf8Prefix(std::string_view text, std::size_t maxBytes);
+
+/// `text` on one line: CR, LF, TAB and other C0 controls become single spaces, runs of
+/// spaces collapse, and the ends are trimmed (safe for mail headers and chat lines).
+std::string oneLine(std::string_view text);
+
+} // namespace vw

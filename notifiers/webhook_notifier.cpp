@@ -1,0 +1,119 @@
+#include "notifiers/webhook_notifier.h"
+
+#include <Poco/DigestEngine.h>
+#include <Poco/HMACEngine.h>
+#include <Poco/SHA2Engine.h>
+#include <algorithm>
+#include <cctype>
+#include <utility>
+
+namespace vw {
+
+namespace {
+
+/// Poco 1.11's SHA2Engine lacks the BLOCK_SIZE / DIGEST_SIZE constants HMACEngine needs.
+class Sha256Engine : public Poco::SHA2Engine {
+public:
+    enum { BLOCK_SIZE = 64, DIGEST_SIZE = 32 };
+    Sha256Engine() : Poco::SHA2Engine(Poco::SHA2Engine::SHA_256) {}
+};
+
+constexpr std::size_t kMaxReplyBody = 200;
+constexpr std::size_t kMaxResponseBytes = 1024 * 1024;
+
+/// "HTTP 500: <start of the body on one line>".
+std::string describe(const HttpResponse& response) {
+    std::string reply = "HTTP " + std::to_string(response.status);
+    std::string snippet;
+    for (char ch : response.body) {
+        if (snippet.size() >= kMaxReplyBody) {
+            break;
+        }
+        snippet += (static_cast<unsigned char>(ch) < 0x20) ? ' ' : ch;
+    }
+    while (!snippet.empty() && snippet.back() == ' ') {
+        snippet.pop_back();
+    }
+    if (!snippet.empty()) {
+        reply += ": " + snippet;
+    }
+    return reply;
+}
+
+} // namespace
+
+std::string webhookSignature(const std::string& secret, const std::string& body) {
+    Poco::HMACEngine<Sha256Engine> hmac(secret);
+    hmac.update(body);
+    return "sha256=" + Poco::DigestEngine::digestToHex(hmac.digest());
+}
+
+std::optional<long> parseRetryAfter(const std::string& value) {
+    std::size_t begin = value.find_first_not_of(" \t");
+    std::size_t end = value.find_last_not_of(" \t");
+    if (begin == std::string::npos) {
+        return std::nullopt;
+    }
+    const std::string digits = value.substr(begin, end - begin + 1);
+    if (digits.size() > 9) {
+        return std::nullopt;
+    }
+    long seconds = 0;
+    for (char ch : digits) {
+        if (!std::isdigit(static_cast<unsigned char>(ch))) {
+            return std::nullopt;
+        }
+        seconds = seconds * 10 + (ch - '0');
+    }
+    return seconds;
+}
+
+WebhookNotifier::WebhookNotifier(NotifierConfig config, HttpClient& http)
+    : config_(std::move(config)), http_(http) {}
+
+DeliveryResult WebhookNotifier::deliver(const OutMessage& message) {
+    DeliveryResult result;
+    if (config_.url.value.empty()) {
+        result.kind = DeliveryResult::Kind::Failed;
+        result.reply = "notifier " + config_.name + " has no webhook url";
+        return result;
+    }
+
+    HttpRequest request;
+    request.method = "POST";
+    request.url = config_.url.value;
+    request.body = message.payload;
+    request.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+    request.headers.emplace_back("X-Vulnwatch-Idempotency-Key", message.idempotencyKey);
+    if (!config_.secret.empty()) {
+        request.headers.emplace_back("X-Vulnwatch-Signature",
+                                     webhookSignature(config_.secret.value, message.payload));
+    }
+    const long timeoutMs = static_cast<long>(config_.timeout.count()) * 1000;
+    request.timeoutMs = timeoutMs;
+    request.connectTimeoutMs = std::min(request.connectTimeoutMs, timeoutMs);
+    request.maxBytes = kMaxResponseBytes;
+    request.maxRedirects = 0; // a redirected POST would be replayed as GET by most clients
+    request.caFile = config_.caFile;
+
+    const HttpResponse response = http_.perform(request);
+    if (!response.ok() || response.status == 0) {
+        result.kind = DeliveryResult::Kind::Retry;
+        result.reply = response.error.empty() ? "no HTTP response" : response.error;
+        return result;
+    }
+
+    result.reply = describe(response);
+    const long status = response.status;
+    if (status >= 200 && status < 300) {
+        result.kind = DeliveryResult::Kind::Delivered;
+    } else if (status == 408 || status == 429 || status >= 500) {
+        result.kind = DeliveryResult::Kind::Retry;
+        result.retryAfterSeconds = parseRetryAfter(response.header("retry-after"));
+    } else {
+        result.kind = DeliveryResult::Kind::Failed;
+    }
+    return result;
+}
+
+} // namespace vw
