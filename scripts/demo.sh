@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The offline demo (README command 1): installs the dependencies, builds vulnwatch, serves the
+# bundled JVN feed from a loopback HTTPS server, runs one real poll cycle, delivers to a local
+# SMTP server and a local webhook receiver, and prints what arrived. Needs no internet.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "installing dependencies (Debian packages)"
+bash scripts/install-deps.sh
+
+step "building"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVULNWATCH_BUILD_TESTS=OFF >/dev/null
+cmake --build build --target vulnwatch -j"$(nproc)"
+vw="$root/build/daemon/vulnwatch"
+
+step "starting the local servers (HTTPS feed server, SMTP server, webhook receiver)"
+# shellcheck source=scripts/test-servers.sh
+source scripts/test-servers.sh
+ts_start >/dev/null
+trap 'ts_stop >/dev/null 2>&1 || true' EXIT
+cp demo/feeds/jvndb_new_demo.rdf "$TS_HTTP_DOCROOT/"
+work="$TS_DIR/demo"
+mkdir -p "$work"
+printf '%s\n' "$TS_SMTP_PASS" > "$work/smtp.secret"
+printf 'demo-webhook-key\n' > "$work/webhook.secret"
+cat > "$work/vulnwatch.conf" <<CONF
+; written by scripts/demo.sh for the offline demo
+[store]
+path = $work/vulnwatch.db
+
+[daemon]
+log_level = info
+
+[source.jvndb-new]
+type = jvn-rss
+url = https://127.0.0.1:$TS_HTTPS_PORT/feeds/jvndb_new_demo.rdf
+interval = 15m
+ca_file = $TS_CA_CERT
+
+[notifier.mail]
+type = email
+smtp = smtp://127.0.0.1:$TS_SMTP_PORT
+starttls = required
+ca_file = $TS_CA_CERT
+from = vulnwatch <vulnwatch@example.jp>
+user = $TS_SMTP_USER
+password_file = smtp.secret
+mode = immediate
+
+[notifier.chat]
+type = webhook
+url = http://127.0.0.1:$TS_HTTP_PORT/hook/psirt-channel
+secret_file = webhook.secret
+mode = immediate
+CONF
+echo "config: $work/vulnwatch.conf"
+"$vw" --config "$work/vulnwatch.conf" config check >/dev/null
+
+step "registering the example products (demo/products_demo.json)"
+"$vw" --config "$work/vulnwatch.conf" products import demo/products_demo.json
+"$vw" --config "$work/vulnwatch.conf" products list
+
+step "vulnwatch poll --once (fetch, store, correlate, match, notify)"
+"$vw" --config "$work/vulnwatch.conf" poll --once
+
+step "what vulnwatch stored"
+"$vw" --config "$work/vulnwatch.conf" advisories list
+echo
+"$vw" --config "$work/vulnwatch.conf" matches list
+
+step "what arrived"
+/usr/bin/python3 demo/show_deliveries.py "$TS_SMTP_OUTDIR" "$TS_HTTP_HOOKDIR"
+
+step "a second poll --once: the feed answers 304 Not Modified, nothing new is sent"
+"$vw" --config "$work/vulnwatch.conf" poll --once
+echo "e-mails received in total: $(find "$TS_SMTP_OUTDIR" -name '*.eml' | wc -l), webhook calls: $(find "$TS_HTTP_HOOKDIR" -name '*.json' | wc -l)"

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Install vulnwatch's build and test dependencies from Debian 12's apt (idempotent).
+#
+#   scripts/install-deps.sh        quiet on success; prints apt's full log on failure
+#
+# Fast path: when dpkg-query reports every package installed, nothing else runs (no root
+# needed). Otherwise it installs the missing ones non-interactively (as root, or through sudo),
+# with `apt-get update` only when the package lists are absent or apt cannot find a package.
+# While apt runs, /usr/sbin/policy-rc.d (exit 101) keeps packaged services such as dovecot
+# from starting; it is removed afterwards if this script created it.
+set -euo pipefail
+
+BUILD_PKGS=(build-essential cmake ninja-build pkg-config libpoco-dev libpugixml-dev
+    libcurl4-openssl-dev libsqlite3-dev catch2 libsystemd-dev libicu-dev libssl-dev clang-format)
+TEST_PKGS=(dovecot-imapd python3-aiosmtpd openssl curl systemd sqlite3)
+POLICY=/usr/sbin/policy-rc.d
+
+# One dpkg-query for all (about 0.1 s each); unknown packages print nothing and count as missing.
+declare -A state=()
+while read -r pkg status; do
+    state[${pkg%%:*}]=$status
+done < <(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" \
+    2>/dev/null || true)
+missing=()
+for pkg in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; do
+    [ "${state[$pkg]:-}" = installed ] || missing+=("$pkg")
+done
+[ ${#missing[@]} -gt 0 ] || exit 0
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+    if ! command -v sudo >/dev/null; then
+        echo "install-deps: missing ${missing[*]}; run as root or install sudo" >&2
+        exit 1
+    fi
+    SUDO=(sudo -n)
+fi
+
+LOG=$(mktemp /tmp/install-deps.XXXXXX.log)
+created_policy=
+cleanup() {
+    if [ -n "$created_policy" ]; then
+        "${SUDO[@]}" rm -f "$POLICY"
+    fi
+    rm -f "$LOG"
+}
+trap cleanup EXIT
+
+if [ ! -e "$POLICY" ]; then
+    printf '#!/bin/sh\n# temporary, from vulnwatch scripts/install-deps.sh: start no services\nexit 101\n' |
+        "${SUDO[@]}" tee "$POLICY" >/dev/null
+    "${SUDO[@]}" chmod 755 "$POLICY"
+    created_policy=1
+fi
+
+APT=("${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a
+    apt-get -y -q -o Dpkg::Use-Pty=0 -o DPkg::Lock::Timeout=300
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
+
+apt_update() {
+    echo "+ apt-get update" >>"$LOG"
+    "${APT[@]}" update >>"$LOG" 2>&1
+}
+apt_install() {
+    echo "+ apt-get install ${missing[*]}" >>"$LOG"
+    "${APT[@]}" install --no-install-recommends "${missing[@]}" >>"$LOG" 2>&1
+}
+fail() {
+    echo "install-deps: $1; apt log:" >&2
+    cat "$LOG" >&2
+    exit 1
+}
+
+# Package lists exist when apt has been updated at least once on this machine.
+if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
+    apt_update || fail "apt-get update failed"
+fi
+if ! apt_install; then
+    # Stale lists: a package unknown to them, or a version that is gone from the mirror.
+    if grep -qE 'Unable to locate package|has no installation candidate|404 +Not Found|Failed to fetch' "$LOG"; then
+        apt_update || fail "apt-get update failed"
+        apt_install || fail "apt-get install failed after apt-get update"
+    else
+        fail "apt-get install failed"
+    fi
+fi

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# The project's test command (what .ci/run runs). From anywhere:
+#
+#   scripts/test.sh [CTEST-ARGS...]     e.g. scripts/test.sh -R servers
+#
+# Phases: install the Debian dependencies, configure + build (Ninja, build/, RelWithDebInfo,
+# warnings as errors), check formatting with clang-format, start the loopback test servers,
+# run ctest, stop the servers (always, on exit). The exit status is ctest's; a formatting
+# failure with passing tests exits 1. Each phase's elapsed time is printed at the end.
+#
+# Environment: CI=true makes the real fixtures folder (../shared/fixtures next to the repo, or
+# VULNWATCH_FIXTURES_DIR) mandatory; BUILD_DIR overrides build/; JOBS overrides $(nproc).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+BUILD_DIR=${BUILD_DIR:-build}
+JOBS=${JOBS:-$(nproc)}
+PHASE_NAMES=()
+PHASE_TIMES=()
+PHASE_START=
+PHASE_NAME=
+SERVERS_UP=
+
+say() { printf '\n=== %s\n' "$*" >&2; }
+phase() { # phase NAME: end the running phase, start the next one
+    phase_end
+    PHASE_NAME=$1
+    PHASE_START=$EPOCHREALTIME
+    say "$1"
+}
+phase_end() {
+    [ -n "$PHASE_NAME" ] || return 0
+    local us=$((${EPOCHREALTIME//[!0-9]/} - ${PHASE_START//[!0-9]/}))
+    PHASE_NAMES+=("$PHASE_NAME")
+    PHASE_TIMES+=("$(printf '%d.%01d' $((us / 1000000)) $((us % 1000000 / 100000)))")
+    PHASE_NAME=
+}
+summary() {
+    local i
+    phase_end
+    [ ${#PHASE_NAMES[@]} -gt 0 ] || return 0
+    echo >&2
+    echo "=== elapsed" >&2
+    for i in "${!PHASE_NAMES[@]}"; do
+        printf '  %-22s %7s s\n' "${PHASE_NAMES[$i]}" "${PHASE_TIMES[$i]}" >&2
+    done
+}
+on_exit() {
+    local rc=$?
+    if [ -n "$SERVERS_UP" ]; then
+        phase "stop test servers"
+        ts_stop || true
+    fi
+    summary
+    exit "$rc"
+}
+trap on_exit EXIT
+
+# --- fixtures ---------------------------------------------------------------------------------
+FIXTURES=${VULNWATCH_FIXTURES_DIR:-$ROOT/../shared/fixtures}
+if [ -d "$FIXTURES" ]; then
+    FIXTURES=$(cd "$FIXTURES" && pwd)
+elif [ "${CI:-}" = true ]; then
+    echo "test.sh: CI=true but the fixtures folder $FIXTURES does not exist." >&2
+    echo "test.sh: check out shared/fixtures next to the repository (or set VULNWATCH_FIXTURES_DIR)." >&2
+    exit 1
+else
+    cat >&2 <<EOF
+################################################################################
+# WARNING: fixtures folder $FIXTURES not found.
+# Tests that read the real JVN / SBOM fixtures will complain or fail.
+# Under CI=true this is an error.
+################################################################################
+EOF
+fi
+
+# --- dependencies -----------------------------------------------------------------------------
+phase "install dependencies"
+bash scripts/install-deps.sh
+
+# --- configure + build ------------------------------------------------------------------------
+phase "configure"
+if [ -f "$BUILD_DIR/CMakeCache.txt" ] &&
+    ! grep -qx 'CMAKE_GENERATOR:INTERNAL=Ninja' "$BUILD_DIR/CMakeCache.txt"; then
+    echo "test.sh: $BUILD_DIR was configured with another generator; reconfiguring it for Ninja" >&2
+    rm -rf "$BUILD_DIR/CMakeCache.txt" "$BUILD_DIR/CMakeFiles"
+fi
+cmake -S . -B "$BUILD_DIR" -G Ninja \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DVULNWATCH_WERROR=ON \
+    -DVULNWATCH_FIXTURES_DIR="$FIXTURES"
+
+phase "build"
+cmake --build "$BUILD_DIR" -j"$JOBS"
+
+# --- formatting -------------------------------------------------------------------------------
+phase "clang-format check"
+format_failed=
+mapfile -d '' sources < <(find . \( -path './build*' -o -path './.git' -o -path './.cache' \) -prune \
+    -o -type f \( -name '*.h' -o -name '*.cpp' \) -print0 | sort -z)
+if [ ${#sources[@]} -gt 0 ]; then
+    if ! fmt_out=$(clang-format --dry-run --Werror "${sources[@]}" 2>&1); then
+        format_failed=1
+        echo "test.sh: these files are not clang-formatted (fix: clang-format -i FILE...):" >&2
+        # warnings look like "./core/x.cpp:12:3: error: code should be clang-formatted [...]"
+        bad=$(sed -n 's/^\(.*\):[0-9][0-9]*:[0-9][0-9]*: error: .*clang-format.*$/\1/p' <<<"$fmt_out" |
+            sort -u)
+        if [ -n "$bad" ]; then
+            sed 's/^\.\//  /' <<<"$bad" >&2
+        else
+            echo "$fmt_out" >&2
+        fi
+    else
+        echo "${#sources[@]} files formatted correctly" >&2
+    fi
+fi
+
+# --- servers + tests --------------------------------------------------------------------------
+phase "start test servers"
+# shellcheck source=scripts/test-servers.sh
+. scripts/test-servers.sh
+SERVERS_UP=1
+ts_start >/dev/null
+echo "servers up in $TS_DIR (logs: $TS_DIR/logs)" >&2
+
+phase "ctest"
+ctest_rc=0
+ctest --test-dir "$BUILD_DIR" --output-on-failure -j2 --timeout 300 "$@" || ctest_rc=$?
+if [ "$ctest_rc" -ne 0 ]; then
+    for log in "$TS_DIR"/logs/*.log; do
+        echo "--- last lines of $log" >&2
+        tail -n 40 "$log" >&2 || true
+    done
+fi
+
+if [ "$ctest_rc" -ne 0 ]; then
+    exit "$ctest_rc"
+fi
+if [ -n "$format_failed" ]; then
+    echo "test.sh: tests passed but formatting failed (see the list above)" >&2
+    exit 1
+fi
