@@ -1,0 +1,33 @@
+// HttpClient over libcurl: one easy handle per request, TLS verification always on, only
+// http and https, bounded redirects, a response size cap, and clear error messages.
+#pragma once
+
+#include "core/http.h"
+
+#include <atomic>
+
+namespace vw {
+
+class CurlHttpClient : public HttpClient {
+public:
+    /// Initializes libcurl's global state on first construction (once per process).
+    CurlHttpClient();
+
+    /// Performs one request; safe to call from several threads at once (nothing is shared
+    /// between calls). Network, TLS, protocol, timeout and size-cap failures come back with
+    /// `status == 0`, an empty body and a message in `error` that names the URL.
+    HttpResponse perform(const HttpRequest& request) override;
+
+    /// Transfers in progress and later ones abort (error "cancelled …") soon after `*flag`
+    /// becomes true, so a shutdown need not wait for a slow server. Set it before the first
+    /// request; the flag must outlive the client. nullptr (the default) disables this.
+    void setCancelFlag(const std::atomic<bool>* flag) { cancel_ = flag; }
+
+private:
+    const std::atomic<bool>* cancel_ = nullptr;
+};
+
+/// The User-Agent sent with every request.
+inline constexpr const char* kUserAgent = "vulnwatch/0.1";
+
+} // namespace vw

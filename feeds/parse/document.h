@@ -1,0 +1,23 @@
+// Format detection and dispatch for local documents (`vulnwatch parse`, `vulnwatch import`).
+#pragma once
+
+#include "feeds/source.h"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vw {
+
+/// The formats `parse --format` accepts, "auto" first.
+const std::vector<std::string>& documentFormats();
+
+/// Tells the formats apart by content: "jvn-rss" (iPedia RSS, MyJVN overview), "vuldef",
+/// "mail"; "" when it is none of them.
+std::string detectFormat(std::string_view content);
+
+/// Parses `content` as `format` ("auto" detects). Throws ParseError for unreadable documents
+/// and std::invalid_argument for a format this build cannot parse yet.
+ParseResult parseDocument(std::string_view content, const std::string& format);
+
+} // namespace vw

@@ -1,0 +1,29 @@
+// JVN iPedia RSS 1.0 feeds (jvndb_new.rdf, jvndb.rdf, years/jvndb_YYYY.rdf) and MyJVN
+// getVulnOverviewList responses: bytes in, advisory records out. Pure: no I/O.
+#pragma once
+
+#include "feeds/parse/parse_error.h"
+#include "feeds/source.h"
+
+#include <string_view>
+
+namespace vw {
+
+/// Parses one RSS 1.0 document with mod_sec items into records (the `parse` contract in
+/// DESIGN.md). `source` is "myjvn" for MyJVN API responses (a status:Status element, or the
+/// channel `https://jvndb.jvn.jp/apis/myjvn`), else "jvn-rss". `sec:` elements are matched by
+/// local name in any `http://jvn.jp/rss/mod_sec/…` namespace (the feeds use `mod_sec/`, the
+/// API `mod_sec/3.0/`).
+///
+/// A bad item does not spoil the batch: an unparseable date, a CPE with spaces, a CVSS score
+/// that is no number, or a CVE/NVD reference whose id is no CVE id is reported as an
+/// ItemProblem and the record is kept without that field; an item without a usable
+/// sec:identifier is reported and skipped.
+///
+/// Throws ParseError (nothing partial) when the document is not well-formed XML (pugixml's
+/// description and the byte offset), uses an undeclared namespace prefix, is not RSS 1.0
+/// (rdf:RDF with an RSS channel), or is a MyJVN error response (retCd="1": errCd, errMsg).
+/// External entities are never resolved.
+ParseResult parseJvnRss(std::string_view xml);
+
+} // namespace vw

@@ -1,0 +1,480 @@
+// parseJvnRss against the real JVN iPedia / MyJVN fixtures and synthetic documents.
+#include "core/datetime.h"
+#include "feeds/parse/jvn_rss.h"
+#include "helpers/fixtures.h"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+namespace {
+
+using vw::Advisory;
+using vw::ParseError;
+using vw::parseJvnRss;
+using vw::ParseResult;
+
+std::string readJvn(const std::string& name) {
+    return vw::test::readFile(vw::test::fixturesDir() / "jvn" / name);
+}
+
+const Advisory& recordById(const ParseResult& result, const std::string& id) {
+    const auto found = std::find_if(result.records.begin(), result.records.end(),
+                                    [&](const Advisory& a) { return a.id == id; });
+    if (found == result.records.end()) {
+        FAIL("no record " << id);
+    }
+    return *found;
+}
+
+std::string iso(const std::optional<vw::DateTime>& value) {
+    return value ? vw::formatIsoDateTime(*value) : std::string("null");
+}
+
+/// A JVN iPedia RSS document around `items` (the real feed's header, sec namespace as given).
+std::string feed(const std::string& items, const std::string& secNs = "http://jvn.jp/rss/mod_sec/",
+                 const std::string& channelAbout = "https://jvndb.jvn.jp/ja/rss/jvndb_new.rdf",
+                 const std::string& tail = "") {
+    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+           "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"\n"
+           "  xmlns=\"http://purl.org/rss/1.0/\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\"\n"
+           "  xmlns:dcterms=\"http://purl.org/dc/terms/\" xmlns:sec=\"" +
+           secNs +
+           "\"\n"
+           "  xmlns:status=\"http://jvndb.jvn.jp/myjvn/Status\" xml:lang=\"ja\">\n"
+           "  <channel rdf:about=\"" +
+           channelAbout +
+           "\">\n"
+           "    <title>test feed</title><link>https://jvndb.jvn.jp/</link>\n"
+           "    <description>test</description>\n"
+           "  </channel>\n" +
+           items + tail + "</rdf:RDF>\n";
+}
+
+std::string item(const std::string& id, const std::string& extra = "",
+                 const std::string& date = "2024-05-01T10:00+09:00") {
+    return "  <item rdf:about=\"https://jvndb.jvn.jp/ja/contents/2024/" + id +
+           ".html\">\n"
+           "    <title>title of " +
+           id +
+           "</title>\n"
+           "    <link>https://jvndb.jvn.jp/ja/contents/2024/" +
+           id +
+           ".html</link>\n"
+           "    <description>description</description>\n"
+           "    <sec:identifier>" +
+           id + "</sec:identifier>\n" + extra + "    <dcterms:issued>" + date +
+           "</dcterms:issued>\n"
+           "    <dcterms:modified>" +
+           date + "</dcterms:modified>\n  </item>\n";
+}
+
+} // namespace
+
+TEST_CASE("every real JVN iPedia RSS fixture parses with the right item count",
+          "[feeds][jvn-rss]") {
+    VW_REQUIRE_FIXTURES();
+    struct Expected {
+        const char* file;
+        std::size_t records;
+        const char* source;
+    };
+    const Expected expected[] = {
+        {"jvndb_new_2023-11_trimmed.rdf", 2, "jvn-rss"},
+        {"jvndb_2023-11_trimmed.rdf", 1, "jvn-rss"},
+        {"jvndb_years_2007_trimmed.rdf", 1, "jvn-rss"},
+        {"jvndb_years_2021_trimmed.rdf", 1, "jvn-rss"},
+        {"jvndb_years_2022_trimmed.rdf", 3, "jvn-rss"},
+        {"jvndb_years_2023_trimmed.rdf", 2, "jvn-rss"},
+        {"myjvn_getVulnOverviewList_hnd_ja_2025.xml", 2, "myjvn"},
+        {"spiegel_go-myjvn_getVulnOverviewList_2018_2.xml", 1, "myjvn"},
+    };
+    for (const auto& e : expected) {
+        INFO(e.file);
+        const ParseResult result = parseJvnRss(readJvn(e.file));
+        CHECK(result.records.size() == e.records);
+        CHECK(result.problems.empty());
+        for (const auto& record : result.records) {
+            CHECK(record.source == e.source);
+            CHECK(record.id.rfind("JVNDB-", 0) == 0);
+            CHECK(record.published.has_value());
+            CHECK(record.modified.has_value());
+            CHECK_FALSE(record.title.empty());
+            CHECK(record.url.rfind("https://jvndb.jvn.jp/", 0) == 0);
+        }
+    }
+}
+
+TEST_CASE("every yearly fixture in the folder parses without problems", "[feeds][jvn-rss]") {
+    VW_REQUIRE_FIXTURES();
+    std::size_t files = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(vw::test::fixturesDir() / "jvn")) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind("jvndb_years_", 0) != 0) {
+            continue;
+        }
+        INFO(name);
+        ++files;
+        const ParseResult result = parseJvnRss(vw::test::readFile(entry.path()));
+        CHECK_FALSE(result.records.empty());
+        CHECK(result.problems.empty());
+    }
+    CHECK(files >= 4);
+}
+
+TEST_CASE("JVNDB-2023-004814 from jvndb_new has every field of the contract", "[feeds][jvn-rss]") {
+    VW_REQUIRE_FIXTURES();
+    const ParseResult result = parseJvnRss(readJvn("jvndb_new_2023-11_trimmed.rdf"));
+    const Advisory& a = recordById(result, "JVNDB-2023-004814");
+    CHECK(a.source == "jvn-rss");
+    CHECK(a.aliases == std::vector<std::string>{"CVE-2023-0078"});
+    CHECK(a.title == "resumebuilder の WordPress 用 resume builder "
+                     "におけるクロスサイトスクリプティングの脆弱性");
+    CHECK(a.summary == "resumebuilder の WordPress 用 resume builder "
+                       "には、クロスサイトスクリプティングの脆弱性が存在します。");
+    CHECK(a.url == "https://jvndb.jvn.jp/ja/contents/2023/JVNDB-2023-004814.html");
+    CHECK(iso(a.published) == "2023-11-02T11:57:00+09:00");
+    CHECK(iso(a.modified) == "2023-11-02T11:57:00+09:00");
+    REQUIRE(a.cvss.size() == 1);
+    CHECK(a.cvss[0].version == "3.0");
+    CHECK(a.cvss[0].score == Approx(5.4));
+    CHECK(a.cvss[0].severity == "Medium");
+    CHECK(a.cvss[0].vector == "CVSS:3.0/AV:N/AC:L/PR:L/UI:R/S:C/C:L/I:L/A:N");
+    CHECK(a.cpes == std::vector<std::string>{"cpe:/a:resumebuilder:resume_builder"});
+    REQUIRE(a.affected.size() == 1);
+    CHECK(a.affected[0].vendor == "resumebuilder");
+    CHECK(a.affected[0].product == "resume builder");
+    CHECK(a.affected[0].cpe == "cpe:/a:resumebuilder:resume_builder");
+    CHECK(a.affected[0].versions.empty());
+    REQUIRE(a.references.size() == 4);
+    CHECK(a.references[0].source == "CVE");
+    CHECK(a.references[0].id == "CVE-2023-0078");
+    CHECK(a.references[0].url == "https://www.cve.org/CVERecord?id=CVE-2023-0078");
+    CHECK(a.references[2].source == "関連文書");
+    CHECK(a.references[2].id == "wpscan.com (e667854f-56f8-4dbe-9573-6652a8aacc2c)");
+    CHECK(a.references[3].source.empty());
+    CHECK(a.references[3].id == "CWE-79");
+    CHECK_FALSE(a.withdrawn);
+}
+
+TEST_CASE("a description with CR character references loses the CR and is trimmed",
+          "[feeds][jvn-rss]") {
+    VW_REQUIRE_FIXTURES();
+    const ParseResult result = parseJvnRss(readJvn("jvndb_new_2023-11_trimmed.rdf"));
+    const Advisory& macos = recordById(result, "JVNDB-2022-020469");
+    CHECK(macos.summary == "アップルの macOS には、不特定の脆弱性が存在します。");
+    CHECK(macos.cpes == std::vector<std::string>{"cpe:/o:apple:macos"});
+    CHECK(macos.affected.at(0).vendor == "アップル");
+
+    const ParseResult update = parseJvnRss(readJvn("jvndb_2023-11_trimmed.rdf"));
+    const Advisory& git = recordById(update, "JVNDB-2023-000001");
+    CHECK(git.summary.find('\r') == std::string::npos);
+    CHECK(git.summary.find("\n\nこの脆弱性情報は") != std::string::npos);
+    CHECK(git.summary.rfind("ruby-git は、", 0) == 0);
+    CHECK(git.summary.substr(git.summary.size() - 3) == "氏");
+    CHECK(iso(git.published) == "2023-01-05T12:02:00+09:00");
+    CHECK(iso(git.modified) == "2023-11-03T12:02:00+09:00");
+    CHECK(git.aliases ==
+          std::vector<std::string>{"CVE-2022-46648", "CVE-2022-47318", "JVN#16765254"});
+    REQUIRE(git.cvss.size() == 2);
+    CHECK(git.cvss[0].version == "2.0");
+    CHECK(git.cvss[0].vector == "AV:N/AC:M/Au:S/C:P/I:P/A:P");
+    CHECK(git.cvss[1].score == Approx(5.5));
+}
+
+TEST_CASE("an item without CPE or without CVSS gives a record with those fields empty",
+          "[feeds][jvn-rss]") {
+    VW_REQUIRE_FIXTURES();
+    const ParseResult years = parseJvnRss(readJvn("jvndb_years_2022_trimmed.rdf"));
+    const Advisory& canon = recordById(years, "JVNDB-2022-000001");
+    CHECK(canon.cpes.empty());
+    CHECK(canon.affected.empty());
+    CHECK(canon.cvss.size() == 2);
+    CHECK(canon.aliases == std::vector<std::string>{"CVE-2021-20877", "JVN#64806328"});
+    // the &amp; inside a free-text reference id is decoded and does not become an alias
+    const Advisory& rocket = recordById(years, "JVNDB-2023-002068");
+    CHECK(rocket.aliases == std::vector<std::string>{"CVE-2022-25027"});
+    CHECK(rocket.references.at(2).id ==
+          "CVE-2022-25026 & CVE-2022-25027: Vulnerabilities in Rocket TRUfusion Enterprise");
+
+    const ParseResult api = parseJvnRss(readJvn("myjvn_getVulnOverviewList_hnd_ja_2025.xml"));
+    const Advisory& rockwell = recordById(api, "JVNDB-2025-002884");
+    CHECK(rockwell.cvss.empty());
+    CHECK(rockwell.maxScore() == 0.0);
+    CHECK(rockwell.cpes.size() == 2);
+}
+
+TEST_CASE("the MyJVN overview response with mod_sec 3.0 and pretty-printed values",
+          "[feeds][jvn-rss][myjvn]") {
+    VW_REQUIRE_FIXTURES();
+    const ParseResult result = parseJvnRss(readJvn("myjvn_getVulnOverviewList_hnd_ja_2025.xml"));
+    REQUIRE(result.records.size() == 2);
+    CHECK(result.problems.empty());
+
+    const Advisory& sunshine = recordById(result, "JVNDB-2025-002953");
+    CHECK(sunshine.source == "myjvn");
+    CHECK(sunshine.aliases == std::vector<std::string>{"CVE-2025-31084"});
+    CHECK(iso(sunshine.published) == "2025-04-04T14:45:58+09:00");
+    CHECK(sunshine.cpes ==
+          std::vector<std::string>{"cpe:/a:sunshinephotocart:sunshine_photo_cart"});
+    REQUIRE(sunshine.cvss.size() == 1);
+    CHECK(sunshine.cvss[0].score == Approx(9.8));
+    CHECK(sunshine.cvss[0].severity == "Critical");
+    REQUIRE(sunshine.references.size() == 4);
+    CHECK(sunshine.references[2].url.rfind("https://patchstack.com/database/", 0) == 0);
+    CHECK(sunshine.references[3].url == "https://cwe.mitre.org/data/definitions/502.html");
+
+    const Advisory& rockwell = recordById(result, "JVNDB-2025-002884");
+    CHECK(rockwell.aliases == std::vector<std::string>{"CVE-2025-23120", "JVNVU#99709964"});
+    CHECK(rockwell.cpes.at(0) ==
+          "cpe:/a:rockwellautomation:industrial_data_center_%28idc%29_with_veeam");
+    CHECK(rockwell.affected.at(1).product == "VersaVirtual Appliance (VVA) with Veeam");
+
+    const ParseResult spiegel =
+        parseJvnRss(readJvn("spiegel_go-myjvn_getVulnOverviewList_2018_2.xml"));
+    const Advisory& wp = recordById(spiegel, "JVNDB-2018-000022");
+    CHECK(wp.source == "myjvn");
+    CHECK(wp.aliases == std::vector<std::string>{"CVE-2018-0546", "JVN#33527174"});
+    CHECK(iso(wp.modified) == "2018-03-08T12:02:28+09:00");
+    CHECK(wp.cvss.size() == 2);
+}
+
+TEST_CASE("documents that are not well-formed throw ParseError", "[feeds][jvn-rss]") {
+    VW_REQUIRE_FIXTURES();
+    SECTION("the hand-edited MyJVN data feed example (retCd= 0)") {
+        try {
+            parseJvnRss(readJvn("myjvn_np_dataFeed_jvndb_new_rss_hnd_2025.xml"));
+            FAIL("no ParseError");
+        } catch (const ParseError& e) {
+            const std::string message = e.what();
+            CHECK(message.find("not well-formed XML") != std::string::npos);
+            CHECK(message.find("byte offset") != std::string::npos);
+            CHECK(message.find("line 116") != std::string::npos);
+        }
+    }
+    SECTION("responses whose xmlns declarations were removed") {
+        std::size_t files = 0;
+        for (const auto& entry : std::filesystem::directory_iterator(
+                 vw::test::fixturesDir() / "jvn" / "not_namespace_wellformed")) {
+            INFO(entry.path().filename().string());
+            ++files;
+            try {
+                parseJvnRss(vw::test::readFile(entry.path()));
+                FAIL("no ParseError");
+            } catch (const ParseError& e) {
+                CHECK(std::string(e.what()).find("is not declared") != std::string::npos);
+            }
+        }
+        CHECK(files == 5);
+    }
+    SECTION("synthetic breakage") {
+        CHECK_THROWS_AS(parseJvnRss(""), ParseError);
+        CHECK_THROWS_AS(parseJvnRss("   \n"), ParseError);
+        CHECK_THROWS_AS(parseJvnRss(feed(item("JVNDB-2024-000001")).substr(0, 400)), ParseError);
+        CHECK_THROWS_WITH(parseJvnRss("<a x=\"1\" x=\"2\"/>"), Catch::Contains("appears twice"));
+        CHECK_THROWS_WITH(parseJvnRss("<a/><b/>"), Catch::Contains("more than one root"));
+        CHECK_THROWS_WITH(parseJvnRss("<p:a xmlns:p=\"urn:x\"><q:b/></p:a>"),
+                          Catch::Contains("prefix 'q' is not declared"));
+        CHECK_THROWS_WITH(parseJvnRss("<?xml version=\"1.0\" encoding=\"Shift_JIS\"?><a/>"),
+                          Catch::Contains("unsupported document encoding"));
+    }
+}
+
+TEST_CASE("documents that are not RSS 1.0 throw ParseError", "[feeds][jvn-rss]") {
+    VW_REQUIRE_FIXTURES();
+    for (const char* name : {"jvndb_detail_2023_trimmed.rdf", "myjvn_getProductList_hnd.xml",
+                             "myjvn_getAlertList_hnd.xml"}) {
+        INFO(name);
+        CHECK_THROWS_WITH(parseJvnRss(readJvn(name)), Catch::Contains("not an RSS 1.0 document"));
+    }
+    CHECK_THROWS_WITH(parseJvnRss("<feed xmlns=\"http://www.w3.org/2005/Atom\"/>"),
+                      Catch::Contains("not an RSS 1.0 document"));
+    // rdf:RDF in the wrong namespace is not RSS 1.0 either
+    CHECK_THROWS_AS(parseJvnRss("<rdf:RDF xmlns:rdf=\"urn:other\"><channel/></rdf:RDF>"),
+                    ParseError);
+}
+
+TEST_CASE("a MyJVN error status throws ParseError with errCd and errMsg",
+          "[feeds][jvn-rss][myjvn]") {
+    const std::string status =
+        "  <status:Status version=\"3.3\" method=\"getVulnOverviewList\" lang=\"ja\" retCd=\"1\"\n"
+        "    retMax=\"\" errCd=\"VL01020003\" errMsg=\"startItemは正の整数値のみ指定可能です。\"\n"
+        "    totalRes=\"\" totalResRet=\"\" firstRes=\"\" feed=\"hnd\" startItem=\"-1\"/>\n";
+    const std::string doc =
+        feed("", "http://jvn.jp/rss/mod_sec/3.0/", "https://jvndb.jvn.jp/apis/myjvn", status);
+    CHECK_THROWS_WITH(parseJvnRss(doc),
+                      Catch::Contains("VL01020003") &&
+                          Catch::Contains("startItemは正の整数値のみ指定可能です。"));
+
+    // a success status with no items is an empty result, not an error
+    std::string ok = status;
+    ok.replace(ok.find("retCd=\"1\""), 9, "retCd=\"0\"");
+    const ParseResult empty = parseJvnRss(
+        feed("", "http://jvn.jp/rss/mod_sec/3.0/", "https://jvndb.jvn.jp/apis/myjvn", ok));
+    CHECK(empty.records.empty());
+    CHECK(empty.problems.empty());
+
+    // a zero-match response may hold nothing but the status
+    const std::string bare = "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" "
+                             "xmlns:status=\"http://jvndb.jvn.jp/myjvn/Status\">" +
+                             ok + "</rdf:RDF>";
+    CHECK(parseJvnRss(bare).records.empty());
+    std::string bareError = bare;
+    bareError.replace(bareError.find("retCd=\"0\""), 9, "retCd=\"1\"");
+    CHECK_THROWS_WITH(parseJvnRss(bareError), Catch::Contains("VL01020003"));
+}
+
+TEST_CASE("stray whitespace around ids and URLs is trimmed", "[feeds][jvn-rss]") {
+    const std::string extra =
+        "    <sec:references source=\"CVE\" id=\"CVE-0000-0002 \">\n"
+        "      https://www.cve.org/CVERecord?id=CVE-0000-0002\n    </sec:references>\n"
+        "    <sec:references source=\"NVD\" id=\" "
+        "CVE-0000-0002\">https://nvd.nist.gov/vuln/detail/CVE-0000-0002</sec:references>\n"
+        "    <sec:references source=\"JVN\" "
+        "id=\"JVNVU#96768815\">https://jvn.jp/vu/JVNVU96768815/</sec:references>\n"
+        "    <sec:cpe version=\"2.2\" vendor=\" Example \" product=\"Widget\">\n      "
+        "cpe:/a:example:widget\n    </sec:cpe>\n";
+    std::string doc = feed(item("JVNDB-2024-000123", extra));
+    // stray whitespace inside the identifier element too
+    const std::string plainId = "<sec:identifier>JVNDB-2024-000123</sec:identifier>";
+    doc.replace(doc.find(plainId), plainId.size(),
+                "<sec:identifier> JVNDB-2024-000123 \n</sec:identifier>");
+    const ParseResult result = parseJvnRss(doc);
+    CHECK(result.problems.empty());
+    REQUIRE(result.records.size() == 1);
+    const Advisory& a = result.records[0];
+    CHECK(a.id == "JVNDB-2024-000123");
+    CHECK(a.aliases == std::vector<std::string>{"CVE-0000-0002", "JVNVU#96768815"});
+    REQUIRE(a.references.size() == 3);
+    CHECK(a.references[0].id == "CVE-0000-0002");
+    CHECK(a.references[0].url == "https://www.cve.org/CVERecord?id=CVE-0000-0002");
+    CHECK(a.references[1].id == "CVE-0000-0002");
+    CHECK(a.cpes == std::vector<std::string>{"cpe:/a:example:widget"});
+    CHECK(a.affected.at(0).vendor == "Example");
+}
+
+TEST_CASE("poison items are isolated and reported with id and position", "[feeds][jvn-rss]") {
+    const std::string items =
+        item("JVNDB-2024-000001", "", "yesterday at noon") + // 1
+        item("JVNDB-2024-000002",
+             "    <sec:cpe vendor=\"v\" product=\"p\">cpe:/a:v:p q</sec:cpe>\n"
+             "    <sec:cpe vendor=\"v\" product=\"ok\">cpe:/a:v:ok</sec:cpe>\n") + // 2
+        item("JVNDB-2024-000003",
+             "    <sec:references source=\"CVE\" id=\"see vendor "
+             "advisory\">x</sec:references>\n"
+             "    <sec:references source=\"CVE\" id=\"CVE-2024-1111\">y</sec:references>\n"
+             "    <sec:cvss version=\"3.0\" score=\"high\" severity=\"High\" "
+             "vector=\"v\"/>\n") +                               // 3
+        "  <item><title>no identifier at all</title></item>\n" + // 4
+        item("CWE-79") +                                         // 5
+        item("JVNDB-2024-000006");                               // 6
+    const ParseResult result = parseJvnRss(feed(items));
+
+    std::vector<std::string> ids;
+    for (const auto& r : result.records) {
+        ids.push_back(r.id);
+    }
+    CHECK(ids == std::vector<std::string>{"JVNDB-2024-000001", "JVNDB-2024-000002",
+                                          "JVNDB-2024-000003", "JVNDB-2024-000006"});
+    REQUIRE(result.problems.size() == 7);
+    // item 1: both dates bad; both dropped, the record kept
+    CHECK(result.problems[0].itemId == "JVNDB-2024-000001");
+    CHECK(result.problems[0].position == 1);
+    CHECK_THAT(result.problems[0].message, Catch::Contains("dcterms:issued 'yesterday at noon'"));
+    CHECK(result.problems[1].position == 1);
+    CHECK_FALSE(result.records[0].published.has_value());
+    CHECK_FALSE(result.records[0].modified.has_value());
+    // item 2: the CPE with a space is dropped, the good one kept
+    CHECK(result.problems[2].itemId == "JVNDB-2024-000002");
+    CHECK(result.problems[2].position == 2);
+    CHECK_THAT(result.problems[2].message, Catch::Contains("cpe:/a:v:p q"));
+    CHECK(result.records[1].cpes == std::vector<std::string>{"cpe:/a:v:ok"});
+    CHECK(result.records[1].affected.size() == 1);
+    // item 3: the free-text CVE reference and the bad score are dropped
+    CHECK(result.problems[3].itemId == "JVNDB-2024-000003");
+    CHECK(result.problems[3].position == 3);
+    CHECK_THAT(result.problems[3].message, Catch::Contains("not a CVE id"));
+    CHECK_THAT(result.problems[4].message, Catch::Contains("score 'high'"));
+    CHECK(result.records[2].aliases == std::vector<std::string>{"CVE-2024-1111"});
+    CHECK(result.records[2].references.size() == 1);
+    CHECK(result.records[2].cvss.empty());
+    // items 4 and 5 have no usable id: skipped
+    CHECK(result.problems[5].itemId.empty());
+    CHECK(result.problems[5].position == 4);
+    CHECK_THAT(result.problems[5].message, Catch::Contains("no sec:identifier"));
+    CHECK(result.problems[6].itemId.empty());
+    CHECK(result.problems[6].position == 5);
+    CHECK_THAT(result.problems[6].message, Catch::Contains("'CWE-79'"));
+    // item 6 is untouched
+    CHECK(iso(result.records[3].published) == "2024-05-01T10:00:00+09:00");
+}
+
+TEST_CASE("dates with and without seconds, and dc:date as the fallback for modified",
+          "[feeds][jvn-rss]") {
+    std::string withDcDate =
+        item("JVNDB-2024-000010", "    <dc:date>2024-06-02T08:30:15+09:00</dc:date>\n");
+    withDcDate.replace(
+        withDcDate.find("    <dcterms:modified>"),
+        std::string("    <dcterms:modified>2024-05-01T10:00+09:00</dcterms:modified>\n").size(),
+        "");
+    const ParseResult result =
+        parseJvnRss(feed(withDcDate + item("JVNDB-2024-000011", "", "2024-05-01T10:00:59Z")));
+    REQUIRE(result.records.size() == 2);
+    CHECK(result.problems.empty());
+    CHECK(iso(result.records[0].published) == "2024-05-01T10:00:00+09:00");
+    CHECK(iso(result.records[0].modified) == "2024-06-02T08:30:15+09:00");
+    CHECK(iso(result.records[1].published) == "2024-05-01T10:00:59+00:00");
+}
+
+TEST_CASE("withdrawn markers, the sec namespace check and the myjvn channel", "[feeds][jvn-rss]") {
+    std::string withdrawn = item("JVNDB-2024-000020");
+    withdrawn.replace(withdrawn.find("<description>description"), 24,
+                      "<description>** 削除 ** 重複のため");
+    SECTION("withdrawn") {
+        const ParseResult result = parseJvnRss(feed(withdrawn + item("JVNDB-2024-000021")));
+        REQUIRE(result.records.size() == 2);
+        CHECK(result.records[0].withdrawn);
+        CHECK_FALSE(result.records[1].withdrawn);
+    }
+    SECTION("both sec namespaces work, a foreign one is ignored") {
+        const std::string cve =
+            "    <sec:references source=\"CVE\" id=\"CVE-2024-2222\">u</sec:references>\n";
+        CHECK(parseJvnRss(feed(item("JVNDB-2024-000022", cve), "http://jvn.jp/rss/mod_sec/3.0/"))
+                  .records.at(0)
+                  .aliases.size() == 1);
+        const ParseResult foreign =
+            parseJvnRss(feed(item("JVNDB-2024-000022", cve), "urn:not-mod-sec"));
+        CHECK(foreign.records.empty());
+        CHECK(foreign.problems.size() == 1);
+    }
+    SECTION("the MyJVN channel without a status element") {
+        const ParseResult result =
+            parseJvnRss(feed(item("JVNDB-2024-000023"), "http://jvn.jp/rss/mod_sec/3.0/",
+                             "https://jvndb.jvn.jp/apis/myjvn"));
+        CHECK(result.records.at(0).source == "myjvn");
+    }
+}
+
+TEST_CASE("external entities are never resolved", "[feeds][jvn-rss]") {
+    std::string doc = feed(item("JVNDB-2024-000030"));
+    doc.replace(doc.find("<rdf:RDF"), 0,
+                "<!DOCTYPE rdf:RDF [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>\n");
+    doc.replace(doc.find("<description>description"), 24, "<description>&xxe;");
+    // the reference stays as literal text: nothing is read from the file system
+    const ParseResult result = parseJvnRss(doc);
+    REQUIRE(result.records.size() == 1);
+    CHECK(result.records[0].summary == "&xxe;");
+}
+
+TEST_CASE("deeply nested elements do not crash the parser", "[feeds][jvn-rss]") {
+    std::string deep;
+    for (int i = 0; i < 200000; ++i) {
+        deep += "<x>";
+    }
+    for (int i = 0; i < 200000; ++i) {
+        deep += "</x>";
+    }
+    const ParseResult result = parseJvnRss(feed(item("JVNDB-2024-000040", deep)));
+    CHECK(result.records.size() == 1);
+}
