@@ -8,8 +8,8 @@
 namespace vw {
 
 struct Cpe {
-    char part = 'a';     // a, o, h
-    std::string vendor;  // lower case, percent-decoded, `\` escapes removed
+    char part = 'a';    // a, o, h; '*' when the name leaves it open (2.3 `*`, 2.2 empty)
+    std::string vendor; // lower case, percent-decoded, `\` escapes removed
     std::string product;
     std::string version; // empty or "*" / "-" means any / not applicable
 };

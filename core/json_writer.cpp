@@ -1,0 +1,329 @@
+#include "core/json_writer.h"
+
+#include <charconv>
+#include <cmath>
+#include <stdexcept>
+
+namespace vw {
+
+namespace {
+
+constexpr std::string_view replacementCharacter = "\xEF\xBF\xBD"; // U+FFFD
+
+/// Length of the well-formed UTF-8 sequence at the start of `text`, or 0 when it is not one;
+/// `invalidLength` then says how many bytes form the maximal ill-formed prefix (at least 1).
+std::size_t utf8SequenceLength(std::string_view text, std::size_t& invalidLength) {
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+    const unsigned char lead = byte(0);
+    invalidLength = 1;
+    std::size_t length = 0;
+    unsigned char low = 0x80; // allowed range of the second byte
+    unsigned char high = 0xBF;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+        length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+        length = 3;
+        if (lead == 0xE0) {
+            low = 0xA0; // no overlong forms
+        } else if (lead == 0xED) {
+            high = 0x9F; // no surrogates
+        }
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+        length = 4;
+        if (lead == 0xF0) {
+            low = 0x90;
+        } else if (lead == 0xF4) {
+            high = 0x8F; // nothing above U+10FFFF
+        }
+    } else {
+        return 0;
+    }
+    for (std::size_t i = 1; i < length; ++i) {
+        if (i >= text.size()) {
+            return 0;
+        }
+        const unsigned char b = byte(i);
+        const bool ok = i == 1 ? (b >= low && b <= high) : (b >= 0x80 && b <= 0xBF);
+        if (!ok) {
+            return 0;
+        }
+        invalidLength = i + 1;
+    }
+    return length;
+}
+
+void appendNumber(std::string& out, double number) {
+    if (!std::isfinite(number)) {
+        out += "null"; // JSON has no NaN or infinity
+        return;
+    }
+    char buffer[64];
+    std::to_chars_result result{};
+    const bool integral = number == std::trunc(number) && std::fabs(number) < 1e15;
+    if (integral) {
+        result = std::to_chars(buffer, buffer + sizeof buffer, number, std::chars_format::fixed, 0);
+    } else {
+        result = std::to_chars(buffer, buffer + sizeof buffer, number);
+    }
+    out.append(buffer, result.ptr);
+    if (integral) {
+        out += ".0";
+    }
+}
+
+} // namespace
+
+void appendJsonString(std::string& out, std::string_view text) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out += '"';
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x80) {
+            if (c == '"') {
+                out += "\\\"";
+            } else if (c == '\\') {
+                out += "\\\\";
+            } else if (c < 0x20) {
+                out += "\\u00";
+                out += hex[c >> 4];
+                out += hex[c & 0xF];
+            } else {
+                out += static_cast<char>(c);
+            }
+            ++i;
+            continue;
+        }
+        std::size_t invalidLength = 1;
+        const std::size_t length = utf8SequenceLength(text.substr(i), invalidLength);
+        if (length == 0) {
+            out += replacementCharacter;
+            i += invalidLength;
+        } else {
+            out.append(text.substr(i, length));
+            i += length;
+        }
+    }
+    out += '"';
+}
+
+void JsonWriter::separate() {
+    if (afterKey_) {
+        afterKey_ = false;
+        return;
+    }
+    if (!first_.empty()) {
+        if (!first_.back()) {
+            out_ += ',';
+        }
+        first_.back() = false;
+    }
+}
+
+JsonWriter& JsonWriter::beginObject() {
+    separate();
+    out_ += '{';
+    first_.push_back(true);
+    return *this;
+}
+
+JsonWriter& JsonWriter::endObject() {
+    if (first_.empty() || afterKey_) {
+        throw std::logic_error("JsonWriter: endObject without an open object");
+    }
+    first_.pop_back();
+    out_ += '}';
+    return *this;
+}
+
+JsonWriter& JsonWriter::beginArray() {
+    separate();
+    out_ += '[';
+    first_.push_back(true);
+    return *this;
+}
+
+JsonWriter& JsonWriter::endArray() {
+    if (first_.empty() || afterKey_) {
+        throw std::logic_error("JsonWriter: endArray without an open array");
+    }
+    first_.pop_back();
+    out_ += ']';
+    return *this;
+}
+
+JsonWriter& JsonWriter::key(std::string_view name) {
+    if (first_.empty() || afterKey_) {
+        throw std::logic_error("JsonWriter: key outside an object");
+    }
+    separate();
+    appendJsonString(out_, name);
+    out_ += ':';
+    afterKey_ = true;
+    return *this;
+}
+
+JsonWriter& JsonWriter::value(std::string_view text) {
+    separate();
+    appendJsonString(out_, text);
+    return *this;
+}
+
+JsonWriter& JsonWriter::value(double number) {
+    separate();
+    appendNumber(out_, number);
+    return *this;
+}
+
+JsonWriter& JsonWriter::value(long long number) {
+    separate();
+    out_ += std::to_string(number);
+    return *this;
+}
+
+JsonWriter& JsonWriter::value(bool flag) {
+    separate();
+    out_ += flag ? "true" : "false";
+    return *this;
+}
+
+JsonWriter& JsonWriter::null() {
+    separate();
+    out_ += "null";
+    return *this;
+}
+
+JsonWriter& JsonWriter::stringArray(const std::vector<std::string>& items) {
+    beginArray();
+    for (const auto& item : items) {
+        value(std::string_view(item));
+    }
+    return endArray();
+}
+
+JsonWriter& JsonWriter::raw(std::string_view json) {
+    separate();
+    out_ += json;
+    return *this;
+}
+
+namespace {
+
+void writeDate(JsonWriter& json, const std::optional<DateTime>& date) {
+    if (date) {
+        json.value(std::string_view(formatIsoDateTime(*date)));
+    } else {
+        json.null();
+    }
+}
+
+/// Writes `"name":"text"` unless `text` is empty.
+void optionalString(JsonWriter& json, std::string_view name, const std::string& text) {
+    if (!text.empty()) {
+        json.key(name).value(std::string_view(text));
+    }
+}
+
+void optionalArray(JsonWriter& json, std::string_view name, const std::vector<std::string>& items) {
+    if (!items.empty()) {
+        json.key(name).stringArray(items);
+    }
+}
+
+} // namespace
+
+std::string toJson(const Advisory& advisory) {
+    JsonWriter json;
+    json.beginObject();
+    json.key("source").value(std::string_view(advisory.source));
+    json.key("id").value(std::string_view(advisory.id));
+    json.key("aliases").stringArray(advisory.aliases);
+    json.key("title").value(std::string_view(advisory.title));
+    json.key("summary").value(std::string_view(advisory.summary));
+    json.key("url").value(std::string_view(advisory.url));
+    json.key("published");
+    writeDate(json, advisory.published);
+    json.key("modified");
+    writeDate(json, advisory.modified);
+    json.key("cvss").beginArray();
+    for (const auto& cvss : advisory.cvss) {
+        json.beginObject();
+        json.key("version").value(std::string_view(cvss.version));
+        json.key("score").value(cvss.score);
+        json.key("severity").value(std::string_view(cvss.severity));
+        json.key("vector").value(std::string_view(cvss.vector));
+        json.endObject();
+    }
+    json.endArray();
+    json.key("cpes").stringArray(advisory.cpes);
+    json.key("affected").beginArray();
+    for (const auto& item : advisory.affected) {
+        json.beginObject();
+        json.key("vendor").value(std::string_view(item.vendor));
+        json.key("product").value(std::string_view(item.product));
+        json.key("cpe").value(std::string_view(item.cpe));
+        json.key("versions").stringArray(item.versions);
+        json.endObject();
+    }
+    json.endArray();
+    json.key("references").beginArray();
+    for (const auto& reference : advisory.references) {
+        json.beginObject();
+        json.key("source").value(std::string_view(reference.source));
+        json.key("id").value(std::string_view(reference.id));
+        json.key("url").value(std::string_view(reference.url));
+        json.endObject();
+    }
+    json.endArray();
+    json.key("withdrawn").value(advisory.withdrawn);
+    json.endObject();
+    return json.str();
+}
+
+std::string toJson(const Match& match) {
+    JsonWriter json;
+    json.beginObject();
+    json.key("advisory").value(std::string_view(match.advisory));
+    json.key("aliases").stringArray(match.aliases);
+    json.key("product").value(std::string_view(match.product));
+    json.key("version").value(std::string_view(match.version));
+    json.key("component").value(std::string_view(match.component));
+    json.key("confidence").value(match.confidence);
+    json.key("method").value(std::string_view(match.method));
+    json.key("reason").value(std::string_view(match.reason));
+    json.endObject();
+    return json.str();
+}
+
+std::string toJson(const std::vector<Product>& products) {
+    JsonWriter json;
+    json.beginObject();
+    json.key("products").beginArray();
+    for (const auto& product : products) {
+        json.beginObject();
+        json.key("name").value(std::string_view(product.name));
+        optionalString(json, "version", product.version);
+        optionalArray(json, "owners", product.owners);
+        optionalArray(json, "keywords", product.keywords);
+        optionalArray(json, "cpes", product.cpes);
+        if (!product.components.empty()) {
+            json.key("components").beginArray();
+            for (const auto& component : product.components) {
+                json.beginObject();
+                optionalString(json, "vendor", component.vendor);
+                json.key("name").value(std::string_view(component.name));
+                optionalString(json, "version", component.version);
+                optionalString(json, "cpe", component.cpe);
+                optionalString(json, "purl", component.purl);
+                json.endObject();
+            }
+            json.endArray();
+        }
+        json.endObject();
+    }
+    json.endArray();
+    json.endObject();
+    return json.str();
+}
+
+} // namespace vw

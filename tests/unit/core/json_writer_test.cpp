@@ -1,0 +1,203 @@
+#include "core/json_writer.h"
+
+#include <catch2/catch.hpp>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+using vw::JsonWriter;
+
+namespace {
+
+std::string quoted(std::string_view text) {
+    std::string out;
+    vw::appendJsonString(out, text);
+    return out;
+}
+
+std::string number(double value) {
+    JsonWriter json;
+    json.value(value);
+    return json.str();
+}
+
+} // namespace
+
+TEST_CASE("JSON strings escape quotes, backslashes and control characters", "[core][json]") {
+    CHECK(quoted("") == R"("")");
+    CHECK(quoted("plain") == R"("plain")");
+    CHECK(quoted("say \"hi\"") == R"("say \"hi\"")");
+    CHECK(quoted("C:\\path") == R"("C:\\path")");
+    CHECK(quoted("a/b") == R"("a/b")");
+    CHECK(quoted("line1\nline2\ttab\r") == R"("line1\u000aline2\u0009tab\u000d")");
+    CHECK(quoted(std::string("nul\0x", 5)) == R"("nul\u0000x")");
+    CHECK(quoted("\x1f\x7f") == "\"\\u001f\x7f\"");
+}
+
+TEST_CASE("JSON strings keep valid UTF-8 and replace invalid bytes", "[core][json]") {
+    CHECK(quoted("脆弱性") == "\"脆弱性\"");
+    CHECK(quoted("\xF0\x9F\x94\x92 lock") == "\"\xF0\x9F\x94\x92 lock\""); // U+1F512
+    CHECK(quoted("é") == "\"é\"");
+    const std::string fffd = "\xEF\xBF\xBD";
+    CHECK(quoted("a\xFF"
+                 "b") == "\"a" + fffd + "b\"");
+    CHECK(quoted("\xC0\xAF") == "\"" + fffd + fffd + "\"");                       // overlong '/'
+    CHECK(quoted("\xED\xA0\x80") == "\"" + fffd + fffd + fffd + "\"");            // surrogate D800
+    CHECK(quoted("\xF4\x90\x80\x80") == "\"" + fffd + fffd + fffd + fffd + "\""); // > U+10FFFF
+    CHECK(quoted("\xE3\x81") == "\"" + fffd + "\""); // truncated at the end
+    CHECK(quoted("\xE3\x81"
+                 "A") == "\"" + fffd + "A\"");           // truncated before ASCII
+    CHECK(quoted("\x80") == "\"" + fffd + "\"");         // lone continuation byte
+    CHECK(quoted("\xEF\xBF\xBD") == "\"" + fffd + "\""); // U+FFFD itself is valid
+}
+
+TEST_CASE("JSON doubles use one decimal for integers and shortest form otherwise", "[core][json]") {
+    CHECK(number(10.0) == "10.0");
+    CHECK(number(0.0) == "0.0");
+    CHECK(number(-3.0) == "-3.0");
+    CHECK(number(5.4) == "5.4");
+    CHECK(number(9.8) == "9.8");
+    CHECK(number(0.1) == "0.1");
+    CHECK(number(7.25) == "7.25");
+    CHECK(number(1.0 / 3.0) == "0.3333333333333333");
+    CHECK(number(std::numeric_limits<double>::quiet_NaN()) == "null");
+    CHECK(number(std::numeric_limits<double>::infinity()) == "null");
+}
+
+TEST_CASE("JsonWriter separates members and elements without spaces", "[core][json]") {
+    JsonWriter json;
+    json.beginObject()
+        .key("a")
+        .value(1)
+        .key("b")
+        .value(true)
+        .key("c")
+        .null()
+        .key("d")
+        .beginArray()
+        .value("x")
+        .value(2LL)
+        .beginObject()
+        .endObject()
+        .beginArray()
+        .endArray()
+        .endArray()
+        .key("e")
+        .stringArray({"p", "q"})
+        .key("f")
+        .raw(R"({"r":1})")
+        .key("g")
+        .value(false)
+        .key("h")
+        .value(-9223372036854775807LL)
+        .endObject();
+    CHECK(json.str() == R"({"a":1,"b":true,"c":null,"d":["x",2,{},[]],"e":["p","q"],"f":{"r":1},)"
+                        R"("g":false,"h":-9223372036854775807})");
+}
+
+TEST_CASE("JsonWriter escapes keys and writes empty containers", "[core][json]") {
+    JsonWriter json;
+    json.beginObject().key("k\"1").stringArray({}).endObject();
+    CHECK(json.str() == R"({"k\"1":[]})");
+
+    JsonWriter top;
+    top.beginArray().endArray();
+    CHECK(top.str() == "[]");
+}
+
+TEST_CASE("JsonWriter rejects misuse", "[core][json]") {
+    JsonWriter unopened;
+    CHECK_THROWS_AS(unopened.endObject(), std::logic_error);
+    JsonWriter noArray;
+    CHECK_THROWS_AS(noArray.endArray(), std::logic_error);
+    JsonWriter topKey;
+    CHECK_THROWS_AS(topKey.key("x"), std::logic_error);
+    JsonWriter dangling;
+    dangling.beginObject().key("x");
+    CHECK_THROWS_AS(dangling.endObject(), std::logic_error);
+}
+
+TEST_CASE("toJson of an advisory follows the parse contract", "[core][json]") {
+    vw::Advisory advisory;
+    advisory.source = "jvn-rss";
+    advisory.id = "JVNDB-2023-004814";
+    advisory.aliases = {"CVE-2023-0078"};
+    advisory.title = "Resume Builder における脆弱性";
+    advisory.summary = "a \"quoted\"\nsummary";
+    advisory.url = "https://jvndb.jvn.jp/ja/contents/2023/JVNDB-2023-004814.html";
+    advisory.published = vw::DateTime{1698893820, 540};
+    advisory.cvss = {{"3.0", 5.4, "Medium", "CVSS:3.0/AV:N/AC:L/PR:L/UI:R/S:C/C:L/I:L/A:N"},
+                     {"2.0", 10.0, "High", "AV:N/AC:L/Au:N/C:C/I:C/A:C"}};
+    advisory.cpes = {"cpe:/a:resumebuilder:resume_builder"};
+    advisory.affected = {{"ResumeBuilder",
+                          "Resume Builder",
+                          "cpe:/a:resumebuilder:resume_builder",
+                          {"3.4.6 より前のバージョン"}}};
+    advisory.references = {
+        {"CVE", "CVE-2023-0078", "https://www.cve.org/CVERecord?id=CVE-2023-0078"},
+        {"", "CWE-79", ""}};
+    CHECK(
+        vw::toJson(advisory) ==
+        R"({"source":"jvn-rss","id":"JVNDB-2023-004814","aliases":["CVE-2023-0078"],)"
+        R"("title":"Resume Builder における脆弱性","summary":"a \"quoted\"\u000asummary",)"
+        R"("url":"https://jvndb.jvn.jp/ja/contents/2023/JVNDB-2023-004814.html",)"
+        R"("published":"2023-11-02T11:57:00+09:00","modified":null,)"
+        R"("cvss":[{"version":"3.0","score":5.4,"severity":"Medium",)"
+        R"("vector":"CVSS:3.0/AV:N/AC:L/PR:L/UI:R/S:C/C:L/I:L/A:N"},)"
+        R"({"version":"2.0","score":10.0,"severity":"High","vector":"AV:N/AC:L/Au:N/C:C/I:C/A:C"}],)"
+        R"("cpes":["cpe:/a:resumebuilder:resume_builder"],)"
+        R"("affected":[{"vendor":"ResumeBuilder","product":"Resume Builder",)"
+        R"("cpe":"cpe:/a:resumebuilder:resume_builder","versions":["3.4.6 より前のバージョン"]}],)"
+        R"("references":[{"source":"CVE","id":"CVE-2023-0078",)"
+        R"("url":"https://www.cve.org/CVERecord?id=CVE-2023-0078"},)"
+        R"({"source":"","id":"CWE-79","url":""}],"withdrawn":false})");
+}
+
+TEST_CASE("toJson of an empty advisory keeps every key", "[core][json]") {
+    vw::Advisory advisory;
+    advisory.withdrawn = true;
+    CHECK(vw::toJson(advisory) ==
+          R"({"source":"","id":"","aliases":[],"title":"","summary":"","url":"",)"
+          R"("published":null,"modified":null,"cvss":[],"cpes":[],"affected":[],)"
+          R"("references":[],"withdrawn":true})");
+}
+
+TEST_CASE("toJson of a match follows the match contract", "[core][json]") {
+    vw::Match match;
+    match.advisory = "JVNDB-2021-005555";
+    match.aliases = {"CVE-2021-44228", "JVNVU#96768815"};
+    match.product = "Example Viewer";
+    match.version = "3.2";
+    match.component = "log4j-core";
+    match.confidence = 70;
+    match.method = "cpe-product";
+    match.reason = "CPE cpe:/a:apache:log4j matches component log4j-core";
+    CHECK(vw::toJson(match) ==
+          R"({"advisory":"JVNDB-2021-005555","aliases":["CVE-2021-44228","JVNVU#96768815"],)"
+          R"("product":"Example Viewer","version":"3.2","component":"log4j-core",)"
+          R"("confidence":70,"method":"cpe-product",)"
+          R"("reason":"CPE cpe:/a:apache:log4j matches component log4j-core"})");
+}
+
+TEST_CASE("toJson of products omits empty optional fields", "[core][json]") {
+    vw::Product full;
+    full.name = "Example Viewer";
+    full.version = "3.2";
+    full.owners = {"psirt@example.jp"};
+    full.keywords = {"Log4j"};
+    full.cpes = {"cpe:/a:example:viewer"};
+    full.components = {{"apache", "log4j-core", "2.14.1",
+                        "cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*",
+                        "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"},
+                       {"", "zlib", "", "", ""}};
+    vw::Product bare;
+    bare.name = "Bare";
+    CHECK(vw::toJson(std::vector<vw::Product>{full, bare}) ==
+          R"({"products":[{"name":"Example Viewer","version":"3.2","owners":["psirt@example.jp"],)"
+          R"("keywords":["Log4j"],"cpes":["cpe:/a:example:viewer"],)"
+          R"("components":[{"vendor":"apache","name":"log4j-core","version":"2.14.1",)"
+          R"("cpe":"cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*",)"
+          R"("purl":"pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"},)"
+          R"({"name":"zlib"}]},{"name":"Bare"}]})");
+    CHECK(vw::toJson(std::vector<vw::Product>{}) == R"({"products":[]})");
+}
