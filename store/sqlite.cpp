@@ -1,1 +1,197 @@
-// being written
+#include "store/sqlite.h"
+
+#include <limits>
+#include <sqlite3.h>
+#include <utility>
+
+namespace vw {
+
+namespace {
+
+/// SQL quoted in error messages, shortened so a migration script does not flood the log.
+std::string excerpt(std::string_view sql) {
+    constexpr std::size_t maxLength = 200;
+    if (sql.size() <= maxLength) {
+        return std::string(sql);
+    }
+    return std::string(sql.substr(0, maxLength)) + "…";
+}
+
+std::string errorText(sqlite3* db) {
+    return db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+}
+
+} // namespace
+
+// --- Database ----------------------------------------------------------------------------
+
+Database::Database(const std::string& path) : path_(path) {
+    sqlite3* db = nullptr;
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+    if (rc != SQLITE_OK) {
+        std::string message = errorText(db);
+        sqlite3_close_v2(db); // a handle is returned even on failure (or null: no-op)
+        throw StoreError("cannot open database " + path + ": " + message);
+    }
+    db_ = db;
+    sqlite3_extended_result_codes(db_, 1);
+}
+
+Database::~Database() {
+    if (db_ != nullptr) {
+        sqlite3_close_v2(db_);
+    }
+}
+
+Database::Database(Database&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+
+Database& Database::operator=(Database&& other) noexcept {
+    if (this != &other) {
+        if (db_ != nullptr) {
+            sqlite3_close_v2(db_);
+        }
+        db_ = std::exchange(other.db_, nullptr);
+        path_ = std::move(other.path_);
+    }
+    return *this;
+}
+
+void Database::exec(std::string_view sql) {
+    // sqlite3_exec needs a NUL-terminated string.
+    const std::string text(sql);
+    char* error = nullptr;
+    const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &error);
+    if (rc != SQLITE_OK) {
+        std::string message = error != nullptr ? error : errorText(db_);
+        sqlite3_free(error);
+        throw StoreError(path_ + ": " + message + " (in: " + excerpt(sql) + ")");
+    }
+}
+
+Statement Database::prepare(std::string_view sql) {
+    return Statement(db_, sql);
+}
+
+std::int64_t Database::lastInsertId() const {
+    return sqlite3_last_insert_rowid(db_);
+}
+
+int Database::changes() const {
+    return sqlite3_changes(db_);
+}
+
+// --- Statement ---------------------------------------------------------------------------
+
+Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
+    if (sql.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+        throw StoreError("SQL text too long");
+    }
+    const char* tail = nullptr;
+    const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &stmt_, &tail);
+    if (rc != SQLITE_OK) {
+        throw StoreError(errorText(db_) + " (preparing: " + excerpt(sql) + ")");
+    }
+    if (stmt_ == nullptr) {
+        throw StoreError("no statement in SQL: " + excerpt(sql));
+    }
+}
+
+Statement::~Statement() {
+    sqlite3_finalize(stmt_); // no-op for null
+}
+
+Statement::Statement(Statement&& other) noexcept
+    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
+
+namespace {
+
+[[noreturn]] void throwBindError(sqlite3* db, sqlite3_stmt* stmt, int index) {
+    throw StoreError(errorText(db) + " (binding parameter " + std::to_string(index) +
+                     " of: " + excerpt(sqlite3_sql(stmt)) + ")");
+}
+
+} // namespace
+
+Statement& Statement::bind(int index, std::string_view text) {
+    // An empty view may have a null data pointer, which SQLite would bind as NULL.
+    const char* data = text.data() != nullptr ? text.data() : "";
+    if (sqlite3_bind_text64(stmt_, index, data, text.size(), SQLITE_TRANSIENT, SQLITE_UTF8) !=
+        SQLITE_OK) {
+        throwBindError(db_, stmt_, index);
+    }
+    return *this;
+}
+
+Statement& Statement::bind(int index, std::int64_t number) {
+    if (sqlite3_bind_int64(stmt_, index, number) != SQLITE_OK) {
+        throwBindError(db_, stmt_, index);
+    }
+    return *this;
+}
+
+Statement& Statement::bind(int index, double number) {
+    if (sqlite3_bind_double(stmt_, index, number) != SQLITE_OK) {
+        throwBindError(db_, stmt_, index);
+    }
+    return *this;
+}
+
+Statement& Statement::bindNull(int index) {
+    if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) {
+        throwBindError(db_, stmt_, index);
+    }
+    return *this;
+}
+
+bool Statement::step() {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) {
+        return true;
+    }
+    if (rc == SQLITE_DONE) {
+        return false;
+    }
+    std::string message = errorText(db_);
+    sqlite3_reset(stmt_); // leave the statement reusable
+    throw StoreError(message + " (running: " + excerpt(sqlite3_sql(stmt_)) + ")");
+}
+
+void Statement::run() {
+    while (step()) {
+    }
+}
+
+void Statement::reset() {
+    // The result code repeats the last step's error, which step() has already reported.
+    sqlite3_reset(stmt_);
+}
+
+void Statement::clearBindings() {
+    sqlite3_clear_bindings(stmt_);
+}
+
+std::string Statement::text(int column) const {
+    const auto* data = sqlite3_column_text(stmt_, column);
+    if (data == nullptr) {
+        return {};
+    }
+    const int size = sqlite3_column_bytes(stmt_, column);
+    return std::string(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size));
+}
+
+std::int64_t Statement::integer(int column) const {
+    return sqlite3_column_int64(stmt_, column);
+}
+
+double Statement::real(int column) const {
+    return sqlite3_column_double(stmt_, column);
+}
+
+bool Statement::isNull(int column) const {
+    return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
+
+} // namespace vw

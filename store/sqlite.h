@@ -53,14 +53,20 @@ public:
 
     Statement& bind(int index, std::string_view text);
     Statement& bind(int index, std::int64_t number);
-    Statement& bind(int index, int number) { return bind(index, static_cast<std::int64_t>(number)); }
+    Statement& bind(int index, int number) {
+        return bind(index, static_cast<std::int64_t>(number));
+    }
     Statement& bind(int index, double number);
     Statement& bindNull(int index);
     /// Steps once: true while a row is available.
     bool step();
     /// Steps until done (for INSERT/UPDATE/DELETE).
     void run();
+    /// Rewinds so the statement can run again; bindings are kept. Never throws (a failed
+    /// step has already thrown).
     void reset();
+    /// Sets every parameter back to NULL.
+    void clearBindings();
     std::string text(int column) const;
     std::int64_t integer(int column) const;
     double real(int column) const;

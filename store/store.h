@@ -13,6 +13,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace vw {
@@ -22,24 +24,28 @@ struct SourceStateRow {
     std::string etag;
     std::string lastModified;
     std::string cursor;
-    std::int64_t lastSuccess = 0;   // 0 = never
+    std::int64_t lastSuccess = 0; // 0 = never
     std::int64_t lastAttempt = 0;
-    int errorCount = 0;             // consecutive failures
+    int errorCount = 0; // consecutive failures
     std::string lastError;
-    std::int64_t nextAttempt = 0;   // 0 = as soon as due by interval
+    std::int64_t nextAttempt = 0; // 0 = as soon as due by interval
 };
+
+/// The stable content hash of a record's JSON: 64-bit FNV-1a as 16 lower-case hex digits.
+/// Detects changes only; not a security measure.
+std::string contentHash(std::string_view json);
 
 struct UpsertOutcome {
     std::int64_t recordId = 0;
     std::int64_t clusterId = 0;
-    bool isNew = false;     // first time this (channel, id) was seen
-    bool changed = false;   // content differs from the stored revision (new revision written)
+    bool isNew = false;   // first time this (channel, id) was seen
+    bool changed = false; // content differs from the stored revision (new revision written)
 };
 
 struct ClusterSummary {
     std::int64_t clusterId = 0;
-    std::string primaryId;               // the preferred id (JVNDB- > JVN# > JVNVU# > CVE- > other)
-    std::vector<std::string> ids;        // every alias, sorted
+    std::string primaryId;        // the preferred id (JVNDB- > JVN# > JVNVU# > CVE- > other)
+    std::vector<std::string> ids; // every alias, sorted
     std::string title;
     double maxScore = 0.0;
     std::int64_t firstSeen = 0;
@@ -47,8 +53,8 @@ struct ClusterSummary {
 
 /// One channel's statement about a cluster: which source said it and when first.
 struct ClusterRecord {
-    std::string channel;    // source name from config, or "import"
-    std::string json;       // the record as toJson(Advisory)
+    std::string channel; // source name from config, or "import"
+    std::string json;    // the record as toJson(Advisory)
     std::int64_t firstSeen = 0;
     std::int64_t lastSeen = 0;
 };
@@ -57,7 +63,7 @@ struct MatchRow {
     std::int64_t id = 0;
     std::int64_t clusterId = 0;
     Match match;
-    std::string state;   // "new" (later: acknowledged, not-affected, fixed)
+    std::string state; // "new" (later: acknowledged, not-affected, fixed)
     std::int64_t createdAt = 0;
 };
 
@@ -67,6 +73,8 @@ struct OutboxCounts {
     int dead = 0;
 };
 
+/// One connection to the database. Not thread-safe: use a Store from one thread at a time
+/// (open one Store per thread that needs the database; WAL lets them read concurrently).
 class Store {
 public:
     /// Opens (creating if needed) the file, enables WAL and foreign keys, applies migrations.
@@ -77,6 +85,8 @@ public:
     int schemaVersion();
     /// The number of migrations this build knows.
     static int latestSchemaVersion();
+    /// How many migrations open() applied to this database (0 when it was up to date).
+    int migrationsApplied() const { return migrationsApplied_; }
 
     /// BEGIN IMMEDIATE … COMMIT; rolled back when destroyed without commit().
     class Transaction {
@@ -124,6 +134,9 @@ public:
     /// Queues a message due at `dueAt`; a message whose idempotency key is already queued
     /// is ignored (returns 0), else returns the new id.
     std::int64_t enqueue(const OutMessage& message, std::int64_t dueAt);
+    /// As above, stamping the row as created at `now` (the two-argument form uses the
+    /// system clock for that audit field only).
+    std::int64_t enqueue(const OutMessage& message, std::int64_t dueAt, std::int64_t now);
     /// Pending messages due at `now`, oldest first.
     std::vector<OutMessage> dueMessages(std::int64_t now, int limit = 100);
     void markDelivered(std::int64_t id, const std::string& reply, std::int64_t now);
@@ -142,7 +155,16 @@ public:
 
 private:
     explicit Store(Database db);
+    /// A prepared statement for `sql` (a string literal), kept for the Store's lifetime.
+    Statement& cached(std::string_view sql);
+    void migrate();
+    /// Moves everything of cluster `from` into `into` and deletes `from`.
+    void mergeCluster(std::int64_t from, std::int64_t into, std::int64_t now);
+
     Database db_;
+    int migrationsApplied_ = 0;
+    // Destroyed before db_ (declared after it).
+    std::unordered_map<std::string_view, std::unique_ptr<Statement>> statements_;
 };
 
 } // namespace vw

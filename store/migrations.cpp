@@ -1,0 +1,147 @@
+#include "store/migrations.h"
+
+namespace vw {
+
+namespace {
+
+// Version 1: the initial schema (DESIGN.md "Data model"). Times are Unix seconds; list-valued
+// columns hold the encoding of encodeList() in store.cpp (one escaped item per line).
+constexpr std::string_view initialSchema = R"sql(
+CREATE TABLE source_state (
+    source        TEXT PRIMARY KEY,
+    etag          TEXT NOT NULL DEFAULT '',
+    last_modified TEXT NOT NULL DEFAULT '',
+    cursor        TEXT NOT NULL DEFAULT '',
+    last_success  INTEGER NOT NULL DEFAULT 0,
+    last_attempt  INTEGER NOT NULL DEFAULT 0,
+    error_count   INTEGER NOT NULL DEFAULT 0,
+    last_error    TEXT NOT NULL DEFAULT '',
+    next_attempt  INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE cluster (
+    id         INTEGER PRIMARY KEY,
+    first_seen INTEGER NOT NULL
+);
+CREATE INDEX cluster_first_seen ON cluster(first_seen);
+
+CREATE TABLE alias (
+    id         TEXT PRIMARY KEY,
+    cluster_id INTEGER NOT NULL REFERENCES cluster(id)
+);
+CREATE INDEX alias_cluster ON alias(cluster_id);
+
+CREATE TABLE record (
+    id           INTEGER PRIMARY KEY,
+    channel      TEXT NOT NULL,
+    record_id    TEXT NOT NULL,
+    json         TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    title        TEXT NOT NULL DEFAULT '',
+    max_score    REAL NOT NULL DEFAULT 0,
+    first_seen   INTEGER NOT NULL,
+    last_seen    INTEGER NOT NULL,
+    cluster_id   INTEGER NOT NULL REFERENCES cluster(id),
+    UNIQUE (channel, record_id)
+);
+CREATE INDEX record_cluster ON record(cluster_id);
+
+CREATE TABLE revision (
+    id           INTEGER PRIMARY KEY,
+    record_id    INTEGER NOT NULL REFERENCES record(id) ON DELETE CASCADE,
+    json         TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    seen_at      INTEGER NOT NULL
+);
+CREATE INDEX revision_record ON revision(record_id);
+
+CREATE TABLE product (
+    id       INTEGER PRIMARY KEY,
+    name     TEXT NOT NULL UNIQUE,
+    version  TEXT NOT NULL DEFAULT '',
+    owners   TEXT NOT NULL DEFAULT '',
+    keywords TEXT NOT NULL DEFAULT '',
+    cpes     TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE component (
+    id         INTEGER PRIMARY KEY,
+    product_id INTEGER NOT NULL REFERENCES product(id) ON DELETE CASCADE,
+    vendor     TEXT NOT NULL DEFAULT '',
+    name       TEXT NOT NULL DEFAULT '',
+    version    TEXT NOT NULL DEFAULT '',
+    cpe        TEXT NOT NULL DEFAULT '',
+    purl       TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX component_product ON component(product_id);
+
+CREATE TABLE match (
+    id         INTEGER PRIMARY KEY,
+    cluster_id INTEGER NOT NULL REFERENCES cluster(id),
+    product    TEXT NOT NULL,
+    component  TEXT NOT NULL,
+    confidence INTEGER NOT NULL,
+    method     TEXT NOT NULL,
+    reason     TEXT NOT NULL,
+    advisory   TEXT NOT NULL,
+    aliases    TEXT NOT NULL DEFAULT '',
+    version    TEXT NOT NULL DEFAULT '',
+    state      TEXT NOT NULL DEFAULT 'new',
+    created_at INTEGER NOT NULL,
+    UNIQUE (cluster_id, product, component)
+);
+CREATE INDEX match_product ON match(product);
+
+CREATE TABLE decision (
+    id         INTEGER PRIMARY KEY,
+    cluster_id INTEGER NOT NULL REFERENCES cluster(id),
+    product    TEXT NOT NULL,
+    state      TEXT NOT NULL,
+    note       TEXT NOT NULL DEFAULT '',
+    decided_at INTEGER NOT NULL,
+    UNIQUE (cluster_id, product)
+);
+
+CREATE TABLE outbox (
+    id              INTEGER PRIMARY KEY,
+    notifier        TEXT NOT NULL,
+    recipient       TEXT NOT NULL DEFAULT '',
+    subject         TEXT NOT NULL DEFAULT '',
+    text            TEXT NOT NULL DEFAULT '',
+    payload         TEXT NOT NULL DEFAULT '',
+    idempotency_key TEXT NOT NULL UNIQUE,
+    due_at          INTEGER NOT NULL,
+    state           TEXT NOT NULL DEFAULT 'pending'
+                    CHECK (state IN ('pending', 'delivered', 'dead')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_reply      TEXT NOT NULL DEFAULT '',
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+);
+CREATE INDEX outbox_due ON outbox(state, due_at);
+
+CREATE TABLE delivery (
+    id        INTEGER PRIMARY KEY,
+    outbox_id INTEGER NOT NULL REFERENCES outbox(id),
+    at        INTEGER NOT NULL,
+    ok        INTEGER NOT NULL,
+    reply     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX delivery_outbox ON delivery(outbox_id);
+
+CREATE TABLE event_log (
+    id   INTEGER PRIMARY KEY,
+    at   INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+)sql";
+
+} // namespace
+
+const std::vector<std::string_view>& schemaMigrations() {
+    static const std::vector<std::string_view> migrations = {initialSchema};
+    return migrations;
+}
+
+} // namespace vw

@@ -1,0 +1,211 @@
+#include "core/json_writer.h"
+#include "store/store.h"
+#include "store_test_support.h"
+
+#include <catch2/catch.hpp>
+
+using vw::Store;
+using vw::test::countRows;
+using vw::test::makeAdvisory;
+
+namespace {
+
+std::int64_t revisionsOf(Store& store, std::int64_t recordId) {
+    auto q = store.db().prepare("SELECT COUNT(*) FROM revision WHERE record_id = ?1");
+    q.bind(1, recordId);
+    REQUIRE(q.step());
+    return q.integer(0);
+}
+
+} // namespace
+
+TEST_CASE("Upserting a record: new, then unchanged, then changed", "[store][records]") {
+    auto store = Store::inMemory();
+    auto advisory = makeAdvisory("JVNDB-2023-004814", {"CVE-2023-0078"}, "Resume Builder", 5.4);
+
+    auto first = store->upsertRecord("jvndb-new", advisory, 1000);
+    CHECK(first.isNew);
+    CHECK(first.changed);
+    CHECK(first.recordId > 0);
+    CHECK(first.clusterId > 0);
+    CHECK(revisionsOf(*store, first.recordId) == 1);
+
+    auto same = store->upsertRecord("jvndb-new", advisory, 2000);
+    CHECK_FALSE(same.isNew);
+    CHECK_FALSE(same.changed);
+    CHECK(same.recordId == first.recordId);
+    CHECK(same.clusterId == first.clusterId);
+    CHECK(revisionsOf(*store, first.recordId) == 1);
+    auto records = store->clusterRecords(first.clusterId);
+    REQUIRE(records.size() == 1);
+    CHECK(records[0].firstSeen == 1000);
+    CHECK(records[0].lastSeen == 2000);
+
+    advisory.cvss[0].score = 7.5;
+    advisory.title = "Resume Builder (updated)";
+    auto changed = store->upsertRecord("jvndb-new", advisory, 3000);
+    CHECK_FALSE(changed.isNew);
+    CHECK(changed.changed);
+    CHECK(changed.recordId == first.recordId);
+    CHECK(revisionsOf(*store, first.recordId) == 2);
+
+    records = store->clusterRecords(first.clusterId);
+    REQUIRE(records.size() == 1);
+    CHECK(records[0].json == vw::toJson(advisory));
+    CHECK(records[0].channel == "jvndb-new");
+    CHECK(records[0].firstSeen == 1000);
+    CHECK(records[0].lastSeen == 3000);
+
+    auto summary = store->cluster(first.clusterId);
+    CHECK(summary.title == "Resume Builder (updated)");
+    CHECK(summary.maxScore == Approx(7.5));
+    CHECK(summary.firstSeen == 1000);
+}
+
+TEST_CASE("The stored hash is FNV-1a of the record JSON", "[store][records]") {
+    auto store = Store::inMemory();
+    auto advisory = makeAdvisory("JVNDB-2024-000100", {});
+    auto outcome = store->upsertRecord("import", advisory, 10);
+    auto q = store->db().prepare("SELECT json, content_hash FROM record WHERE id = ?1");
+    q.bind(1, outcome.recordId);
+    REQUIRE(q.step());
+    CHECK(q.text(0) == vw::toJson(advisory));
+    CHECK(q.text(1) == vw::contentHash(vw::toJson(advisory)));
+}
+
+TEST_CASE("Two channels naming the same CVE share one cluster", "[store][records][correlation]") {
+    auto store = Store::inMemory();
+    auto jvndb = store->upsertRecord(
+        "jvndb-new", makeAdvisory("JVNDB-2023-004814", {"CVE-2023-0078"}, "from JVNDB", 5.4), 1000);
+    auto mail =
+        store->upsertRecord("jpcert-mail",
+                            makeAdvisory("<20231102.abc@jpcert.or.jp>",
+                                         {"CVE-2023-0078", "JVNVU#12345678"}, "from mail", 6.1),
+                            2000);
+    CHECK(mail.isNew);
+    CHECK(mail.clusterId == jvndb.clusterId);
+    CHECK(countRows(*store, "cluster") == 1);
+    CHECK(store->clusterOf("JVNVU#12345678") == jvndb.clusterId);
+    CHECK(store->clusterOf("JVNDB-2023-004814") == jvndb.clusterId);
+    CHECK_FALSE(store->clusterOf("CVE-1999-0001").has_value());
+
+    auto summary = store->cluster(jvndb.clusterId);
+    CHECK(summary.primaryId == "JVNDB-2023-004814");
+    CHECK(summary.ids == std::vector<std::string>{"<20231102.abc@jpcert.or.jp>", "CVE-2023-0078",
+                                                  "JVNDB-2023-004814", "JVNVU#12345678"});
+    // Title and score come from the most recently seen record.
+    CHECK(summary.title == "from mail");
+    CHECK(summary.maxScore == Approx(6.1));
+    CHECK(summary.firstSeen == 1000);
+
+    auto records = store->clusterRecords(jvndb.clusterId);
+    REQUIRE(records.size() == 2);
+    CHECK(records[0].channel == "jvndb-new");
+    CHECK(records[1].channel == "jpcert-mail");
+
+    // Same record id from a different channel is a separate record in the same cluster.
+    auto rss = store->upsertRecord(
+        "jvndb-hnd", makeAdvisory("JVNDB-2023-004814", {"CVE-2023-0078"}, "from JVNDB", 5.4), 3000);
+    CHECK(rss.isNew);
+    CHECK(rss.recordId != jvndb.recordId);
+    CHECK(rss.clusterId == jvndb.clusterId);
+    CHECK(store->clusterRecords(jvndb.clusterId).size() == 3);
+}
+
+TEST_CASE("Unrelated records get separate clusters", "[store][records][correlation]") {
+    auto store = Store::inMemory();
+    auto a = store->upsertRecord("s", makeAdvisory("JVNDB-2023-000001", {"CVE-2023-0001"}), 1);
+    auto b = store->upsertRecord("s", makeAdvisory("JVNDB-2023-000002", {"CVE-2023-0002"}), 2);
+    CHECK(a.clusterId != b.clusterId);
+    CHECK(countRows(*store, "cluster") == 2);
+}
+
+TEST_CASE("A record naming two clusters merges them into the smaller id",
+          "[store][records][correlation]") {
+    auto store = Store::inMemory();
+    auto a = store->upsertRecord("s1", makeAdvisory("JVNDB-2023-000001", {"CVE-2023-1111"}), 500);
+    auto b = store->upsertRecord("s2", makeAdvisory("JVNVU#99999999", {"CVE-2023-2222"}), 300);
+    REQUIRE(a.clusterId < b.clusterId);
+
+    vw::Match ma;
+    ma.advisory = "JVNDB-2023-000001";
+    ma.product = "Viewer";
+    ma.component = "log4j-core";
+    ma.confidence = 90;
+    ma.method = "cpe-product";
+    REQUIRE(store->insertMatch(a.clusterId, ma, 600));
+    vw::Match mb = ma;
+    mb.advisory = "JVNVU#99999999";
+    REQUIRE(store->insertMatch(b.clusterId, mb, 600)); // same key: dropped in the merge
+    vw::Match mc = mb;
+    mc.component = "openssl";
+    REQUIRE(store->insertMatch(b.clusterId, mc, 600)); // moved by the merge
+
+    auto c = store->upsertRecord(
+        "mail", makeAdvisory("<m1@example>", {"CVE-2023-1111", "CVE-2023-2222"}), 900);
+    CHECK(c.clusterId == a.clusterId);
+    CHECK(countRows(*store, "cluster") == 1);
+    CHECK(store->clusterOf("CVE-2023-2222") == a.clusterId);
+    CHECK(store->clusterOf("JVNVU#99999999") == a.clusterId);
+
+    auto summary = store->cluster(a.clusterId);
+    CHECK(summary.firstSeen == 300); // the earliest of the merged clusters
+    CHECK(summary.primaryId == "JVNDB-2023-000001");
+    CHECK(summary.ids.size() == 5);
+    CHECK(store->clusterRecords(a.clusterId).size() == 3);
+    CHECK_THROWS_AS(store->cluster(b.clusterId), vw::StoreError);
+
+    auto rows = store->matches();
+    REQUIRE(rows.size() == 2);
+    for (const auto& row : rows) {
+        CHECK(row.clusterId == a.clusterId);
+    }
+    CHECK(rows[0].match.component == "log4j-core");
+    CHECK(rows[0].match.advisory == "JVNDB-2023-000001");
+    CHECK(rows[1].match.component == "openssl");
+    CHECK(countRows(*store, "event_log") == 1); // the merge is logged
+}
+
+TEST_CASE("The primary id follows JVNDB, JVN#, JVNVU#, CVE, other", "[store][records]") {
+    auto store = Store::inMemory();
+    auto a = store->upsertRecord("s", makeAdvisory("CVE-2024-0002", {"CVE-2024-0001", "X-1"}), 1);
+    CHECK(store->cluster(a.clusterId).primaryId == "CVE-2024-0001");
+    store->upsertRecord("s", makeAdvisory("JVNVU#10000000", {"CVE-2024-0001"}), 2);
+    CHECK(store->cluster(a.clusterId).primaryId == "JVNVU#10000000");
+    store->upsertRecord("s", makeAdvisory("JVN#20000000", {"CVE-2024-0001"}), 3);
+    CHECK(store->cluster(a.clusterId).primaryId == "JVN#20000000");
+    store->upsertRecord("s", makeAdvisory("JVNDB-2024-000009", {"CVE-2024-0001"}), 4);
+    store->upsertRecord("s", makeAdvisory("JVNDB-2024-000003", {"CVE-2024-0002"}), 5);
+    CHECK(store->cluster(a.clusterId).primaryId == "JVNDB-2024-000003");
+
+    auto other = store->upsertRecord("s", makeAdvisory("<only@mail>", {}), 6);
+    CHECK(store->cluster(other.clusterId).primaryId == "<only@mail>");
+}
+
+TEST_CASE("listClusters returns clusters since a time, newest first", "[store][records]") {
+    auto store = Store::inMemory();
+    auto a = store->upsertRecord("s", makeAdvisory("JVNDB-2023-000001", {}), 100);
+    auto b = store->upsertRecord("s", makeAdvisory("JVNDB-2023-000002", {}), 200);
+    auto c = store->upsertRecord("s", makeAdvisory("JVNDB-2023-000003", {}), 300);
+
+    auto all = store->listClusters(0);
+    REQUIRE(all.size() == 3);
+    CHECK(all[0].clusterId == c.clusterId);
+    CHECK(all[1].clusterId == b.clusterId);
+    CHECK(all[2].clusterId == a.clusterId);
+    CHECK(all[0].primaryId == "JVNDB-2023-000003");
+
+    auto recent = store->listClusters(200);
+    REQUIRE(recent.size() == 2);
+    CHECK(recent[0].clusterId == c.clusterId);
+    CHECK(recent[1].clusterId == b.clusterId);
+    CHECK(store->listClusters(301).empty());
+}
+
+TEST_CASE("A record without an id is refused", "[store][records]") {
+    auto store = Store::inMemory();
+    CHECK_THROWS_AS(store->upsertRecord("s", makeAdvisory("", {"CVE-2024-0001"}), 1),
+                    vw::StoreError);
+    CHECK(countRows(*store, "record") == 0);
+    CHECK(countRows(*store, "alias") == 0);
+}

@@ -1,0 +1,158 @@
+#include "store/store.h"
+#include "store_test_support.h"
+
+#include <catch2/catch.hpp>
+#include <sqlite3.h>
+
+using vw::Store;
+using vw::test::countRows;
+using vw::test::makeAdvisory;
+
+namespace {
+
+vw::Match match() {
+    vw::Match m;
+    m.advisory = "JVNDB-2023-000001";
+    m.product = "Viewer";
+    m.component = "log4j-core";
+    m.confidence = 90;
+    m.method = "cpe-product";
+    return m;
+}
+
+vw::OutMessage message(const std::string& key) {
+    vw::OutMessage m;
+    m.notifier = "mail";
+    m.idempotencyKey = key;
+    return m;
+}
+
+/// Writes a record, a match and an outbox row the way the pipeline does.
+void writeAll(Store& store, const std::string& id, const std::string& key) {
+    auto outcome = store.upsertRecord("s", makeAdvisory(id, {"CVE-2023-0001"}), 100);
+    store.insertMatch(outcome.clusterId, match(), 100);
+    store.enqueue(message(key), 100, 100);
+}
+
+void checkRollback(Store& store) {
+    {
+        Store::Transaction tx(store);
+        writeAll(store, "JVNDB-2023-000001", "k1");
+        CHECK(countRows(store, "record") == 1); // visible inside the transaction
+    }
+    CHECK(countRows(store, "record") == 0);
+    CHECK(countRows(store, "revision") == 0);
+    CHECK(countRows(store, "cluster") == 0);
+    CHECK(countRows(store, "alias") == 0);
+    CHECK(countRows(store, "match") == 0);
+    CHECK(countRows(store, "outbox") == 0);
+}
+
+} // namespace
+
+TEST_CASE("A Transaction destroyed without commit leaves nothing behind", "[store][transaction]") {
+    SECTION("in memory") {
+        auto store = Store::inMemory();
+        checkRollback(*store);
+    }
+    SECTION("in a WAL file") {
+        vw::test::TempDir dir;
+        auto store = Store::open(dir.file("vw.db"));
+        checkRollback(*store);
+    }
+}
+
+TEST_CASE("A committed Transaction keeps everything", "[store][transaction]") {
+    vw::test::TempDir dir;
+    const auto path = dir.file("vw.db");
+    {
+        auto store = Store::open(path);
+        Store::Transaction tx(*store);
+        writeAll(*store, "JVNDB-2023-000001", "k1");
+        tx.commit();
+    }
+    auto store = Store::open(path);
+    CHECK(countRows(*store, "record") == 1);
+    CHECK(countRows(*store, "match") == 1);
+    CHECK(countRows(*store, "outbox") == 1);
+}
+
+TEST_CASE("An exception inside a Transaction rolls everything back", "[store][transaction]") {
+    auto store = Store::inMemory();
+    try {
+        Store::Transaction tx(*store);
+        writeAll(*store, "JVNDB-2023-000001", "k1");
+        store->markDelivered(999, "ok", 1); // unknown id: throws
+        tx.commit();
+        FAIL("markDelivered of an unknown id did not throw");
+    } catch (const vw::StoreError&) {
+    }
+    CHECK(countRows(*store, "record") == 0);
+    CHECK(countRows(*store, "outbox") == 0);
+    // The connection is usable afterwards.
+    writeAll(*store, "JVNDB-2023-000002", "k2");
+    CHECK(countRows(*store, "record") == 1);
+}
+
+namespace {
+
+/// Failure injection: any revision whose JSON mentions BOOM is refused by the database, so
+/// upsertRecord fails after it has written the cluster, aliases and record.
+void armRevisionFailure(Store& store) {
+    store.db().exec("CREATE TEMP TRIGGER fail_revision BEFORE INSERT ON revision "
+                    "WHEN NEW.json LIKE '%BOOM%' BEGIN SELECT RAISE(ABORT, 'injected'); END");
+}
+
+} // namespace
+
+TEST_CASE("A failed upsert inside a Transaction undoes only itself", "[store][transaction]") {
+    auto store = Store::inMemory();
+    armRevisionFailure(*store);
+    Store::Transaction tx(*store);
+    store->upsertRecord("s", makeAdvisory("JVNDB-2023-000001", {"CVE-2023-0001"}), 100);
+    CHECK_THROWS_WITH(
+        store->upsertRecord("s", makeAdvisory("JVNDB-2023-000002", {"CVE-2023-0009"}, "BOOM"), 100),
+        Catch::Contains("injected"));
+    tx.commit();
+    CHECK(countRows(*store, "record") == 1);
+    CHECK(countRows(*store, "cluster") == 1);
+    CHECK(store->clusterOf("CVE-2023-0001").has_value());
+    CHECK_FALSE(store->clusterOf("CVE-2023-0009").has_value());
+    CHECK_FALSE(store->clusterOf("JVNDB-2023-000002").has_value());
+}
+
+TEST_CASE("A failed upsert without a Transaction leaves nothing", "[store][transaction]") {
+    auto store = Store::inMemory();
+    armRevisionFailure(*store);
+    auto a = store->upsertRecord("s", makeAdvisory("JVNDB-2023-000001", {"CVE-2023-0001"}), 100);
+    store->upsertRecord("s", makeAdvisory("JVNVU#90000000", {"CVE-2023-0002"}), 100);
+    // Would merge both clusters, then fails: the merge is undone too.
+    CHECK_THROWS(store->upsertRecord(
+        "s", makeAdvisory("JVNDB-2023-000003", {"CVE-2023-0001", "CVE-2023-0002"}, "BOOM"), 200));
+    CHECK(countRows(*store, "cluster") == 2);
+    CHECK(countRows(*store, "record") == 2);
+    CHECK(store->clusterOf("CVE-2023-0001") == a.clusterId);
+    CHECK(store->clusterOf("CVE-2023-0002") != a.clusterId);
+    CHECK_FALSE(store->clusterOf("JVNDB-2023-000003").has_value());
+    // The store is usable and not left inside a transaction.
+    auto b = store->upsertRecord("s", makeAdvisory("JVNDB-2023-000004", {}), 300);
+    CHECK(b.isNew);
+    CHECK(sqlite3_get_autocommit(store->db().handle()) != 0);
+}
+
+TEST_CASE("Two connections to one WAL file see each other's commits", "[store][transaction]") {
+    vw::test::TempDir dir;
+    const auto path = dir.file("vw.db");
+    auto writer = Store::open(path);
+    auto reader = Store::open(path);
+    CHECK(reader->migrationsApplied() == 0);
+    writer->upsertRecord("s", makeAdvisory("JVNDB-2023-000001", {"CVE-2023-0001"}), 100);
+    CHECK(reader->clusterOf("CVE-2023-0001").has_value());
+    {
+        Store::Transaction tx(*writer);
+        writer->enqueue(message("k"), 1, 1);
+        CHECK(reader->outboxCounts().pending == 0); // not yet committed
+        tx.commit();
+    }
+    CHECK(reader->outboxCounts().pending == 1);
+}
