@@ -3,7 +3,6 @@
 #pragma once
 
 #include <catch2/catch.hpp>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -49,15 +48,15 @@ inline std::string serverEnv(const char* name) {
 } // namespace vw::test
 
 /// Put at the top of a test that reads shared/fixtures.
-#define VW_REQUIRE_FIXTURES()                                                                  \
-    do {                                                                                       \
-        if (!std::filesystem::is_directory(::vw::test::fixturesDir() / "jvn")) {               \
-            if (::vw::test::underCi()) {                                                       \
-                FAIL("fixture folder missing: " << ::vw::test::fixturesDir().string());        \
-            }                                                                                  \
-            WARN("FIXTURES MISSING: " << ::vw::test::fixturesDir().string()                    \
-                                      << " is absent; this test did not run. Set "             \
-                                         "-DVULNWATCH_FIXTURES_DIR=…/shared/fixtures");        \
-            return;                                                                            \
-        }                                                                                      \
+#define VW_REQUIRE_FIXTURES()                                                                      \
+    do {                                                                                           \
+        if (!std::filesystem::is_directory(::vw::test::fixturesDir() / "jvn")) {                   \
+            if (::vw::test::underCi()) {                                                           \
+                FAIL("fixture folder missing: " << ::vw::test::fixturesDir().string());            \
+            }                                                                                      \
+            WARN("FIXTURES MISSING: " << ::vw::test::fixturesDir().string()                        \
+                                      << " is absent; this test did not run. Set "                 \
+                                         "-DVULNWATCH_FIXTURES_DIR=…/shared/fixtures");            \
+            return;                                                                                \
+        }                                                                                          \
     } while (false)

@@ -1,0 +1,691 @@
+#include "daemon/cli.h"
+
+#include "config/config.h"
+#include "core/cpe.h"
+#include "core/datetime.h"
+#include "core/ids.h"
+#include "core/json_writer.h"
+#include "core/match.h"
+#include "daemon/json_read.h"
+#include "daemon/log.h"
+#include "daemon/pipeline.h"
+#include "daemon/registry.h"
+#include "daemon/run.h"
+#include "daemon/service.h"
+#include "feeds/curl_http_client.h"
+#include "feeds/parse/document.h"
+#include "feeds/parse/parse_error.h"
+#include "notifiers/render.h"
+#include "store/store.h"
+
+#include <algorithm>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+
+namespace vw {
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+constexpr const char* kDefaultConfig = "/etc/vulnwatch/vulnwatch.conf";
+
+const char* const kUsage =
+    R"(usage: vulnwatch [--config PATH] [--db PATH] [--log-level LEVEL] COMMAND [ARGS]
+
+Collects JVN iPedia advisories, correlates them, matches them against your products
+and notifies product owners by e-mail and chat webhooks.
+
+commands:
+  run                               daemon in the foreground until SIGTERM/SIGINT; SIGHUP reloads
+  poll --once [--source NAME]...    one full cycle (fetch, store, match, deliver what is due)
+  parse [--format F] FILE|-         parse one file (no DB, no network); one JSON record per line
+                                    F: auto (default), jvn-rss, vuldef, mail
+  import [--format F] FILE...       ingest local files as if a source had fetched them
+  match --products FILE.json ADVISORIES.jsonl
+                                    pure matching: registry x records -> one JSON line per match
+  advisories list [--json] [--since DATE]
+  advisories show ID [--json]       ID: any alias (CVE-, JVNDB-, JVN#, JVNVU#, JPCERT-AT-)
+  products add NAME [--version V] [--owner EMAIL]... [--cpe CPE]... [--keyword K]...
+  products list [--json] | products remove NAME | products export | products import FILE.json
+  matches list [--json] [--product NAME]
+  notify test NAME [--to EMAIL]     send a test message through one configured notifier
+  config check                      validate the config file and print it with secrets redacted
+
+options:
+  --config PATH     configuration file (default /etc/vulnwatch/vulnwatch.conf)
+  --db PATH         SQLite store; overrides [store] path
+  --log-level L     debug, info, warning or error (overrides [daemon] log_level)
+  --help, --version
+
+exit codes: 0 ok, 1 runtime failure, 2 usage or config error, 3 poll finished but a source failed
+)";
+
+class UsageError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct Globals {
+    std::string configPath = kDefaultConfig;
+    bool configGiven = false;
+    std::string db;
+    std::string logLevel;
+};
+
+struct Context {
+    Globals globals;
+    std::ostream& out;
+    std::ostream& err;
+};
+
+/// Options of one command: flags with values, repeatable, and positionals.
+class Options {
+public:
+    Options(std::vector<std::string> args, std::map<std::string, bool> known)
+        : known_(std::move(known)) {
+        for (std::size_t i = 0; i < args.size(); ++i) {
+            const std::string& a = args[i];
+            if (a.size() > 2 && a.rfind("--", 0) == 0) {
+                std::string name = a.substr(2);
+                std::string value;
+                bool hasInline = false;
+                if (auto eq = name.find('='); eq != std::string::npos) {
+                    value = name.substr(eq + 1);
+                    name = name.substr(0, eq);
+                    hasInline = true;
+                }
+                auto it = known_.find(name);
+                if (it == known_.end()) {
+                    throw UsageError("unknown option --" + name);
+                }
+                if (it->second) { // takes a value
+                    if (!hasInline) {
+                        if (i + 1 >= args.size()) {
+                            throw UsageError("option --" + name + " needs a value");
+                        }
+                        value = args[++i];
+                    }
+                    values_[name].push_back(value);
+                } else {
+                    if (hasInline) {
+                        throw UsageError("option --" + name + " takes no value");
+                    }
+                    values_[name].push_back("");
+                }
+            } else {
+                positional_.push_back(a);
+            }
+        }
+    }
+    bool has(const std::string& name) const { return values_.count(name) != 0; }
+    std::string get(const std::string& name, const std::string& fallback = "") const {
+        auto it = values_.find(name);
+        return it == values_.end() ? fallback : it->second.back();
+    }
+    std::vector<std::string> all(const std::string& name) const {
+        auto it = values_.find(name);
+        return it == values_.end() ? std::vector<std::string>{} : it->second;
+    }
+    const std::vector<std::string>& positional() const { return positional_; }
+    void expectPositional(std::size_t min, std::size_t max, const std::string& what) const {
+        if (positional_.size() < min || positional_.size() > max) {
+            throw UsageError("expected " + what);
+        }
+    }
+
+private:
+    std::map<std::string, bool> known_;
+    std::map<std::string, std::vector<std::string>> values_;
+    std::vector<std::string> positional_;
+};
+
+std::int64_t unixNow() {
+    return static_cast<std::int64_t>(std::time(nullptr));
+}
+
+std::string readInput(const std::string& path) {
+    if (path == "-") {
+        std::ostringstream s;
+        s << std::cin.rdbuf();
+        return s.str();
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw std::runtime_error("cannot read " + path);
+    }
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+/// The config when one is given or the default file exists; nullopt otherwise (only allowed
+/// when `required` is false). ConfigError propagates (exit 2).
+std::optional<Config> maybeConfig(const Context& ctx, bool required) {
+    if (!ctx.globals.configGiven && !std::filesystem::exists(ctx.globals.configPath)) {
+        if (required) {
+            throw ConfigError(ctx.globals.configPath, 0, "",
+                              "no configuration file (give --config PATH)");
+        }
+        return std::nullopt;
+    }
+    return loadConfig(ctx.globals.configPath);
+}
+
+std::unique_ptr<Store> openStore(const Context& ctx, const std::optional<Config>& config) {
+    std::string path = ctx.globals.db;
+    if (path.empty() && config) {
+        path = config->store.path;
+    }
+    if (path.empty()) {
+        throw UsageError("no store: give --db PATH or a config file with [store] path");
+    }
+    return Store::open(path);
+}
+
+void printProblems(const Context& ctx, const std::string& file, const ParseResult& result) {
+    for (const auto& p : result.problems) {
+        ctx.err << "vulnwatch: " << file << ": item " << p.position
+                << (p.itemId.empty() ? "" : " (" + p.itemId + ")") << ": " << p.message << "\n";
+    }
+}
+
+// --- commands ------------------------------------------------------------------------
+
+int cmdParse(Context& ctx, const std::vector<std::string>& args) {
+    Options opt(args, {{"format", true}});
+    opt.expectPositional(1, 1, "one FILE (or - for standard input)");
+    const std::string format = opt.get("format", "auto");
+    const auto& formats = documentFormats();
+    if (std::find(formats.begin(), formats.end(), format) == formats.end()) {
+        throw UsageError("unknown --format '" + format + "' (auto, jvn-rss, vuldef, mail)");
+    }
+    const std::string file = opt.positional()[0];
+    const std::string content = readInput(file);
+    ParseResult result;
+    try {
+        result = parseDocument(content, format);
+    } catch (const ParseError& e) {
+        ctx.err << "vulnwatch: " << file << ": " << e.what() << "\n";
+        return kExitFailure;
+    } catch (const std::invalid_argument& e) {
+        ctx.err << "vulnwatch: " << file << ": " << e.what() << "\n";
+        return kExitUsage;
+    }
+    for (const auto& record : result.records) {
+        ctx.out << toJson(record) << "\n";
+    }
+    printProblems(ctx, file, result);
+    return kExitOk;
+}
+
+int cmdImport(Context& ctx, const std::vector<std::string>& args) {
+    Options opt(args, {{"format", true}});
+    if (opt.positional().empty()) {
+        throw UsageError("expected one or more FILEs");
+    }
+    const auto config = maybeConfig(ctx, false);
+    auto store = openStore(ctx, config);
+    const std::vector<NotifierConfig> notifiers =
+        config ? config->notifiers : std::vector<NotifierConfig>{};
+    int status = kExitOk;
+    for (const auto& file : opt.positional()) {
+        try {
+            const ParseResult result = parseDocument(readInput(file), opt.get("format", "auto"));
+            const IngestStats s = ingestBatch(*store, notifiers, "import", result, unixNow());
+            ctx.out << file << ": " << s.records << " records (" << s.newRecords << " new, "
+                    << s.changed << " changed, " << s.problems << " bad items), " << s.newMatches
+                    << " new matches, " << s.enqueued << " notifications queued\n";
+        } catch (const std::exception& e) {
+            // One unreadable file never stops the others.
+            ctx.err << "vulnwatch: " << file << ": " << e.what() << "\n";
+            status = kExitFailure;
+        }
+    }
+    return status;
+}
+
+int cmdMatch(Context& ctx, const std::vector<std::string>& args) {
+    Options opt(args, {{"products", true}});
+    if (!opt.has("products")) {
+        throw UsageError("match needs --products FILE.json");
+    }
+    opt.expectPositional(1, 1, "one ADVISORIES.jsonl file (or -)");
+    const std::vector<Product> products = productsFromJson(readInput(opt.get("products")));
+    std::istringstream lines(readInput(opt.positional()[0]));
+    std::string line;
+    int lineNo = 0;
+    int status = kExitOk;
+    while (std::getline(lines, line)) {
+        ++lineNo;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) {
+            continue;
+        }
+        try {
+            for (const auto& m : matchAdvisory(advisoryFromJson(line), products)) {
+                ctx.out << toJson(m) << "\n";
+            }
+        } catch (const JsonInputError& e) {
+            ctx.err << "vulnwatch: " << opt.positional()[0] << ":" << lineNo << ": " << e.what()
+                    << "\n";
+            status = kExitFailure;
+        }
+    }
+    return status;
+}
+
+std::string formatTime(std::int64_t t) {
+    if (t == 0) {
+        return "-";
+    }
+    return formatIsoDateTime(DateTime{t, 540});
+}
+
+int cmdAdvisories(Context& ctx, const std::vector<std::string>& args) {
+    if (args.empty()) {
+        throw UsageError("advisories list | advisories show ID");
+    }
+    const std::string sub = args[0];
+    Options opt({args.begin() + 1, args.end()}, {{"json", false}, {"since", true}});
+    auto store = openStore(ctx, maybeConfig(ctx, false));
+    if (sub == "list") {
+        opt.expectPositional(0, 0, "no arguments besides --json and --since");
+        std::int64_t since = 0;
+        if (opt.has("since")) {
+            auto d = parseIsoDateTime(opt.get("since"));
+            if (!d) {
+                throw UsageError(
+                    "--since expects a date like 2026-11-01 or 2026-11-01T09:00+09:00");
+            }
+            since = d->epoch;
+        }
+        for (const auto& c : store->listClusters(since)) {
+            if (opt.has("json")) {
+                JsonWriter w;
+                w.beginObject().key("id").value(c.primaryId).key("aliases").stringArray(c.ids);
+                w.key("title").value(c.title).key("max_score").value(c.maxScore);
+                w.key("first_seen").value(formatTime(c.firstSeen)).endObject();
+                ctx.out << w.str() << "\n";
+            } else {
+                ctx.out << std::left << std::setw(20) << c.primaryId << " " << std::fixed
+                        << std::setprecision(1) << std::setw(5) << c.maxScore << " " << c.title
+                        << "\n";
+            }
+        }
+        return kExitOk;
+    }
+    if (sub == "show") {
+        opt.expectPositional(1, 1, "one advisory ID");
+        const std::string raw = opt.positional()[0];
+        const auto id = normalizeId(raw);
+        const auto clusterId = store->clusterOf(id ? *id : raw);
+        if (!clusterId) {
+            ctx.err << "vulnwatch: no advisory known as " << raw << "\n";
+            return kExitFailure;
+        }
+        const ClusterSummary c = store->cluster(*clusterId);
+        const auto records = store->clusterRecords(*clusterId);
+        if (opt.has("json")) {
+            JsonWriter w;
+            w.beginObject().key("id").value(c.primaryId).key("aliases").stringArray(c.ids);
+            w.key("title").value(c.title).key("max_score").value(c.maxScore);
+            w.key("records").beginArray();
+            for (const auto& r : records) {
+                w.beginObject().key("channel").value(r.channel).key("first_seen");
+                w.value(formatTime(r.firstSeen)).key("last_seen").value(formatTime(r.lastSeen));
+                w.key("record").raw(r.json).endObject();
+            }
+            w.endArray().endObject();
+            ctx.out << w.str() << "\n";
+            return kExitOk;
+        }
+        ctx.out << c.primaryId << "  " << c.title << "\n";
+        ctx.out << "  ids:        ";
+        for (std::size_t i = 0; i < c.ids.size(); ++i) {
+            ctx.out << (i ? ", " : "") << c.ids[i];
+        }
+        ctx.out << "\n  max CVSS:   " << std::fixed << std::setprecision(1) << c.maxScore << "\n";
+        ctx.out << "  first seen: " << formatTime(c.firstSeen) << "\n  channels:\n";
+        for (const auto& r : records) {
+            const Advisory a = advisoryFromJson(r.json);
+            ctx.out << "    " << r.channel << ": " << a.id << " first seen "
+                    << formatTime(r.firstSeen) << (a.url.empty() ? "" : "  " + a.url) << "\n";
+        }
+        for (const auto& m : store->matches()) {
+            if (m.clusterId == *clusterId) {
+                ctx.out << "  matches " << m.match.product << " (" << m.match.component
+                        << "): " << m.match.reason << "\n";
+            }
+        }
+        return kExitOk;
+    }
+    throw UsageError("advisories list | advisories show ID");
+}
+
+void validateProduct(const Product& p) {
+    for (const auto& cpe : p.cpes) {
+        if (!parseCpe(cpe)) {
+            throw UsageError("--cpe '" + cpe +
+                             "' is not a CPE 2.2 (cpe:/a:vendor:product) or 2.3 name");
+        }
+    }
+    for (const auto& owner : p.owners) {
+        const auto at = owner.find('@');
+        if (at == std::string::npos || at == 0 || at + 1 == owner.size() ||
+            owner.find_first_of(" \t<>,") != std::string::npos) {
+            throw UsageError("--owner '" + owner + "' is not an e-mail address");
+        }
+    }
+}
+
+int cmdProducts(Context& ctx, const std::vector<std::string>& args) {
+    if (args.empty()) {
+        throw UsageError("products add|list|remove|export|import ...");
+    }
+    const std::string sub = args[0];
+    Options opt(
+        {args.begin() + 1, args.end()},
+        {{"version", true}, {"owner", true}, {"cpe", true}, {"keyword", true}, {"json", false}});
+    auto store = openStore(ctx, maybeConfig(ctx, false));
+    if (sub == "add") {
+        opt.expectPositional(1, 1, "one product NAME");
+        Product p;
+        p.name = opt.positional()[0];
+        p.version = opt.get("version");
+        p.owners = opt.all("owner");
+        p.cpes = opt.all("cpe");
+        p.keywords = opt.all("keyword");
+        validateProduct(p);
+        store->putProduct(p);
+        store->logEvent("product", "added or replaced " + p.name, unixNow());
+        ctx.out << "product '" << p.name << "' saved\n";
+        return kExitOk;
+    }
+    if (sub == "remove") {
+        opt.expectPositional(1, 1, "one product NAME");
+        if (!store->removeProduct(opt.positional()[0])) {
+            ctx.err << "vulnwatch: no product named '" << opt.positional()[0] << "'\n";
+            return kExitFailure;
+        }
+        store->logEvent("product", "removed " + opt.positional()[0], unixNow());
+        ctx.out << "product '" << opt.positional()[0] << "' removed\n";
+        return kExitOk;
+    }
+    if (sub == "export") {
+        ctx.out << toJson(store->products()) << "\n";
+        return kExitOk;
+    }
+    if (sub == "import") {
+        opt.expectPositional(1, 1, "one registry FILE.json (as written by products export)");
+        const auto products = productsFromJson(readInput(opt.positional()[0]));
+        for (const auto& p : products) {
+            validateProduct(p);
+        }
+        Store::Transaction tx(*store);
+        for (const auto& p : products) {
+            store->putProduct(p);
+        }
+        store->logEvent("product", "imported " + std::to_string(products.size()) + " products",
+                        unixNow());
+        tx.commit();
+        ctx.out << products.size() << " products imported\n";
+        return kExitOk;
+    }
+    if (sub == "list") {
+        const auto products = store->products();
+        if (opt.has("json")) {
+            ctx.out << toJson(products) << "\n";
+            return kExitOk;
+        }
+        for (const auto& p : products) {
+            ctx.out << p.name << (p.version.empty() ? "" : " " + p.version);
+            for (const auto& o : p.owners) {
+                ctx.out << "  <" << o << ">";
+            }
+            ctx.out << "\n";
+            for (const auto& c : p.cpes) {
+                ctx.out << "    cpe " << c << "\n";
+            }
+            for (const auto& k : p.keywords) {
+                ctx.out << "    keyword " << k << "\n";
+            }
+            for (const auto& c : p.components) {
+                ctx.out << "    component " << c.name << " " << c.version
+                        << (c.cpe.empty() ? "" : " " + c.cpe) << "\n";
+            }
+        }
+        return kExitOk;
+    }
+    throw UsageError("products add|list|remove|export|import ...");
+}
+
+int cmdMatches(Context& ctx, const std::vector<std::string>& args) {
+    if (args.empty() || args[0] != "list") {
+        throw UsageError("matches list [--json] [--product NAME]");
+    }
+    Options opt({args.begin() + 1, args.end()}, {{"json", false}, {"product", true}});
+    auto store = openStore(ctx, maybeConfig(ctx, false));
+    for (const auto& row : store->matches(opt.get("product"))) {
+        if (opt.has("json")) {
+            ctx.out << toJson(row.match) << "\n";
+        } else {
+            ctx.out << std::left << std::setw(20) << row.match.advisory << " " << row.match.product
+                    << " (" << row.match.component << ") " << row.match.confidence << "% "
+                    << row.match.method << " " << row.state << "\n";
+        }
+    }
+    return kExitOk;
+}
+
+int cmdConfig(Context& ctx, const std::vector<std::string>& args) {
+    if (args.size() != 1 || args[0] != "check") {
+        throw UsageError("config check");
+    }
+    const Config config = loadConfig(ctx.globals.configPath);
+    for (const auto& s : config.sources) {
+        (void)s; // types are validated by loadConfig; factories are checked below
+    }
+    CurlHttpClient http;
+    for (const auto& s : config.sources) {
+        makeSource(s, http);
+    }
+    for (const auto& n : config.notifiers) {
+        makeNotifier(n, http);
+    }
+    ctx.out << redacted(config);
+    ctx.err << "vulnwatch: " << ctx.globals.configPath << ": ok (" << config.sources.size()
+            << " sources, " << config.notifiers.size() << " notifiers)\n";
+    return kExitOk;
+}
+
+int cmdNotify(Context& ctx, const std::vector<std::string>& args) {
+    if (args.size() < 2 || args[0] != "test") {
+        throw UsageError("notify test NAME [--to EMAIL]");
+    }
+    Options opt({args.begin() + 2, args.end()}, {{"to", true}});
+    const Config config = loadConfig(ctx.globals.configPath);
+    const NotifierConfig* nc = nullptr;
+    for (const auto& n : config.notifiers) {
+        if (n.name == args[1]) {
+            nc = &n;
+        }
+    }
+    if (nc == nullptr) {
+        throw UsageError("no notifier named '" + args[1] + "' in " + config.file);
+    }
+    Advisory a;
+    a.source = "test";
+    a.id = "JVNDB-0000-000000";
+    a.title = "vulnwatch テスト通知 (test notification)";
+    a.summary = "これは vulnwatch の設定確認用のテストメッセージです。This is a test message.";
+    Match m;
+    m.advisory = a.id;
+    m.product = "(test)";
+    m.component = "(test)";
+    m.confidence = 100;
+    m.method = "test";
+    m.reason = "sent by `vulnwatch notify test " + nc->name + "`";
+    std::vector<OutMessage> messages;
+    if (nc->type == "email") {
+        std::vector<std::string> to = opt.all("to");
+        if (to.empty()) {
+            to = nc->to;
+        }
+        if (to.empty()) {
+            throw UsageError("notifier '" + nc->name + "' has no `to` addresses: give --to EMAIL");
+        }
+        for (const auto& r : to) {
+            messages.push_back(renderEmail(a, m, nc->name, r));
+        }
+    } else {
+        messages.push_back(renderWebhook(a, m, nc->name));
+    }
+    CurlHttpClient http;
+    auto notifier = makeNotifier(*nc, http);
+    int status = kExitOk;
+    for (auto& msg : messages) {
+        msg.idempotencyKey += "-test-" + std::to_string(unixNow());
+        const DeliveryResult r = notifier->deliver(msg);
+        const bool ok = r.kind == DeliveryResult::Kind::Delivered;
+        (ok ? ctx.out : ctx.err) << (ok ? "delivered" : "NOT delivered") << " via " << nc->name
+                                 << (msg.recipient.empty() ? "" : " to " + msg.recipient) << ": "
+                                 << r.reply << "\n";
+        if (!ok) {
+            status = kExitFailure;
+        }
+    }
+    return status;
+}
+
+int cmdPoll(Context& ctx, const std::vector<std::string>& args) {
+    Options opt(args, {{"once", false}, {"source", true}});
+    opt.expectPositional(0, 0, "no arguments besides --once and --source");
+    if (!opt.has("once")) {
+        throw UsageError("poll runs one cycle: use `poll --once` (or `run` for the daemon)");
+    }
+    auto config = std::make_shared<const Config>(loadConfig(ctx.globals.configPath));
+    if (ctx.globals.logLevel.empty()) {
+        log::setLevel(log::parseLevel(config->logLevel));
+    }
+    auto store = openStore(ctx, *config);
+    std::vector<std::string> names = opt.all("source");
+    for (const auto& n : names) {
+        bool found = false;
+        for (const auto& s : config->sources) {
+            found = found || s.name == n;
+        }
+        if (!found) {
+            throw UsageError("no source named '" + n + "' in " + config->file);
+        }
+    }
+    if (names.empty()) {
+        for (const auto& s : config->sources) {
+            if (s.enabled) {
+                names.push_back(s.name);
+            }
+        }
+    }
+    CurlHttpClient http;
+    Service service(config, *store, http);
+    int failed = 0;
+    for (const auto& name : names) {
+        const SourceRun run = service.pollSource(name, unixNow());
+        failed += run.kind == PollOutcome::Kind::Error ? 1 : 0;
+    }
+    const DeliveryStats d = service.deliver(unixNow());
+    const OutboxCounts counts = store->outboxCounts();
+    VW_LOG_INFO("poll", names.size() << " sources polled, " << failed << " failed; " << d.delivered
+                                     << " delivered, " << d.retried << " to retry, " << d.dead
+                                     << " dead; outbox: " << counts.pending << " pending");
+    return failed > 0 ? kExitSourceFailed : kExitOk;
+}
+
+int cmdRun(Context& ctx, const std::vector<std::string>& args) {
+    if (!args.empty()) {
+        throw UsageError("run takes no arguments");
+    }
+    return runDaemon({ctx.globals.configPath, ctx.globals.db});
+}
+
+} // namespace
+
+int runCli(const std::vector<std::string>& argsIn, std::ostream& out, std::ostream& err) {
+    Context ctx{{}, out, err};
+    std::vector<std::string> args = argsIn;
+    std::size_t i = 0;
+    try {
+        for (; i < args.size(); ++i) {
+            const std::string& a = args[i];
+            auto value = [&](const std::string& name) {
+                if (i + 1 >= args.size()) {
+                    throw UsageError("option " + name + " needs a value");
+                }
+                return args[++i];
+            };
+            if (a == "--help" || a == "-h" || a == "help") {
+                out << kUsage;
+                return kExitOk;
+            }
+            if (a == "--version") {
+                out << "vulnwatch " << kVersion << "\n";
+                return kExitOk;
+            }
+            if (a == "--config") {
+                ctx.globals.configPath = value(a);
+                ctx.globals.configGiven = true;
+            } else if (a == "--db") {
+                ctx.globals.db = value(a);
+            } else if (a == "--log-level") {
+                ctx.globals.logLevel = value(a);
+                log::setLevel(log::parseLevel(ctx.globals.logLevel));
+            } else if (a.rfind("--", 0) == 0) {
+                throw UsageError("unknown option " + a);
+            } else {
+                break;
+            }
+        }
+        if (i >= args.size()) {
+            err << kUsage;
+            return kExitUsage;
+        }
+        const std::string command = args[i];
+        const std::vector<std::string> rest(args.begin() + static_cast<long>(i) + 1, args.end());
+        static const std::map<std::string, int (*)(Context&, const std::vector<std::string>&)>
+            commands = {{"parse", cmdParse},       {"import", cmdImport},
+                        {"match", cmdMatch},       {"advisories", cmdAdvisories},
+                        {"products", cmdProducts}, {"matches", cmdMatches},
+                        {"config", cmdConfig},     {"notify", cmdNotify},
+                        {"poll", cmdPoll},         {"run", cmdRun}};
+        auto it = commands.find(command);
+        if (it == commands.end()) {
+            if (command == "backfill") {
+                err << "vulnwatch: backfill is not available in this build yet\n";
+                return kExitUsage;
+            }
+            throw UsageError("unknown command '" + command + "'");
+        }
+        return it->second(ctx, rest);
+    } catch (const UsageError& e) {
+        err << "vulnwatch: " << e.what() << "\n(see vulnwatch --help)\n";
+        return kExitUsage;
+    } catch (const ConfigError& e) {
+        err << "vulnwatch: " << e.what() << "\n";
+        return kExitUsage;
+    } catch (const std::invalid_argument& e) {
+        err << "vulnwatch: " << e.what() << "\n";
+        return kExitUsage;
+    } catch (const JsonInputError& e) {
+        err << "vulnwatch: " << e.what() << "\n";
+        return kExitFailure;
+    } catch (const std::exception& e) {
+        err << "vulnwatch: " << e.what() << "\n";
+        return kExitFailure;
+    }
+}
+
+} // namespace vw

@@ -1,0 +1,177 @@
+#include "daemon/json_read.h"
+
+#include <Poco/Exception.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+namespace vw {
+namespace {
+
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+Object::Ptr parseObject(const std::string& json) {
+    try {
+        Poco::JSON::Parser parser;
+        Poco::Dynamic::Var root = parser.parse(json);
+        Object::Ptr object = root.extract<Object::Ptr>();
+        if (object.isNull()) {
+            throw JsonInputError("expected a JSON object");
+        }
+        return object;
+    } catch (const Poco::BadCastException&) {
+        throw JsonInputError("expected a JSON object");
+    } catch (const Poco::Exception& e) {
+        throw JsonInputError("not valid JSON: " + e.displayText());
+    }
+}
+
+std::string getString(const Object::Ptr& object, const std::string& key, const std::string& where) {
+    if (!object->has(key) || object->isNull(key)) {
+        return "";
+    }
+    Poco::Dynamic::Var value = object->get(key);
+    if (!value.isString()) {
+        throw JsonInputError(where + "." + key + ": expected a string");
+    }
+    return value.extract<std::string>();
+}
+
+std::vector<std::string> getStrings(const Object::Ptr& object, const std::string& key,
+                                    const std::string& where) {
+    std::vector<std::string> out;
+    if (!object->has(key) || object->isNull(key)) {
+        return out;
+    }
+    Array::Ptr array = object->getArray(key);
+    if (array.isNull()) {
+        throw JsonInputError(where + "." + key + ": expected an array of strings");
+    }
+    for (std::size_t i = 0; i < array->size(); ++i) {
+        Poco::Dynamic::Var item = array->get(static_cast<unsigned>(i));
+        if (!item.isString()) {
+            throw JsonInputError(where + "." + key + "[" + std::to_string(i) +
+                                 "]: expected a string");
+        }
+        out.push_back(item.extract<std::string>());
+    }
+    return out;
+}
+
+std::vector<Object::Ptr> getObjects(const Object::Ptr& object, const std::string& key,
+                                    const std::string& where) {
+    std::vector<Object::Ptr> out;
+    if (!object->has(key) || object->isNull(key)) {
+        return out;
+    }
+    Array::Ptr array = object->getArray(key);
+    if (array.isNull()) {
+        throw JsonInputError(where + "." + key + ": expected an array of objects");
+    }
+    for (std::size_t i = 0; i < array->size(); ++i) {
+        Object::Ptr item = array->getObject(static_cast<unsigned>(i));
+        if (item.isNull()) {
+            throw JsonInputError(where + "." + key + "[" + std::to_string(i) +
+                                 "]: expected an object");
+        }
+        out.push_back(item);
+    }
+    return out;
+}
+
+std::optional<DateTime> getDate(const Object::Ptr& object, const std::string& key,
+                                const std::string& where) {
+    const std::string text = getString(object, key, where);
+    if (text.empty()) {
+        return std::nullopt;
+    }
+    auto parsed = parseIsoDateTime(text);
+    if (!parsed) {
+        throw JsonInputError(where + "." + key + ": not an ISO 8601 date-time: " + text);
+    }
+    return parsed;
+}
+
+} // namespace
+
+Advisory advisoryFromJson(const std::string& json) {
+    Object::Ptr root = parseObject(json);
+    Advisory a;
+    a.source = getString(root, "source", "record");
+    a.id = getString(root, "id", "record");
+    if (a.id.empty()) {
+        throw JsonInputError("record.id: missing");
+    }
+    a.aliases = getStrings(root, "aliases", "record");
+    a.title = getString(root, "title", "record");
+    a.summary = getString(root, "summary", "record");
+    a.url = getString(root, "url", "record");
+    a.published = getDate(root, "published", "record");
+    a.modified = getDate(root, "modified", "record");
+    for (const auto& c : getObjects(root, "cvss", "record")) {
+        Cvss cvss;
+        cvss.version = getString(c, "version", "record.cvss");
+        try {
+            cvss.score = c->has("score") ? c->getValue<double>("score") : 0.0;
+        } catch (const Poco::Exception&) {
+            throw JsonInputError("record.cvss.score: expected a number");
+        }
+        cvss.severity = getString(c, "severity", "record.cvss");
+        cvss.vector = getString(c, "vector", "record.cvss");
+        a.cvss.push_back(std::move(cvss));
+    }
+    a.cpes = getStrings(root, "cpes", "record");
+    for (const auto& item : getObjects(root, "affected", "record")) {
+        AffectedItem affected;
+        affected.vendor = getString(item, "vendor", "record.affected");
+        affected.product = getString(item, "product", "record.affected");
+        affected.cpe = getString(item, "cpe", "record.affected");
+        affected.versions = getStrings(item, "versions", "record.affected");
+        a.affected.push_back(std::move(affected));
+    }
+    for (const auto& item : getObjects(root, "references", "record")) {
+        a.references.push_back({getString(item, "source", "record.references"),
+                                getString(item, "id", "record.references"),
+                                getString(item, "url", "record.references")});
+    }
+    if (root->has("withdrawn") && !root->isNull("withdrawn")) {
+        Poco::Dynamic::Var value = root->get("withdrawn");
+        if (!value.isBoolean()) {
+            throw JsonInputError("record.withdrawn: expected true or false");
+        }
+        a.withdrawn = value.extract<bool>();
+    }
+    return a;
+}
+
+std::vector<Product> productsFromJson(const std::string& json) {
+    Object::Ptr root = parseObject(json);
+    if (!root->has("products")) {
+        throw JsonInputError("registry: missing \"products\" array");
+    }
+    std::vector<Product> products;
+    std::size_t index = 0;
+    for (const auto& item : getObjects(root, "products", "registry")) {
+        const std::string where = "products[" + std::to_string(index++) + "]";
+        Product p;
+        p.name = getString(item, "name", where);
+        if (p.name.empty()) {
+            throw JsonInputError(where + ".name: missing");
+        }
+        p.version = getString(item, "version", where);
+        p.owners = getStrings(item, "owners", where);
+        p.keywords = getStrings(item, "keywords", where);
+        p.cpes = getStrings(item, "cpes", where);
+        for (const auto& c : getObjects(item, "components", where)) {
+            const std::string cw = where + ".components";
+            p.components.push_back({getString(c, "vendor", cw), getString(c, "name", cw),
+                                    getString(c, "version", cw), getString(c, "cpe", cw),
+                                    getString(c, "purl", cw)});
+        }
+        products.push_back(std::move(p));
+    }
+    return products;
+}
+
+} // namespace vw

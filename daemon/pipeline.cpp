@@ -1,0 +1,155 @@
+#include "daemon/pipeline.h"
+
+#include "core/match.h"
+#include "daemon/log.h"
+#include "notifiers/render.h"
+#include "notifiers/retry.h"
+
+#include <algorithm>
+
+namespace vw {
+namespace {
+
+bool meetsThresholds(const NotifierConfig& n, const Advisory& advisory, const Match& match) {
+    return advisory.maxScore() >= n.minSeverity && match.confidence >= n.minConfidence;
+}
+
+const Product* findProduct(const std::vector<Product>& products, const std::string& name) {
+    auto it = std::find_if(products.begin(), products.end(),
+                           [&](const Product& p) { return p.name == name; });
+    return it == products.end() ? nullptr : &*it;
+}
+
+} // namespace
+
+std::vector<OutMessage> messagesFor(const Advisory& advisory, const Match& match,
+                                    const Product& product,
+                                    const std::vector<NotifierConfig>& notifiers) {
+    std::vector<OutMessage> out;
+    for (const auto& n : notifiers) {
+        if (n.mode != "immediate" || !meetsThresholds(n, advisory, match)) {
+            continue;
+        }
+        if (n.type == "email") {
+            std::vector<std::string> recipients = product.owners;
+            recipients.insert(recipients.end(), n.to.begin(), n.to.end());
+            std::sort(recipients.begin(), recipients.end());
+            recipients.erase(std::unique(recipients.begin(), recipients.end()), recipients.end());
+            for (const auto& r : recipients) {
+                out.push_back(renderEmail(advisory, match, n.name, r));
+            }
+        } else {
+            out.push_back(renderWebhook(advisory, match, n.name));
+        }
+    }
+    return out;
+}
+
+IngestStats ingestBatch(Store& store, const std::vector<NotifierConfig>& notifiers,
+                        const std::string& channel, const ParseResult& batch, std::int64_t now,
+                        const std::optional<SourceStateRow>& newState) {
+    IngestStats stats;
+    for (const auto& p : batch.problems) {
+        ++stats.problems;
+        VW_LOG_WARNING("ingest." + channel,
+                       "item " << p.position << (p.itemId.empty() ? "" : " (" + p.itemId + ")")
+                               << ": " << p.message);
+    }
+    Store::Transaction tx(store);
+    const std::vector<Product> products = store.products();
+    for (const auto& advisory : batch.records) {
+        const UpsertOutcome up = store.upsertRecord(channel, advisory, now);
+        ++stats.records;
+        stats.newRecords += up.isNew ? 1 : 0;
+        stats.changed += (!up.isNew && up.changed) ? 1 : 0;
+        if (!up.isNew && !up.changed) {
+            continue;
+        }
+        for (const Match& m : matchAdvisory(advisory, products)) {
+            if (!store.insertMatch(up.clusterId, m, now)) {
+                continue; // this vulnerability already matched here (maybe via another channel)
+            }
+            ++stats.newMatches;
+            VW_LOG_INFO("match", advisory.id << " matches " << m.product << " (" << m.method
+                                             << ", confidence " << m.confidence << ")");
+            const Product* product = findProduct(products, m.product);
+            if (product == nullptr) {
+                continue;
+            }
+            for (const auto& message : messagesFor(advisory, m, *product, notifiers)) {
+                if (store.enqueue(message, now) != 0) {
+                    ++stats.enqueued;
+                }
+            }
+        }
+    }
+    if (newState) {
+        store.saveSourceState(channel, *newState);
+    }
+    if (stats.newRecords + stats.changed + stats.newMatches > 0) {
+        store.logEvent("ingest",
+                       channel + ": " + std::to_string(stats.records) + " records, " +
+                           std::to_string(stats.newRecords) + " new, " +
+                           std::to_string(stats.changed) + " changed, " +
+                           std::to_string(stats.newMatches) + " new matches",
+                       now);
+    }
+    tx.commit();
+    return stats;
+}
+
+DeliveryStats deliverDue(Store& store, const std::map<std::string, Notifier*>& notifiers,
+                         std::int64_t now) {
+    DeliveryStats stats;
+    for (const OutMessage& message : store.dueMessages(now)) {
+        auto it = notifiers.find(message.notifier);
+        if (it == notifiers.end() || it->second == nullptr) {
+            ++stats.waiting;
+            VW_LOG_WARNING("notify", "message "
+                                         << message.id << " is for notifier '" << message.notifier
+                                         << "', which is not configured; kept in the outbox");
+            continue;
+        }
+        DeliveryResult result = it->second->deliver(message);
+        const std::string who =
+            message.notifier + (message.recipient.empty() ? "" : " → " + message.recipient);
+        switch (result.kind) {
+        case DeliveryResult::Kind::Delivered:
+            store.markDelivered(message.id, result.reply, now);
+            ++stats.delivered;
+            VW_LOG_INFO("notify", "delivered message " << message.id << " via " << who);
+            break;
+        case DeliveryResult::Kind::Retry: {
+            const int attempts = store.attempts(message.id) + 1;
+            if (attempts >= kMaxDeliveryAttempts) {
+                store.markDead(message.id, result.reply, now);
+                ++stats.dead;
+                VW_LOG_ERROR("notify", "giving up on message " << message.id << " via " << who
+                                                               << " after " << attempts
+                                                               << " attempts: " << result.reply);
+                break;
+            }
+            const auto delay = retryDelaySeconds(attempts, result.retryAfterSeconds,
+                                                 static_cast<std::uint64_t>(message.id));
+            store.markRetry(message.id, result.reply, now + delay, now);
+            ++stats.retried;
+            VW_LOG_WARNING("notify", "message " << message.id << " via " << who
+                                                << " not delivered (" << result.reply
+                                                << "); retry in " << delay << " s");
+            break;
+        }
+        case DeliveryResult::Kind::Failed:
+            store.markDead(message.id, result.reply, now);
+            ++stats.dead;
+            VW_LOG_ERROR("notify", "message " << message.id << " via " << who
+                                              << " rejected permanently: " << result.reply);
+            store.logEvent(
+                "dead-letter",
+                "message " + std::to_string(message.id) + " via " + who + ": " + result.reply, now);
+            break;
+        }
+    }
+    return stats;
+}
+
+} // namespace vw

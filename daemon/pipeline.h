@@ -1,0 +1,53 @@
+// The pipeline's store-side steps: ingest a parsed batch (store, correlate, match, enqueue in
+// one transaction) and deliver what the outbox has due.
+#pragma once
+
+#include "config/config.h"
+#include "feeds/source.h"
+#include "notifiers/notifier.h"
+#include "store/store.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace vw {
+
+struct IngestStats {
+    int records = 0;    // records in the batch that were stored
+    int newRecords = 0; // first seen from this channel
+    int changed = 0;    // stored before with other content (new revision)
+    int problems = 0;   // items reported as bad (logged, rest ingested)
+    int newMatches = 0;
+    int enqueued = 0; // outbox messages created
+};
+
+struct DeliveryStats {
+    int delivered = 0;
+    int retried = 0;
+    int dead = 0;
+    int waiting = 0; // due, but no configured notifier of that name (kept for later)
+};
+
+/// Stores `batch` from `channel` in one transaction together with `newState` (when given), so a
+/// source's state only advances with its records. New or changed records are matched against
+/// the registry; each new match is enqueued for every notifier in `notifiers` whose thresholds
+/// it meets (one message per owner for e-mail). Item problems are logged with id and position.
+IngestStats ingestBatch(Store& store, const std::vector<NotifierConfig>& notifiers,
+                        const std::string& channel, const ParseResult& batch, std::int64_t now,
+                        const std::optional<SourceStateRow>& newState = std::nullopt);
+
+/// The messages a new match produces for the configured notifiers (pure; exposed for tests).
+std::vector<OutMessage> messagesFor(const Advisory& advisory, const Match& match,
+                                    const Product& product,
+                                    const std::vector<NotifierConfig>& notifiers);
+
+/// Delivers every due outbox message through the notifier of its name: delivered messages are
+/// marked done only after the server accepted them; failures are retried with backoff and
+/// dead-lettered after kMaxDeliveryAttempts or a permanent error.
+DeliveryStats deliverDue(Store& store, const std::map<std::string, Notifier*>& notifiers,
+                         std::int64_t now);
+
+} // namespace vw

@@ -1,0 +1,40 @@
+// `vulnwatch run`: the daemon loop (scheduler, signals, sd_notify).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+
+namespace vw {
+
+/// Wakes the scheduler at once on stop or reload; otherwise waits until a deadline.
+class Wakeup {
+public:
+    enum class Event { Timeout, Stop, Reload };
+    void requestStop();
+    void requestReload();
+    bool stopRequested() const { return stop_.load(); }
+    const std::atomic<bool>& stopFlag() const { return stop_; }
+    /// Returns Stop as soon as a stop was requested (also when it came before the call),
+    /// Reload once per reload request, Timeout at the deadline.
+    Event waitUntil(std::chrono::steady_clock::time_point deadline);
+
+private:
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::atomic<bool> stop_{false};
+    bool reload_ = false;
+};
+
+struct RunOptions {
+    std::string configPath;
+    std::string dbOverride; // --db
+};
+
+/// Runs until SIGTERM/SIGINT; SIGHUP reloads the config (keeping the old one when the new one
+/// is invalid). Returns the process exit code.
+int runDaemon(const RunOptions& options);
+
+} // namespace vw

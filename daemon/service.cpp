@@ -1,0 +1,108 @@
+#include "daemon/service.h"
+
+#include "daemon/log.h"
+#include "daemon/registry.h"
+
+#include <algorithm>
+#include <exception>
+
+namespace vw {
+
+Service::Service(std::shared_ptr<const Config> config, Store& store, HttpClient& http)
+    : config_(std::move(config)), store_(store), http_(http) {
+    build();
+}
+
+void Service::reconfigure(std::shared_ptr<const Config> config) {
+    std::swap(config_, config);
+    try {
+        build();
+    } catch (...) {
+        std::swap(config_, config); // all or nothing: keep the running configuration
+        throw;
+    }
+}
+
+void Service::build() {
+    std::map<std::string, std::unique_ptr<Source>> sources;
+    std::map<std::string, std::unique_ptr<Notifier>> notifiers;
+    for (const auto& s : config_->sources) {
+        if (s.enabled) {
+            sources[s.name] = makeSource(s, http_);
+        }
+    }
+    for (const auto& n : config_->notifiers) {
+        notifiers[n.name] = makeNotifier(n, http_);
+    }
+    sources_ = std::move(sources);
+    notifiers_ = std::move(notifiers);
+}
+
+SourceRun Service::pollSource(const std::string& name, std::int64_t now) {
+    SourceRun run;
+    run.name = name;
+    auto it = sources_.find(name);
+    if (it == sources_.end()) {
+        run.error = "no enabled source named '" + name + "'";
+        return run;
+    }
+    const std::string component = "feeds." + name;
+    SourceStateRow row = store_.sourceState(name);
+    SourceState state{row.etag, row.lastModified, row.cursor};
+    try {
+        PollOutcome outcome = it->second->poll(state);
+        run.kind = outcome.kind;
+        switch (outcome.kind) {
+        case PollOutcome::Kind::NotModified:
+            // Nothing is written for an unchanged feed (DESIGN: a 304 writes nothing).
+            VW_LOG_INFO(component, "not modified");
+            return run;
+        case PollOutcome::Kind::Records: {
+            SourceStateRow next = row;
+            next.etag = outcome.state.etag;
+            next.lastModified = outcome.state.lastModified;
+            next.cursor = outcome.state.cursor;
+            next.lastSuccess = now;
+            next.lastAttempt = now;
+            next.errorCount = 0;
+            next.lastError.clear();
+            next.nextAttempt = 0;
+            run.stats = ingestBatch(store_, config_->notifiers, name, outcome.result, now, next);
+            VW_LOG_INFO(component, run.stats.records << " records (" << run.stats.newRecords
+                                                     << " new, " << run.stats.changed
+                                                     << " changed, " << run.stats.problems
+                                                     << " bad items), " << run.stats.newMatches
+                                                     << " new matches, " << run.stats.enqueued
+                                                     << " notifications queued");
+            return run;
+        }
+        case PollOutcome::Kind::Error:
+            run.error = outcome.error;
+            break;
+        }
+    } catch (const std::exception& e) {
+        // A bug or a broken store must not take the other sources down with it.
+        run.kind = PollOutcome::Kind::Error;
+        run.error = e.what();
+    }
+    VW_LOG_ERROR(component, "poll failed: " << run.error);
+    try {
+        row.lastAttempt = now;
+        row.errorCount += 1;
+        row.lastError = run.error;
+        store_.saveSourceState(name, row);
+    } catch (const std::exception& e) {
+        VW_LOG_ERROR(component, "cannot record the failure: " << e.what());
+    }
+    return run;
+}
+
+DeliveryStats Service::deliver(std::int64_t now) {
+    std::map<std::string, Notifier*> notifiers;
+    for (auto& [name, n] : notifiers_) {
+        notifiers[name] = n.get();
+    }
+    return deliverDue(store_, notifiers, now);
+}
+
+} // namespace vw

@@ -1,0 +1,55 @@
+// The running service: a config snapshot, its sources and notifiers, the store. Used by
+// `poll --once` (one cycle) and by `run` (the scheduler loop in daemon/run.cpp).
+#pragma once
+
+#include "config/config.h"
+#include "core/http.h"
+#include "daemon/pipeline.h"
+#include "feeds/source.h"
+#include "notifiers/notifier.h"
+#include "store/store.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace vw {
+
+struct SourceRun {
+    std::string name;
+    PollOutcome::Kind kind = PollOutcome::Kind::Error;
+    IngestStats stats;
+    std::string error;
+};
+
+class Service {
+public:
+    /// Builds sources and notifiers from `config`; throws std::invalid_argument for a type this
+    /// build cannot make (config validation normally catches that first).
+    Service(std::shared_ptr<const Config> config, Store& store, HttpClient& http);
+
+    /// Swaps in a new, already validated configuration (SIGHUP). Sources keep their stored
+    /// state; the store path is restart-only and is ignored here.
+    void reconfigure(std::shared_ptr<const Config> config);
+    const Config& config() const { return *config_; }
+
+    /// Polls one source and ingests what it returned. Never throws for source or input
+    /// problems: they come back as kind Error (and are counted in source_state).
+    SourceRun pollSource(const std::string& name, std::int64_t now);
+
+    /// Delivers what the outbox has due.
+    DeliveryStats deliver(std::int64_t now);
+
+private:
+    void build();
+
+    std::shared_ptr<const Config> config_;
+    Store& store_;
+    HttpClient& http_;
+    std::map<std::string, std::unique_ptr<Source>> sources_;
+    std::map<std::string, std::unique_ptr<Notifier>> notifiers_;
+};
+
+} // namespace vw

@@ -1,0 +1,108 @@
+#!/usr/bin/python3
+"""`vulnwatch run` as systemd would run it: READY=1 on the notify socket, a first poll that
+delivers, SIGHUP with a broken config keeps the old one, SIGHUP with a good one reloads,
+SIGTERM exits 0 within 5 s with STOPPING=1."""
+import os
+import signal
+import socket
+import subprocess
+import time
+
+import vwtest as t
+
+ws = t.Workspace("daemon")
+ws.serve("new.rdf", t.demo_feed())
+products = ws.write("products.json", """{"products":[{"name":"Example Imaging Viewer",
+ "components":[{"name":"log4j-core","cpe":"cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*"}]}]}""")
+
+good = f"""
+[store]
+path = {ws.db}
+
+[source.jvndb-new]
+type = jvn-rss
+url = {ws.feed_url("new.rdf")}
+interval = 15m
+
+[notifier.chat]
+type = webhook
+url = {ws.hook_url()}
+"""
+cfg = ws.write("vulnwatch.conf", good)
+t.run(["products", "import", products], config=cfg, check_rc=0)
+
+sock_path = os.path.join(ws.dir, "notify.sock")
+sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+sock.bind(sock_path)
+sock.settimeout(0.2)
+messages = []
+
+
+def wait_for(predicate, seconds, what):
+    end = time.time() + seconds
+    while time.time() < end:
+        try:
+            messages.append(sock.recv(4096).decode())
+        except socket.timeout:
+            pass
+        if predicate():
+            return True
+    print("timed out waiting for %s; notify messages: %s" % (what, messages))
+    return False
+
+
+log = open(os.path.join(ws.dir, "daemon.log"), "w+")
+proc = subprocess.Popen([t.BINARY, "--config", cfg, "run"], stdout=log, stderr=subprocess.STDOUT,
+                        env=dict(os.environ, NOTIFY_SOCKET=sock_path))
+try:
+    t.check(wait_for(lambda: any("READY=1" in m for m in messages), 10, "READY=1"), "READY=1 sent")
+    t.check(wait_for(lambda: len(t.hooks_for(ws.tag)) == 1, 20, "the webhook"),
+            "the first cycle delivered the Log4j match to the webhook")
+
+    ws.write("vulnwatch.conf", good + "\n[notifier.broken]\ntype = carrier-pigeon\n")
+    proc.send_signal(signal.SIGHUP)
+    time.sleep(1.0)
+    log.seek(0)
+    text = log.read()
+    t.check(proc.poll() is None, "the daemon survives a reload with an invalid config")
+    t.check("reload failed, keeping the current configuration" in text and "carrier-pigeon" in text,
+            "the log says the reload failed and why")
+
+    ws.write("vulnwatch.conf", good.replace("interval = 15m", "interval = 20m"))
+    proc.send_signal(signal.SIGHUP)
+    t.check(wait_for(lambda: sum("READY=1" in m for m in messages) >= 3, 5, "READY after reload"),
+            "READY=1 again after the reloads")
+    log.seek(0)
+    t.check("configuration reloaded" in log.read(), "the valid config was loaded")
+
+    start = time.time()
+    proc.send_signal(signal.SIGTERM)
+    rc = proc.wait(timeout=10)
+    took = time.time() - start
+    t.check(rc == 0, "SIGTERM exits 0 (got %d)" % rc)
+    t.check(took < 5.0, "stopped within 5 s (%.2f s)" % took)
+    wait_for(lambda: any("STOPPING=1" in m for m in messages), 2, "STOPPING=1")
+    t.check(any("STOPPING=1" in m for m in messages), "STOPPING=1 sent")
+finally:
+    if proc.poll() is None:
+        proc.kill()
+    log.close()
+
+# A slow feed: SIGTERM during the fetch still stops within 5 s.
+slow = good.replace(ws.feed_url("new.rdf"), ws.feed_url("new.rdf", prefix="slow/30"))
+cfg = ws.write("slow.conf", slow.replace("[notifier.chat]", "[notifier.chat]\ntimeout = 60s"))
+proc = subprocess.Popen([t.BINARY, "--config", cfg, "run"], stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL)
+time.sleep(1.5)
+start = time.time()
+proc.send_signal(signal.SIGTERM)
+try:
+    rc = proc.wait(timeout=10)
+except subprocess.TimeoutExpired:
+    proc.kill()
+    rc = -1
+t.check(rc == 0 and time.time() - start < 5.0,
+        "SIGTERM in the middle of a slow fetch stops within 5 s (rc %d, %.2f s)" % (rc, time.time() - start))
+
+ws.cleanup()
+t.finish()

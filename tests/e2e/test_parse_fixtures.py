@@ -1,0 +1,49 @@
+#!/usr/bin/python3
+"""`vulnwatch parse` on every real iPedia / MyJVN RSS fixture prints one record per item, per the
+contract; not-well-formed files give a clear error and no output."""
+import json
+import os
+import re
+import subprocess
+
+import vwtest as t
+
+jvn = os.path.join(t.FIXTURES, "jvn")
+if not os.path.isdir(jvn):
+    if os.environ.get("CI") == "true":
+        t.check(False, "fixture folder %s is missing" % jvn)
+        t.finish()
+    print("WARNING: FIXTURES MISSING: %s is absent; this test checked nothing" % jvn)
+    raise SystemExit(0)
+
+rss = sorted(f for f in os.listdir(jvn)
+             if (f.startswith("jvndb_") and f.endswith(".rdf") and "detail" not in f)
+             or "getVulnOverviewList" in f and f.endswith(".xml"))
+t.check(len(rss) >= 8, "found the RSS fixtures: %s" % rss)
+keys = ["source", "id", "aliases", "title", "summary", "url", "published", "modified", "cvss",
+        "cpes", "affected", "references", "withdrawn"]
+for name in rss:
+    path = os.path.join(jvn, name)
+    data = open(path, "rb").read()
+    well_formed = subprocess.run(["xmllint", "--noout", path], capture_output=True).returncode == 0 \
+        if os.path.exists("/usr/bin/xmllint") else True
+    p = t.run(["parse", path])
+    if not well_formed:
+        t.check(p.returncode != 0 and p.stdout == "" and p.stderr.strip() != "",
+                "%s (not well-formed) gives a clear error: %s" % (name, p.stderr.strip()[:120]))
+        continue
+    items = len(re.findall(rb"<item[ >]", data))
+    lines = [l for l in p.stdout.splitlines() if l.strip()]
+    t.check(p.returncode == 0, "%s parses (exit %d) %s" % (name, p.returncode, p.stderr.strip()[:200]))
+    t.check(len(lines) == items, "%s: %d records for %d items" % (name, len(lines), items))
+    for line in lines:
+        rec = json.loads(line)
+        t.check(list(rec.keys()) == keys, "%s %s: keys in contract order" % (name, rec.get("id")))
+        t.check(re.fullmatch(r"JVNDB-\d{4}-\d{6}", rec["id"]) is not None, "%s: id %r" % (name, rec["id"]))
+        for d in (rec["published"], rec["modified"]):
+            t.check(d is None or re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", d),
+                    "%s %s: date %r has seconds and offset" % (name, rec["id"], d))
+        t.check(all(re.fullmatch(r"(CVE-\d{4}-\d{4,}|JVNDB-\d{4}-\d{6}|JVN#\d{8}|JVNVU#\d{6,8}|JVNTA.*|JPCERT-AT-\d{4}-\d{4})", a)
+                    for a in rec["aliases"]), "%s %s: aliases are ids only: %s" % (name, rec["id"], rec["aliases"]))
+        t.check(rec["aliases"] == sorted(set(rec["aliases"])), "%s %s: aliases sorted and unique" % (name, rec["id"]))
+t.finish()
