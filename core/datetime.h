@@ -9,8 +9,8 @@
 namespace vw {
 
 struct DateTime {
-    std::int64_t epoch = 0;  // seconds since 1970-01-01T00:00:00Z
-    int offsetMinutes = 0;   // the source's UTC offset, e.g. +540 for +09:00
+    std::int64_t epoch = 0; // seconds since 1970-01-01T00:00:00Z
+    int offsetMinutes = 0;  // the source's UTC offset, e.g. +540 for +09:00
 
     bool operator==(const DateTime&) const = default;
 };

@@ -15,18 +15,20 @@ struct HttpRequest {
     std::string url;
     std::vector<std::pair<std::string, std::string>> headers; // sent as given
     std::string body;
-    long timeoutMs = 30000;        // whole transfer
+    long timeoutMs = 30000; // whole transfer
     long connectTimeoutMs = 10000;
     std::size_t maxBytes = 128u * 1024u * 1024u; // larger bodies fail with a clear error
     long maxRedirects = 5;
-    std::string caFile;            // extra CA bundle (tests, private CAs); verification is always on
+    std::string caFile; // extra CA bundle (tests, private CAs); verification is always on
 };
 
 struct HttpResponse {
-    long status = 0;  // 0 when the transfer failed (see error)
+    long status = 0; // 0 when the transfer failed (see error)
     std::string body;
-    std::vector<std::pair<std::string, std::string>> headers; // names lower-cased, last response only
-    std::string error; // empty on a completed transfer; else a clear message (timeout, TLS, size cap…)
+    std::vector<std::pair<std::string, std::string>>
+        headers; // names lower-cased, last response only
+    std::string
+        error; // empty on a completed transfer; else a clear message (timeout, TLS, size cap…)
 
     bool ok() const { return error.empty(); }
     /// The first header with this lower-case name, or "".

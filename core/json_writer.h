@@ -21,7 +21,7 @@ public:
     JsonWriter& key(std::string_view name);
     JsonWriter& value(std::string_view text);
     JsonWriter& value(const char* text) { return value(std::string_view(text)); }
-    JsonWriter& value(double number);  // shortest round-trip form
+    JsonWriter& value(double number); // shortest round-trip form
     JsonWriter& value(long long number);
     JsonWriter& value(int number) { return value(static_cast<long long>(number)); }
     JsonWriter& value(bool flag);

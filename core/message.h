@@ -7,13 +7,13 @@ namespace vw {
 
 /// A message as stored in the outbox; rendered when the match is enqueued.
 struct OutMessage {
-    long long id = 0;            // outbox row id
-    std::string notifier;        // config name of the notifier ("mail", "chat")
-    std::string recipient;       // e-mail address; empty for webhooks
-    std::string subject;         // UTF-8
-    std::string text;            // UTF-8 plain text body
-    std::string payload;         // JSON document for webhooks
-    std::string idempotencyKey;  // stable across retries: receivers drop repeats
+    long long id = 0;           // outbox row id
+    std::string notifier;       // config name of the notifier ("mail", "chat")
+    std::string recipient;      // e-mail address; empty for webhooks
+    std::string subject;        // UTF-8
+    std::string text;           // UTF-8 plain text body
+    std::string payload;        // JSON document for webhooks
+    std::string idempotencyKey; // stable across retries: receivers drop repeats
 };
 
 } // namespace vw

@@ -17,9 +17,9 @@ struct Component {
 struct Product {
     std::string name; // unique in the registry
     std::string version;
-    std::vector<std::string> owners;   // e-mail addresses
+    std::vector<std::string> owners; // e-mail addresses
     std::vector<std::string> keywords;
-    std::vector<std::string> cpes;     // CPEs given with `products add --cpe`
+    std::vector<std::string> cpes; // CPEs given with `products add --cpe`
     std::vector<Component> components;
 };
 
