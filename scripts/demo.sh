@@ -13,7 +13,7 @@ step "installing dependencies (Debian packages)"
 bash scripts/install-deps.sh
 
 step "building"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVULNWATCH_BUILD_TESTS=OFF >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build --target vulnwatch -j"$(nproc)"
 vw="$root/build/daemon/vulnwatch"
 

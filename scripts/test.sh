@@ -90,6 +90,7 @@ fi
 cmake -S . -B "$BUILD_DIR" -G Ninja \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DVULNWATCH_WERROR=ON \
+    -DVULNWATCH_BUILD_TESTS=ON \
     -DVULNWATCH_FIXTURES_DIR="$FIXTURES"
 
 phase "build"
