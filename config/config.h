@@ -24,7 +24,7 @@ struct StoreConfig {
 
 struct SourceConfig {
     std::string name; // from [source.NAME]
-    std::string type; // jvn-rss (issue 2); myjvn, jvn-detail-feed, imap later
+    std::string type; // jvn-rss, myjvn, jvn-detail-feed, imap
     std::string url;
     std::chrono::seconds interval{std::chrono::minutes(15)};
     std::chrono::seconds timeout{60};
@@ -33,6 +33,22 @@ struct SourceConfig {
     std::string user;
     Secret password;
     bool enabled = true;
+    // myjvn (MyJVN API) and jvn-detail-feed (yearly VULDEF files)
+    std::string lang = "ja";                          // ja | en
+    std::chrono::milliseconds requestInterval{1000};  // pacing: at least this between requests
+    int retries = 3;                                  // extra attempts per request (backoff)
+    std::string since;       // myjvn: first day of the first window (YYYY-MM-DD, default 30
+                             // days back); jvn-detail-feed: first year (YYYY, default 1998)
+    std::string checksumUrl; // jvn-detail-feed: checksum.txt (default derived from url)
+    // imap
+    std::string starttls = "auto";       // imap:// only: auto | required | off
+    std::string afterProcessing = "seen"; // seen | move | leave
+    std::string moveTo;                  // folder for afterProcessing = move
+    std::size_t maxMessageBytes = 16u * 1024u * 1024u;
+    std::string keyring;                 // GnuPG home folder holding the trusted public keys
+    std::string unsignedPolicy = "accept"; // accept | flag | reject
+    std::string invalidPolicy = "flag";    // accept | flag | reject (also unknown-key)
+    std::string list;                    // mailing-list label for records; default: NAME
     bool operator==(const SourceConfig&) const = default;
 };
 

@@ -32,6 +32,13 @@ struct AffectedItem {
     std::vector<std::string> versions;
 };
 
+/// One entry of a VULDEF revision history.
+struct HistoryItem {
+    int number = 0;               // HistoryNo
+    std::optional<DateTime> date; // DateTime
+    std::string description;      // as given (JVN writes a literal backslash-n, kept)
+};
+
 /// One record as one channel stated it. The JSON form is the `parse` contract in DESIGN.md.
 struct Advisory {
     std::string source; // jvn-rss, myjvn, vuldef, jvn, mail
@@ -47,6 +54,11 @@ struct Advisory {
     std::vector<AffectedItem> affected;
     std::vector<Reference> references;
     bool withdrawn = false;
+    /// VULDEF History items, oldest first (empty for other sources).
+    std::vector<HistoryItem> history;
+    /// Mail records only: "valid", "invalid", "unsigned" or "unknown-key", and the list label.
+    std::string signature;
+    std::string list;
 
     /// The highest CVSS base score stated, or 0.0 when there is none.
     double maxScore() const;

@@ -276,6 +276,23 @@ std::string toJson(const Advisory& advisory) {
     }
     json.endArray();
     json.key("withdrawn").value(advisory.withdrawn);
+    // Extensions of the contract: only present where the source has them.
+    if (!advisory.history.empty()) {
+        json.key("history").beginArray();
+        for (const auto& h : advisory.history) {
+            json.beginObject().key("number").value(h.number).key("date");
+            if (h.date) {
+                json.value(formatIsoDateTime(*h.date));
+            } else {
+                json.null();
+            }
+            json.key("description").value(h.description).endObject();
+        }
+        json.endArray();
+    }
+    if (advisory.source == "mail") {
+        json.key("signature").value(advisory.signature).key("list").value(advisory.list);
+    }
     json.endObject();
     return json.str();
 }

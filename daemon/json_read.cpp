@@ -135,6 +135,19 @@ Advisory advisoryFromJson(const std::string& json) {
                                 getString(item, "id", "record.references"),
                                 getString(item, "url", "record.references")});
     }
+    for (const auto& item : getObjects(root, "history", "record")) {
+        HistoryItem h;
+        try {
+            h.number = item->has("number") ? item->getValue<int>("number") : 0;
+        } catch (const Poco::Exception&) {
+            throw JsonInputError("record.history.number: expected a number");
+        }
+        h.date = getDate(item, "date", "record.history");
+        h.description = getString(item, "description", "record.history");
+        a.history.push_back(std::move(h));
+    }
+    a.signature = getString(root, "signature", "record");
+    a.list = getString(root, "list", "record");
     if (root->has("withdrawn") && !root->isNull("withdrawn")) {
         Poco::Dynamic::Var value = root->get("withdrawn");
         if (!value.isBoolean()) {

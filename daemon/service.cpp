@@ -68,6 +68,7 @@ SourceRun Service::pollSource(const std::string& name, std::int64_t now) {
             next.lastError.clear();
             next.nextAttempt = 0;
             run.stats = ingestBatch(store_, config_->notifiers, name, outcome.result, now, next);
+            it->second->afterCommit(outcome);
             VW_LOG_INFO(component, run.stats.records << " records (" << run.stats.newRecords
                                                      << " new, " << run.stats.changed
                                                      << " changed, " << run.stats.problems
