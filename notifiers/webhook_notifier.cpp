@@ -40,6 +40,25 @@ std::string describe(const HttpResponse& response) {
     return reply;
 }
 
+/// `url` reduced to scheme://host[:port]/… : webhook URLs carry tokens in the path and query.
+std::string redactedUrl(const std::string& url) {
+    const auto scheme = url.find("://");
+    if (scheme == std::string::npos) {
+        return "<webhook url>";
+    }
+    const auto path = url.find_first_of("/?#", scheme + 3);
+    return path == std::string::npos ? url : url.substr(0, path) + "/…";
+}
+
+/// The transport error with every copy of the secret-bearing URL replaced.
+std::string withoutUrl(std::string text, const std::string& url) {
+    const std::string safe = redactedUrl(url);
+    for (auto at = text.find(url); at != std::string::npos; at = text.find(url, at + safe.size())) {
+        text.replace(at, url.size(), safe);
+    }
+    return text;
+}
+
 } // namespace
 
 std::string webhookSignature(const std::string& secret, const std::string& body) {
@@ -99,7 +118,8 @@ DeliveryResult WebhookNotifier::deliver(const OutMessage& message) {
     const HttpResponse response = http_.perform(request);
     if (!response.ok() || response.status == 0) {
         result.kind = DeliveryResult::Kind::Retry;
-        result.reply = response.error.empty() ? "no HTTP response" : response.error;
+        result.reply =
+            response.error.empty() ? "no HTTP response" : withoutUrl(response.error, request.url);
         return result;
     }
 

@@ -132,14 +132,16 @@ TEST_CASE("webhook maps server errors to retry and client errors to failure", "[
     CHECK(notifier.deliver(hookMessage()).kind == vw::DeliveryResult::Kind::Failed);
 }
 
-TEST_CASE("webhook transport errors are retried with the client's message", "[notifiers]") {
+TEST_CASE("webhook transport errors are retried without the URL's token", "[notifiers]") {
     FakeHttp http;
     http.response.status = 0;
     http.response.error = "connection refused: https://hooks.example.jp/hook/abc";
     vw::WebhookNotifier notifier(hookConfig("k"), http);
     const auto result = notifier.deliver(hookMessage());
     CHECK(result.kind == vw::DeliveryResult::Kind::Retry);
-    CHECK(result.reply == "connection refused: https://hooks.example.jp/hook/abc");
+    // The path of a webhook URL is a credential: it never reaches logs or the delivery ledger.
+    CHECK(result.reply == "connection refused: https://hooks.example.jp/…");
+    CHECK(result.reply.find("abc") == std::string::npos);
 }
 
 TEST_CASE("webhook without a url fails without a request", "[notifiers]") {
