@@ -33,6 +33,13 @@ constexpr std::chrono::seconds maxDuration{3650LL * 86400LL};
 const std::vector<std::string> logLevels{"debug", "info", "warning", "error"};
 const std::vector<std::string> notifierModes{"immediate", "digest"};
 const std::vector<std::string> starttlsModes{"auto", "required", "off"};
+const std::vector<std::string> languages{"ja", "en"};
+const std::vector<std::string> afterProcessingModes{"seen", "move", "leave"};
+const std::vector<std::string> mailPolicies{"accept", "flag", "reject"};
+constexpr std::chrono::milliseconds minRequestInterval{100};
+constexpr int maxRetries = 10;
+constexpr int firstDetailFeedYear = 1998;
+constexpr std::string_view defaultMyjvnUrl = "https://jvndb.jvn.jp/myjvn";
 
 std::string formatError(const std::string& file, int line, const std::string& section,
                         const std::string& key, const std::string& message) {
@@ -262,6 +269,123 @@ std::chrono::seconds durationValue(const Context& ctx, const IniField& field,
     return value;
 }
 
+std::chrono::milliseconds millisecondsValue(const Context& ctx, const IniField& field,
+                                            std::chrono::milliseconds minimum) {
+    std::chrono::milliseconds value{};
+    try {
+        value = parseDurationMs(field.value);
+    } catch (const std::invalid_argument& error) {
+        ctx.fail(field, error.what());
+    }
+    if (value < minimum) {
+        ctx.fail(field, "'" + field.value + "' is shorter than the minimum of " +
+                            formatDurationMs(minimum));
+    }
+    return value;
+}
+
+std::size_t sizeValue(const Context& ctx, const IniField& field) {
+    try {
+        return parseSize(field.value);
+    } catch (const std::invalid_argument& error) {
+        ctx.fail(field, error.what());
+    }
+}
+
+/// A whole number from `minimum` to `maximum` (no sign, no fraction, nothing after it).
+int intValue(const Context& ctx, const IniField& field, int minimum, int maximum) {
+    int value = minimum - 1;
+    const auto* end = field.value.data() + field.value.size();
+    const auto result = std::from_chars(field.value.data(), end, value);
+    if (result.ec != std::errc() || result.ptr != end || value < minimum || value > maximum) {
+        ctx.fail(field, "'" + field.value + "' is not a whole number from " +
+                            std::to_string(minimum) + " to " + std::to_string(maximum));
+    }
+    return value;
+}
+
+bool allDigits(std::string_view text) {
+    return !text.empty() &&
+           std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+/// "YYYY-MM-DD", a real calendar day (Gregorian leap years).
+bool validDate(std::string_view text) {
+    if (text.size() != 10 || text[4] != '-' || text[7] != '-' || !allDigits(text.substr(0, 4)) ||
+        !allDigits(text.substr(5, 2)) || !allDigits(text.substr(8, 2))) {
+        return false;
+    }
+    const auto number = [&](std::size_t at, std::size_t length) {
+        int value = 0;
+        std::from_chars(text.data() + at, text.data() + at + length, value);
+        return value;
+    };
+    const int year = number(0, 4);
+    const int month = number(5, 2);
+    const int day = number(8, 2);
+    if (year < 1 || month < 1 || month > 12 || day < 1) {
+        return false;
+    }
+    constexpr int monthDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return day <= monthDays[month - 1] + (month == 2 && leap ? 1 : 0);
+}
+
+/// An http:// or https:// URL with a host and no user name (the message names the value: such
+/// URLs carry no secrets).
+void checkHttpUrl(const Context& ctx, const IniField& field) {
+    const auto url = splitUrl(field.value);
+    if (!url || (url->scheme != "http" && url->scheme != "https")) {
+        ctx.fail(field, "'" + field.value + "' is not an http:// or https:// URL with a host");
+    }
+    if (url->userInfo) {
+        ctx.fail(field, "no user name in the URL: use the user and password keys");
+    }
+}
+
+bool isHex(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/// The mailbox of an imap:// or imaps:// URL's path ("/INBOX", "/%E8%84%86..."): well-formed
+/// percent escapes, no query or fragment, something after the "/".
+bool validMailboxPath(std::string_view path) {
+    if (path.size() < 2 || path.front() != '/' ||
+        path.find_first_of("?#") != std::string_view::npos) {
+        return false;
+    }
+    for (std::size_t i = 0; i < path.size(); ++i) {
+        if (path[i] == '%') {
+            if (i + 2 >= path.size() || !isHex(path[i + 1]) || !isHex(path[i + 2])) {
+                return false;
+            }
+            if (path[i + 1] < '2') { // %00-%1F: control characters
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+/// Where checksum.txt sits for a jvn-detail-feed URL: `url` resolved against "../checksum.txt"
+/// (https://jvndb.jvn.jp/ja/feed/detail/ -> https://jvndb.jvn.jp/ja/feed/checksum.txt).
+std::string checksumUrlFor(const std::string& url) {
+    const auto parts = splitUrl(url);
+    if (!parts) {
+        return "";
+    }
+    std::string path = parts->rest.substr(0, parts->rest.find_first_of("?#"));
+    if (path.empty()) {
+        path = "/";
+    }
+    path.erase(path.rfind('/')); // the folder, without its trailing '/'
+    if (const auto slash = path.rfind('/'); slash != std::string::npos) {
+        path.erase(slash); // one level up (stays at the root)
+    }
+    return parts->scheme + "://" + parts->host + (parts->port.empty() ? "" : ":" + parts->port) +
+           path + "/checksum.txt";
+}
+
 bool boolValue(const Context& ctx, const IniField& field) {
     std::string lower = field.value;
     std::transform(lower.begin(), lower.end(), lower.begin(),
@@ -273,6 +397,25 @@ bool boolValue(const Context& ctx, const IniField& field) {
         return false;
     }
     ctx.fail(field, "'" + field.value + "' is not a boolean (true/false, yes/no, 1/0)");
+}
+
+/// A directory path (resolved like every path); with readSecrets on it must exist.
+std::string directoryValue(const Context& ctx, const IniField& field) {
+    const std::string path = resolvePath(ctx, field.value);
+    if (ctx.readSecrets) {
+        std::error_code error;
+        const auto status = fs::status(path, error);
+        if (status.type() == fs::file_type::not_found) {
+            error = std::make_error_code(std::errc::no_such_file_or_directory);
+        }
+        if (error) {
+            ctx.fail(field, "cannot use " + path + ": " + error.message());
+        }
+        if (!fs::is_directory(status)) {
+            ctx.fail(field, "cannot use " + path + ": not a directory");
+        }
+    }
+    return path;
 }
 
 std::string pathValue(const Context& ctx, const IniField& field) {
@@ -345,6 +488,9 @@ const std::vector<KeySpec<Config>>& daemonKeys() {
 
 const std::vector<KeySpec<SourceConfig>>& sourceKeys() {
     using S = SourceConfig;
+    static const std::vector<std::string> jvnApi{"myjvn", "jvn-detail-feed"};
+    static const std::vector<std::string> detailFeed{"jvn-detail-feed"};
+    static const std::vector<std::string> imap{"imap"};
     static const std::vector<KeySpec<S>> keys{
         {"type", {}, [](S& s, const IniField& f, const Context&) { s.type = f.value; }},
         {"url", {}, [](S& s, const IniField& f, const Context&) { s.url = f.value; }},
@@ -358,13 +504,7 @@ const std::vector<KeySpec<SourceConfig>>& sourceKeys() {
          [](S& s, const IniField& f, const Context& c) { s.timeout = durationValue(c, f); }},
         {"max_bytes",
          {},
-         [](S& s, const IniField& f, const Context& c) {
-             try {
-                 s.maxBytes = parseSize(f.value);
-             } catch (const std::invalid_argument& error) {
-                 c.fail(f, error.what());
-             }
-         }},
+         [](S& s, const IniField& f, const Context& c) { s.maxBytes = sizeValue(c, f); }},
         {"ca_file",
          {},
          [](S& s, const IniField& f, const Context& c) { s.caFile = pathValue(c, f); }},
@@ -378,6 +518,63 @@ const std::vector<KeySpec<SourceConfig>>& sourceKeys() {
         {"enabled",
          {},
          [](S& s, const IniField& f, const Context& c) { s.enabled = boolValue(c, f); }},
+        // myjvn and jvn-detail-feed
+        {"lang", jvnApi,
+         [](S& s, const IniField& f, const Context& c) { s.lang = oneOf(c, f, languages); }},
+        {"request_interval", jvnApi,
+         [](S& s, const IniField& f, const Context& c) {
+             s.requestInterval = millisecondsValue(c, f, minRequestInterval);
+         }},
+        {"retries", jvnApi,
+         [](S& s, const IniField& f, const Context& c) {
+             s.retries = intValue(c, f, 0, maxRetries);
+         }},
+        {"since", jvnApi,
+         [](S& s, const IniField& f, const Context& c) {
+             // s.type is already the validated type (see validateSource).
+             if (s.type == "myjvn") {
+                 if (!validDate(f.value)) {
+                     c.fail(f, "'" + f.value + "' is not a date (YYYY-MM-DD, e.g. 2024-04-01)");
+                 }
+             } else {
+                 const auto* end = f.value.data() + f.value.size();
+                 int year = 0;
+                 std::from_chars(f.value.data(), end, year);
+                 if (f.value.size() != 4 || !allDigits(f.value) || year < firstDetailFeedYear) {
+                     c.fail(f, "'" + f.value + "' is not a year (YYYY, " +
+                                   std::to_string(firstDetailFeedYear) + " or later)");
+                 }
+             }
+             s.since = f.value;
+         }},
+        {"checksum_url", detailFeed,
+         [](S& s, const IniField& f, const Context& c) {
+             checkHttpUrl(c, f);
+             s.checksumUrl = f.value;
+         }},
+        // imap
+        {"starttls", imap,
+         [](S& s, const IniField& f, const Context& c) {
+             s.starttls = oneOf(c, f, starttlsModes);
+         }},
+        {"after_processing", imap,
+         [](S& s, const IniField& f, const Context& c) {
+             s.afterProcessing = oneOf(c, f, afterProcessingModes);
+         }},
+        {"move_to", imap, [](S& s, const IniField& f, const Context&) { s.moveTo = f.value; }},
+        {"max_message_bytes", imap,
+         [](S& s, const IniField& f, const Context& c) { s.maxMessageBytes = sizeValue(c, f); }},
+        {"keyring", imap,
+         [](S& s, const IniField& f, const Context& c) { s.keyring = directoryValue(c, f); }},
+        {"unsigned_policy", imap,
+         [](S& s, const IniField& f, const Context& c) {
+             s.unsignedPolicy = oneOf(c, f, mailPolicies);
+         }},
+        {"invalid_policy", imap,
+         [](S& s, const IniField& f, const Context& c) {
+             s.invalidPolicy = oneOf(c, f, mailPolicies);
+         }},
+        {"list", imap, [](S& s, const IniField& f, const Context&) { s.list = f.value; }},
     };
     return keys;
 }
@@ -575,15 +772,61 @@ SourceConfig validateSource(const IniSection& section, const std::string& name,
     SourceConfig source;
     source.name = name;
     const auto type = sectionType(section, knownSourceTypes(), ctx);
+    source.type = type; // before the keys: `since` depends on it
     applyFields(source, section, sourceKeys(), type, "source", ctx);
-    require(section, {"url"}, ctx);
-    const auto url = splitUrl(source.url);
-    const auto* field = findField(section, "url");
-    if (!url || (url->scheme != "http" && url->scheme != "https")) {
-        ctx.fail(*field, "'" + source.url + "' is not an http:// or https:// URL with a host");
-    }
-    if (url->userInfo) {
-        ctx.fail(*field, "no user name in the URL: use the user and password keys");
+    const auto* urlField = findField(section, "url");
+    if (type == "jvn-rss") {
+        require(section, {"url"}, ctx);
+        checkHttpUrl(ctx, *urlField);
+    } else if (type == "myjvn") {
+        if (urlField != nullptr) {
+            checkHttpUrl(ctx, *urlField);
+        } else {
+            source.url = defaultMyjvnUrl;
+        }
+    } else if (type == "jvn-detail-feed") {
+        if (urlField != nullptr) {
+            checkHttpUrl(ctx, *urlField);
+        } else {
+            source.url = "https://jvndb.jvn.jp/" + source.lang + "/feed/detail/";
+        }
+        if (source.checksumUrl.empty()) {
+            source.checksumUrl = checksumUrlFor(source.url);
+        }
+        if (source.since.empty()) {
+            source.since = std::to_string(firstDetailFeedYear);
+        }
+    } else if (type == "imap") {
+        require(section, {"url"}, ctx);
+        const auto url = splitUrl(source.url);
+        if (!url || (url->scheme != "imap" && url->scheme != "imaps")) {
+            ctx.fail(*urlField,
+                     "'" + source.url + "' is not an imap:// or imaps:// URL with a host");
+        }
+        if (url->userInfo) {
+            ctx.fail(*urlField, "no user name in the URL: use the user and password keys");
+        }
+        if (!validMailboxPath(url->rest)) {
+            ctx.fail(*urlField, "'" + source.url +
+                                    "' does not name a mailbox (e.g. imaps://mail.example.co.jp/"
+                                    "INBOX; percent-encode other characters, no query)");
+        }
+        if (const auto* starttls = findField(section, "starttls");
+            starttls != nullptr && url->scheme == "imaps") {
+            ctx.fail(*starttls, "applies only to imap:// (imaps:// is TLS from the start)");
+        }
+        require(section, {"user"}, ctx);
+        require(section, {"password", "password_file"}, ctx);
+        const auto* moveTo = findField(section, "move_to");
+        if (source.afterProcessing == "move" && moveTo == nullptr) {
+            ctx.fail(section.line, "move_to", "required key missing (after_processing = move)");
+        }
+        if (source.afterProcessing != "move" && moveTo != nullptr) {
+            ctx.fail(*moveTo, "applies only with after_processing = move");
+        }
+        if (source.list.empty()) {
+            source.list = name;
+        }
     }
     return source;
 }
@@ -688,7 +931,7 @@ ConfigError::ConfigError(std::string file, int line, std::string section, std::s
       line_(line), section_(std::move(section)), key_(std::move(key)) {}
 
 const std::vector<std::string>& knownSourceTypes() {
-    static const std::vector<std::string> types{"jvn-rss"};
+    static const std::vector<std::string> types{"jvn-rss", "myjvn", "jvn-detail-feed", "imap"};
     return types;
 }
 
@@ -741,6 +984,43 @@ std::string formatDuration(std::chrono::seconds value) {
         return std::to_string(count / 60) + "m";
     }
     return std::to_string(count) + "s";
+}
+
+std::chrono::milliseconds parseDurationMs(const std::string& text) {
+    if (text.size() > 2 && text.ends_with("ms") &&
+        allDigits(std::string_view(text).substr(0, text.size() - 2))) {
+        std::int64_t count = 0;
+        const auto* end = text.data() + text.size() - 2;
+        const auto result = std::from_chars(text.data(), end, count);
+        const auto maxMs = std::chrono::duration_cast<std::chrono::milliseconds>(maxDuration);
+        if (result.ec != std::errc() || count > maxMs.count()) {
+            throw std::invalid_argument("'" + text + "' is longer than the maximum of " +
+                                        formatDuration(maxDuration));
+        }
+        if (count == 0) {
+            throw std::invalid_argument("'" + text + "' is zero; durations must be positive");
+        }
+        return std::chrono::milliseconds(count);
+    }
+    std::chrono::seconds seconds{};
+    try {
+        seconds = parseDuration(text);
+    } catch (const std::invalid_argument& error) {
+        if (std::string_view(error.what()).find("is not a duration") == std::string_view::npos) {
+            throw; // zero, too long: the message fits as it is
+        }
+        throw std::invalid_argument("'" + text +
+                                    "' is not a duration (a positive number with ms, s, m, h or "
+                                    "d; e.g. 500ms, 1s, 2m)");
+    }
+    return seconds;
+}
+
+std::string formatDurationMs(std::chrono::milliseconds value) {
+    if (value.count() != 0 && value.count() % 1000 == 0) {
+        return formatDuration(std::chrono::duration_cast<std::chrono::seconds>(value));
+    }
+    return std::to_string(value.count()) + "ms";
 }
 
 std::size_t parseSize(const std::string& text) {
@@ -834,6 +1114,35 @@ std::string redacted(const Config& config) {
         }
         writeSecret(out, "password", source.password);
         out << "enabled = " << (source.enabled ? "true" : "false") << '\n';
+        if (source.type == "myjvn" || source.type == "jvn-detail-feed") {
+            out << "lang = " << source.lang << '\n';
+            out << "request_interval = " << formatDurationMs(source.requestInterval) << '\n';
+            out << "retries = " << source.retries << '\n';
+            if (!source.since.empty()) {
+                out << "since = " << source.since << '\n';
+            } else {
+                out << "; since: not set (30 days back)\n";
+            }
+        }
+        if (source.type == "jvn-detail-feed") {
+            out << "checksum_url = " << source.checksumUrl << '\n';
+        }
+        if (source.type == "imap") {
+            if (!source.url.starts_with("imaps://")) {
+                out << "starttls = " << source.starttls << '\n';
+            }
+            out << "after_processing = " << source.afterProcessing << '\n';
+            if (!source.moveTo.empty()) {
+                out << "move_to = " << source.moveTo << '\n';
+            }
+            out << "max_message_bytes = " << formatSize(source.maxMessageBytes) << '\n';
+            if (!source.keyring.empty()) {
+                out << "keyring = " << source.keyring << '\n';
+            }
+            out << "unsigned_policy = " << source.unsignedPolicy << '\n';
+            out << "invalid_policy = " << source.invalidPolicy << '\n';
+            out << "list = " << source.list << '\n';
+        }
     }
     for (const auto& notifier : config.notifiers) {
         out << "\n[notifier." << notifier.name << "]\n";

@@ -34,21 +34,21 @@ struct SourceConfig {
     Secret password;
     bool enabled = true;
     // myjvn (MyJVN API) and jvn-detail-feed (yearly VULDEF files)
-    std::string lang = "ja";                          // ja | en
-    std::chrono::milliseconds requestInterval{1000};  // pacing: at least this between requests
-    int retries = 3;                                  // extra attempts per request (backoff)
+    std::string lang = "ja";                         // ja | en
+    std::chrono::milliseconds requestInterval{1000}; // pacing: at least this between requests
+    int retries = 3;                                 // extra attempts per request (backoff)
     std::string since;       // myjvn: first day of the first window (YYYY-MM-DD, default 30
                              // days back); jvn-detail-feed: first year (YYYY, default 1998)
     std::string checksumUrl; // jvn-detail-feed: checksum.txt (default derived from url)
     // imap
-    std::string starttls = "auto";       // imap:// only: auto | required | off
+    std::string starttls = "auto";        // imap:// only: auto | required | off
     std::string afterProcessing = "seen"; // seen | move | leave
-    std::string moveTo;                  // folder for afterProcessing = move
+    std::string moveTo;                   // folder for afterProcessing = move
     std::size_t maxMessageBytes = 16u * 1024u * 1024u;
-    std::string keyring;                 // GnuPG home folder holding the trusted public keys
+    std::string keyring;                   // GnuPG home folder holding the trusted public keys
     std::string unsignedPolicy = "accept"; // accept | flag | reject
     std::string invalidPolicy = "flag";    // accept | flag | reject (also unknown-key)
-    std::string list;                    // mailing-list label for records; default: NAME
+    std::string list;                      // mailing-list label for records; default: NAME
     bool operator==(const SourceConfig&) const = default;
 };
 
@@ -127,6 +127,13 @@ std::chrono::seconds parseDuration(const std::string& text);
 
 /// The shortest exact form with one unit: 90 s -> "90s", 900 s -> "15m", 86400 s -> "1d".
 std::string formatDuration(std::chrono::seconds value);
+
+/// Parses a pacing interval: "500ms" or anything parseDuration accepts ("1s", "2m"). Zero,
+/// negative and anything else throw std::invalid_argument.
+std::chrono::milliseconds parseDurationMs(const std::string& text);
+
+/// The shortest exact form: 500 ms -> "500ms", 1000 ms -> "1s", 120000 ms -> "2m".
+std::string formatDurationMs(std::chrono::milliseconds value);
 
 /// Parses a byte count: "1048576", "512K", "64M", "1G" (binary multiples, suffix in either
 /// case). Zero and anything else throw std::invalid_argument.

@@ -191,7 +191,8 @@ TEST_CASE("type is required and must be known", "[config][errors][types]") {
         CHECK(error.line() == 2);
         CHECK(error.key() == "type");
         CHECK(std::string(error.what()) ==
-              "t.conf:2: [source.s] type: required key missing (one of: jvn-rss)");
+              "t.conf:2: [source.s] type: required key missing (one of: jvn-rss, myjvn, "
+              "jvn-detail-feed, imap)");
     }
     SECTION("a notifier without type") {
         CHECK_THROWS_WITH(parse("[notifier.n]\nurl = https://x.jp/\n"),
@@ -203,7 +204,8 @@ TEST_CASE("type is required and must be known", "[config][errors][types]") {
         CHECK(error.line() == 3);
         CHECK(error.key() == "type");
         CHECK(std::string(error.what()) ==
-              "t.conf:3: [source.s] type: unknown type 'atom' (known: jvn-rss)");
+              "t.conf:3: [source.s] type: unknown type 'atom' (known: jvn-rss, myjvn, "
+              "jvn-detail-feed, imap)");
     }
     SECTION("an unknown notifier type") {
         CHECK(errorOf("[notifier.n]\ntype = slack\n").line() == 2);

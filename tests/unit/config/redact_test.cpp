@@ -128,6 +128,59 @@ TEST_CASE("the shipped example loads without its secret files", "[config][exampl
     CHECK(vw::parseConfig(vw::redacted(config), path, false) == config);
 }
 
+/// The example with the commented-out source sections switched on (lines ";[source." up to the
+/// next blank line lose their leading ";"; ";; " lines stay comments).
+std::string exampleWithAllSources() {
+    const auto text =
+        vw::test::readFile(vw::test::sourceDir() / "config" / "vulnwatch.conf.example");
+    std::string result;
+    bool inSection = false;
+    std::string::size_type start = 0;
+    while (start < text.size()) {
+        auto end = text.find('\n', start);
+        end = end == std::string::npos ? text.size() : end + 1;
+        std::string line = text.substr(start, end - start);
+        start = end;
+        if (line.starts_with(";[source.")) {
+            inSection = true;
+        } else if (line == "\n") {
+            inSection = false;
+        }
+        if (inSection && line.starts_with(";") && !line.starts_with(";;")) {
+            line.erase(0, 1);
+        } else if (inSection && line.starts_with(";;")) {
+            line.erase(0, 1); // still a comment
+        }
+        result += line;
+    }
+    return result;
+}
+
+TEST_CASE("the commented-out source examples load when switched on", "[config][example]") {
+    const auto text = exampleWithAllSources();
+    INFO(text);
+    const auto config = vw::parseConfig(text, "example.conf", false);
+    REQUIRE(config.sources.size() == 5);
+    const auto& myjvn = config.sources[2];
+    CHECK(myjvn.type == "myjvn");
+    CHECK(myjvn.url == "https://jvndb.jvn.jp/myjvn");
+    CHECK(myjvn.since == "2024-04-01");
+    const auto& detail = config.sources[3];
+    CHECK(detail.type == "jvn-detail-feed");
+    CHECK(detail.url == "https://jvndb.jvn.jp/ja/feed/detail/");
+    CHECK(detail.checksumUrl == "https://jvndb.jvn.jp/ja/feed/checksum.txt");
+    CHECK(detail.since == "2015");
+    const auto& mail = config.sources[4];
+    CHECK(mail.type == "imap");
+    CHECK(mail.url == "imaps://mail.example.co.jp/INBOX");
+    CHECK(mail.password.sourceFile == "/etc/vulnwatch/imap.secret");
+    CHECK(mail.afterProcessing == "move");
+    CHECK(mail.moveTo == "Archive/JPCERT");
+    CHECK(mail.keyring == "/etc/vulnwatch/gnupg");
+    CHECK(mail.list == "jpcert-announce");
+    CHECK(vw::parseConfig(vw::redacted(config), "example.conf", false) == config);
+}
+
 TEST_CASE("the shipped example loads with real secret files next to it", "[config][example]") {
     TempDir dir;
     auto text = vw::test::readFile(vw::test::sourceDir() / "config" / "vulnwatch.conf.example");
