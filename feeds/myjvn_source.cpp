@@ -1,0 +1,450 @@
+#include "feeds/myjvn_source.h"
+
+#include "core/datetime.h"
+#include "feeds/parse/jvn_rss.h"
+#include "feeds/parse/vuldef.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <stdexcept>
+#include <thread>
+#include <utility>
+
+namespace vw {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr std::int64_t kJstOffsetSeconds = 9 * 3600;
+constexpr std::size_t kMaxOverviewPages = 10000; // 500k items: far beyond any real window
+
+PollOutcome failure(const SourceState& state, std::string message) {
+    PollOutcome outcome;
+    outcome.kind = PollOutcome::Kind::Error;
+    outcome.error = std::move(message);
+    outcome.state = state;
+    return outcome;
+}
+
+struct CivilDate {
+    int year = 0;
+    unsigned month = 0;
+    unsigned day = 0;
+};
+
+/// The inverse of daysFromCivil (Howard Hinnant's algorithm).
+CivilDate civilFromDays(std::int64_t days) {
+    days += 719468;
+    const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    const auto doe = static_cast<unsigned>(days - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+    const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+    return {static_cast<int>(y + (m <= 2 ? 1 : 0)), m, d};
+}
+
+std::int64_t floorDiv(std::int64_t a, std::int64_t b) {
+    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
+}
+
+std::string formatDate(const CivilDate& date) {
+    char text[16];
+    std::snprintf(text, sizeof text, "%04d-%02u-%02u", date.year, date.month, date.day);
+    return text;
+}
+
+/// Days since the epoch of a `YYYY-MM-DD` prefix, or nullopt.
+std::optional<std::int64_t> parseDatePrefix(std::string_view text) {
+    if (text.size() < 10 || text[4] != '-' || text[7] != '-') {
+        return std::nullopt;
+    }
+    int year = 0;
+    unsigned month = 0;
+    unsigned day = 0;
+    const auto number = [](std::string_view part, auto& out) {
+        const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), out);
+        return ec == std::errc() && end == part.data() + part.size();
+    };
+    if (!number(text.substr(0, 4), year) || !number(text.substr(5, 2), month) ||
+        !number(text.substr(8, 2), day) || month < 1 || month > 12 || day < 1 || day > 31) {
+        return std::nullopt;
+    }
+    const std::int64_t days = daysFromCivil(year, month, day);
+    const CivilDate back = civilFromDays(days);
+    if (back.month != month || back.day != day) {
+        return std::nullopt; // e.g. 2025-02-30
+    }
+    return days;
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+std::string urlEncode(std::string_view text) {
+    static const char* const kHex = "0123456789ABCDEF";
+    std::string out;
+    for (const char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        if ((u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') ||
+            c == '-' || c == '.' || c == '_' || c == '~') {
+            out += c;
+        } else {
+            out += '%';
+            out += kHex[u >> 4];
+            out += kHex[u & 15];
+        }
+    }
+    return out;
+}
+
+void addDateParams(std::string& url, const std::string& prefix, std::int64_t days) {
+    const CivilDate date = civilFromDays(days);
+    url += "&" + prefix + "Y=" + std::to_string(date.year);
+    url += "&" + prefix + "M=" + std::to_string(date.month);
+    url += "&" + prefix + "D=" + std::to_string(date.day);
+}
+
+bool isRetryable(const HttpResponse& response) {
+    return !response.ok() || response.status == 429 || response.status >= 500;
+}
+
+std::string describe(const HttpResponse& response) {
+    if (!response.ok()) {
+        return response.error;
+    }
+    return "HTTP status " + std::to_string(response.status);
+}
+
+/// Retry-After as a wait from `now`: delta-seconds or an IMF-fixdate
+/// ("Sun, 06 Nov 1994 08:49:37 GMT"); nullopt when absent or unreadable.
+std::optional<milliseconds> retryAfter(const HttpResponse& response,
+                                       std::chrono::system_clock::time_point now) {
+    std::string value = response.header("retry-after");
+    const auto first = value.find_first_not_of(" \t");
+    if (first == std::string::npos) {
+        return std::nullopt;
+    }
+    value = value.substr(first, value.find_last_not_of(" \t") - first + 1);
+    long long seconds = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+    if (ec == std::errc() && end == value.data() + value.size()) {
+        return seconds < 0 ? std::nullopt : std::optional<milliseconds>(seconds * 1000);
+    }
+    static const char* const kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    int day = 0;
+    char month[4] = {};
+    int year = 0;
+    int hour = 0;
+    int minute = 0;
+    int second = 0;
+    const auto comma = value.find(',');
+    if (comma == std::string::npos ||
+        std::sscanf(value.c_str() + comma + 1, " %d %3s %d %d:%d:%d GMT", &day, month, &year, &hour,
+                    &minute, &second) != 6) {
+        return std::nullopt;
+    }
+    unsigned monthNumber = 0;
+    for (unsigned i = 0; i < 12; ++i) {
+        if (std::string_view(month) == kMonths[i]) {
+            monthNumber = i + 1;
+        }
+    }
+    if (monthNumber == 0 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+        return std::nullopt;
+    }
+    const std::int64_t at = daysFromCivil(year, monthNumber, static_cast<unsigned>(day)) * 86400 +
+                            hour * 3600 + minute * 60 + second;
+    const std::int64_t nowSeconds =
+        std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+    return milliseconds(std::max<std::int64_t>(0, at - nowSeconds) * 1000);
+}
+
+/// The instant a record was last changed (modified, else published).
+std::optional<DateTime> changedAt(const Advisory& record) {
+    return record.modified ? record.modified : record.published;
+}
+
+} // namespace
+
+Pacer Pacer::system(const std::atomic<bool>* cancel) {
+    Pacer pacer;
+    pacer.now = [] { return std::chrono::steady_clock::now(); };
+    pacer.wallNow = [] { return std::chrono::system_clock::now(); };
+    pacer.sleep = [cancel](milliseconds duration) {
+        const auto until = std::chrono::steady_clock::now() + duration;
+        for (;;) {
+            if (cancel != nullptr && cancel->load()) {
+                return false;
+            }
+            const auto now = std::chrono::steady_clock::now();
+            if (now >= until) {
+                return true;
+            }
+            std::this_thread::sleep_for(
+                std::min<std::chrono::steady_clock::duration>(until - now, milliseconds(50)));
+        }
+    };
+    return pacer;
+}
+
+MyJvnSource::MyJvnSource(const SourceConfig& config, HttpClient& http, Pacer pacer)
+    : name_(config.name), endpoint_(config.url.empty() ? kDefaultUrl : config.url),
+      lang_(config.lang.empty() ? "ja" : config.lang), requestInterval_(config.requestInterval),
+      retries_(std::max(0, config.retries)), since_(config.since),
+      timeoutMs_(
+          static_cast<long>(std::chrono::duration_cast<milliseconds>(config.timeout).count())),
+      maxBytes_(config.maxBytes), caFile_(config.caFile), http_(http), pacer_(std::move(pacer)) {}
+
+std::pair<std::string, std::string> MyJvnSource::window(const std::string& cursor) const {
+    const std::int64_t nowSeconds =
+        std::chrono::duration_cast<std::chrono::seconds>(pacer_.wallNow().time_since_epoch())
+            .count();
+    const std::int64_t today = floorDiv(nowSeconds + kJstOffsetSeconds, 86400);
+    std::optional<std::int64_t> start;
+    if (!cursor.empty() && parseIsoDateTime(cursor)) {
+        start = parseDatePrefix(cursor); // the date in the cursor's own offset (JVN: +09:00)
+    }
+    if (!start && !since_.empty()) {
+        start = parseDatePrefix(since_);
+        if (!start || since_.size() != 10) {
+            throw std::invalid_argument("since = " + since_ + " is not a date (YYYY-MM-DD)");
+        }
+    }
+    if (!start) {
+        start = today - kDefaultWindowDays;
+    }
+    start = std::min(*start, today);
+    return {formatDate(civilFromDays(*start)), formatDate(civilFromDays(today))};
+}
+
+bool MyJvnSource::pace() {
+    if (!lastRequestEnd_) {
+        return true;
+    }
+    const auto due = *lastRequestEnd_ + requestInterval_;
+    const auto now = pacer_.now();
+    if (now >= due) {
+        return true;
+    }
+    // round up so that the wait is never shorter than the interval
+    const auto wait = std::chrono::ceil<milliseconds>(due - now);
+    return pacer_.sleep(wait);
+}
+
+MyJvnSource::Fetched MyJvnSource::fetch(const std::string& url) {
+    Fetched fetched;
+    for (int attempt = 0;; ++attempt) {
+        if (!pace()) {
+            fetched.cancelled = true;
+            fetched.error = "cancelled";
+            return fetched;
+        }
+        HttpRequest request;
+        request.url = url;
+        request.timeoutMs = timeoutMs_;
+        request.maxBytes = maxBytes_;
+        request.caFile = caFile_;
+        request.headers.emplace_back("Accept", "application/xml, text/xml;q=0.9, */*;q=0.1");
+        HttpResponse response = http_.perform(request);
+        lastRequestEnd_ = pacer_.now();
+        if (response.ok() && response.status >= 200 && response.status <= 299) {
+            fetched.response = std::move(response);
+            return fetched;
+        }
+        std::string cause = describe(response);
+        if (cause.find(url) == std::string::npos) {
+            cause = "fetching " + url + " failed: " + cause;
+        }
+        if (!isRetryable(response)) {
+            fetched.error = std::move(cause);
+            return fetched;
+        }
+        if (attempt >= retries_) {
+            fetched.error = std::move(cause) + " (" + std::to_string(attempt + 1) +
+                            (attempt == 0 ? " attempt)" : " attempts)");
+            return fetched;
+        }
+        milliseconds wait = pacer_.backoffBase * (std::int64_t{1} << std::min(attempt, 20));
+        if (const auto asked = retryAfter(response, pacer_.wallNow())) {
+            if (*asked > pacer_.maxRetryAfter) {
+                fetched.error = std::move(cause) + "; the server asks to retry after " +
+                                std::to_string(asked->count() / 1000) + " s, longer than " +
+                                std::to_string(pacer_.maxRetryAfter.count() / 1000) + " s";
+                return fetched;
+            }
+            wait = std::max(wait, *asked);
+        }
+        if (!pacer_.sleep(wait)) {
+            fetched.cancelled = true;
+            fetched.error = "cancelled";
+            return fetched;
+        }
+    }
+}
+
+PollOutcome MyJvnSource::poll(const SourceState& state) {
+    std::pair<std::string, std::string> dates;
+    try {
+        dates = window(state.cursor);
+    } catch (const std::invalid_argument& e) {
+        return failure(state, "source " + name_ + ": " + e.what());
+    }
+    const std::int64_t startDays = *parseDatePrefix(dates.first);
+    const std::int64_t endDays = *parseDatePrefix(dates.second);
+    const char joiner = endpoint_.find('?') == std::string::npos ? '?' : '&';
+
+    // 1. the overview list, all pages
+    std::vector<Advisory> overview;          // in listing order, one per id
+    std::map<std::string, std::size_t> byId; // id -> index in overview (and position - 1)
+    std::multimap<std::string, ItemProblem> overviewProblems; // by item id
+    ParseResult result;
+    long startItem = 1;
+    for (std::size_t page = 0;; ++page) {
+        if (page >= kMaxOverviewPages) {
+            return failure(state, "getVulnOverviewList did not end after " +
+                                      std::to_string(kMaxOverviewPages) + " pages");
+        }
+        std::string url = endpoint_ + joiner + "method=getVulnOverviewList&feed=hnd";
+        url += "&startItem=" + std::to_string(startItem);
+        url += "&maxCountItem=" + std::to_string(kOverviewPageSize);
+        url += "&rangeDatePublic=n&rangeDatePublished=n&rangeDateFirstPublished=n";
+        addDateParams(url, "datePublishedStart", startDays);
+        addDateParams(url, "datePublishedEnd", endDays);
+        url += "&lang=" + urlEncode(lang_);
+
+        Fetched fetched = fetch(url);
+        if (!fetched.response) {
+            return failure(state, "MyJVN getVulnOverviewList (startItem=" +
+                                      std::to_string(startItem) + ") failed: " + fetched.error);
+        }
+        ParseResult listing;
+        try {
+            listing = parseJvnRss(fetched.response->body);
+        } catch (const ParseError& e) {
+            return failure(state, "MyJVN getVulnOverviewList (startItem=" +
+                                      std::to_string(startItem) + ") at " + url + ": " + e.what());
+        }
+        std::size_t skipped = 0;
+        for (ItemProblem& problem : listing.problems) {
+            problem.position += static_cast<std::size_t>(startItem - 1);
+            if (problem.itemId.empty()) {
+                ++skipped;
+                result.problems.push_back(std::move(problem));
+            } else {
+                overviewProblems.emplace(problem.itemId, std::move(problem));
+            }
+        }
+        const std::size_t items = listing.records.size() + skipped;
+        for (Advisory& record : listing.records) {
+            if (byId.emplace(record.id, overview.size()).second) {
+                overview.push_back(std::move(record));
+            }
+        }
+        if (items == 0) {
+            break;
+        }
+        long next = startItem + static_cast<long>(items);
+        if (listing.status) {
+            const MyJvnStatus& status = *listing.status;
+            const long first = status.firstRes > 0 ? status.firstRes : startItem;
+            if (status.totalResRet <= 0 || first + status.totalResRet - 1 >= status.totalRes) {
+                break;
+            }
+            next = first + status.totalResRet;
+        } else if (items < static_cast<std::size_t>(kOverviewPageSize)) {
+            break; // no status to go by: a short page is the last one
+        }
+        if (next <= startItem) {
+            break;
+        }
+        startItem = next;
+    }
+
+    // 2. the details, ≤ 10 ids per call
+    for (std::size_t begin = 0; begin < overview.size(); begin += kDetailBatchSize) {
+        const std::size_t end = std::min(overview.size(), begin + kDetailBatchSize);
+        std::string ids;
+        for (std::size_t i = begin; i < end; ++i) {
+            ids += (i == begin ? "" : "+") + urlEncode(overview[i].id);
+        }
+        std::string url = endpoint_ + joiner + "method=getVulnDetailInfo&feed=hnd";
+        url += "&vulnId=" + ids;
+        url += "&maxCountItem=" + std::to_string(kDetailBatchSize);
+        url += "&lang=" + urlEncode(lang_);
+
+        std::map<std::string, Advisory> details;
+        std::string reason;
+        Fetched fetched = fetch(url);
+        if (fetched.cancelled) {
+            return failure(state, "MyJVN getVulnDetailInfo: cancelled");
+        }
+        if (!fetched.response) {
+            reason = fetched.error;
+        } else {
+            try {
+                ParseResult detail = parseVuldef(fetched.response->body);
+                for (Advisory& record : detail.records) {
+                    details.emplace(record.id, std::move(record));
+                }
+                for (ItemProblem& problem : detail.problems) {
+                    const auto found = byId.find(problem.itemId);
+                    if (found != byId.end()) {
+                        problem.position = found->second + 1;
+                    }
+                    problem.message = "getVulnDetailInfo: " + problem.message;
+                    result.problems.push_back(std::move(problem));
+                }
+            } catch (const ParseError& e) {
+                reason = url + ": " + e.what();
+            }
+        }
+        for (std::size_t i = begin; i < end; ++i) {
+            Advisory& listed = overview[i];
+            auto found = details.find(listed.id);
+            if (found != details.end()) {
+                result.records.push_back(std::move(found->second));
+                continue;
+            }
+            result.problems.push_back({listed.id, i + 1,
+                                       "getVulnDetailInfo " +
+                                           (reason.empty() ? std::string("did not return this id")
+                                                           : "failed: " + reason) +
+                                           "; the overview record (source myjvn) is used instead"});
+            const auto [from, to] = overviewProblems.equal_range(listed.id);
+            for (auto it = from; it != to; ++it) {
+                result.problems.push_back(it->second);
+            }
+            result.records.push_back(std::move(listed));
+        }
+    }
+
+    // 3. the new cursor
+    PollOutcome outcome;
+    outcome.kind = PollOutcome::Kind::Records;
+    outcome.state = state;
+    std::optional<DateTime> latest;
+    if (!state.cursor.empty()) {
+        latest = parseIsoDateTime(state.cursor);
+    }
+    bool advanced = false;
+    for (const Advisory& record : result.records) {
+        const std::optional<DateTime> at = changedAt(record);
+        if (at && (!latest || at->epoch > latest->epoch)) {
+            latest = at;
+            advanced = true;
+        }
+    }
+    if (advanced) {
+        outcome.state.cursor = formatIsoDateTime(*latest);
+    }
+    outcome.result = std::move(result);
+    return outcome;
+}
+
+} // namespace vw

@@ -1,0 +1,317 @@
+// MyJvnSource over the real libcurl client against tests/servers/myjvn_server.py, a loopback
+// emulator of the MyJVN API that builds its answers from the real example responses in
+// shared/fixtures: paging, the query parameters sent, pacing, retries (HTTP 500, 503 with
+// Retry-After, a stall past the timeout), retCd=1 errors and the detail fallback.
+#include "core/datetime.h"
+#include "feeds/curl_http_client.h"
+#include "feeds/myjvn_source.h"
+#include "helpers/fixtures.h"
+#include "helpers/python_server.h"
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+using std::chrono::milliseconds;
+
+struct Logged {
+    double atMs = 0;
+    std::string target; // path?query as received
+};
+
+std::string param(const std::string& url, const std::string& name) {
+    const auto q = url.find('?');
+    std::size_t at = q;
+    while (at != std::string::npos) {
+        const std::size_t begin = at + 1;
+        const std::size_t end = url.find('&', begin);
+        const std::string pair = url.substr(begin, end == std::string::npos ? end : end - begin);
+        const auto eq = pair.find('=');
+        if (pair.substr(0, eq) == name) {
+            return eq == std::string::npos ? "" : pair.substr(eq + 1);
+        }
+        at = end;
+    }
+    return "<absent>";
+}
+
+std::size_t idCount(const std::string& vulnId) {
+    std::size_t n = 1;
+    for (const char c : vulnId) {
+        n += c == '+' ? 1 : 0;
+    }
+    return n;
+}
+
+struct Emulator {
+    vw::test::PythonServer server;
+    std::string token = "t" + std::to_string(::getpid());
+
+    explicit Emulator(std::vector<std::string> extra = {})
+        : server((vw::test::sourceDir() / "tests/servers/myjvn_server.py").string(),
+                 withFixtures(std::move(extra))) {}
+
+    static std::vector<std::string> withFixtures(std::vector<std::string> extra) {
+        extra.insert(extra.begin(), {"--fixtures", vw::test::fixturesDir().string()});
+        return extra;
+    }
+
+    std::string endpoint(const std::string& scenario) const {
+        return server.base() + "/" + token + "/" + scenario + "/myjvn";
+    }
+
+    std::vector<Logged> log() const {
+        vw::CurlHttpClient http;
+        vw::HttpRequest request;
+        request.url = server.base() + "/" + token + "/_log";
+        const vw::HttpResponse response = http.perform(request);
+        REQUIRE(response.ok());
+        REQUIRE(response.status == 200);
+        std::vector<Logged> out;
+        std::istringstream in(response.body);
+        std::string line;
+        while (std::getline(in, line)) {
+            const auto space = line.find(' ');
+            out.push_back({std::stod(line.substr(0, space)), line.substr(space + 1)});
+        }
+        return out;
+    }
+};
+
+/// The real clock and sleep, "today" fixed at 2025-04-07 (JST), backoff 1 s scaled to 50 ms.
+vw::Pacer testPacer() {
+    vw::Pacer pacer = vw::Pacer::system();
+    pacer.wallNow = [] {
+        return std::chrono::system_clock::time_point(
+            std::chrono::seconds(vw::daysFromCivil(2025, 4, 7) * 86400 + 3 * 3600));
+    };
+    pacer.backoffBase = milliseconds(50);
+    return pacer;
+}
+
+vw::SourceConfig config(const std::string& url) {
+    vw::SourceConfig c;
+    c.name = "myjvn-loopback";
+    c.type = "myjvn";
+    c.url = url;
+    c.requestInterval = milliseconds(50);
+    c.retries = 2;
+    c.timeout = std::chrono::seconds(1);
+    return c;
+}
+
+std::string iso(const std::optional<vw::DateTime>& value) {
+    return value ? vw::formatIsoDateTime(*value) : std::string("null");
+}
+
+} // namespace
+
+TEST_CASE("MyJVN loopback paging, parameters, details and pacing", "[integration][myjvn]") {
+    VW_REQUIRE_FIXTURES();
+    Emulator api;
+    vw::CurlHttpClient http;
+    vw::MyJvnSource source(config(api.endpoint("ok")), http, testPacer());
+    const vw::PollOutcome outcome = source.poll({});
+    INFO(outcome.error);
+    REQUIRE(outcome.kind == vw::PollOutcome::Kind::Records);
+    // the emulator lists 120 items, all last updated 2025-03-10 … 2025-04-06
+    REQUIRE(outcome.result.records.size() == 120);
+    CHECK(outcome.result.problems.empty());
+    std::set<std::string> seen;
+    for (const vw::Advisory& a : outcome.result.records) {
+        CHECK(a.source == "vuldef");
+        CHECK(a.id.rfind("JVNDB-2025-2", 0) == 0);
+        CHECK_FALSE(a.title.empty());
+        seen.insert(a.id);
+    }
+    CHECK(seen.size() == 120);
+    CHECK(outcome.result.records[0].id == "JVNDB-2025-200000");
+    // the latest: item 111 (2025-03-10 + 27 days, 09:00 + 111 min)
+    CHECK(outcome.state.cursor == "2025-04-06T10:51:00+09:00");
+
+    const std::vector<Logged> log = api.log();
+    std::vector<std::string> starts;
+    std::size_t detailIds = 0;
+    for (const Logged& entry : log) {
+        const std::string& t = entry.target;
+        CHECK(param(t, "feed") == "hnd");
+        CHECK(param(t, "lang") == "ja");
+        if (param(t, "method") == "getVulnOverviewList") {
+            starts.push_back(param(t, "startItem"));
+            CHECK(std::stoi(param(t, "maxCountItem")) <= 50);
+            CHECK(param(t, "rangeDatePublic") == "n");
+            CHECK(param(t, "rangeDatePublished") == "n");
+            CHECK(param(t, "rangeDateFirstPublished") == "n");
+            CHECK(param(t, "datePublishedStartY") == "2025");
+            CHECK(param(t, "datePublishedStartM") == "3");
+            CHECK(param(t, "datePublishedStartD") == "8");
+            CHECK(param(t, "datePublishedEndY") == "2025");
+            CHECK(param(t, "datePublishedEndM") == "4");
+            CHECK(param(t, "datePublishedEndD") == "7");
+        } else {
+            CHECK(param(t, "method") == "getVulnDetailInfo");
+            const std::string ids = param(t, "vulnId");
+            CHECK(ids.find("%2B") == std::string::npos); // a literal '+'
+            CHECK(idCount(ids) <= 10);
+            detailIds += idCount(ids);
+        }
+    }
+    CHECK(starts == std::vector<std::string>{"1", "51", "101"});
+    CHECK(detailIds == 120);
+    REQUIRE(log.size() == 3 + 12);
+    for (std::size_t i = 1; i < log.size(); ++i) {
+        INFO("request " << i);
+        CHECK(log[i].atMs - log[i - 1].atMs >= 50.0);
+    }
+}
+
+TEST_CASE("MyJVN loopback window from the cursor", "[integration][myjvn]") {
+    VW_REQUIRE_FIXTURES();
+    Emulator api;
+    vw::CurlHttpClient http;
+    vw::MyJvnSource source(config(api.endpoint("ok")), http, testPacer());
+    vw::SourceState before;
+    before.cursor = "2025-04-01T12:00:00+09:00";
+    const vw::PollOutcome outcome = source.poll(before);
+    REQUIRE(outcome.kind == vw::PollOutcome::Kind::Records);
+    // items last updated 2025-04-01 … 2025-04-06: day offsets 22…27 of 28, four rounds each
+    CHECK(outcome.result.records.size() == 24);
+    for (const vw::Advisory& a : outcome.result.records) {
+        CHECK(iso(a.modified) >= std::string("2025-04-01"));
+    }
+    CHECK(outcome.state.cursor == "2025-04-06T10:51:00+09:00");
+    const std::vector<Logged> log = api.log();
+    REQUIRE_FALSE(log.empty());
+    CHECK(param(log[0].target, "datePublishedStartM") == "4");
+    CHECK(param(log[0].target, "datePublishedStartD") == "1");
+}
+
+TEST_CASE("MyJVN loopback retCd 1 is an error naming errCd and errMsg", "[integration][myjvn]") {
+    VW_REQUIRE_FIXTURES();
+    Emulator api;
+    vw::CurlHttpClient http;
+    vw::MyJvnSource source(config(api.endpoint("error")), http, testPacer());
+    vw::SourceState before;
+    before.cursor = "2025-04-01T12:00:00+09:00";
+    const vw::PollOutcome outcome = source.poll(before);
+    REQUIRE(outcome.kind == vw::PollOutcome::Kind::Error);
+    CHECK_THAT(outcome.error, Catch::Contains("VL01020003"));
+    CHECK_THAT(outcome.error, Catch::Contains("startItemは正の整数値のみ指定可能です。"));
+    CHECK(outcome.state.cursor == before.cursor);
+    CHECK(api.log().size() == 1); // not retried
+}
+
+TEST_CASE("MyJVN loopback HTTP 500 then success is retried", "[integration][myjvn]") {
+    VW_REQUIRE_FIXTURES();
+    Emulator api;
+    vw::CurlHttpClient http;
+    vw::MyJvnSource source(config(api.endpoint("flaky500")), http, testPacer());
+    vw::SourceState before;
+    before.cursor = "2025-04-05T00:00:00+09:00";
+    const vw::PollOutcome outcome = source.poll(before);
+    INFO(outcome.error);
+    REQUIRE(outcome.kind == vw::PollOutcome::Kind::Records);
+    CHECK(outcome.result.records.size() == 8); // 2025-04-05 and -06
+    for (const vw::Advisory& a : outcome.result.records) {
+        CHECK(a.source == "vuldef");
+    }
+    const std::vector<Logged> log = api.log();
+    REQUIRE(log.size() == 4); // overview twice, detail twice
+    CHECK(log[0].target == log[1].target);
+    CHECK(log[2].target == log[3].target);
+    CHECK(log[1].atMs - log[0].atMs >= 50.0); // the first backoff: 50 ms here
+}
+
+TEST_CASE("MyJVN loopback Retry-After is honoured", "[integration][myjvn]") {
+    VW_REQUIRE_FIXTURES();
+    Emulator api;
+    vw::CurlHttpClient http;
+    vw::MyJvnSource source(config(api.endpoint("retryafter")), http, testPacer());
+    vw::SourceState before;
+    before.cursor = "2025-04-06T00:00:00+09:00";
+    const vw::PollOutcome outcome = source.poll(before);
+    REQUIRE(outcome.kind == vw::PollOutcome::Kind::Records);
+    const std::vector<Logged> log = api.log();
+    REQUIRE(log.size() >= 2);
+    CHECK(log[1].atMs - log[0].atMs >= 1000.0);
+}
+
+TEST_CASE("MyJVN loopback a stall past the timeout is a transport error, retried",
+          "[integration][myjvn]") {
+    VW_REQUIRE_FIXTURES();
+    Emulator api({"--stall", "3"});
+    vw::CurlHttpClient http;
+    vw::MyJvnSource source(config(api.endpoint("stall")), http, testPacer());
+    vw::SourceState before;
+    before.cursor = "2025-04-06T00:00:00+09:00";
+    const auto start = std::chrono::steady_clock::now();
+    const vw::PollOutcome outcome = source.poll(before);
+    const auto took = std::chrono::steady_clock::now() - start;
+    INFO(outcome.error);
+    REQUIRE(outcome.kind == vw::PollOutcome::Kind::Records);
+    CHECK(outcome.result.records.size() == 4);
+    CHECK(took < std::chrono::milliseconds(2900)); // gave up on the stalled answer
+    const std::vector<Logged> log = api.log();
+    REQUIRE(log.size() == 3); // stalled overview, its retry, detail
+    CHECK(log[0].target == log[1].target);
+    CHECK(log[1].atMs - log[0].atMs >= 1000.0); // the 1 s timeout passed first
+}
+
+TEST_CASE("MyJVN loopback failing details fall back to the overview records",
+          "[integration][myjvn]") {
+    VW_REQUIRE_FIXTURES();
+    const std::string scenario = GENERATE(std::string("detailerror"), std::string("detail500"));
+    Emulator api;
+    vw::CurlHttpClient http;
+    vw::MyJvnSource source(config(api.endpoint(scenario)), http, testPacer());
+    vw::SourceState before;
+    before.cursor = "2025-04-05T00:00:00+09:00";
+    const vw::PollOutcome outcome = source.poll(before);
+    INFO(scenario << ": " << outcome.error);
+    REQUIRE(outcome.kind == vw::PollOutcome::Kind::Records);
+    REQUIRE(outcome.result.records.size() == 8);
+    REQUIRE(outcome.result.problems.size() == 8);
+    for (std::size_t i = 0; i < 8; ++i) {
+        CHECK(outcome.result.records[i].source == "myjvn");
+        CHECK(outcome.result.problems[i].itemId == outcome.result.records[i].id);
+        CHECK_THAT(outcome.result.problems[i].message,
+                   Catch::Contains(scenario == "detailerror" ? "VD01020099" : "HTTP status 500"));
+    }
+    CHECK(outcome.state.cursor == "2025-04-06T10:51:00+09:00");
+    // retCd=1 is not retried; HTTP 500 is, twice
+    CHECK(api.log().size() == (scenario == "detailerror" ? 2u : 4u));
+}
+
+TEST_CASE("MyJVN loopback emulator refuses what the real API would refuse",
+          "[integration][myjvn]") {
+    VW_REQUIRE_FIXTURES();
+    Emulator api;
+    vw::CurlHttpClient http;
+    const std::string base = api.endpoint("ok") + "?feed=hnd&method=";
+    const char* const bad[] = {
+        "getVulnOverviewList&maxCountItem=51&rangeDatePublic=n&rangeDatePublished=n&"
+        "rangeDateFirstPublished=n&datePublishedStartY=2025&datePublishedStartM=1&"
+        "datePublishedStartD=1&datePublishedEndY=2025&datePublishedEndM=2&datePublishedEndD=1",
+        "getVulnOverviewList&maxCountItem=50&datePublishedStartY=2025&datePublishedStartM=1&"
+        "datePublishedStartD=1&datePublishedEndY=2025&datePublishedEndM=2&datePublishedEndD=1",
+        "getVulnOverviewList&maxCountItem=50&rangeDatePublic=n&rangeDatePublished=n&"
+        "rangeDateFirstPublished=n",
+        "getVulnDetailInfo&vulnId=A+B+C+D+E+F+G+H+I+J+K",
+    };
+    for (const char* query : bad) {
+        INFO(query);
+        vw::HttpRequest request;
+        request.url = base + query;
+        const vw::HttpResponse response = http.perform(request);
+        REQUIRE(response.ok());
+        CHECK(response.status == 200);
+        CHECK_THAT(response.body, Catch::Contains("retCd=\"1\""));
+    }
+}
