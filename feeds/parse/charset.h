@@ -1,0 +1,27 @@
+// Charset conversion to UTF-8 for mail bodies and headers (ICU ucnv underneath).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace vw {
+
+/// The result of converting bytes in a declared charset to UTF-8.
+struct ConvertedText {
+    std::string text;    // UTF-8
+    std::string problem; // empty when the conversion was clean; else what went wrong
+};
+
+/// Converts `bytes` declared as `charset` (a MIME label, case-insensitive) to UTF-8.
+/// Shift_JIS labels are read as CP932 (windows-31j), which is what mail clients send.
+/// An empty label: ISO-2022-JP when the bytes hold escape sequences, else UTF-8 when valid,
+/// else Latin-1. An unknown label or invalid bytes give a best-effort text plus a problem.
+ConvertedText toUtf8(std::string_view bytes, std::string_view charset);
+
+/// True when `bytes` is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
+bool isValidUtf8(std::string_view bytes);
+
+/// Appends `codePoint` to `out` as UTF-8 (U+FFFD for surrogates and values past U+10FFFF).
+void appendUtf8(std::string& out, char32_t codePoint);
+
+} // namespace vw
