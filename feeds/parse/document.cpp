@@ -2,6 +2,7 @@
 
 #include "feeds/parse/jvn_rss.h"
 #include "feeds/parse/parse_error.h"
+#include "feeds/parse/vuldef.h"
 
 #include <stdexcept>
 
@@ -10,6 +11,42 @@ namespace {
 
 std::string_view head(std::string_view content, std::size_t n) {
     return content.substr(0, std::min(content.size(), n));
+}
+
+/// The local name of the first element of an XML document, skipping the XML declaration (with
+/// or without trailing spaces), comments, processing instructions and a DOCTYPE; "" when none
+/// is found in `content`.
+std::string_view rootLocalName(std::string_view content) {
+    std::size_t i = 0;
+    while (i < content.size()) {
+        i = content.find('<', i);
+        if (i == std::string_view::npos || i + 1 >= content.size()) {
+            return {};
+        }
+        const std::string_view rest = content.substr(i);
+        std::string_view close;
+        if (rest.starts_with("<!--")) {
+            close = "-->";
+        } else if (rest.starts_with("<?")) {
+            close = "?>";
+        } else if (rest.starts_with("<!")) {
+            close = ">";
+        }
+        if (!close.empty()) {
+            const auto end = content.find(close, i + 2);
+            if (end == std::string_view::npos) {
+                return {};
+            }
+            i = end + close.size();
+            continue;
+        }
+        const auto nameEnd = content.find_first_of(" \t\r\n/>", i + 1);
+        std::string_view name = content.substr(
+            i + 1, (nameEnd == std::string_view::npos ? content.size() : nameEnd) - i - 1);
+        const auto colon = name.find(':');
+        return colon == std::string_view::npos ? name : name.substr(colon + 1);
+    }
+    return {};
 }
 
 } // namespace
@@ -30,6 +67,13 @@ std::string detectFormat(std::string_view content) {
     content.remove_prefix(first);
     const std::string_view start = head(content, 4096);
     if (content.front() == '<') {
+        const std::string_view root = rootLocalName(start);
+        if (root == "VULDEF-Document") {
+            return "vuldef";
+        }
+        if (root == "RDF" || root == "rss") {
+            return "jvn-rss";
+        }
         if (start.find("VULDEF-Document") != std::string_view::npos) {
             return "vuldef";
         }
@@ -63,7 +107,10 @@ ParseResult parseDocument(std::string_view content, const std::string& format) {
     if (actual == "jvn-rss") {
         return parseJvnRss(content);
     }
-    if (actual == "vuldef" || actual == "mail") {
+    if (actual == "vuldef") {
+        return parseVuldef(content);
+    }
+    if (actual == "mail") {
         throw std::invalid_argument("format '" + actual + "' is not supported by this build yet");
     }
     throw std::invalid_argument("unknown format '" + format + "' (auto, jvn-rss, vuldef, mail)");

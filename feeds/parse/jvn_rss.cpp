@@ -354,6 +354,33 @@ pugi::xml_node findStatus(pugi::xml_node root) {
     return {};
 }
 
+std::optional<long> parseLong(std::string_view text) {
+    long value = 0;
+    const char* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (text.empty() || ec != std::errc() || ptr != end) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+/// The paging and error attributes of a status:Status element (empty ones as 0 / "").
+MyJvnStatus readStatus(pugi::xml_node status) {
+    const auto number = [&](const char* name) {
+        return parseLong(trim(status.attribute(name).value())).value_or(0);
+    };
+    MyJvnStatus s;
+    s.method = attributeText(status, "method");
+    const std::string_view retCd = trim(status.attribute("retCd").value());
+    s.retCd = retCd.empty() ? 0 : static_cast<int>(parseLong(retCd).value_or(1));
+    s.errCd = attributeText(status, "errCd");
+    s.errMsg = attributeText(status, "errMsg");
+    s.totalRes = number("totalRes");
+    s.totalResRet = number("totalResRet");
+    s.firstRes = number("firstRes");
+    return s;
+}
+
 /// Throws for a MyJVN error response (retCd other than 0).
 void checkStatus(pugi::xml_node status) {
     if (!status) {
@@ -388,8 +415,8 @@ std::optional<double> parseScore(std::string_view text) {
 
 /// The elements of one item this parser reads, first occurrence for single-valued ones.
 struct ItemElements {
-    pugi::xml_node identifier, title, link, description, issued, modified, dcDate;
-    std::vector<pugi::xml_node> references, cpes, cvss;
+    pugi::xml_node identifier, title, link, description, issued, modified, dcDate, dcIdentifier;
+    std::vector<pugi::xml_node> references, cpes, cvss, dcRelations;
 };
 
 ItemElements collect(pugi::xml_node item) {
@@ -420,8 +447,14 @@ ItemElements collect(pugi::xml_node item) {
             } else if (local == "cvss") {
                 e.cvss.push_back(child);
             }
-        } else if (ns == kDcNs && local == "date") {
-            keepFirst(e.dcDate, child);
+        } else if (ns == kDcNs) {
+            if (local == "date") {
+                keepFirst(e.dcDate, child);
+            } else if (local == "identifier") {
+                keepFirst(e.dcIdentifier, child);
+            } else if (local == "relation") {
+                e.dcRelations.push_back(child);
+            }
         } else if (ns == kDctermsNs) {
             if (local == "issued") {
                 keepFirst(e.issued, child);
@@ -441,6 +474,10 @@ public:
     void parse(pugi::xml_node item, std::size_t position) {
         position_ = position;
         const ItemElements e = collect(item);
+        if (!e.identifier && e.dcIdentifier) {
+            parseJvnSiteItem(item, e);
+            return;
+        }
 
         const std::string rawId(trim(textOf(e.identifier)));
         const std::optional<std::string> id = normalizeId(rawId);
@@ -475,6 +512,46 @@ public:
     }
 
 private:
+    /// An item of the jvn.jp site feed (https://jvn.jp/rss/jvn.rdf): plain RSS 1.0 + dc, no
+    /// sec: elements; the id is dc:identifier (JVN#… / JVNVU#…). Source "jvn".
+    void parseJvnSiteItem(pugi::xml_node item, const ItemElements& e) {
+        const std::string rawId(trim(textOf(e.dcIdentifier)));
+        const std::optional<std::string> id = normalizeId(rawId);
+        const std::optional<IdKind> kind = id ? idKind(*id) : std::nullopt;
+        if (!id || (kind != IdKind::Jvn && kind != IdKind::Jvnvu)) {
+            id_.clear();
+            problem("item has no sec:identifier and its dc:identifier " + quoted(rawId) +
+                    " is no JVN#/JVNVU# id; item skipped");
+            return;
+        }
+        id_ = *id;
+        Advisory record;
+        record.source = "jvn";
+        record.id = *id;
+        record.title = std::string(trim(withoutCarriageReturns(textOf(e.title))));
+        record.summary = std::string(trim(withoutCarriageReturns(textOf(e.description))));
+        record.url = std::string(trim(textOf(e.link)));
+        if (record.url.empty()) {
+            record.url = std::string(trim(qualifiedAttribute(item, kRdfNs, "about")));
+        }
+        record.published = date(e.issued, "dcterms:issued");
+        record.modified = date(e.modified, "dcterms:modified");
+        if (!record.modified) {
+            record.modified = date(e.dcDate, "dc:date");
+        }
+        // Ids named by dc:relation (text or rdf:resource) and the description, minus self.
+        std::string named;
+        for (pugi::xml_node relation : e.dcRelations) {
+            named.append(textOf(relation)).append(" ");
+            named.append(qualifiedAttribute(relation, kRdfNs, "resource")).append(" ");
+        }
+        named.append(record.summary);
+        record.aliases = extractIds(named);
+        canonicalizeAliases(record.aliases, record.id);
+        record.withdrawn = hasWithdrawnMarker(record.summary) || hasWithdrawnMarker(record.title);
+        result_.records.push_back(std::move(record));
+    }
+
     void problem(std::string message) {
         result_.problems.push_back(ItemProblem{id_, position_, std::move(message)});
     }
@@ -575,7 +652,9 @@ ParseResult parseJvnRss(std::string_view xml) {
     }
     if (!channel) {
         if (status && (status == root || !nextElementSibling(firstElementChild(root)))) {
-            return {}; // a MyJVN response with no matches: nothing but the status
+            ParseResult empty; // a MyJVN response with no matches: nothing but the status
+            empty.status = readStatus(status);
+            return empty;
         }
         throw ParseError("not an RSS 1.0 document: expected rdf:RDF with an RSS channel, found <" +
                          std::string(root.name()) + "> in namespace " + quoted(namespaceOf(root)));
@@ -584,6 +663,9 @@ ParseResult parseJvnRss(std::string_view xml) {
     const bool myJvn =
         status || trim(qualifiedAttribute(channel, kRdfNs, "about")) == kMyJvnChannel;
     ParseResult result;
+    if (status) {
+        result.status = readStatus(status);
+    }
     ItemParser parser(myJvn ? "myjvn" : "jvn-rss", result);
     std::size_t position = 0;
     for (pugi::xml_node child = firstElementChild(root); child; child = nextElementSibling(child)) {

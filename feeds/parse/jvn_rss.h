@@ -15,6 +15,13 @@ namespace vw {
 /// local name in any `http://jvn.jp/rss/mod_sec/…` namespace (the feeds use `mod_sec/`, the
 /// API `mod_sec/3.0/`).
 ///
+/// Items of the jvn.jp site feed (https://jvn.jp/rss/jvn.rdf: no sec: elements, the id in
+/// dc:identifier as JVN#… / JVNVU#…) become records with source "jvn": url = link, published
+/// = dcterms:issued, modified = dcterms:modified, aliases = the other ids named by dc:relation
+/// and the description. Per item: a sec:identifier makes a JVN iPedia record; without one, a
+/// JVN/JVNVU dc:identifier makes a "jvn" record; otherwise the item is skipped (ItemProblem).
+/// The MyJVN status:Status element, when present, is returned in ParseResult::status.
+///
 /// A bad item does not spoil the batch: an unparseable date, a CPE with spaces, a CVSS score
 /// that is no number, or a CVE/NVD reference whose id is no CVE id is reported as an
 /// ItemProblem and the record is kept without that field; an item without a usable
