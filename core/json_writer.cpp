@@ -76,34 +76,54 @@ void appendNumber(std::string& out, double number) {
 void appendJsonString(std::string& out, std::string_view text) {
     static constexpr char hex[] = "0123456789abcdef";
     out += '"';
+    // Runs of bytes that need no escaping (printable ASCII, valid UTF-8 sequences) are appended
+    // in one piece; only escapes and invalid bytes interrupt a run.
+    std::size_t runStart = 0;
     std::size_t i = 0;
+    const auto flushRun = [&](std::size_t end) {
+        if (end > runStart) {
+            out.append(text.data() + runStart, end - runStart);
+        }
+    };
     while (i < text.size()) {
         const auto c = static_cast<unsigned char>(text[i]);
-        if (c < 0x80) {
-            if (c == '"') {
-                out += "\\\"";
-            } else if (c == '\\') {
-                out += "\\\\";
-            } else if (c < 0x20) {
-                out += "\\u00";
-                out += hex[c >> 4];
-                out += hex[c & 0xF];
-            } else {
-                out += static_cast<char>(c);
-            }
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
             ++i;
             continue;
         }
-        std::size_t invalidLength = 1;
-        const std::size_t length = utf8SequenceLength(text.substr(i), invalidLength);
-        if (length == 0) {
+        if (c >= 0x80) {
+            std::size_t invalidLength = 1;
+            const std::size_t length = utf8SequenceLength(text.substr(i), invalidLength);
+            if (length != 0) {
+                i += length;
+                continue;
+            }
+            flushRun(i);
             out += replacementCharacter;
             i += invalidLength;
-        } else {
-            out.append(text.substr(i, length));
-            i += length;
+            runStart = i;
+            continue;
         }
+        flushRun(i);
+        if (c == '"') {
+            out += "\\\"";
+        } else if (c == '\\') {
+            out += "\\\\";
+        } else if (c == '\n') {
+            out += "\\n"; // the short escapes keep multi-line summaries readable
+        } else if (c == '\r') {
+            out += "\\r";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else {
+            out += "\\u00";
+            out += hex[c >> 4];
+            out += hex[c & 0xF];
+        }
+        ++i;
+        runStart = i;
     }
+    flushRun(text.size());
     out += '"';
 }
 

@@ -1,6 +1,9 @@
 #include "daemon/registry.h"
 
+#include "daemon/log.h"
+#include "feeds/imap_source.h"
 #include "feeds/jvn_rss_source.h"
+#include "feeds/myjvn_source.h"
 #include "notifiers/email_notifier.h"
 #include "notifiers/webhook_notifier.h"
 
@@ -11,17 +14,56 @@
 namespace vw {
 namespace {
 
-using SourceFactory = std::function<std::unique_ptr<Source>(const SourceConfig&, HttpClient&)>;
+using SourceFactory =
+    std::function<std::unique_ptr<Source>(const SourceConfig&, const SourceContext&)>;
 using NotifierFactory =
     std::function<std::unique_ptr<Notifier>(const NotifierConfig&, HttpClient&)>;
+
+ImapSourceOptions imapOptions(const SourceConfig& c, const SourceContext& ctx) {
+    ImapSourceOptions o;
+    o.connection.url = c.url;
+    o.connection.user = c.user;
+    o.connection.password = c.password.value;
+    o.connection.starttls = c.starttls;
+    o.connection.caFile = c.caFile;
+    o.connection.timeoutMs = static_cast<long>(c.timeout.count()) * 1000;
+    o.connection.cancel = ctx.cancel;
+    o.afterProcessing = c.afterProcessing;
+    o.moveTo = c.moveTo;
+    o.maxMessageBytes = c.maxMessageBytes;
+    o.keyring = c.keyring;
+    o.unsignedPolicy = c.unsignedPolicy;
+    o.invalidPolicy = c.invalidPolicy;
+    o.list = c.list.empty() ? c.name : c.list;
+    o.log = [component = "feeds." + c.name](std::string_view level, const std::string& message) {
+        log::Level l = log::Level::Info;
+        if (level == "debug") {
+            l = log::Level::Debug;
+        } else if (level == "warning") {
+            l = log::Level::Warning;
+        } else if (level == "error") {
+            l = log::Level::Error;
+        }
+        VW_LOG(l, component, message);
+    };
+    return o;
+}
 
 const std::map<std::string, SourceFactory>& sourceFactories() {
     static const std::map<std::string, SourceFactory> factories = {
         {"jvn-rss",
-         [](const SourceConfig& c, HttpClient& http) -> std::unique_ptr<Source> {
-             return std::make_unique<JvnRssSource>(c.name, c.url, http,
+         [](const SourceConfig& c, const SourceContext& ctx) -> std::unique_ptr<Source> {
+             return std::make_unique<JvnRssSource>(c.name, c.url, ctx.http,
                                                    static_cast<long>(c.timeout.count()) * 1000,
                                                    c.maxBytes, c.caFile);
+         }},
+        {"myjvn",
+         [](const SourceConfig& c, const SourceContext& ctx) -> std::unique_ptr<Source> {
+             return std::make_unique<MyJvnSource>(c, ctx.http, Pacer::system(ctx.cancel));
+         }},
+        {"imap",
+         [](const SourceConfig& c, const SourceContext& ctx) -> std::unique_ptr<Source> {
+             return std::make_unique<ImapSource>(c.name, imapOptions(c, ctx));
          }},
     };
     return factories;
@@ -43,13 +85,13 @@ const std::map<std::string, NotifierFactory>& notifierFactories() {
 
 } // namespace
 
-std::unique_ptr<Source> makeSource(const SourceConfig& config, HttpClient& http) {
+std::unique_ptr<Source> makeSource(const SourceConfig& config, const SourceContext& context) {
     auto it = sourceFactories().find(config.type);
     if (it == sourceFactories().end()) {
         throw std::invalid_argument("source '" + config.name + "': type '" + config.type +
                                     "' is not supported by this build");
     }
-    return it->second(config, http);
+    return it->second(config, context);
 }
 
 std::unique_ptr<Notifier> makeNotifier(const NotifierConfig& config, HttpClient& http) {

@@ -130,7 +130,7 @@ int runDaemon(const RunOptions& options) {
     http.setCancelFlag(&wakeup.stopFlag());
     std::unique_ptr<Service> service;
     try {
-        service = std::make_unique<Service>(config, *store, http);
+        service = std::make_unique<Service>(config, *store, http, &wakeup.stopFlag());
     } catch (const std::exception& e) {
         VW_LOG_ERROR(kComponent, e.what());
         return 2;

@@ -8,8 +8,9 @@
 
 namespace vw {
 
-Service::Service(std::shared_ptr<const Config> config, Store& store, HttpClient& http)
-    : config_(std::move(config)), store_(store), http_(http) {
+Service::Service(std::shared_ptr<const Config> config, Store& store, HttpClient& http,
+                 const std::atomic<bool>* cancel)
+    : config_(std::move(config)), store_(store), http_(http), cancel_(cancel) {
     build();
 }
 
@@ -28,7 +29,7 @@ void Service::build() {
     std::map<std::string, std::unique_ptr<Notifier>> notifiers;
     for (const auto& s : config_->sources) {
         if (s.enabled) {
-            sources[s.name] = makeSource(s, http_);
+            sources[s.name] = makeSource(s, SourceContext{http_, cancel_});
         }
     }
     for (const auto& n : config_->notifiers) {

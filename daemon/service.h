@@ -9,6 +9,7 @@
 #include "notifiers/notifier.h"
 #include "store/store.h"
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -28,7 +29,8 @@ class Service {
 public:
     /// Builds sources and notifiers from `config`; throws std::invalid_argument for a type this
     /// build cannot make (config validation normally catches that first).
-    Service(std::shared_ptr<const Config> config, Store& store, HttpClient& http);
+    Service(std::shared_ptr<const Config> config, Store& store, HttpClient& http,
+            const std::atomic<bool>* cancel = nullptr);
 
     /// Swaps in a new, already validated configuration (SIGHUP). Sources keep their stored
     /// state; the store path is restart-only and is ignored here.
@@ -48,6 +50,7 @@ private:
     std::shared_ptr<const Config> config_;
     Store& store_;
     HttpClient& http_;
+    const std::atomic<bool>* cancel_;
     std::map<std::string, std::unique_ptr<Source>> sources_;
     std::map<std::string, std::unique_ptr<Notifier>> notifiers_;
 };

@@ -1,9 +1,11 @@
 #include "feeds/parse/document.h"
 
 #include "feeds/parse/jvn_rss.h"
+#include "feeds/parse/mail.h"
 #include "feeds/parse/parse_error.h"
 #include "feeds/parse/vuldef.h"
 
+#include <cctype>
 #include <stdexcept>
 
 namespace vw {
@@ -83,14 +85,25 @@ std::string detectFormat(std::string_view content) {
         }
         return "";
     }
-    // RFC 5322 header block: "Name: value" lines before the first blank line.
+    // RFC 5322 header block: "Name: value" lines before the first blank line; header names
+    // are case-insensitive (Message-ID, Message-Id, …).
     const auto colon = start.find(':');
     const auto space = start.find_first_of(" \t\r\n");
-    if (colon != std::string_view::npos && colon > 0 && colon < space &&
-        (start.find("\nMessage-ID:") != std::string_view::npos ||
-         start.find("\nSubject:") != std::string_view::npos || start.rfind("Subject:", 0) == 0 ||
-         start.rfind("From ", 0) == 0)) {
-        return "mail";
+    if (start.rfind("From ", 0) == 0) {
+        return "mail"; // mbox separator line
+    }
+    if (colon != std::string_view::npos && colon > 0 && colon < space) {
+        std::string lower = "\n";
+        lower.reserve(start.size() + 1);
+        for (char c : start) {
+            lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+        for (const char* header :
+             {"\nmessage-id:", "\nsubject:", "\nreceived:", "\nreturn-path:", "\nmime-version:"}) {
+            if (lower.find(header) != std::string::npos) {
+                return "mail";
+            }
+        }
     }
     return "";
 }
@@ -111,7 +124,7 @@ ParseResult parseDocument(std::string_view content, const std::string& format) {
         return parseVuldef(content);
     }
     if (actual == "mail") {
-        throw std::invalid_argument("format '" + actual + "' is not supported by this build yet");
+        return parseMail(content, MailOptions{});
     }
     throw std::invalid_argument("unknown format '" + format + "' (auto, jvn-rss, vuldef, mail)");
 }

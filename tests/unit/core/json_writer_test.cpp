@@ -29,7 +29,7 @@ TEST_CASE("JSON strings escape quotes, backslashes and control characters", "[co
     CHECK(quoted("say \"hi\"") == R"("say \"hi\"")");
     CHECK(quoted("C:\\path") == R"("C:\\path")");
     CHECK(quoted("a/b") == R"("a/b")");
-    CHECK(quoted("line1\nline2\ttab\r") == R"("line1\u000aline2\u0009tab\u000d")");
+    CHECK(quoted("line1\nline2\ttab\r") == R"("line1\nline2\ttab\r")");
     CHECK(quoted(std::string("nul\0x", 5)) == R"("nul\u0000x")");
     CHECK(quoted("\x1f\x7f") == "\"\\u001f\x7f\"");
 }
@@ -139,7 +139,7 @@ TEST_CASE("toJson of an advisory follows the parse contract", "[core][json]") {
     CHECK(
         vw::toJson(advisory) ==
         R"({"source":"jvn-rss","id":"JVNDB-2023-004814","aliases":["CVE-2023-0078"],)"
-        R"("title":"Resume Builder における脆弱性","summary":"a \"quoted\"\u000asummary",)"
+        R"("title":"Resume Builder における脆弱性","summary":"a \"quoted\"\nsummary",)"
         R"("url":"https://jvndb.jvn.jp/ja/contents/2023/JVNDB-2023-004814.html",)"
         R"("published":"2023-11-02T11:57:00+09:00","modified":null,)"
         R"("cvss":[{"version":"3.0","score":5.4,"severity":"Medium",)"
