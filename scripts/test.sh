@@ -22,6 +22,7 @@ PHASE_TIMES=()
 PHASE_START=
 PHASE_NAME=
 SERVERS_UP=
+CTEST_SUMMARY=
 
 say() { printf '\n=== %s\n' "$*" >&2; }
 phase() { # phase NAME: end the running phase, start the next one
@@ -54,6 +55,10 @@ on_exit() {
         ts_stop || true
     fi
     summary
+    # The plain closing line: "N passed, N failed" from ctest's own count.
+    if [ -n "$CTEST_SUMMARY" ]; then
+        echo "$CTEST_SUMMARY"
+    fi
     exit "$rc"
 }
 trap on_exit EXIT
@@ -128,7 +133,17 @@ echo "servers up in $TS_DIR (logs: $TS_DIR/logs)" >&2
 
 phase "ctest"
 ctest_rc=0
-ctest --test-dir "$BUILD_DIR" --output-on-failure -j2 --timeout 300 "$@" || ctest_rc=$?
+ctest_log="$BUILD_DIR/ctest-output.log"
+set +e
+ctest --test-dir "$BUILD_DIR" --output-on-failure -j2 --timeout 300 "$@" 2>&1 | tee "$ctest_log"
+ctest_rc=${PIPESTATUS[0]}
+set -e
+# "100% tests passed, 0 tests failed out of 231" -> "231 passed, 0 failed"
+if line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$ctest_log" | tail -n 1); then
+    total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$line")
+    failed=$(sed -E 's/.*passed, ([0-9]+) tests? failed.*/\1/' <<<"$line")
+    CTEST_SUMMARY="$((total - failed)) passed, $failed failed"
+fi
 if [ "$ctest_rc" -ne 0 ]; then
     for log in "$TS_DIR"/logs/*.log; do
         echo "--- last lines of $log" >&2
@@ -136,8 +151,20 @@ if [ "$ctest_rc" -ne 0 ]; then
     done
 fi
 
+# --- fuzzing: libFuzzer needs clang; CI builds with g++, so the fuzzer has its own build ----------
+phase "fuzz (clang libFuzzer)"
+fuzz_rc=0
+JOBS=$JOBS bash scripts/fuzz.sh "${VULNWATCH_FUZZ_SECONDS:-30}" >"$BUILD_DIR/fuzz.log" 2>&1 || fuzz_rc=$?
+tail -n 12 "$BUILD_DIR/fuzz.log" >&2
+if [ "$fuzz_rc" -ne 0 ]; then
+    echo "test.sh: the mail fuzzer failed (exit $fuzz_rc); see $BUILD_DIR/fuzz.log" >&2
+fi
+
 if [ "$ctest_rc" -ne 0 ]; then
     exit "$ctest_rc"
+fi
+if [ "$fuzz_rc" -ne 0 ]; then
+    exit 1
 fi
 if [ -n "$format_failed" ]; then
     echo "test.sh: tests passed but formatting failed (see the list above)" >&2
