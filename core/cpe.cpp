@@ -1,41 +1,12 @@
 #include "core/cpe.h"
 
+#include "core/text.h"
+
 #include <vector>
 
 namespace vw {
 
 namespace {
-
-char toLower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool isSpace(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-int hexValue(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    c = toLower(c);
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    return -1;
-}
-
-bool startsWithNoCase(std::string_view text, std::string_view lowerPrefix) {
-    if (text.size() < lowerPrefix.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < lowerPrefix.size(); ++i) {
-        if (toLower(text[i]) != lowerPrefix[i]) {
-            return false;
-        }
-    }
-    return true;
-}
 
 /// Splits a 2.2 URI body at `:` and percent-decodes each field (lower-cased).
 std::optional<std::vector<std::string>> splitUri(std::string_view body) {
@@ -113,24 +84,19 @@ std::optional<Cpe> fromFields(const std::vector<std::string>& fields, std::size_
 } // namespace
 
 std::optional<Cpe> parseCpe(std::string_view text) {
-    while (!text.empty() && isSpace(text.front())) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && isSpace(text.back())) {
-        text.remove_suffix(1);
-    }
+    text = trim(text);
     for (const char c : text) {
         if (isSpace(c) || static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
             return std::nullopt;
         }
     }
-    if (startsWithNoCase(text, "cpe:2.3:")) {
+    if (startsWithIgnoreCase(text, "cpe:2.3:")) {
         // cpe:2.3:part:vendor:product:version:update:edition:language:sw_edition:target_sw:
         // target_hw:other
         const auto fields = splitFormatted(text.substr(8));
         return fields ? fromFields(*fields, 11) : std::nullopt;
     }
-    if (startsWithNoCase(text, "cpe:/")) {
+    if (startsWithIgnoreCase(text, "cpe:/")) {
         // cpe:/part:vendor:product:version:update:edition:language
         const auto fields = splitUri(text.substr(5));
         return fields ? fromFields(*fields, 7) : std::nullopt;

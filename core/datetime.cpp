@@ -1,5 +1,7 @@
 #include "core/datetime.h"
 
+#include "core/text.h"
+
 #include <cstdio>
 
 namespace vw {
@@ -34,20 +36,6 @@ CivilDate civilFromDays(std::int64_t days) {
     const unsigned month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9;
     const auto year = static_cast<int>(static_cast<std::int64_t>(yearOfEra) + era * 400);
     return {month <= 2 ? year + 1 : year, month, day};
-}
-
-bool isSpace(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && isSpace(text.front())) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && isSpace(text.back())) {
-        text.remove_suffix(1);
-    }
-    return text;
 }
 
 /// Reads exactly `width` decimal digits from `text` at `pos`, advancing `pos`.

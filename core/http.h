@@ -41,6 +41,16 @@ public:
     /// Performs one request. Never throws for network or protocol failures: they come back
     /// in `HttpResponse::error`.
     virtual HttpResponse perform(const HttpRequest& request) = 0;
+    /// Performs one request and writes the body to the file `path` (created or truncated)
+    /// instead of memory, with `request.maxBytes` applied; the returned body stays empty. On
+    /// failure (`error` set) no file is left behind. Clients that cannot stream to a file
+    /// (core has no I/O) report that as an error; CurlHttpClient implements it.
+    virtual HttpResponse download(const HttpRequest& request, const std::string& path) {
+        (void)path;
+        HttpResponse response;
+        response.error = "this HTTP client cannot download to a file (" + request.url + ")";
+        return response;
+    }
 };
 
 } // namespace vw

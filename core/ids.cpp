@@ -1,15 +1,13 @@
 #include "core/ids.h"
 
+#include "core/text.h"
+
 #include <algorithm>
 #include <unordered_set>
 
 namespace vw {
 
 namespace {
-
-bool isDigit(char c) {
-    return c >= '0' && c <= '9';
-}
 
 bool isAsciiAlnum(char c) {
     return isDigit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
@@ -19,15 +17,11 @@ char toUpper(char c) {
     return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
 }
 
-bool isAsciiSpace(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
 constexpr std::string_view ideographicSpace = "\xE3\x80\x80"; // U+3000
 
 std::string_view trimId(std::string_view text) {
     for (;;) {
-        if (!text.empty() && isAsciiSpace(text.front())) {
+        if (!text.empty() && isSpace(text.front())) {
             text.remove_prefix(1);
         } else if (text.starts_with(ideographicSpace)) {
             text.remove_prefix(ideographicSpace.size());
@@ -36,7 +30,7 @@ std::string_view trimId(std::string_view text) {
         }
     }
     for (;;) {
-        if (!text.empty() && isAsciiSpace(text.back())) {
+        if (!text.empty() && isSpace(text.back())) {
             text.remove_suffix(1);
         } else if (text.ends_with(ideographicSpace)) {
             text.remove_suffix(ideographicSpace.size());

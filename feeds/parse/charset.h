@@ -21,7 +21,4 @@ ConvertedText toUtf8(std::string_view bytes, std::string_view charset);
 /// True when `bytes` is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
 bool isValidUtf8(std::string_view bytes);
 
-/// Appends `codePoint` to `out` as UTF-8 (U+FFFD for surrogates and values past U+10FFFF).
-void appendUtf8(std::string& out, char32_t codePoint);
-
 } // namespace vw

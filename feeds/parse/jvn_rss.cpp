@@ -2,6 +2,8 @@
 
 #include "core/datetime.h"
 #include "core/ids.h"
+#include "core/text.h"
+#include "feeds/parse/xml_util.h"
 
 #include <algorithm>
 #include <charconv>
@@ -23,26 +25,8 @@ constexpr std::string_view kSecNsPrefix = "http://jvn.jp/rss/mod_sec/";
 constexpr std::string_view kDcNs = "http://purl.org/dc/elements/1.1/";
 constexpr std::string_view kDctermsNs = "http://purl.org/dc/terms/";
 constexpr std::string_view kStatusNs = "http://jvndb.jvn.jp/myjvn/Status";
-constexpr std::string_view kXmlNs = "http://www.w3.org/XML/1998/namespace";
 constexpr std::string_view kXmlnsNs = "http://www.w3.org/2000/xmlns/";
 constexpr std::string_view kMyJvnChannel = "https://jvndb.jvn.jp/apis/myjvn";
-
-/// Longest excerpt of input text quoted in a message.
-constexpr std::size_t kMaxQuoted = 80;
-
-bool isSpace(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && isSpace(text.front())) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && isSpace(text.back())) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
 
 std::string withoutCarriageReturns(std::string_view text) {
     std::string out;
@@ -53,30 +37,6 @@ std::string withoutCarriageReturns(std::string_view text) {
         }
     }
     return out;
-}
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               const auto lower = [](char c) {
-                   return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-               };
-               return lower(x) == lower(y);
-           });
-}
-
-/// `text` in single quotes, cut to kMaxQuoted bytes at a UTF-8 character boundary.
-std::string quoted(std::string_view text) {
-    std::string out = "'";
-    if (text.size() <= kMaxQuoted) {
-        out.append(text);
-    } else {
-        std::size_t cut = kMaxQuoted;
-        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0u) == 0x80u) {
-            --cut;
-        }
-        out.append(text.substr(0, cut)).append("…");
-    }
-    return out + "'";
 }
 
 std::string offsetText(std::string_view xml, std::ptrdiff_t offset) {
@@ -91,34 +51,6 @@ std::string offsetText(std::string_view xml, std::ptrdiff_t offset) {
         lineStart == std::string_view::npos || end == 0 ? end + 1 : end - lineStart;
     return " at byte offset " + std::to_string(offset) + " (line " + std::to_string(line) +
            ", column " + std::to_string(column) + ")";
-}
-
-std::string_view prefixOf(std::string_view qualifiedName) {
-    const auto colon = qualifiedName.find(':');
-    return colon == std::string_view::npos ? std::string_view() : qualifiedName.substr(0, colon);
-}
-
-std::string_view localOf(std::string_view qualifiedName) {
-    const auto colon = qualifiedName.find(':');
-    return colon == std::string_view::npos ? qualifiedName : qualifiedName.substr(colon + 1);
-}
-
-pugi::xml_node firstElementChild(pugi::xml_node node) {
-    for (pugi::xml_node child = node.first_child(); child; child = child.next_sibling()) {
-        if (child.type() == pugi::node_element) {
-            return child;
-        }
-    }
-    return {};
-}
-
-pugi::xml_node nextElementSibling(pugi::xml_node node) {
-    for (pugi::xml_node next = node.next_sibling(); next; next = next.next_sibling()) {
-        if (next.type() == pugi::node_element) {
-            return next;
-        }
-    }
-    return {};
 }
 
 /// Checks namespace well-formedness of the whole tree (every prefix declared, no prefix
@@ -239,27 +171,6 @@ private:
     std::vector<std::pair<std::string_view, std::string_view>> expanded_;
 };
 
-/// The namespace URI bound to `prefix` at `node` (the document passed NamespaceChecker).
-std::string_view lookupNamespace(pugi::xml_node node, std::string_view prefix) {
-    if (prefix == "xml") {
-        return kXmlNs;
-    }
-    for (; node.type() == pugi::node_element; node = node.parent()) {
-        for (pugi::xml_attribute attribute : node.attributes()) {
-            const std::string_view name = attribute.name();
-            if (prefix.empty() ? name == "xmlns"
-                               : prefixOf(name) == "xmlns" && localOf(name) == prefix) {
-                return attribute.value();
-            }
-        }
-    }
-    return {};
-}
-
-std::string_view namespaceOf(pugi::xml_node element) {
-    return lookupNamespace(element, prefixOf(element.name()));
-}
-
 bool isElement(pugi::xml_node node, std::string_view ns, std::string_view local) {
     return node.type() == pugi::node_element && localOf(node.name()) == local &&
            namespaceOf(node) == ns;
@@ -276,7 +187,7 @@ std::string_view qualifiedAttribute(pugi::xml_node node, std::string_view ns,
         const std::string_view name = attribute.name();
         const std::string_view prefix = prefixOf(name);
         if (!prefix.empty() && prefix != "xmlns" && localOf(name) == local &&
-            lookupNamespace(node, prefix) == ns) {
+            lookupNamespace(node, prefix).value_or(std::string_view()) == ns) {
             return attribute.value();
         }
     }
@@ -287,27 +198,16 @@ std::string attributeText(pugi::xml_node node, const char* name) {
     return std::string(trim(node.attribute(name).value()));
 }
 
-/// All character data directly inside `node` (text and CDATA sections), untrimmed.
-std::string textOf(pugi::xml_node node) {
-    std::string out;
-    for (pugi::xml_node child = node.first_child(); child; child = child.next_sibling()) {
-        if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata) {
-            out.append(child.value());
-        }
-    }
-    return out;
-}
-
 void rejectUnsupportedEncoding(const pugi::xml_document& doc) {
     for (pugi::xml_node child = doc.first_child(); child; child = child.next_sibling()) {
         if (child.type() != pugi::node_declaration) {
             continue;
         }
         const std::string_view encoding = trim(child.attribute("encoding").value());
-        static constexpr std::string_view supported[] = {"",         "utf-8",  "utf8",
-                                                         "us-ascii", "utf-16", "iso-8859-1"};
-        if (std::none_of(std::begin(supported), std::end(supported),
-                         [&](std::string_view name) { return equalsIgnoreCase(name, encoding); })) {
+        const bool supported = encoding.empty() || isUtf8EncodingLabel(encoding) ||
+                               equalsIgnoreCase(encoding, "utf-16") ||
+                               equalsIgnoreCase(encoding, "iso-8859-1");
+        if (!supported) {
             throw ParseError("unsupported document encoding " + quoted(encoding) +
                              " (JVN feeds are UTF-8)");
         }
@@ -354,33 +254,6 @@ pugi::xml_node findStatus(pugi::xml_node root) {
     return {};
 }
 
-std::optional<long> parseLong(std::string_view text) {
-    long value = 0;
-    const char* end = text.data() + text.size();
-    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-    if (text.empty() || ec != std::errc() || ptr != end) {
-        return std::nullopt;
-    }
-    return value;
-}
-
-/// The paging and error attributes of a status:Status element (empty ones as 0 / "").
-MyJvnStatus readStatus(pugi::xml_node status) {
-    const auto number = [&](const char* name) {
-        return parseLong(trim(status.attribute(name).value())).value_or(0);
-    };
-    MyJvnStatus s;
-    s.method = attributeText(status, "method");
-    const std::string_view retCd = trim(status.attribute("retCd").value());
-    s.retCd = retCd.empty() ? 0 : static_cast<int>(parseLong(retCd).value_or(1));
-    s.errCd = attributeText(status, "errCd");
-    s.errMsg = attributeText(status, "errMsg");
-    s.totalRes = number("totalRes");
-    s.totalResRet = number("totalResRet");
-    s.firstRes = number("firstRes");
-    return s;
-}
-
 /// Throws for a MyJVN error response (retCd other than 0).
 void checkStatus(pugi::xml_node status) {
     if (!status) {
@@ -392,25 +265,6 @@ void checkStatus(pugi::xml_node status) {
     }
     throw ParseError("MyJVN API error (retCd=" + std::string(retCd) + "): errCd=" +
                      attributeText(status, "errCd") + " errMsg=" + attributeText(status, "errMsg"));
-}
-
-bool isPlausibleCpe(std::string_view cpe) {
-    if (cpe.size() < 5 || !equalsIgnoreCase(cpe.substr(0, 4), "cpe:")) {
-        return false;
-    }
-    return std::none_of(cpe.begin(), cpe.end(), [](char c) {
-        return static_cast<unsigned char>(c) <= 0x20u || c == '\x7f';
-    });
-}
-
-std::optional<double> parseScore(std::string_view text) {
-    double value = 0.0;
-    const char* end = text.data() + text.size();
-    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-    if (text.empty() || ec != std::errc() || ptr != end || !(value >= 0.0 && value <= 10.0)) {
-        return std::nullopt;
-    }
-    return value;
 }
 
 /// The elements of one item this parser reads, first occurrence for single-valued ones.
@@ -653,7 +507,7 @@ ParseResult parseJvnRss(std::string_view xml) {
     if (!channel) {
         if (status && (status == root || !nextElementSibling(firstElementChild(root)))) {
             ParseResult empty; // a MyJVN response with no matches: nothing but the status
-            empty.status = readStatus(status);
+            empty.status = readMyJvnStatus(status);
             return empty;
         }
         throw ParseError("not an RSS 1.0 document: expected rdf:RDF with an RSS channel, found <" +
@@ -664,7 +518,7 @@ ParseResult parseJvnRss(std::string_view xml) {
         status || trim(qualifiedAttribute(channel, kRdfNs, "about")) == kMyJvnChannel;
     ParseResult result;
     if (status) {
-        result.status = readStatus(status);
+        result.status = readMyJvnStatus(status);
     }
     ItemParser parser(myJvn ? "myjvn" : "jvn-rss", result);
     std::size_t position = 0;

@@ -1,6 +1,7 @@
 #include "feeds/parse/mail.h"
 
 #include "core/ids.h"
+#include "core/text.h"
 #include "feeds/parse/charset.h"
 #include "feeds/parse/mime.h"
 
@@ -21,30 +22,6 @@ constexpr std::string_view kEndSignature = "-----END PGP SIGNATURE-----";
 
 /// The hosts whose https URLs name an advisory page (subdomains included).
 constexpr std::string_view kAdvisoryHosts[] = {"jpcert.or.jp", "ipa.go.jp", "jvn.jp"};
-
-bool isSpace(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-std::string lowerAscii(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-    }
-    return out;
-}
-
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && isSpace(text.front())) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && isSpace(text.back())) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
 
 /// Splits into lines at '\n', dropping a '\r' before it.
 std::vector<std::string_view> splitLines(std::string_view text) {

@@ -1,5 +1,6 @@
 #include "feeds/parse/mime.h"
 
+#include "core/text.h"
 #include "feeds/parse/charset.h"
 
 #include <array>
@@ -13,68 +14,13 @@ bool isWsp(char c) {
     return c == ' ' || c == '\t';
 }
 
-bool isSpace(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-bool isDigit(char c) {
-    return c >= '0' && c <= '9';
-}
-
 bool isAlpha(char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
-char lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string lowerAscii(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) {
-        c = lower(c);
-    }
-    return out;
-}
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (lower(a[i]) != lower(b[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
-bool startsWithIgnoreCase(std::string_view text, std::size_t pos, std::string_view prefix) {
-    return pos <= text.size() && text.size() - pos >= prefix.size() &&
-           equalsIgnoreCase(text.substr(pos, prefix.size()), prefix);
-}
-
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && isSpace(text.front())) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && isSpace(text.back())) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
-
-int hexValue(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
+/// `text` holds `prefix` at `pos`, compared as by equalsIgnoreCase().
+bool startsWithIgnoreCaseAt(std::string_view text, std::size_t pos, std::string_view prefix) {
+    return pos <= text.size() && startsWithIgnoreCase(text.substr(pos), prefix);
 }
 
 /// The end of the line starting at `pos` (the offset of its '\n', or text.size()).
@@ -196,7 +142,7 @@ std::optional<EncodedWord> encodedWordAt(std::string_view text, std::size_t pos)
             return std::nullopt;
         }
     }
-    const char encoding = lower(text[q1 + 1]);
+    const char encoding = toLower(text[q1 + 1]);
     if (encoding != 'b' && encoding != 'q') {
         return std::nullopt;
     }
@@ -425,7 +371,7 @@ std::size_t tagEnd(std::string_view html, std::size_t pos) {
 std::size_t skipPastClose(std::string_view html, std::size_t pos, std::string_view name) {
     const std::string close = "</" + std::string(name);
     for (std::size_t i = pos; i < html.size(); ++i) {
-        if (html[i] == '<' && startsWithIgnoreCase(html, i, close)) {
+        if (html[i] == '<' && startsWithIgnoreCaseAt(html, i, close)) {
             const std::size_t after = i + close.size();
             if (after < html.size() && (isAlpha(html[after]) || isDigit(html[after]))) {
                 continue;

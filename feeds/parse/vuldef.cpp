@@ -2,6 +2,8 @@
 
 #include "core/datetime.h"
 #include "core/ids.h"
+#include "core/text.h"
+#include "feeds/parse/xml_util.h"
 
 #include <algorithm>
 #include <charconv>
@@ -17,7 +19,6 @@ namespace {
 
 constexpr std::string_view kVuldefNs = "http://jvn.jp/vuldef/";
 constexpr std::string_view kStatusNs = "http://jvndb.jvn.jp/myjvn/Status";
-constexpr std::string_view kXmlNs = "http://www.w3.org/XML/1998/namespace";
 constexpr std::string_view kRootName = "VULDEF-Document";
 
 /// Limits on what is buffered before the root start tag and for one child of the root.
@@ -25,31 +26,6 @@ constexpr std::size_t kMaxPrologBytes = 1u << 20;
 constexpr std::size_t kMaxElementBytes = 256u << 20;
 /// The consumed head of the buffer is dropped once it is this large (or half the buffer).
 constexpr std::size_t kCompactBytes = 1u << 16;
-constexpr std::size_t kMaxQuoted = 80;
-
-bool isSpace(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && isSpace(text.front())) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && isSpace(text.back())) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
-
-char lowerAscii(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return lowerAscii(x) == lowerAscii(y);
-           });
-}
 
 bool containsIgnoreCase(std::string_view haystack, std::string_view needle) {
     if (needle.size() > haystack.size()) {
@@ -61,31 +37,6 @@ bool containsIgnoreCase(std::string_view haystack, std::string_view needle) {
         }
     }
     return false;
-}
-
-/// `text` in single quotes, cut to kMaxQuoted bytes at a UTF-8 character boundary.
-std::string quoted(std::string_view text) {
-    std::string out = "'";
-    if (text.size() <= kMaxQuoted) {
-        out.append(text);
-    } else {
-        std::size_t cut = kMaxQuoted;
-        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0u) == 0x80u) {
-            --cut;
-        }
-        out.append(text.substr(0, cut)).append("…");
-    }
-    return out + "'";
-}
-
-std::string_view prefixOf(std::string_view qualifiedName) {
-    const auto colon = qualifiedName.find(':');
-    return colon == std::string_view::npos ? std::string_view() : qualifiedName.substr(0, colon);
-}
-
-std::string_view localOf(std::string_view qualifiedName) {
-    const auto colon = qualifiedName.find(':');
-    return colon == std::string_view::npos ? qualifiedName : qualifiedName.substr(colon + 1);
 }
 
 bool isNameChar(char c) {
@@ -121,24 +72,6 @@ std::string escapeAttribute(std::string_view value) {
         }
     }
     return out;
-}
-
-void appendUtf8(std::string& out, unsigned long cp) {
-    if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
 }
 
 /// Decodes one HTML entity at `text[0] == '&'`; returns the bytes used (0: not an entity).
@@ -251,7 +184,7 @@ std::string htmlToText(std::string_view html) {
         const bool closing = next == '/';
         std::string name;
         for (char n : leadingName(html.substr(i + (closing ? 2 : 1), gt - i))) {
-            name.push_back(lowerAscii(n));
+            name.push_back(toLower(n));
         }
         if (name == "li") {
             out.append(closing ? "\n" : "\n- ");
@@ -270,108 +203,14 @@ std::string htmlToText(std::string_view html) {
     return tidyLines(out);
 }
 
-bool isPlausibleCpe(std::string_view cpe) {
-    if (cpe.size() < 5 || !equalsIgnoreCase(cpe.substr(0, 4), "cpe:")) {
-        return false;
-    }
-    return std::none_of(cpe.begin(), cpe.end(), [](char c) {
-        return static_cast<unsigned char>(c) <= 0x20u || c == '\x7f';
-    });
-}
-
-std::optional<double> parseScore(std::string_view text) {
-    double value = 0.0;
-    const char* end = text.data() + text.size();
-    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-    if (text.empty() || ec != std::errc() || ptr != end || !(value >= 0.0 && value <= 10.0)) {
-        return std::nullopt;
-    }
-    return value;
-}
-
-template <typename Int>
-std::optional<Int> parseInteger(std::string_view text) {
-    Int value = 0;
-    const char* end = text.data() + text.size();
-    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-    if (text.empty() || ec != std::errc() || ptr != end) {
-        return std::nullopt;
-    }
-    return value;
-}
-
-/// All character data directly inside `node` (text and CDATA sections), untrimmed.
-std::string textOf(pugi::xml_node node) {
-    pugi::xml_node child = node.first_child();
-    if (child && !child.next_sibling() &&
-        (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata)) {
-        return child.value(); // the common case: one text node
-    }
-    std::string out;
-    for (; child; child = child.next_sibling()) {
-        if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata) {
-            out.append(child.value());
-        }
-    }
-    return out;
-}
-
 std::string trimmedText(pugi::xml_node node) {
     return std::string(trim(textOf(node)));
-}
-
-/// The namespace URI bound to `prefix` at `node`, looking up through its ancestors (the
-/// synthetic wrapper carries the root's declarations); nullopt when undeclared.
-std::optional<std::string_view> lookupNamespace(pugi::xml_node node, std::string_view prefix) {
-    if (prefix == "xml") {
-        return kXmlNs;
-    }
-    for (; node.type() == pugi::node_element; node = node.parent()) {
-        for (pugi::xml_attribute attribute = node.first_attribute(); attribute;
-             attribute = attribute.next_attribute()) {
-            const std::string_view name = attribute.name();
-            if (name.size() < 5 || name.substr(0, 5) != "xmlns") {
-                continue;
-            }
-            if (prefix.empty() ? name.size() == 5
-                               : name.size() == 6 + prefix.size() && name[5] == ':' &&
-                                     name.substr(6) == prefix) {
-                return std::string_view(attribute.value());
-            }
-        }
-    }
-    if (prefix.empty()) {
-        return std::string_view();
-    }
-    return std::nullopt;
-}
-
-std::string_view namespaceOf(pugi::xml_node element) {
-    return lookupNamespace(element, prefixOf(element.name())).value_or(std::string_view());
 }
 
 /// A VULDEF element (default namespace http://jvn.jp/vuldef/) with this local name.
 bool isVuldef(pugi::xml_node node, std::string_view local) {
     return node.type() == pugi::node_element && localOf(node.name()) == local &&
            namespaceOf(node) == kVuldefNs;
-}
-
-pugi::xml_node firstElementChild(pugi::xml_node node) {
-    for (pugi::xml_node child = node.first_child(); child; child = child.next_sibling()) {
-        if (child.type() == pugi::node_element) {
-            return child;
-        }
-    }
-    return {};
-}
-
-pugi::xml_node nextElementSibling(pugi::xml_node node) {
-    for (pugi::xml_node next = node.next_sibling(); next; next = next.next_sibling()) {
-        if (next.type() == pugi::node_element) {
-            return next;
-        }
-    }
-    return {};
 }
 
 /// The first VULDEF child of `node` with this local name.
@@ -619,9 +458,7 @@ struct VuldefStreamParser::Impl {
             const std::string_view pi = view.substr(pos, end - pos);
             if (pi.size() > 6 && pi.substr(0, 5) == "<?xml" && isSpace(pi[5])) {
                 const std::string_view encoding = declaredEncoding(pi);
-                if (!encoding.empty() && !equalsIgnoreCase(encoding, "utf-8") &&
-                    !equalsIgnoreCase(encoding, "utf8") &&
-                    !equalsIgnoreCase(encoding, "us-ascii")) {
+                if (!encoding.empty() && !isUtf8EncodingLabel(encoding)) {
                     fail("unsupported document encoding " + quoted(encoding) +
                          " (VULDEF documents are UTF-8)");
                 }
@@ -926,21 +763,7 @@ struct VuldefStreamParser::Impl {
         }
     }
 
-    void readStatus(pugi::xml_node node) {
-        const auto number = [&](const char* name) -> long {
-            return parseInteger<long>(trim(node.attribute(name).value())).value_or(0);
-        };
-        MyJvnStatus s;
-        s.method = std::string(trim(node.attribute("method").value()));
-        const std::string_view retCd = trim(node.attribute("retCd").value());
-        s.retCd = retCd.empty() ? 0 : parseInteger<int>(retCd).value_or(1);
-        s.errCd = std::string(trim(node.attribute("errCd").value()));
-        s.errMsg = std::string(trim(node.attribute("errMsg").value()));
-        s.totalRes = number("totalRes");
-        s.totalResRet = number("totalResRet");
-        s.firstRes = number("firstRes");
-        status = std::move(s);
-    }
+    void readStatus(pugi::xml_node node) { status = readMyJvnStatus(node); }
 
     void readVulinfo(pugi::xml_node vulinfo, std::size_t position);
 

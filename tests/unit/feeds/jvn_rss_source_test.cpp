@@ -1,6 +1,7 @@
 // JvnRssSource with a scripted HttpClient: conditional GET, 304, errors, state handling.
 #include "core/http.h"
 #include "feeds/jvn_rss_source.h"
+#include "helpers/fake_http.h"
 
 #include <catch2/catch.hpp>
 #include <string>
@@ -8,17 +9,7 @@
 
 namespace {
 
-/// Answers every request with `next` and keeps the requests it saw.
-class FakeHttpClient : public vw::HttpClient {
-public:
-    vw::HttpResponse next;
-    std::vector<vw::HttpRequest> requests;
-
-    vw::HttpResponse perform(const vw::HttpRequest& request) override {
-        requests.push_back(request);
-        return next;
-    }
-};
+using vw::test::FakeHttpClient;
 
 std::string headerOf(const vw::HttpRequest& request, const std::string& name) {
     for (const auto& [key, value] : request.headers) {

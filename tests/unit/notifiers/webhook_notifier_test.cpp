@@ -1,3 +1,4 @@
+#include "helpers/fake_http.h"
 #include "notifiers/webhook_notifier.h"
 
 #include <catch2/catch.hpp>
@@ -6,17 +7,7 @@
 
 namespace {
 
-/// Records every request and answers with a canned response.
-class FakeHttp : public vw::HttpClient {
-public:
-    vw::HttpResponse response;
-    std::vector<vw::HttpRequest> requests;
-
-    vw::HttpResponse perform(const vw::HttpRequest& request) override {
-        requests.push_back(request);
-        return response;
-    }
-};
+using FakeHttp = vw::test::FakeHttpClient;
 
 vw::NotifierConfig hookConfig(const std::string& secret) {
     vw::NotifierConfig config;
@@ -62,7 +53,7 @@ TEST_CASE("HMAC-SHA256 signature matches the RFC 4231 test vector", "[notifiers]
 
 TEST_CASE("webhook posts JSON with idempotency key and verifiable signature", "[notifiers]") {
     FakeHttp http;
-    http.response = status(204);
+    http.next = status(204);
     vw::WebhookNotifier notifier(hookConfig("s3cr3t"), http);
     CHECK(notifier.name() == "chat");
 
@@ -86,7 +77,7 @@ TEST_CASE("webhook posts JSON with idempotency key and verifiable signature", "[
 
 TEST_CASE("webhook without a secret sends no signature header", "[notifiers]") {
     FakeHttp http;
-    http.response = status(200);
+    http.next = status(200);
     vw::WebhookNotifier notifier(hookConfig(""), http);
     CHECK(notifier.deliver(hookMessage()).kind == vw::DeliveryResult::Kind::Delivered);
     REQUIRE(http.requests.size() == 1);
@@ -97,45 +88,45 @@ TEST_CASE("webhook maps server errors to retry and client errors to failure", "[
     FakeHttp http;
     vw::WebhookNotifier notifier(hookConfig("k"), http);
 
-    http.response = status(500);
-    http.response.body = "internal\nerror";
+    http.next = status(500);
+    http.next.body = "internal\nerror";
     auto result = notifier.deliver(hookMessage());
     CHECK(result.kind == vw::DeliveryResult::Kind::Retry);
     CHECK(result.reply == "HTTP 500: internal error");
     CHECK_FALSE(result.retryAfterSeconds.has_value());
 
-    http.response = status(429);
-    http.response.headers = {{"retry-after", "120"}};
+    http.next = status(429);
+    http.next.headers = {{"retry-after", "120"}};
     result = notifier.deliver(hookMessage());
     CHECK(result.kind == vw::DeliveryResult::Kind::Retry);
     REQUIRE(result.retryAfterSeconds.has_value());
     CHECK(*result.retryAfterSeconds == 120);
 
-    http.response = status(503);
-    http.response.headers = {{"retry-after", "Wed, 21 Oct 2015 07:28:00 GMT"}};
+    http.next = status(503);
+    http.next.headers = {{"retry-after", "Wed, 21 Oct 2015 07:28:00 GMT"}};
     result = notifier.deliver(hookMessage());
     CHECK(result.kind == vw::DeliveryResult::Kind::Retry);
     CHECK_FALSE(result.retryAfterSeconds.has_value());
 
-    http.response = status(408);
+    http.next = status(408);
     CHECK(notifier.deliver(hookMessage()).kind == vw::DeliveryResult::Kind::Retry);
 
-    http.response = status(404);
+    http.next = status(404);
     result = notifier.deliver(hookMessage());
     CHECK(result.kind == vw::DeliveryResult::Kind::Failed);
     CHECK(result.reply == "HTTP 404");
 
-    http.response = status(401);
+    http.next = status(401);
     CHECK(notifier.deliver(hookMessage()).kind == vw::DeliveryResult::Kind::Failed);
 
-    http.response = status(302);
+    http.next = status(302);
     CHECK(notifier.deliver(hookMessage()).kind == vw::DeliveryResult::Kind::Failed);
 }
 
 TEST_CASE("webhook transport errors are retried without the URL's token", "[notifiers]") {
     FakeHttp http;
-    http.response.status = 0;
-    http.response.error = "connection refused: https://hooks.example.jp/hook/abc";
+    http.next.status = 0;
+    http.next.error = "connection refused: https://hooks.example.jp/hook/abc";
     vw::WebhookNotifier notifier(hookConfig("k"), http);
     const auto result = notifier.deliver(hookMessage());
     CHECK(result.kind == vw::DeliveryResult::Kind::Retry);

@@ -1,0 +1,39 @@
+// Small ASCII text helpers shared by the parsers. Pure functions, std only.
+// Every helper is byte-oriented and ASCII-only: bytes >= 0x80 (UTF-8 sequences) are never
+// spaces, digits or letters and are never case-mapped.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace vw {
+
+/// ' ', '\t', '\n', '\r', '\f' or '\v' (C "isspace" in the C locale, without the locale).
+bool isSpace(char c);
+
+/// '0'..'9'.
+bool isDigit(char c);
+
+/// 'A'..'Z' mapped to 'a'..'z'; every other byte unchanged.
+char toLower(char c);
+
+/// `text` with 'A'..'Z' mapped to 'a'..'z'; every other byte unchanged.
+std::string lowerAscii(std::string_view text);
+
+/// `text` without leading and trailing isSpace() bytes (U+3000 and other non-ASCII spaces
+/// are kept; see trimId in core/ids.cpp for the variant that drops U+3000 too).
+std::string_view trim(std::string_view text);
+
+/// Same length and equal after toLower() on both sides.
+bool equalsIgnoreCase(std::string_view a, std::string_view b);
+
+/// `text` begins with `prefix`, compared as by equalsIgnoreCase().
+bool startsWithIgnoreCase(std::string_view text, std::string_view prefix);
+
+/// The value of a hexadecimal digit ('0'..'9', 'a'..'f', 'A'..'F'), else -1.
+int hexValue(char c);
+
+/// Appends `codePoint` to `out` as UTF-8 (U+FFFD for surrogates and values past U+10FFFF).
+void appendUtf8(std::string& out, char32_t codePoint);
+
+} // namespace vw

@@ -1,0 +1,72 @@
+// pugixml helpers shared by the XML feed parsers (jvn_rss.cpp, vuldef.cpp). Internal to
+// feeds/parse: nothing outside the parsers includes this header.
+#pragma once
+
+#include "feeds/source.h"
+
+#include <charconv>
+#include <optional>
+#include <pugixml.hpp>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace vw {
+
+/// The namespace the `xml` prefix is bound to by definition.
+inline constexpr std::string_view kXmlNs = "http://www.w3.org/XML/1998/namespace";
+
+/// The prefix of a qualified name (`rdf` of `rdf:about`), "" when unprefixed.
+std::string_view prefixOf(std::string_view qualifiedName);
+
+/// The local part of a qualified name (`about` of `rdf:about`; the whole name when unprefixed).
+std::string_view localOf(std::string_view qualifiedName);
+
+/// The first child of `node` that is an element, else a null node.
+pugi::xml_node firstElementChild(pugi::xml_node node);
+
+/// The next sibling of `node` that is an element, else a null node.
+pugi::xml_node nextElementSibling(pugi::xml_node node);
+
+/// The namespace URI bound to `prefix` ("" for the default namespace) at `node`, looking
+/// through its element ancestors; `xml` is always bound. Undeclared: "" for the default
+/// namespace, nullopt for a named prefix.
+std::optional<std::string_view> lookupNamespace(pugi::xml_node node, std::string_view prefix);
+
+/// The namespace URI of `element` ("" when its prefix is undeclared or nothing is bound).
+std::string_view namespaceOf(pugi::xml_node element);
+
+/// All character data directly inside `node` (text and CDATA sections), untrimmed.
+std::string textOf(pugi::xml_node node);
+
+/// `text` in single quotes for a message, cut to 80 bytes (plus "…") at a UTF-8 character
+/// boundary.
+std::string quoted(std::string_view text);
+
+/// "cpe:" (any case) plus at least one more byte, and no control bytes, spaces or DEL.
+bool isPlausibleCpe(std::string_view cpe);
+
+/// A CVSS base score: the whole of `text` is a number from 0 to 10.
+std::optional<double> parseScore(std::string_view text);
+
+/// The whole of `text` as a decimal integer of type Int (no sign other than '-', no spaces),
+/// nullopt when empty, malformed or out of range.
+template <typename Int>
+std::optional<Int> parseInteger(std::string_view text) {
+    Int value = 0;
+    const char* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (text.empty() || ec != std::errc() || ptr != end) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+/// The attributes of a MyJVN status:Status element, each trimmed; empty or malformed
+/// numbers read as 0, except retCd: empty is 0, malformed or out of `int` range is 1.
+MyJvnStatus readMyJvnStatus(pugi::xml_node status);
+
+/// An XML encoding label read as UTF-8 here: utf-8, utf8 or us-ascii (any case).
+bool isUtf8EncodingLabel(std::string_view label);
+
+} // namespace vw
