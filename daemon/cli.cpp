@@ -6,6 +6,8 @@
 #include "core/ids.h"
 #include "core/json_writer.h"
 #include "core/match.h"
+#include "daemon/backfill.h"
+#include "daemon/import.h"
 #include "daemon/json_read.h"
 #include "daemon/log.h"
 #include "daemon/pipeline.h"
@@ -19,6 +21,7 @@
 #include "store/store.h"
 
 #include <algorithm>
+#include <cctype>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -28,6 +31,7 @@
 #include <optional>
 #include <sstream>
 #include <stdexcept>
+#include <unistd.h>
 
 namespace vw {
 namespace {
@@ -47,6 +51,9 @@ commands:
   parse [--format F] FILE|-         parse one file (no DB, no network); one JSON record per line
                                     F: auto (default), jvn-rss, vuldef, mail
   import [--format F] FILE...       ingest local files as if a source had fetched them
+  backfill --since YEAR [--until YEAR] [--source NAME] [--base-url URL] [--checksum-url URL]
+                                    load history from the yearly JVN detail feeds (resumable;
+                                    years unchanged since their last load are skipped)
   match --products FILE.json ADVISORIES.jsonl
                                     pure matching: registry x records -> one JSON line per match
   advisories list [--json] [--since DATE]
@@ -236,11 +243,24 @@ int cmdImport(Context& ctx, const std::vector<std::string>& args) {
     int status = kExitOk;
     for (const auto& file : opt.positional()) {
         try {
-            const ParseResult result = parseDocument(readInput(file), opt.get("format", "auto"));
-            const IngestStats s = ingestBatch(*store, notifiers, "import", result, unixNow());
-            ctx.out << file << ": " << s.records << " records (" << s.newRecords << " new, "
-                    << s.changed << " changed, " << s.problems << " bad items), " << s.newMatches
-                    << " new matches, " << s.enqueued << " notifications queued\n";
+            // Streams VULDEF files in batches (one transaction each); see daemon/import.h.
+            const ImportStats s =
+                importFile(*store, notifiers, file, opt.get("format", "auto"), "import");
+            if (s.complete() || s.records > 0) {
+                ctx.out << file << ": " << s.records << " records (" << s.newRecords << " new, "
+                        << s.changed << " changed, " << s.problems << " bad items), "
+                        << s.newMatches << " new matches, " << s.enqueued
+                        << " notifications queued\n";
+            }
+            if (!s.complete()) {
+                // The records before the error are committed (each is complete and valid).
+                ctx.err << "vulnwatch: " << file << ": " << s.error
+                        << (s.records > 0 ? " (the " + std::to_string(s.records) +
+                                                " records read before it were stored)"
+                                          : std::string())
+                        << "\n";
+                status = kExitFailure;
+            }
         } catch (const std::exception& e) {
             // One unreadable file never stops the others.
             ctx.err << "vulnwatch: " << file << ": " << e.what() << "\n";
@@ -248,6 +268,130 @@ int cmdImport(Context& ctx, const std::vector<std::string>& args) {
         }
     }
     return status;
+}
+
+int parseYear(const std::string& option, const std::string& text) {
+    if (text.size() != 4 || !std::all_of(text.begin(), text.end(),
+                                         [](unsigned char c) { return std::isdigit(c) != 0; })) {
+        throw UsageError("--" + option + " expects a year like 2021, not '" + text + "'");
+    }
+    const int year = std::stoi(text);
+    if (year < kDetailFeedOldestYear) {
+        throw UsageError("--" + option + " " + text + ": the detail feeds start in " +
+                         std::to_string(kDetailFeedOldestYear));
+    }
+    return year;
+}
+
+/// "https://host/ja/feed/detail/" -> "https://host/ja/feed/checksum.txt"
+/// "https://host/" -> "https://host/checksum.txt"
+std::string checksumUrlFor(std::string baseUrl) {
+    while (!baseUrl.empty() && baseUrl.back() == '/') {
+        baseUrl.pop_back();
+    }
+    const auto scheme = baseUrl.find("://");
+    const auto pathStart = baseUrl.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+    const auto slash = baseUrl.find_last_of('/');
+    if (pathStart == std::string::npos || slash < pathStart) {
+        return baseUrl + "/checksum.txt"; // no path: the checksum list sits at the root
+    }
+    return baseUrl.substr(0, slash) + "/checksum.txt";
+}
+
+int cmdBackfill(Context& ctx, const std::vector<std::string>& args) {
+    Options opt(args, {{"since", true},
+                       {"until", true},
+                       {"source", true},
+                       {"base-url", true},
+                       {"checksum-url", true},
+                       {"batch-size", true},
+                       {"work-dir", true}});
+    opt.expectPositional(0, 0, "no arguments besides the options");
+    const auto config = maybeConfig(ctx, opt.has("source"));
+    const SourceConfig* source = nullptr;
+    if (config) {
+        for (const auto& s : config->sources) {
+            if (opt.has("source") ? s.name == opt.get("source")
+                                  : (s.type == "jvn-detail-feed" && source == nullptr)) {
+                source = &s;
+            }
+        }
+        if (opt.has("source") && source == nullptr) {
+            throw UsageError("no source named '" + opt.get("source") + "' in " + config->file);
+        }
+        if (source != nullptr && source->type != "jvn-detail-feed") {
+            throw UsageError("source '" + source->name + "' is of type " + source->type +
+                             "; backfill needs a jvn-detail-feed source");
+        }
+    }
+    BackfillOptions options;
+    if (source != nullptr) {
+        options.channel = source->name;
+        const std::string lang = source->lang.empty() ? "ja" : source->lang;
+        options.baseUrl =
+            source->url.empty() ? "https://jvndb.jvn.jp/" + lang + "/feed/detail/" : source->url;
+        options.checksumUrl =
+            !source->checksumUrl.empty() ? source->checksumUrl : checksumUrlFor(options.baseUrl);
+        options.caFile = source->caFile;
+        // A yearly file is tens of MB: the transfer may take longer than a poll's timeout.
+        options.timeout = std::max(options.timeout, source->timeout);
+        options.maxBytes = source->maxBytes;
+        options.requestInterval = source->requestInterval;
+    }
+    if (opt.has("base-url")) {
+        options.baseUrl = opt.get("base-url");
+        if (!opt.has("checksum-url") && (source == nullptr || source->checksumUrl.empty())) {
+            options.checksumUrl = checksumUrlFor(options.baseUrl);
+        }
+    }
+    if (opt.has("checksum-url")) {
+        options.checksumUrl = opt.get("checksum-url");
+    }
+    if (opt.has("since")) {
+        options.since = parseYear("since", opt.get("since"));
+    } else if (source != nullptr && !source->since.empty()) {
+        options.since = parseYear("since", source->since);
+    } else {
+        throw UsageError("backfill needs --since YEAR (the detail feeds start in 1998)");
+    }
+    if (opt.has("until")) {
+        options.until = parseYear("until", opt.get("until"));
+        if (options.until < options.since) {
+            throw UsageError("--until " + opt.get("until") + " is before --since " +
+                             std::to_string(options.since));
+        }
+    }
+    if (opt.has("batch-size")) {
+        const std::string text = opt.get("batch-size");
+        if (text.empty() || text.size() > 7 ||
+            !std::all_of(text.begin(), text.end(),
+                         [](unsigned char c) { return std::isdigit(c) != 0; }) ||
+            std::stoi(text) == 0) {
+            throw UsageError("--batch-size expects a number of records (1 to 9999999)");
+        }
+        options.batchSize = static_cast<std::size_t>(std::stoi(text));
+    }
+    options.workDir = opt.get("work-dir");
+    options.tty = ::isatty(2) != 0;
+    auto store = openStore(ctx, config);
+    const std::vector<NotifierConfig> notifiers =
+        config ? config->notifiers : std::vector<NotifierConfig>{};
+    CurlHttpClient http;
+    const BackfillStats s = runBackfill(*store, http, notifiers, options, ctx.out, ctx.err);
+    ctx.out << "backfill: " << s.loaded << " years loaded, " << s.skipped << " unchanged, "
+            << s.failed << " failed, " << s.unlisted << " not listed; " << s.records << " records ("
+            << s.newRecords << " new, " << s.changed << " changed), " << s.newMatches
+            << " new matches, " << s.enqueued << " notifications queued\n";
+    if (s.failed > 0) {
+        ctx.err << "vulnwatch: backfill: " << s.failed
+                << " years failed; run backfill again to retry them\n";
+        return kExitFailure;
+    }
+    if (s.loaded + s.skipped == 0) {
+        ctx.err << "vulnwatch: backfill: checksum.txt lists none of the requested years\n";
+        return kExitFailure;
+    }
+    return kExitOk;
 }
 
 int cmdMatch(Context& ctx, const std::vector<std::string>& args) {
@@ -492,7 +636,7 @@ int cmdConfig(Context& ctx, const std::vector<std::string>& args) {
     }
     CurlHttpClient http;
     for (const auto& s : config.sources) {
-        makeSource(s, http);
+        makeSource(s, SourceContext{http});
     }
     for (const auto& n : config.notifiers) {
         makeNotifier(n, http);
@@ -660,13 +804,10 @@ int runCli(const std::vector<std::string>& argsIn, std::ostream& out, std::ostre
                         {"match", cmdMatch},       {"advisories", cmdAdvisories},
                         {"products", cmdProducts}, {"matches", cmdMatches},
                         {"config", cmdConfig},     {"notify", cmdNotify},
-                        {"poll", cmdPoll},         {"run", cmdRun}};
+                        {"poll", cmdPoll},         {"run", cmdRun},
+                        {"backfill", cmdBackfill}};
         auto it = commands.find(command);
         if (it == commands.end()) {
-            if (command == "backfill") {
-                err << "vulnwatch: backfill is not available in this build yet\n";
-                return kExitUsage;
-            }
             throw UsageError("unknown command '" + command + "'");
         }
         return it->second(ctx, rest);

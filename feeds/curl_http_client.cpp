@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <curl/curl.h>
 #include <memory>
 #include <mutex>
@@ -44,6 +47,9 @@ struct Transfer {
     const std::atomic<bool>* cancel = nullptr;
     bool cancelled = false;
     std::string body;
+    std::FILE* file = nullptr; // download(): the body goes here instead of `body`
+    std::size_t received = 0;  // body bytes so far (either destination)
+    bool writeFailed = false;
     std::vector<std::pair<std::string, std::string>> headers;
     std::size_t maxBytes = 0;
     bool tooLarge = false;
@@ -52,11 +58,19 @@ struct Transfer {
 size_t onBody(char* data, size_t size, size_t count, void* user) {
     auto* transfer = static_cast<Transfer*>(user);
     const std::size_t bytes = size * count;
-    if (bytes > transfer->maxBytes - std::min(transfer->maxBytes, transfer->body.size())) {
+    if (bytes > transfer->maxBytes - std::min(transfer->maxBytes, transfer->received)) {
         transfer->tooLarge = true;
         return 0; // makes curl abort with CURLE_WRITE_ERROR
     }
-    transfer->body.append(data, bytes);
+    if (transfer->file != nullptr) {
+        if (std::fwrite(data, 1, bytes, transfer->file) != bytes) {
+            transfer->writeFailed = true;
+            return 0;
+        }
+    } else {
+        transfer->body.append(data, bytes);
+    }
+    transfer->received += bytes;
     return bytes;
 }
 
@@ -121,6 +135,9 @@ std::string describeFailure(CURLcode code, const HttpRequest& request, const Tra
     if (transfer.cancelled) {
         return "cancelled (shutting down) fetching " + url;
     }
+    if (transfer.writeFailed) {
+        return "cannot write the downloaded body to disk (disk full?) fetching " + url;
+    }
     if (transfer.tooLarge || code == CURLE_FILESIZE_EXCEEDED) {
         return "response larger than " + std::to_string(request.maxBytes) + " bytes fetching " +
                url;
@@ -171,6 +188,37 @@ CurlHttpClient::CurlHttpClient() {
 }
 
 HttpResponse CurlHttpClient::perform(const HttpRequest& request) {
+    return performTo(request, nullptr);
+}
+
+HttpResponse CurlHttpClient::download(const HttpRequest& request, const std::string& path) {
+    std::FILE* file = std::fopen(path.c_str(), "wb");
+    if (file == nullptr) {
+        HttpResponse response;
+        response.error = "cannot create " + path + ": " + std::strerror(errno) + " (fetching " +
+                         request.url + ")";
+        return response;
+    }
+    HttpResponse response;
+    try {
+        response = performTo(request, file);
+    } catch (...) {
+        std::fclose(file);
+        std::remove(path.c_str());
+        throw;
+    }
+    if (std::fclose(file) != 0 && response.ok()) {
+        response.status = 0;
+        response.error = "cannot write " + path + ": " + std::strerror(errno) + " (fetching " +
+                         request.url + ")";
+    }
+    if (!response.ok()) {
+        std::remove(path.c_str());
+    }
+    return response;
+}
+
+HttpResponse CurlHttpClient::performTo(const HttpRequest& request, std::FILE* file) {
     initCurlOnce();
     EasyHandle handle(curl_easy_init(), &curl_easy_cleanup);
     if (!handle) {
@@ -179,6 +227,7 @@ HttpResponse CurlHttpClient::perform(const HttpRequest& request) {
     CURL* curl = handle.get();
 
     Transfer transfer;
+    transfer.file = file;
     transfer.maxBytes = request.maxBytes;
     transfer.cancel = cancel_;
     HttpResponse response;

@@ -5,6 +5,8 @@
 #include "core/http.h"
 
 #include <atomic>
+#include <cstdio>
+#include <string>
 
 namespace vw {
 
@@ -18,12 +20,21 @@ public:
     /// `status == 0`, an empty body and a message in `error` that names the URL.
     HttpResponse perform(const HttpRequest& request) override;
 
+    /// Like perform(), but the body goes to the file `path` as it arrives (memory stays small
+    /// for files of any size); `request.maxBytes` caps the bytes written. A non-2xx reply is
+    /// written too (the caller checks `status`). On a transfer failure the partial file is
+    /// removed and `error` says why.
+    HttpResponse download(const HttpRequest& request, const std::string& path) override;
+
     /// Transfers in progress and later ones abort (error "cancelled …") soon after `*flag`
     /// becomes true, so a shutdown need not wait for a slow server. Set it before the first
     /// request; the flag must outlive the client. nullptr (the default) disables this.
     void setCancelFlag(const std::atomic<bool>* flag) { cancel_ = flag; }
 
 private:
+    /// Shared by perform() and download(): with `file` the body is written there.
+    HttpResponse performTo(const HttpRequest& request, std::FILE* file);
+
     const std::atomic<bool>* cancel_ = nullptr;
 };
 

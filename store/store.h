@@ -109,8 +109,15 @@ public:
     // --- records, clusters, aliases -----------------------------------------------
     /// Stores one record from `channel`, correlates it into a cluster by its id and aliases
     /// (merging clusters that now share an alias), and writes a revision when it changed.
+    ///
+    /// The writes are atomic on their own (a SAVEPOINT inside the caller's transaction, which a
+    /// failure rolls back to). A caller that rolls back its whole transaction on any exception
+    /// anyway (ingestBatch) passes `Savepoint::Skip`: inside an open transaction no savepoint
+    /// is taken, which saves copying every touched page into the statement journal (the
+    /// largest single cost of a bulk import, measured in docs/performance.md).
+    enum class Savepoint { Take, Skip };
     UpsertOutcome upsertRecord(const std::string& channel, const Advisory& advisory,
-                               std::int64_t now);
+                               std::int64_t now, Savepoint savepoint = Savepoint::Take);
     /// The cluster that has this alias (any normalized id), if any.
     std::optional<std::int64_t> clusterOf(const std::string& id);
     ClusterSummary cluster(std::int64_t clusterId);

@@ -1,0 +1,67 @@
+// Streaming import of local files (`vulnwatch import`, `vulnwatch backfill`): a VULDEF file of
+// any size is read in 1 MiB pieces through VuldefStreamParser and ingested in batches, one
+// transaction per batch, so memory stays bounded by one batch of records (not the 72 MB file).
+//
+// Failure semantics: when the document turns out to be bad part-way (truncated, not
+// well-formed from some point on), every record completed before that point is still ingested
+// (each one is a whole, valid Vulinfo; records are idempotent in the store, so importing the
+// repaired file later adds nothing twice), and the error is reported in ImportStats::error.
+// Nothing marks such a file as done: `backfill` loads that year again on its next run.
+#pragma once
+
+#include "config/config.h"
+#include "store/store.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace vw {
+
+/// Records per transaction: large enough that commits are cheap, small enough that one batch
+/// of parsed records stays a few MB.
+inline constexpr std::size_t kImportBatchSize = 2000;
+/// Bytes per read from the file.
+inline constexpr std::size_t kImportReadSize = 1024 * 1024;
+
+struct ImportStats {
+    std::string format;      // the format that was parsed ("vuldef", "jvn-rss", …)
+    std::uint64_t bytes = 0; // bytes of the file read
+    std::size_t items = 0;   // items the parser saw (records + bad items)
+    std::size_t records = 0; // records ingested (committed)
+    std::size_t newRecords = 0;
+    std::size_t changed = 0;
+    std::size_t problems = 0; // bad items (logged, the rest ingested)
+    std::size_t newMatches = 0;
+    std::size_t enqueued = 0;
+    std::size_t batches = 0; // transactions committed
+    /// Empty when the whole document was read; else why it stopped (the records counted above
+    /// are committed all the same).
+    std::string error;
+
+    bool complete() const { return error.empty(); }
+};
+
+/// Called after every committed batch and once at the end.
+struct ImportProgress {
+    std::uint64_t bytesDone = 0;
+    std::uint64_t bytesTotal = 0; // file size
+    std::size_t items = 0;        // items parsed so far
+    std::size_t records = 0;      // records committed so far
+    bool finished = false;
+};
+using ProgressFn = std::function<void(const ImportProgress&)>;
+
+/// Ingests the file at `path` as records of `channel` (see the file comment). `format` is
+/// "auto" or one of documentFormats(); VULDEF is streamed, other formats are parsed whole with
+/// parseDocument() and ingested in batches. Throws std::runtime_error when the file cannot be
+/// read, std::invalid_argument for an unknown or unsupported format, StoreError from the store;
+/// a document that cannot be parsed (from the start or part-way) is reported in `error`.
+ImportStats importFile(Store& store, const std::vector<NotifierConfig>& notifiers,
+                       const std::string& path, const std::string& format,
+                       const std::string& channel, const ProgressFn& progress = nullptr,
+                       std::size_t batchSize = kImportBatchSize);
+
+} // namespace vw

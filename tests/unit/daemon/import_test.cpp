@@ -1,0 +1,258 @@
+#include "daemon/import.h"
+#include "feeds/parse/document.h"
+#include "feeds/parse/vuldef.h"
+#include "helpers/fixtures.h"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+#include <sqlite3.h>
+
+using namespace vw;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path detailFixture(const std::string& name) {
+    return test::fixturesDir() / "jvn" / name;
+}
+
+/// The MyJVN detail data feed sample: a real VULDEF document with seven Vulinfo entries.
+fs::path sevenEntries() {
+    return detailFixture("myjvn_np_dataFeed_jvndb_detail_hnd_2025.xml");
+}
+
+/// A private folder, removed at the end of the test.
+class TempDir {
+public:
+    TempDir() {
+        std::random_device rd;
+        path_ = fs::temp_directory_path() / ("vw-import-test-" + std::to_string(rd()));
+        fs::create_directories(path_);
+    }
+    ~TempDir() {
+        std::error_code ignored;
+        fs::remove_all(path_, ignored);
+    }
+    fs::path write(const std::string& name, const std::string& content) const {
+        const fs::path p = path_ / name;
+        std::ofstream out(p, std::ios::binary);
+        out << content;
+        return p;
+    }
+
+private:
+    fs::path path_;
+};
+
+std::int64_t count(Store& store, const std::string& sql) {
+    auto q = store.db().prepare(sql);
+    REQUIRE(q.step());
+    return q.integer(0);
+}
+
+std::set<std::string> storedIds(Store& store) {
+    std::set<std::string> ids;
+    auto q = store.db().prepare("SELECT record_id FROM record");
+    while (q.step()) {
+        ids.insert(q.text(0));
+    }
+    return ids;
+}
+
+std::set<std::string> idsOf(const ParseResult& result) {
+    std::set<std::string> ids;
+    for (const auto& r : result.records) {
+        ids.insert(r.id);
+    }
+    return ids;
+}
+
+Product log4jProduct() {
+    Product p;
+    p.name = "Example Imaging Viewer";
+    p.owners = {"owner@example.jp"};
+    p.components = {
+        {"apache", "log4j-core", "2.14.1", "cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*", ""}};
+    return p;
+}
+
+std::vector<NotifierConfig> chatNotifier() {
+    NotifierConfig chat;
+    chat.name = "chat";
+    chat.type = "webhook";
+    return {chat};
+}
+
+} // namespace
+
+TEST_CASE("Streaming import stores every Vulinfo of the real detail fixtures", "[daemon][import]") {
+    for (const char* name : {"jvndb_detail_2021_trimmed.rdf", "jvndb_detail_2023_trimmed.rdf",
+                             "myjvn_np_dataFeed_jvndb_detail_hnd_2025.xml"}) {
+        INFO(name);
+        const fs::path file = detailFixture(name);
+        const ParseResult whole = parseVuldef(test::readFile(file));
+        REQUIRE_FALSE(whole.records.empty());
+        auto store = Store::inMemory();
+        const ImportStats s = importFile(*store, {}, file.string(), "auto", "import");
+        CHECK(s.complete());
+        CHECK(s.error.empty());
+        CHECK(s.format == "vuldef");
+        CHECK(s.bytes == fs::file_size(file));
+        CHECK(s.records == whole.records.size());
+        CHECK(s.newRecords == whole.records.size());
+        CHECK(s.problems == whole.problems.size());
+        CHECK(s.batches == 1);
+        CHECK(storedIds(*store) == idsOf(whole));
+        // Stored as the same records the whole-document parser makes (correlated by alias).
+        for (const auto& r : whole.records) {
+            for (const auto& alias : r.aliases) {
+                CHECK(store->clusterOf(alias) == store->clusterOf(r.id));
+            }
+        }
+    }
+}
+
+TEST_CASE("The log4j detail entry is correlated, matched and notified once", "[daemon][import]") {
+    auto store = Store::inMemory();
+    store->putProduct(log4jProduct());
+    const fs::path file = detailFixture("jvndb_detail_2021_trimmed.rdf");
+    const ImportStats first = importFile(*store, chatNotifier(), file.string(), "vuldef", "import");
+    CHECK(first.records == 1);
+    CHECK(first.newMatches >= 1);
+    CHECK(first.enqueued == first.newMatches);
+    // Correlated with the JPCERT alert the entry names.
+    REQUIRE(store->clusterOf("JPCERT-AT-2021-0050").has_value());
+    CHECK(store->clusterOf("JPCERT-AT-2021-0050") == store->clusterOf("JVNDB-2021-005429"));
+    const auto outbox = count(*store, "SELECT COUNT(*) FROM outbox");
+    CHECK(outbox == static_cast<std::int64_t>(first.enqueued));
+
+    // The same file again: idempotent (no revision, match or message added).
+    const ImportStats again = importFile(*store, chatNotifier(), file.string(), "auto", "import");
+    CHECK(again.complete());
+    CHECK(again.records == 1);
+    CHECK(again.newRecords == 0);
+    CHECK(again.changed == 0);
+    CHECK(again.newMatches == 0);
+    CHECK(again.enqueued == 0);
+    CHECK(count(*store, "SELECT COUNT(*) FROM revision") == 1);
+    CHECK(count(*store, "SELECT COUNT(*) FROM outbox") == outbox);
+}
+
+TEST_CASE("Records are committed in batches of the given size, one transaction each",
+          "[daemon][import]") {
+    const fs::path file = sevenEntries();
+    const std::size_t total = parseVuldef(test::readFile(file)).records.size();
+    REQUIRE(total == 7);
+    for (std::size_t batchSize : {1u, 3u, 7u, 100u}) {
+        INFO("batch size " << batchSize);
+        auto store = Store::inMemory();
+        std::vector<ImportProgress> reports;
+        std::vector<std::int64_t> committedAtReport;
+        std::vector<bool> inTransaction;
+        const ImportStats s = importFile(
+            *store, {}, file.string(), "vuldef", "import",
+            [&](const ImportProgress& p) {
+                reports.push_back(p);
+                // Reported after the commit: what it counts is in the database, and no
+                // transaction is left open between batches.
+                committedAtReport.push_back(count(*store, "SELECT COUNT(*) FROM record"));
+                inTransaction.push_back(sqlite3_get_autocommit(store->db().handle()) == 0);
+            },
+            batchSize);
+        CHECK(s.complete());
+        CHECK(s.records == total);
+        const std::size_t expectedBatches = (total + batchSize - 1) / batchSize;
+        CHECK(s.batches == expectedBatches);
+        // One report per committed batch and one at the end.
+        CHECK(reports.size() == expectedBatches + 1);
+        REQUIRE_FALSE(reports.empty());
+        CHECK(reports.back().finished);
+        CHECK(reports.back().records == total);
+        CHECK(reports.back().bytesDone == reports.back().bytesTotal);
+        for (std::size_t i = 0; i < reports.size(); ++i) {
+            CHECK(committedAtReport[i] == static_cast<std::int64_t>(reports[i].records));
+            CHECK_FALSE(inTransaction[i]);
+        }
+    }
+}
+
+TEST_CASE("A truncated file keeps the complete records before the cut and reports the error",
+          "[daemon][import]") {
+    const std::string content = test::readFile(sevenEntries());
+    // Cut inside the fifth Vulinfo: four entries are complete before it.
+    std::size_t cut = 0;
+    for (int i = 0; i < 5; ++i) {
+        cut = content.find("<Vulinfo>", cut + 1);
+        REQUIRE(cut != std::string::npos);
+    }
+    cut += 200;
+    TempDir dir;
+    const fs::path truncated = dir.write("truncated.xml", content.substr(0, cut));
+    const ParseResult whole = parseVuldef(content);
+
+    for (std::size_t batchSize : {2u, 3u, 2000u}) {
+        INFO("batch size " << batchSize);
+        auto store = Store::inMemory();
+        const ImportStats s =
+            importFile(*store, {}, truncated.string(), "auto", "import", nullptr, batchSize);
+        CHECK_FALSE(s.complete());
+        CHECK_FALSE(s.error.empty());
+        CHECK(s.records == 4);
+        CHECK(count(*store, "SELECT COUNT(*) FROM record") == 4);
+        std::set<std::string> firstFour;
+        for (std::size_t i = 0; i < 4; ++i) {
+            firstFour.insert(whole.records[i].id);
+        }
+        CHECK(storedIds(*store) == firstFour);
+
+        // The whole file afterwards: the four are unchanged, the other three are new.
+        const ImportStats full =
+            importFile(*store, {}, sevenEntries().string(), "auto", "import", nullptr, batchSize);
+        CHECK(full.complete());
+        CHECK(full.records == 7);
+        CHECK(full.newRecords == 3);
+        CHECK(full.changed == 0);
+        CHECK(count(*store, "SELECT COUNT(*) FROM revision") == 7);
+    }
+}
+
+TEST_CASE("A file that is not a document reports a parse error and stores nothing",
+          "[daemon][import]") {
+    TempDir dir;
+    auto store = Store::inMemory();
+    const fs::path html = dir.write("page.html", "<html><body>not a feed</body></html>\n");
+    const ImportStats s = importFile(*store, {}, html.string(), "auto", "import");
+    CHECK_FALSE(s.complete());
+    CHECK(s.records == 0);
+    CHECK(count(*store, "SELECT COUNT(*) FROM record") == 0);
+
+    const fs::path rss = detailFixture("jvndb_new_2023-11_trimmed.rdf");
+    const ImportStats asVuldef = importFile(*store, {}, rss.string(), "vuldef", "import");
+    CHECK_FALSE(asVuldef.complete());
+    CHECK(asVuldef.records == 0);
+}
+
+TEST_CASE("Other formats are parsed whole and ingested", "[daemon][import]") {
+    auto store = Store::inMemory();
+    const fs::path rss = detailFixture("jvndb_new_2023-11_trimmed.rdf");
+    const ImportStats s = importFile(*store, {}, rss.string(), "auto", "import", nullptr, 1);
+    CHECK(s.complete());
+    CHECK(s.format == "jvn-rss");
+    CHECK(s.records == parseDocument(test::readFile(rss), "jvn-rss").records.size());
+    CHECK(s.records >= 2);
+    CHECK(s.batches == s.records);
+    CHECK(count(*store, "SELECT COUNT(*) FROM record") == static_cast<std::int64_t>(s.records));
+}
+
+TEST_CASE("Unknown formats and unreadable files throw", "[daemon][import]") {
+    auto store = Store::inMemory();
+    CHECK_THROWS_AS(importFile(*store, {}, sevenEntries().string(), "csv", "import"),
+                    std::invalid_argument);
+    CHECK_THROWS_AS(importFile(*store, {}, "/nonexistent/vw-import.rdf", "auto", "import"),
+                    std::runtime_error);
+    CHECK_THROWS_AS(importFile(*store, {}, sevenEntries().string(), "auto", "import", nullptr, 0),
+                    std::invalid_argument);
+}
