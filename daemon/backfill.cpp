@@ -370,4 +370,38 @@ BackfillStats runBackfill(Store& store, HttpClient& http,
     return stats;
 }
 
+// "https://host/ja/feed/detail/" -> "https://host/ja/feed/checksum.txt"
+// "https://host/" -> "https://host/checksum.txt"
+std::string checksumUrlFor(std::string baseUrl) {
+    while (!baseUrl.empty() && baseUrl.back() == '/') {
+        baseUrl.pop_back();
+    }
+    const auto scheme = baseUrl.find("://");
+    const auto pathStart = baseUrl.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+    const auto slash = baseUrl.find_last_of('/');
+    if (pathStart == std::string::npos || slash < pathStart) {
+        return baseUrl + "/checksum.txt"; // no path: the checksum list sits at the root
+    }
+    return baseUrl.substr(0, slash) + "/checksum.txt";
+}
+
+BackfillOptions backfillOptionsFor(const SourceConfig& source) {
+    BackfillOptions options;
+    options.channel = source.name;
+    const std::string lang = source.lang.empty() ? "ja" : source.lang;
+    options.baseUrl =
+        source.url.empty() ? "https://jvndb.jvn.jp/" + lang + "/feed/detail/" : source.url;
+    options.checksumUrl =
+        source.checksumUrl.empty() ? checksumUrlFor(options.baseUrl) : source.checksumUrl;
+    options.caFile = source.caFile;
+    // A yearly file is tens of MB: the transfer may take longer than a poll's timeout.
+    options.timeout = std::max(options.timeout, source.timeout);
+    options.maxBytes = source.maxBytes;
+    options.requestInterval = source.requestInterval;
+    if (source.since.size() == 4) {
+        options.since = std::stoi(source.since); // validated by the config reader
+    }
+    return options;
+}
+
 } // namespace vw

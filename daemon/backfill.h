@@ -69,6 +69,13 @@ struct BackfillStats {
     std::size_t enqueued = 0;
 };
 
+/// "https://host/ja/feed/detail/" -> "https://host/ja/feed/checksum.txt" (the list beside the
+/// folder); "https://host/" -> "https://host/checksum.txt".
+std::string checksumUrlFor(std::string baseUrl);
+
+/// The options a configured jvn-detail-feed source implies (channel = its name).
+BackfillOptions backfillOptionsFor(const SourceConfig& source);
+
 /// The source_state key of one yearly file for `channel`.
 std::string backfillStateKey(const std::string& channel, const std::string& filename);
 

@@ -62,7 +62,7 @@ commands:
   products list [--json] | products remove NAME | products export | products import FILE.json
   matches list [--json] [--product NAME]
   notify test NAME [--to EMAIL]     send a test message through one configured notifier
-  config check                      validate the config file and print it with secrets redacted
+  config check [--no-secrets]       validate the config file and print it with secrets redacted
 
 options:
   --config PATH     configuration file (default /etc/vulnwatch/vulnwatch.conf)
@@ -283,21 +283,6 @@ int parseYear(const std::string& option, const std::string& text) {
     return year;
 }
 
-/// "https://host/ja/feed/detail/" -> "https://host/ja/feed/checksum.txt"
-/// "https://host/" -> "https://host/checksum.txt"
-std::string checksumUrlFor(std::string baseUrl) {
-    while (!baseUrl.empty() && baseUrl.back() == '/') {
-        baseUrl.pop_back();
-    }
-    const auto scheme = baseUrl.find("://");
-    const auto pathStart = baseUrl.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-    const auto slash = baseUrl.find_last_of('/');
-    if (pathStart == std::string::npos || slash < pathStart) {
-        return baseUrl + "/checksum.txt"; // no path: the checksum list sits at the root
-    }
-    return baseUrl.substr(0, slash) + "/checksum.txt";
-}
-
 int cmdBackfill(Context& ctx, const std::vector<std::string>& args) {
     Options opt(args, {{"since", true},
                        {"until", true},
@@ -324,20 +309,7 @@ int cmdBackfill(Context& ctx, const std::vector<std::string>& args) {
                              "; backfill needs a jvn-detail-feed source");
         }
     }
-    BackfillOptions options;
-    if (source != nullptr) {
-        options.channel = source->name;
-        const std::string lang = source->lang.empty() ? "ja" : source->lang;
-        options.baseUrl =
-            source->url.empty() ? "https://jvndb.jvn.jp/" + lang + "/feed/detail/" : source->url;
-        options.checksumUrl =
-            !source->checksumUrl.empty() ? source->checksumUrl : checksumUrlFor(options.baseUrl);
-        options.caFile = source->caFile;
-        // A yearly file is tens of MB: the transfer may take longer than a poll's timeout.
-        options.timeout = std::max(options.timeout, source->timeout);
-        options.maxBytes = source->maxBytes;
-        options.requestInterval = source->requestInterval;
-    }
+    BackfillOptions options = source != nullptr ? backfillOptionsFor(*source) : BackfillOptions{};
     if (opt.has("base-url")) {
         options.baseUrl = opt.get("base-url");
         if (!opt.has("checksum-url") && (source == nullptr || source->checksumUrl.empty())) {
@@ -535,7 +507,18 @@ int cmdProducts(Context& ctx, const std::vector<std::string>& args) {
     Options opt(
         {args.begin() + 1, args.end()},
         {{"version", true}, {"owner", true}, {"cpe", true}, {"keyword", true}, {"json", false}});
-    auto store = openStore(ctx, maybeConfig(ctx, false));
+    const auto config = maybeConfig(ctx, false);
+    auto store = openStore(ctx, config);
+    // A product registered after an advisory arrived still hears about it.
+    auto rematch = [&](const std::vector<Product>& changed) {
+        const auto notifiers = config ? config->notifiers : std::vector<NotifierConfig>{};
+        const IngestStats s = rematchStored(*store, notifiers, changed, unixNow());
+        if (s.newMatches > 0) {
+            ctx.out << s.newMatches << " stored advisories match (" << s.enqueued
+                    << " notifications queued" << (config ? "" : "; no config, so no notifiers")
+                    << ")\n";
+        }
+    };
     if (sub == "add") {
         opt.expectPositional(1, 1, "one product NAME");
         Product p;
@@ -548,6 +531,7 @@ int cmdProducts(Context& ctx, const std::vector<std::string>& args) {
         store->putProduct(p);
         store->logEvent("product", "added or replaced " + p.name, unixNow());
         ctx.out << "product '" << p.name << "' saved\n";
+        rematch({p});
         return kExitOk;
     }
     if (sub == "remove") {
@@ -578,6 +562,7 @@ int cmdProducts(Context& ctx, const std::vector<std::string>& args) {
                         unixNow());
         tx.commit();
         ctx.out << products.size() << " products imported\n";
+        rematch(products);
         return kExitOk;
     }
     if (sub == "list") {
@@ -627,16 +612,20 @@ int cmdMatches(Context& ctx, const std::vector<std::string>& args) {
 }
 
 int cmdConfig(Context& ctx, const std::vector<std::string>& args) {
-    if (args.size() != 1 || args[0] != "check") {
-        throw UsageError("config check");
+    if (args.empty() || args[0] != "check") {
+        throw UsageError("config check [--no-secrets]");
     }
-    const Config config = loadConfig(ctx.globals.configPath);
-    for (const auto& s : config.sources) {
-        (void)s; // types are validated by loadConfig; factories are checked below
-    }
+    Options opt({args.begin() + 1, args.end()}, {{"no-secrets", false}});
+    opt.expectPositional(0, 0, "no arguments besides --no-secrets");
+    // --no-secrets: check everything but the secret files themselves (e.g. as a user who may
+    // not read them); the daemon always reads them.
+    const Config config = loadConfig(ctx.globals.configPath, !opt.has("no-secrets"));
+    // Every type must have a factory in this build (detail feeds are run by the scheduler).
     CurlHttpClient http;
     for (const auto& s : config.sources) {
-        makeSource(s, SourceContext{http});
+        if (s.type != "jvn-detail-feed") {
+            makeSource(s, SourceContext{http});
+        }
     }
     for (const auto& n : config.notifiers) {
         makeNotifier(n, http);

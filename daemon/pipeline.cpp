@@ -1,6 +1,7 @@
 #include "daemon/pipeline.h"
 
 #include "core/match.h"
+#include "daemon/json_read.h"
 #include "daemon/log.h"
 #include "notifiers/render.h"
 #include "notifiers/retry.h"
@@ -21,6 +22,59 @@ const Product* findProduct(const std::vector<Product>& products, const std::stri
 }
 
 } // namespace
+
+void recordMatches(Store& store, const std::vector<NotifierConfig>& notifiers,
+                   const ProductMatcher& matcher, const std::vector<Product>& products,
+                   std::int64_t clusterId, const Advisory& advisory, std::int64_t now,
+                   IngestStats& stats) {
+    for (const Match& m : matcher.match(advisory)) {
+        if (!store.insertMatch(clusterId, m, now)) {
+            continue; // this vulnerability already matched here (maybe via another channel)
+        }
+        ++stats.newMatches;
+        VW_LOG_INFO("match", advisory.id << " matches " << m.product << " (" << m.method
+                                         << ", confidence " << m.confidence << ")");
+        const Product* product = findProduct(products, m.product);
+        if (product == nullptr) {
+            continue;
+        }
+        for (const auto& message : messagesFor(advisory, m, *product, notifiers)) {
+            if (store.enqueue(message, now) != 0) {
+                ++stats.enqueued;
+            }
+        }
+    }
+}
+
+IngestStats rematchStored(Store& store, const std::vector<NotifierConfig>& notifiers,
+                          const std::vector<Product>& products, std::int64_t now) {
+    IngestStats stats;
+    if (products.empty()) {
+        return stats;
+    }
+    const ProductMatcher matcher(products);
+    // Read first, write after: SQLite statements must not write while another one iterates.
+    std::vector<std::pair<std::int64_t, Advisory>> hits;
+    store.forEachRecord([&](std::int64_t clusterId, const std::string& json) {
+        Advisory advisory = advisoryFromJson(json);
+        ++stats.records;
+        if (!matcher.match(advisory).empty()) {
+            hits.emplace_back(clusterId, std::move(advisory));
+        }
+    });
+    Store::Transaction tx(store);
+    for (const auto& [clusterId, advisory] : hits) {
+        recordMatches(store, notifiers, matcher, products, clusterId, advisory, now, stats);
+    }
+    if (stats.newMatches > 0) {
+        store.logEvent("rematch",
+                       std::to_string(stats.newMatches) + " new matches of stored advisories for " +
+                           std::to_string(products.size()) + " changed products",
+                       now);
+    }
+    tx.commit();
+    return stats;
+}
 
 std::vector<OutMessage> messagesFor(const Advisory& advisory, const Match& match,
                                     const Product& product,
@@ -61,6 +115,7 @@ IngestStats ingestBatch(Store& store, const std::vector<NotifierConfig>& notifie
     // for every INSERT, about 10% of a bulk import's CPU time. Reset by SQLite at COMMIT.
     store.db().exec("PRAGMA defer_foreign_keys = ON");
     const std::vector<Product> products = store.products();
+    const ProductMatcher matcher(products); // indexed once per batch, not per record
     for (const auto& advisory : batch.records) {
         // No savepoint per record: any exception rolls back the whole batch (tx).
         const UpsertOutcome up = store.upsertRecord(channel, advisory, now, Store::Savepoint::Skip);
@@ -70,23 +125,7 @@ IngestStats ingestBatch(Store& store, const std::vector<NotifierConfig>& notifie
         if (!up.isNew && !up.changed) {
             continue;
         }
-        for (const Match& m : matchAdvisory(advisory, products)) {
-            if (!store.insertMatch(up.clusterId, m, now)) {
-                continue; // this vulnerability already matched here (maybe via another channel)
-            }
-            ++stats.newMatches;
-            VW_LOG_INFO("match", advisory.id << " matches " << m.product << " (" << m.method
-                                             << ", confidence " << m.confidence << ")");
-            const Product* product = findProduct(products, m.product);
-            if (product == nullptr) {
-                continue;
-            }
-            for (const auto& message : messagesFor(advisory, m, *product, notifiers)) {
-                if (store.enqueue(message, now) != 0) {
-                    ++stats.enqueued;
-                }
-            }
-        }
+        recordMatches(store, notifiers, matcher, products, up.clusterId, advisory, now, stats);
     }
     if (newState) {
         store.saveSourceState(channel, *newState);

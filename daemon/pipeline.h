@@ -3,6 +3,7 @@
 #pragma once
 
 #include "config/config.h"
+#include "core/match.h"
 #include "feeds/source.h"
 #include "notifiers/notifier.h"
 #include "store/store.h"
@@ -38,6 +39,18 @@ struct DeliveryStats {
 IngestStats ingestBatch(Store& store, const std::vector<NotifierConfig>& notifiers,
                         const std::string& channel, const ParseResult& batch, std::int64_t now,
                         const std::optional<SourceStateRow>& newState = std::nullopt);
+
+/// Matches every stored record against `products` (those just added or changed) and records and
+/// enqueues each match that is new, in one transaction: a product registered after an advisory
+/// arrived is still told about it. `records` in the result counts the records examined.
+IngestStats rematchStored(Store& store, const std::vector<NotifierConfig>& notifiers,
+                          const std::vector<Product>& products, std::int64_t now);
+
+/// Records the matches of one stored record (cluster) and enqueues the messages of the new ones.
+void recordMatches(Store& store, const std::vector<NotifierConfig>& notifiers,
+                   const ProductMatcher& matcher, const std::vector<Product>& products,
+                   std::int64_t clusterId, const Advisory& advisory, std::int64_t now,
+                   IngestStats& stats);
 
 /// The messages a new match produces for the configured notifiers (pure; exposed for tests).
 std::vector<OutMessage> messagesFor(const Advisory& advisory, const Match& match,

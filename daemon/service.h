@@ -46,6 +46,7 @@ public:
 
 private:
     void build();
+    SourceRun pollDetailFeed(const SourceConfig& source, std::int64_t now);
 
     std::shared_ptr<const Config> config_;
     Store& store_;

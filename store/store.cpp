@@ -485,6 +485,13 @@ std::vector<ClusterRecord> Store::clusterRecords(std::int64_t clusterId) {
     return records;
 }
 
+void Store::forEachRecord(const std::function<void(std::int64_t, const std::string&)>& fn) {
+    Statement q = db_.prepare("SELECT cluster_id, json FROM record ORDER BY id");
+    while (q.step()) {
+        fn(q.integer(0), q.text(1));
+    }
+}
+
 std::vector<ClusterSummary> Store::listClusters(std::int64_t since) {
     std::vector<std::int64_t> ids;
     {

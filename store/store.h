@@ -10,6 +10,7 @@
 #include "store/sqlite.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -122,6 +123,9 @@ public:
     std::optional<std::int64_t> clusterOf(const std::string& id);
     ClusterSummary cluster(std::int64_t clusterId);
     std::vector<ClusterRecord> clusterRecords(std::int64_t clusterId);
+    /// Calls `fn(clusterId, json)` for every stored record (each channel's current revision),
+    /// in insertion order. `fn` must not write to the store.
+    void forEachRecord(const std::function<void(std::int64_t, const std::string&)>& fn);
     /// Clusters first seen at or after `since` (0: all), newest first.
     std::vector<ClusterSummary> listClusters(std::int64_t since);
 

@@ -153,3 +153,29 @@ TEST_CASE("messages for an unconfigured notifier stay in the outbox", "[daemon][
     CHECK(s.waiting == 1);
     CHECK(store->outboxCounts().pending == 1);
 }
+
+TEST_CASE("a product added later is matched against stored advisories once", "[daemon][pipeline]") {
+    auto store = Store::inMemory();
+    ParseResult batch;
+    batch.records = {log4j()};
+    const IngestStats before = ingestBatch(*store, notifiers(), "jvndb-new", batch, 1000);
+    CHECK(before.newMatches == 0); // no products yet
+
+    store->putProduct(viewer());
+    const IngestStats first = rematchStored(*store, notifiers(), {viewer()}, 2000);
+    CHECK(first.records == 1);
+    CHECK(first.newMatches == 1);
+    CHECK(first.enqueued == 4);
+    REQUIRE(store->matches().size() == 1);
+    CHECK(store->matches()[0].match.product == "Example Imaging Viewer");
+
+    const IngestStats again = rematchStored(*store, notifiers(), {viewer()}, 3000);
+    CHECK(again.newMatches == 0);
+    CHECK(again.enqueued == 0);
+    CHECK(store->outboxCounts().pending == 4);
+
+    Product unrelated;
+    unrelated.name = "Pump";
+    unrelated.cpes = {"cpe:/a:example:pump_console"};
+    CHECK(rematchStored(*store, notifiers(), {unrelated}, 4000).newMatches == 0);
+}
