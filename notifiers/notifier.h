@@ -11,8 +11,8 @@ namespace vw {
 struct DeliveryResult {
     enum class Kind { Delivered, Retry, Failed };
     Kind kind = Kind::Retry;
-    std::string reply;                      // the server's answer or the error
-    std::optional<long> retryAfterSeconds;  // from Retry-After, when the server said so
+    std::string reply;                     // the server's answer or the error
+    std::optional<long> retryAfterSeconds; // from Retry-After, when the server said so
 };
 
 class Notifier {
