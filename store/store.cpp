@@ -707,50 +707,46 @@ void requireOne(const Database& db, std::int64_t id) {
 
 } // namespace
 
-void Store::markDelivered(std::int64_t id, const std::string& reply, std::int64_t now) {
-    WriteScope scope(db_, "mark_delivered");
+void Store::recordAttempt(std::int64_t id, const char* update, const std::string& reply,
+                          std::int64_t now, bool ok, std::int64_t nextDue) {
+    WriteScope scope(db_, "record_attempt");
     {
-        Use q(cached("UPDATE outbox SET state = 'delivered', attempts = attempts + 1, "
-                     "last_reply = ?2, updated_at = ?3 WHERE id = ?1"));
-        q->bind(1, id).bind(2, reply).bind(3, now).run();
+        // ?1 id, ?2 reply, ?3 now, and ?4 the next due time for retries (nextDue >= 0)
+        Use q(cached(update));
+        q->bind(1, id).bind(2, reply).bind(3, now);
+        if (nextDue >= 0) {
+            q->bind(4, nextDue);
+        }
+        q->run();
         requireOne(db_, id);
     }
     {
         Use q(cached("INSERT INTO delivery (outbox_id, at, ok, reply) VALUES (?1, ?2, ?3, ?4)"));
-        q->bind(1, id).bind(2, now).bind(3, 1).bind(4, reply).run();
+        q->bind(1, id).bind(2, now).bind(3, ok ? 1 : 0).bind(4, reply).run();
     }
     scope.commit();
+}
+
+void Store::markDelivered(std::int64_t id, const std::string& reply, std::int64_t now) {
+    recordAttempt(id,
+                  "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, "
+                  "last_reply = ?2, updated_at = ?3 WHERE id = ?1",
+                  reply, now, true, -1);
 }
 
 void Store::markRetry(std::int64_t id, const std::string& reply, std::int64_t nextDue,
                       std::int64_t now) {
-    WriteScope scope(db_, "mark_retry");
-    {
-        Use q(cached("UPDATE outbox SET attempts = attempts + 1, due_at = ?2, last_reply = ?3, "
-                     "updated_at = ?4 WHERE id = ?1"));
-        q->bind(1, id).bind(2, nextDue).bind(3, reply).bind(4, now).run();
-        requireOne(db_, id);
-    }
-    {
-        Use q(cached("INSERT INTO delivery (outbox_id, at, ok, reply) VALUES (?1, ?2, ?3, ?4)"));
-        q->bind(1, id).bind(2, now).bind(3, 0).bind(4, reply).run();
-    }
-    scope.commit();
+    recordAttempt(id,
+                  "UPDATE outbox SET attempts = attempts + 1, due_at = ?4, last_reply = ?2, "
+                  "updated_at = ?3 WHERE id = ?1",
+                  reply, now, false, nextDue);
 }
 
 void Store::markDead(std::int64_t id, const std::string& reply, std::int64_t now) {
-    WriteScope scope(db_, "mark_dead");
-    {
-        Use q(cached("UPDATE outbox SET state = 'dead', attempts = attempts + 1, "
-                     "last_reply = ?2, updated_at = ?3 WHERE id = ?1"));
-        q->bind(1, id).bind(2, reply).bind(3, now).run();
-        requireOne(db_, id);
-    }
-    {
-        Use q(cached("INSERT INTO delivery (outbox_id, at, ok, reply) VALUES (?1, ?2, ?3, ?4)"));
-        q->bind(1, id).bind(2, now).bind(3, 0).bind(4, reply).run();
-    }
-    scope.commit();
+    recordAttempt(id,
+                  "UPDATE outbox SET state = 'dead', attempts = attempts + 1, "
+                  "last_reply = ?2, updated_at = ?3 WHERE id = ?1",
+                  reply, now, false, -1);
 }
 
 int Store::attempts(std::int64_t id) {

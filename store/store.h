@@ -168,6 +168,9 @@ private:
     explicit Store(Database db);
     /// A prepared statement for `sql` (a string literal), kept for the Store's lifetime.
     Statement& cached(std::string_view sql);
+    /// One delivery attempt: runs `update` on the outbox row and appends to the ledger.
+    void recordAttempt(std::int64_t id, const char* update, const std::string& reply,
+                       std::int64_t now, bool ok, std::int64_t nextDue);
     void migrate();
     /// Moves everything of cluster `from` into `into` and deletes `from`.
     void mergeCluster(std::int64_t from, std::int64_t into, std::int64_t now);

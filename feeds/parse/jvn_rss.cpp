@@ -344,9 +344,21 @@ public:
         }
         id_ = *id;
 
+        Advisory record = commonFields(item, e, source_, *id);
+        readReferences(e, record);
+        readCpes(e, record);
+        readCvss(e, record);
+        record.withdrawn = hasWithdrawnMarker(record.summary) || hasWithdrawnMarker(record.title);
+        result_.records.push_back(std::move(record));
+    }
+
+private:
+    /// The fields every RSS 1.0 item has, whichever feed it comes from.
+    Advisory commonFields(pugi::xml_node item, const ItemElements& e, const std::string& source,
+                          const std::string& id) {
         Advisory record;
-        record.source = source_;
-        record.id = *id;
+        record.source = source;
+        record.id = id;
         record.title = std::string(trim(withoutCarriageReturns(textOf(e.title))));
         record.summary = std::string(trim(withoutCarriageReturns(textOf(e.description))));
         record.url = std::string(trim(textOf(e.link)));
@@ -358,14 +370,9 @@ public:
         if (!record.modified) {
             record.modified = date(e.dcDate, "dc:date");
         }
-        readReferences(e, record);
-        readCpes(e, record);
-        readCvss(e, record);
-        record.withdrawn = hasWithdrawnMarker(record.summary) || hasWithdrawnMarker(record.title);
-        result_.records.push_back(std::move(record));
+        return record;
     }
 
-private:
     /// An item of the jvn.jp site feed (https://jvn.jp/rss/jvn.rdf): plain RSS 1.0 + dc, no
     /// sec: elements; the id is dc:identifier (JVN#… / JVNVU#…). Source "jvn".
     void parseJvnSiteItem(pugi::xml_node item, const ItemElements& e) {
@@ -379,20 +386,7 @@ private:
             return;
         }
         id_ = *id;
-        Advisory record;
-        record.source = "jvn";
-        record.id = *id;
-        record.title = std::string(trim(withoutCarriageReturns(textOf(e.title))));
-        record.summary = std::string(trim(withoutCarriageReturns(textOf(e.description))));
-        record.url = std::string(trim(textOf(e.link)));
-        if (record.url.empty()) {
-            record.url = std::string(trim(qualifiedAttribute(item, kRdfNs, "about")));
-        }
-        record.published = date(e.issued, "dcterms:issued");
-        record.modified = date(e.modified, "dcterms:modified");
-        if (!record.modified) {
-            record.modified = date(e.dcDate, "dc:date");
-        }
+        Advisory record = commonFields(item, e, "jvn", *id);
         // Ids named by dc:relation (text or rdf:resource) and the description, minus self.
         std::string named;
         for (pugi::xml_node relation : e.dcRelations) {
