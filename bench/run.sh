@@ -2,7 +2,8 @@
 # Ingest benchmark (DESIGN.md "Non-functional targets"), all measured in ONE run on the same data:
 #   vulnwatch --db X import FILES...   (wall time, CPU time, peak RSS via /usr/bin/time)
 #   bench_floor                        (bare pugixml DOM parse + bare SQLite insert, bench/floor.cpp)
-#   bench/python_ingest.py             (plain ElementTree.iterparse + sqlite3)
+#   bench/python_ingest.py             (plain ElementTree.iterparse + sqlite3 doing vulnwatch's job;
+#                                       also --job floor, the floor's smaller job, for reference)
 # then prints the ratios and whether each target holds.
 #
 #   bench/run.sh [quick|full]      quick: 20k synthetic entries (~100 MB), full: 300k (~1.4 GB)
@@ -76,7 +77,8 @@ echo "== $mode: ${#files[@]} files, $entries entries, $((bytes / 1000000)) MB; $
     "load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%Y-%m-%dT%H:%MZ)"
 measure vulnwatch "$build/daemon/vulnwatch" --db @DB@ --log-level warning import "${files[@]}"
 measure floor "$build/bench/bench_floor" @DB@ "${files[@]}"
-measure python "$python" "$here/python_ingest.py" @DB@ "${files[@]}"
+measure python "$python" "$here/python_ingest.py" --job same @DB@ "${files[@]}"
+measure py-floor "$python" "$here/python_ingest.py" --job floor @DB@ "${files[@]}"
 echo "   (load after: $(cut -d' ' -f1-3 /proc/loadavg))"
 
 read -r vw_wall vw_cpu vw_rss <"$work/vulnwatch.result"
