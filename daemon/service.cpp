@@ -36,6 +36,11 @@ void Service::build() {
     }
     for (const auto& n : config_->notifiers) {
         notifiers[n.name] = makeNotifier(n, http_);
+        if (n.mode == "digest") {
+            VW_LOG_WARNING("notify", "notifier '" << n.name
+                                                  << "': mode = digest is not implemented yet; "
+                                                     "it sends nothing (use mode = immediate)");
+        }
     }
     sources_ = std::move(sources);
     notifiers_ = std::move(notifiers);
