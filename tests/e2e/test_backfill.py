@@ -49,15 +49,27 @@ def write_checksums(years, override=None):
     ws.serve("checksum.txt", json.dumps(entries, indent=4).encode())
 
 
-def fetched():
-    """GET counts of this test's files on the server, by file name."""
+_baseline = {}
+
+
+def fetched_total():
+    """GET counts of this test's files on the server, by file name, since the server started."""
     with urllib.request.urlopen(stats_url, timeout=10) as r:
         stats = json.load(r)
     return {path.rsplit("/", 1)[-1]: n for path, n in stats.items() if ws.tag in path}
 
 
 def reset_stats():
-    urllib.request.urlopen(urllib.request.Request(stats_url, method="DELETE"), timeout=10).close()
+    """Start counting from now. The server's counters are shared with tests running in
+    parallel, so they are never reset: fetched() reports the difference."""
+    global _baseline
+    _baseline = fetched_total()
+
+
+def fetched():
+    """GET counts of this test's files since the last reset_stats()."""
+    now = fetched_total()
+    return {name: n - _baseline.get(name, 0) for name, n in now.items() if n > _baseline.get(name, 0)}
 
 
 def query(db, sql):
@@ -226,6 +238,37 @@ try:
                            "WHERE source = 'backfill:jvndb_detail_2022.rdf'")
     t.check(state and state[0][0] == sha256(os.path.join(synthetic, "jvndb_detail_2022.rdf")),
             "the year is complete after the re-run")
+
+    # --- a jvn-detail-feed source: poll --once loads this year and the last, then skips them ------
+    this_year = int(time.strftime("%Y", time.gmtime(time.time() + 9 * 3600)))  # JST
+    make_years({this_year - 1: 40, this_year: 30}, seed=7)
+    write_checksums([this_year - 1, this_year])
+    feed_db = os.path.join(ws.dir, "feed.db")
+    feed_config = ws.write("feed.conf", f"""
+[store]
+path = {feed_db}
+
+[source.jvndb-detail]
+type = jvn-detail-feed
+url = {base_url}
+checksum_url = {checksum_url}
+request_interval = 100ms
+""")
+    reset_stats()
+    p = t.run(["poll", "--once"], config=feed_config, timeout=300)
+    t.check(p.returncode == 0, "poll --once with a jvn-detail-feed source exits 0: %s" % p.stderr[-400:])
+    t.check(count(feed_db, "record") == 70, "this year's and last year's entries are stored (%d)"
+            % count(feed_db, "record"))
+    got = fetched()
+    t.check(got.get("jvndb_detail_%d.rdf" % this_year) == 1 and
+            got.get("jvndb_detail_%d.rdf" % (this_year - 1)) == 1 and
+            "jvndb_detail_2019.rdf" not in got, "only the two recent years were fetched: %s" % got)
+    reset_stats()
+    p = t.run(["poll", "--once"], config=feed_config, timeout=300)
+    got = fetched()
+    t.check(p.returncode == 0 and not any(n.startswith("jvndb_detail_") for n in got),
+            "the next poll skips both unchanged years: %s" % got)
+    t.check("not modified" in p.stderr or "unchanged" in p.stderr, "and says so")
 finally:
     ws.cleanup()
 
