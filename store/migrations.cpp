@@ -137,10 +137,29 @@ CREATE TABLE event_log (
 );
 )sql";
 
+// Version 2: a revision's JSON may be NULL, meaning "the record's current JSON". The current
+// content is then stored once (in record) instead of twice; when the record changes, its
+// previous JSON is copied into the revision that had NULL before the record is overwritten, so
+// every revision's content stays recoverable.
+constexpr std::string_view revisionJsonOnce = R"sql(
+CREATE TABLE revision_v2 (
+    id           INTEGER PRIMARY KEY,
+    record_id    INTEGER NOT NULL REFERENCES record(id) ON DELETE CASCADE,
+    json         TEXT,
+    content_hash TEXT NOT NULL,
+    seen_at      INTEGER NOT NULL
+);
+INSERT INTO revision_v2 (id, record_id, json, content_hash, seen_at)
+    SELECT id, record_id, json, content_hash, seen_at FROM revision;
+DROP TABLE revision;
+ALTER TABLE revision_v2 RENAME TO revision;
+CREATE INDEX revision_record ON revision(record_id);
+)sql";
+
 } // namespace
 
 const std::vector<std::string_view>& schemaMigrations() {
-    static const std::vector<std::string_view> migrations = {initialSchema};
+    static const std::vector<std::string_view> migrations = {initialSchema, revisionJsonOnce};
     return migrations;
 }
 

@@ -373,6 +373,13 @@ UpsertOutcome Store::upsertRecord(const std::string& channel, const Advisory& ad
         q->bind(1, now).bind(2, outcome.clusterId).bind(3, *existing).run();
         outcome.recordId = *existing;
     } else {
+        {
+            // Keep the superseded content: the revision that stood for "the record's current
+            // JSON" (NULL) gets that JSON before the record is overwritten.
+            Use q(cached("UPDATE revision SET json = (SELECT json FROM record WHERE id = ?1) "
+                         "WHERE record_id = ?1 AND json IS NULL"));
+            q->bind(1, *existing).run();
+        }
         Use q(cached("UPDATE record SET json = ?1, content_hash = ?2, title = ?3, max_score = ?4, "
                      "last_seen = MAX(last_seen, ?5), cluster_id = ?6 WHERE id = ?7"));
         q->bind(1, json)
@@ -388,9 +395,10 @@ UpsertOutcome Store::upsertRecord(const std::string& channel, const Advisory& ad
     }
 
     if (outcome.changed) {
+        // json NULL: this revision's content is the record's current JSON (stored once).
         Use q(cached("INSERT INTO revision (record_id, json, content_hash, seen_at) "
-                     "VALUES (?1, ?2, ?3, ?4)"));
-        q->bind(1, outcome.recordId).bind(2, json).bind(3, hash).bind(4, now).run();
+                     "VALUES (?1, NULL, ?2, ?3)"));
+        q->bind(1, outcome.recordId).bind(2, hash).bind(3, now).run();
     }
 
     if (scope) {

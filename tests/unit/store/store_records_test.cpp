@@ -209,3 +209,30 @@ TEST_CASE("A record without an id is refused", "[store][records]") {
     CHECK(countRows(*store, "record") == 0);
     CHECK(countRows(*store, "alias") == 0);
 }
+
+TEST_CASE("every revision's content stays recoverable though the current one is stored once",
+          "[store][records]") {
+    auto store = Store::inMemory();
+    vw::Advisory a = makeAdvisory("JVNDB-2023-000100", {"CVE-2023-0100"});
+    a.title = "first wording";
+    const auto first = store->upsertRecord("feed", a, 100);
+    a.title = "second wording";
+    store->upsertRecord("feed", a, 200);
+    a.title = "third wording";
+    store->upsertRecord("feed", a, 300);
+    auto q = store->db().prepare("SELECT json FROM revision WHERE record_id = ?1 ORDER BY id");
+    q.bind(1, first.recordId);
+    std::vector<std::string> stored;
+    std::vector<bool> isNull;
+    while (q.step()) {
+        isNull.push_back(q.isNull(0));
+        stored.push_back(q.text(0));
+    }
+    REQUIRE(stored.size() == 3);
+    // The superseded revisions hold their JSON; the current one is the record's (NULL here).
+    CHECK(stored[0].find("first wording") != std::string::npos);
+    CHECK(stored[1].find("second wording") != std::string::npos);
+    CHECK(isNull == std::vector<bool>{false, false, true});
+    CHECK(store->clusterRecords(first.clusterId).at(0).json.find("third wording") !=
+          std::string::npos);
+}

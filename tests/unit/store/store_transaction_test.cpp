@@ -96,11 +96,12 @@ TEST_CASE("An exception inside a Transaction rolls everything back", "[store][tr
 
 namespace {
 
-/// Failure injection: any revision whose JSON mentions BOOM is refused by the database, so
-/// upsertRecord fails after it has written the cluster, aliases and record.
+/// Failure injection: a revision of a record whose JSON mentions BOOM is refused by the
+/// database, so upsertRecord fails after it has written the cluster, aliases and record.
 void armRevisionFailure(Store& store) {
     store.db().exec("CREATE TEMP TRIGGER fail_revision BEFORE INSERT ON revision "
-                    "WHEN NEW.json LIKE '%BOOM%' BEGIN SELECT RAISE(ABORT, 'injected'); END");
+                    "WHEN (SELECT json FROM record WHERE id = NEW.record_id) LIKE '%BOOM%' "
+                    "BEGIN SELECT RAISE(ABORT, 'injected'); END");
 }
 
 } // namespace
