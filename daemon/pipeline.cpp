@@ -21,6 +21,9 @@ const Product* findProduct(const std::vector<Product>& products, const std::stri
     return it == products.end() ? nullptr : &*it;
 }
 
+/// How many new matches of one batch are logged one by one at info level.
+constexpr int kMatchesLoggedEach = 20;
+
 } // namespace
 
 void recordMatches(Store& store, const std::vector<NotifierConfig>& notifiers,
@@ -32,8 +35,15 @@ void recordMatches(Store& store, const std::vector<NotifierConfig>& notifiers,
             continue; // this vulnerability already matched here (maybe via another channel)
         }
         ++stats.newMatches;
-        VW_LOG_INFO("match", advisory.id << " matches " << m.product << " (" << m.method
-                                         << ", confidence " << m.confidence << ")");
+        // One line per match while they are few; bulk loads (backfill, re-match of a new
+        // product) log them at debug level and the caller logs the total.
+        VW_LOG(stats.newMatches <= kMatchesLoggedEach ? log::Level::Info : log::Level::Debug,
+               "match",
+               advisory.id << " matches " << m.product << " (" << m.method << ", confidence "
+                           << m.confidence << ")");
+        if (stats.newMatches == kMatchesLoggedEach + 1) {
+            VW_LOG_INFO("match", "more new matches follow; each is logged at debug level");
+        }
         const Product* product = findProduct(products, m.product);
         if (product == nullptr) {
             continue;
