@@ -36,15 +36,7 @@ ImapSourceOptions imapOptions(const SourceConfig& c, const SourceContext& ctx) {
     o.invalidPolicy = c.invalidPolicy;
     o.list = c.list.empty() ? c.name : c.list;
     o.log = [component = "feeds." + c.name](std::string_view level, const std::string& message) {
-        log::Level l = log::Level::Info;
-        if (level == "debug") {
-            l = log::Level::Debug;
-        } else if (level == "warning") {
-            l = log::Level::Warning;
-        } else if (level == "error") {
-            l = log::Level::Error;
-        }
-        VW_LOG(l, component, message);
+        VW_LOG(log::parseLevel(level), component, message); // the source uses the four names
     };
     return o;
 }

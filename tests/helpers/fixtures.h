@@ -2,12 +2,15 @@
 // the project. When the folder is absent a test says so loudly; under CI=true it fails.
 #pragma once
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <unistd.h>
 
 namespace vw::test {
 
@@ -43,6 +46,15 @@ inline std::string serverEnv(const char* name) {
                      "loopback test servers");
     }
     return value;
+}
+
+/// A token no other test run or parallel test uses (pid, a counter, the clock), for names,
+/// Message-IDs and addresses on the shared loopback servers.
+inline std::string uniqueToken(const std::string& label) {
+    static std::atomic<int> counter{0};
+    const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+    return "vwtest-" + label + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) +
+           "-" + std::to_string(now);
 }
 
 } // namespace vw::test

@@ -29,13 +29,7 @@ namespace {
 
 using Kind = vw::DeliveryResult::Kind;
 
-/// A token no other test run (or parallel test) uses; it becomes the Message-ID's local part.
-std::string uniqueToken(const std::string& label) {
-    static std::atomic<int> counter{0};
-    const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
-    return "vwtest-" + label + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) +
-           "-" + std::to_string(now);
-}
+using vw::test::uniqueToken;
 
 vw::NotifierConfig smtpConfig(const std::string& url) {
     vw::NotifierConfig config;

@@ -23,12 +23,7 @@ namespace {
 
 using Kind = vw::DeliveryResult::Kind;
 
-std::string uniqueToken(const std::string& label) {
-    static std::atomic<int> counter{0};
-    const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
-    return "vwtest-" + label + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) +
-           "-" + std::to_string(now);
-}
+using vw::test::uniqueToken;
 
 vw::NotifierConfig hookConfig(const std::string& url) {
     vw::NotifierConfig config;
