@@ -2,6 +2,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <stdexcept>
 
 namespace vw {
@@ -52,6 +54,18 @@ std::size_t utf8SequenceLength(std::string_view text, std::size_t& invalidLength
     return length;
 }
 
+/// True when one of the 8 bytes in `word` may need more than copying into a JSON string: a
+/// control character, '"', '\\' or a byte of a multi-byte UTF-8 sequence (≥ 0x80). It may
+/// report a word that needs nothing (then the bytes are looked at one by one), never the reverse.
+bool wordNeedsCare(std::uint64_t word) {
+    constexpr std::uint64_t ones = 0x0101010101010101ULL;
+    constexpr std::uint64_t high = 0x8080808080808080ULL;
+    const auto hasZeroByte = [](std::uint64_t v) { return (v - ones) & ~v & high; };
+    const std::uint64_t belowSpace = (word - ones * 0x20) & ~word & high;
+    return ((word & high) | belowSpace | hasZeroByte(word ^ (ones * '"')) |
+            hasZeroByte(word ^ (ones * '\\'))) != 0;
+}
+
 void appendNumber(std::string& out, double number) {
     if (!std::isfinite(number)) {
         out += "null"; // JSON has no NaN or infinity
@@ -85,10 +99,28 @@ void appendJsonString(std::string& out, std::string_view text) {
             out.append(text.data() + runStart, end - runStart);
         }
     };
-    while (i < text.size()) {
-        const auto c = static_cast<unsigned char>(text[i]);
+    const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+    const std::size_t size = text.size();
+    while (i < size) {
+        const unsigned char c = bytes[i];
         if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+            // Plain ASCII: go on eight bytes at a time while they stay plain.
             ++i;
+            while (i + 8 <= size) {
+                std::uint64_t word = 0;
+                std::memcpy(&word, bytes + i, sizeof word);
+                if (wordNeedsCare(word)) {
+                    break;
+                }
+                i += 8;
+            }
+            continue;
+        }
+        // The usual Japanese character: a three-byte sequence whose lead byte allows every
+        // continuation byte (E0 and ED restrict the second byte: checked below).
+        if (((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) && i + 2 < size &&
+            (bytes[i + 1] & 0xC0u) == 0x80u && (bytes[i + 2] & 0xC0u) == 0x80u) {
+            i += 3;
             continue;
         }
         if (c >= 0x80) {

@@ -2,18 +2,6 @@
 
 namespace vw {
 
-bool isSpace(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-bool isDigit(char c) {
-    return c >= '0' && c <= '9';
-}
-
-char toLower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 std::string lowerAscii(std::string_view text) {
     std::string out(text);
     for (char& c : out) {

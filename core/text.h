@@ -9,13 +9,20 @@
 namespace vw {
 
 /// ' ', '\t', '\n', '\r', '\f' or '\v' (C "isspace" in the C locale, without the locale).
-bool isSpace(char c);
+/// (Inline: the parsers call these once per byte.)
+inline bool isSpace(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 /// '0'..'9'.
-bool isDigit(char c);
+inline bool isDigit(char c) {
+    return c >= '0' && c <= '9';
+}
 
 /// 'A'..'Z' mapped to 'a'..'z'; every other byte unchanged.
-char toLower(char c);
+inline char toLower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 /// `text` with 'A'..'Z' mapped to 'a'..'z'; every other byte unchanged.
 std::string lowerAscii(std::string_view text);

@@ -145,6 +145,7 @@ TEST_CASE("Formatting keeps the stored offset", "[core][datetime]") {
     CHECK(formatIsoDateTime(DateTime{1698893820, 0}) == "2023-11-02T02:57:00+00:00");
     CHECK(formatIsoDateTime(DateTime{951782400, 0}) == "2000-02-29T00:00:00+00:00");
     CHECK(formatIsoDateTime(DateTime{4102444799, 0}) == "2099-12-31T23:59:59+00:00");
+    CHECK(formatIsoDateTime(DateTime{253402300800, 0}) == "10000-01-01T00:00:00+00:00");
 }
 
 TEST_CASE("Parse and format round-trip over many instants", "[core][datetime]") {

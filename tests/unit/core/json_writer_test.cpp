@@ -4,6 +4,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 using vw::JsonWriter;
 
@@ -49,6 +50,35 @@ TEST_CASE("JSON strings keep valid UTF-8 and replace invalid bytes", "[core][jso
                  "A") == "\"" + fffd + "A\"");           // truncated before ASCII
     CHECK(quoted("\x80") == "\"" + fffd + "\"");         // lone continuation byte
     CHECK(quoted("\xEF\xBF\xBD") == "\"" + fffd + "\""); // U+FFFD itself is valid
+}
+
+TEST_CASE("JSON strings are escaped the same at every offset of a long string", "[core][json]") {
+    // Long runs are copied eight bytes at a time: put each special byte at every offset of a
+    // 40-byte string so it falls in every lane of a word and in the tail.
+    const std::string fffd = "\xEF\xBF\xBD";
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"\"", "\\\""},
+        {"\\", "\\\\"},
+        {"\n", "\\n"},
+        {std::string("\0", 1), "\\u0000"},
+        {"\x1f", "\\u001f"},
+        {"\x7f", "\x7f"},
+        {"~", "~"},
+        {"脆", "脆"},
+        {"\xE0\xA0\x80", "\xE0\xA0\x80"},
+        {"\xFF", fffd},
+        {"\xED\xA0\x80", fffd + fffd + fffd},
+        {"\xE3\x81", fffd},
+        {"\xF0\x9F\x94\x92", "\xF0\x9F\x94\x92"}};
+    for (const auto& [special, escaped] : cases) {
+        for (std::size_t at = 0; at <= 40; ++at) {
+            const std::string text = std::string(at, 'a') + special + std::string(40 - at, 'b');
+            const std::string expected =
+                "\"" + std::string(at, 'a') + escaped + std::string(40 - at, 'b') + "\"";
+            INFO("special byte(s) at offset " << at << ": " << escaped);
+            CHECK(quoted(text) == expected);
+        }
+    }
 }
 
 TEST_CASE("JSON doubles use one decimal for integers and shortest form otherwise", "[core][json]") {
