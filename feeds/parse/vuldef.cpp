@@ -207,41 +207,79 @@ std::string trimmedText(pugi::xml_node node) {
     return std::string(trim(textOf(node)));
 }
 
-/// A VULDEF element (default namespace http://jvn.jp/vuldef/) with this local name.
-bool isVuldef(pugi::xml_node node, std::string_view local) {
-    return node.type() == pugi::node_element && localOf(node.name()) == local &&
-           namespaceOf(node) == kVuldefNs;
-}
+/// The namespace declarations of the root element: (prefix, URI); "" is the default namespace.
+using Declarations = std::vector<std::pair<std::string, std::string>>;
 
-/// The first VULDEF child of `node` with this local name.
-pugi::xml_node child(pugi::xml_node node, std::string_view local) {
-    for (pugi::xml_node c = firstElementChild(node); c; c = nextElementSibling(c)) {
-        if (isVuldef(c, local)) {
-            return c;
+/// Namespace resolution inside one child of the root (one Vulinfo). When the child declares no
+/// namespace itself (the norm: VULDEF documents declare them all on the root), a prefix means
+/// what the root declared, so resolving it is a look-up in that short list instead of a walk
+/// up the tree through every ancestor's attributes, once per element.
+class Namespaces {
+public:
+    /// `childDeclares`: the child's text may contain a namespace declaration (then every
+    /// look-up walks the tree).
+    Namespaces(const Declarations& root, bool childDeclares) : root_(root), walk_(childDeclares) {}
+
+    /// The URI bound to `prefix` at `node`; nullopt when unbound ("" for no default namespace).
+    std::optional<std::string_view> lookup(pugi::xml_node node, std::string_view prefix) const {
+        if (walk_) {
+            return lookupNamespace(node, prefix);
+        }
+        if (prefix == "xml") {
+            return kXmlNs;
+        }
+        for (const auto& [declared, uri] : root_) {
+            if (declared == prefix) {
+                return std::string_view(uri);
+            }
+        }
+        return prefix.empty() ? std::optional<std::string_view>(std::string_view()) : std::nullopt;
+    }
+
+    std::string_view of(pugi::xml_node element) const {
+        return lookup(element, prefixOf(element.name())).value_or(std::string_view());
+    }
+
+    /// A VULDEF element (default namespace http://jvn.jp/vuldef/) with this local name.
+    bool isVuldef(pugi::xml_node node, std::string_view local) const {
+        return node.type() == pugi::node_element && localOf(node.name()) == local &&
+               of(node) == kVuldefNs;
+    }
+
+    /// The first VULDEF child of `node` with this local name.
+    pugi::xml_node child(pugi::xml_node node, std::string_view local) const {
+        for (pugi::xml_node c = firstElementChild(node); c; c = nextElementSibling(c)) {
+            if (isVuldef(c, local)) {
+                return c;
+            }
+        }
+        return {};
+    }
+
+    /// Every VULDEF child of `node` with this local name.
+    template <typename Fn>
+    void eachChild(pugi::xml_node node, std::string_view local, Fn&& fn) const {
+        for (pugi::xml_node c = firstElementChild(node); c; c = nextElementSibling(c)) {
+            if (isVuldef(c, local)) {
+                fn(c);
+            }
         }
     }
-    return {};
-}
 
-/// Every VULDEF child of `node` with this local name.
-template <typename Fn>
-void eachChild(pugi::xml_node node, std::string_view local, Fn&& fn) {
-    for (pugi::xml_node c = firstElementChild(node); c; c = nextElementSibling(c)) {
-        if (isVuldef(c, local)) {
-            fn(c);
-        }
-    }
-}
+private:
+    const Declarations& root_;
+    bool walk_;
+};
 
 /// Checks that every element and attribute prefix below `top` is declared (the wrapper above
 /// it carries the root's declarations). Iterative, so deep nesting cannot exhaust the stack.
 /// Returns "" or a description of the first problem.
-std::string undeclaredPrefix(pugi::xml_node top) {
+std::string undeclaredPrefix(pugi::xml_node top, const Namespaces& ns) {
     pugi::xml_node node = top;
     while (node) {
         const std::string_view name = node.name();
         if (name.find(':') != std::string_view::npos) {
-            if (!lookupNamespace(node, prefixOf(name))) {
+            if (!ns.lookup(node, prefixOf(name))) {
                 return "prefix " + quoted(prefixOf(name)) + " of <" + std::string(name) +
                        "> is not declared";
             }
@@ -250,7 +288,7 @@ std::string undeclaredPrefix(pugi::xml_node top) {
              attribute = attribute.next_attribute()) {
             const std::string_view attributeName = attribute.name();
             const std::string_view prefix = prefixOf(attributeName);
-            if (!prefix.empty() && prefix != "xmlns" && !lookupNamespace(node, prefix)) {
+            if (!prefix.empty() && prefix != "xmlns" && !ns.lookup(node, prefix)) {
                 return "prefix " + quoted(prefix) + " of attribute " + quoted(attributeName) +
                        " is not declared";
             }
@@ -336,6 +374,7 @@ struct VuldefStreamParser::Impl {
     std::string lang;
     std::string wrapperOpen;
     std::string wrapperClose = "</vuldef-wrapper>";
+    Declarations rootNamespaces;
 
     std::size_t items = 0;
     std::optional<MyJvnStatus> status;
@@ -523,6 +562,8 @@ struct VuldefStreamParser::Impl {
                     fail("namespace error: prefix " + quoted(localOf(attributeName)) +
                          " is bound to an empty namespace");
                 }
+                rootNamespaces.emplace_back(prefix.empty() ? std::string() : localOf(attributeName),
+                                            attribute.value());
                 wrapperOpen.append(" ").append(attributeName).append("=\"");
                 wrapperOpen.append(escapeAttribute(attribute.value())).append("\"");
             } else if (attributeName == "xml:lang") {
@@ -598,9 +639,62 @@ struct VuldefStreamParser::Impl {
         return std::string_view(buf).substr(elemStart + open[k].first, open[k].second);
     }
 
+    /// The common case, tried before the full scan: the child ends at the first end tag of its
+    /// name when nothing in between could change that (no comment, CDATA section, processing
+    /// instruction or DOCTYPE, no start tag of the same name, no end tag of the root). Returns
+    /// the offset just past that end tag, or npos to let the full scan decide (also when the
+    /// child is not all in the buffer yet).
+    std::size_t quickEnd(std::string_view view) const {
+        const std::size_t gt = findTagEnd(view, elemStart);
+        if (gt == std::string_view::npos || view[gt - 1] == '/') {
+            return std::string_view::npos;
+        }
+        const std::string_view name = leadingName(view.substr(elemStart + 1));
+        if (name.empty()) {
+            return std::string_view::npos;
+        }
+        // Whether the tag name starting at `at` is `wanted` (not merely starts with it).
+        const auto nameAt = [&](std::size_t at, std::string_view wanted) {
+            return view.compare(at, wanted.size(), wanted) == 0 &&
+                   (at + wanted.size() == view.size() || !isNameChar(view[at + wanted.size()]));
+        };
+        const std::size_t limit = std::min(view.size(), elemStart + kMaxElementBytes);
+        for (std::size_t at = gt + 1; at < limit;) {
+            const void* found = std::memchr(view.data() + at, '<', limit - at);
+            if (found == nullptr) {
+                return std::string_view::npos;
+            }
+            const auto lt = static_cast<std::size_t>(static_cast<const char*>(found) - view.data());
+            if (lt + 1 >= view.size()) {
+                return std::string_view::npos;
+            }
+            const char next = view[lt + 1];
+            if (next == '/') {
+                if (nameAt(lt + 2, name)) {
+                    const std::size_t end = findTagEnd(view, lt);
+                    return end == std::string_view::npos ? end : end + 1;
+                }
+                if (nameAt(lt + 2, rootName)) {
+                    return std::string_view::npos;
+                }
+            } else if (next == '!' || next == '?' || nameAt(lt + 1, name)) {
+                return std::string_view::npos;
+            }
+            at = lt + 1;
+        }
+        return std::string_view::npos;
+    }
+
     /// Scans the child element being collected until it is complete (then handles it).
     Step element() {
         const std::string_view view(buf);
+        if (open.empty() && elemScan == elemStart) {
+            const std::size_t end = quickEnd(view);
+            if (end != std::string_view::npos) {
+                complete(end);
+                return Step::Done;
+            }
+        }
         for (;;) {
             if (elemScan - elemStart > kMaxElementBytes) {
                 fail("an element of the root is larger than " + std::to_string(kMaxElementBytes) +
@@ -718,7 +812,8 @@ struct VuldefStreamParser::Impl {
             }
             fail("not well-formed XML in <" + std::string(rawName) + ">" + at(start));
         }
-        const std::string nsError = undeclaredPrefix(node);
+        const Namespaces namespaces(rootNamespaces, text.find("xmlns") != std::string_view::npos);
+        const std::string nsError = undeclaredPrefix(node, namespaces);
         if (!nsError.empty()) {
             if (isVulinfo) {
                 problem(rawVulinfoId(text), items,
@@ -727,11 +822,11 @@ struct VuldefStreamParser::Impl {
             }
             fail("namespace error: " + nsError + at(start));
         }
-        const std::string_view ns = namespaceOf(node);
+        const std::string_view ns = namespaces.of(node);
         const std::string_view local = localOf(node.name());
         if (isVulinfo) {
             if (ns == kVuldefNs) {
-                readVulinfo(node, items);
+                readVulinfo(node, items, namespaces);
             } else {
                 problem("", items,
                         "<" + std::string(node.name()) + "> is in namespace " + quoted(ns) +
@@ -765,7 +860,7 @@ struct VuldefStreamParser::Impl {
 
     void readStatus(pugi::xml_node node) { status = readMyJvnStatus(node); }
 
-    void readVulinfo(pugi::xml_node vulinfo, std::size_t position);
+    void readVulinfo(pugi::xml_node vulinfo, std::size_t position, const Namespaces& namespaces);
 
     Step epilogue() {
         const std::string_view view(buf);
@@ -819,11 +914,11 @@ namespace {
 class VulinfoReader {
 public:
     VulinfoReader(std::size_t position, const std::string& lang,
-                  const VuldefStreamParser::ProblemSink& problems)
-        : position_(position), lang_(lang), problems_(problems) {}
+                  const VuldefStreamParser::ProblemSink& problems, const Namespaces& namespaces)
+        : position_(position), lang_(lang), problems_(problems), ns_(namespaces) {}
 
     std::optional<Advisory> read(pugi::xml_node vulinfo) {
-        const pugi::xml_node idNode = child(vulinfo, "VulinfoID");
+        const pugi::xml_node idNode = ns_.child(vulinfo, "VulinfoID");
         const std::string rawId = trimmedText(idNode);
         const std::optional<std::string> id = normalizeId(rawId);
         if (!id) {
@@ -839,24 +934,25 @@ public:
         const pugi::xml_attribute ownLang = vulinfo.attribute("xml:lang");
         const std::string_view lang = ownLang ? trim(ownLang.value()) : std::string_view(lang_);
         std::optional<DateTime> datePublic;
-        const pugi::xml_node data = child(vulinfo, "VulinfoData");
+        const pugi::xml_node data = ns_.child(vulinfo, "VulinfoData");
         for (pugi::xml_node c = firstElementChild(data); c; c = nextElementSibling(c)) {
             const std::string_view local = localOf(c.name());
-            if (namespaceOf(c) != kVuldefNs) {
+            if (ns_.of(c) != kVuldefNs) {
                 continue;
             }
             if (local == "Title") {
                 record.title = tidyLines(textOf(c));
             } else if (local == "VulinfoDescription") {
-                record.summary = htmlToText(textOf(child(c, "Overview")));
+                record.summary = htmlToText(textOf(ns_.child(c, "Overview")));
             } else if (local == "Affected") {
-                eachChild(c, "AffectedItem", [&](pugi::xml_node n) { readAffected(n, record); });
+                ns_.eachChild(c, "AffectedItem",
+                              [&](pugi::xml_node n) { readAffected(n, record); });
             } else if (local == "Impact") {
-                eachChild(c, "Cvss", [&](pugi::xml_node n) { readCvss(n, record); });
+                ns_.eachChild(c, "Cvss", [&](pugi::xml_node n) { readCvss(n, record); });
             } else if (local == "Related") {
-                eachChild(c, "RelatedItem", [&](pugi::xml_node n) { readRelated(n, record); });
+                ns_.eachChild(c, "RelatedItem", [&](pugi::xml_node n) { readRelated(n, record); });
             } else if (local == "History") {
-                eachChild(c, "HistoryItem", [&](pugi::xml_node n) { readHistory(n, record); });
+                ns_.eachChild(c, "HistoryItem", [&](pugi::xml_node n) { readHistory(n, record); });
             } else if (local == "DateFirstPublished") {
                 record.published = date(c);
             } else if (local == "DateLastUpdated") {
@@ -907,7 +1003,7 @@ private:
         AffectedItem item;
         for (pugi::xml_node c = firstElementChild(node); c; c = nextElementSibling(c)) {
             const std::string_view local = localOf(c.name());
-            if (namespaceOf(c) != kVuldefNs) {
+            if (ns_.of(c) != kVuldefNs) {
                 continue;
             }
             if (local == "Name") {
@@ -941,7 +1037,7 @@ private:
         std::optional<std::string> scoreText;
         for (pugi::xml_node c = firstElementChild(node); c; c = nextElementSibling(c)) {
             const std::string_view local = localOf(c.name());
-            if (namespaceOf(c) != kVuldefNs) {
+            if (ns_.of(c) != kVuldefNs) {
                 continue;
             }
             if (local == "Severity") {
@@ -966,8 +1062,9 @@ private:
 
     void readRelated(pugi::xml_node node, Advisory& record) {
         const std::string type(trim(node.attribute("type").value()));
-        Reference reference{trimmedText(child(node, "Name")), trimmedText(child(node, "VulinfoID")),
-                            trimmedText(child(node, "URL"))};
+        Reference reference{trimmedText(ns_.child(node, "Name")),
+                            trimmedText(ns_.child(node, "VulinfoID")),
+                            trimmedText(ns_.child(node, "URL"))};
         const std::optional<std::string> normalized = normalizeId(reference.id);
         const bool namesCve = equalsIgnoreCase(reference.source, "CVE") ||
                               equalsIgnoreCase(reference.source, "NVD") ||
@@ -986,7 +1083,7 @@ private:
 
     void readHistory(pugi::xml_node node, Advisory& record) {
         HistoryItem item;
-        const pugi::xml_node number = child(node, "HistoryNo");
+        const pugi::xml_node number = ns_.child(node, "HistoryNo");
         if (number) {
             const std::string text = trimmedText(number);
             if (const std::optional<int> value = parseInteger<int>(text)) {
@@ -995,23 +1092,25 @@ private:
                 problem("HistoryNo " + quoted(text) + " is not a number; 0 used");
             }
         }
-        if (const pugi::xml_node when = child(node, "DateTime")) {
+        if (const pugi::xml_node when = ns_.child(node, "DateTime")) {
             item.date = date(when);
         }
-        item.description = textOf(child(node, "Description"));
+        item.description = textOf(ns_.child(node, "Description"));
         record.history.push_back(std::move(item));
     }
 
     std::size_t position_;
     const std::string& lang_;
     const VuldefStreamParser::ProblemSink& problems_;
+    const Namespaces& ns_;
     std::string id_;
 };
 
 } // namespace
 
-void VuldefStreamParser::Impl::readVulinfo(pugi::xml_node vulinfo, std::size_t position) {
-    VulinfoReader reader(position, lang, problems);
+void VuldefStreamParser::Impl::readVulinfo(pugi::xml_node vulinfo, std::size_t position,
+                                           const Namespaces& namespaces) {
+    VulinfoReader reader(position, lang, problems, namespaces);
     std::optional<Advisory> record = reader.read(vulinfo);
     if (record && records) {
         records(std::move(*record));
