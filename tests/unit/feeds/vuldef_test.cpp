@@ -611,6 +611,46 @@ TEST_CASE("prefixes, attributes with angle brackets, markup and xml:lang are han
     }
 }
 
+TEST_CASE("a Vulinfo's own namespace declarations and look-alike end tags are respected",
+          "[feeds][vuldef]") {
+    // Synthetic document written for this project. The parser finds a Vulinfo's end at the
+    // first end tag of its name and resolves prefixes from the root's declarations, except when
+    // the Vulinfo could prove either wrong: these entries do.
+    const std::string xml =
+        kHead +
+        // the default namespace redeclared inside: this Title is not VULDEF's
+        "  <Vulinfo><VulinfoID>JVNDB-2024-000020</VulinfoID><VulinfoData>"
+        "<Title>the title</Title><Title xmlns=\"urn:other\">not the title</Title>"
+        "</VulinfoData></Vulinfo>\n"
+        // a prefix of the root rebound inside the Vulinfo
+        "  <Vulinfo xmlns:vuldef=\"urn:other\"><VulinfoID>JVNDB-2024-000021</VulinfoID>"
+        "<VulinfoData><Title>kept</Title><vuldef:Title>rebound</vuldef:Title></VulinfoData>"
+        "</Vulinfo>\n"
+        // an end tag inside a comment and a CDATA section is not the end
+        "  <Vulinfo><VulinfoID>JVNDB-2024-000022</VulinfoID><!-- </Vulinfo> -->"
+        "<VulinfoData><Title><![CDATA[</Vulinfo> in a title]]></Title></VulinfoData>"
+        "</Vulinfo>\n" +
+        vulinfo("JVNDB-2024-000023") + kTail;
+    for (std::size_t piece : {std::size_t{1}, std::size_t{5}, xml.size()}) {
+        INFO("piece " << piece);
+        ParseResult result;
+        VuldefStreamParser parser(
+            [&](Advisory&& a) { result.records.push_back(std::move(a)); },
+            [&](ItemProblem&& p) { result.problems.push_back(std::move(p)); });
+        for (std::size_t at = 0; at < xml.size(); at += piece) {
+            parser.feed(std::string_view(xml).substr(at, piece));
+        }
+        parser.finish();
+        CHECK(result.problems.empty());
+        REQUIRE(result.records.size() == 4);
+        CHECK(result.records[0].title == "the title");
+        CHECK(result.records[1].title == "kept");
+        CHECK(result.records[2].id == "JVNDB-2024-000022");
+        CHECK(result.records[2].title == "</Vulinfo> in a title");
+        CHECK(result.records[3].title == "synthetic entry JVNDB-2024-000023");
+    }
+}
+
 TEST_CASE("withdrawn markers in the title or overview set withdrawn", "[feeds][vuldef]") {
     std::string entry = vulinfo("JVNDB-2024-000020");
     entry.replace(entry.find("overview of"), 11, "** 削除 ** overview of");
