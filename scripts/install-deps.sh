@@ -12,7 +12,7 @@ set -euo pipefail
 
 BUILD_PKGS=(build-essential cmake ninja-build pkg-config libpoco-dev libpugixml-dev
     libcurl4-openssl-dev libsqlite3-dev catch2 libsystemd-dev libicu-dev libssl-dev clang-format
-    libgpgme-dev gnupg clang libclang-rt-14-dev)
+    libgpgme-dev gnupg clang libclang-rt-14-dev libxxhash-dev)
 TEST_PKGS=(dovecot-imapd python3-aiosmtpd openssl curl systemd sqlite3)
 POLICY=/usr/sbin/policy-rc.d
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <sqlite3.h>
 #include <utility>
+#include <xxhash.h>
 
 namespace vw {
 
@@ -132,11 +133,8 @@ std::int64_t systemNow() {
 } // namespace
 
 std::string contentHash(std::string_view json) {
-    std::uint64_t hash = 0xcbf29ce484222325ULL;
-    for (unsigned char c : json) {
-        hash ^= c;
-        hash *= 0x100000001b3ULL;
-    }
+    // XXH3 (schema version 3 on): FNV-1a, one byte at a time, was about 5% of a bulk import.
+    std::uint64_t hash = XXH3_64bits(json.data(), json.size());
     static const char digits[] = "0123456789abcdef";
     std::string out(16, '0');
     for (int i = 15; i >= 0; --i) {
@@ -145,6 +143,22 @@ std::string contentHash(std::string_view json) {
     }
     return out;
 }
+
+namespace {
+
+/// The SQL function vw_content_hash(text): contentHash() for migrations that recompute hashes.
+void sqlContentHash(sqlite3_context* context, int /*argc*/, sqlite3_value** argv) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+    if (text == nullptr) {
+        sqlite3_result_null(context);
+        return;
+    }
+    const std::string hash =
+        contentHash(std::string_view(text, static_cast<std::size_t>(sqlite3_value_bytes(argv[0]))));
+    sqlite3_result_text(context, hash.data(), static_cast<int>(hash.size()), SQLITE_TRANSIENT);
+}
+
+} // namespace
 
 // --- opening and migrations ----------------------------------------------------------------
 
@@ -172,6 +186,12 @@ std::unique_ptr<Store> Store::open(const std::string& path) {
     // Savepoint and statement journals stay in memory: on disk they cost a write of every
     // page an upsert touches (measured: 4x the write calls of a bulk ingest).
     db.exec("PRAGMA temp_store = MEMORY");
+    if (sqlite3_create_function_v2(db.handle(), "vw_content_hash", 1,
+                                   SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, sqlContentHash,
+                                   nullptr, nullptr, nullptr) != SQLITE_OK) {
+        throw StoreError("cannot register vw_content_hash on " + path + ": " +
+                         sqlite3_errmsg(db.handle()));
+    }
     std::unique_ptr<Store> store(new Store(std::move(db)));
     store->migrate();
     return store;
@@ -289,13 +309,26 @@ void Store::saveSourceState(const std::string& source, const SourceStateRow& sta
 
 // --- records, clusters, aliases ------------------------------------------------------------
 
+SerializedRecord serializeRecord(const Advisory& advisory) {
+    SerializedRecord out;
+    out.json = toJson(advisory);
+    out.hash = contentHash(out.json);
+    return out;
+}
+
 UpsertOutcome Store::upsertRecord(const std::string& channel, const Advisory& advisory,
                                   std::int64_t now, Savepoint savepoint) {
+    return upsertRecord(channel, advisory, serializeRecord(advisory), now, savepoint);
+}
+
+UpsertOutcome Store::upsertRecord(const std::string& channel, const Advisory& advisory,
+                                  const SerializedRecord& serialized, std::int64_t now,
+                                  Savepoint savepoint) {
     if (advisory.id.empty()) {
         throw StoreError("record from " + channel + " has no id");
     }
-    const std::string json = toJson(advisory);
-    const std::string hash = contentHash(json);
+    const std::string& json = serialized.json;
+    const std::string& hash = serialized.hash;
 
     std::vector<std::string> ids = advisory.aliases;
     ids.push_back(advisory.id);

@@ -32,9 +32,18 @@ struct SourceStateRow {
     std::int64_t nextAttempt = 0; // 0 = as soon as due by interval
 };
 
-/// The stable content hash of a record's JSON: 64-bit FNV-1a as 16 lower-case hex digits.
+/// The stable content hash of a record's JSON: XXH3-64 as 16 lower-case hex digits (before
+/// schema version 3: FNV-1a; migration 3 recomputed the stored ones).
 /// Detects changes only; not a security measure.
 std::string contentHash(std::string_view json);
+
+/// A record's JSON (toJson) and its contentHash, computed once. A bulk import computes them on
+/// its parsing thread, so the thread that writes the database does only that.
+struct SerializedRecord {
+    std::string json;
+    std::string hash;
+};
+SerializedRecord serializeRecord(const Advisory& advisory);
 
 struct UpsertOutcome {
     std::int64_t recordId = 0;
@@ -119,6 +128,10 @@ public:
     enum class Savepoint { Take, Skip };
     UpsertOutcome upsertRecord(const std::string& channel, const Advisory& advisory,
                                std::int64_t now, Savepoint savepoint = Savepoint::Take);
+    /// As above with the record's JSON and hash already computed (serializeRecord(advisory)).
+    UpsertOutcome upsertRecord(const std::string& channel, const Advisory& advisory,
+                               const SerializedRecord& serialized, std::int64_t now,
+                               Savepoint savepoint = Savepoint::Take);
     /// The cluster that has this alias (any normalized id), if any.
     std::optional<std::int64_t> clusterOf(const std::string& id);
     ClusterSummary cluster(std::int64_t clusterId);

@@ -1,3 +1,4 @@
+#include "core/json_writer.h"
 #include "store/migrations.h"
 #include "store/store.h"
 #include "store_test_support.h"
@@ -104,11 +105,64 @@ TEST_CASE("Data survives closing and re-opening a file database", "[store][migra
     CHECK(store->clusterRecords(clusterId).size() == 1);
 }
 
-TEST_CASE("contentHash is 64-bit FNV-1a in hex", "[store]") {
-    CHECK(vw::contentHash("") == "cbf29ce484222325");
-    CHECK(vw::contentHash("a") == "af63dc4c8601ec8c");
-    CHECK(vw::contentHash("foobar") == "85944171f73967e8");
+TEST_CASE("contentHash is XXH3-64 in hex", "[store]") {
+    // Reference values of XXH3_64bits with seed 0 (xxHash's own test vectors for "" and "a").
+    CHECK(vw::contentHash("") == "2d06800538d394c2");
+    CHECK(vw::contentHash("a") == "e6c632b61e964e1f");
+    CHECK(vw::contentHash("foobar").size() == 16);
     CHECK(vw::contentHash("{\"id\":1}") != vw::contentHash("{\"id\":2}"));
+    const std::string longer(5000, 'x');
+    CHECK(vw::contentHash(longer) != vw::contentHash(longer + "x"));
+}
+
+TEST_CASE("Migration 3 recomputes the stored FNV-1a hashes, so unchanged records stay unchanged",
+          "[store][migrations]") {
+    TempDir dir;
+    const std::string path = dir.file("v2.db");
+    const vw::Advisory current = vw::test::makeAdvisory("JVNDB-2023-000001", {"CVE-2023-0001"});
+    vw::Advisory older = current;
+    older.title = "the title before the update";
+    const std::string currentJson = vw::toJson(current);
+    const std::string olderJson = vw::toJson(older);
+    {
+        // A database as schema version 2 left it: FNV-1a hashes (these two are made up: any
+        // value other than the XXH3 one is what an old build wrote).
+        vw::Database db(path);
+        db.exec(vw::schemaMigrations()[0]);
+        db.exec(vw::schemaMigrations()[1]);
+        db.exec("PRAGMA user_version = 2");
+        db.exec("INSERT INTO cluster (id, first_seen) VALUES (1, 1000)");
+        db.exec("INSERT INTO alias (id, cluster_id) VALUES ('JVNDB-2023-000001', 1), "
+                "('CVE-2023-0001', 1)");
+        auto record = db.prepare(
+            "INSERT INTO record (id, channel, record_id, json, content_hash, title, max_score, "
+            "first_seen, last_seen, cluster_id) VALUES (1, 'jvn', 'JVNDB-2023-000001', ?1, "
+            "'85944171f73967e8', 'title', 5.0, 1000, 2000, 1)");
+        record.bind(1, currentJson).run();
+        auto revisions =
+            db.prepare("INSERT INTO revision (record_id, json, content_hash, seen_at) VALUES "
+                       "(1, ?1, 'af63dc4c8601ec8c', 1000), (1, NULL, '85944171f73967e8', 2000)");
+        revisions.bind(1, olderJson).run();
+    }
+    auto store = Store::open(path);
+    CHECK(store->migrationsApplied() == Store::latestSchemaVersion() - 2);
+    {
+        auto q = store->db().prepare("SELECT content_hash FROM record WHERE id = 1");
+        REQUIRE(q.step());
+        CHECK(q.text(0) == vw::contentHash(currentJson));
+    }
+    {
+        auto q = store->db().prepare("SELECT content_hash FROM revision ORDER BY seen_at");
+        REQUIRE(q.step());
+        CHECK(q.text(0) == vw::contentHash(olderJson));
+        REQUIRE(q.step());
+        CHECK(q.text(0) == vw::contentHash(currentJson));
+    }
+    // The same content polled again: no new revision.
+    const vw::UpsertOutcome again = store->upsertRecord("jvn", current, 3000);
+    CHECK_FALSE(again.isNew);
+    CHECK_FALSE(again.changed);
+    CHECK(vw::test::countRows(*store, "revision") == 2);
 }
 
 TEST_CASE("Source state round-trips every field", "[store][source-state]") {
