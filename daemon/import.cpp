@@ -7,11 +7,16 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <ctime>
+#include <exception>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <optional>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 
 namespace vw {
@@ -31,10 +36,132 @@ std::size_t readChunk(std::ifstream& in, std::string& buffer, const std::string&
     return got;
 }
 
+/// A batch handed from the parsing thread to the storing thread.
+struct ParsedBatch {
+    ParseResult parsed;
+    std::vector<SerializedRecord> serialized; // serializeRecord() of each record, same order
+    std::size_t itemsSeen = 0;                // items parsed when the batch was handed over
+    std::uint64_t bytesRead = 0;              // bytes of the file read by then
+};
+
+/// Passes batches from the parsing thread to the storing thread one at a time: the parser
+/// waits until its batch has been taken, so at most two batches of records are in memory (one
+/// being stored, the next being parsed). A deeper queue was measured: no faster, more memory.
+class HandOver {
+public:
+    /// Waits until the storing thread has taken `batch`. Returns false (the batch is dropped)
+    /// once closed.
+    bool put(ParsedBatch&& batch) {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return closed_ || !slot_; });
+        if (closed_) {
+            return false;
+        }
+        slot_ = std::move(batch);
+        changed_.notify_all();
+        changed_.wait(lock, [&] { return closed_ || !slot_; });
+        if (slot_) { // closed before it was taken
+            slot_.reset();
+            return false;
+        }
+        return true;
+    }
+
+    /// Waits for a batch; nullopt once closed and nothing is left.
+    std::optional<ParsedBatch> take() {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return closed_ || slot_; });
+        std::optional<ParsedBatch> batch = std::move(slot_);
+        slot_.reset();
+        changed_.notify_all();
+        return batch;
+    }
+
+    /// No more batches: the parser is done (what it put is still taken), or the storing
+    /// thread gave up.
+    void close() {
+        std::lock_guard lock(mutex_);
+        closed_ = true;
+        changed_.notify_all();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::optional<ParsedBatch> slot_;
+    bool closed_ = false;
+};
+
+/// What the parsing thread reports when it has finished (read after joining it).
+struct ParserOutcome {
+    std::string error;          // the document is bad from some point on (ParseError)
+    std::exception_ptr failure; // anything else (a read error): rethrown by importFile
+    std::size_t items = 0;      // items the parser saw
+    std::uint64_t bytes = 0;    // bytes read
+};
+
+/// Thrown inside the record sink when the storing thread has given up.
+struct ImportAborted {};
+
+/// The parsing thread: reads the rest of the file (`buffer` holds its first `got` bytes),
+/// parses it, serializes each record and pushes full batches; closes the queue at the end.
+void parseVuldefInto(std::ifstream& in, const std::string& path, std::string buffer,
+                     std::size_t got, std::size_t batchSize, HandOver& queue,
+                     ParserOutcome& outcome) {
+    std::uint64_t bytes = got;
+    std::size_t seen = 0;
+    ParsedBatch pending;
+    auto handOver = [&] {
+        pending.itemsSeen = seen;
+        pending.bytesRead = bytes;
+        if (!queue.put(std::move(pending))) {
+            throw ImportAborted{};
+        }
+        pending = ParsedBatch();
+    };
+    try {
+        VuldefStreamParser parser(
+            [&](Advisory&& record) {
+                ++seen;
+                pending.serialized.push_back(serializeRecord(record));
+                pending.parsed.records.push_back(std::move(record));
+                if (pending.parsed.records.size() >= batchSize) {
+                    handOver();
+                }
+            },
+            [&](ItemProblem&& problem) {
+                ++seen;
+                pending.parsed.problems.push_back(std::move(problem));
+            });
+        try {
+            while (got > 0) {
+                parser.feed(std::string_view(buffer.data(), got));
+                got = readChunk(in, buffer, path);
+                bytes += got;
+            }
+            parser.finish();
+        } catch (const ParseError& e) {
+            // Every record handed over so far is a complete Vulinfo: keep them (below).
+            outcome.error = e.what();
+        }
+        outcome.items = parser.itemsSeen();
+        outcome.bytes = bytes;
+        if (!pending.parsed.records.empty() || !pending.parsed.problems.empty()) {
+            handOver();
+        }
+    } catch (const ImportAborted&) {
+        // the storing thread failed; it reports why
+    } catch (...) {
+        outcome.failure = std::current_exception();
+    }
+    queue.close();
+}
+
 /// For the duration of one import: a larger page cache, so a batch's dirty pages are not
-/// spilled to the WAL and read back mid-transaction, and rarer automatic checkpoints, so index
-/// pages touched by several batches are copied into the database file once rather than once
-/// per batch. Both are restored afterwards (the daemon's resident memory stays small).
+/// spilled to the WAL and read back mid-transaction, and frequent automatic checkpoints, which
+/// keep the WAL (and the WAL index every page read searches) short and leave little to copy
+/// when the database is closed. Both are restored afterwards (the daemon's resident memory
+/// stays small).
 class BulkLoadTuning {
 public:
     explicit BulkLoadTuning(Store& store) : db_(store.db()) {
@@ -55,10 +182,11 @@ public:
     BulkLoadTuning& operator=(const BulkLoadTuning&) = delete;
 
 private:
-    static constexpr long kBulkCacheKiB = 16 * 1024;
-    // 64 MiB of WAL at 16 KiB pages. (256 MiB with one checkpoint per file was tried: 40% more
-    // CPU time, as page look-ups search a longer WAL index.)
-    static constexpr long kBulkCheckpointPages = 4096;
+    static constexpr long kBulkCacheKiB = 8 * 1024;
+    // 4 MiB of WAL at 16 KiB pages: with the storing thread waiting for the parser most of the
+    // time, checkpointing often is free, and it cut the full history's import from 14.5 s
+    // (1024 pages; 4096 before that) to 12 s (docs/performance.md).
+    static constexpr long kBulkCheckpointPages = 256;
 
     std::int64_t pragma(const char* name) {
         Statement q = db_.prepare(std::string("PRAGMA ") + name);
@@ -80,14 +208,20 @@ public:
     ParseResult& pending() { return pending_; }
 
     /// Ingests what is pending (nothing when empty).
-    void flush() { ingest(pending_); }
+    void flush() {
+        ingest(pending_);
+        pending_.records.clear();
+        pending_.problems.clear();
+    }
 
-    /// Ingests `batch` in one transaction (nothing when empty) and empties it.
-    void ingest(ParseResult& batch) {
+    /// Ingests `batch` in one transaction (nothing when empty). `serialized`: as for
+    /// ingestBatch().
+    void ingest(const ParseResult& batch, const std::vector<SerializedRecord>& serialized = {}) {
         if (batch.records.empty() && batch.problems.empty()) {
             return;
         }
-        const IngestStats s = ingestBatch(store_, notifiers_, channel_, batch, unixNow());
+        const IngestStats s =
+            ingestBatch(store_, notifiers_, channel_, batch, unixNow(), std::nullopt, serialized);
         stats_.records += static_cast<std::size_t>(s.records);
         stats_.newRecords += static_cast<std::size_t>(s.newRecords);
         stats_.changed += static_cast<std::size_t>(s.changed);
@@ -95,8 +229,6 @@ public:
         stats_.newMatches += static_cast<std::size_t>(s.newMatches);
         stats_.enqueued += static_cast<std::size_t>(s.enqueued);
         ++stats_.batches;
-        batch.records.clear();
-        batch.problems.clear();
     }
 
 private:
@@ -180,41 +312,31 @@ ImportStats importFile(Store& store, const std::vector<NotifierConfig>& notifier
         return stats;
     }
 
-    // A batch is ingested as soon as it is full, from inside the record sink: batches have
-    // exactly batchSize records (the last one fewer) whatever the read size. (Parsing in a
-    // second thread was tried: 6% less wall time, 45% more CPU time and 20 MB more RSS, from
-    // records allocated in one thread and freed in the other; not worth it, see
-    // docs/performance.md.)
-    std::size_t seen = 0;
-    VuldefStreamParser parser(
-        [&](Advisory&& record) {
-            ++seen;
-            batches.pending().records.push_back(std::move(record));
-            if (batches.pending().records.size() >= batchSize) {
-                batches.flush();
-                notify(seen, false);
-            }
-        },
-        [&](ItemProblem&& problem) {
-            ++seen;
-            batches.pending().problems.push_back(std::move(problem));
-        });
+    // The rest of the file is read and parsed on a second thread, which also serializes each
+    // record (JSON and content hash) and hands over full batches; this thread only writes them
+    // to the database, one transaction per batch, so parsing and storing overlap.
+    HandOver queue;
+    ParserOutcome parsed;
+    std::thread parserThread(
+        [&] { parseVuldefInto(in, path, std::move(buffer), got, batchSize, queue, parsed); });
     try {
-        while (got > 0) {
-            parser.feed(std::string_view(buffer.data(), got));
-            got = readChunk(in, buffer, path);
-            stats.bytes += got;
+        while (std::optional<ParsedBatch> batch = queue.take()) {
+            batches.ingest(batch->parsed, batch->serialized);
+            stats.bytes = batch->bytesRead;
+            notify(batch->itemsSeen, false);
         }
-        parser.finish();
-    } catch (const ParseError& e) {
-        // Every record handed over so far is a complete Vulinfo: keep them (flushed below).
-        stats.error = e.what();
+    } catch (...) {
+        queue.close(); // the parser thread stops at its next hand-over
+        parserThread.join();
+        throw;
     }
-    if (!batches.pending().records.empty() || !batches.pending().problems.empty()) {
-        batches.flush();
-        notify(seen, false);
+    parserThread.join();
+    if (parsed.failure) {
+        std::rethrow_exception(parsed.failure); // a read error
     }
-    stats.items = parser.itemsSeen();
+    stats.error = parsed.error;
+    stats.bytes = parsed.bytes;
+    stats.items = parsed.items;
     notify(stats.items, true);
     return stats;
 }

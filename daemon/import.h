@@ -20,9 +20,9 @@
 
 namespace vw {
 
-/// Records per transaction: large enough that commits are cheap, small enough that one batch
-/// of parsed records stays a few MB.
-inline constexpr std::size_t kImportBatchSize = 2000;
+/// Records per transaction: large enough that commits are cheap, small enough that the two
+/// batches in memory (one being stored, the next being parsed) stay a few MB each.
+inline constexpr std::size_t kImportBatchSize = 1000;
 /// Bytes per read from the file.
 inline constexpr std::size_t kImportReadSize = 1024 * 1024;
 

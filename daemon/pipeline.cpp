@@ -7,6 +7,7 @@
 #include "notifiers/retry.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace vw {
 namespace {
@@ -111,7 +112,13 @@ std::vector<OutMessage> messagesFor(const Advisory& advisory, const Match& match
 
 IngestStats ingestBatch(Store& store, const std::vector<NotifierConfig>& notifiers,
                         const std::string& channel, const ParseResult& batch, std::int64_t now,
-                        const std::optional<SourceStateRow>& newState) {
+                        const std::optional<SourceStateRow>& newState,
+                        const std::vector<SerializedRecord>& serialized) {
+    if (!serialized.empty() && serialized.size() != batch.records.size()) {
+        throw std::invalid_argument("ingestBatch: " + std::to_string(serialized.size()) +
+                                    " serialized records for a batch of " +
+                                    std::to_string(batch.records.size()));
+    }
     IngestStats stats;
     for (const auto& p : batch.problems) {
         ++stats.problems;
@@ -126,9 +133,13 @@ IngestStats ingestBatch(Store& store, const std::vector<NotifierConfig>& notifie
     store.db().exec("PRAGMA defer_foreign_keys = ON");
     const std::vector<Product> products = store.products();
     const ProductMatcher matcher(products); // indexed once per batch, not per record
-    for (const auto& advisory : batch.records) {
+    for (std::size_t i = 0; i < batch.records.size(); ++i) {
+        const Advisory& advisory = batch.records[i];
         // No savepoint per record: any exception rolls back the whole batch (tx).
-        const UpsertOutcome up = store.upsertRecord(channel, advisory, now, Store::Savepoint::Skip);
+        const UpsertOutcome up =
+            serialized.empty()
+                ? store.upsertRecord(channel, advisory, now, Store::Savepoint::Skip)
+                : store.upsertRecord(channel, advisory, serialized[i], now, Store::Savepoint::Skip);
         ++stats.records;
         stats.newRecords += up.isNew ? 1 : 0;
         stats.changed += (!up.isNew && up.changed) ? 1 : 0;

@@ -36,9 +36,12 @@ struct DeliveryStats {
 /// source's state only advances with its records. New or changed records are matched against
 /// the registry; each new match is enqueued for every notifier in `notifiers` whose thresholds
 /// it meets (one message per owner for e-mail). Item problems are logged with id and position.
+/// `serialized`, when not empty, holds serializeRecord() of each record of the batch (same
+/// order), computed beforehand (a bulk import does it on its parsing thread).
 IngestStats ingestBatch(Store& store, const std::vector<NotifierConfig>& notifiers,
                         const std::string& channel, const ParseResult& batch, std::int64_t now,
-                        const std::optional<SourceStateRow>& newState = std::nullopt);
+                        const std::optional<SourceStateRow>& newState = std::nullopt,
+                        const std::vector<SerializedRecord>& serialized = {});
 
 /// Matches every stored record against `products` (those just added or changed) and records and
 /// enqueues each match that is new, in one transaction: a product registered after an advisory

@@ -179,6 +179,27 @@ TEST_CASE("Records are committed in batches of the given size, one transaction e
     }
 }
 
+TEST_CASE("A store error part-way stops the import: earlier batches stay, the error is thrown",
+          "[daemon][import]") {
+    // The file is parsed on a second thread while this one stores: a failing store must stop
+    // that thread too (no hang, no crash) whether it is parsing or waiting to hand over.
+    for (int round = 0; round < 20; ++round) {
+        INFO("round " << round);
+        auto store = Store::inMemory();
+        store->db().exec("CREATE TRIGGER full_disk BEFORE INSERT ON record "
+                         "WHEN (SELECT COUNT(*) FROM record) >= 3 "
+                         "BEGIN SELECT RAISE(ABORT, 'database or disk is full (test)'); END");
+        std::size_t reports = 0;
+        CHECK_THROWS_WITH(importFile(
+                              *store, {}, sevenEntries().string(), "vuldef", "import",
+                              [&](const ImportProgress&) { ++reports; }, 1),
+                          Catch::Contains("disk is full"));
+        CHECK(count(*store, "SELECT COUNT(*) FROM record") == 3);
+        CHECK(reports == 3); // one per committed batch, none for the failed one
+        CHECK(sqlite3_get_autocommit(store->db().handle()) != 0); // rolled back, not left open
+    }
+}
+
 TEST_CASE("A truncated file keeps the complete records before the cut and reports the error",
           "[daemon][import]") {
     const std::string content = test::readFile(sevenEntries());
