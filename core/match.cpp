@@ -32,7 +32,11 @@ ProductMatcher::ProductMatcher(const std::vector<Product>& products) {
         if (!cpe) {
             return;
         }
-        byVendorProduct_[indexKey(*cpe)].push_back(candidates_.size());
+        auto& slot = byVendorProduct_[indexKey(*cpe)];
+        if (slot.empty()) {
+            vendorProducts_.emplace_back(cpe->vendor, cpe->product);
+        }
+        slot.push_back(candidates_.size());
         candidates_.push_back(Candidate{product, label, text, cpe->part, fromProduct});
     };
     for (std::size_t p = 0; p < products.size(); ++p) {
@@ -108,6 +112,10 @@ std::vector<Match> ProductMatcher::match(const Advisory& advisory) const {
         matches.push_back(std::move(match));
     }
     return matches;
+}
+
+std::vector<std::pair<std::string, std::string>> ProductMatcher::vendorProducts() const {
+    return vendorProducts_;
 }
 
 std::vector<Match> matchAdvisory(const Advisory& advisory, const std::vector<Product>& products) {

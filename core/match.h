@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace vw {
@@ -35,6 +36,10 @@ public:
 
     std::vector<Match> match(const Advisory& advisory) const;
 
+    /// The (vendor, product) of every registered CPE, each once: an advisory can only match
+    /// when it names a CPE with one of them.
+    std::vector<std::pair<std::string, std::string>> vendorProducts() const;
+
 private:
     struct Candidate {
         std::size_t product;   // index in the registry
@@ -47,6 +52,7 @@ private:
     std::vector<std::string> productVersions_;
     std::vector<Candidate> candidates_; // registry order: each product's cpes, then components
     std::unordered_map<std::string, std::vector<std::size_t>> byVendorProduct_;
+    std::vector<std::pair<std::string, std::string>> vendorProducts_; // byVendorProduct_'s keys
 };
 
 } // namespace vw

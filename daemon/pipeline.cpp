@@ -64,18 +64,19 @@ IngestStats rematchStored(Store& store, const std::vector<NotifierConfig>& notif
         return stats;
     }
     const ProductMatcher matcher(products);
-    // Read first, write after: SQLite statements must not write while another one iterates.
-    std::vector<std::pair<std::int64_t, Advisory>> hits;
-    store.forEachRecord([&](std::int64_t clusterId, const std::string& json) {
-        Advisory advisory = advisoryFromJson(json);
-        ++stats.records;
-        if (!matcher.match(advisory).empty()) {
-            hits.emplace_back(clusterId, std::move(advisory));
-        }
-    });
+    // Only the records that name one of the registry's CPEs (vendor and product) can match:
+    // found through the record_cpe index, then read and matched one at a time, so neither time
+    // nor memory grows with the records that cannot match.
     Store::Transaction tx(store);
-    for (const auto& [clusterId, advisory] : hits) {
-        recordMatches(store, notifiers, matcher, products, clusterId, advisory, now, stats);
+    const std::vector<std::int64_t> candidates = store.recordsNamingCpes(matcher.vendorProducts());
+    for (const std::int64_t recordId : candidates) {
+        const std::optional<StoredRecord> stored = store.record(recordId);
+        if (!stored) {
+            continue;
+        }
+        const Advisory advisory = advisoryFromJson(stored->json);
+        ++stats.records;
+        recordMatches(store, notifiers, matcher, products, stored->clusterId, advisory, now, stats);
     }
     if (stats.newMatches > 0) {
         store.logEvent("rematch",

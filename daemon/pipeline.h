@@ -43,9 +43,10 @@ IngestStats ingestBatch(Store& store, const std::vector<NotifierConfig>& notifie
                         const std::optional<SourceStateRow>& newState = std::nullopt,
                         const std::vector<SerializedRecord>& serialized = {});
 
-/// Matches every stored record against `products` (those just added or changed) and records and
+/// Matches the stored records against `products` (those just added or changed) and records and
 /// enqueues each match that is new, in one transaction: a product registered after an advisory
-/// arrived is still told about it. `records` in the result counts the records examined.
+/// arrived is still told about it. Only records naming one of the products' CPEs (by vendor and
+/// product, the record_cpe index) are read; `records` in the result counts them.
 IngestStats rematchStored(Store& store, const std::vector<NotifierConfig>& notifiers,
                           const std::vector<Product>& products, std::int64_t now);
 

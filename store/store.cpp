@@ -1,5 +1,6 @@
 #include "store/store.h"
 
+#include "core/cpe.h"
 #include "core/json_writer.h"
 #include "store/migrations.h"
 
@@ -8,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <sqlite3.h>
+#include <unordered_set>
 #include <utility>
 #include <xxhash.h>
 
@@ -158,6 +160,62 @@ void sqlContentHash(sqlite3_context* context, int /*argc*/, sqlite3_value** argv
     sqlite3_result_text(context, hash.data(), static_cast<int>(hash.size()), SQLITE_TRANSIENT);
 }
 
+/// The (vendor, product) pairs of the CPEs a record names, each once, in order.
+std::vector<std::pair<std::string, std::string>> cpeNamesOf(const Advisory& advisory) {
+    std::vector<std::pair<std::string, std::string>> names;
+    const auto add = [&](const std::string& text) {
+        std::optional<Cpe> cpe = parseCpe(text);
+        if (!cpe) {
+            return;
+        }
+        std::pair<std::string, std::string> name{std::move(cpe->vendor), std::move(cpe->product)};
+        if (std::find(names.begin(), names.end(), name) == names.end()) {
+            names.push_back(std::move(name));
+        }
+    };
+    for (const auto& cpe : advisory.cpes) {
+        add(cpe);
+    }
+    for (const auto& item : advisory.affected) {
+        if (!item.cpe.empty()) {
+            add(item.cpe);
+        }
+    }
+    return names;
+}
+
+/// vw_cpe_key(text): encodeList({vendor, product}) of parseCpe(text), NULL when `text` is not a
+/// CPE name (for migration 4).
+void sqlCpeKey(sqlite3_context* context, int /*argc*/, sqlite3_value** argv) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+    const std::optional<Cpe> cpe =
+        text == nullptr ? std::nullopt
+                        : parseCpe(std::string_view(
+                              text, static_cast<std::size_t>(sqlite3_value_bytes(argv[0]))));
+    if (!cpe) {
+        sqlite3_result_null(context);
+        return;
+    }
+    const std::string key = encodeList({cpe->vendor, cpe->product});
+    sqlite3_result_text(context, key.data(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
+}
+
+/// Registers the SQL functions the migrations use.
+void registerFunctions(Database& db, const std::string& path) {
+    struct Function {
+        const char* name;
+        void (*fn)(sqlite3_context*, int, sqlite3_value**);
+    };
+    for (const Function& f :
+         {Function{"vw_content_hash", sqlContentHash}, Function{"vw_cpe_key", sqlCpeKey}}) {
+        if (sqlite3_create_function_v2(db.handle(), f.name, 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                                       nullptr, f.fn, nullptr, nullptr, nullptr) != SQLITE_OK) {
+            throw StoreError(std::string("cannot register ") + f.name + " on " + path + ": " +
+                             sqlite3_errmsg(db.handle()));
+        }
+    }
+}
+
 } // namespace
 
 // --- opening and migrations ----------------------------------------------------------------
@@ -186,12 +244,7 @@ std::unique_ptr<Store> Store::open(const std::string& path) {
     // Savepoint and statement journals stay in memory: on disk they cost a write of every
     // page an upsert touches (measured: 4x the write calls of a bulk ingest).
     db.exec("PRAGMA temp_store = MEMORY");
-    if (sqlite3_create_function_v2(db.handle(), "vw_content_hash", 1,
-                                   SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, sqlContentHash,
-                                   nullptr, nullptr, nullptr) != SQLITE_OK) {
-        throw StoreError("cannot register vw_content_hash on " + path + ": " +
-                         sqlite3_errmsg(db.handle()));
-    }
+    registerFunctions(db, path);
     std::unique_ptr<Store> store(new Store(std::move(db)));
     store->migrate();
     return store;
@@ -428,6 +481,7 @@ UpsertOutcome Store::upsertRecord(const std::string& channel, const Advisory& ad
     }
 
     if (outcome.changed) {
+        indexCpes(outcome.recordId, advisory, !outcome.isNew);
         // json NULL: this revision's content is the record's current JSON (stored once).
         Use q(cached("INSERT INTO revision (record_id, json, content_hash, seen_at) "
                      "VALUES (?1, NULL, ?2, ?3)"));
@@ -526,11 +580,59 @@ std::vector<ClusterRecord> Store::clusterRecords(std::int64_t clusterId) {
     return records;
 }
 
-void Store::forEachRecord(const std::function<void(std::int64_t, const std::string&)>& fn) {
-    Statement q = db_.prepare("SELECT cluster_id, json FROM record ORDER BY id");
-    while (q.step()) {
-        fn(q.integer(0), q.text(1));
+void Store::indexCpes(std::int64_t recordId, const Advisory& advisory, bool replace) {
+    const auto names = cpeNamesOf(advisory);
+    if (names.empty()) {
+        if (replace) {
+            Use q(cached("DELETE FROM record_cpe WHERE record_id = ?1"));
+            q->bind(1, recordId).run();
+        }
+        return;
     }
+    std::vector<std::string> items;
+    items.reserve(names.size() * 2);
+    for (const auto& [vendor, product] : names) {
+        items.push_back(vendor);
+        items.push_back(product);
+    }
+    Use q(cached("INSERT INTO record_cpe (record_id, names) VALUES (?1, ?2) "
+                 "ON CONFLICT (record_id) DO UPDATE SET names = excluded.names"));
+    q->bind(1, recordId).bind(2, encodeList(items)).run();
+}
+
+std::vector<std::int64_t>
+Store::recordsNamingCpes(const std::vector<std::pair<std::string, std::string>>& vendorProducts) {
+    std::vector<std::int64_t> ids;
+    if (vendorProducts.empty()) {
+        return ids;
+    }
+    std::unordered_set<std::string> wanted;
+    for (const auto& [vendor, product] : vendorProducts) {
+        wanted.insert(vendor + '\0' + product);
+    }
+    // One pass over a narrow table (about 50 bytes a record), in record order.
+    Use q(cached("SELECT record_id, names FROM record_cpe ORDER BY record_id"));
+    std::string key;
+    while (q->step()) {
+        const std::vector<std::string> items = decodeList(q->text(1));
+        for (std::size_t i = 0; i + 1 < items.size(); i += 2) {
+            key.assign(items[i]).append(1, '\0').append(items[i + 1]);
+            if (wanted.count(key) != 0) {
+                ids.push_back(q->integer(0));
+                break;
+            }
+        }
+    }
+    return ids;
+}
+
+std::optional<StoredRecord> Store::record(std::int64_t recordId) {
+    Use q(cached("SELECT cluster_id, json FROM record WHERE id = ?1"));
+    q->bind(1, recordId);
+    if (!q->step()) {
+        return std::nullopt;
+    }
+    return StoredRecord{recordId, q->integer(0), q->text(1)};
 }
 
 std::vector<ClusterSummary> Store::listClusters(std::int64_t since) {

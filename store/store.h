@@ -10,12 +10,12 @@
 #include "store/sqlite.h"
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace vw {
@@ -67,6 +67,13 @@ struct ClusterRecord {
     std::string json;    // the record as toJson(Advisory)
     std::int64_t firstSeen = 0;
     std::int64_t lastSeen = 0;
+};
+
+/// One channel's current record as stored.
+struct StoredRecord {
+    std::int64_t recordId = 0;
+    std::int64_t clusterId = 0;
+    std::string json; // toJson(Advisory)
 };
 
 struct MatchRow {
@@ -136,9 +143,13 @@ public:
     std::optional<std::int64_t> clusterOf(const std::string& id);
     ClusterSummary cluster(std::int64_t clusterId);
     std::vector<ClusterRecord> clusterRecords(std::int64_t clusterId);
-    /// Calls `fn(clusterId, json)` for every stored record (each channel's current revision),
-    /// in insertion order. `fn` must not write to the store.
-    void forEachRecord(const std::function<void(std::int64_t, const std::string&)>& fn);
+    /// The records whose current content names a CPE with one of these (vendor, product)
+    /// pairs (as parseCpe() reads them: lower case, unescaped), by row id, ascending. The
+    /// candidates for a re-match: only they can match a registry with those CPEs.
+    std::vector<std::int64_t>
+    recordsNamingCpes(const std::vector<std::pair<std::string, std::string>>& vendorProducts);
+    /// One stored record by row id.
+    std::optional<StoredRecord> record(std::int64_t recordId);
     /// Clusters first seen at or after `since` (0: all), newest first.
     std::vector<ClusterSummary> listClusters(std::int64_t since);
 
@@ -185,6 +196,9 @@ private:
     void recordAttempt(std::int64_t id, const char* update, const std::string& reply,
                        std::int64_t now, bool ok, std::int64_t nextDue);
     void migrate();
+    /// Writes the (vendor, product) of each CPE `advisory` names into record_cpe for the record
+    /// (`replace`: the record had content before, whose row is replaced or deleted).
+    void indexCpes(std::int64_t recordId, const Advisory& advisory, bool replace);
     /// Moves everything of cluster `from` into `into` and deletes `from`.
     void mergeCluster(std::int64_t from, std::int64_t into, std::int64_t now);
 

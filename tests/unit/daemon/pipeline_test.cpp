@@ -157,13 +157,17 @@ TEST_CASE("messages for an unconfigured notifier stay in the outbox", "[daemon][
 TEST_CASE("a product added later is matched against stored advisories once", "[daemon][pipeline]") {
     auto store = Store::inMemory();
     ParseResult batch;
-    batch.records = {log4j()};
+    Advisory unrelatedAdvisory = log4j();
+    unrelatedAdvisory.id = "JVNDB-2021-000001";
+    unrelatedAdvisory.aliases = {"CVE-2021-0001"};
+    unrelatedAdvisory.cpes = {"cpe:/a:apache:tomcat"};
+    batch.records = {unrelatedAdvisory, log4j()};
     const IngestStats before = ingestBatch(*store, notifiers(), "jvndb-new", batch, 1000);
     CHECK(before.newMatches == 0); // no products yet
 
     store->putProduct(viewer());
     const IngestStats first = rematchStored(*store, notifiers(), {viewer()}, 2000);
-    CHECK(first.records == 1);
+    CHECK(first.records == 1); // only the record naming apache:log4j is read
     CHECK(first.newMatches == 1);
     CHECK(first.enqueued == 4);
     REQUIRE(store->matches().size() == 1);
@@ -177,5 +181,7 @@ TEST_CASE("a product added later is matched against stored advisories once", "[d
     Product unrelated;
     unrelated.name = "Pump";
     unrelated.cpes = {"cpe:/a:example:pump_console"};
-    CHECK(rematchStored(*store, notifiers(), {unrelated}, 4000).newMatches == 0);
+    const IngestStats none = rematchStored(*store, notifiers(), {unrelated}, 4000);
+    CHECK(none.newMatches == 0);
+    CHECK(none.records == 0);
 }

@@ -62,7 +62,7 @@ TEST_CASE("Upserting a record: new, then unchanged, then changed", "[store][reco
     CHECK(summary.firstSeen == 1000);
 }
 
-TEST_CASE("The stored hash is FNV-1a of the record JSON", "[store][records]") {
+TEST_CASE("The stored hash is contentHash of the record JSON", "[store][records]") {
     auto store = Store::inMemory();
     auto advisory = makeAdvisory("JVNDB-2024-000100", {});
     auto outcome = store->upsertRecord("import", advisory, 10);
@@ -235,4 +235,48 @@ TEST_CASE("every revision's content stays recoverable though the current one is 
     CHECK(isNull == std::vector<bool>{false, false, true});
     CHECK(store->clusterRecords(first.clusterId).at(0).json.find("third wording") !=
           std::string::npos);
+}
+
+TEST_CASE("record_cpe names the vendor and product of each CPE of a record's current content",
+          "[store][records][cpe-index]") {
+    auto store = Store::inMemory();
+    vw::Advisory a = makeAdvisory("JVNDB-2023-000101", {});
+    a.cpes = {"cpe:/a:apache:log4j", "cpe:2.3:a:Apache:Log4j:2.14.1:*:*:*:*:*:*:*"};
+    a.affected = {{"Linux", "Linux Kernel", "cpe:/o:linux:linux_kernel", {"5.16.3 未満"}},
+                  {"x", "no cpe", "", {}},
+                  {"y", "bad cpe", "cpe:/a:bad vendor", {}}};
+    const auto first = store->upsertRecord("jvn", a, 1000);
+    vw::Advisory other = makeAdvisory("JVNDB-2023-000102", {});
+    other.cpes = {"cpe:/a:apache:tomcat"};
+    const auto second = store->upsertRecord("jvn", other, 1000);
+
+    using Pairs = std::vector<std::pair<std::string, std::string>>;
+    using Ids = std::vector<std::int64_t>;
+    CHECK(store->recordsNamingCpes(Pairs{{"apache", "log4j"}}) == Ids{first.recordId});
+    CHECK(store->recordsNamingCpes(Pairs{{"linux", "linux_kernel"}}) == Ids{first.recordId});
+    CHECK(store->recordsNamingCpes(
+              Pairs{{"apache", "log4j"}, {"apache", "tomcat"}, {"linux", "linux_kernel"}}) ==
+          Ids{first.recordId, second.recordId}); // each once, ascending
+    CHECK(store->recordsNamingCpes(Pairs{{"apache", "struts"}}).empty());
+    CHECK(store->recordsNamingCpes(Pairs{}).empty());
+    CHECK(countRows(*store, "record_cpe") == 2); // one row per record that names a CPE
+
+    // Changed content: the index follows the current content only.
+    a.cpes = {"cpe:/a:apache:struts"};
+    a.affected.clear();
+    REQUIRE(store->upsertRecord("jvn", a, 2000).changed);
+    CHECK(store->recordsNamingCpes(Pairs{{"apache", "log4j"}}).empty());
+    CHECK(store->recordsNamingCpes(Pairs{{"linux", "linux_kernel"}}).empty());
+    CHECK(store->recordsNamingCpes(Pairs{{"apache", "struts"}}) == Ids{first.recordId});
+    // Content without CPEs: no row, found by nothing.
+    a.cpes.clear();
+    REQUIRE(store->upsertRecord("jvn", a, 3000).changed);
+    CHECK(store->recordsNamingCpes(Pairs{{"apache", "struts"}}).empty());
+    CHECK(countRows(*store, "record_cpe") == 1);
+
+    const auto stored = store->record(second.recordId);
+    REQUIRE(stored);
+    CHECK(stored->clusterId == second.clusterId);
+    CHECK(stored->json == vw::toJson(other));
+    CHECK_FALSE(store->record(999999));
 }

@@ -165,6 +165,45 @@ TEST_CASE("Migration 3 recomputes the stored FNV-1a hashes, so unchanged records
     CHECK(vw::test::countRows(*store, "revision") == 2);
 }
 
+TEST_CASE("Migration 4 indexes the CPEs of the records already stored", "[store][migrations]") {
+    TempDir dir;
+    const std::string path = dir.file("v3.db");
+    vw::Advisory stored = vw::test::makeAdvisory("JVNDB-2021-005429", {"CVE-2021-44228"});
+    stored.cpes = {"cpe:/a:apache:log4j"};
+    stored.affected = {{"Linux", "Linux Kernel", "cpe:/o:linux:linux_kernel", {"5.16.3 未満"}},
+                       {"n", "p", "not a cpe", {}}};
+    {
+        vw::Database db(path);
+        for (std::size_t i = 0; i < 2; ++i) {
+            db.exec(vw::schemaMigrations()[i]);
+        }
+        db.exec("PRAGMA user_version = 3"); // migration 3 only rewrites hashes
+        db.exec("INSERT INTO cluster (id, first_seen) VALUES (1, 1000), (2, 1000)");
+        auto insert = db.prepare(
+            "INSERT INTO record (id, channel, record_id, json, content_hash, title, max_score, "
+            "first_seen, last_seen, cluster_id) VALUES (?1, 'jvn', ?2, ?3, ?4, 't', 5.0, 1000, "
+            "1000, ?1)");
+        insert.bind(1, 1)
+            .bind(2, stored.id)
+            .bind(3, vw::toJson(stored))
+            .bind(4, vw::contentHash(vw::toJson(stored)))
+            .run();
+        vw::Advisory plain = vw::test::makeAdvisory("JVNDB-2021-000001", {});
+        auto second = db.prepare(
+            "INSERT INTO record (id, channel, record_id, json, content_hash, title, max_score, "
+            "first_seen, last_seen, cluster_id) VALUES (2, 'jvn', ?1, ?2, 'x', 't', 5.0, 1000, "
+            "1000, 2)");
+        second.bind(1, plain.id).bind(2, vw::toJson(plain)).run();
+    }
+    auto store = Store::open(path);
+    CHECK(store->schemaVersion() == Store::latestSchemaVersion());
+    using Pairs = std::vector<std::pair<std::string, std::string>>;
+    CHECK(store->recordsNamingCpes(Pairs{{"apache", "log4j"}}) == std::vector<std::int64_t>{1});
+    CHECK(store->recordsNamingCpes(Pairs{{"linux", "linux_kernel"}}) ==
+          std::vector<std::int64_t>{1});
+    CHECK(vw::test::countRows(*store, "record_cpe") == 1); // the plain record names no CPE
+}
+
 TEST_CASE("Source state round-trips every field", "[store][source-state]") {
     auto store = Store::inMemory();
     CHECK(store->sourceState("unknown").etag.empty());
