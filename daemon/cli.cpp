@@ -17,6 +17,7 @@
 #include "feeds/curl_http_client.h"
 #include "feeds/parse/document.h"
 #include "feeds/parse/parse_error.h"
+#include "feeds/parse/vuldef.h"
 #include "notifiers/render.h"
 #include "store/store.h"
 
@@ -213,10 +214,51 @@ int cmdParse(Context& ctx, const std::vector<std::string>& args) {
         throw UsageError("unknown --format '" + format + "' (auto, jvn-rss, vuldef, mail)");
     }
     const std::string file = opt.positional()[0];
-    const std::string content = readInput(file);
+    std::ifstream fileIn;
+    std::istream* in = &std::cin;
+    if (file != "-") {
+        fileIn.open(file, std::ios::binary);
+        if (!fileIn) {
+            throw std::runtime_error("cannot read " + file);
+        }
+        in = &fileIn;
+    }
+    std::string chunk(kImportReadSize, '\0');
+    const auto readChunk = [&] {
+        in->read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+        if (in->bad()) {
+            throw std::runtime_error("cannot read " + file);
+        }
+        return static_cast<std::size_t>(in->gcount());
+    };
+    std::size_t got = readChunk();
+    const std::string detected =
+        format == "auto" ? detectFormat(std::string_view(chunk.data(), got)) : format;
     ParseResult result;
+    std::string lines; // the records' JSON lines, written once the whole document was read
     try {
-        result = parseDocument(content, format);
+        if (detected == "vuldef") {
+            // Yearly detail feeds reach 72 MB: streamed, each record kept only as its JSON line
+            // (about a quarter of the input) until the document proved readable, so a document
+            // that breaks part-way still prints no record.
+            VuldefStreamParser parser(
+                [&](Advisory&& record) { lines.append(toJson(record)).append("\n"); },
+                [&](ItemProblem&& problem) { result.problems.push_back(std::move(problem)); });
+            while (got > 0) {
+                parser.feed(std::string_view(chunk.data(), got));
+                got = readChunk();
+            }
+            parser.finish();
+        } else {
+            std::string content(chunk.data(), got);
+            while ((got = readChunk()) > 0) {
+                content.append(chunk.data(), got);
+            }
+            result = parseDocument(content, format);
+            for (const auto& record : result.records) {
+                lines.append(toJson(record)).append("\n");
+            }
+        }
     } catch (const ParseError& e) {
         ctx.err << "vulnwatch: " << file << ": " << e.what() << "\n";
         return kExitFailure;
@@ -224,9 +266,7 @@ int cmdParse(Context& ctx, const std::vector<std::string>& args) {
         ctx.err << "vulnwatch: " << file << ": " << e.what() << "\n";
         return kExitUsage;
     }
-    for (const auto& record : result.records) {
-        ctx.out << toJson(record) << "\n";
-    }
+    ctx.out << lines;
     printProblems(ctx, file, result);
     return kExitOk;
 }

@@ -1,7 +1,9 @@
 #include "daemon/cli.h"
 #include "daemon/run.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -77,6 +79,33 @@ TEST_CASE("parse reports an unreadable document as a failure without output", "[
     CHECK(r.code == kExitFailure);
     CHECK(r.out.empty());
     CHECK_THAT(r.err, Catch::Contains(file));
+}
+
+TEST_CASE("parse streams a VULDEF document but prints nothing when it breaks part-way",
+          "[daemon][cli]") {
+    // Synthetic VULDEF written for this test: 3000 entries (more than one 1 MiB read), then
+    // either the proper end or a cut inside an entry.
+    std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                       "<VULDEF-Document xmlns=\"http://jvn.jp/vuldef/\" xml:lang=\"ja\">\n";
+    for (int i = 1; i <= 3000; ++i) {
+        char id[32];
+        std::snprintf(id, sizeof id, "JVNDB-2024-%06d", i);
+        body += std::string("<Vulinfo><VulinfoID>") + id + "</VulinfoID><VulinfoData><Title>" +
+                std::string(300, 'x') + "</Title></VulinfoData></Vulinfo>\n";
+    }
+    const std::string whole = tempPath("whole.xml");
+    std::ofstream(whole) << body << "</VULDEF-Document>\n";
+    auto r = cli({"parse", whole});
+    CHECK(r.code == kExitOk);
+    CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 3000);
+    CHECK_THAT(r.out, Catch::Contains("\"id\":\"JVNDB-2024-003000\""));
+
+    const std::string cut = tempPath("cut.xml");
+    std::ofstream(cut) << body << "<Vulinfo><VulinfoID>JVNDB-2024-003001</VulinfoID><Vuli";
+    r = cli({"parse", cut});
+    CHECK(r.code == kExitFailure);
+    CHECK(r.out.empty());
+    CHECK_THAT(r.err, Catch::Contains("truncated"));
 }
 
 TEST_CASE("Wakeup returns at once on stop and reports reloads once", "[daemon][run]") {
