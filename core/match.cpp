@@ -57,7 +57,7 @@ ProductMatcher::ProductMatcher(const std::vector<Product>& products) {
 
 std::vector<Match> ProductMatcher::match(const Advisory& advisory) const {
     std::vector<Match> matches;
-    if (advisory.withdrawn) {
+    if (advisory.withdrawn || candidates_.empty()) {
         return matches;
     }
     std::vector<const std::string*> advisoryCpes;

@@ -27,7 +27,9 @@ std::string errorText(sqlite3* db) {
 
 Database::Database(const std::string& path) : path_(path) {
     sqlite3* db = nullptr;
-    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    // NOMUTEX: a connection is used by one thread at a time (see Store), so SQLite's per-call
+    // locking is not needed (it was 6% of a bulk import's storing thread).
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
     if (rc != SQLITE_OK) {
         std::string message = errorText(db);

@@ -366,6 +366,12 @@ SerializedRecord serializeRecord(const Advisory& advisory) {
     SerializedRecord out;
     out.json = toJson(advisory);
     out.hash = contentHash(out.json);
+    std::vector<std::string> items;
+    for (auto& [vendor, product] : cpeNamesOf(advisory)) {
+        items.push_back(std::move(vendor));
+        items.push_back(std::move(product));
+    }
+    out.cpeNames = encodeList(items);
     return out;
 }
 
@@ -481,7 +487,7 @@ UpsertOutcome Store::upsertRecord(const std::string& channel, const Advisory& ad
     }
 
     if (outcome.changed) {
-        indexCpes(outcome.recordId, advisory, !outcome.isNew);
+        indexCpes(outcome.recordId, serialized.cpeNames, !outcome.isNew);
         // json NULL: this revision's content is the record's current JSON (stored once).
         Use q(cached("INSERT INTO revision (record_id, json, content_hash, seen_at) "
                      "VALUES (?1, NULL, ?2, ?3)"));
@@ -580,24 +586,17 @@ std::vector<ClusterRecord> Store::clusterRecords(std::int64_t clusterId) {
     return records;
 }
 
-void Store::indexCpes(std::int64_t recordId, const Advisory& advisory, bool replace) {
-    const auto names = cpeNamesOf(advisory);
-    if (names.empty()) {
+void Store::indexCpes(std::int64_t recordId, const std::string& cpeNames, bool replace) {
+    if (cpeNames.empty()) {
         if (replace) {
             Use q(cached("DELETE FROM record_cpe WHERE record_id = ?1"));
             q->bind(1, recordId).run();
         }
         return;
     }
-    std::vector<std::string> items;
-    items.reserve(names.size() * 2);
-    for (const auto& [vendor, product] : names) {
-        items.push_back(vendor);
-        items.push_back(product);
-    }
     Use q(cached("INSERT INTO record_cpe (record_id, names) VALUES (?1, ?2) "
                  "ON CONFLICT (record_id) DO UPDATE SET names = excluded.names"));
-    q->bind(1, recordId).bind(2, encodeList(items)).run();
+    q->bind(1, recordId).bind(2, cpeNames).run();
 }
 
 std::vector<std::int64_t>

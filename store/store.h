@@ -42,6 +42,9 @@ std::string contentHash(std::string_view json);
 struct SerializedRecord {
     std::string json;
     std::string hash;
+    /// The (vendor, product) of each CPE the record names, each once, as encodeList(vendor,
+    /// product, vendor, product, …); "" when it names none (the record_cpe row).
+    std::string cpeNames;
 };
 SerializedRecord serializeRecord(const Advisory& advisory);
 
@@ -196,9 +199,9 @@ private:
     void recordAttempt(std::int64_t id, const char* update, const std::string& reply,
                        std::int64_t now, bool ok, std::int64_t nextDue);
     void migrate();
-    /// Writes the (vendor, product) of each CPE `advisory` names into record_cpe for the record
-    /// (`replace`: the record had content before, whose row is replaced or deleted).
-    void indexCpes(std::int64_t recordId, const Advisory& advisory, bool replace);
+    /// Writes a record's SerializedRecord::cpeNames into record_cpe (`replace`: the record had
+    /// content before, whose row is replaced or deleted).
+    void indexCpes(std::int64_t recordId, const std::string& cpeNames, bool replace);
     /// Moves everything of cluster `from` into `into` and deletes `from`.
     void mergeCluster(std::int64_t from, std::int64_t into, std::int64_t now);
 
