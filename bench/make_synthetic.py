@@ -6,8 +6,8 @@ detail data feed sample) with every identifier replaced by a new, unique one (JV
 JVN#, JVNVU#, VU#, JPCERT-AT-, JVNTA), its dates moved into the target year and its title numbered, so entries
 never share an alias by accident (each one stays its own cluster, as in the real feeds).
 
-    make_synthetic.py --entries 20000 --out bench/data/quick
-    make_synthetic.py --entries 300000 --out bench/data/full
+    make_synthetic.py --entries 20000 --cpe-variants 500 --out bench/data/quick
+    make_synthetic.py --entries 300000 --cpe-variants 500 --out bench/data/full
 
 writes synthetic_jvndb_detail_YYYY.rdf files (years counting back from --last-year, about
 --per-file entries each). Python 3 standard library only; deterministic for a given --seed.
@@ -51,7 +51,8 @@ TOKEN = re.compile(
     r"(?P<jvndb>JVNDB-\d{4}-\d{6})|(?P<cve>CVE-\d{4}-\d{4,7})|(?P<jvnvu>JVNVU#\d{8})|"
     r"(?P<jvn>JVN#\d{8})|(?P<vu>(?<![A-Z])VU#\d{5,8})|(?P<jpcert>JPCERT-AT-\d{4}-\d{4})|"
     r"(?P<jvnta>JVNTA#?\d{8})|"
-    r"(?P<date>\d{4}-\d{2}-\d{2}(?=T\d{2}:\d{2}))|(?P<title><Title>)")
+    r"(?P<date>\d{4}-\d{2}-\d{2}(?=T\d{2}:\d{2}))|(?P<title><Title>)|"
+    r"(?P<cpe>(?<=>)cpe:/[aoh]:[^:<\s]+:[^:<\s]+)")
 
 
 def load_templates(fixtures):
@@ -85,7 +86,7 @@ class Counters:
         return self.n[kind]
 
 
-def entry(template, year, serial, counters, rng):
+def entry(template, year, serial, counters, rng, cpe_variants=0):
     month = rng.randint(1, 12)
     day = rng.randint(1, 28)
     mapping = {}
@@ -97,6 +98,12 @@ def entry(template, year, serial, counters, rng):
         kind, original = part
         if kind == "title":
             out.append("<Title>[synthetic %d-%06d] " % (year, serial))
+            continue
+        if kind == "cpe":
+            # With --cpe-variants N, the product of each CPE gets one of N suffixes, so the set
+            # names as many distinct products as real history does (the fixtures alone name a
+            # few dozen, which every re-match would find thousands of times).
+            out.append(original if cpe_variants <= 0 else "%s_v%d" % (original, serial % cpe_variants))
             continue
         new = mapping.get(original)
         if new is None:
@@ -125,19 +132,19 @@ def entry(template, year, serial, counters, rng):
     return "".join(out)
 
 
-def write_year(path, year, count, templates, counters, rng, first_serial=1):
+def write_year(path, year, count, templates, counters, rng, first_serial=1, cpe_variants=0):
     with open(path, "w", encoding="utf-8") as f:
         f.write(HEADER)
         for i in range(count):
             template = templates[(first_serial + i) % len(templates)]
             f.write("    ")
-            f.write(entry(template, year, first_serial + i, counters, rng))
+            f.write(entry(template, year, first_serial + i, counters, rng, cpe_variants))
             f.write("\n")
         f.write(FOOTER % (count, count))
 
 
 def generate(entries, out, per_file=10500, last_year=2026, prefix="synthetic_", seed=1,
-             fixtures=DEFAULT_FIXTURES):
+             fixtures=DEFAULT_FIXTURES, cpe_variants=0):
     """Writes the files; returns [(path, year, count)]."""
     templates = load_templates(fixtures)
     files = max(1, math.ceil(entries / per_file))
@@ -151,7 +158,7 @@ def generate(entries, out, per_file=10500, last_year=2026, prefix="synthetic_", 
         count = remaining // (files - k)
         remaining -= count
         path = os.path.join(out, "%sjvndb_detail_%d.rdf" % (prefix, year))
-        write_year(path, year, count, templates, counters, rng)
+        write_year(path, year, count, templates, counters, rng, cpe_variants=cpe_variants)
         written.append((path, year, count))
     return written
 
@@ -163,11 +170,14 @@ def main():
     ap.add_argument("--per-file", type=int, default=10500)
     ap.add_argument("--last-year", type=int, default=2026)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--cpe-variants", type=int, default=0,
+                    help="give each CPE product one of N suffixes (0: keep the real CPEs)")
     ap.add_argument("--fixtures", default=os.environ.get("VULNWATCH_FIXTURES_DIR", DEFAULT_FIXTURES))
     args = ap.parse_args()
     total = 0
     for path, year, count in generate(args.entries, args.out, args.per_file, args.last_year,
-                                      seed=args.seed, fixtures=args.fixtures):
+                                      seed=args.seed, fixtures=args.fixtures,
+                                      cpe_variants=args.cpe_variants):
         size = os.path.getsize(path)
         total += size
         print("%s: %d entries, %.1f MB" % (path, count, size / 1e6))
