@@ -71,6 +71,27 @@ Collected feedInPieces(const std::string& xml, std::size_t piece) {
     return out;
 }
 
+/// A stream parse fed `piece` bytes at a time, with what the parser reports at the end
+/// (ParseError propagates).
+struct Streamed {
+    ParseResult result;
+    std::size_t itemsSeen = 0;
+};
+
+Streamed streamInPieces(const std::string& xml, std::size_t piece) {
+    Streamed out;
+    VuldefStreamParser parser(
+        [&](Advisory&& a) { out.result.records.push_back(std::move(a)); },
+        [&](ItemProblem&& p) { out.result.problems.push_back(std::move(p)); });
+    for (std::size_t at = 0; at < xml.size(); at += piece) {
+        parser.feed(std::string_view(xml).substr(at, piece));
+    }
+    parser.finish();
+    out.itemsSeen = parser.itemsSeen();
+    out.result.status = parser.status();
+    return out;
+}
+
 const std::vector<std::string>& realVuldefFixtures() {
     static const std::vector<std::string> files = {
         "jvndb_detail_2021_trimmed.rdf",
@@ -582,16 +603,10 @@ TEST_CASE("prefixes, attributes with angle brackets, markup and xml:lang are han
         "</v:VULDEF-Document>\n<!-- trailing comment -->\n";
     for (std::size_t piece : {std::size_t{1}, std::size_t{3}, xml.size()}) {
         INFO("piece " << piece);
-        ParseResult result;
-        VuldefStreamParser parser(
-            [&](Advisory&& a) { result.records.push_back(std::move(a)); },
-            [&](ItemProblem&& p) { result.problems.push_back(std::move(p)); });
-        for (std::size_t at = 0; at < xml.size(); at += piece) {
-            parser.feed(std::string_view(xml).substr(at, piece));
-        }
-        parser.finish();
-        CHECK(parser.itemsSeen() == 4);
-        CHECK(!parser.status());
+        const Streamed streamed = streamInPieces(xml, piece);
+        const ParseResult& result = streamed.result;
+        CHECK(streamed.itemsSeen == 4);
+        CHECK(!result.status);
         REQUIRE(result.records.size() == 2);
         const Advisory& a = result.records[0];
         CHECK(a.id == "JVNDB-2024-000010");
@@ -633,14 +648,7 @@ TEST_CASE("a Vulinfo's own namespace declarations and look-alike end tags are re
         vulinfo("JVNDB-2024-000023") + kTail;
     for (std::size_t piece : {std::size_t{1}, std::size_t{5}, xml.size()}) {
         INFO("piece " << piece);
-        ParseResult result;
-        VuldefStreamParser parser(
-            [&](Advisory&& a) { result.records.push_back(std::move(a)); },
-            [&](ItemProblem&& p) { result.problems.push_back(std::move(p)); });
-        for (std::size_t at = 0; at < xml.size(); at += piece) {
-            parser.feed(std::string_view(xml).substr(at, piece));
-        }
-        parser.finish();
+        const ParseResult result = streamInPieces(xml, piece).result;
         CHECK(result.problems.empty());
         REQUIRE(result.records.size() == 4);
         CHECK(result.records[0].title == "the title");
