@@ -12,6 +12,7 @@
 
 #include "config/config.h"
 #include "core/http.h"
+#include "daemon/import.h"
 #include "store/store.h"
 
 #include <chrono>
@@ -53,7 +54,7 @@ struct BackfillOptions {
     std::size_t maxBytes = 512u * 1024u * 1024u;
     std::chrono::milliseconds requestInterval{1000}; // at least this between two requests
     std::string workDir;                             // downloads; "" = a private temp folder
-    std::size_t batchSize = 2000;
+    std::size_t batchSize = kImportBatchSize;        // records per transaction
     bool tty = false; // progress as a redrawn one-line bar (else plain lines)
 };
 

@@ -53,8 +53,10 @@ commands:
                                     F: auto (default), jvn-rss, vuldef, mail
   import [--format F] FILE...       ingest local files as if a source had fetched them
   backfill --since YEAR [--until YEAR] [--source NAME] [--base-url URL] [--checksum-url URL]
+           [--work-dir DIR] [--batch-size N]
                                     load history from the yearly JVN detail feeds (resumable;
-                                    years unchanged since their last load are skipped)
+                                    years unchanged since their last load are skipped; downloads
+                                    go to DIR; N records per transaction, default 1000)
   match --products FILE.json ADVISORIES.jsonl
                                     pure matching: registry x records -> one JSON line per match
   advisories list [--json] [--since DATE]
