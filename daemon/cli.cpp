@@ -462,7 +462,7 @@ int cmdAdvisories(Context& ctx, const std::vector<std::string>& args) {
             }
             since = d->epoch;
         }
-        for (const auto& c : store->listClusters(since)) {
+        store->forEachCluster(since, [&](const ClusterSummary& c) {
             if (opt.has("json")) {
                 JsonWriter w;
                 w.beginObject().key("id").value(c.primaryId).key("aliases").stringArray(c.ids);
@@ -474,7 +474,7 @@ int cmdAdvisories(Context& ctx, const std::vector<std::string>& args) {
                         << std::setprecision(1) << std::setw(5) << c.maxScore << " " << c.title
                         << "\n";
             }
-        }
+        });
         return kExitOk;
     }
     if (sub == "show") {

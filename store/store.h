@@ -10,6 +10,7 @@
 #include "store/sqlite.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -155,6 +156,9 @@ public:
     std::optional<StoredRecord> record(std::int64_t recordId);
     /// Clusters first seen at or after `since` (0: all), newest first.
     std::vector<ClusterSummary> listClusters(std::int64_t since);
+    /// As listClusters, one at a time (memory stays flat however many there are), all read in
+    /// one read transaction (a consistent view). `fn` must not write to the store.
+    void forEachCluster(std::int64_t since, const std::function<void(const ClusterSummary&)>& fn);
 
     // --- products -------------------------------------------------------------------
     /// Adds or replaces the product with this name (components replaced too).

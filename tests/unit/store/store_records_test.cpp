@@ -3,6 +3,8 @@
 #include "store_test_support.h"
 
 #include <catch2/catch.hpp>
+#include <sqlite3.h>
+#include <stdexcept>
 
 using vw::Store;
 using vw::test::countRows;
@@ -200,6 +202,38 @@ TEST_CASE("listClusters returns clusters since a time, newest first", "[store][r
     CHECK(recent[0].clusterId == c.clusterId);
     CHECK(recent[1].clusterId == b.clusterId);
     CHECK(store->listClusters(301).empty());
+}
+
+TEST_CASE("forEachCluster reads in one transaction of its own or of the caller",
+          "[store][records]") {
+    auto store = Store::inMemory();
+    store->upsertRecord("s", makeAdvisory("JVNDB-2023-000001", {}), 100);
+    store->upsertRecord("s", makeAdvisory("JVNDB-2023-000002", {}), 200);
+    const auto inTransaction = [&] { return sqlite3_get_autocommit(store->db().handle()) == 0; };
+
+    std::vector<std::string> seen;
+    store->forEachCluster(0, [&](const vw::ClusterSummary& c) {
+        CHECK(inTransaction());
+        seen.push_back(c.primaryId);
+    });
+    CHECK(seen == std::vector<std::string>{"JVNDB-2023-000002", "JVNDB-2023-000001"});
+    CHECK_FALSE(inTransaction()); // ended
+
+    // A failing callback ends the read transaction too.
+    CHECK_THROWS_AS(
+        store->forEachCluster(0, [](const vw::ClusterSummary&) { throw std::runtime_error("x"); }),
+        std::runtime_error);
+    CHECK_FALSE(inTransaction());
+
+    // Inside the caller's transaction: used as it is, left open.
+    {
+        Store::Transaction tx(*store);
+        std::size_t count = 0;
+        store->forEachCluster(150, [&](const vw::ClusterSummary&) { ++count; });
+        CHECK(count == 1);
+        CHECK(inTransaction());
+        tx.commit();
+    }
 }
 
 TEST_CASE("A record without an id is refused", "[store][records]") {
