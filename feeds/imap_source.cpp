@@ -1,5 +1,6 @@
 #include "feeds/imap_source.h"
 
+#include "feeds/parse/charset.h"
 #include "feeds/parse/parse_error.h"
 #include "feeds/pgp.h"
 
@@ -101,6 +102,26 @@ std::string percentDecoded(std::string_view text) {
             i += 2;
         } else {
             out.push_back(text[i]);
+        }
+    }
+    return out;
+}
+
+/// A mailbox name (modified UTF-7: printable ASCII) as a URL path: '/' separates levels, the
+/// characters that mean something in an IMAP URL (';', '?', '#', '%', spaces…) are
+/// percent-encoded.
+std::string urlPath(std::string_view mailbox) {
+    static const char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (char c : mailbox) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (std::isalnum(byte) != 0 ||
+            std::string_view("-._~/&,+").find(c) != std::string_view::npos) {
+            out.push_back(c);
+        } else {
+            out.push_back('%');
+            out.push_back(hex[byte >> 4]);
+            out.push_back(hex[byte & 0xF]);
         }
     }
     return out;
@@ -330,7 +351,14 @@ ImapSession::ImapSession(ImapConnectionOptions options)
         path = "INBOX";
     }
     folder_ = percentDecoded(path);
-    folderUrl_ = url.substr(0, schemeEnd) + "://" + authority + "/" + path;
+    try {
+        mailbox_ = toImapMailboxName(folder_);
+    } catch (const std::invalid_argument& e) {
+        throw ImapError(std::string(e.what()) + ": '" + path + "'");
+    }
+    // The URL names the mailbox as the server knows it (modified UTF-7), so a folder such as
+    // INBOX/脆弱性情報 is found; messages and logs keep the name as configured.
+    folderUrl_ = url.substr(0, schemeEnd) + "://" + authority + "/" + urlPath(mailbox_);
     if (options_.starttls != "auto" && options_.starttls != "required" &&
         options_.starttls != "off") {
         throw ImapError("starttls must be auto, required or off, not '" + options_.starttls + "'");
@@ -453,7 +481,7 @@ std::string ImapSession::command(const std::string& text) {
 
 ImapFolderStatus ImapSession::status() {
     const std::string output =
-        command("STATUS " + imapQuoted(folder_) + " (MESSAGES UIDNEXT UIDVALIDITY)");
+        command("STATUS " + imapQuoted(mailbox_) + " (MESSAGES UIDNEXT UIDVALIDITY)");
     for (const std::string_view line : splitLines(output)) {
         if (upper(line.substr(0, 9)) != "* STATUS ") {
             continue;
@@ -767,7 +795,7 @@ void ImapSource::applyAfterProcessing(ImapSession& session, const Pending& pendi
         if (options_.moveTo.empty()) {
             throw ImapError("after_processing = move needs move_to");
         }
-        const std::string target = imapQuoted(options_.moveTo);
+        const std::string target = imapQuoted(toImapMailboxName(options_.moveTo));
         const bool canMove = session.capabilities().count("MOVE") != 0;
         const auto copyOrMove = [&] {
             session.command((canMove ? "UID MOVE " : "UID COPY ") + set + " " + target);

@@ -92,8 +92,9 @@ private:
 
     struct Handle;
     ImapConnectionOptions options_;
-    std::string folder_;
-    std::string folderUrl_;
+    std::string folder_;    // as configured (UTF-8, percent-decoded)
+    std::string mailbox_;   // as the server knows it (modified UTF-7)
+    std::string folderUrl_; // the URL of mailbox_
     std::unique_ptr<Handle> handle_;
     std::optional<std::set<std::string>> capabilities_;
 };

@@ -2,9 +2,13 @@
 
 #include "core/text.h"
 
+#include <algorithm>
 #include <memory>
+#include <stdexcept>
 #include <unicode/ucnv.h>
 #include <unicode/ucnv_err.h>
+#include <unicode/ustring.h>
+#include <unicode/utypes.h>
 
 namespace vw {
 
@@ -270,6 +274,38 @@ ConvertedText toUtf8(std::string_view bytes, std::string_view charset) {
         result.problem = "unknown charset '" + std::string(charset) + "', read as ISO-8859-1";
     }
     return result;
+}
+
+std::string toImapMailboxName(std::string_view utf8) {
+    if (!isValidUtf8(utf8)) {
+        throw std::invalid_argument("the folder name is not valid UTF-8");
+    }
+    if (std::all_of(utf8.begin(), utf8.end(), [](char c) {
+            return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f &&
+                   c != '&';
+        })) {
+        return std::string(utf8); // the usual case: plain ASCII names stay as they are
+    }
+    UErrorCode status = U_ZERO_ERROR;
+    std::u16string utf16(utf8.size() + 1, u'\0');
+    int32_t length = 0;
+    u_strFromUTF8(reinterpret_cast<UChar*>(utf16.data()), static_cast<int32_t>(utf16.size()),
+                  &length, utf8.data(), static_cast<int32_t>(utf8.size()), &status);
+    ConverterPtr converter(ucnv_open("IMAP-mailbox-name", &status));
+    if (U_FAILURE(status) || !converter) {
+        throw std::runtime_error(std::string("ICU cannot encode IMAP mailbox names: ") +
+                                 u_errorName(status));
+    }
+    std::string out(static_cast<std::size_t>(length) * 4 + 8, '\0');
+    const int32_t written =
+        ucnv_fromUChars(converter.get(), out.data(), static_cast<int32_t>(out.size()),
+                        reinterpret_cast<const UChar*>(utf16.data()), length, &status);
+    if (U_FAILURE(status)) {
+        throw std::runtime_error(std::string("ICU cannot encode the folder name: ") +
+                                 u_errorName(status));
+    }
+    out.resize(static_cast<std::size_t>(written));
+    return out;
 }
 
 } // namespace vw

@@ -18,6 +18,11 @@ struct ConvertedText {
 /// else Latin-1. An unknown label or invalid bytes give a best-effort text plus a problem.
 ConvertedText toUtf8(std::string_view bytes, std::string_view charset);
 
+/// A mailbox name as IMAP wants it (RFC 3501 5.1.3, "modified UTF-7"): ASCII stays as it is
+/// (but '&' becomes "&-"), other characters become "&…-" runs, e.g. 脆弱性情報 → &gQZfMWAnYMVYMQ-.
+/// Throws std::invalid_argument when `utf8` is not well-formed UTF-8.
+std::string toImapMailboxName(std::string_view utf8);
+
 /// True when `bytes` is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
 bool isValidUtf8(std::string_view bytes);
 

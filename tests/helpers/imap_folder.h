@@ -65,12 +65,16 @@ inline void chownLike(const std::filesystem::path& path, const std::filesystem::
 /// when the test ends. IMAP name: name().
 class ImapTestFolder {
 public:
-    ImapTestFolder(const std::string& maildir, const std::string& stem, bool create = true)
+    /// `suffix` is appended to the name; `diskSuffix` is how Dovecot writes it in the folder's
+    /// directory name (modified UTF-7, the default of its Maildir++ layout).
+    ImapTestFolder(const std::string& maildir, const std::string& stem, bool create = true,
+                   const std::string& suffix = "", const std::string& diskSuffix = "")
         : maildir_(maildir) {
         static std::atomic<int> counter{0};
-        name_ =
+        const std::string base =
             "vwtest-" + stem + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-        path_ = maildir_ / ("." + name_);
+        name_ = base + suffix;
+        path_ = maildir_ / ("." + base + diskSuffix);
         if (create) {
             for (const char* sub : {"", "cur", "new", "tmp"}) {
                 const auto dir = path_ / sub;

@@ -303,6 +303,40 @@ TEST_CASE("after_processing move puts the messages into the target folder", "[in
     CHECK(ImapSession(server.connection(folder.name())).status().messages == 0);
 }
 
+TEST_CASE("folders with Japanese names are read and moved into by their modified UTF-7 names",
+          "[integration][imap]") {
+    // Mailing-list mail is often filtered into folders named in Japanese. IMAP names them in
+    // modified UTF-7 (RFC 3501 5.1.3); Dovecot's Maildir++ layout keeps that name on disk.
+    const auto server = ImapServer::fromEnv();
+    ImapTestFolder folder(server.maildir, "jp", true, "-脆弱性情報", "-&gQZfMWAnYMVYMQ-");
+    ImapTestFolder done(server.maildir, "jp", false, "-処理済み", "-&UeZ0Bm4IMH8-");
+    folder.deliver(advisoryMail("jp-1@vwtest.example", "CVE-2024-10501"));
+
+    auto options = sourceOptions(server, folder); // the URL carries the UTF-8 name as it is
+    options.afterProcessing = "move";
+    options.moveTo = done.name();
+    ImapSource source("jp-test", options);
+    const PollOutcome outcome = source.poll(SourceState{});
+    INFO(outcome.error);
+    REQUIRE(outcome.kind == PollOutcome::Kind::Records);
+    CHECK(recordIds(outcome) == std::set<std::string>{"jp-1@vwtest.example"});
+    source.afterCommit(outcome);
+    CHECK(folder.messageFiles() == 0);
+    CHECK(done.messageFiles() == 1); // created by CREATE under its modified UTF-7 name
+
+    // The same folder percent-encoded in the URL, over IMAPS.
+    folder.deliver(advisoryMail("jp-2@vwtest.example", "CVE-2024-10502"));
+    std::string encoded;
+    for (unsigned char c : folder.name()) {
+        static const char hex[] = "0123456789ABCDEF";
+        encoded += c < 0x80 ? std::string(1, static_cast<char>(c))
+                            : std::string{'%', hex[c >> 4], hex[c & 0xF]};
+    }
+    ImapSession session(server.connection(encoded, true));
+    CHECK(session.folder() == folder.name());
+    CHECK(session.status().messages == 1);
+}
+
 TEST_CASE("messages over max_message_bytes are skipped with a problem naming UID and size",
           "[integration][imap]") {
     const auto server = ImapServer::fromEnv();

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -378,4 +379,17 @@ TEST_CASE("charset: labels, CP932, ISO-2022-JP-2 and fallbacks") {
     CHECK(bad.text == "ok\xEF\xBF\xBD");
     CHECK_FALSE(bad.problem.empty());
     CHECK(toUtf8("\x1b$B$\"\x1b(B", "").text == "あ");
+}
+
+TEST_CASE("IMAP folder names are encoded in modified UTF-7", "[feeds][imap]") {
+    // Expected values: RFC 3501's own example, and Python's base64 of the UTF-16 text with ','
+    // for '/' (the rule of RFC 3501 5.1.3), computed outside the project.
+    CHECK(vw::toImapMailboxName("INBOX") == "INBOX");
+    CHECK(vw::toImapMailboxName("INBOX/jpcert") == "INBOX/jpcert");
+    CHECK(vw::toImapMailboxName("R&D") == "R&-D");
+    CHECK(vw::toImapMailboxName("~peter/mail/台北/日本語") == "~peter/mail/&U,BTFw-/&ZeVnLIqe-");
+    CHECK(vw::toImapMailboxName("脆弱性情報") == "&gQZfMWAnYMVYMQ-");
+    CHECK(vw::toImapMailboxName("INBOX/JPCERT 注意喚起") == "INBOX/JPCERT &bOhhD1WajXc-");
+    CHECK(vw::toImapMailboxName("処理済み") == "&UeZ0Bm4IMH8-");
+    CHECK_THROWS_AS(vw::toImapMailboxName("bad \xFF name"), std::invalid_argument);
 }
