@@ -669,18 +669,26 @@ struct VuldefStreamParser::Impl {
                 return std::string_view::npos;
             }
             const char next = view[lt + 1];
+            if (next == '!' || next == '?') {
+                return std::string_view::npos;
+            }
+            // Tags end where the full scan says they end (findTagEnd: a '>' inside quotes does
+            // not end a tag), so in a broken document both see the same tags.
+            const std::size_t tagEnd = findTagEnd(view, lt);
+            if (tagEnd == std::string_view::npos) {
+                return std::string_view::npos;
+            }
             if (next == '/') {
                 if (nameAt(lt + 2, name)) {
-                    const std::size_t end = findTagEnd(view, lt);
-                    return end == std::string_view::npos ? end : end + 1;
+                    return tagEnd + 1;
                 }
                 if (nameAt(lt + 2, rootName)) {
                     return std::string_view::npos;
                 }
-            } else if (next == '!' || next == '?' || nameAt(lt + 1, name)) {
+            } else if (nameAt(lt + 1, name)) {
                 return std::string_view::npos;
             }
-            at = lt + 1;
+            at = tagEnd + 1;
         }
         return std::string_view::npos;
     }

@@ -659,6 +659,24 @@ TEST_CASE("a Vulinfo's own namespace declarations and look-alike end tags are re
     }
 }
 
+TEST_CASE("a broken Vulinfo gives the same result whole and in pieces", "[feeds][vuldef]") {
+    // Found by fuzz_feeds: a quote that never closes inside a tag hides the end tags after it
+    // from the tag-by-tag scan; the quick end-tag search must not see them either.
+    const std::string xml = kHead +
+                            "  <Vulinfo><VulinfoID>JVNDB-2024-000030</VulinfoID><VulinfoData>"
+                            "<Title note='open>t</Title></VulinfoData></Vulinfo>\n" +
+                            vulinfo("JVNDB-2024-000031") + kTail;
+    const Collected whole = feedInPieces(xml, xml.size());
+    CHECK_THAT(whole.error, Catch::Contains("truncated"));
+    for (std::size_t piece : {std::size_t{1}, std::size_t{7}, std::size_t{64}}) {
+        INFO("piece " << piece);
+        const Collected pieces = feedInPieces(xml, piece);
+        CHECK(pieces.records == whole.records);
+        CHECK(pieces.problems == whole.problems);
+        CHECK(pieces.error == whole.error);
+    }
+}
+
 TEST_CASE("withdrawn markers in the title or overview set withdrawn", "[feeds][vuldef]") {
     std::string entry = vulinfo("JVNDB-2024-000020");
     entry.replace(entry.find("overview of"), 11, "** 削除 ** overview of");
