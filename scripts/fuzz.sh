@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer mail target with clang in its own build dir and runs it over the test
-# mails (CI compiles with g++, which has no libFuzzer).
+# Builds the libFuzzer targets with clang in their own build dir and runs each for SECONDS
+# (CI compiles with g++, which has no libFuzzer):
+#   fuzz_mail   the mail parser, MIME helpers and id extraction, seeded with tests/data/mail;
+#   fuzz_feeds  VULDEF streamed in pieces against whole, JVN RSS and format detection, seeded
+#               with the real JVN files of the shared fixtures and the demo feed.
 #
-#   scripts/fuzz.sh [SECONDS]      default 30; exit status non-zero when the fuzzer finds a crash
+#   scripts/fuzz.sh [SECONDS]      default 30 per target; exit status non-zero on a crash
 #
 # Needs clang and libclang-rt-14-dev (scripts/install-deps.sh). Crash inputs are written to
-# build-fuzz/crashes/; new corpus entries to build-fuzz/corpus-mail/.
+# build-fuzz/crashes/; new corpus entries to build-fuzz/corpus-mail/ and corpus-feeds/.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -18,9 +21,23 @@ done
 
 CC=clang CXX=clang++ cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DVULNWATCH_BUILD_TESTS=ON >/dev/null
-cmake --build "$BUILD" --target fuzz_mail -j"${JOBS:-1}"
+cmake --build "$BUILD" --target fuzz_mail fuzz_feeds -j"${JOBS:-1}"
 
-mkdir -p "$BUILD/corpus-mail" "$BUILD/crashes"
-"$BUILD/tests/fuzz_mail" -max_total_time="$SECONDS_TO_RUN" -timeout=10 -rss_limit_mb=2048 \
-    -print_final_stats=1 -artifact_prefix="$BUILD/crashes/" \
-    "$BUILD/corpus-mail" "$ROOT/tests/data/mail"
+FIXTURES=${VULNWATCH_FIXTURES_DIR:-$ROOT/../shared/fixtures}
+feed_seeds=("$ROOT/demo")
+if [ -d "$FIXTURES/jvn" ]; then
+    feed_seeds+=("$FIXTURES/jvn")
+else
+    echo "fuzz.sh: no fixtures at $FIXTURES/jvn; fuzz_feeds starts from the demo feed only" >&2
+fi
+
+mkdir -p "$BUILD/corpus-mail" "$BUILD/corpus-feeds" "$BUILD/crashes"
+run() {
+    local target=$1
+    shift
+    echo "== $target (${SECONDS_TO_RUN} s)"
+    "$BUILD/tests/$target" -max_total_time="$SECONDS_TO_RUN" -timeout=10 -rss_limit_mb=2048 \
+        -print_final_stats=1 -artifact_prefix="$BUILD/crashes/" "$@"
+}
+run fuzz_mail "$BUILD/corpus-mail" "$ROOT/tests/data/mail"
+run fuzz_feeds -max_len=65536 "$BUILD/corpus-feeds" "${feed_seeds[@]}"

@@ -155,9 +155,11 @@ fi
 phase "fuzz (clang libFuzzer)"
 fuzz_rc=0
 JOBS=$JOBS bash scripts/fuzz.sh "${VULNWATCH_FUZZ_SECONDS:-30}" >"$BUILD_DIR/fuzz.log" 2>&1 || fuzz_rc=$?
-tail -n 12 "$BUILD_DIR/fuzz.log" >&2
+grep -E '^== |^stat::(number_of_executed_units|new_units_added|peak_rss_mb)|SUMMARY|differ' \
+    "$BUILD_DIR/fuzz.log" >&2 || true
 if [ "$fuzz_rc" -ne 0 ]; then
-    echo "test.sh: the mail fuzzer failed (exit $fuzz_rc); see $BUILD_DIR/fuzz.log" >&2
+    tail -n 30 "$BUILD_DIR/fuzz.log" >&2
+    echo "test.sh: a fuzzer failed (exit $fuzz_rc); see $BUILD_DIR/fuzz.log" >&2
 fi
 
 if [ "$ctest_rc" -ne 0 ]; then
