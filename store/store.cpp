@@ -126,6 +126,18 @@ int idRank(const std::string& id) {
     return static_cast<int>(std::size(prefixes));
 }
 
+/// The preferred id of a cluster among its sorted `ids` (JVNDB > JVN# > JVNVU# > CVE > other):
+/// the first id of the best rank, so the smallest of its kind.
+std::string primaryIdOf(const std::vector<std::string>& ids) {
+    const std::string* best = nullptr;
+    for (const auto& id : ids) {
+        if (best == nullptr || idRank(id) < idRank(*best)) {
+            best = &id;
+        }
+    }
+    return best == nullptr ? std::string() : *best;
+}
+
 std::int64_t systemNow() {
     return std::chrono::duration_cast<std::chrono::seconds>(
                std::chrono::system_clock::now().time_since_epoch())
@@ -557,12 +569,7 @@ ClusterSummary Store::cluster(std::int64_t clusterId) {
             summary.ids.push_back(q->text(0));
         }
     }
-    for (const auto& id : summary.ids) {
-        // ids are sorted, so the first id of the best rank is the smallest of its kind.
-        if (summary.primaryId.empty() || idRank(id) < idRank(summary.primaryId)) {
-            summary.primaryId = id;
-        }
-    }
+    summary.primaryId = primaryIdOf(summary.ids);
     {
         Use q(cached("SELECT title, max_score FROM record WHERE cluster_id = ?1 "
                      "ORDER BY last_seen DESC, id DESC LIMIT 1"));
@@ -644,17 +651,32 @@ void Store::forEachCluster(std::int64_t since,
         db_.exec("BEGIN");
     }
     try {
-        std::vector<std::int64_t> ids;
-        {
-            Use q(cached("SELECT id FROM cluster WHERE first_seen >= ?1 "
-                         "ORDER BY first_seen DESC, id DESC"));
-            q->bind(1, since);
-            while (q->step()) {
-                ids.push_back(q->integer(0));
+        // One statement for all clusters (three small ones per cluster took 24 µs each time):
+        // the aliases joined by newlines (ids never hold one), the newest record's title/score.
+        Use q(
+            cached("SELECT c.id, c.first_seen, "
+                   "(SELECT group_concat(a.id, char(10)) FROM alias a WHERE a.cluster_id = c.id), "
+                   "r.title, r.max_score FROM cluster c LEFT JOIN record r ON r.id = "
+                   "(SELECT id FROM record WHERE cluster_id = c.id "
+                   "ORDER BY last_seen DESC, id DESC LIMIT 1) "
+                   "WHERE c.first_seen >= ?1 ORDER BY c.first_seen DESC, c.id DESC"));
+        q->bind(1, since);
+        ClusterSummary summary;
+        while (q->step()) {
+            summary.clusterId = q->integer(0);
+            summary.firstSeen = q->integer(1);
+            summary.ids.clear();
+            const std::string aliases = q->text(2);
+            for (std::size_t start = 0; start < aliases.size();) {
+                const std::size_t end = std::min(aliases.find('\n', start), aliases.size());
+                summary.ids.emplace_back(aliases, start, end - start);
+                start = end + 1;
             }
-        }
-        for (auto id : ids) {
-            fn(cluster(id));
+            std::sort(summary.ids.begin(), summary.ids.end());
+            summary.primaryId = primaryIdOf(summary.ids);
+            summary.title = q->text(3);
+            summary.maxScore = q->real(4);
+            fn(summary);
         }
     } catch (...) {
         if (own) {
