@@ -13,6 +13,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <istream>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -27,13 +28,25 @@ std::int64_t unixNow() {
 }
 
 /// Reads up to `buffer.size()` bytes; returns how many (0 at the end). Throws on read errors.
-std::size_t readChunk(std::ifstream& in, std::string& buffer, const std::string& path) {
+std::size_t readChunk(std::istream& in, std::string& buffer, const std::string& path) {
     in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
     const auto got = static_cast<std::size_t>(in.gcount());
     if (in.bad()) {
         throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
     }
     return got;
+}
+
+/// Throws std::invalid_argument for an unknown format or a batch size of 0.
+void checkImportArguments(const std::string& format, std::size_t batchSize) {
+    if (batchSize == 0) {
+        throw std::invalid_argument("import batch size must be at least 1");
+    }
+    const auto& formats = documentFormats();
+    if (std::find(formats.begin(), formats.end(), format) == formats.end()) {
+        throw std::invalid_argument("unknown format '" + format +
+                                    "' (auto, jvn-rss, vuldef, mail)");
+    }
 }
 
 /// A batch handed from the parsing thread to the storing thread.
@@ -105,9 +118,8 @@ struct ImportAborted {};
 
 /// The parsing thread: reads the rest of the file (`buffer` holds its first `got` bytes),
 /// parses it, serializes each record and pushes full batches; closes the queue at the end.
-void parseVuldefInto(std::ifstream& in, const std::string& path, std::string buffer,
-                     std::size_t got, std::size_t batchSize, HandOver& queue,
-                     ParserOutcome& outcome) {
+void parseVuldefInto(std::istream& in, const std::string& path, std::string buffer, std::size_t got,
+                     std::size_t batchSize, HandOver& queue, ParserOutcome& outcome) {
     std::uint64_t bytes = got;
     std::size_t seen = 0;
     ParsedBatch pending;
@@ -245,24 +257,26 @@ ImportStats importFile(Store& store, const std::vector<NotifierConfig>& notifier
                        const std::string& path, const std::string& format,
                        const std::string& channel, const ProgressFn& progress,
                        std::size_t batchSize) {
-    if (batchSize == 0) {
-        throw std::invalid_argument("import batch size must be at least 1");
-    }
-    const auto& formats = documentFormats();
-    if (std::find(formats.begin(), formats.end(), format) == formats.end()) {
-        throw std::invalid_argument("unknown format '" + format +
-                                    "' (auto, jvn-rss, vuldef, mail)");
-    }
+    checkImportArguments(format, batchSize);
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
     }
     std::error_code sizeError;
     const auto fileSize = std::filesystem::file_size(path, sizeError);
+    return importStream(store, notifiers, in, path,
+                        sizeError ? 0 : static_cast<std::uint64_t>(fileSize), format, channel,
+                        progress, batchSize);
+}
 
+ImportStats importStream(Store& store, const std::vector<NotifierConfig>& notifiers,
+                         std::istream& in, const std::string& path, std::uint64_t size,
+                         const std::string& format, const std::string& channel,
+                         const ProgressFn& progress, std::size_t batchSize) {
+    checkImportArguments(format, batchSize);
     ImportStats stats;
     ImportProgress report;
-    report.bytesTotal = sizeError ? 0 : static_cast<std::uint64_t>(fileSize);
+    report.bytesTotal = size;
     auto notify = [&](std::size_t items, bool finished) {
         if (progress) {
             report.bytesDone = stats.bytes;

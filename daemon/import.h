@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <istream>
 #include <string>
 #include <vector>
 
@@ -63,5 +64,14 @@ ImportStats importFile(Store& store, const std::vector<NotifierConfig>& notifier
                        const std::string& path, const std::string& format,
                        const std::string& channel, const ProgressFn& progress = nullptr,
                        std::size_t batchSize = kImportBatchSize);
+
+/// As importFile, reading `in` (named `path` in messages; `size` bytes, 0 when unknown). A
+/// read error (badbit) after the first piece happens on the parsing thread and is rethrown
+/// here as std::runtime_error, after the batches before it were committed.
+ImportStats importStream(Store& store, const std::vector<NotifierConfig>& notifiers,
+                         std::istream& in, const std::string& path, std::uint64_t size,
+                         const std::string& format, const std::string& channel,
+                         const ProgressFn& progress = nullptr,
+                         std::size_t batchSize = kImportBatchSize);
 
 } // namespace vw

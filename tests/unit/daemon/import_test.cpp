@@ -3,12 +3,16 @@
 #include "feeds/parse/vuldef.h"
 #include "helpers/fixtures.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <istream>
 #include <random>
 #include <set>
 #include <sqlite3.h>
+#include <streambuf>
 
 using namespace vw;
 namespace fs = std::filesystem;
@@ -198,6 +202,56 @@ TEST_CASE("A store error part-way stops the import: earlier batches stay, the er
         CHECK(reports == 3); // one per committed batch, none for the failed one
         CHECK(sqlite3_get_autocommit(store->db().handle()) != 0); // rolled back, not left open
     }
+}
+
+namespace {
+
+/// A stream buffer that serves `text` and then fails like a disk read error at `failAt`.
+class FailingBuffer : public std::streambuf {
+public:
+    FailingBuffer(std::string text, std::size_t failAt) : text_(std::move(text)), failAt_(failAt) {
+        char* begin = text_.data();
+        setg(begin, begin, begin + std::min(failAt_, text_.size()));
+    }
+
+protected:
+    int_type underflow() override { throw std::ios_base::failure("Input/output error (test)"); }
+
+private:
+    std::string text_;
+    std::size_t failAt_;
+};
+
+} // namespace
+
+TEST_CASE("A read error on the parsing thread is thrown after the batches before it were stored",
+          "[daemon][import]") {
+    // Synthetic VULDEF written for this test: about 2.6 MB, failing after 2 MB (the first
+    // 1 MiB is read by the calling thread, the rest by the parsing thread).
+    std::string doc = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                      "<VULDEF-Document xmlns=\"http://jvn.jp/vuldef/\" xml:lang=\"ja\">\n";
+    for (int i = 1; i <= 6000; ++i) {
+        char id[32];
+        std::snprintf(id, sizeof id, "JVNDB-2024-%06d", i);
+        doc += std::string("<Vulinfo><VulinfoID>") + id + "</VulinfoID><VulinfoData><Title>" +
+               std::string(380, 'x') + "</Title></VulinfoData></Vulinfo>\n";
+    }
+    doc += "</VULDEF-Document>\n";
+    REQUIRE(doc.size() > 2500000);
+    FailingBuffer buffer(doc, 2000000);
+    std::istream in(&buffer);
+    auto store = Store::inMemory();
+    std::size_t committed = 0;
+    CHECK_THROWS_WITH(importStream(
+                          *store, {}, in, "failing.xml", doc.size(), "auto", "import",
+                          [&](const ImportProgress& p) { committed = p.records; }, 100),
+                      Catch::Contains("cannot read failing.xml"));
+    const auto stored = count(*store, "SELECT COUNT(*) FROM record");
+    CHECK(stored >= 2000); // everything of the first 1 MiB, in batches of 100
+    CHECK(stored < 6000);
+    CHECK(stored % 100 == 0); // whole batches only
+    CHECK(stored == static_cast<std::int64_t>(committed));
+    CHECK(sqlite3_get_autocommit(store->db().handle()) != 0);
 }
 
 TEST_CASE("A truncated file keeps the complete records before the cut and reports the error",
