@@ -12,6 +12,20 @@ double Advisory::maxScore() const {
     return best;
 }
 
+std::vector<const std::string*> Advisory::namedCpes() const {
+    std::vector<const std::string*> names;
+    names.reserve(cpes.size() + affected.size());
+    for (const auto& cpe : cpes) {
+        names.push_back(&cpe);
+    }
+    for (const auto& item : affected) {
+        if (!item.cpe.empty()) {
+            names.push_back(&item.cpe);
+        }
+    }
+    return names;
+}
+
 bool hasWithdrawnMarker(const std::string& text) {
     static const char* const markers[] = {"** 削除 **", "** 未確定 **", "** サポート外 **"};
     return std::any_of(std::begin(markers), std::end(markers),

@@ -62,6 +62,9 @@ struct Advisory {
 
     /// The highest CVSS base score stated, or 0.0 when there is none.
     double maxScore() const;
+    /// Every CPE name the record states: `cpes`, then each affected item's non-empty `cpe`, in
+    /// that order (a name may repeat). What matching and the store's CPE index look at.
+    std::vector<const std::string*> namedCpes() const;
 };
 
 /// True when a JVN description carries one of the markers for rejected or withdrawn entries

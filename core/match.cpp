@@ -60,19 +60,10 @@ std::vector<Match> ProductMatcher::match(const Advisory& advisory) const {
     if (advisory.withdrawn || candidates_.empty()) {
         return matches;
     }
-    std::vector<const std::string*> advisoryCpes;
-    for (const auto& cpe : advisory.cpes) {
-        advisoryCpes.push_back(&cpe);
-    }
-    for (const auto& item : advisory.affected) {
-        if (!item.cpe.empty()) {
-            advisoryCpes.push_back(&item.cpe);
-        }
-    }
 
     // candidate index -> the first advisory CPE (in advisory order) that met it
     std::map<std::size_t, const std::string*> met;
-    for (const std::string* text : advisoryCpes) {
+    for (const std::string* text : advisory.namedCpes()) {
         const auto cpe = parseCpe(*text);
         if (!cpe) {
             continue;

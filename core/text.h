@@ -40,6 +40,10 @@ bool startsWithIgnoreCase(std::string_view text, std::string_view prefix);
 /// The value of a hexadecimal digit ('0'..'9', 'a'..'f', 'A'..'F'), else -1.
 int hexValue(char c);
 
+/// `text` percent-encoded (upper-case hex) except for RFC 3986's unreserved characters
+/// (ASCII letters, digits, '-', '.', '_', '~') and the bytes in `keep`.
+std::string percentEncoded(std::string_view text, std::string_view keep = {});
+
 /// Appends `codePoint` to `out` as UTF-8 (U+FFFD for surrogates and values past U+10FFFF).
 void appendUtf8(std::string& out, char32_t codePoint);
 

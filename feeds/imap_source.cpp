@@ -1,5 +1,6 @@
 #include "feeds/imap_source.h"
 
+#include "core/text.h"
 #include "feeds/parse/charset.h"
 #include "feeds/parse/parse_error.h"
 #include "feeds/pgp.h"
@@ -102,26 +103,6 @@ std::string percentDecoded(std::string_view text) {
             i += 2;
         } else {
             out.push_back(text[i]);
-        }
-    }
-    return out;
-}
-
-/// A mailbox name (modified UTF-7: printable ASCII) as a URL path: '/' separates levels, the
-/// characters that mean something in an IMAP URL (';', '?', '#', '%', spaces…) are
-/// percent-encoded.
-std::string urlPath(std::string_view mailbox) {
-    static const char hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (char c : mailbox) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (std::isalnum(byte) != 0 ||
-            std::string_view("-._~/&,+").find(c) != std::string_view::npos) {
-            out.push_back(c);
-        } else {
-            out.push_back('%');
-            out.push_back(hex[byte >> 4]);
-            out.push_back(hex[byte & 0xF]);
         }
     }
     return out;
@@ -358,7 +339,9 @@ ImapSession::ImapSession(ImapConnectionOptions options)
     }
     // The URL names the mailbox as the server knows it (modified UTF-7), so a folder such as
     // INBOX/脆弱性情報 is found; messages and logs keep the name as configured.
-    folderUrl_ = url.substr(0, schemeEnd) + "://" + authority + "/" + urlPath(mailbox_);
+    // '/' separates levels; ';', '?', '#', '%', spaces… mean something in a URL.
+    folderUrl_ =
+        url.substr(0, schemeEnd) + "://" + authority + "/" + percentEncoded(mailbox_, "/&,+");
     if (options_.starttls != "auto" && options_.starttls != "required" &&
         options_.starttls != "off") {
         throw ImapError("starttls must be auto, required or off, not '" + options_.starttls + "'");

@@ -1,6 +1,7 @@
 #include "feeds/myjvn_source.h"
 
 #include "core/datetime.h"
+#include "core/text.h"
 #include "feeds/parse/jvn_rss.h"
 #include "feeds/parse/vuldef.h"
 
@@ -82,24 +83,6 @@ std::optional<std::int64_t> parseDatePrefix(std::string_view text) {
         return std::nullopt; // e.g. 2025-02-30
     }
     return days;
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-std::string urlEncode(std::string_view text) {
-    static const char* const kHex = "0123456789ABCDEF";
-    std::string out;
-    for (const char c : text) {
-        const auto u = static_cast<unsigned char>(c);
-        if ((u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') ||
-            c == '-' || c == '.' || c == '_' || c == '~') {
-            out += c;
-        } else {
-            out += '%';
-            out += kHex[u >> 4];
-            out += kHex[u & 15];
-        }
-    }
-    return out;
 }
 
 void addDateParams(std::string& url, const std::string& prefix, std::int64_t days) {
@@ -316,7 +299,7 @@ PollOutcome MyJvnSource::poll(const SourceState& state) {
         url += "&rangeDatePublic=n&rangeDatePublished=n&rangeDateFirstPublished=n";
         addDateParams(url, "datePublishedStart", startDays);
         addDateParams(url, "datePublishedEnd", endDays);
-        url += "&lang=" + urlEncode(lang_);
+        url += "&lang=" + percentEncoded(lang_);
 
         Fetched fetched = fetch(url);
         if (!fetched.response) {
@@ -371,12 +354,12 @@ PollOutcome MyJvnSource::poll(const SourceState& state) {
         const std::size_t end = std::min(overview.size(), begin + kDetailBatchSize);
         std::string ids;
         for (std::size_t i = begin; i < end; ++i) {
-            ids += (i == begin ? "" : "+") + urlEncode(overview[i].id);
+            ids += (i == begin ? "" : "+") + percentEncoded(overview[i].id);
         }
         std::string url = endpoint_ + joiner + "method=getVulnDetailInfo&feed=hnd";
         url += "&vulnId=" + ids;
         url += "&maxCountItem=" + std::to_string(kDetailBatchSize);
-        url += "&lang=" + urlEncode(lang_);
+        url += "&lang=" + percentEncoded(lang_);
 
         std::map<std::string, Advisory> details;
         std::string reason;

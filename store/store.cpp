@@ -160,37 +160,37 @@ std::string contentHash(std::string_view json) {
 
 namespace {
 
+/// The text of a SQL function's argument; nullopt for NULL.
+std::optional<std::string_view> sqlText(sqlite3_value* value) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(value));
+    if (text == nullptr) {
+        return std::nullopt;
+    }
+    return std::string_view(text, static_cast<std::size_t>(sqlite3_value_bytes(value)));
+}
+
 /// The SQL function vw_content_hash(text): contentHash() for migrations that recompute hashes.
 void sqlContentHash(sqlite3_context* context, int /*argc*/, sqlite3_value** argv) {
-    const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
-    if (text == nullptr) {
+    const std::optional<std::string_view> text = sqlText(argv[0]);
+    if (!text) {
         sqlite3_result_null(context);
         return;
     }
-    const std::string hash =
-        contentHash(std::string_view(text, static_cast<std::size_t>(sqlite3_value_bytes(argv[0]))));
+    const std::string hash = contentHash(*text);
     sqlite3_result_text(context, hash.data(), static_cast<int>(hash.size()), SQLITE_TRANSIENT);
 }
 
 /// The (vendor, product) pairs of the CPEs a record names, each once, in order.
 std::vector<std::pair<std::string, std::string>> cpeNamesOf(const Advisory& advisory) {
     std::vector<std::pair<std::string, std::string>> names;
-    const auto add = [&](const std::string& text) {
-        std::optional<Cpe> cpe = parseCpe(text);
+    for (const std::string* text : advisory.namedCpes()) {
+        std::optional<Cpe> cpe = parseCpe(*text);
         if (!cpe) {
-            return;
+            continue;
         }
         std::pair<std::string, std::string> name{std::move(cpe->vendor), std::move(cpe->product)};
         if (std::find(names.begin(), names.end(), name) == names.end()) {
             names.push_back(std::move(name));
-        }
-    };
-    for (const auto& cpe : advisory.cpes) {
-        add(cpe);
-    }
-    for (const auto& item : advisory.affected) {
-        if (!item.cpe.empty()) {
-            add(item.cpe);
         }
     }
     return names;
@@ -199,11 +199,8 @@ std::vector<std::pair<std::string, std::string>> cpeNamesOf(const Advisory& advi
 /// vw_cpe_key(text): encodeList({vendor, product}) of parseCpe(text), NULL when `text` is not a
 /// CPE name (for migration 4).
 void sqlCpeKey(sqlite3_context* context, int /*argc*/, sqlite3_value** argv) {
-    const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
-    const std::optional<Cpe> cpe =
-        text == nullptr ? std::nullopt
-                        : parseCpe(std::string_view(
-                              text, static_cast<std::size_t>(sqlite3_value_bytes(argv[0]))));
+    const std::optional<std::string_view> text = sqlText(argv[0]);
+    const std::optional<Cpe> cpe = text ? parseCpe(*text) : std::nullopt;
     if (!cpe) {
         sqlite3_result_null(context);
         return;
