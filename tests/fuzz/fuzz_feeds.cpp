@@ -7,6 +7,7 @@
 #include "feeds/parse/jvn_rss.h"
 #include "feeds/parse/parse_error.h"
 #include "feeds/parse/vuldef.h"
+#include "helpers/vuldef_stream.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -14,36 +15,6 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
-#include <vector>
-
-namespace {
-
-/// Everything a VULDEF parse gave, as text.
-struct Outcome {
-    std::vector<std::string> records;
-    std::vector<std::string> problems;
-    std::string error;
-};
-
-Outcome streamVuldef(std::string_view input, std::size_t piece) {
-    Outcome out;
-    vw::VuldefStreamParser parser(
-        [&](vw::Advisory&& a) { out.records.push_back(vw::toJson(a)); },
-        [&](vw::ItemProblem&& p) {
-            out.problems.push_back(p.itemId + "#" + std::to_string(p.position) + ":" + p.message);
-        });
-    try {
-        for (std::size_t at = 0; at < input.size(); at += piece) {
-            parser.feed(input.substr(at, piece));
-        }
-        parser.finish();
-    } catch (const vw::ParseError& e) {
-        out.error = e.what();
-    }
-    return out;
-}
-
-} // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0) {
@@ -52,8 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::size_t piece = data[0] == 0 ? size : data[0];
     const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
 
-    const Outcome whole = streamVuldef(input, input.size() + 1);
-    const Outcome pieces = streamVuldef(input, piece);
+    const vw::test::Collected whole = vw::test::feedInPieces(input, input.size() + 1);
+    const vw::test::Collected pieces = vw::test::feedInPieces(input, piece);
     if (whole.records != pieces.records || whole.problems != pieces.problems ||
         whole.error.empty() != pieces.error.empty()) {
         std::fprintf(stderr,

@@ -6,6 +6,7 @@
 #include "feeds/parse/document.h"
 #include "feeds/parse/vuldef.h"
 #include "helpers/fixtures.h"
+#include "helpers/vuldef_stream.h"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -22,6 +23,9 @@ using vw::ParseError;
 using vw::ParseResult;
 using vw::parseVuldef;
 using vw::VuldefStreamParser;
+using vw::test::Collected;
+using vw::test::feedInPieces;
+using vw::test::feedPieces;
 
 std::string readJvn(const std::string& name) {
     return vw::test::readFile(vw::test::fixturesDir() / "jvn" / name);
@@ -46,31 +50,6 @@ std::size_t countVulinfo(const std::string& xml) {
         std::distance(std::sregex_iterator(xml.begin(), xml.end(), start), std::sregex_iterator()));
 }
 
-/// Everything a stream parse produced, as text, for comparing ways of feeding.
-struct Collected {
-    std::vector<std::string> records;
-    std::vector<std::string> problems;
-    std::string error;
-};
-
-Collected feedInPieces(const std::string& xml, std::size_t piece) {
-    Collected out;
-    VuldefStreamParser parser(
-        [&](Advisory&& a) { out.records.push_back(vw::toJson(a)); },
-        [&](ItemProblem&& p) {
-            out.problems.push_back(p.itemId + "#" + std::to_string(p.position) + ":" + p.message);
-        });
-    try {
-        for (std::size_t at = 0; at < xml.size(); at += piece) {
-            parser.feed(std::string_view(xml).substr(at, piece));
-        }
-        parser.finish();
-    } catch (const ParseError& e) {
-        out.error = e.what();
-    }
-    return out;
-}
-
 /// A stream parse fed `piece` bytes at a time, with what the parser reports at the end
 /// (ParseError propagates).
 struct Streamed {
@@ -83,10 +62,7 @@ Streamed streamInPieces(const std::string& xml, std::size_t piece) {
     VuldefStreamParser parser(
         [&](Advisory&& a) { out.result.records.push_back(std::move(a)); },
         [&](ItemProblem&& p) { out.result.problems.push_back(std::move(p)); });
-    for (std::size_t at = 0; at < xml.size(); at += piece) {
-        parser.feed(std::string_view(xml).substr(at, piece));
-    }
-    parser.finish();
+    feedPieces(parser, xml, piece);
     out.itemsSeen = parser.itemsSeen();
     out.result.status = parser.status();
     return out;
