@@ -7,6 +7,7 @@
 #include "feeds/parse/vuldef.h"
 
 #include <cstddef>
+#include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,22 @@ inline Collected feedInPieces(std::string_view xml, std::size_t piece) {
         out.error = e.what();
     }
     return out;
+}
+
+/// A synthetic VULDEF document written for the tests: the head and `entries` minimal Vulinfo
+/// (JVNDB-2024-000001…, each titled with `titleBytes` 'x'), without the closing root tag, so a
+/// test can end it properly or cut it.
+inline std::string syntheticVuldefHead(int entries, std::size_t titleBytes) {
+    std::string doc = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                      "<VULDEF-Document xmlns=\"http://jvn.jp/vuldef/\" xml:lang=\"ja\">\n";
+    const std::string title(titleBytes, 'x');
+    for (int i = 1; i <= entries; ++i) {
+        char id[32];
+        std::snprintf(id, sizeof id, "JVNDB-2024-%06d", i);
+        doc.append("<Vulinfo><VulinfoID>").append(id).append("</VulinfoID><VulinfoData><Title>");
+        doc.append(title).append("</Title></VulinfoData></Vulinfo>\n");
+    }
+    return doc;
 }
 
 } // namespace vw::test

@@ -1,9 +1,9 @@
 #include "daemon/cli.h"
 #include "daemon/run.h"
+#include "helpers/vuldef_stream.h"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -85,14 +85,7 @@ TEST_CASE("parse streams a VULDEF document but prints nothing when it breaks par
           "[daemon][cli]") {
     // Synthetic VULDEF written for this test: 3000 entries (more than one 1 MiB read), then
     // either the proper end or a cut inside an entry.
-    std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                       "<VULDEF-Document xmlns=\"http://jvn.jp/vuldef/\" xml:lang=\"ja\">\n";
-    for (int i = 1; i <= 3000; ++i) {
-        char id[32];
-        std::snprintf(id, sizeof id, "JVNDB-2024-%06d", i);
-        body += std::string("<Vulinfo><VulinfoID>") + id + "</VulinfoID><VulinfoData><Title>" +
-                std::string(300, 'x') + "</Title></VulinfoData></Vulinfo>\n";
-    }
+    const std::string body = vw::test::syntheticVuldefHead(3000, 300);
     const std::string whole = tempPath("whole.xml");
     std::ofstream(whole) << body << "</VULDEF-Document>\n";
     auto r = cli({"parse", whole});

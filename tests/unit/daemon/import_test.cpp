@@ -2,10 +2,10 @@
 #include "feeds/parse/document.h"
 #include "feeds/parse/vuldef.h"
 #include "helpers/fixtures.h"
+#include "helpers/vuldef_stream.h"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <istream>
@@ -228,14 +228,7 @@ TEST_CASE("A read error on the parsing thread is thrown after the batches before
           "[daemon][import]") {
     // Synthetic VULDEF written for this test: about 2.6 MB, failing after 2 MB (the first
     // 1 MiB is read by the calling thread, the rest by the parsing thread).
-    std::string doc = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                      "<VULDEF-Document xmlns=\"http://jvn.jp/vuldef/\" xml:lang=\"ja\">\n";
-    for (int i = 1; i <= 6000; ++i) {
-        char id[32];
-        std::snprintf(id, sizeof id, "JVNDB-2024-%06d", i);
-        doc += std::string("<Vulinfo><VulinfoID>") + id + "</VulinfoID><VulinfoData><Title>" +
-               std::string(380, 'x') + "</Title></VulinfoData></Vulinfo>\n";
-    }
+    std::string doc = test::syntheticVuldefHead(6000, 380);
     doc += "</VULDEF-Document>\n";
     REQUIRE(doc.size() > 2500000);
     FailingBuffer buffer(doc, 2000000);
