@@ -10,6 +10,8 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.request
 import uuid
 
 SOURCE_DIR = os.environ.get("VULNWATCH_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -82,6 +84,8 @@ class Workspace:
 
 
 def run(args, config=None, db=None, check_rc=None, stdin=None, timeout=120):
+    """Run the binary. With check_rc, a different exit code is a recorded failure (the test
+    fails at finish()), printed with the command, stdout and stderr."""
     cmd = [BINARY]
     if config:
         cmd += ["--config", config]
@@ -89,10 +93,43 @@ def run(args, config=None, db=None, check_rc=None, stdin=None, timeout=120):
         cmd += ["--db", db]
     cmd += args
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, input=stdin)
-    if check_rc is not None and p.returncode != check_rc:
-        print("command %s exited %d (expected %d)\nstdout:\n%s\nstderr:\n%s" %
-              (" ".join(cmd), p.returncode, check_rc, p.stdout, p.stderr))
+    if check_rc is not None:
+        command = " ".join(cmd)
+        if p.returncode != check_rc:
+            print("command %s exited %d (expected %d)\nstdout:\n%s\nstderr:\n%s" %
+                  (command, p.returncode, check_rc, p.stdout, p.stderr))
+        ok = p.returncode == check_rc
+        check(ok, "`vulnwatch %s` exits %d%s"
+              % (" ".join(args), check_rc, "" if ok else " (got %d)" % p.returncode))
     return p
+
+
+def wait_until(predicate, seconds=20.0, interval=0.05):
+    """Poll predicate() every `interval` s until it returns something true (returned) or
+    `seconds` have passed (then the last, false, result is returned)."""
+    end = time.monotonic() + seconds
+    while True:
+        result = predicate()
+        if result or time.monotonic() >= end:
+            return result
+        time.sleep(interval)
+
+
+def read_text(path):
+    """The file's text so far ("" when it does not exist yet)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+def http_inflight():
+    """{path: n} of the GET/HEAD requests the loopback HTTP server has started and not yet
+    finished (GET /inflight)."""
+    url = "http://127.0.0.1:%s/inflight" % env("TS_HTTP_PORT")
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return json.load(r)
 
 
 def mails_for(tag):
@@ -133,3 +170,23 @@ def db_dump(path):
 def demo_feed():
     with open(os.path.join(SOURCE_DIR, "demo", "feeds", "jvndb_new_demo.rdf"), "rb") as f:
         return f.read()
+
+
+def require_fixtures(name):
+    """The real fixtures folder's jvn/ subfolder. When it is absent: a failure under CI=true;
+    otherwise the script reports the skip ("FIXTURES MISSING", which ctest's
+    SKIP_REGULAR_EXPRESSION turns into a skip; a line in $VULNWATCH_SKIP_LOG, which
+    scripts/test.sh counts) and exits 0."""
+    jvn = os.path.join(FIXTURES, "jvn")
+    if os.path.isdir(jvn):
+        return jvn
+    if os.environ.get("CI") == "true":
+        check(False, "fixture folder %s is missing (CI=true)" % jvn)
+        finish()
+    print("FIXTURES MISSING: %s did not run: %s is absent (point VULNWATCH_FIXTURES_DIR at "
+          "shared/fixtures)" % (name, FIXTURES))
+    log = os.environ.get("VULNWATCH_SKIP_LOG")
+    if log:
+        with open(log, "a", encoding="utf-8") as f:
+            f.write("e2e\t%s\n" % name)
+    raise SystemExit(0)

@@ -12,6 +12,8 @@ GET  /truncate/<file>         Content-Length of the whole file, half the body, t
 GET  /redirect/<n>/<file>     <n> chained 302 redirects, then the file
 GET  /stats                   JSON {path: count} of the GET requests served so far
 DELETE /stats                 reset those counters
+GET  /inflight                JSON {path: n} of the GET/HEAD requests started and not yet
+                              finished, e.g. a /slow/ request still sleeping (0 is left out)
 POST /hook/<anything>         store {path, headers, body, tls} as HOOKDIR/NNNNNN.json, reply 204
 POST /hook/status/<code>/...  store, then reply <code> (429 and 503 carry Retry-After: 1)
 
@@ -44,6 +46,7 @@ class State:
         self.hookdir = hookdir
         self.lock = threading.Lock()
         self.stats = {}
+        self.inflight = {}
         self.hook_seq = 0
         # Continue numbering after files left by an earlier run in the same folder.
         for name in os.listdir(hookdir):
@@ -54,6 +57,18 @@ class State:
     def count(self, path):
         with self.lock:
             self.stats[path] = self.stats.get(path, 0) + 1
+
+    def begin(self, path):
+        with self.lock:
+            self.inflight[path] = self.inflight.get(path, 0) + 1
+
+    def end(self, path):
+        with self.lock:
+            n = self.inflight.get(path, 0) - 1
+            if n > 0:
+                self.inflight[path] = n
+            else:
+                self.inflight.pop(path, None)
 
     def next_hook(self):
         with self.lock:
@@ -205,9 +220,24 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         path = urllib.parse.urlsplit(self.path).path
-        parts = path.strip("/").split("/")
-        if self.command == "GET" and path != "/stats":
+        if path in ("/stats", "/inflight"):
+            return self.serve_counters(path)
+        if self.command == "GET":
             self.state.count(path)
+        self.state.begin(path)
+        try:
+            return self.dispatch_get(path)
+        finally:
+            self.state.end(path)
+
+    def serve_counters(self, path):
+        with self.state.lock:
+            counters = self.state.stats if path == "/stats" else self.state.inflight
+            body = json.dumps(counters, sort_keys=True).encode()
+        return self.reply(200, body + b"\n", "application/json")
+
+    def dispatch_get(self, path):
+        parts = path.strip("/").split("/")
         try:
             head = parts[0]
             if head == "feeds" and len(parts) >= 2:
@@ -226,10 +256,6 @@ class Handler(BaseHTTPRequestHandler):
                 return self.serve_truncated("/".join(parts[1:]))
             if head == "redirect" and len(parts) >= 3:
                 return self.serve_redirect(int(parts[1]), "/".join(parts[2:]))
-            if path == "/stats":
-                with self.state.lock:
-                    body = json.dumps(self.state.stats, sort_keys=True).encode()
-                return self.reply(200, body + b"\n", "application/json")
         except ValueError:
             return self.reply(400, b"bad request\n")
         except (BrokenPipeError, ConnectionResetError):
