@@ -1,10 +1,15 @@
 #!/usr/bin/python3
 """Builds SYNTHETIC yearly JVN iPedia detail feeds (VULDEF) for the benchmark and the tests.
 
-Every entry is a real Vulinfo from the shared fixtures (jvndb_detail_*.rdf and the MyJVN
-detail data feed sample) with every identifier replaced by a new, unique one (JVNDB-, CVE-,
-JVN#, JVNVU#, VU#, JPCERT-AT-, JVNTA), its dates moved into the target year and its title numbered, so entries
-never share an alias by accident (each one stays its own cluster, as in the real feeds).
+Every entry is a template Vulinfo with every identifier replaced by a new, unique one (JVNDB-,
+CVE-, JVN#, JVNVU#, VU#, JPCERT-AT-, JVNTA), its dates moved into the target year and its title
+numbered, so entries never share an alias by accident (each one stays its own cluster, as in the
+real feeds). The templates (--templates):
+  fixtures  the real Vulinfo of the shared fixtures (jvndb_detail_*.rdf and the MyJVN detail data
+            feed sample): the benchmark's realistic text, sizes and quirks;
+  project   the seven Vulinfo written for the project in tests/data/vuldef/ (a bare clone has
+            them: the tests use these);
+  auto      fixtures when the folder has them, else project (the default).
 
     make_synthetic.py --entries 20000 --cpe-variants 500 --out bench/data/quick
     make_synthetic.py --entries 300000 --cpe-variants 500 --out bench/data/full
@@ -22,6 +27,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_FIXTURES = os.path.join(HERE, "..", "..", "shared", "fixtures")
+PROJECT_TEMPLATES = [os.path.join(HERE, "..", "tests", "data", "vuldef",
+                                  "detail_written_for_vulnwatch.xml")]
 
 HEADER = """<?xml version="1.0" encoding="UTF-8" ?>   
 <!-- SYNTHETIC test data made by vulnwatch bench/make_synthetic.py from real JVN entries; not a real feed -->
@@ -55,9 +62,21 @@ TOKEN = re.compile(
     r"(?P<cpe>(?<=>)cpe:/[aoh]:[^:<\s]+:[^:<\s]+)")
 
 
-def load_templates(fixtures):
+def template_paths(fixtures, source="auto"):
+    """The files whose Vulinfo serve as templates (see --templates)."""
+    if source == "project":
+        return PROJECT_TEMPLATES
     paths = sorted(glob.glob(os.path.join(fixtures, "jvn", "jvndb_detail_*.rdf")))
     paths += sorted(glob.glob(os.path.join(fixtures, "jvn", "myjvn_np_dataFeed_jvndb_detail_*.xml")))
+    if not paths and source == "auto":
+        print("make_synthetic.py: no detail fixtures under %s; using the project's own templates "
+              "(tests/data/vuldef)" % fixtures, file=sys.stderr)
+        return PROJECT_TEMPLATES
+    return paths
+
+
+def load_templates(fixtures, source="auto"):
+    paths = template_paths(fixtures, source)
     templates = []
     for path in paths:
         with open(path, encoding="utf-8") as f:
@@ -144,9 +163,9 @@ def write_year(path, year, count, templates, counters, rng, first_serial=1, cpe_
 
 
 def generate(entries, out, per_file=10500, last_year=2026, prefix="synthetic_", seed=1,
-             fixtures=DEFAULT_FIXTURES, cpe_variants=0):
+             fixtures=DEFAULT_FIXTURES, cpe_variants=0, templates="auto"):
     """Writes the files; returns [(path, year, count)]."""
-    templates = load_templates(fixtures)
+    templates = load_templates(fixtures, templates)
     files = max(1, math.ceil(entries / per_file))
     os.makedirs(out, exist_ok=True)
     rng = random.Random(seed)
@@ -173,11 +192,13 @@ def main():
     ap.add_argument("--cpe-variants", type=int, default=0,
                     help="give each CPE product one of N suffixes (0: keep the real CPEs)")
     ap.add_argument("--fixtures", default=os.environ.get("VULNWATCH_FIXTURES_DIR", DEFAULT_FIXTURES))
+    ap.add_argument("--templates", choices=["auto", "fixtures", "project"], default="auto",
+                    help="where the template entries come from (default: auto)")
     args = ap.parse_args()
     total = 0
     for path, year, count in generate(args.entries, args.out, args.per_file, args.last_year,
                                       seed=args.seed, fixtures=args.fixtures,
-                                      cpe_variants=args.cpe_variants):
+                                      cpe_variants=args.cpe_variants, templates=args.templates):
         size = os.path.getsize(path)
         total += size
         print("%s: %d entries, %.1f MB" % (path, count, size / 1e6))

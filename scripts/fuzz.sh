@@ -3,7 +3,7 @@
 # (CI compiles with g++, which has no libFuzzer):
 #   fuzz_mail   the mail parser, MIME helpers and id extraction, seeded with tests/data/mail;
 #   fuzz_feeds  VULDEF streamed in pieces against whole, JVN RSS and format detection, seeded
-#               with the real JVN files of the shared fixtures and the demo feed.
+#               with the real JVN files of the shared fixtures, the demo feed and tests/data/vuldef.
 #
 #   scripts/fuzz.sh [SECONDS]      default 30 per target; exit status non-zero on a crash
 #
@@ -24,11 +24,11 @@ CC=clang CXX=clang++ cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Re
 cmake --build "$BUILD" --target fuzz_mail fuzz_feeds -j"${JOBS:-1}"
 
 FIXTURES=${VULNWATCH_FIXTURES_DIR:-$ROOT/../shared/fixtures}
-feed_seeds=("$ROOT/demo")
+feed_seeds=("$ROOT/demo" "$ROOT/tests/data/vuldef")
 if [ -d "$FIXTURES/jvn" ]; then
     feed_seeds+=("$FIXTURES/jvn")
 else
-    echo "fuzz.sh: no fixtures at $FIXTURES/jvn; fuzz_feeds starts from the demo feed only" >&2
+    echo "fuzz.sh: no fixtures at $FIXTURES/jvn; fuzz_feeds starts from the project's own documents only" >&2
 fi
 
 mkdir -p "$BUILD/corpus-mail" "$BUILD/corpus-feeds" "$BUILD/crashes"

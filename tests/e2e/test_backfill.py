@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""End to end: `vulnwatch backfill` against SYNTHETIC yearly detail feeds (real fixture entries
-repeated with new ids, made at test time by bench/make_synthetic.py) and a checksum.txt, served by
+"""End to end: `vulnwatch backfill` against SYNTHETIC yearly detail feeds (the project's own
+written entries, tests/data/vuldef/, repeated with new ids at test time by bench/make_synthetic.py,
+so the test runs on a bare clone too) and a checksum.txt, served by
 the loopback HTTP server. First run loads every year; a second run fetches no detail file again;
 a changed checksum reloads only that year; a sha256 mismatch is refused; kill -9 in the middle of
 a file, then a re-run, ends with the same records and outbox as an uninterrupted run."""
@@ -30,7 +31,7 @@ def make_years(spec, seed=1):
     """spec: {year: entries}; writes synthetic/jvndb_detail_YYYY.rdf files."""
     for year, count in spec.items():
         make_synthetic.generate(count, synthetic, per_file=count, last_year=year, prefix="",
-                                seed=seed, fixtures=t.FIXTURES)
+                                seed=seed, templates="project")
 
 
 def sha256(path):
