@@ -14,6 +14,7 @@ struct OutMessage {
     std::string text;           // UTF-8 plain text body
     std::string payload;        // JSON document for webhooks
     std::string idempotencyKey; // stable across retries: receivers drop repeats
+    std::string thread;         // the idempotency key of the message this one follows up ("")
 };
 
 } // namespace vw

@@ -87,4 +87,30 @@ std::string percentEncoded(std::string_view text, std::string_view keep) {
     return out;
 }
 
+std::string terminalSafe(std::string_view text, bool keepNewlines) {
+    static const char digits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto byte = static_cast<unsigned char>(text[i]);
+        if (byte == '\n' || byte == '\t' || byte == '\r') {
+            out += keepNewlines && byte != '\r' ? static_cast<char>(byte) : ' ';
+        } else if (byte < 0x20 || byte == 0x7F) {
+            out += "\\x";
+            out += digits[byte >> 4];
+            out += digits[byte & 0xF];
+        } else if (byte == 0xC2 && i + 1 < text.size() &&
+                   static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                   static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
+            const auto c1 = static_cast<unsigned char>(text[++i]);
+            out += "\\u00";
+            out += digits[c1 >> 4];
+            out += digits[c1 & 0xF];
+        } else {
+            out += static_cast<char>(byte);
+        }
+    }
+    return out;
+}
+
 } // namespace vw

@@ -7,6 +7,7 @@
 #include "core/json_writer.h"
 #include "core/match.h"
 #include "daemon/backfill.h"
+#include "daemon/cli_support.h"
 #include "daemon/import.h"
 #include "daemon/json_read.h"
 #include "daemon/log.h"
@@ -35,10 +36,10 @@
 #include <unistd.h>
 
 namespace vw {
+using namespace cli;
 namespace {
 
 constexpr const char* kVersion = "0.1.0";
-constexpr const char* kDefaultConfig = "/etc/vulnwatch/vulnwatch.conf";
 
 const char* const kUsage =
     R"(usage: vulnwatch [--config PATH] [--db PATH] [--log-level LEVEL] COMMAND [ARGS]
@@ -59,8 +60,9 @@ commands:
                                     go to DIR; N records per transaction, default 1000)
   match --products FILE.json ADVISORIES.jsonl
                                     pure matching: registry x records -> one JSON line per match
-  advisories list [--json] [--since DATE]
-  advisories show ID [--json]       ID: any alias (CVE-, JVNDB-, JVN#, JVNVU#, JPCERT-AT-)
+  advisories list [--json] [--since DATE] [--product NAME] [--min-score X] [--channel NAME]
+  advisories show ID [--json]       ID: a vulnerability (JVNDB-, CVE-): its cluster; an advisory
+                                    (JVN#, JVNVU#, JVNTA, JPCERT-AT-, …): what it covers
   products add NAME [--version V] [--owner EMAIL]... [--cpe CPE]... [--keyword K]...
   products list [--json] | products remove NAME | products export | products import FILE.json
   matches list [--json] [--product NAME]
@@ -75,128 +77,6 @@ options:
 
 exit codes: 0 ok, 1 runtime failure, 2 usage or config error, 3 poll finished but a source failed
 )";
-
-class UsageError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
-
-struct Globals {
-    std::string configPath = kDefaultConfig;
-    bool configGiven = false;
-    std::string db;
-    std::string logLevel;
-};
-
-struct Context {
-    Globals globals;
-    std::ostream& out;
-    std::ostream& err;
-};
-
-/// Options of one command: flags with values, repeatable, and positionals.
-class Options {
-public:
-    Options(std::vector<std::string> args, std::map<std::string, bool> known)
-        : known_(std::move(known)) {
-        for (std::size_t i = 0; i < args.size(); ++i) {
-            const std::string& a = args[i];
-            if (a.size() > 2 && a.rfind("--", 0) == 0) {
-                std::string name = a.substr(2);
-                std::string value;
-                bool hasInline = false;
-                if (auto eq = name.find('='); eq != std::string::npos) {
-                    value = name.substr(eq + 1);
-                    name = name.substr(0, eq);
-                    hasInline = true;
-                }
-                auto it = known_.find(name);
-                if (it == known_.end()) {
-                    throw UsageError("unknown option --" + name);
-                }
-                if (it->second) { // takes a value
-                    if (!hasInline) {
-                        if (i + 1 >= args.size()) {
-                            throw UsageError("option --" + name + " needs a value");
-                        }
-                        value = args[++i];
-                    }
-                    values_[name].push_back(value);
-                } else {
-                    if (hasInline) {
-                        throw UsageError("option --" + name + " takes no value");
-                    }
-                    values_[name].push_back("");
-                }
-            } else {
-                positional_.push_back(a);
-            }
-        }
-    }
-    bool has(const std::string& name) const { return values_.count(name) != 0; }
-    std::string get(const std::string& name, const std::string& fallback = "") const {
-        auto it = values_.find(name);
-        return it == values_.end() ? fallback : it->second.back();
-    }
-    std::vector<std::string> all(const std::string& name) const {
-        auto it = values_.find(name);
-        return it == values_.end() ? std::vector<std::string>{} : it->second;
-    }
-    const std::vector<std::string>& positional() const { return positional_; }
-    void expectPositional(std::size_t min, std::size_t max, const std::string& what) const {
-        if (positional_.size() < min || positional_.size() > max) {
-            throw UsageError("expected " + what);
-        }
-    }
-
-private:
-    std::map<std::string, bool> known_;
-    std::map<std::string, std::vector<std::string>> values_;
-    std::vector<std::string> positional_;
-};
-
-std::int64_t unixNow() {
-    return static_cast<std::int64_t>(std::time(nullptr));
-}
-
-std::string readInput(const std::string& path) {
-    if (path == "-") {
-        std::ostringstream s;
-        s << std::cin.rdbuf();
-        return s.str();
-    }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw std::runtime_error("cannot read " + path);
-    }
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-/// The config when one is given or the default file exists; nullopt otherwise (only allowed
-/// when `required` is false). ConfigError propagates (exit 2).
-std::optional<Config> maybeConfig(const Context& ctx, bool required) {
-    if (!ctx.globals.configGiven && !std::filesystem::exists(ctx.globals.configPath)) {
-        if (required) {
-            throw ConfigError(ctx.globals.configPath, 0, "",
-                              "no configuration file (give --config PATH)");
-        }
-        return std::nullopt;
-    }
-    return loadConfig(ctx.globals.configPath);
-}
-
-std::unique_ptr<Store> openStore(const Context& ctx, const std::optional<Config>& config) {
-    std::string path = ctx.globals.db;
-    if (path.empty() && config) {
-        path = config->store.path;
-    }
-    if (path.empty()) {
-        throw UsageError("no store: give --db PATH or a config file with [store] path");
-    }
-    return Store::open(path);
-}
 
 void printProblems(const Context& ctx, const std::string& file, const ParseResult& result) {
     for (const auto& p : result.problems) {
@@ -435,94 +315,6 @@ int cmdMatch(Context& ctx, const std::vector<std::string>& args) {
         }
     }
     return status;
-}
-
-std::string formatTime(std::int64_t t) {
-    if (t == 0) {
-        return "-";
-    }
-    return formatIsoDateTime(DateTime{t, 540});
-}
-
-int cmdAdvisories(Context& ctx, const std::vector<std::string>& args) {
-    if (args.empty()) {
-        throw UsageError("advisories list | advisories show ID");
-    }
-    const std::string sub = args[0];
-    Options opt({args.begin() + 1, args.end()}, {{"json", false}, {"since", true}});
-    auto store = openStore(ctx, maybeConfig(ctx, false));
-    if (sub == "list") {
-        opt.expectPositional(0, 0, "no arguments besides --json and --since");
-        std::int64_t since = 0;
-        if (opt.has("since")) {
-            auto d = parseIsoDateTime(opt.get("since"));
-            if (!d) {
-                throw UsageError(
-                    "--since expects a date like 2026-11-01 or 2026-11-01T09:00+09:00");
-            }
-            since = d->epoch;
-        }
-        store->forEachCluster(since, [&](const ClusterSummary& c) {
-            if (opt.has("json")) {
-                JsonWriter w;
-                w.beginObject().key("id").value(c.primaryId).key("aliases").stringArray(c.ids);
-                w.key("title").value(c.title).key("max_score").value(c.maxScore);
-                w.key("first_seen").value(formatTime(c.firstSeen)).endObject();
-                ctx.out << w.str() << "\n";
-            } else {
-                ctx.out << std::left << std::setw(20) << c.primaryId << " " << std::fixed
-                        << std::setprecision(1) << std::setw(5) << c.maxScore << " " << c.title
-                        << "\n";
-            }
-        });
-        return kExitOk;
-    }
-    if (sub == "show") {
-        opt.expectPositional(1, 1, "one advisory ID");
-        const std::string raw = opt.positional()[0];
-        const auto id = normalizeId(raw);
-        const auto clusterId = store->clusterOf(id ? *id : raw);
-        if (!clusterId) {
-            ctx.err << "vulnwatch: no advisory known as " << raw << "\n";
-            return kExitFailure;
-        }
-        const ClusterSummary c = store->cluster(*clusterId);
-        const auto records = store->clusterRecords(*clusterId);
-        if (opt.has("json")) {
-            JsonWriter w;
-            w.beginObject().key("id").value(c.primaryId).key("aliases").stringArray(c.ids);
-            w.key("title").value(c.title).key("max_score").value(c.maxScore);
-            w.key("records").beginArray();
-            for (const auto& r : records) {
-                w.beginObject().key("channel").value(r.channel).key("first_seen");
-                w.value(formatTime(r.firstSeen)).key("last_seen").value(formatTime(r.lastSeen));
-                w.key("record").raw(r.json).endObject();
-            }
-            w.endArray().endObject();
-            ctx.out << w.str() << "\n";
-            return kExitOk;
-        }
-        ctx.out << c.primaryId << "  " << c.title << "\n";
-        ctx.out << "  ids:        ";
-        for (std::size_t i = 0; i < c.ids.size(); ++i) {
-            ctx.out << (i ? ", " : "") << c.ids[i];
-        }
-        ctx.out << "\n  max CVSS:   " << std::fixed << std::setprecision(1) << c.maxScore << "\n";
-        ctx.out << "  first seen: " << formatTime(c.firstSeen) << "\n  channels:\n";
-        for (const auto& r : records) {
-            const Advisory a = advisoryFromJson(r.json);
-            ctx.out << "    " << r.channel << ": " << a.id << " first seen "
-                    << formatTime(r.firstSeen) << (a.url.empty() ? "" : "  " + a.url) << "\n";
-        }
-        for (const auto& m : store->matches()) {
-            if (m.clusterId == *clusterId) {
-                ctx.out << "  matches " << m.match.product << " (" << m.match.component
-                        << "): " << m.match.reason << "\n";
-            }
-        }
-        return kExitOk;
-    }
-    throw UsageError("advisories list | advisories show ID");
 }
 
 void validateProduct(const Product& p) {

@@ -1,5 +1,6 @@
 #include "daemon/pipeline.h"
 
+#include "core/correlate.h"
 #include "core/match.h"
 #include "daemon/json_read.h"
 #include "daemon/log.h"
@@ -20,6 +21,15 @@ const Product* findProduct(const std::vector<Product>& products, const std::stri
     auto it = std::find_if(products.begin(), products.end(),
                            [&](const Product& p) { return p.name == name; });
     return it == products.end() ? nullptr : &*it;
+}
+
+/// The recipients of one notifier for a product's messages, sorted and unique.
+std::vector<std::string> emailRecipients(const NotifierConfig& n, const Product& product) {
+    std::vector<std::string> recipients = product.owners;
+    recipients.insert(recipients.end(), n.to.begin(), n.to.end());
+    std::sort(recipients.begin(), recipients.end());
+    recipients.erase(std::unique(recipients.begin(), recipients.end()), recipients.end());
+    return recipients;
 }
 
 /// How many new matches of one batch are logged one by one at info level.
@@ -49,7 +59,8 @@ void recordMatches(Store& store, const std::vector<NotifierConfig>& notifiers,
         if (product == nullptr) {
             continue;
         }
-        for (const auto& message : messagesFor(advisory, m, *product, notifiers)) {
+        const std::string key = store.clusterKey(clusterId);
+        for (const auto& message : messagesFor(advisory, m, *product, notifiers, key)) {
             if (store.enqueue(message, now) != 0) {
                 ++stats.enqueued;
             }
@@ -76,7 +87,14 @@ IngestStats rematchStored(Store& store, const std::vector<NotifierConfig>& notif
         }
         const Advisory advisory = advisoryFromJson(stored->json);
         ++stats.records;
-        recordMatches(store, notifiers, matcher, products, stored->clusterId, advisory, now, stats);
+        // A record of a vulnerability matches for its cluster; a record of an advisory for
+        // every cluster the advisory covers.
+        const std::vector<std::int64_t> clusters =
+            stored->clusterId != 0 ? std::vector<std::int64_t>{stored->clusterId}
+                                   : store.coveredClusters(stored->advisoryId);
+        for (const std::int64_t cluster : clusters) {
+            recordMatches(store, notifiers, matcher, products, cluster, advisory, now, stats);
+        }
     }
     if (stats.newMatches > 0) {
         store.logEvent("rematch",
@@ -90,26 +108,103 @@ IngestStats rematchStored(Store& store, const std::vector<NotifierConfig>& notif
 
 std::vector<OutMessage> messagesFor(const Advisory& advisory, const Match& match,
                                     const Product& product,
-                                    const std::vector<NotifierConfig>& notifiers) {
+                                    const std::vector<NotifierConfig>& notifiers,
+                                    const std::string& clusterKey) {
     std::vector<OutMessage> out;
     for (const auto& n : notifiers) {
         if (n.mode != "immediate" || !meetsThresholds(n, advisory, match)) {
             continue;
         }
         if (n.type == "email") {
-            std::vector<std::string> recipients = product.owners;
-            recipients.insert(recipients.end(), n.to.begin(), n.to.end());
-            std::sort(recipients.begin(), recipients.end());
-            recipients.erase(std::unique(recipients.begin(), recipients.end()), recipients.end());
-            for (const auto& r : recipients) {
-                out.push_back(renderEmail(advisory, match, n.name, r));
+            for (const auto& r : emailRecipients(n, product)) {
+                out.push_back(renderEmail(advisory, match, n.name, r, clusterKey));
             }
         } else {
-            out.push_back(renderWebhook(advisory, match, n.name));
+            out.push_back(renderWebhook(advisory, match, n.name, clusterKey));
         }
     }
     return out;
 }
+
+namespace {
+
+/// A material revision of `advisory`: one update message per existing match of its clusters
+/// and notifier (the thresholds see the higher of the old and new score, so a withdrawal or a
+/// lowered score still reaches whoever heard of the record before).
+void enqueueUpdates(Store& store, const std::vector<NotifierConfig>& notifiers,
+                    const std::vector<Product>& products, const std::vector<std::int64_t>& clusters,
+                    const Advisory& advisory, double previousScore, const UpdateNotice& update,
+                    std::int64_t now, IngestStats& stats) {
+    const double score = std::max(previousScore, advisory.maxScore());
+    for (const std::int64_t cluster : clusters) {
+        const std::vector<MatchRow> rows = store.matchesOfCluster(cluster);
+        if (rows.empty()) {
+            continue;
+        }
+        const std::string key = store.clusterKey(cluster);
+        for (const MatchRow& row : rows) {
+            const Product* product = findProduct(products, row.match.product);
+            if (product == nullptr) {
+                continue; // removed from the registry: its matches stay readable, not notified
+            }
+            for (const auto& n : notifiers) {
+                if (n.mode != "immediate" || score < n.minSeverity ||
+                    row.match.confidence < n.minConfidence) {
+                    continue;
+                }
+                std::vector<OutMessage> messages;
+                if (n.type == "email") {
+                    for (const auto& r : emailRecipients(n, *product)) {
+                        messages.push_back(
+                            renderUpdateEmail(advisory, row.match, update, n.name, r, key));
+                    }
+                } else {
+                    messages.push_back(
+                        renderUpdateWebhook(advisory, row.match, update, n.name, key));
+                }
+                for (const auto& message : messages) {
+                    if (store.enqueue(message, now) != 0) {
+                        ++stats.enqueued;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Classifies a changed record's new revision (core/correlate) and stores the class; a
+/// material one notifies the existing matches. Returns nothing; counts into `stats`.
+void classifyChange(Store& store, const std::vector<NotifierConfig>& notifiers,
+                    const std::vector<Product>& products, const UpsertOutcome& up,
+                    const Advisory& advisory, std::int64_t now, IngestStats& stats) {
+    RevisionDiff diff;
+    double previousScore = 0.0;
+    try {
+        const Advisory before = advisoryFromJson(up.previousJson);
+        previousScore = before.maxScore();
+        diff = classifyRevision(&before, advisory);
+    } catch (const std::exception& e) {
+        // A stored JSON this build cannot read: say so, and treat the change as material (a
+        // needless update message is better than a missed one).
+        VW_LOG_WARNING("ingest", "previous content of " << advisory.id << " unreadable ("
+                                                        << e.what() << "); change taken as "
+                                                        << "material");
+        diff.revisionClass = RevisionClass::Material;
+        diff.changes.push_back({"content", "(unreadable)", "(new content)", true});
+    }
+    store.classifyRevision(up.revisionId, revisionClassName(diff.revisionClass),
+                           changesJson(diff.changes));
+    if (diff.revisionClass != RevisionClass::Material) {
+        ++stats.cosmetic;
+        return;
+    }
+    ++stats.material;
+    UpdateNotice update{std::move(diff.changes), up.contentHash};
+    enqueueUpdates(store, notifiers, products, up.clusters, advisory, previousScore, update, now,
+                   stats);
+}
+
+} // namespace
 
 IngestStats ingestBatch(Store& store, const std::vector<NotifierConfig>& notifiers,
                         const std::string& channel, const ParseResult& batch, std::int64_t now,
@@ -147,7 +242,14 @@ IngestStats ingestBatch(Store& store, const std::vector<NotifierConfig>& notifie
         if (!up.isNew && !up.changed) {
             continue;
         }
-        recordMatches(store, notifiers, matcher, products, up.clusterId, advisory, now, stats);
+        if (!up.isNew) {
+            // Existing matches hear of a material change first; a match this revision creates
+            // gets its "new" message below, not an update.
+            classifyChange(store, notifiers, products, up, advisory, now, stats);
+        }
+        for (const std::int64_t cluster : up.clusters) {
+            recordMatches(store, notifiers, matcher, products, cluster, advisory, now, stats);
+        }
     }
     if (newState) {
         store.saveSourceState(channel, *newState);
@@ -156,7 +258,8 @@ IngestStats ingestBatch(Store& store, const std::vector<NotifierConfig>& notifie
         store.logEvent("ingest",
                        channel + ": " + std::to_string(stats.records) + " records, " +
                            std::to_string(stats.newRecords) + " new, " +
-                           std::to_string(stats.changed) + " changed, " +
+                           std::to_string(stats.changed) + " changed (" +
+                           std::to_string(stats.material) + " material), " +
                            std::to_string(stats.newMatches) + " new matches",
                        now);
     }

@@ -22,6 +22,8 @@ struct IngestStats {
     int changed = 0;    // stored before with other content (new revision)
     int problems = 0;   // items reported as bad (logged, rest ingested)
     int newMatches = 0;
+    int material = 0; // changed records whose revision is material (docs/correlation.md)
+    int cosmetic = 0; // changed records whose revision is cosmetic (no one is notified)
     int enqueued = 0; // outbox messages created
 };
 
@@ -59,7 +61,8 @@ void recordMatches(Store& store, const std::vector<NotifierConfig>& notifiers,
 /// The messages a new match produces for the configured notifiers (pure; exposed for tests).
 std::vector<OutMessage> messagesFor(const Advisory& advisory, const Match& match,
                                     const Product& product,
-                                    const std::vector<NotifierConfig>& notifiers);
+                                    const std::vector<NotifierConfig>& notifiers,
+                                    const std::string& clusterKey = {});
 
 /// Delivers every due outbox message through the notifier of its name: delivered messages are
 /// marked done only after the server accepted them; failures are retried with backoff and

@@ -231,6 +231,12 @@ void fillMessage(Poco::Net::MailMessage& mail, const NotifierConfig& config,
     if (!message.idempotencyKey.empty()) {
         mail.set("Message-ID", "<" + oneLine(message.idempotencyKey) + "@vulnwatch>");
     }
+    if (!message.thread.empty()) {
+        // An update continues the thread of the first message about the same match.
+        const std::string first = "<" + oneLine(message.thread) + "@vulnwatch>";
+        mail.set("In-Reply-To", first);
+        mail.set("References", first);
+    }
     mail.set("MIME-Version", "1.0");
     mail.set("Auto-Submitted", "auto-generated");
     mail.setContentType("text/plain; charset=UTF-8");

@@ -218,17 +218,19 @@ std::string idempotencyKey(const std::string& notifierName, const std::string& a
 }
 
 OutMessage renderEmail(const Advisory& a, const Match& m, const std::string& notifierName,
-                       const std::string& recipient) {
+                       const std::string& recipient, const std::string& clusterKey) {
     OutMessage out;
     out.notifier = notifierName;
     out.recipient = recipient;
     out.subject = subjectLine(a, m);
     out.text = emailBody(a, m);
-    out.idempotencyKey = idempotencyKey(notifierName, a.id, m.product, m.component, recipient);
+    out.idempotencyKey = idempotencyKey(notifierName, clusterKey.empty() ? a.id : clusterKey,
+                                        m.product, m.component, recipient);
     return out;
 }
 
-OutMessage renderWebhook(const Advisory& a, const Match& m, const std::string& notifierName) {
+OutMessage renderWebhook(const Advisory& a, const Match& m, const std::string& notifierName,
+                         const std::string& clusterKey) {
     OutMessage out;
     out.notifier = notifierName;
     out.subject = subjectLine(a, m);
@@ -241,7 +243,100 @@ OutMessage renderWebhook(const Advisory& a, const Match& m, const std::string& n
     json.key("text").value(out.text);
     json.endObject();
     out.payload = json.str();
-    out.idempotencyKey = idempotencyKey(notifierName, a.id, m.product, m.component, "");
+    out.idempotencyKey = idempotencyKey(notifierName, clusterKey.empty() ? a.id : clusterKey,
+                                        m.product, m.component, "");
+    return out;
+}
+
+namespace {
+
+bool withdrawnNow(const UpdateNotice& update) {
+    for (const auto& c : update.changes) {
+        if (c.field == "withdrawn" && c.after == "true") {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::string updateSubject(const Advisory& a, const Match& m, const UpdateNotice& update) {
+    std::string subject = subjectLine(a, m);
+    const std::string_view plain = "[vulnwatch] 脆弱性: ";
+    const std::string label =
+        withdrawnNow(update) ? "[vulnwatch] 取り下げ (withdrawn): " : "[vulnwatch] 更新 (update): ";
+    return label + subject.substr(plain.size());
+}
+
+/// `field: before → after`, material changes first; long values cut at 300 bytes.
+std::string changeLines(const UpdateNotice& update) {
+    std::string out;
+    for (const bool material : {true, false}) {
+        for (const auto& c : update.changes) {
+            if (c.material != material) {
+                continue;
+            }
+            auto cut = [](const std::string& text) {
+                const std::string line = oneLine(text);
+                std::string value(utf8Prefix(line, 300));
+                if (value.size() < line.size()) {
+                    value += "…";
+                }
+                return value.empty() ? std::string(kNone) : value;
+            };
+            out += (material ? "* " : "  ") + c.field + ": " + cut(c.before) + " → " +
+                   cut(c.after) + '\n';
+        }
+    }
+    return out;
+}
+
+std::string updateKeyPart(const std::string& clusterKey, const UpdateNotice& update) {
+    return clusterKey + "\x1fupdate\x1f" + update.revisionHash;
+}
+
+} // namespace
+
+OutMessage renderUpdateEmail(const Advisory& a, const Match& m, const UpdateNotice& update,
+                             const std::string& notifierName, const std::string& recipient,
+                             const std::string& clusterKey) {
+    OutMessage out;
+    out.notifier = notifierName;
+    out.recipient = recipient;
+    out.subject = updateSubject(a, m, update);
+    std::string body = withdrawnNow(update)
+                           ? "以前に通知した脆弱性情報が取り下げられました。\n"
+                             "(An advisory you were notified about was withdrawn.)\n\n"
+                           : "以前に通知した脆弱性情報に重要な更新がありました。\n"
+                             "(An advisory you were notified about changed materially.)\n\n";
+    body += "■ 変更点 (Changes; * = material)\n";
+    body += changeLines(update);
+    body += '\n';
+    body += emailBody(a, m);
+    out.text = std::move(body);
+    out.idempotencyKey = idempotencyKey(notifierName, updateKeyPart(clusterKey, update), m.product,
+                                        m.component, recipient);
+    out.thread = idempotencyKey(notifierName, clusterKey, m.product, m.component, recipient);
+    return out;
+}
+
+OutMessage renderUpdateWebhook(const Advisory& a, const Match& m, const UpdateNotice& update,
+                               const std::string& notifierName, const std::string& clusterKey) {
+    OutMessage out;
+    out.notifier = notifierName;
+    out.subject = updateSubject(a, m, update);
+    out.text = out.subject + " / " + oneLine(changeLines(update));
+    JsonWriter json;
+    json.beginObject();
+    json.key("event").value(withdrawnNow(update) ? "withdrawn" : "update");
+    json.key("advisory").raw(toJson(a));
+    json.key("match").raw(toJson(m));
+    json.key("changes").raw(changesJson(update.changes));
+    json.key("text").value(out.text);
+    json.endObject();
+    out.payload = json.str();
+    out.idempotencyKey =
+        idempotencyKey(notifierName, updateKeyPart(clusterKey, update), m.product, m.component, "");
+    out.thread = idempotencyKey(notifierName, clusterKey, m.product, m.component, "");
     return out;
 }
 

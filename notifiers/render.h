@@ -3,12 +3,14 @@
 #pragma once
 
 #include "core/advisory.h"
+#include "core/correlate.h"
 #include "core/match.h"
 #include "core/message.h"
 
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace vw {
 
@@ -18,14 +20,35 @@ inline constexpr std::size_t kSubjectTitleMaxBytes = 120;
 /// An e-mail for one owner: Japanese-first subject
 /// `[vulnwatch] 脆弱性: <product> — <id> <title>` (title cut at a character boundary) and a
 /// UTF-8 plain-text body with the advisory, the CVSS data, the match and why it matched.
-/// `notifier`, `recipient` and `idempotencyKey` are filled; `id` stays 0.
+/// `notifier`, `recipient` and `idempotencyKey` are filled; `id` stays 0. The key is built
+/// from `clusterKey` (the vulnerability's stable id, ClusterSummary::key), or from `a.id` when
+/// none is given, so the same vulnerability reaching a product through another channel or
+/// record gets the same key.
 OutMessage renderEmail(const Advisory& a, const Match& m, const std::string& notifierName,
-                       const std::string& recipient);
+                       const std::string& recipient, const std::string& clusterKey = {});
 
 /// A webhook post: `payload` is
 /// `{"event":"match","advisory":{…parse form…},"match":{…match form…},"text":"one line"}`;
 /// `subject` is the e-mail subject line and `text` the same one-line summary.
-OutMessage renderWebhook(const Advisory& a, const Match& m, const std::string& notifierName);
+OutMessage renderWebhook(const Advisory& a, const Match& m, const std::string& notifierName,
+                         const std::string& clusterKey = {});
+
+/// What changed in a material revision of a record that had matched (core/correlate's
+/// classifyRevision), for an update message.
+struct UpdateNotice {
+    std::vector<FieldChange> changes; // every changed field; the material ones are listed first
+    std::string revisionHash;         // the new content hash: one update message per revision
+};
+
+/// An update e-mail: subject `[vulnwatch] 更新: …` (`取り下げ:` when the record was withdrawn),
+/// a body listing each changed field as `before → after`, its own idempotency key, and
+/// `thread` set to the key of the first message for this match (renderEmail's).
+OutMessage renderUpdateEmail(const Advisory& a, const Match& m, const UpdateNotice& update,
+                             const std::string& notifierName, const std::string& recipient,
+                             const std::string& clusterKey);
+/// The webhook form: `{"event":"update","advisory":…,"match":…,"changes":[…],"text":…}`.
+OutMessage renderUpdateWebhook(const Advisory& a, const Match& m, const UpdateNotice& update,
+                               const std::string& notifierName, const std::string& clusterKey);
 
 /// 16 lower-case hex digits: 64-bit FNV-1a over the fields joined with U+001F, so the same
 /// match for the same notifier and recipient always gets the same key.

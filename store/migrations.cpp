@@ -191,11 +191,76 @@ INSERT INTO record_cpe (record_id, names)
     GROUP BY id;
 )sql";
 
+// Version 5: vulnerabilities and advisories are two kinds of object (docs/correlation.md).
+// A cluster is one vulnerability; its aliases are vulnerability ids only (JVNDB-, CVE-), and
+// `key` is its stable id (the first alias it was created with, by a fixed order), used for
+// idempotency keys and threading. An advisory (JVN#, JVNVU#, JVNTA, JPCERT-AT-, …) covers
+// clusters (advisory_cluster) and never merges them. A record joins a cluster, belongs to an
+// advisory, or only mentions ids (mention). A record is one (channel, id, source): the VULDEF
+// detail and the RSS item of one JVNDB entry imported from files are two records, not two
+// versions of one. Revisions get their class and changed fields;
+// outbox messages the thread they continue. The C++ side of this migration
+// (Store::recorrelate) then recomputes every cluster from the stored records under these rules,
+// splitting the clusters that advisory ids had merged; foreign keys are checked before commit.
+constexpr std::string_view advisoriesCoverClusters = R"sql(
+CREATE TABLE advisory (
+    id         INTEGER PRIMARY KEY,
+    ident      TEXT NOT NULL UNIQUE,
+    first_seen INTEGER NOT NULL
+);
+
+CREATE TABLE advisory_cluster (
+    advisory_id INTEGER NOT NULL REFERENCES advisory(id),
+    cluster_id  INTEGER NOT NULL REFERENCES cluster(id),
+    first_seen  INTEGER NOT NULL,
+    PRIMARY KEY (advisory_id, cluster_id)
+) WITHOUT ROWID;
+CREATE INDEX advisory_cluster_cluster ON advisory_cluster(cluster_id);
+
+ALTER TABLE cluster ADD COLUMN key TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE record_v5 (
+    id           INTEGER PRIMARY KEY,
+    channel      TEXT NOT NULL,
+    record_id    TEXT NOT NULL,
+    source       TEXT NOT NULL DEFAULT '',
+    json         TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    title        TEXT NOT NULL DEFAULT '',
+    max_score    REAL NOT NULL DEFAULT 0,
+    first_seen   INTEGER NOT NULL,
+    last_seen    INTEGER NOT NULL,
+    cluster_id   INTEGER REFERENCES cluster(id),
+    advisory_id  INTEGER REFERENCES advisory(id),
+    UNIQUE (channel, record_id, source)
+);
+INSERT INTO record_v5 (id, channel, record_id, source, json, content_hash, title, max_score,
+                       first_seen, last_seen, cluster_id)
+    SELECT id, channel, record_id, coalesce(json_extract(json, '$.source'), ''), json,
+           content_hash, title, max_score, first_seen, last_seen, cluster_id FROM record;
+DROP TABLE record;
+ALTER TABLE record_v5 RENAME TO record;
+CREATE INDEX record_cluster ON record(cluster_id);
+CREATE INDEX record_advisory ON record(advisory_id);
+
+CREATE TABLE mention (
+    record_id INTEGER NOT NULL REFERENCES record(id) ON DELETE CASCADE,
+    ident     TEXT NOT NULL,
+    PRIMARY KEY (record_id, ident)
+) WITHOUT ROWID;
+CREATE INDEX mention_ident ON mention(ident);
+
+ALTER TABLE revision ADD COLUMN class TEXT NOT NULL DEFAULT '';
+ALTER TABLE revision ADD COLUMN changes TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN thread TEXT NOT NULL DEFAULT '';
+CREATE INDEX match_cluster ON match(cluster_id);
+)sql";
+
 } // namespace
 
 const std::vector<std::string_view>& schemaMigrations() {
-    static const std::vector<std::string_view> migrations = {initialSchema, revisionJsonOnce,
-                                                             xxh3ContentHash, recordCpeNames};
+    static const std::vector<std::string_view> migrations = {
+        initialSchema, revisionJsonOnce, xxh3ContentHash, recordCpeNames, advisoriesCoverClusters};
     return migrations;
 }
 

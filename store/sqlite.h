@@ -58,6 +58,10 @@ public:
     }
     Statement& bind(int index, double number);
     Statement& bindNull(int index);
+    /// A row id, or NULL for 0 (SQLite never gives a row the id 0 by itself).
+    Statement& bindIdOrNull(int index, std::int64_t rowId) {
+        return rowId != 0 ? bind(index, rowId) : bindNull(index);
+    }
     /// Steps once: true while a row is available.
     bool step();
     /// Steps until done (for INSERT/UPDATE/DELETE).

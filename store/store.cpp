@@ -1,5 +1,6 @@
 #include "store/store.h"
 
+#include "core/correlate.h"
 #include "core/cpe.h"
 #include "core/json_writer.h"
 #include "store/migrations.h"
@@ -8,6 +9,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <set>
 #include <sqlite3.h>
 #include <unordered_set>
 #include <utility>
@@ -209,14 +211,21 @@ void sqlCpeKey(sqlite3_context* context, int /*argc*/, sqlite3_value** argv) {
     sqlite3_result_text(context, key.data(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
 }
 
-/// Registers the SQL functions the migrations use.
+/// vw_source_rank(source): sourceRank() of core/correlate, the channel precedence.
+void sqlSourceRank(sqlite3_context* context, int /*argc*/, sqlite3_value** argv) {
+    const std::optional<std::string_view> text = sqlText(argv[0]);
+    sqlite3_result_int(context, sourceRank(text.value_or(std::string_view())));
+}
+
+/// Registers the SQL functions the migrations and queries use.
 void registerFunctions(Database& db, const std::string& path) {
     struct Function {
         const char* name;
         void (*fn)(sqlite3_context*, int, sqlite3_value**);
     };
     for (const Function& f :
-         {Function{"vw_content_hash", sqlContentHash}, Function{"vw_cpe_key", sqlCpeKey}}) {
+         {Function{"vw_content_hash", sqlContentHash}, Function{"vw_cpe_key", sqlCpeKey},
+          Function{"vw_source_rank", sqlSourceRank}}) {
         if (sqlite3_create_function_v2(db.handle(), f.name, 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
                                        nullptr, f.fn, nullptr, nullptr, nullptr) != SQLITE_OK) {
             throw StoreError(std::string("cannot register ") + f.name + " on " + path + ": " +
@@ -272,9 +281,26 @@ int Store::schemaVersion() {
     return query.step() ? static_cast<int>(query.integer(0)) : 0;
 }
 
+namespace {
+
+/// The schema version whose migration recomputes the clusters (Store::recorrelate).
+constexpr int kRecorrelatedSchema = 5;
+
+} // namespace
+
 void Store::migrate() {
     const auto& migrations = schemaMigrations();
     const int latest = latestSchemaVersion();
+    // Foreign keys are off while migrating, so a migration may rebuild a table that others
+    // reference (SQLite's documented procedure); each migration checks them before it commits.
+    // PRAGMA foreign_keys is a no-op inside a transaction, hence here.
+    db_.exec("PRAGMA foreign_keys = OFF");
+    struct KeysBackOn {
+        Database& db;
+        ~KeysBackOn() {
+            sqlite3_exec(db.handle(), "PRAGMA foreign_keys = ON", nullptr, nullptr, nullptr);
+        }
+    } keysBackOn{db_};
     // One transaction per migration; the version is re-read under the write lock so two
     // processes opening the same file never apply a migration twice.
     for (;;) {
@@ -291,6 +317,13 @@ void Store::migrate() {
         }
         try {
             db_.exec(migrations[static_cast<std::size_t>(version)]);
+            if (version + 1 == kRecorrelatedSchema) {
+                recorrelate(systemNow());
+            }
+            Statement check = db_.prepare("PRAGMA foreign_key_check");
+            if (check.step()) {
+                throw StoreError("foreign key check failed in table " + check.text(0));
+            }
             // PRAGMA takes no bound parameters; the value is our own integer.
             db_.exec("PRAGMA user_version = " + std::to_string(version + 1));
         } catch (const StoreError& e) {
@@ -299,6 +332,182 @@ void Store::migrate() {
         }
         scope.commit();
         ++migrationsApplied_;
+    }
+}
+
+void Store::recorrelate(std::int64_t now) {
+    // The state before: each record's cluster, each cluster's aliases (for the split events).
+    std::map<std::int64_t, std::int64_t> oldClusterOf; // record row id -> cluster id
+    {
+        Statement q = db_.prepare("SELECT id, cluster_id FROM record");
+        while (q.step()) {
+            oldClusterOf[q.integer(0)] = q.integer(1);
+        }
+    }
+    std::map<std::int64_t, std::vector<std::string>> oldAliases;
+    {
+        Statement q = db_.prepare("SELECT cluster_id, id FROM alias ORDER BY id");
+        while (q.step()) {
+            oldAliases[q.integer(0)].push_back(q.text(1));
+        }
+    }
+    db_.exec("DELETE FROM alias; DELETE FROM advisory_cluster; DELETE FROM mention; "
+             "DELETE FROM advisory; UPDATE record SET cluster_id = NULL, advisory_id = NULL; "
+             "DELETE FROM cluster WHERE id NOT IN (SELECT cluster_id FROM match) AND id NOT IN "
+             "(SELECT cluster_id FROM decision)");
+    // Clusters kept for their matches and decisions are free to be taken again below.
+    std::map<std::int64_t, std::int64_t> keptFirstSeen;
+    {
+        Statement q = db_.prepare("SELECT id, first_seen FROM cluster");
+        while (q.step()) {
+            keptFirstSeen[q.integer(0)] = q.integer(1);
+        }
+    }
+    db_.exec("DELETE FROM cluster");
+
+    // Every record again, oldest first, linked as upsertRecord links it; a new cluster takes
+    // the id of the record's old cluster while that id is free, so clusters that were right
+    // keep their id (and their matches, decisions and stable keys stay valid).
+    std::map<std::int64_t, std::set<std::int64_t>> newClustersOf; // old cluster -> new ones
+    std::vector<std::int64_t> order; // read first: the loop writes to the record table
+    {
+        Statement q = db_.prepare("SELECT id FROM record ORDER BY first_seen, id");
+        while (q.step()) {
+            order.push_back(q.integer(0));
+        }
+    }
+    for (const std::int64_t rowId : order) {
+        Statement records =
+            db_.prepare("SELECT id, record_id, source, title, json_extract(json, '$.aliases'), "
+                        "first_seen FROM record WHERE id = ?1");
+        records.bind(1, rowId);
+        if (!records.step()) {
+            continue;
+        }
+        std::vector<std::string> aliases;
+        {
+            Statement each = db_.prepare("SELECT value FROM json_each(?1)");
+            each.bind(1, records.text(4));
+            while (each.step()) {
+                aliases.push_back(each.text(0));
+            }
+        }
+        const std::int64_t seen = records.integer(5);
+        const RecordLinks links =
+            linksOf(records.text(2), records.text(1), aliases, records.text(3));
+        const std::int64_t old = oldClusterOf[rowId];
+        std::int64_t clusterColumn = 0;
+        std::int64_t advisoryColumn = 0;
+        if (links.role == RecordLinks::Role::Vulnerability) {
+            clusterColumn = joinCluster(links.aliases, seen, old);
+            for (const auto& ident : links.covers) {
+                cover(ensureAdvisory(ident, seen), clusterColumn, seen);
+            }
+            newClustersOf[old].insert(clusterColumn);
+        } else if (links.role == RecordLinks::Role::Advisory) {
+            advisoryColumn = ensureAdvisory(links.advisory, seen);
+            for (const auto& id : links.covers) {
+                const std::int64_t c = joinCluster({id}, seen, old);
+                cover(advisoryColumn, c, seen);
+                newClustersOf[old].insert(c);
+            }
+        }
+        Statement update =
+            db_.prepare("UPDATE record SET cluster_id = ?1, advisory_id = ?2 WHERE id = ?3");
+        update.bindIdOrNull(1, clusterColumn).bindIdOrNull(2, advisoryColumn).bind(3, rowId).run();
+        setMentions(rowId, links.mentions, seen);
+    }
+    // Merges made while replaying left only surviving ids; map through alias lookups.
+    for (auto& [old, clusters] : newClustersOf) {
+        std::set<std::int64_t> alive;
+        for (const std::int64_t c : clusters) {
+            Statement q = db_.prepare("SELECT 1 FROM cluster WHERE id = ?1");
+            q.bind(1, c);
+            if (q.step()) {
+                alive.insert(c);
+            }
+        }
+        clusters = std::move(alive);
+    }
+
+    // Matches: onto the cluster of the record that matched (Match::advisory is its id), when
+    // that record moved; decisions: onto the cluster that kept the id, else the first new one.
+    std::vector<std::pair<std::int64_t, std::int64_t>> matchMoves; // match id -> cluster
+    {
+        Statement q = db_.prepare(
+            "SELECT m.id, m.cluster_id, (SELECT coalesce(r.cluster_id, (SELECT min(cluster_id) "
+            "FROM advisory_cluster WHERE advisory_id = r.advisory_id)) FROM record r "
+            "WHERE r.record_id = m.advisory ORDER BY r.id LIMIT 1) FROM match m");
+        while (q.step()) {
+            if (q.isNull(2)) {
+                continue;
+            }
+            if (q.integer(2) != q.integer(1)) {
+                matchMoves.emplace_back(q.integer(0), q.integer(2));
+            }
+        }
+    }
+    std::set<std::int64_t> referenced;
+    {
+        Statement q = db_.prepare("SELECT cluster_id FROM match UNION SELECT cluster_id FROM "
+                                  "decision");
+        while (q.step()) {
+            referenced.insert(q.integer(0));
+        }
+    }
+    for (const auto& [matchId, cluster] : matchMoves) {
+        // A match already there for the same product and component makes this one redundant.
+        Statement move = db_.prepare("UPDATE OR IGNORE match SET cluster_id = ?1 WHERE id = ?2");
+        move.bind(1, cluster).bind(2, matchId).run();
+        if (db_.changes() == 0) {
+            Statement drop = db_.prepare("DELETE FROM match WHERE id = ?1");
+            drop.bind(1, matchId).run();
+        }
+    }
+    // Any match or decision still on a cluster that no longer exists: onto the first new
+    // cluster of its old one, or the old cluster is kept as it was (nothing is dropped).
+    for (const std::int64_t old : referenced) {
+        Statement exists = db_.prepare("SELECT 1 FROM cluster WHERE id = ?1");
+        exists.bind(1, old);
+        if (exists.step()) {
+            continue;
+        }
+        const auto found = newClustersOf.find(old);
+        if (found != newClustersOf.end() && !found->second.empty()) {
+            const std::int64_t target = *found->second.begin();
+            for (const char* sql :
+                 {"UPDATE OR IGNORE match SET cluster_id = ?1 WHERE cluster_id = ?2",
+                  "UPDATE OR IGNORE decision SET cluster_id = ?1 WHERE cluster_id = ?2",
+                  "DELETE FROM match WHERE cluster_id = ?2",
+                  "DELETE FROM decision WHERE cluster_id = ?2"}) {
+                Statement q = db_.prepare(sql);
+                q.bind(1, target).bind(2, old).run();
+            }
+            continue;
+        }
+        const auto kept = keptFirstSeen.find(old);
+        Statement q = db_.prepare("INSERT INTO cluster (id, first_seen, key) VALUES (?1, ?2, ?3)");
+        q.bind(1, old)
+            .bind(2, kept == keptFirstSeen.end() ? now : kept->second)
+            .bind(3, clusterKeyOf(oldAliases[old]))
+            .run();
+    }
+
+    // The splits, for the audit trail.
+    for (const auto& [old, clusters] : newClustersOf) {
+        if (clusters.size() < 2) {
+            continue;
+        }
+        std::string text = "cluster " + std::to_string(old) + " (";
+        const auto& ids = oldAliases[old];
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            text += (i == 0 ? "" : " ") + ids[i];
+        }
+        text += ") split by advisory ids into";
+        for (const std::int64_t c : clusters) {
+            text += " " + std::to_string(c) + " (" + cluster(c).key + ")";
+        }
+        logEvent("cluster-split", text, now);
     }
 }
 
@@ -371,6 +580,19 @@ void Store::saveSourceState(const std::string& source, const SourceStateRow& sta
 
 // --- records, clusters, aliases ------------------------------------------------------------
 
+namespace {
+
+/// The title and CVSS score a cluster (?1) shows: each from its first record by the channel
+/// precedence of core/correlate (sourceRank, through vw_source_rank()), newest first within a
+/// channel, that has one.
+constexpr std::string_view kShownTitleAndScore =
+    "SELECT (SELECT title FROM record WHERE cluster_id = ?1 AND title != '' "
+    "ORDER BY vw_source_rank(source), last_seen DESC, id DESC LIMIT 1), "
+    "coalesce((SELECT max_score FROM record WHERE cluster_id = ?1 AND max_score > 0 "
+    "ORDER BY vw_source_rank(source), last_seen DESC, id DESC LIMIT 1), 0)";
+
+} // namespace
+
 SerializedRecord serializeRecord(const Advisory& advisory) {
     SerializedRecord out;
     out.json = toJson(advisory);
@@ -397,83 +619,86 @@ UpsertOutcome Store::upsertRecord(const std::string& channel, const Advisory& ad
     }
     const std::string& json = serialized.json;
     const std::string& hash = serialized.hash;
-
-    std::vector<std::string> ids = advisory.aliases;
-    ids.push_back(advisory.id);
-    std::erase(ids, std::string());
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    const RecordLinks links = linksOf(advisory);
+    const bool vulnerability = links.role == RecordLinks::Role::Vulnerability;
 
     std::optional<WriteScope> scope;
     if (savepoint == Savepoint::Take || sqlite3_get_autocommit(db_.handle()) != 0) {
         scope.emplace(db_, "upsert_record");
     }
     UpsertOutcome outcome;
+    outcome.contentHash = hash;
 
-    std::vector<std::int64_t> clusters;
-    for (const auto& id : ids) {
-        Use q(cached("SELECT cluster_id FROM alias WHERE id = ?1"));
-        q->bind(1, id);
-        if (q->step()) {
-            clusters.push_back(q->integer(0));
-        }
+    // A vulnerability record's own id is an alias once stored (never removed): when none of
+    // its aliases is known, the record cannot exist yet and the lookup is skipped (most records
+    // of a bulk import are new).
+    bool mayExist = !vulnerability;
+    for (std::size_t i = 0; vulnerability && !mayExist && i < links.aliases.size(); ++i) {
+        mayExist = clusterOf(links.aliases[i]).has_value();
     }
-    std::sort(clusters.begin(), clusters.end());
-    clusters.erase(std::unique(clusters.begin(), clusters.end()), clusters.end());
-
-    if (clusters.empty()) {
-        Use q(cached("INSERT INTO cluster (first_seen) VALUES (?1)"));
-        q->bind(1, now).run();
-        outcome.clusterId = db_.lastInsertId();
-    } else {
-        outcome.clusterId = clusters.front();
-        for (std::size_t i = 1; i < clusters.size(); ++i) {
-            mergeCluster(clusters[i], outcome.clusterId, now);
-        }
-    }
-
-    for (const auto& id : ids) {
-        Use q(cached("INSERT INTO alias (id, cluster_id) VALUES (?1, ?2) "
-                     "ON CONFLICT (id) DO NOTHING"));
-        q->bind(1, id).bind(2, outcome.clusterId).run();
-    }
-
     std::optional<std::int64_t> existing;
     std::string storedHash;
-    // Every stored record's own id is an alias (added below, never removed), so when none of
-    // the ids was known the record cannot exist yet: skip the lookup (most records of a bulk
-    // import are new).
-    if (!clusters.empty()) {
-        Use q(cached("SELECT id, content_hash FROM record WHERE channel = ?1 AND record_id = ?2"));
-        q->bind(1, channel).bind(2, advisory.id);
+    if (mayExist) {
+        Use q(cached("SELECT id, content_hash, coalesce(cluster_id, 0), coalesce(advisory_id, 0) "
+                     "FROM record WHERE channel = ?1 AND record_id = ?2 AND source = ?3"));
+        q->bind(1, channel).bind(2, advisory.id).bind(3, advisory.source);
         if (q->step()) {
             existing = q->integer(0);
             storedHash = q->text(1);
+            outcome.clusterId = q->integer(2);
+            outcome.advisoryId = q->integer(3);
+        }
+    }
+    if (existing && storedHash == hash) {
+        Use q(cached("UPDATE record SET last_seen = MAX(last_seen, ?1) WHERE id = ?2"));
+        q->bind(1, now).bind(2, *existing).run();
+        outcome.recordId = *existing;
+        if (scope) {
+            scope->commit();
+        }
+        return outcome;
+    }
+
+    // New or changed content: link it (docs/correlation.md).
+    outcome.clusterId = 0;
+    outcome.advisoryId = 0;
+    if (vulnerability) {
+        outcome.clusterId = joinCluster(links.aliases, now);
+        for (const auto& ident : links.covers) {
+            cover(ensureAdvisory(ident, now), outcome.clusterId, now);
+        }
+    } else if (links.role == RecordLinks::Role::Advisory) {
+        outcome.advisoryId = ensureAdvisory(links.advisory, now);
+        for (const auto& id : links.covers) {
+            cover(outcome.advisoryId, joinCluster({id}, now), now);
         }
     }
 
     if (!existing) {
-        Use q(cached("INSERT INTO record (channel, record_id, json, content_hash, title, "
-                     "max_score, first_seen, last_seen, cluster_id) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)"));
+        Use q(cached("INSERT INTO record (channel, record_id, source, json, content_hash, title, "
+                     "max_score, first_seen, last_seen, cluster_id, advisory_id) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)"));
         q->bind(1, channel)
             .bind(2, advisory.id)
-            .bind(3, json)
-            .bind(4, hash)
-            .bind(5, advisory.title)
-            .bind(6, advisory.maxScore())
-            .bind(7, now)
-            .bind(8, outcome.clusterId)
+            .bind(3, advisory.source)
+            .bind(4, json)
+            .bind(5, hash)
+            .bind(6, advisory.title)
+            .bind(7, advisory.maxScore())
+            .bind(8, now)
+            .bindIdOrNull(9, outcome.clusterId)
+            .bindIdOrNull(10, outcome.advisoryId)
             .run();
         outcome.recordId = db_.lastInsertId();
         outcome.isNew = true;
-        outcome.changed = true;
-    } else if (storedHash == hash) {
-        Use q(cached("UPDATE record SET last_seen = MAX(last_seen, ?1), cluster_id = ?2 "
-                     "WHERE id = ?3"));
-        q->bind(1, now).bind(2, outcome.clusterId).bind(3, *existing).run();
-        outcome.recordId = *existing;
     } else {
+        {
+            Use q(cached("SELECT json FROM record WHERE id = ?1"));
+            q->bind(1, *existing);
+            if (q->step()) {
+                outcome.previousJson = q->text(0);
+            }
+        }
         {
             // Keep the superseded content: the revision that stood for "the record's current
             // JSON" (NULL) gets that JSON before the record is overwritten.
@@ -482,31 +707,120 @@ UpsertOutcome Store::upsertRecord(const std::string& channel, const Advisory& ad
             q->bind(1, *existing).run();
         }
         Use q(cached("UPDATE record SET json = ?1, content_hash = ?2, title = ?3, max_score = ?4, "
-                     "last_seen = MAX(last_seen, ?5), cluster_id = ?6 WHERE id = ?7"));
+                     "last_seen = MAX(last_seen, ?5), cluster_id = ?6, advisory_id = ?7, "
+                     "source = ?8 WHERE id = ?9"));
         q->bind(1, json)
             .bind(2, hash)
             .bind(3, advisory.title)
             .bind(4, advisory.maxScore())
             .bind(5, now)
-            .bind(6, outcome.clusterId)
-            .bind(7, *existing)
+            .bindIdOrNull(6, outcome.clusterId)
+            .bindIdOrNull(7, outcome.advisoryId)
+            .bind(8, advisory.source)
+            .bind(9, *existing)
             .run();
         outcome.recordId = *existing;
-        outcome.changed = true;
+    }
+    outcome.changed = true;
+    if (!outcome.isNew || !links.mentions.empty()) {
+        setMentions(outcome.recordId, links.mentions, now);
+    }
+    if (outcome.clusterId != 0) {
+        outcome.clusters.push_back(outcome.clusterId);
+    } else if (outcome.advisoryId != 0) {
+        outcome.clusters = coveredClusters(outcome.advisoryId);
     }
 
-    if (outcome.changed) {
-        indexCpes(outcome.recordId, serialized.cpeNames, !outcome.isNew);
-        // json NULL: this revision's content is the record's current JSON (stored once).
-        Use q(cached("INSERT INTO revision (record_id, json, content_hash, seen_at) "
-                     "VALUES (?1, NULL, ?2, ?3)"));
-        q->bind(1, outcome.recordId).bind(2, hash).bind(3, now).run();
+    indexCpes(outcome.recordId, serialized.cpeNames, !outcome.isNew);
+    {
+        // json NULL: this revision's content is the record's current JSON (stored once). A new
+        // record's revision is "new"; a changed one is classified by the caller
+        // (classifyRevision), which can read both contents.
+        Use q(cached("INSERT INTO revision (record_id, json, content_hash, seen_at, class) "
+                     "VALUES (?1, NULL, ?2, ?3, ?4)"));
+        q->bind(1, outcome.recordId)
+            .bind(2, hash)
+            .bind(3, now)
+            .bind(4, outcome.isNew ? std::string("new") : std::string())
+            .run();
+        outcome.revisionId = db_.lastInsertId();
     }
 
     if (scope) {
         scope->commit();
     }
     return outcome;
+}
+
+std::int64_t Store::joinCluster(const std::vector<std::string>& ids, std::int64_t now,
+                                std::int64_t preferredId) {
+    std::vector<std::int64_t> clusters;
+    for (const auto& id : ids) {
+        if (const std::optional<std::int64_t> c = clusterOf(id)) {
+            clusters.push_back(*c);
+        }
+    }
+    std::sort(clusters.begin(), clusters.end());
+    clusters.erase(std::unique(clusters.begin(), clusters.end()), clusters.end());
+    std::int64_t cluster = 0;
+    if (clusters.empty()) {
+        bool free = false;
+        if (preferredId != 0) {
+            Use q(cached("SELECT 1 FROM cluster WHERE id = ?1"));
+            q->bind(1, preferredId);
+            free = !q->step();
+        }
+        Use q(cached("INSERT INTO cluster (id, first_seen, key) VALUES (?1, ?2, ?3)"));
+        q->bindIdOrNull(1, free ? preferredId : 0).bind(2, now).bind(3, clusterKeyOf(ids)).run();
+        cluster = db_.lastInsertId();
+    } else {
+        // The oldest cluster survives (its key stays the stable id of the vulnerability).
+        cluster = clusters.front();
+        for (std::size_t i = 1; i < clusters.size(); ++i) {
+            mergeCluster(clusters[i], cluster, now);
+        }
+    }
+    for (const auto& id : ids) {
+        Use q(cached("INSERT INTO alias (id, cluster_id) VALUES (?1, ?2) "
+                     "ON CONFLICT (id) DO NOTHING"));
+        q->bind(1, id).bind(2, cluster).run();
+    }
+    return cluster;
+}
+
+std::int64_t Store::ensureAdvisory(const std::string& ident, std::int64_t now) {
+    {
+        Use q(cached("SELECT id FROM advisory WHERE ident = ?1"));
+        q->bind(1, ident);
+        if (q->step()) {
+            return q->integer(0);
+        }
+    }
+    Use q(cached("INSERT INTO advisory (ident, first_seen) VALUES (?1, ?2)"));
+    q->bind(1, ident).bind(2, now).run();
+    return db_.lastInsertId();
+}
+
+void Store::cover(std::int64_t advisoryId, std::int64_t clusterId, std::int64_t now) {
+    Use q(cached("INSERT INTO advisory_cluster (advisory_id, cluster_id, first_seen) "
+                 "VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING"));
+    q->bind(1, advisoryId).bind(2, clusterId).bind(3, now).run();
+}
+
+void Store::setMentions(std::int64_t recordRowId, const std::vector<std::string>& idents,
+                        std::int64_t now) {
+    {
+        Use q(cached("DELETE FROM mention WHERE record_id = ?1"));
+        q->bind(1, recordRowId).run();
+    }
+    for (const auto& ident : idents) {
+        if (idClass(ident) == IdClass::Advisory) {
+            ensureAdvisory(ident, now); // a mentioned advisory is known by name
+        }
+        Use q(cached("INSERT INTO mention (record_id, ident) VALUES (?1, ?2) "
+                     "ON CONFLICT DO NOTHING"));
+        q->bind(1, recordRowId).bind(2, ident).run();
+    }
 }
 
 void Store::mergeCluster(std::int64_t from, std::int64_t into, std::int64_t now) {
@@ -518,6 +832,7 @@ void Store::mergeCluster(std::int64_t from, std::int64_t into, std::int64_t now)
         "UPDATE record SET cluster_id = ?1 WHERE cluster_id = ?2",
         "UPDATE OR IGNORE match SET cluster_id = ?1 WHERE cluster_id = ?2",
         "UPDATE OR IGNORE decision SET cluster_id = ?1 WHERE cluster_id = ?2",
+        "UPDATE OR IGNORE advisory_cluster SET cluster_id = ?1 WHERE cluster_id = ?2",
         "UPDATE cluster SET first_seen = MIN(first_seen, "
         "(SELECT first_seen FROM cluster WHERE id = ?2)) WHERE id = ?1",
     };
@@ -529,6 +844,7 @@ void Store::mergeCluster(std::int64_t from, std::int64_t into, std::int64_t now)
     static constexpr std::string_view drops[] = {
         "DELETE FROM match WHERE cluster_id = ?1",
         "DELETE FROM decision WHERE cluster_id = ?1",
+        "DELETE FROM advisory_cluster WHERE cluster_id = ?1",
         "DELETE FROM cluster WHERE id = ?1",
     };
     for (auto sql : drops) {
@@ -552,12 +868,13 @@ ClusterSummary Store::cluster(std::int64_t clusterId) {
     ClusterSummary summary;
     summary.clusterId = clusterId;
     {
-        Use q(cached("SELECT first_seen FROM cluster WHERE id = ?1"));
+        Use q(cached("SELECT first_seen, key FROM cluster WHERE id = ?1"));
         q->bind(1, clusterId);
         if (!q->step()) {
             throw StoreError("no cluster with id " + std::to_string(clusterId));
         }
         summary.firstSeen = q->integer(0);
+        summary.key = q->text(1);
     }
     {
         Use q(cached("SELECT id FROM alias WHERE cluster_id = ?1 ORDER BY id"));
@@ -568,8 +885,7 @@ ClusterSummary Store::cluster(std::int64_t clusterId) {
     }
     summary.primaryId = primaryIdOf(summary.ids);
     {
-        Use q(cached("SELECT title, max_score FROM record WHERE cluster_id = ?1 "
-                     "ORDER BY last_seen DESC, id DESC LIMIT 1"));
+        Use q(cached(kShownTitleAndScore));
         q->bind(1, clusterId);
         if (q->step()) {
             summary.title = q->text(0);
@@ -630,12 +946,136 @@ Store::recordsNamingCpes(const std::vector<std::pair<std::string, std::string>>&
 }
 
 std::optional<StoredRecord> Store::record(std::int64_t recordId) {
-    Use q(cached("SELECT cluster_id, json FROM record WHERE id = ?1"));
+    Use q(cached("SELECT coalesce(cluster_id, 0), coalesce(advisory_id, 0), json FROM record "
+                 "WHERE id = ?1"));
     q->bind(1, recordId);
     if (!q->step()) {
         return std::nullopt;
     }
-    return StoredRecord{recordId, q->integer(0), q->text(1)};
+    return StoredRecord{recordId, q->integer(0), q->integer(1), q->text(2)};
+}
+
+std::string Store::clusterKey(std::int64_t clusterId) {
+    Use q(cached("SELECT key FROM cluster WHERE id = ?1"));
+    q->bind(1, clusterId);
+    return q->step() ? q->text(0) : std::string();
+}
+
+std::optional<std::int64_t> Store::advisoryOf(const std::string& ident) {
+    Use q(cached("SELECT id FROM advisory WHERE ident = ?1"));
+    q->bind(1, ident);
+    if (q->step()) {
+        return q->integer(0);
+    }
+    return std::nullopt;
+}
+
+std::vector<std::int64_t> Store::coveredClusters(std::int64_t advisoryId) {
+    Use q(cached("SELECT cluster_id FROM advisory_cluster WHERE advisory_id = ?1 "
+                 "ORDER BY cluster_id"));
+    q->bind(1, advisoryId);
+    std::vector<std::int64_t> ids;
+    while (q->step()) {
+        ids.push_back(q->integer(0));
+    }
+    return ids;
+}
+
+std::vector<std::string> Store::coveringAdvisories(std::int64_t clusterId) {
+    Use q(cached("SELECT a.ident FROM advisory_cluster ac JOIN advisory a ON a.id = "
+                 "ac.advisory_id WHERE ac.cluster_id = ?1 ORDER BY a.ident"));
+    q->bind(1, clusterId);
+    std::vector<std::string> idents;
+    while (q->step()) {
+        idents.push_back(q->text(0));
+    }
+    return idents;
+}
+
+std::vector<RecordRow> Store::recordRows(std::string_view sql, std::int64_t key) {
+    // `sql` selects id, channel, record_id, source, title, json, first_seen, last_seen with ?1.
+    Use q(cached(sql));
+    q->bind(1, key);
+    std::vector<RecordRow> rows;
+    while (q->step()) {
+        rows.push_back({q->integer(0), q->text(1), q->text(2), q->text(3), q->text(4), q->text(5),
+                        q->integer(6), q->integer(7)});
+    }
+    return rows;
+}
+
+ClusterDetail Store::clusterDetail(std::int64_t clusterId) {
+    ClusterDetail d;
+    const ClusterSummary summary = cluster(clusterId);
+    d.clusterId = clusterId;
+    d.key = summary.key;
+    d.firstSeen = summary.firstSeen;
+    d.aliases = summary.ids;
+    d.records = recordRows("SELECT id, channel, record_id, source, title, json, first_seen, "
+                           "last_seen FROM record WHERE cluster_id = ?1 ORDER BY first_seen, id",
+                           clusterId);
+    d.advisories = coveringAdvisories(clusterId);
+    // Mentions of any alias, through the mention index: one lookup per alias.
+    d.mentions = recordRows(
+        "SELECT DISTINCT r.id, r.channel, r.record_id, r.source, r.title, r.json, r.first_seen, "
+        "r.last_seen FROM alias a JOIN mention m ON m.ident = a.id JOIN record r ON r.id = "
+        "m.record_id WHERE a.cluster_id = ?1 ORDER BY r.first_seen, r.id",
+        clusterId);
+    Use q(cached("SELECT v.id, v.record_id, v.class, v.changes, v.seen_at FROM revision v "
+                 "JOIN record r ON r.id = v.record_id WHERE r.cluster_id = ?1 "
+                 "ORDER BY v.seen_at, v.id"));
+    q->bind(1, clusterId);
+    while (q->step()) {
+        d.revisions.push_back(
+            {q->integer(0), q->integer(1), q->text(2), q->text(3), q->integer(4)});
+    }
+    return d;
+}
+
+std::vector<std::int64_t> Store::clustersOfChannel(const std::string& channel) {
+    Use q(cached("SELECT cluster_id FROM record WHERE channel = ?1 AND cluster_id IS NOT NULL "
+                 "UNION SELECT ac.cluster_id FROM record r JOIN advisory_cluster ac ON "
+                 "ac.advisory_id = r.advisory_id WHERE r.channel = ?1 ORDER BY 1"));
+    q->bind(1, channel);
+    std::vector<std::int64_t> ids;
+    while (q->step()) {
+        ids.push_back(q->integer(0));
+    }
+    return ids;
+}
+
+AdvisoryDetail Store::advisoryDetail(std::int64_t advisoryId) {
+    AdvisoryDetail d;
+    {
+        Use q(cached("SELECT ident, first_seen FROM advisory WHERE id = ?1"));
+        q->bind(1, advisoryId);
+        if (!q->step()) {
+            throw StoreError("no advisory with id " + std::to_string(advisoryId));
+        }
+        d.advisoryId = advisoryId;
+        d.ident = q->text(0);
+        d.firstSeen = q->integer(1);
+    }
+    d.records = recordRows("SELECT id, channel, record_id, source, title, json, first_seen, "
+                           "last_seen FROM record WHERE advisory_id = ?1 ORDER BY first_seen, id",
+                           advisoryId);
+    for (const std::int64_t c : coveredClusters(advisoryId)) {
+        d.clusters.push_back(cluster(c));
+    }
+    std::sort(d.clusters.begin(), d.clusters.end(),
+              [](const ClusterSummary& a, const ClusterSummary& b) { return a.key < b.key; });
+    d.mentions = recordRows(
+        "SELECT r.id, r.channel, r.record_id, r.source, r.title, r.json, r.first_seen, "
+        "r.last_seen FROM advisory a JOIN mention m ON m.ident = a.ident JOIN record r ON r.id = "
+        "m.record_id WHERE a.id = ?1 ORDER BY r.first_seen, r.id",
+        advisoryId);
+    return d;
+}
+
+void Store::classifyRevision(std::int64_t revisionId, const std::string& revisionClass,
+                             const std::string& changes) {
+    Use q(cached("UPDATE revision SET class = ?2, changes = ?3 WHERE id = ?1"));
+    q->bind(1, revisionId).bind(2, revisionClass).bind(3, changes).run();
 }
 
 void Store::forEachCluster(std::int64_t since,
@@ -650,13 +1090,15 @@ void Store::forEachCluster(std::int64_t since,
     try {
         // One statement for all clusters (three small ones per cluster took 24 µs each time):
         // the aliases joined by newlines (ids never hold one), the newest record's title/score.
-        Use q(
-            cached("SELECT c.id, c.first_seen, "
-                   "(SELECT group_concat(a.id, char(10)) FROM alias a WHERE a.cluster_id = c.id), "
-                   "r.title, r.max_score FROM cluster c LEFT JOIN record r ON r.id = "
-                   "(SELECT id FROM record WHERE cluster_id = c.id "
-                   "ORDER BY last_seen DESC, id DESC LIMIT 1) "
-                   "WHERE c.first_seen >= ?1 ORDER BY c.first_seen DESC, c.id DESC"));
+        // The title and score by the channel precedence (kShownTitleAndScore).
+        Use q(cached(
+            "SELECT c.id, c.first_seen, "
+            "(SELECT group_concat(a.id, char(10)) FROM alias a WHERE a.cluster_id = c.id), "
+            "(SELECT title FROM record WHERE cluster_id = c.id AND title != '' "
+            "ORDER BY vw_source_rank(source), last_seen DESC, id DESC LIMIT 1), "
+            "coalesce((SELECT max_score FROM record WHERE cluster_id = c.id AND max_score > 0 "
+            "ORDER BY vw_source_rank(source), last_seen DESC, id DESC LIMIT 1), 0), c.key "
+            "FROM cluster c WHERE c.first_seen >= ?1 ORDER BY c.first_seen DESC, c.id DESC"));
         q->bind(1, since);
         ClusterSummary summary;
         while (q->step()) {
@@ -673,6 +1115,7 @@ void Store::forEachCluster(std::int64_t since,
             summary.primaryId = primaryIdOf(summary.ids);
             summary.title = q->text(3);
             summary.maxScore = q->real(4);
+            summary.key = q->text(5);
             fn(summary);
         }
     } catch (...) {
@@ -783,6 +1226,29 @@ std::vector<Product> Store::products() {
 
 // --- matches -------------------------------------------------------------------------------
 
+namespace {
+
+/// A match row from a statement selecting id, cluster_id, advisory, aliases, product, version,
+/// component, confidence, method, reason, state, created_at.
+MatchRow matchRow(Statement& q) {
+    MatchRow row;
+    row.id = q.integer(0);
+    row.clusterId = q.integer(1);
+    row.match.advisory = q.text(2);
+    row.match.aliases = decodeList(q.text(3));
+    row.match.product = q.text(4);
+    row.match.version = q.text(5);
+    row.match.component = q.text(6);
+    row.match.confidence = static_cast<int>(q.integer(7));
+    row.match.method = q.text(8);
+    row.match.reason = q.text(9);
+    row.state = q.text(10);
+    row.createdAt = q.integer(11);
+    return row;
+}
+
+} // namespace
+
 bool Store::insertMatch(std::int64_t clusterId, const Match& match, std::int64_t now) {
     Use q(cached("INSERT INTO match (cluster_id, product, component, confidence, method, "
                  "reason, advisory, aliases, version, state, created_at) "
@@ -815,20 +1281,19 @@ std::vector<MatchRow> Store::matches(const std::string& productFilter) {
     }
     std::vector<MatchRow> rows;
     while (q->step()) {
-        MatchRow row;
-        row.id = q->integer(0);
-        row.clusterId = q->integer(1);
-        row.match.advisory = q->text(2);
-        row.match.aliases = decodeList(q->text(3));
-        row.match.product = q->text(4);
-        row.match.version = q->text(5);
-        row.match.component = q->text(6);
-        row.match.confidence = static_cast<int>(q->integer(7));
-        row.match.method = q->text(8);
-        row.match.reason = q->text(9);
-        row.state = q->text(10);
-        row.createdAt = q->integer(11);
-        rows.push_back(std::move(row));
+        rows.push_back(matchRow(*q));
+    }
+    return rows;
+}
+
+std::vector<MatchRow> Store::matchesOfCluster(std::int64_t clusterId) {
+    Use q(cached("SELECT id, cluster_id, advisory, aliases, product, version, component, "
+                 "confidence, method, reason, state, created_at FROM match WHERE cluster_id = ?1 "
+                 "ORDER BY id"));
+    q->bind(1, clusterId);
+    std::vector<MatchRow> rows;
+    while (q->step()) {
+        rows.push_back(matchRow(*q));
     }
     return rows;
 }
@@ -844,8 +1309,8 @@ std::int64_t Store::enqueue(const OutMessage& message, std::int64_t dueAt, std::
         throw StoreError("outbox message for " + message.notifier + " has no idempotency key");
     }
     Use q(cached("INSERT INTO outbox (notifier, recipient, subject, text, payload, "
-                 "idempotency_key, due_at, state, attempts, last_reply, created_at, updated_at) "
-                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, '', ?8, ?8) "
+                 "idempotency_key, due_at, state, attempts, last_reply, created_at, updated_at, "
+                 "thread) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, '', ?8, ?8, ?9) "
                  "ON CONFLICT (idempotency_key) DO NOTHING"));
     q->bind(1, message.notifier)
         .bind(2, message.recipient)
@@ -855,13 +1320,14 @@ std::int64_t Store::enqueue(const OutMessage& message, std::int64_t dueAt, std::
         .bind(6, message.idempotencyKey)
         .bind(7, dueAt)
         .bind(8, now)
+        .bind(9, message.thread)
         .run();
     return db_.changes() > 0 ? db_.lastInsertId() : 0;
 }
 
 std::vector<OutMessage> Store::dueMessages(std::int64_t now, int limit) {
-    Use q(cached("SELECT id, notifier, recipient, subject, text, payload, idempotency_key "
-                 "FROM outbox WHERE state = 'pending' AND due_at <= ?1 "
+    Use q(cached("SELECT id, notifier, recipient, subject, text, payload, idempotency_key, "
+                 "thread FROM outbox WHERE state = 'pending' AND due_at <= ?1 "
                  "ORDER BY due_at, id LIMIT ?2"));
     q->bind(1, now).bind(2, limit);
     std::vector<OutMessage> messages;
@@ -874,6 +1340,7 @@ std::vector<OutMessage> Store::dueMessages(std::int64_t now, int limit) {
         m.text = q->text(4);
         m.payload = q->text(5);
         m.idempotencyKey = q->text(6);
+        m.thread = q->text(7);
         messages.push_back(std::move(m));
     }
     return messages;

@@ -51,13 +51,23 @@ SerializedRecord serializeRecord(const Advisory& advisory);
 
 struct UpsertOutcome {
     std::int64_t recordId = 0;
+    /// The record's own cluster (0 when it belongs to an advisory or only mentions ids).
     std::int64_t clusterId = 0;
-    bool isNew = false;   // first time this (channel, id) was seen
-    bool changed = false; // content differs from the stored revision (new revision written)
+    /// The advisory the record belongs to (0 when none).
+    std::int64_t advisoryId = 0;
+    /// The clusters the record is about, for matching: its own, or every cluster its advisory
+    /// covers (empty for a record that only mentions ids). Filled when the record changed.
+    std::vector<std::int64_t> clusters;
+    bool isNew = false;          // first time this (channel, id) was seen
+    bool changed = false;        // content differs from the stored revision (new revision written)
+    std::int64_t revisionId = 0; // the revision written when changed
+    std::string previousJson;    // the content it replaced (changed, not new)
+    std::string contentHash;     // the record's content hash now
 };
 
 struct ClusterSummary {
     std::int64_t clusterId = 0;
+    std::string key;              // the stable id (the first alias, never changes)
     std::string primaryId;        // the preferred id (JVNDB- > JVN# > JVNVU# > CVE- > other)
     std::vector<std::string> ids; // every alias, sorted
     std::string title;
@@ -76,8 +86,53 @@ struct ClusterRecord {
 /// One channel's current record as stored.
 struct StoredRecord {
     std::int64_t recordId = 0;
+    std::int64_t clusterId = 0;  // 0: none (see advisoryId)
+    std::int64_t advisoryId = 0; // 0: none
+    std::string json;            // toJson(Advisory)
+};
+
+/// One stored record with where it came from, for `advisories show`.
+struct RecordRow {
+    std::int64_t rowId = 0;
+    std::string channel;  // configured source name, or "import"
+    std::string recordId; // the record's own id (Message-ID for mail)
+    std::string source;   // vuldef, jvn-rss, myjvn, jvn, myjvn-alert, mail
+    std::string title;
+    std::string json;
+    std::int64_t firstSeen = 0;
+    std::int64_t lastSeen = 0;
+};
+
+/// One revision of a record: its class ("new", "material", "cosmetic"; "" before schema 5)
+/// and its changed fields as changesJson().
+struct RevisionRow {
+    std::int64_t rowId = 0;
+    std::int64_t recordRowId = 0;
+    std::string revisionClass;
+    std::string changes;
+    std::int64_t seenAt = 0;
+};
+
+/// Everything the store knows of one cluster (one vulnerability).
+struct ClusterDetail {
     std::int64_t clusterId = 0;
-    std::string json; // toJson(Advisory)
+    std::string key;
+    std::int64_t firstSeen = 0;
+    std::vector<std::string> aliases;    // sorted
+    std::vector<RecordRow> records;      // its own records, oldest first
+    std::vector<std::string> advisories; // idents of the advisories covering it, sorted
+    std::vector<RecordRow> mentions;     // records that name one of its aliases without linking
+    std::vector<RevisionRow> revisions;  // of its own records, oldest first
+};
+
+/// Everything the store knows of one advisory (a document that covers vulnerabilities).
+struct AdvisoryDetail {
+    std::int64_t advisoryId = 0;
+    std::string ident;
+    std::int64_t firstSeen = 0;
+    std::vector<RecordRow> records;       // its own records, oldest first
+    std::vector<ClusterSummary> clusters; // the clusters it covers, by key
+    std::vector<RecordRow> mentions;      // records that name it without belonging to it
 };
 
 struct MatchRow {
@@ -143,8 +198,23 @@ public:
     UpsertOutcome upsertRecord(const std::string& channel, const Advisory& advisory,
                                const SerializedRecord& serialized, std::int64_t now,
                                Savepoint savepoint = Savepoint::Take);
-    /// The cluster that has this alias (any normalized id), if any.
+    /// The cluster that has this alias (a vulnerability id: JVNDB-, CVE-), if any.
     std::optional<std::int64_t> clusterOf(const std::string& id);
+    /// The stable key of a cluster ("" when there is no such cluster).
+    std::string clusterKey(std::int64_t clusterId);
+    /// The advisory with this ident (JVN#, JVNVU#, JPCERT-AT-, …), if any.
+    std::optional<std::int64_t> advisoryOf(const std::string& ident);
+    /// The clusters an advisory covers, ascending.
+    std::vector<std::int64_t> coveredClusters(std::int64_t advisoryId);
+    /// The idents of the advisories covering a cluster, sorted.
+    std::vector<std::string> coveringAdvisories(std::int64_t clusterId);
+    ClusterDetail clusterDetail(std::int64_t clusterId);
+    /// The clusters with a record from this channel, or covered by an advisory that has one.
+    std::vector<std::int64_t> clustersOfChannel(const std::string& channel);
+    AdvisoryDetail advisoryDetail(std::int64_t advisoryId);
+    /// Sets the class and changed fields (changesJson) of a revision.
+    void classifyRevision(std::int64_t revisionId, const std::string& revisionClass,
+                          const std::string& changes);
     ClusterSummary cluster(std::int64_t clusterId);
     std::vector<ClusterRecord> clusterRecords(std::int64_t clusterId);
     /// The records whose current content names a CPE with one of these (vendor, product)
@@ -171,6 +241,8 @@ public:
     /// cluster × product × component matched).
     bool insertMatch(std::int64_t clusterId, const Match& match, std::int64_t now);
     std::vector<MatchRow> matches(const std::string& productFilter = "");
+    /// The matches of one cluster, by id.
+    std::vector<MatchRow> matchesOfCluster(std::int64_t clusterId);
 
     // --- outbox and deliveries ----------------------------------------------------------
     /// Queues a message due at `dueAt`; a message whose idempotency key is already queued
@@ -208,6 +280,20 @@ private:
     void indexCpes(std::int64_t recordId, const std::string& cpeNames, bool replace);
     /// Moves everything of cluster `from` into `into` and deletes `from`.
     void mergeCluster(std::int64_t from, std::int64_t into, std::int64_t now);
+    /// The cluster of every vulnerability id (created as needed, merged when they are in
+    /// several); `preferredId` names the row id a new cluster should get when free (migration).
+    std::int64_t joinCluster(const std::vector<std::string>& ids, std::int64_t now,
+                             std::int64_t preferredId = 0);
+    /// The advisory with this ident, created when new.
+    std::int64_t ensureAdvisory(const std::string& ident, std::int64_t now);
+    void cover(std::int64_t advisoryId, std::int64_t clusterId, std::int64_t now);
+    /// Replaces the mention rows of a record.
+    void setMentions(std::int64_t recordRowId, const std::vector<std::string>& idents,
+                     std::int64_t now);
+    /// Migration 5: every cluster recomputed from the stored records under the rules of
+    /// core/correlate (docs/correlation.md); matches and decisions re-pointed; splits logged.
+    void recorrelate(std::int64_t now);
+    std::vector<RecordRow> recordRows(std::string_view sql, std::int64_t key);
 
     Database db_;
     int migrationsApplied_ = 0;

@@ -145,11 +145,24 @@ con.close()
 t.check(n == 0, "nothing partial was stored from the broken feed")
 t.check(errors is not None and errors[0] == 1, "the failure is counted in source_state")
 
-# --- the store answers by any alias ------------------------------------------------------
+# --- the store answers by any alias; advisories cover vulnerabilities ---------------------
 p = t.run(["advisories", "show", "CVE-2021-44228", "--json"], config=cfg, check_rc=0)
 shown = json.loads(p.stdout) if p.returncode == 0 else {}
-t.check(shown.get("id") == "JVNDB-2021-005429", "advisories show by CVE finds the JVNDB record")
-t.check("JVNVU#96768815" in shown.get("aliases", []), "aliases include the JVNVU id")
+t.check(shown.get("type") == "vulnerability" and shown.get("id") == "JVNDB-2021-005429",
+        "advisories show by CVE finds the JVNDB record's cluster")
+t.check(shown.get("aliases") == ["CVE-2021-44228", "JVNDB-2021-005429"],
+        "its aliases are vulnerability ids only: %s" % shown.get("aliases"))
+t.check("JVNVU#96768815" in shown.get("advisories", []) and
+        "JPCERT-AT-2021-0050" in shown.get("advisories", []),
+        "the JVNVU# and the JPCERT alert cover it: %s" % shown.get("advisories"))
+t.check(shown.get("provenance", {}).get("title", {}).get("source") == "jvn-rss",
+        "the shown title names the record that supplied it")
+p = t.run(["advisories", "show", "JVNVU#96768815", "--json"], db=ws.db, check_rc=0)
+adv = json.loads(p.stdout) if p.returncode == 0 else {}
+t.check(adv.get("type") == "advisory" and
+        [c.get("id") for c in adv.get("clusters", [])] == ["JVNDB-2021-005429"],
+        "advisories show JVNVU# (with --db, no config) lists the cluster it covers: %s"
+        % adv.get("clusters"))
 
 ws.cleanup()
 t.finish()

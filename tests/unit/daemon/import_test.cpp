@@ -1,3 +1,4 @@
+#include "core/correlate.h"
 #include "daemon/import.h"
 #include "feeds/parse/document.h"
 #include "feeds/parse/vuldef.h"
@@ -125,10 +126,21 @@ void checkStreamingImport(const fs::path& file) {
     CHECK(s.problems == whole.problems.size());
     CHECK(s.batches == 1);
     CHECK(storedIds(*store) == idsOf(whole));
-    // Stored as the same records the whole-document parser makes (correlated by alias).
+    // Stored as the same records the whole-document parser makes, linked by the rules of
+    // core/correlate: vulnerability ids in the entry's cluster, advisories covering it.
     for (const auto& r : whole.records) {
-        for (const auto& alias : r.aliases) {
-            CHECK(store->clusterOf(alias) == store->clusterOf(r.id));
+        const RecordLinks links = linksOf(r);
+        REQUIRE(links.role == RecordLinks::Role::Vulnerability);
+        const auto cluster = store->clusterOf(r.id);
+        REQUIRE(cluster);
+        for (const auto& alias : links.aliases) {
+            CHECK(store->clusterOf(alias) == cluster);
+        }
+        for (const auto& ident : links.covers) {
+            const auto advisory = store->advisoryOf(ident);
+            REQUIRE(advisory);
+            const auto covered = store->coveredClusters(*advisory);
+            CHECK(std::find(covered.begin(), covered.end(), *cluster) != covered.end());
         }
     }
 }

@@ -75,29 +75,40 @@ TEST_CASE("The stored hash is contentHash of the record JSON", "[store][records]
     CHECK(q.text(1) == vw::contentHash(vw::toJson(advisory)));
 }
 
+namespace {
+
+vw::Advisory mailNaming(const std::string& messageId, std::vector<std::string> ids,
+                        const std::string& subject, double score = 5.0) {
+    vw::Advisory a = makeAdvisory(messageId, std::move(ids), subject, score);
+    a.source = "mail";
+    return a;
+}
+
+} // namespace
+
 TEST_CASE("Two channels naming the same CVE share one cluster", "[store][records][correlation]") {
     auto store = Store::inMemory();
     auto jvndb = store->upsertRecord(
         "jvndb-new", makeAdvisory("JVNDB-2023-004814", {"CVE-2023-0078"}, "from JVNDB", 5.4), 1000);
-    auto mail =
-        store->upsertRecord("jpcert-mail",
-                            makeAdvisory("<20231102.abc@jpcert.or.jp>",
-                                         {"CVE-2023-0078", "JVNVU#12345678"}, "from mail", 6.1),
-                            2000);
+    // A mail naming that one vulnerability id and no advisory joins the cluster as a record.
+    auto mail = store->upsertRecord(
+        "jpcert-mail",
+        mailNaming("<20231102.abc@jpcert.or.jp>", {"CVE-2023-0078"}, "from mail", 6.1), 2000);
     CHECK(mail.isNew);
     CHECK(mail.clusterId == jvndb.clusterId);
+    CHECK(mail.clusters == std::vector<std::int64_t>{jvndb.clusterId});
     CHECK(countRows(*store, "cluster") == 1);
-    CHECK(store->clusterOf("JVNVU#12345678") == jvndb.clusterId);
     CHECK(store->clusterOf("JVNDB-2023-004814") == jvndb.clusterId);
+    CHECK_FALSE(store->clusterOf("<20231102.abc@jpcert.or.jp>").has_value()); // never an alias
     CHECK_FALSE(store->clusterOf("CVE-1999-0001").has_value());
 
     auto summary = store->cluster(jvndb.clusterId);
     CHECK(summary.primaryId == "JVNDB-2023-004814");
-    CHECK(summary.ids == std::vector<std::string>{"<20231102.abc@jpcert.or.jp>", "CVE-2023-0078",
-                                                  "JVNDB-2023-004814", "JVNVU#12345678"});
-    // Title and score come from the most recently seen record.
-    CHECK(summary.title == "from mail");
-    CHECK(summary.maxScore == Approx(6.1));
+    CHECK(summary.key == "JVNDB-2023-004814");
+    CHECK(summary.ids == std::vector<std::string>{"CVE-2023-0078", "JVNDB-2023-004814"});
+    // Title and score by precedence: iPedia RSS before mail, though the mail came later.
+    CHECK(summary.title == "from JVNDB");
+    CHECK(summary.maxScore == Approx(5.4));
     CHECK(summary.firstSeen == 1000);
 
     auto records = store->clusterRecords(jvndb.clusterId);
@@ -122,11 +133,74 @@ TEST_CASE("Unrelated records get separate clusters", "[store][records][correlati
     CHECK(countRows(*store, "cluster") == 2);
 }
 
+TEST_CASE("Advisory ids cover clusters and never merge them", "[store][records][correlation]") {
+    auto store = Store::inMemory();
+    // Two JVNDB entries that both reference one JVNVU# and one JPCERT alert.
+    auto a =
+        store->upsertRecord("vuldef",
+                            makeAdvisory("JVNDB-2021-005429", {"CVE-2021-44228", "JVNVU#96768815",
+                                                               "JPCERT-AT-2021-0050"}),
+                            100);
+    auto b =
+        store->upsertRecord("vuldef",
+                            makeAdvisory("JVNDB-2021-006139", {"CVE-2021-45105", "JVNVU#96768815",
+                                                               "JPCERT-AT-2021-0050"}),
+                            200);
+    CHECK(a.clusterId != b.clusterId);
+    CHECK(countRows(*store, "cluster") == 2);
+    CHECK_FALSE(store->clusterOf("JVNVU#96768815").has_value());
+    const auto jvnvu = store->advisoryOf("JVNVU#96768815");
+    const auto alert = store->advisoryOf("JPCERT-AT-2021-0050");
+    REQUIRE(jvnvu);
+    REQUIRE(alert);
+    using Ids = std::vector<std::int64_t>;
+    CHECK(store->coveredClusters(*jvnvu) == Ids{a.clusterId, b.clusterId});
+    CHECK(store->coveredClusters(*alert) == Ids{a.clusterId, b.clusterId});
+    CHECK(store->coveringAdvisories(a.clusterId) ==
+          std::vector<std::string>{"JPCERT-AT-2021-0050", "JVNVU#96768815"});
+
+    // The jvn.jp item of that JVNVU# belongs to it: no cluster of its own, and it covers
+    // the CVEs it names (creating the cluster of one not known yet).
+    vw::Advisory item = makeAdvisory("JVNVU#96768815", {"CVE-2021-44228", "CVE-2021-45046"});
+    item.source = "jvn";
+    auto c = store->upsertRecord("jvn-feed", item, 300);
+    CHECK(c.clusterId == 0);
+    CHECK(c.advisoryId == *jvnvu);
+    const auto extra = store->clusterOf("CVE-2021-45046");
+    REQUIRE(extra);
+    CHECK(store->coveredClusters(*jvnvu) == Ids{a.clusterId, b.clusterId, *extra});
+    CHECK(c.clusters == store->coveredClusters(*jvnvu));
+    CHECK(countRows(*store, "cluster") == 3);
+
+    // An alert mail naming three JVNVU ids, none in its subject: mentions of each, no merge.
+    auto weekly = store->upsertRecord(
+        "mail",
+        mailNaming("<weekly@ipa>", {"JVNVU#11111111", "JVNVU#22222222", "JVNVU#96768815"},
+                   "週間レポート"),
+        400);
+    CHECK(weekly.clusterId == 0);
+    CHECK(weekly.advisoryId == 0);
+    CHECK(weekly.clusters.empty());
+    CHECK(countRows(*store, "cluster") == 3);
+    CHECK(countRows(*store, "mention") == 3);
+    CHECK(store->advisoryOf("JVNVU#11111111").has_value());
+    // A mail whose subject names one of its advisories belongs to that one.
+    auto alertMail = store->upsertRecord(
+        "mail",
+        mailNaming("<alert@jpcert>", {"CVE-2021-44228", "JPCERT-AT-2021-0050", "JVNVU#96768815"},
+                   "JPCERT-AT-2021-0050 Apache Log4j の脆弱性"),
+        500);
+    CHECK(alertMail.advisoryId == *alert);
+    CHECK(alertMail.clusters == Ids{a.clusterId, b.clusterId});
+    CHECK(countRows(*store, "cluster") == 3);
+}
+
 TEST_CASE("A record naming two clusters merges them into the smaller id",
           "[store][records][correlation]") {
     auto store = Store::inMemory();
     auto a = store->upsertRecord("s1", makeAdvisory("JVNDB-2023-000001", {"CVE-2023-1111"}), 500);
-    auto b = store->upsertRecord("s2", makeAdvisory("JVNVU#99999999", {"CVE-2023-2222"}), 300);
+    auto b =
+        store->upsertRecord("s2", mailNaming("<only-2222@example>", {"CVE-2023-2222"}, "m"), 300);
     REQUIRE(a.clusterId < b.clusterId);
 
     vw::Match ma;
@@ -137,23 +211,24 @@ TEST_CASE("A record naming two clusters merges them into the smaller id",
     ma.method = "cpe-product";
     REQUIRE(store->insertMatch(a.clusterId, ma, 600));
     vw::Match mb = ma;
-    mb.advisory = "JVNVU#99999999";
+    mb.advisory = "<only-2222@example>";
     REQUIRE(store->insertMatch(b.clusterId, mb, 600)); // same key: dropped in the merge
     vw::Match mc = mb;
     mc.component = "openssl";
     REQUIRE(store->insertMatch(b.clusterId, mc, 600)); // moved by the merge
 
+    // The entry's own aliases bridge the two clusters.
     auto c = store->upsertRecord(
-        "mail", makeAdvisory("<m1@example>", {"CVE-2023-1111", "CVE-2023-2222"}), 900);
+        "vuldef", makeAdvisory("JVNDB-2023-000001", {"CVE-2023-1111", "CVE-2023-2222"}), 900);
     CHECK(c.clusterId == a.clusterId);
     CHECK(countRows(*store, "cluster") == 1);
     CHECK(store->clusterOf("CVE-2023-2222") == a.clusterId);
-    CHECK(store->clusterOf("JVNVU#99999999") == a.clusterId);
 
     auto summary = store->cluster(a.clusterId);
     CHECK(summary.firstSeen == 300); // the earliest of the merged clusters
     CHECK(summary.primaryId == "JVNDB-2023-000001");
-    CHECK(summary.ids.size() == 5);
+    CHECK(summary.key == "JVNDB-2023-000001"); // the survivor's key stays
+    CHECK(summary.ids.size() == 3);
     CHECK(store->clusterRecords(a.clusterId).size() == 3);
     CHECK_THROWS_AS(store->cluster(b.clusterId), vw::StoreError);
 
@@ -165,23 +240,20 @@ TEST_CASE("A record naming two clusters merges them into the smaller id",
     CHECK(rows[0].match.component == "log4j-core");
     CHECK(rows[0].match.advisory == "JVNDB-2023-000001");
     CHECK(rows[1].match.component == "openssl");
-    CHECK(countRows(*store, "event_log") == 1); // the merge is logged
+    CHECK(countRows(*store, "event_log WHERE kind = 'cluster-merge'") == 1); // logged
 }
 
-TEST_CASE("The primary id follows JVNDB, JVN#, JVNVU#, CVE, other", "[store][records]") {
+TEST_CASE("The primary id prefers JVNDB to CVE, the key is the first alias and stays",
+          "[store][records]") {
     auto store = Store::inMemory();
-    auto a = store->upsertRecord("s", makeAdvisory("CVE-2024-0002", {"CVE-2024-0001", "X-1"}), 1);
+    auto a = store->upsertRecord("m", mailNaming("<x@y>", {"CVE-2024-0001"}, "s"), 1);
     CHECK(store->cluster(a.clusterId).primaryId == "CVE-2024-0001");
-    store->upsertRecord("s", makeAdvisory("JVNVU#10000000", {"CVE-2024-0001"}), 2);
-    CHECK(store->cluster(a.clusterId).primaryId == "JVNVU#10000000");
-    store->upsertRecord("s", makeAdvisory("JVN#20000000", {"CVE-2024-0001"}), 3);
-    CHECK(store->cluster(a.clusterId).primaryId == "JVN#20000000");
+    CHECK(store->cluster(a.clusterId).key == "CVE-2024-0001");
     store->upsertRecord("s", makeAdvisory("JVNDB-2024-000009", {"CVE-2024-0001"}), 4);
-    store->upsertRecord("s", makeAdvisory("JVNDB-2024-000003", {"CVE-2024-0002"}), 5);
+    store->upsertRecord("s", makeAdvisory("JVNDB-2024-000003", {"CVE-2024-0001"}), 5);
     CHECK(store->cluster(a.clusterId).primaryId == "JVNDB-2024-000003");
-
-    auto other = store->upsertRecord("s", makeAdvisory("<only@mail>", {}), 6);
-    CHECK(store->cluster(other.clusterId).primaryId == "<only@mail>");
+    CHECK(store->cluster(a.clusterId).key == "CVE-2024-0001");
+    CHECK(store->clusterKey(a.clusterId) == "CVE-2024-0001");
 }
 
 TEST_CASE("listClusters returns clusters since a time, newest first", "[store][records]") {

@@ -1,0 +1,61 @@
+#include "daemon/cli_support.h"
+
+#include "core/datetime.h"
+
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace vw::cli {
+
+std::int64_t unixNow() {
+    return static_cast<std::int64_t>(std::time(nullptr));
+}
+
+std::string readInput(const std::string& path) {
+    if (path == "-") {
+        std::ostringstream s;
+        s << std::cin.rdbuf();
+        return s.str();
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw std::runtime_error("cannot read " + path);
+    }
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::optional<Config> maybeConfig(const Context& ctx, bool required) {
+    if (!ctx.globals.configGiven && !std::filesystem::exists(ctx.globals.configPath)) {
+        if (required) {
+            throw ConfigError(ctx.globals.configPath, 0, "",
+                              "no configuration file (give --config PATH)");
+        }
+        return std::nullopt;
+    }
+    return loadConfig(ctx.globals.configPath);
+}
+
+std::unique_ptr<Store> openStore(const Context& ctx, const std::optional<Config>& config) {
+    std::string path = ctx.globals.db;
+    if (path.empty() && config) {
+        path = config->store.path;
+    }
+    if (path.empty()) {
+        throw UsageError("no store: give --db PATH or a config file with [store] path");
+    }
+    return Store::open(path);
+}
+
+std::string formatTime(std::int64_t t) {
+    if (t == 0) {
+        return "-";
+    }
+    return formatIsoDateTime(DateTime{t, 540});
+}
+
+} // namespace vw::cli

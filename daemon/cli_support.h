@@ -1,0 +1,117 @@
+// What the command groups of the CLI share (daemon/cli.cpp and daemon/cli_*.cpp, one file per
+// command group): the invocation context, option parsing, usage errors, the store and config.
+#pragma once
+
+#include "config/config.h"
+#include "store/store.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace vw::cli {
+
+inline constexpr const char* kDefaultConfig = "/etc/vulnwatch/vulnwatch.conf";
+
+class UsageError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct Globals {
+    std::string configPath = kDefaultConfig;
+    bool configGiven = false;
+    std::string db;
+    std::string logLevel;
+};
+
+struct Context {
+    Globals globals;
+    std::ostream& out;
+    std::ostream& err;
+};
+
+/// Options of one command: flags with values, repeatable, and positionals.
+class Options {
+public:
+    Options(std::vector<std::string> args, std::map<std::string, bool> known)
+        : known_(std::move(known)) {
+        for (std::size_t i = 0; i < args.size(); ++i) {
+            const std::string& a = args[i];
+            if (a.size() > 2 && a.rfind("--", 0) == 0) {
+                std::string name = a.substr(2);
+                std::string value;
+                bool hasInline = false;
+                if (auto eq = name.find('='); eq != std::string::npos) {
+                    value = name.substr(eq + 1);
+                    name = name.substr(0, eq);
+                    hasInline = true;
+                }
+                auto it = known_.find(name);
+                if (it == known_.end()) {
+                    throw UsageError("unknown option --" + name);
+                }
+                if (it->second) { // takes a value
+                    if (!hasInline) {
+                        if (i + 1 >= args.size()) {
+                            throw UsageError("option --" + name + " needs a value");
+                        }
+                        value = args[++i];
+                    }
+                    values_[name].push_back(value);
+                } else {
+                    if (hasInline) {
+                        throw UsageError("option --" + name + " takes no value");
+                    }
+                    values_[name].push_back("");
+                }
+            } else {
+                positional_.push_back(a);
+            }
+        }
+    }
+    bool has(const std::string& name) const { return values_.count(name) != 0; }
+    std::string get(const std::string& name, const std::string& fallback = "") const {
+        auto it = values_.find(name);
+        return it == values_.end() ? fallback : it->second.back();
+    }
+    std::vector<std::string> all(const std::string& name) const {
+        auto it = values_.find(name);
+        return it == values_.end() ? std::vector<std::string>{} : it->second;
+    }
+    const std::vector<std::string>& positional() const { return positional_; }
+    void expectPositional(std::size_t min, std::size_t max, const std::string& what) const {
+        if (positional_.size() < min || positional_.size() > max) {
+            throw UsageError("expected " + what);
+        }
+    }
+
+private:
+    std::map<std::string, bool> known_;
+    std::map<std::string, std::vector<std::string>> values_;
+    std::vector<std::string> positional_;
+};
+
+std::int64_t unixNow();
+/// The whole content of `path`, or of standard input for "-". Throws std::runtime_error.
+std::string readInput(const std::string& path);
+/// The config when one is given or the default file exists; nullopt otherwise (only allowed
+/// when `required` is false). ConfigError propagates (exit 2).
+std::optional<Config> maybeConfig(const Context& ctx, bool required);
+/// The store of --db, else of the config's [store] path; UsageError when there is neither.
+std::unique_ptr<Store> openStore(const Context& ctx, const std::optional<Config>& config);
+/// A Unix time as ISO 8601 in JST, "-" for 0.
+std::string formatTime(std::int64_t t);
+
+/// Ids joined by ", ".
+std::string joinedIds(const std::vector<std::string>& ids);
+
+/// `advisories list|show` (daemon/cli_advisories.cpp).
+int cmdAdvisories(Context& ctx, const std::vector<std::string>& args);
+
+} // namespace vw::cli
