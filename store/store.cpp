@@ -351,6 +351,13 @@ void Store::recorrelate(std::int64_t now) {
             oldAliases[q.integer(0)].push_back(q.text(1));
         }
     }
+    std::int64_t nextFresh = 1; // above every old cluster id: never one a later record wants
+    {
+        Statement q = db_.prepare("SELECT coalesce(max(id), 0) + 1 FROM cluster");
+        if (q.step()) {
+            nextFresh = q.integer(0);
+        }
+    }
     db_.exec("DELETE FROM alias; DELETE FROM advisory_cluster; DELETE FROM mention; "
              "DELETE FROM advisory; UPDATE record SET cluster_id = NULL, advisory_id = NULL; "
              "DELETE FROM cluster WHERE id NOT IN (SELECT cluster_id FROM match) AND id NOT IN "
@@ -364,6 +371,12 @@ void Store::recorrelate(std::int64_t now) {
         }
     }
     db_.exec("DELETE FROM cluster");
+    // The id a cluster created for a record of old cluster `old` gets: `old` while free.
+    const auto idFor = [&](std::int64_t old) {
+        Statement q = db_.prepare("SELECT 1 FROM cluster WHERE id = ?1");
+        q.bind(1, old);
+        return q.step() ? nextFresh++ : old;
+    };
 
     // Every record again, oldest first, linked as upsertRecord links it; a new cluster takes
     // the id of the record's old cluster while that id is free, so clusters that were right
@@ -399,7 +412,7 @@ void Store::recorrelate(std::int64_t now) {
         std::int64_t clusterColumn = 0;
         std::int64_t advisoryColumn = 0;
         if (links.role == RecordLinks::Role::Vulnerability) {
-            clusterColumn = joinCluster(links.aliases, seen, old);
+            clusterColumn = joinCluster(links.aliases, seen, idFor(old));
             for (const auto& ident : links.covers) {
                 cover(ensureAdvisory(ident, seen), clusterColumn, seen);
             }
@@ -407,7 +420,7 @@ void Store::recorrelate(std::int64_t now) {
         } else if (links.role == RecordLinks::Role::Advisory) {
             advisoryColumn = ensureAdvisory(links.advisory, seen);
             for (const auto& id : links.covers) {
-                const std::int64_t c = joinCluster({id}, seen, old);
+                const std::int64_t c = joinCluster({id}, seen, idFor(old));
                 cover(advisoryColumn, c, seen);
                 newClustersOf[old].insert(c);
             }

@@ -1,5 +1,6 @@
 #include "core/ids.h"
 #include "daemon/pipeline.h"
+#include "notifiers/render.h"
 
 #include <catch2/catch.hpp>
 
@@ -184,4 +185,160 @@ TEST_CASE("a product added later is matched against stored advisories once", "[d
     const IngestStats none = rematchStored(*store, notifiers(), {unrelated}, 4000);
     CHECK(none.newMatches == 0);
     CHECK(none.records == 0);
+}
+
+namespace {
+
+/// The outbox rows as (notifier, recipient, subject, text, thread), oldest first.
+struct OutboxRow {
+    std::string notifier, recipient, subject, text, payload, key, thread;
+};
+
+std::vector<OutboxRow> outbox(Store& store) {
+    auto q = store.db().prepare("SELECT notifier, recipient, subject, text, payload, "
+                                "idempotency_key, thread FROM outbox ORDER BY id");
+    std::vector<OutboxRow> rows;
+    while (q.step()) {
+        rows.push_back(
+            {q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5), q.text(6)});
+    }
+    return rows;
+}
+
+std::string revisionClassOf(Store& store, const std::string& recordId) {
+    auto q = store.db().prepare("SELECT v.class FROM revision v JOIN record r ON r.id = "
+                                "v.record_id WHERE r.record_id = ?1 ORDER BY v.id DESC LIMIT 1");
+    q.bind(1, recordId);
+    REQUIRE(q.step());
+    return q.text(0);
+}
+
+IngestStats ingestOne(Store& store, const Advisory& a, std::int64_t now,
+                      const std::string& channel = "jvndb-new") {
+    ParseResult batch;
+    batch.records = {a};
+    return ingestBatch(store, notifiers(), channel, batch, now);
+}
+
+} // namespace
+
+TEST_CASE("revisions: cosmetic notifies no one, a CVSS change and a withdrawal notify once each",
+          "[daemon][pipeline][revisions]") {
+    auto store = Store::inMemory();
+    store->putProduct(viewer());
+    Advisory a = log4j();
+    a.cvss[0].score = 9.0;
+    REQUIRE(ingestOne(*store, a, 1000).enqueued == 4);
+    const std::vector<OutboxRow> first = outbox(*store);
+    CHECK(revisionClassOf(*store, a.id) == "new");
+
+    // Cosmetic: wording and a reference.
+    a.title += "（表現を修正）";
+    a.references.push_back({"Vendor", "advisory", "https://logging.apache.org/"});
+    IngestStats cosmetic = ingestOne(*store, a, 2000);
+    CHECK(cosmetic.changed == 1);
+    CHECK(cosmetic.cosmetic == 1);
+    CHECK(cosmetic.material == 0);
+    CHECK(cosmetic.enqueued == 0);
+    CHECK(revisionClassOf(*store, a.id) == "cosmetic");
+    CHECK(outbox(*store).size() == 4);
+
+    // Material: the CVSS score is raised. One update per earlier message, naming 9.0 → 10.0.
+    a.cvss[0].score = 10.0;
+    IngestStats raised = ingestOne(*store, a, 3000);
+    CHECK(raised.material == 1);
+    CHECK(raised.newMatches == 0);
+    CHECK(raised.enqueued == 4);
+    CHECK(revisionClassOf(*store, a.id) == "material");
+    const std::vector<OutboxRow> afterRaise = outbox(*store);
+    REQUIRE(afterRaise.size() == 8);
+    for (std::size_t i = 4; i < 8; ++i) {
+        const OutboxRow& update = afterRaise[i];
+        INFO(update.subject);
+        CHECK(update.subject.find("更新 (update)") != std::string::npos);
+        CHECK(update.text.find("cvss: v3.0 9.0") != std::string::npos);
+        CHECK(update.text.find("→ v3.0 10.0") != std::string::npos);
+        // Threaded with the first message to the same recipient and notifier.
+        const OutboxRow& original = first[i - 4];
+        CHECK(update.notifier == original.notifier);
+        CHECK(update.recipient == original.recipient);
+        CHECK(update.thread == original.key);
+        CHECK(update.key != original.key);
+    }
+    CHECK(afterRaise[7].payload.find("\"event\":\"update\"") != std::string::npos);
+
+    // The same revision again is no change; a withdrawal is one more message each.
+    CHECK(ingestOne(*store, a, 3500).enqueued == 0);
+    a.withdrawn = true;
+    IngestStats withdrawn = ingestOne(*store, a, 4000);
+    CHECK(withdrawn.material == 1);
+    CHECK(withdrawn.enqueued == 4);
+    const std::vector<OutboxRow> all = outbox(*store);
+    REQUIRE(all.size() == 12);
+    CHECK(all[8].subject.find("取り下げ (withdrawn)") != std::string::npos);
+    CHECK(all[8].text.find("withdrawn: false → true") != std::string::npos);
+    CHECK(all[11].payload.find("\"event\":\"withdrawn\"") != std::string::npos);
+
+    // Revisions keep their class and changed fields.
+    auto q = store->db().prepare("SELECT class, changes FROM revision ORDER BY id");
+    std::vector<std::string> classes;
+    std::string lastChanges;
+    while (q.step()) {
+        classes.push_back(q.text(0));
+        lastChanges = q.text(1);
+    }
+    CHECK(classes == std::vector<std::string>{"new", "cosmetic", "material", "material"});
+    CHECK(lastChanges.find("\"field\":\"withdrawn\"") != std::string::npos);
+}
+
+TEST_CASE("a material change below a notifier's threshold is held back like a new match",
+          "[daemon][pipeline][revisions]") {
+    auto store = Store::inMemory();
+    store->putProduct(viewer());
+    Advisory a = log4j();
+    a.cvss[0].score = 5.0;
+    ParseResult batch;
+    batch.records = {a};
+    auto ns = notifiers();
+    ns[0].minSeverity = 7.0;                                             // mail only from 7.0
+    REQUIRE(ingestBatch(*store, ns, "feed", batch, 1000).enqueued == 1); // the webhook only
+    a.affected = {{"Apache", "Log4j", "cpe:/a:apache:log4j", {"2.0 から 2.14.1 まで"}}};
+    batch.records = {a};
+    const IngestStats update = ingestBatch(*store, ns, "feed", batch, 2000);
+    CHECK(update.material == 1);
+    CHECK(update.enqueued == 1);
+    // Raised above the threshold: the mail recipients hear of it now, as an update.
+    a.cvss[0].score = 8.1;
+    batch.records = {a};
+    CHECK(ingestBatch(*store, ns, "feed", batch, 3000).enqueued == 4);
+}
+
+TEST_CASE("the same vulnerability first by mail, then by VULDEF, alerts once per recipient",
+          "[daemon][pipeline][revisions]") {
+    auto store = Store::inMemory();
+    Product p = viewer();
+    store->putProduct(p);
+    // A mail about CVE-2021-44228 alone names no CPE: its cluster exists, nothing matches yet.
+    Advisory mail;
+    mail.source = "mail";
+    mail.id = "<log4j-20211211@ipa.go.jp>";
+    mail.aliases = {"CVE-2021-44228"};
+    mail.title = "Apache Log4j の脆弱性対策について(CVE-2021-44228)";
+    CHECK(ingestOne(*store, mail, 1000, "ipa-mail").newMatches == 0);
+    const auto cluster = store->clusterOf("CVE-2021-44228");
+    REQUIRE(cluster);
+    CHECK(store->clusterKey(*cluster) == "CVE-2021-44228");
+    // The VULDEF entry joins that cluster and matches: the keys use the cluster's stable key.
+    Advisory detail = log4j();
+    detail.source = "vuldef";
+    IngestStats matched = ingestOne(*store, detail, 2000, "myjvn");
+    CHECK(matched.newMatches == 1);
+    CHECK(matched.enqueued == 4);
+    CHECK(store->clusterOf("JVNDB-2021-005429") == cluster);
+    const auto rows = outbox(*store);
+    REQUIRE(rows.size() == 4);
+    CHECK(rows[3].key == idempotencyKey("chat", "CVE-2021-44228", p.name, "log4j-core", ""));
+    // The iPedia RSS item of the same entry later: same cluster, same match, no new alert.
+    CHECK(ingestOne(*store, log4j(), 3000, "jvndb-new").enqueued == 0);
+    CHECK(outbox(*store).size() == 4);
 }

@@ -237,3 +237,138 @@ TEST_CASE("Source state round-trips every field", "[store][source-state]") {
     CHECK(store->sourceState("imap").lastError.empty());
     CHECK(vw::test::countRows(*store, "source_state") == 1);
 }
+
+TEST_CASE("Migration 5 splits clusters that advisory ids had merged and keeps everything",
+          "[store][migrations][correlation]") {
+    TempDir dir;
+    const std::string path = dir.file("v4.db");
+    // A store as the release before schema 5 wrote it: every id a record named was an alias,
+    // so the JPCERT alert and the JVNVU# merged both log4j entries (and an alert mail, by its
+    // Message-ID) into cluster 1; cluster 2 is right as it is.
+    vw::Advisory first = vw::test::makeAdvisory(
+        "JVNDB-2021-005429", {"CVE-2021-44228", "JPCERT-AT-2021-0050", "JVNVU#96768815"});
+    first.source = "vuldef";
+    vw::Advisory second = vw::test::makeAdvisory(
+        "JVNDB-2021-006139", {"CVE-2021-45105", "JPCERT-AT-2021-0050", "JVNVU#96768815"});
+    second.source = "vuldef";
+    vw::Advisory mail = vw::test::makeAdvisory(
+        "<alert-20211211@jpcert.or.jp>", {"CVE-2021-44228", "JPCERT-AT-2021-0050"},
+        "JPCERT-AT-2021-0050 Apache Log4j の脆弱性に関する注意喚起");
+    mail.source = "mail";
+    vw::Advisory other = vw::test::makeAdvisory("JVNDB-2023-004814", {"CVE-2023-0078"});
+    {
+        vw::Database db(path);
+        for (std::size_t i : {0u, 1u}) {
+            db.exec(vw::schemaMigrations()[i]);
+        }
+        // Migrations 3 and 4 as they leave a store (their SQL calls functions only Store::open
+        // registers): XXH3 hashes, computed below, and an empty record_cpe table.
+        db.exec("CREATE TABLE record_cpe (record_id INTEGER PRIMARY KEY REFERENCES record(id) "
+                "ON DELETE CASCADE, names TEXT NOT NULL)");
+        db.exec("PRAGMA user_version = 4");
+        db.exec("INSERT INTO cluster (id, first_seen) VALUES (1, 1000), (2, 1500)");
+        db.exec("INSERT INTO alias (id, cluster_id) VALUES ('JVNDB-2021-005429', 1), "
+                "('CVE-2021-44228', 1), ('JPCERT-AT-2021-0050', 1), ('JVNVU#96768815', 1), "
+                "('JVNDB-2021-006139', 1), ('CVE-2021-45105', 1), "
+                "('<alert-20211211@jpcert.or.jp>', 1), ('JVNDB-2023-004814', 2), "
+                "('CVE-2023-0078', 2)");
+        auto insert = db.prepare(
+            "INSERT INTO record (id, channel, record_id, json, content_hash, title, max_score, "
+            "first_seen, last_seen, cluster_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 5.0, ?7, ?7, ?8)");
+        struct Row {
+            int id;
+            const char* channel;
+            const vw::Advisory* a;
+            int seen;
+            int cluster;
+        };
+        for (const Row& r :
+             {Row{1, "myjvn", &first, 1000, 1}, Row{2, "myjvn", &second, 1100, 1},
+              Row{3, "jpcert-mail", &mail, 1200, 1}, Row{4, "jvndb-new", &other, 1500, 2}}) {
+            const std::string json = vw::toJson(*r.a);
+            insert.bind(1, r.id)
+                .bind(2, r.channel)
+                .bind(3, r.a->id)
+                .bind(4, json)
+                .bind(5, vw::contentHash(json))
+                .bind(6, r.a->title)
+                .bind(7, r.seen)
+                .bind(8, r.cluster)
+                .run();
+            insert.reset();
+            auto revision = db.prepare("INSERT INTO revision (record_id, json, content_hash, "
+                                       "seen_at) VALUES (?1, NULL, ?2, ?3)");
+            revision.bind(1, r.id).bind(2, vw::contentHash(json)).bind(3, r.seen).run();
+        }
+        db.exec(
+            "INSERT INTO match (id, cluster_id, product, component, confidence, method, "
+            "reason, advisory, created_at) VALUES "
+            "(1, 1, 'Viewer', 'log4j-core', 70, 'cpe-product', 'r', 'JVNDB-2021-005429', 1000), "
+            "(2, 1, 'Gateway', 'log4j-core', 70, 'cpe-product', 'r', 'JVNDB-2021-006139', 1100), "
+            "(3, 2, 'Viewer', 'resume', 70, 'cpe-product', 'r', 'JVNDB-2023-004814', 1500)");
+        db.exec("INSERT INTO decision (cluster_id, product, state, decided_at) VALUES "
+                "(1, 'Viewer', 'affected', 1300)");
+        db.exec("INSERT INTO outbox (id, notifier, idempotency_key, due_at, created_at, "
+                "updated_at, state) VALUES (1, 'chat', 'k1', 1000, 1000, 1000, 'delivered'), "
+                "(2, 'chat', 'k2', 1100, 1100, 1100, 'pending')");
+        db.exec("INSERT INTO delivery (outbox_id, at, ok, reply) VALUES (1, 1001, 1, '204')");
+    }
+
+    auto store = Store::open(path);
+    CHECK(store->schemaVersion() == Store::latestSchemaVersion());
+    using vw::test::countRows;
+    // Every record, revision, match, decision, outbox row and delivery is still there.
+    CHECK(countRows(*store, "record") == 4);
+    CHECK(countRows(*store, "revision") == 4);
+    CHECK(countRows(*store, "match") == 3);
+    CHECK(countRows(*store, "decision") == 1);
+    CHECK(countRows(*store, "outbox") == 2);
+    CHECK(countRows(*store, "delivery") == 1);
+
+    // One cluster per vulnerability; the first keeps its id, the split-off one is new.
+    CHECK(store->clusterOf("JVNDB-2021-005429") == 1);
+    CHECK(store->clusterOf("CVE-2021-44228") == 1);
+    const auto split = store->clusterOf("JVNDB-2021-006139");
+    REQUIRE(split);
+    CHECK(*split != 1);
+    CHECK(store->clusterOf("CVE-2021-45105") == split);
+    CHECK(store->clusterOf("JVNDB-2023-004814") == 2);
+    CHECK(countRows(*store, "cluster") == 3);
+    // Advisory ids and the Message-ID are no aliases; the advisories cover both log4j clusters.
+    CHECK_FALSE(store->clusterOf("JPCERT-AT-2021-0050"));
+    CHECK_FALSE(store->clusterOf("JVNVU#96768815"));
+    CHECK_FALSE(store->clusterOf("<alert-20211211@jpcert.or.jp>"));
+    const auto alert = store->advisoryOf("JPCERT-AT-2021-0050");
+    REQUIRE(alert);
+    CHECK(store->coveredClusters(*alert) == std::vector<std::int64_t>{1, *split});
+    CHECK(store->cluster(1).key == "JVNDB-2021-005429");
+    CHECK(store->cluster(*split).key == "JVNDB-2021-006139");
+    // The alert mail belongs to its advisory now.
+    const auto mailRow = store->record(3);
+    REQUIRE(mailRow);
+    CHECK(mailRow->clusterId == 0);
+    CHECK(mailRow->advisoryId == *alert);
+
+    // Matches follow the record that matched; the decision stays with the cluster that kept
+    // its id.
+    const auto matches = store->matches();
+    REQUIRE(matches.size() == 3);
+    CHECK(matches[0].clusterId == 1);
+    CHECK(matches[1].clusterId == *split);
+    CHECK(matches[2].clusterId == 2);
+    auto q = store->db().prepare("SELECT cluster_id FROM decision");
+    REQUIRE(q.step());
+    CHECK(q.integer(0) == 1);
+    // The split is logged, naming the old ids and the new clusters.
+    auto events = store->db().prepare("SELECT text FROM event_log WHERE kind = 'cluster-split'");
+    REQUIRE(events.step());
+    const std::string text = events.text(0);
+    CHECK(text.find("cluster 1 ") != std::string::npos);
+    CHECK(text.find("JPCERT-AT-2021-0050") != std::string::npos);
+    CHECK(text.find("(JVNDB-2021-006139)") != std::string::npos);
+    CHECK_FALSE(events.step()); // cluster 2 was right: no split for it
+
+    // Opening again migrates nothing more.
+    store.reset();
+    CHECK(Store::open(path)->migrationsApplied() == 0);
+}
