@@ -645,10 +645,11 @@ UpsertOutcome Store::upsertRecord(const std::string& channel, const Advisory& ad
     // A vulnerability record's own id is an alias once stored (never removed): when none of
     // its aliases is known, the record cannot exist yet and the lookup is skipped (most records
     // of a bulk import are new).
-    bool mayExist = !vulnerability;
-    for (std::size_t i = 0; vulnerability && !mayExist && i < links.aliases.size(); ++i) {
-        mayExist = clusterOf(links.aliases[i]).has_value();
+    std::vector<std::int64_t> known; // the clusters of its aliases (looked up once)
+    if (vulnerability) {
+        known = clustersOf(links.aliases);
     }
+    const bool mayExist = !vulnerability || !known.empty();
     std::optional<std::int64_t> existing;
     std::string storedHash;
     if (mayExist) {
@@ -676,7 +677,7 @@ UpsertOutcome Store::upsertRecord(const std::string& channel, const Advisory& ad
     outcome.clusterId = 0;
     outcome.advisoryId = 0;
     if (vulnerability) {
-        outcome.clusterId = joinCluster(links.aliases, now);
+        outcome.clusterId = joinCluster(links.aliases, known, now);
         for (const auto& ident : links.covers) {
             cover(ensureAdvisory(ident, now), outcome.clusterId, now);
         }
@@ -765,8 +766,7 @@ UpsertOutcome Store::upsertRecord(const std::string& channel, const Advisory& ad
     return outcome;
 }
 
-std::int64_t Store::joinCluster(const std::vector<std::string>& ids, std::int64_t now,
-                                std::int64_t preferredId) {
+std::vector<std::int64_t> Store::clustersOf(const std::vector<std::string>& ids) {
     std::vector<std::int64_t> clusters;
     for (const auto& id : ids) {
         if (const std::optional<std::int64_t> c = clusterOf(id)) {
@@ -775,6 +775,17 @@ std::int64_t Store::joinCluster(const std::vector<std::string>& ids, std::int64_
     }
     std::sort(clusters.begin(), clusters.end());
     clusters.erase(std::unique(clusters.begin(), clusters.end()), clusters.end());
+    return clusters;
+}
+
+std::int64_t Store::joinCluster(const std::vector<std::string>& ids, std::int64_t now,
+                                std::int64_t preferredId) {
+    return joinCluster(ids, clustersOf(ids), now, preferredId);
+}
+
+std::int64_t Store::joinCluster(const std::vector<std::string>& ids,
+                                const std::vector<std::int64_t>& clusters, std::int64_t now,
+                                std::int64_t preferredId) {
     std::int64_t cluster = 0;
     if (clusters.empty()) {
         bool free = false;

@@ -284,6 +284,12 @@ private:
     /// several); `preferredId` names the row id a new cluster should get when free (migration).
     std::int64_t joinCluster(const std::vector<std::string>& ids, std::int64_t now,
                              std::int64_t preferredId = 0);
+    /// As above with `clusters` = clustersOf(ids), already looked up.
+    std::int64_t joinCluster(const std::vector<std::string>& ids,
+                             const std::vector<std::int64_t>& clusters, std::int64_t now,
+                             std::int64_t preferredId = 0);
+    /// The clusters of these ids, each once, ascending.
+    std::vector<std::int64_t> clustersOf(const std::vector<std::string>& ids);
     /// The advisory with this ident, created when new.
     std::int64_t ensureAdvisory(const std::string& ident, std::int64_t now);
     void cover(std::int64_t advisoryId, std::int64_t clusterId, std::int64_t now);
