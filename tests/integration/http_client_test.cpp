@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unistd.h>
@@ -59,6 +60,29 @@ std::string httpBase() {
 
 std::string httpsBase() {
     return "https://127.0.0.1:" + vw::test::serverEnv("TS_HTTPS_PORT");
+}
+
+/// How many GET requests for `path` the loopback server at `base` has received so far (its
+/// /stats counters), or nothing when they cannot be read: what a client really sent, counted
+/// where a loaded machine cannot skew it. No Catch assertions, so any thread may call it.
+std::optional<long> readServedCount(const std::string& base, const std::string& path) {
+    CurlHttpClient client;
+    HttpRequest request;
+    request.url = base + "/stats";
+    const HttpResponse stats = client.perform(request);
+    if (!stats.ok() || stats.status != 200) {
+        return std::nullopt;
+    }
+    const std::string key = "\"" + path + "\": "; // {"/path": n, ...}, written by json.dumps
+    const auto at = stats.body.find(key);
+    return at == std::string::npos ? 0 : std::stol(stats.body.substr(at + key.size()));
+}
+
+/// readServedCount() on the test's thread: unreadable counters fail the test.
+long servedCount(const std::string& path) {
+    const std::optional<long> count = readServedCount(httpBase(), path);
+    REQUIRE(count.has_value());
+    return *count;
 }
 
 HttpRequest get(const std::string& url) {
@@ -140,16 +164,24 @@ TEST_CASE("a server slower than the timeout gives a timeout error", "[integratio
     const std::string name = publish("slow", kSmallFeed);
     CurlHttpClient client;
     SECTION("no headers within the timeout") {
-        HttpRequest request = get(httpBase() + "/slow/4/" + name);
+        // The server would answer after 30 s: a response within the bound below can only be
+        // the client's own timeout.
+        const std::string path = "/slow/30/" + name;
+        const long servedBefore = servedCount(path);
+        HttpRequest request = get(httpBase() + path);
         request.timeoutMs = 1000;
         const auto start = std::chrono::steady_clock::now();
         const HttpResponse response = client.perform(request);
         const auto elapsed = std::chrono::steady_clock::now() - start;
         CHECK_FALSE(response.ok());
         CHECK(response.status == 0);
+        CHECK(response.body.empty());
         CHECK_THAT(response.error,
                    Catch::Contains("timed out after 1000 ms") && Catch::Contains(request.url));
-        CHECK(elapsed < std::chrono::milliseconds(3000));
+        CHECK(servedCount(path) == servedBefore + 1); // one request, not retried
+        // Only a generous bound on the wall clock: 10 s is 10× the timeout, so a loaded machine
+        // does not fail it, and far below the 30 s of waiting for the server's answer.
+        CHECK(elapsed < std::chrono::seconds(10));
     }
     SECTION("a body that trickles in for longer than the timeout") {
         HttpRequest request = get(httpBase() + "/drip/4/" + name);
@@ -277,22 +309,42 @@ TEST_CASE("a cancel flag aborts a transfer that is waiting on a slow server",
     std::atomic<bool> stop{false};
     CurlHttpClient client;
     client.setCancelFlag(&stop);
-    HttpRequest request = get(httpBase() + "/slow/5/" + name);
-    request.timeoutMs = 20000;
+    // The server would answer after 30 s and the timeout is 60 s: a transfer that ends within
+    // the bound below was ended by the cancel flag, by neither of them.
+    const std::string path = "/slow/30/" + name;
+    const long servedBefore = servedCount(path);
+    HttpRequest request = get(httpBase() + path);
+    request.timeoutMs = 60000;
 
+    // The flag is set once the server has the request, so the transfer is really waiting on
+    // it, however long getting there takes on a loaded machine (no fixed sleep).
+    const std::string base = httpBase();
+    std::atomic<bool> reached{false};
     const auto start = std::chrono::steady_clock::now();
-    std::thread stopper([&stop] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::thread stopper([&] {
+        const auto giveUp = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (!reached && std::chrono::steady_clock::now() < giveUp) {
+            reached = readServedCount(base, path).value_or(servedBefore) > servedBefore;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
         stop = true;
     });
     const HttpResponse response = client.perform(request);
     stopper.join();
     const auto elapsed = std::chrono::steady_clock::now() - start;
+    CHECK(reached);
     CHECK_FALSE(response.ok());
+    CHECK(response.status == 0);
     CHECK_THAT(response.error, Catch::Contains("cancelled"));
-    CHECK(elapsed < std::chrono::milliseconds(3000));
+    CHECK(servedCount(path) == servedBefore + 1); // that one request, not retried
+    // Only a generous bound on the wall clock (nominally well under 1 s: the request reaches
+    // the server, then the flag is seen): 10 s does not fail on a loaded machine, yet is far
+    // below the 30 s of the server's answer or the 60 s timeout that an ignored flag would take.
+    CHECK(elapsed < std::chrono::seconds(10));
 
-    // once set, later requests fail at once
-    CHECK_THAT(client.perform(get(httpBase() + "/feeds/" + name)).error,
-               Catch::Contains("cancelled"));
+    // once set, later requests fail at once: nothing reaches the server
+    const std::string later = "/feeds/" + name;
+    const long laterBefore = servedCount(later);
+    CHECK_THAT(client.perform(get(httpBase() + later)).error, Catch::Contains("cancelled"));
+    CHECK(servedCount(later) == laterBefore);
 }

@@ -79,15 +79,25 @@ TEST_CASE("A committed Transaction keeps everything", "[store][transaction]") {
 
 TEST_CASE("An exception inside a Transaction rolls everything back", "[store][transaction]") {
     auto store = Store::inMemory();
+    // Only the deliberate failure may leave the block: the writes before it must succeed (a
+    // StoreError from them fails the test here instead of passing as the expected exception).
+    bool written = false;
     try {
         Store::Transaction tx(*store);
-        writeAll(*store, "JVNDB-2023-000001", "k1");
+        REQUIRE_NOTHROW(writeAll(*store, "JVNDB-2023-000001", "k1"));
+        REQUIRE(countRows(*store, "record") == 1);
+        REQUIRE(countRows(*store, "match") == 1);
+        REQUIRE(countRows(*store, "outbox") == 1);
+        written = true;
         store->markDelivered(999, "ok", 1); // unknown id: throws
         tx.commit();
         FAIL("markDelivered of an unknown id did not throw");
-    } catch (const vw::StoreError&) {
+    } catch (const vw::StoreError& e) {
+        REQUIRE(written);
+        CHECK_THAT(e.what(), Catch::Contains("no outbox message with id 999"));
     }
     CHECK(countRows(*store, "record") == 0);
+    CHECK(countRows(*store, "match") == 0);
     CHECK(countRows(*store, "outbox") == 0);
     // The connection is usable afterwards.
     writeAll(*store, "JVNDB-2023-000002", "k2");
