@@ -133,6 +133,41 @@ II. 参考情報
 """
 
 
+IPA_LOG4J_BODY = """IPA 重要なセキュリティ情報
+
+  Apache Log4j の任意のコードが実行可能な脆弱性について、JVN iPedia の
+  登録情報 JVNDB-2021-005429 が更新されました。
+  Apache Log4j を組み込んだ製品を提供している場合は、影響の有無を確認し、
+  修正版への更新などの対策を実施してください。
+
+  詳細：https://jvndb.jvn.jp/ja/contents/2021/JVNDB-2021-005429.html
+
+  独立行政法人情報処理推進機構（IPA） セキュリティセンター
+"""
+
+WEEKLY_BODY = """各位
+
+JPCERT/CC WEEKLY REPORT 2024-06-05
+
+==================================
+■今週のトピックス
+==================================
+【1】複数の Apache Log4j の脆弱性に関する情報が更新されました
+  Japan Vulnerability Notes JVNVU#96768815
+  https://jvn.jp/vu/JVNVU96768815/
+
+【2】OpenSSL の heartbeat 拡張の脆弱性に関する情報が更新されました
+  Japan Vulnerability Notes JVNVU#94401838
+  https://jvn.jp/vu/JVNVU94401838/
+
+【3】ヘルスケア・ゲートウェイ製 HG-200 に脆弱性
+  Japan Vulnerability Notes JVN#90000901
+  https://jvn.jp/jp/JVN90000901/
+
+本レポートに関するお問い合わせ: JPCERT/CC 広報
+"""
+
+
 def main():
     # 1. JPCERT/CC alert, ISO-2022-JP 7bit, encoded subject split over folded lines.
     subject = "Apache Log4j の任意のコード実行の脆弱性（CVE-2021-44228）に関する注意喚起"
@@ -324,6 +359,31 @@ def main():
         "Content-Transfer-Encoding: quoted-printable",
     ], qp("Caf\u00e9 Manager \u00a9 2023 is affected by CVE-2023-3333.\n"
           "See https://www.jpcert.or.jp/english/at/2023/at230001.html.\n".encode("latin-1")))
+
+    # 13. IPA notice naming one vulnerability id (JVNDB-2021-005429) and no advisory: a record
+    #     of that vulnerability's cluster. UTF-8 quoted-printable.
+    write("ipa_log4j_jvndb_utf8_qp.eml", [
+        "Message-ID: <ipa-2021-1215-log4j@example.jp>",
+        "Date: Wed, 15 Dec 2021 10:00:00 +0900",
+        "From: IPA <security-notice@example.jp>",
+        folded("Subject", b_words("【注意喚起】Apache Log4j の脆弱性対策について", "UTF-8", 30)),
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=UTF-8",
+        "Content-Transfer-Encoding: quoted-printable",
+    ], qp(IPA_LOG4J_BODY.encode("utf-8")))
+
+    # 14. JPCERT/CC weekly-report style: three advisories in the body, none in the subject
+    #     (mentions only). ISO-2022-JP 7bit.
+    write("jpcert_weekly_iso2022jp.eml", [
+        "Message-ID: <wr20240605.weekly@example.jp>",
+        "Date: Wed, 5 Jun 2024 10:00:00 +0900",
+        "From: JPCERT/CC <weekly-sender@example.jp>",
+        "To: weekly-list@example.jp",
+        "Subject: JPCERT/CC WEEKLY REPORT 2024-06-05",
+        "MIME-Version: 1.0",
+        'Content-Type: text/plain; charset="ISO-2022-JP"',
+        "Content-Transfer-Encoding: 7bit",
+    ], WEEKLY_BODY.encode("iso2022_jp"))
 
 
 if __name__ == "__main__":
