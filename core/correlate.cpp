@@ -35,6 +35,13 @@ void sortUnique(std::vector<std::string>& ids) {
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
 }
 
+/// A weekly or monthly report, whose ids come from many advisories.
+bool isPeriodicReport(std::string_view title) {
+    return lowerAscii(title).find("weekly report") != std::string::npos ||
+           title.find("週報") != std::string_view::npos ||
+           title.find("月報") != std::string_view::npos;
+}
+
 /// Fixed order of vulnerability ids for a cluster's key: JVNDB before CVE, then by text.
 bool keyOrder(const std::string& a, const std::string& b) {
     const bool aJvndb = a.starts_with("JVNDB-");
@@ -119,6 +126,17 @@ RecordLinks linksOf(std::string_view source, std::string_view id,
         if (inTitle.size() == 1 &&
             std::binary_search(advisories.begin(), advisories.end(), inTitle.front())) {
             ownAdvisory = inTitle.front();
+        }
+    }
+    if (!ownAdvisory && !advisories.empty() && !isPeriodicReport(title)) {
+        // A JPCERT/CC alert mail carries its own number in the body and may cite earlier alerts
+        // (an 追加の注意喚起 names the first one) but never later ones: the newest JPCERT-AT id
+        // is its own. Weekly reports, which cite many, only mention them.
+        const auto newest =
+            std::find_if(advisories.rbegin(), advisories.rend(),
+                         [](const std::string& a) { return a.starts_with("JPCERT-AT-"); });
+        if (newest != advisories.rend()) {
+            ownAdvisory = *newest;
         }
     }
     if (ownAdvisory) {
