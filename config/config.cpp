@@ -489,6 +489,7 @@ const std::vector<KeySpec<Config>>& daemonKeys() {
 const std::vector<KeySpec<SourceConfig>>& sourceKeys() {
     using S = SourceConfig;
     static const std::vector<std::string> jvnApi{"myjvn", "jvn-detail-feed"};
+    static const std::vector<std::string> paced{"myjvn", "myjvn-alert", "jvn-detail-feed"};
     static const std::vector<std::string> detailFeed{"jvn-detail-feed"};
     static const std::vector<std::string> imap{"imap"};
     static const std::vector<KeySpec<S>> keys{
@@ -518,14 +519,14 @@ const std::vector<KeySpec<SourceConfig>>& sourceKeys() {
         {"enabled",
          {},
          [](S& s, const IniField& f, const Context& c) { s.enabled = boolValue(c, f); }},
-        // myjvn and jvn-detail-feed
+        // myjvn and jvn-detail-feed (pacing and retries: myjvn-alert too)
         {"lang", jvnApi,
          [](S& s, const IniField& f, const Context& c) { s.lang = oneOf(c, f, languages); }},
-        {"request_interval", jvnApi,
+        {"request_interval", paced,
          [](S& s, const IniField& f, const Context& c) {
              s.requestInterval = millisecondsValue(c, f, minRequestInterval);
          }},
-        {"retries", jvnApi,
+        {"retries", paced,
          [](S& s, const IniField& f, const Context& c) {
              s.retries = intValue(c, f, 0, maxRetries);
          }},
@@ -778,7 +779,7 @@ SourceConfig validateSource(const IniSection& section, const std::string& name,
     if (type == "jvn-rss") {
         require(section, {"url"}, ctx);
         checkHttpUrl(ctx, *urlField);
-    } else if (type == "myjvn") {
+    } else if (type == "myjvn" || type == "myjvn-alert") {
         if (urlField != nullptr) {
             checkHttpUrl(ctx, *urlField);
         } else {
@@ -931,7 +932,8 @@ ConfigError::ConfigError(std::string file, int line, std::string section, std::s
       line_(line), section_(std::move(section)), key_(std::move(key)) {}
 
 const std::vector<std::string>& knownSourceTypes() {
-    static const std::vector<std::string> types{"jvn-rss", "myjvn", "jvn-detail-feed", "imap"};
+    static const std::vector<std::string> types{"jvn-rss", "myjvn", "myjvn-alert",
+                                                "jvn-detail-feed", "imap"};
     return types;
 }
 
@@ -1123,6 +1125,10 @@ std::string redacted(const Config& config) {
             } else {
                 out << "; since: not set (30 days back)\n";
             }
+        }
+        if (source.type == "myjvn-alert") {
+            out << "request_interval = " << formatDurationMs(source.requestInterval) << '\n';
+            out << "retries = " << source.retries << '\n';
         }
         if (source.type == "jvn-detail-feed") {
             out << "checksum_url = " << source.checksumUrl << '\n';

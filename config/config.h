@@ -24,7 +24,7 @@ struct StoreConfig {
 
 struct SourceConfig {
     std::string name; // from [source.NAME]
-    std::string type; // jvn-rss, myjvn, jvn-detail-feed, imap
+    std::string type; // jvn-rss, myjvn, myjvn-alert, jvn-detail-feed, imap
     std::string url;
     std::chrono::seconds interval{std::chrono::minutes(15)};
     std::chrono::seconds timeout{60};
@@ -33,7 +33,8 @@ struct SourceConfig {
     std::string user;
     Secret password;
     bool enabled = true;
-    // myjvn (MyJVN API) and jvn-detail-feed (yearly VULDEF files)
+    // myjvn (MyJVN API) and jvn-detail-feed (yearly VULDEF files); pacing and retries also
+    // myjvn-alert (MyJVN getAlertList)
     std::string lang = "ja";                         // ja | en
     std::chrono::milliseconds requestInterval{1000}; // pacing: at least this between requests
     int retries = 3;                                 // extra attempts per request (backoff)

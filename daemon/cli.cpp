@@ -51,7 +51,7 @@ commands:
   run                               daemon in the foreground until SIGTERM/SIGINT; SIGHUP reloads
   poll --once [--source NAME]...    one full cycle (fetch, store, match, deliver what is due)
   parse [--format F] FILE|-         parse one file (no DB, no network); one JSON record per line
-                                    F: auto (default), jvn-rss, vuldef, mail
+                                    F: auto (default), jvn-rss, vuldef, myjvn-alert, mail
   import [--format F] FILE...       ingest local files as if a source had fetched them
   backfill --since YEAR [--until YEAR] [--source NAME] [--base-url URL] [--checksum-url URL]
            [--work-dir DIR] [--batch-size N]
@@ -93,7 +93,7 @@ int cmdParse(Context& ctx, const std::vector<std::string>& args) {
     const std::string format = opt.get("format", "auto");
     const auto& formats = documentFormats();
     if (std::find(formats.begin(), formats.end(), format) == formats.end()) {
-        throw UsageError("unknown --format '" + format + "' (auto, jvn-rss, vuldef, mail)");
+        throw UsageError("unknown --format '" + format + "' (" + formatList() + ")");
     }
     const std::string file = opt.positional()[0];
     std::ifstream fileIn;

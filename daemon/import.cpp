@@ -44,8 +44,7 @@ void checkImportArguments(const std::string& format, std::size_t batchSize) {
     }
     const auto& formats = documentFormats();
     if (std::find(formats.begin(), formats.end(), format) == formats.end()) {
-        throw std::invalid_argument("unknown format '" + format +
-                                    "' (auto, jvn-rss, vuldef, mail)");
+        throw std::invalid_argument("unknown format '" + format + "' (" + formatList() + ")");
     }
 }
 
@@ -295,7 +294,8 @@ ImportStats importStream(Store& store, const std::vector<NotifierConfig>& notifi
     BatchIngest batches(store, notifiers, channel, stats);
 
     if (stats.format != "vuldef") {
-        // Small documents (RSS, mail): parsed whole, as `parse` does, then ingested in batches.
+        // Small documents (RSS, MyJVN alert lists, mail): parsed whole, as `parse` does, then
+        // ingested in batches.
         std::string content(buffer.data(), got);
         while ((got = readChunk(in, buffer, path)) > 0) {
             content.append(buffer.data(), got);

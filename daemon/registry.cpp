@@ -3,6 +3,7 @@
 #include "daemon/log.h"
 #include "feeds/imap_source.h"
 #include "feeds/jvn_rss_source.h"
+#include "feeds/myjvn_alert_source.h"
 #include "feeds/myjvn_source.h"
 #include "notifiers/email_notifier.h"
 #include "notifiers/webhook_notifier.h"
@@ -52,6 +53,10 @@ const std::map<std::string, SourceFactory>& sourceFactories() {
         {"myjvn",
          [](const SourceConfig& c, const SourceContext& ctx) -> std::unique_ptr<Source> {
              return std::make_unique<MyJvnSource>(c, ctx.http, Pacer::system(ctx.cancel));
+         }},
+        {"myjvn-alert",
+         [](const SourceConfig& c, const SourceContext& ctx) -> std::unique_ptr<Source> {
+             return std::make_unique<MyJvnAlertSource>(c, ctx.http, Pacer::system(ctx.cancel));
          }},
         {"imap",
          [](const SourceConfig& c, const SourceContext& ctx) -> std::unique_ptr<Source> {

@@ -11,14 +11,11 @@
 #include <cstdio>
 #include <map>
 #include <stdexcept>
-#include <thread>
 #include <utility>
 
 namespace vw {
 
 namespace {
-
-using std::chrono::milliseconds;
 
 constexpr std::int64_t kJstOffsetSeconds = 9 * 3600;
 constexpr std::size_t kMaxOverviewPages = 10000; // 500k items: far beyond any real window
@@ -92,62 +89,6 @@ void addDateParams(std::string& url, const std::string& prefix, std::int64_t day
     url += "&" + prefix + "D=" + std::to_string(date.day);
 }
 
-bool isRetryable(const HttpResponse& response) {
-    return !response.ok() || response.status == 429 || response.status >= 500;
-}
-
-std::string describe(const HttpResponse& response) {
-    if (!response.ok()) {
-        return response.error;
-    }
-    return "HTTP status " + std::to_string(response.status);
-}
-
-/// Retry-After as a wait from `now`: delta-seconds or an IMF-fixdate
-/// ("Sun, 06 Nov 1994 08:49:37 GMT"); nullopt when absent or unreadable.
-std::optional<milliseconds> retryAfter(const HttpResponse& response,
-                                       std::chrono::system_clock::time_point now) {
-    std::string value = response.header("retry-after");
-    const auto first = value.find_first_not_of(" \t");
-    if (first == std::string::npos) {
-        return std::nullopt;
-    }
-    value = value.substr(first, value.find_last_not_of(" \t") - first + 1);
-    long long seconds = 0;
-    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-    if (ec == std::errc() && end == value.data() + value.size()) {
-        return seconds < 0 ? std::nullopt : std::optional<milliseconds>(seconds * 1000);
-    }
-    static const char* const kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    int day = 0;
-    char month[4] = {};
-    int year = 0;
-    int hour = 0;
-    int minute = 0;
-    int second = 0;
-    const auto comma = value.find(',');
-    if (comma == std::string::npos ||
-        std::sscanf(value.c_str() + comma + 1, " %d %3s %d %d:%d:%d GMT", &day, month, &year, &hour,
-                    &minute, &second) != 6) {
-        return std::nullopt;
-    }
-    unsigned monthNumber = 0;
-    for (unsigned i = 0; i < 12; ++i) {
-        if (std::string_view(month) == kMonths[i]) {
-            monthNumber = i + 1;
-        }
-    }
-    if (monthNumber == 0 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
-        return std::nullopt;
-    }
-    const std::int64_t at = daysFromCivil(year, monthNumber, static_cast<unsigned>(day)) * 86400 +
-                            hour * 3600 + minute * 60 + second;
-    const std::int64_t nowSeconds =
-        std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-    return milliseconds(std::max<std::int64_t>(0, at - nowSeconds) * 1000);
-}
-
 /// The instant a record was last changed (modified, else published).
 std::optional<DateTime> changedAt(const Advisory& record) {
     return record.modified ? record.modified : record.published;
@@ -155,39 +96,15 @@ std::optional<DateTime> changedAt(const Advisory& record) {
 
 } // namespace
 
-Pacer Pacer::system(const std::atomic<bool>* cancel) {
-    Pacer pacer;
-    pacer.now = [] { return std::chrono::steady_clock::now(); };
-    pacer.wallNow = [] { return std::chrono::system_clock::now(); };
-    pacer.sleep = [cancel](milliseconds duration) {
-        const auto until = std::chrono::steady_clock::now() + duration;
-        for (;;) {
-            if (cancel != nullptr && cancel->load()) {
-                return false;
-            }
-            const auto now = std::chrono::steady_clock::now();
-            if (now >= until) {
-                return true;
-            }
-            std::this_thread::sleep_for(
-                std::min<std::chrono::steady_clock::duration>(until - now, milliseconds(50)));
-        }
-    };
-    return pacer;
-}
-
 MyJvnSource::MyJvnSource(const SourceConfig& config, HttpClient& http, Pacer pacer)
     : name_(config.name), endpoint_(config.url.empty() ? kDefaultUrl : config.url),
-      lang_(config.lang.empty() ? "ja" : config.lang), requestInterval_(config.requestInterval),
-      retries_(std::max(0, config.retries)), since_(config.since),
-      timeoutMs_(
-          static_cast<long>(std::chrono::duration_cast<milliseconds>(config.timeout).count())),
-      maxBytes_(config.maxBytes), caFile_(config.caFile), http_(http), pacer_(std::move(pacer)) {}
+      lang_(config.lang.empty() ? "ja" : config.lang), since_(config.since),
+      fetcher_(http, std::move(pacer), PacedFetchSettings::of(config)) {}
 
 std::pair<std::string, std::string> MyJvnSource::window(const std::string& cursor) const {
+    const auto wallNow = fetcher_.pacer().wallNow();
     const std::int64_t nowSeconds =
-        std::chrono::duration_cast<std::chrono::seconds>(pacer_.wallNow().time_since_epoch())
-            .count();
+        std::chrono::duration_cast<std::chrono::seconds>(wallNow.time_since_epoch()).count();
     const std::int64_t today = floorDiv(nowSeconds + kJstOffsetSeconds, 86400);
     std::optional<std::int64_t> start;
     if (!cursor.empty() && parseIsoDateTime(cursor)) {
@@ -204,71 +121,6 @@ std::pair<std::string, std::string> MyJvnSource::window(const std::string& curso
     }
     start = std::min(*start, today);
     return {formatDate(civilFromDays(*start)), formatDate(civilFromDays(today))};
-}
-
-bool MyJvnSource::pace() {
-    if (!lastRequestEnd_) {
-        return true;
-    }
-    const auto due = *lastRequestEnd_ + requestInterval_;
-    const auto now = pacer_.now();
-    if (now >= due) {
-        return true;
-    }
-    // round up so that the wait is never shorter than the interval
-    const auto wait = std::chrono::ceil<milliseconds>(due - now);
-    return pacer_.sleep(wait);
-}
-
-MyJvnSource::Fetched MyJvnSource::fetch(const std::string& url) {
-    Fetched fetched;
-    for (int attempt = 0;; ++attempt) {
-        if (!pace()) {
-            fetched.cancelled = true;
-            fetched.error = "cancelled";
-            return fetched;
-        }
-        HttpRequest request;
-        request.url = url;
-        request.timeoutMs = timeoutMs_;
-        request.maxBytes = maxBytes_;
-        request.caFile = caFile_;
-        request.headers.emplace_back("Accept", "application/xml, text/xml;q=0.9, */*;q=0.1");
-        HttpResponse response = http_.perform(request);
-        lastRequestEnd_ = pacer_.now();
-        if (response.ok() && response.status >= 200 && response.status <= 299) {
-            fetched.response = std::move(response);
-            return fetched;
-        }
-        std::string cause = describe(response);
-        if (cause.find(url) == std::string::npos) {
-            cause = "fetching " + url + " failed: " + cause;
-        }
-        if (!isRetryable(response)) {
-            fetched.error = std::move(cause);
-            return fetched;
-        }
-        if (attempt >= retries_) {
-            fetched.error = std::move(cause) + " (" + std::to_string(attempt + 1) +
-                            (attempt == 0 ? " attempt)" : " attempts)");
-            return fetched;
-        }
-        milliseconds wait = pacer_.backoffBase * (std::int64_t{1} << std::min(attempt, 20));
-        if (const auto asked = retryAfter(response, pacer_.wallNow())) {
-            if (*asked > pacer_.maxRetryAfter) {
-                fetched.error = std::move(cause) + "; the server asks to retry after " +
-                                std::to_string(asked->count() / 1000) + " s, longer than " +
-                                std::to_string(pacer_.maxRetryAfter.count() / 1000) + " s";
-                return fetched;
-            }
-            wait = std::max(wait, *asked);
-        }
-        if (!pacer_.sleep(wait)) {
-            fetched.cancelled = true;
-            fetched.error = "cancelled";
-            return fetched;
-        }
-    }
 }
 
 PollOutcome MyJvnSource::poll(const SourceState& state) {
@@ -301,7 +153,7 @@ PollOutcome MyJvnSource::poll(const SourceState& state) {
         addDateParams(url, "datePublishedEnd", endDays);
         url += "&lang=" + percentEncoded(lang_);
 
-        Fetched fetched = fetch(url);
+        PacedFetcher::Fetched fetched = fetcher_.fetch(url);
         if (!fetched.response) {
             return failure(state, "MyJVN getVulnOverviewList (startItem=" +
                                       std::to_string(startItem) + ") failed: " + fetched.error);
@@ -363,7 +215,7 @@ PollOutcome MyJvnSource::poll(const SourceState& state) {
 
         std::map<std::string, Advisory> details;
         std::string reason;
-        Fetched fetched = fetch(url);
+        PacedFetcher::Fetched fetched = fetcher_.fetch(url);
         if (fetched.cancelled) {
             return failure(state, "MyJVN getVulnDetailInfo: cancelled");
         }

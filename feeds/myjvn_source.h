@@ -5,35 +5,14 @@
 
 #include "config/config.h"
 #include "core/http.h"
+#include "feeds/paced_fetcher.h"
 #include "feeds/source.h"
 
-#include <atomic>
-#include <chrono>
 #include <cstddef>
-#include <functional>
-#include <optional>
 #include <string>
 #include <utility>
 
 namespace vw {
-
-/// The clocks and the wait a MyJvnSource uses, injectable so tests run on virtual time.
-struct Pacer {
-    /// Monotonic time, for pacing and backoff.
-    std::function<std::chrono::steady_clock::time_point()> now;
-    /// Waits `duration`; returns false when cancelled (the poll then ends with an Error).
-    std::function<bool(std::chrono::milliseconds)> sleep;
-    /// Wall-clock time: "today" (in JST, +09:00, the API's zone) and Retry-After HTTP-dates.
-    std::function<std::chrono::system_clock::time_point()> wallNow;
-    /// The first retry waits this long, each further one twice the previous (1 s, 2 s, 4 s …).
-    std::chrono::milliseconds backoffBase{1000};
-    /// A Retry-After longer than this is not waited for: the request fails instead.
-    std::chrono::milliseconds maxRetryAfter{std::chrono::minutes(5)};
-
-    /// The real clocks; sleep waits in steps of at most 50 ms and gives up (returns false) soon
-    /// after `*cancel` becomes true (nullptr: never cancelled). `cancel` must outlive the pacer.
-    static Pacer system(const std::atomic<bool>* cancel = nullptr);
-};
 
 class MyJvnSource : public Source {
 public:
@@ -73,29 +52,11 @@ public:
     std::pair<std::string, std::string> window(const std::string& cursor) const;
 
 private:
-    struct Fetched {
-        std::optional<HttpResponse> response; // a 2xx answer
-        std::string error;                    // else why not (after retries)
-        bool cancelled = false;
-    };
-
-    /// Performs `url` with pacing and retries.
-    Fetched fetch(const std::string& url);
-    /// Waits until requestInterval after the previous request; false when cancelled.
-    bool pace();
-
     std::string name_;
     std::string endpoint_;
     std::string lang_;
-    std::chrono::milliseconds requestInterval_;
-    int retries_;
     std::string since_;
-    long timeoutMs_;
-    std::size_t maxBytes_;
-    std::string caFile_;
-    HttpClient& http_;
-    Pacer pacer_;
-    std::optional<std::chrono::steady_clock::time_point> lastRequestEnd_;
+    PacedFetcher fetcher_;
 };
 
 } // namespace vw

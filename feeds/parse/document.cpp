@@ -2,6 +2,7 @@
 
 #include "feeds/parse/jvn_rss.h"
 #include "feeds/parse/mail.h"
+#include "feeds/parse/myjvn_alert.h"
 #include "feeds/parse/parse_error.h"
 #include "feeds/parse/vuldef.h"
 
@@ -54,8 +55,17 @@ std::string_view rootLocalName(std::string_view content) {
 } // namespace
 
 const std::vector<std::string>& documentFormats() {
-    static const std::vector<std::string> formats = {"auto", "jvn-rss", "vuldef", "mail"};
+    static const std::vector<std::string> formats = {"auto", "jvn-rss", "vuldef", "myjvn-alert",
+                                                     "mail"};
     return formats;
+}
+
+std::string formatList() {
+    std::string list;
+    for (const std::string& format : documentFormats()) {
+        list += (list.empty() ? "" : ", ") + format;
+    }
+    return list;
 }
 
 std::string detectFormat(std::string_view content) {
@@ -75,6 +85,16 @@ std::string detectFormat(std::string_view content) {
         }
         if (root == "RDF" || root == "rss") {
             return "jvn-rss";
+        }
+        if (root == "feed") {
+            // An Atom feed: a MyJVN getAlertList response when its status names the method
+            // (the status ends the document: all of `content` is searched) or its feed id is
+            // the alert service's.
+            if (content.find("getAlertList") != std::string_view::npos ||
+                start.find("myjvn_alert") != std::string_view::npos) {
+                return "myjvn-alert";
+            }
+            return "";
         }
         if (start.find("VULDEF-Document") != std::string_view::npos) {
             return "vuldef";
@@ -113,8 +133,8 @@ ParseResult parseDocument(std::string_view content, const std::string& format) {
     if (actual == "auto") {
         actual = detectFormat(content);
         if (actual.empty()) {
-            throw ParseError("cannot tell the format: not JVN RSS, VULDEF or a mail message "
-                             "(use --format)");
+            throw ParseError("cannot tell the format: not JVN RSS, VULDEF, a MyJVN alert list "
+                             "or a mail message (use --format)");
         }
     }
     if (actual == "jvn-rss") {
@@ -123,10 +143,13 @@ ParseResult parseDocument(std::string_view content, const std::string& format) {
     if (actual == "vuldef") {
         return parseVuldef(content);
     }
+    if (actual == "myjvn-alert") {
+        return parseMyJvnAlertList(content);
+    }
     if (actual == "mail") {
         return parseMail(content, MailOptions{});
     }
-    throw std::invalid_argument("unknown format '" + format + "' (auto, jvn-rss, vuldef, mail)");
+    throw std::invalid_argument("unknown format '" + format + "' (" + formatList() + ")");
 }
 
 } // namespace vw

@@ -12,8 +12,13 @@ namespace vw {
 /// The formats `parse --format` accepts, "auto" first.
 const std::vector<std::string>& documentFormats();
 
+/// documentFormats() as one line for messages: "auto, jvn-rss, vuldef, …".
+std::string formatList();
+
 /// Tells the formats apart by content: "jvn-rss" (iPedia RSS, MyJVN overview), "vuldef",
-/// "mail"; "" when it is none of them.
+/// "myjvn-alert" (an Atom feed that is a MyJVN getAlertList response: `getAlertList` anywhere
+/// in `content`, or the alert service's feed id `…myjvn_alert…` in its first 4 KiB), "mail";
+/// "" when it is none of them.
 std::string detectFormat(std::string_view content);
 
 /// Parses `content` as `format` ("auto" detects). Throws ParseError for unreadable documents

@@ -12,8 +12,8 @@ namespace vw {
 /// Parses one RSS 1.0 document with mod_sec items into records (the `parse` contract in
 /// DESIGN.md). `source` is "myjvn" for MyJVN API responses (a status:Status element, or the
 /// channel `https://jvndb.jvn.jp/apis/myjvn`), else "jvn-rss". `sec:` elements are matched by
-/// local name in any `http://jvn.jp/rss/mod_sec/…` namespace (the feeds use `mod_sec/`, the
-/// API `mod_sec/3.0/`).
+/// local name in any `http(s)://jvn.jp/rss/mod_sec/…` namespace (the feeds use `mod_sec/`, the
+/// API `mod_sec/3.0/`; see isSecNamespace).
 ///
 /// Items of the jvn.jp site feed (https://jvn.jp/rss/jvn.rdf: no sec: elements, the id in
 /// dc:identifier as JVN#… / JVNVU#…) become records with source "jvn": url = link, published

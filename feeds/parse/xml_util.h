@@ -1,10 +1,11 @@
-// pugixml helpers shared by the XML feed parsers (jvn_rss.cpp, vuldef.cpp). Internal to
-// feeds/parse: nothing outside the parsers includes this header.
+// pugixml helpers shared by the XML feed parsers (jvn_rss.cpp, vuldef.cpp, myjvn_alert.cpp).
+// Internal to feeds/parse: nothing outside the parsers includes this header.
 #pragma once
 
 #include "feeds/source.h"
 
 #include <charconv>
+#include <cstddef>
 #include <optional>
 #include <pugixml.hpp>
 #include <string>
@@ -39,6 +40,9 @@ std::string_view namespaceOf(pugi::xml_node element);
 /// All character data directly inside `node` (text and CDATA sections), untrimmed.
 std::string textOf(pugi::xml_node node);
 
+/// `text` without its carriage returns (`&#13;` in JVN descriptions).
+std::string withoutCarriageReturns(std::string_view text);
+
 /// `text` in single quotes for a message, cut to 80 bytes (plus "…") at a UTF-8 character
 /// boundary.
 std::string quoted(std::string_view text);
@@ -68,5 +72,43 @@ MyJvnStatus readMyJvnStatus(pugi::xml_node status);
 
 /// An XML encoding label read as UTF-8 here: utf-8, utf8 or us-ascii (any case).
 bool isUtf8EncodingLabel(std::string_view label);
+
+/// The namespace of MyJVN's status:Status element.
+inline constexpr std::string_view kMyJvnStatusNs = "http://jvndb.jvn.jp/myjvn/Status";
+
+/// " at byte offset N (line L, column C)" for a message about `xml` at `offset` ("" when
+/// negative).
+std::string offsetText(std::string_view xml, std::ptrdiff_t offset);
+
+/// Loads a whole document into `doc` the way the DOM parsers here do (jvn_rss.cpp,
+/// myjvn_alert.cpp) and returns its root element: pugixml with the XML declaration kept (no
+/// external entity is ever resolved); a declared encoding other than UTF-8, UTF-16 or
+/// ISO-8859-1 is refused; exactly one root element and no text outside it; namespace
+/// well-formedness of the whole tree (every prefix declared, qualified names valid, no attribute
+/// twice), checked without recursion so deep nesting cannot exhaust the stack. Throws ParseError
+/// with pugixml's description and the byte offset, line and column.
+pugi::xml_node loadDocument(pugi::xml_document& doc, std::string_view xml);
+
+/// `node` is an element in namespace `ns` with local name `local`.
+bool isElement(pugi::xml_node node, std::string_view ns, std::string_view local);
+
+/// A mod_sec namespace: `http://jvn.jp/rss/mod_sec/` (the data feeds), with a version
+/// (`…/mod_sec/3.0/`, the API), and the `https://` form MyJVN's getAlertList documentation
+/// declares.
+bool isSecNamespace(std::string_view ns);
+
+/// A prefixed attribute (`rdf:about`) by namespace and local name, else "".
+std::string_view qualifiedAttribute(pugi::xml_node node, std::string_view ns,
+                                    std::string_view local);
+
+/// The value of the unprefixed attribute `name`, trimmed.
+std::string attributeText(pugi::xml_node node, const char* name);
+
+/// The MyJVN status:Status element that is `root` or a child of it, else a null node.
+pugi::xml_node findMyJvnStatus(pugi::xml_node root);
+
+/// Throws ParseError for a MyJVN error response: a status whose retCd is neither empty nor 0
+/// (the message names retCd, errCd and errMsg). A null node passes.
+void throwIfMyJvnError(pugi::xml_node status);
 
 } // namespace vw

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""`vulnwatch parse` on every real iPedia / MyJVN RSS fixture prints one record per item, and on
+"""`vulnwatch parse` on every real iPedia / MyJVN RSS fixture prints one record per item, on
 every real VULDEF fixture (detail feeds, getVulnDetailInfo) one record per Vulinfo with source
-"vuldef", per the contract; not-well-formed files give a clear error and no output."""
+"vuldef", and on the MyJVN getAlertList example one record per entry with source "myjvn-alert",
+per the contract; not-well-formed files give a clear error and no output."""
 import json
 import os
 import re
@@ -81,4 +82,24 @@ for path in [os.path.join(jvn, f) for f in vuldef] + broken:
             t.check(rec["aliases"] == sorted(set(rec["aliases"])), "%s %s: aliases sorted and unique" % (name, rec["id"]))
             t.check(rec["id"] not in rec["aliases"], "%s %s: own id not an alias" % (name, rec["id"]))
             t.check("<" not in rec["summary"], "%s %s: summary is plain text" % (name, rec["id"]))
+# MyJVN getAlertList (Atom): detected, and named with --format myjvn-alert.
+alerts = sorted(f for f in os.listdir(jvn) if "getAlertList" in f and f.endswith(".xml"))
+t.check(len(alerts) >= 1, "found the getAlertList fixtures: %s" % alerts)
+for name in alerts:
+    path = os.path.join(jvn, name)
+    entries = len(re.findall(rb"<entry[\s>]", open(path, "rb").read()))
+    for fmt in (["parse", path], ["parse", "--format", "myjvn-alert", path]):
+        p = t.run(fmt)
+        lines = [l for l in p.stdout.splitlines() if l.strip()]
+        t.check(p.returncode == 0, "%s parses (exit %d) %s" % (name, p.returncode, p.stderr.strip()[:200]))
+        t.check(entries > 0 and len(lines) == entries, "%s: %d records for %d entries" % (name, len(lines), entries))
+        for line in lines:
+            rec = json.loads(line)
+            t.check(list(rec.keys()) == keys, "%s %s: keys in contract order" % (name, rec.get("id")))
+            t.check(rec["source"] == "myjvn-alert", "%s %s: source %r" % (name, rec.get("id"), rec["source"]))
+            t.check(rec["id"].strip() == rec["id"] != "", "%s: id %r" % (name, rec["id"]))
+            for d in (rec["published"], rec["modified"]):
+                t.check(d is None or re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", d),
+                        "%s %s: date %r has seconds and offset" % (name, rec["id"], d))
+            t.check(rec["aliases"] == sorted(set(rec["aliases"])), "%s %s: aliases sorted and unique" % (name, rec["id"]))
 t.finish()

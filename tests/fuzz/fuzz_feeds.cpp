@@ -1,10 +1,12 @@
 // libFuzzer target: the feed parsers on arbitrary bytes. VULDEF is streamed in pieces whose
 // size the first byte picks, and the result must be the same as parsing the whole document at
-// once (the parser's quick end-tag search and its tag-by-tag scan must agree); JVN RSS and
-// format detection run on the same bytes. Built only with clang (tests/CMakeLists.txt).
+// once (the parser's quick end-tag search and its tag-by-tag scan must agree); JVN RSS, MyJVN
+// alert lists and format detection run on the same bytes. Built only with clang
+// (tests/CMakeLists.txt).
 #include "core/json_writer.h"
 #include "feeds/parse/document.h"
 #include "feeds/parse/jvn_rss.h"
+#include "feeds/parse/myjvn_alert.h"
 #include "feeds/parse/parse_error.h"
 #include "feeds/parse/vuldef.h"
 #include "helpers/vuldef_stream.h"
@@ -41,6 +43,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
     } catch (const vw::ParseError&) {
         // unusable input may be rejected; nothing else may escape
+    }
+    try {
+        for (const auto& record : vw::parseMyJvnAlertList(input).records) {
+            (void)vw::toJson(record);
+        }
+    } catch (const vw::ParseError&) {
+        // likewise
     }
     (void)vw::detectFormat(input);
     return 0;

@@ -1,11 +1,20 @@
 #!/usr/bin/python3
-"""A loopback emulator of the MyJVN API (feed=hnd) for tests/integration/myjvn_source_test.cpp.
+"""A loopback emulator of the MyJVN API (feed=hnd) for tests/integration/myjvn_source_test.cpp and
+tests/integration/myjvn_alert_source_test.cpp.
 
-Its answers are built at run time from the real example responses in $VULNWATCH_FIXTURES_DIR/jvn
-(never copied into the project): the <item> elements of the getVulnOverviewList examples are
-cloned into a listing of N items (ids, links and dates rewritten), re-sliced into pages with a
-rewritten status:Status (totalRes / totalResRet / firstRes); getVulnDetailInfo answers clone the
-<Vulinfo> elements of the getVulnDetailInfo examples with the requested ids and dates.
+Its getVulnOverviewList / getVulnDetailInfo answers are built at run time from the real example
+responses in $VULNWATCH_FIXTURES_DIR/jvn (never copied into the project): the <item> elements of
+the getVulnOverviewList examples are cloned into a listing of N items (ids, links and dates
+rewritten), re-sliced into pages with a rewritten status:Status (totalRes / totalResRet /
+firstRes); getVulnDetailInfo answers clone the <Vulinfo> elements of the getVulnDetailInfo
+examples with the requested ids and dates. Without --fixtures those two methods answer HTTP 500.
+
+Its getAlertList answers (IPA 注意警戒情報, Atom + mod_sec 3.0 + status:Status, shaped like the
+official example) are written for vulnwatch and need no fixtures: --alerts alerts last updated
+in --alerts-year (MYJVN-ALT-<year>-0001 …, each naming a CVE, a JVNVU# and a CPE) and
+--alerts-last alerts of the year before, selected by datePublished (the year of the last update),
+sliced by startItem / maxCountItem; a year without alerts answers the no-match placeholder entry
+「該当する脆弱性対策情報はありません。」.
 
 URL layout: /<token>/<scenario>/myjvn?… where <token> keeps one test's counters and request log
 apart from another's, and <scenario> is one of
@@ -16,14 +25,19 @@ apart from another's, and <scenario> is one of
   retryafter    the first call answers 503 with Retry-After: 1
   detailerror   getVulnDetailInfo answers retCd=1
   detail500     getVulnDetailInfo always answers HTTP 500
+  fail500       every call answers HTTP 500
 /<token>/_log lists that token's requests, one a line: "<arrival, ms, monotonic> <path?query>".
+/<token>/_touch?id=ID&updated=ISO gives that token's alert ID a new <updated> (an alert revised
+upstream); the alert stays in the listing of its original year.
 
 Requests the real API would refuse or answer differently are refused with retCd=1 (so a test
-sees them): a method other than the two, feed other than hnd, maxCountItem above retMax (50 /
+sees them): a method other than the three, feed other than hnd, maxCountItem above retMax (50 /
 10), more than 10 ids, startItem not a positive integer, a range* parameter other than n or a
-missing datePublished date.
+missing datePublished date; for getAlertList also a datePublished that is not 4 digits and an
+ft other than xml.
 
-Usage: myjvn_server.py --fixtures DIR [--items N] [--stall S]; prints "PORT <n>" when ready.
+Usage: myjvn_server.py [--fixtures DIR] [--items N] [--stall S] [--alerts N] [--alerts-year Y]
+[--alerts-last N]; prints "PORT <n>" when ready.
 Written for vulnwatch.
 """
 
@@ -44,6 +58,65 @@ DETAIL_FILES = ["myjvn_getVulnDetailInfo_hnd_JVNDB-2017-009608.xml",
                 "myjvn_getVulnDetailInfo_hnd_JVNDB-2021-002774.xml",
                 "spiegel_go-myjvn_getVulnDetailInfo_2018_2.xml"]
 BAD_START = ("VL01020003", "startItemは正の整数値のみ指定可能です。")
+# the error code third-party fixtures show for a bad getAlertList datePublished
+BAD_ALERT_YEAR = ("AL0703019", "datePublishedは整数4桁で指定してください。")
+BAD_ALERT_START = ("AL01020003", "startItemは正の整数値のみ指定可能です。")
+NO_MATCH = "該当する脆弱性対策情報はありません。"
+STAMP = "%Y-%m-%dT%H:%M:%S+09:00"
+
+ALERT_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
+<feed
+  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+  xmlns="http://www.w3.org/2005/Atom"
+  xmlns:sec="http://jvn.jp/rss/mod_sec/3.0/"
+  xmlns:marking="http://data-marking.mitre.org/Marking-1"
+  xmlns:tlpMarking="http://data-marking.mitre.org/extensions/MarkingStructure#TLP-1"
+  xmlns:status="http://jvndb.jvn.jp/myjvn/Status"
+  xml:lang="ja"
+  >
+  <title type="text">IPA注意警戒サービスAPI</title>
+  <updated>%(now)s</updated>
+  <id>swid:ipa.go.jp+myjvn_alert+1.0.0</id>
+  <link rel="alternate" type="text/html" hreflang="ja" href="https://jvndb.jvn.jp/apis/myjvn/" />
+  <author>
+    <name>IPA</name>
+    <uri>https://www.ipa.go.jp/</uri>
+  </author>
+  <sec:handling>
+    <marking:Marking>
+      <marking:Marking_Structure xsi:type="tlpMarking:TLPMarkingStructureType"
+        marking_model_name="TLP" marking_model_ref="http://www.us-cert.gov/tlp/" color="WHITE" />
+    </marking:Marking>
+  </sec:handling>
+"""
+
+ALERT_ENTRY = """  <entry>
+    <title>注意警戒情報 %(n)d: Example Server の脆弱性対策について(CVE-%(year)d-9%(n)04d)</title>
+    <id>%(id)s</id>
+    <summary>Example Server に任意のコードを実行される脆弱性があります。</summary>
+    <link href="https://www.ipa.go.jp/security/security-alert/%(year)d/alert%(n)04d.html" />
+    <published>%(published)s</published>
+    <updated>%(updated)s</updated>
+    <category term="Critical" label="緊急" />
+    <sec:items>
+      <sec:item>
+        <sec:title>JVN</sec:title>
+        <sec:identifier>JVNVU#9%(n)07d</sec:identifier>
+        <sec:summary>Example Server %(n)d.0 より前のバージョンの脆弱性</sec:summary>
+        <sec:link href="https://jvn.jp/vu/JVNVU9%(n)07d/" />
+        <sec:cpe>cpe:/a:example:server_%(n)d</sec:cpe>
+        <sec:published>%(published)s</sec:published>
+        <sec:updated>%(updated)s</sec:updated>
+      </sec:item>
+    </sec:items>
+  </entry>
+"""
+
+ALERT_STATUS = """  <status:Status version="3.3" method="getAlertList" retCd="%(retCd)s" retMax="%(retMax)s"
+    errCd="%(errCd)s" errMsg="%(errMsg)s" totalRes="%(totalRes)s" totalResRet="%(totalResRet)s"
+    firstRes="%(firstRes)s" feed="hnd" ft="xml"%(echo)s />
+</feed>
+"""
 
 
 def read(fixtures, name):
@@ -119,14 +192,32 @@ class Listing:
         return text
 
 
+class Alerts:
+    """`count` alerts last updated in `year` (MYJVN-ALT-<year>-0001 …; alert i updated on
+    <year>-01-05 + 5i days mod 360 at 10:00 + i min, published the day before) and `last` alerts
+    of the year before, numbered the same way."""
+
+    def __init__(self, year, count, last):
+        self.entries = []  # (id, n, year, published, updated)
+        for y, k in ((year - 1, last), (year, count)):
+            base = datetime.datetime(y, 1, 5, 10, 0, 0)
+            for i in range(k):
+                when = base + datetime.timedelta(days=i * 5 % 360, minutes=i)
+                self.entries.append(("MYJVN-ALT-%d-%04d" % (y, i + 1), i + 1, y,
+                                     (when - datetime.timedelta(days=1)).strftime(STAMP),
+                                     when.strftime(STAMP)))
+
+
 class State:
-    def __init__(self, templates, listing, stall):
+    def __init__(self, templates, listing, stall, alerts):
         self.templates = templates
         self.listing = listing
         self.stall = stall
+        self.alerts = alerts
         self.lock = threading.Lock()
-        self.log = {}     # token -> [line]
-        self.counts = {}  # (token, query) -> n
+        self.log = {}      # token -> [line]
+        self.counts = {}   # (token, query) -> n
+        self.touched = {}  # (token, alert id) -> updated
 
 
 def date_param(query, prefix):
@@ -177,6 +268,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with state.lock:
                 lines = list(state.log.get(parts[0], []))
             return self.send(200, "".join(line + "\n" for line in lines), "text/plain")
+        if len(parts) == 2 and parts[1] == "_touch":
+            touch = urllib.parse.parse_qs(parsed.query)
+            with state.lock:
+                state.touched[(parts[0], touch["id"][0])] = touch["updated"][0]
+            return self.send(200, "touched\n", "text/plain")
         if len(parts) != 3 or parts[2] != "myjvn":
             return self.send(404, "no such path\n", "text/plain")
         token, scenario = parts[0], parts[1]
@@ -197,10 +293,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
         if scenario == "flaky500" and first_of_query:
             return self.send(500, "internal error\n", "text/plain")
+        if scenario == "fail500":
+            return self.send(500, "internal error\n", "text/plain")
         if scenario == "retryafter" and token_calls == 1:
             return self.send(503, "busy\n", "text/plain", [("Retry-After", "1")])
         if scenario == "stall" and token_calls == 1 and method == "getVulnOverviewList":
             time.sleep(state.stall)
+        if method == "getAlertList":
+            if scenario == "error":
+                return self.send(200, self.alert_error(query, *BAD_ALERT_YEAR))
+            return self.alert_list(token, query)
+        if state.templates is None:
+            return self.send(500, "started without --fixtures\n", "text/plain")
         if scenario == "error":
             return self.send(200, self.error_doc(method or "getVulnOverviewList", *BAD_START))
 
@@ -255,6 +359,53 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "\n</rdf:RDF>\n"
         return self.send(200, body)
 
+    def alert_status(self, query, **values):
+        echo = "".join(' %s="%s"' % (name, query[name])
+                       for name in ("startItem", "maxCountItem", "datePublished") if name in query)
+        return ALERT_STATUS % dict(values, echo=echo)
+
+    def alert_error(self, query, code, message):
+        now = datetime.datetime.now().strftime(STAMP)
+        return ALERT_HEAD % dict(now=now) + self.alert_status(
+            query, retCd="1", retMax="", errCd=code, errMsg=message, totalRes="",
+            totalResRet="", firstRes="")
+
+    def alert_list(self, token, query):
+        state = self.server.state
+        if query.get("feed") != "hnd":
+            return self.send(200, self.alert_error(query, "AL01020001", "feed must be hnd"))
+        try:
+            start = int(query.get("startItem") or "1")
+            count = int(query.get("maxCountItem") or "50")
+        except ValueError:
+            return self.send(200, self.alert_error(query, *BAD_ALERT_START))
+        if start < 1:
+            return self.send(200, self.alert_error(query, *BAD_ALERT_START))
+        if count < 1 or count > 50:
+            return self.send(200, self.alert_error(query, "AL01020004", "maxCountItem is 1 to 50"))
+        year = query.get("datePublished", "")
+        if year and not re.fullmatch(r"\d{4}", year):
+            return self.send(200, self.alert_error(query, *BAD_ALERT_YEAR))
+        if query.get("ft", "xml") not in ("", "xml"):
+            return self.send(200, self.alert_error(query, "AL01020010",
+                                                   "the emulator answers ft=xml only"))
+        selected = [e for e in state.alerts.entries if not year or e[2] == int(year)]
+        page = selected[start - 1:start - 1 + count]
+        now = datetime.datetime.now().strftime(STAMP)
+        body = ALERT_HEAD % dict(now=now)
+        if not selected:
+            body += ("  <entry>\n    <title>%s</title>\n    <id></id>\n    <updated>%s</updated>\n"
+                     "  </entry>\n" % (NO_MATCH, now))
+        with state.lock:
+            touched = {ident: when for (t, ident), when in state.touched.items() if t == token}
+        for ident, n, y, published, updated in page:
+            body += ALERT_ENTRY % dict(id=ident, n=n, year=y, published=published,
+                                       updated=touched.get(ident, updated))
+        body += self.alert_status(query, retCd="0", retMax="50", errCd="", errMsg="",
+                                  totalRes=str(len(selected)), totalResRet=str(len(page)),
+                                  firstRes=str(start) if page else "")
+        return self.send(200, body)
+
     def detail(self, raw, query):
         state = self.server.state
         method = "getVulnDetailInfo"
@@ -280,13 +431,18 @@ class Server(http.server.ThreadingHTTPServer):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--fixtures", required=True)
+    parser.add_argument("--fixtures")
     parser.add_argument("--items", type=int, default=120)
     parser.add_argument("--stall", type=float, default=3.0)
+    parser.add_argument("--alerts", type=int, default=60)
+    parser.add_argument("--alerts-year", type=int, default=datetime.date.today().year)
+    parser.add_argument("--alerts-last", type=int, default=3)
     args = parser.parse_args()
-    templates = Templates(args.fixtures)
+    templates = Templates(args.fixtures) if args.fixtures else None
+    listing = Listing(templates, args.items) if templates else None
     server = Server(("127.0.0.1", 0), Handler)
-    server.state = State(templates, Listing(templates, args.items), args.stall)
+    server.state = State(templates, listing, args.stall,
+                         Alerts(args.alerts_year, args.alerts, args.alerts_last))
     print("PORT %d" % server.server_address[1], flush=True)
     server.serve_forever()
 

@@ -4,6 +4,7 @@
 #include "helpers/fixtures.h"
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <string>
 
 using Catch::Matchers::Contains;
@@ -160,17 +161,21 @@ TEST_CASE("the commented-out source examples load when switched on", "[config][e
     const auto text = exampleWithAllSources();
     INFO(text);
     const auto config = vw::parseConfig(text, "example.conf", false);
-    REQUIRE(config.sources.size() == 5);
+    REQUIRE(config.sources.size() == 6);
     const auto& myjvn = config.sources[2];
     CHECK(myjvn.type == "myjvn");
     CHECK(myjvn.url == "https://jvndb.jvn.jp/myjvn");
     CHECK(myjvn.since == "2024-04-01");
-    const auto& detail = config.sources[3];
+    const auto& alerts = config.sources[3];
+    CHECK(alerts.type == "myjvn-alert");
+    CHECK(alerts.url == "https://jvndb.jvn.jp/myjvn");
+    CHECK(alerts.interval == std::chrono::hours(1));
+    const auto& detail = config.sources[4];
     CHECK(detail.type == "jvn-detail-feed");
     CHECK(detail.url == "https://jvndb.jvn.jp/ja/feed/detail/");
     CHECK(detail.checksumUrl == "https://jvndb.jvn.jp/ja/feed/checksum.txt");
     CHECK(detail.since == "2015");
-    const auto& mail = config.sources[4];
+    const auto& mail = config.sources[5];
     CHECK(mail.type == "imap");
     CHECK(mail.url == "imaps://mail.example.co.jp/INBOX");
     CHECK(mail.password.sourceFile == "/etc/vulnwatch/imap.secret");

@@ -1,4 +1,5 @@
-// The myjvn, jvn-detail-feed and imap source types: their keys, defaults, errors and redaction.
+// The myjvn, myjvn-alert, jvn-detail-feed and imap source types: their keys, defaults, errors
+// and redaction.
 #include "config/config.h"
 #include "config_test_util.h"
 
@@ -14,8 +15,9 @@ using vw::test::TempDir;
 
 namespace {
 
-// Each ends after line 2 (myjvn, detail) or line 5 (imap): the next key is on line 3 or 6.
+// Each ends after line 2 (myjvn, alert, detail) or line 5 (imap): the next key is on line 3 or 6.
 const std::string myjvn = "[source.j]\ntype = myjvn\n";
+const std::string alert = "[source.a]\ntype = myjvn-alert\n";
 const std::string detail = "[source.d]\ntype = jvn-detail-feed\n";
 const std::string imap = "[source.m]\ntype = imap\nurl = imaps://mail.example.co.jp/INBOX\n"
                          "user = feed\npassword = pw\n";
@@ -56,6 +58,18 @@ TEST_CASE("a myjvn source needs only its type", "[config][sources][defaults]") {
     CHECK(s.interval == 15min);
     CHECK(s.enabled);
     CHECK(s.list.empty());
+}
+
+TEST_CASE("a myjvn-alert source needs only its type", "[config][sources][defaults]") {
+    const auto s = source(alert);
+    CHECK(s.name == "a");
+    CHECK(s.type == "myjvn-alert");
+    CHECK(s.url == "https://jvndb.jvn.jp/myjvn");
+    CHECK(s.requestInterval == 1s);
+    CHECK(s.retries == 3);
+    CHECK(s.timeout == 60s);
+    CHECK(s.interval == 15min);
+    CHECK(s.enabled);
 }
 
 TEST_CASE("a jvn-detail-feed source needs only its type", "[config][sources][defaults]") {
@@ -128,6 +142,19 @@ TEST_CASE("every myjvn key is read", "[config][sources][parse]") {
     CHECK(s.since == "2024-02-29");
     CHECK(s.user == "u");
     CHECK(s.password.value == "p");
+}
+
+TEST_CASE("every myjvn-alert key is read", "[config][sources][parse]") {
+    const auto s = source(alert + "url = http://127.0.0.1:8080/myjvn\ninterval = 1h\n"
+                                  "request_interval = 500ms\nretries = 0\ntimeout = 20s\n"
+                                  "max_bytes = 8M\nenabled = false\n");
+    CHECK(s.url == "http://127.0.0.1:8080/myjvn");
+    CHECK(s.interval == 1h);
+    CHECK(s.requestInterval == 500ms);
+    CHECK(s.retries == 0);
+    CHECK(s.timeout == 20s);
+    CHECK(s.maxBytes == 8u * 1024u * 1024u);
+    CHECK_FALSE(s.enabled);
 }
 
 TEST_CASE("every jvn-detail-feed key is read", "[config][sources][parse]") {
@@ -275,6 +302,12 @@ TEST_CASE("source URLs are checked per type", "[config][sources][errors]") {
         checkError(myjvn + "url = https://me@jvndb.jvn.jp/myjvn\n", 3, "source.j", "url",
                    "no user name in the URL: use the user and password keys");
     }
+    SECTION("myjvn-alert url must be http or https, without a user name") {
+        checkError(alert + "url = ftp://jvndb.jvn.jp/myjvn\n", 3, "source.a", "url",
+                   "'ftp://jvndb.jvn.jp/myjvn' is not an http:// or https:// URL with a host");
+        checkError(alert + "url = https://me@jvndb.jvn.jp/myjvn\n", 3, "source.a", "url",
+                   "no user name in the URL: use the user and password keys");
+    }
     SECTION("jvn-detail-feed url") {
         checkError(detail + "url = imaps://x.jp/INBOX\n", 3, "source.d", "url",
                    "'imaps://x.jp/INBOX' is not an http:// or https:// URL with a host");
@@ -382,15 +415,30 @@ TEST_CASE("keyring must be an existing directory when files are read",
 
 TEST_CASE("keys of one source type are errors on another", "[config][sources][types]") {
     const std::string both = "applies only to myjvn, jvn-detail-feed sources, not to type ";
+    const std::string paced =
+        "applies only to myjvn, myjvn-alert, jvn-detail-feed sources, not to type ";
     const std::string imapOnly = "applies only to imap sources, not to type ";
     const std::string detailOnly = "applies only to jvn-detail-feed sources, not to type ";
-    SECTION("myjvn/jvn-detail-feed keys on jvn-rss and imap") {
-        for (const char* line :
-             {"lang = ja", "request_interval = 1s", "retries = 3", "since = 2024-01-01"}) {
+    SECTION("myjvn/jvn-detail-feed keys on jvn-rss, imap and myjvn-alert") {
+        for (const char* line : {"lang = ja", "since = 2024-01-01"}) {
             const std::string key = std::string(line).substr(0, std::string(line).find(' '));
             checkError(rss + line + "\n", 4, "source.r", key, both + "jvn-rss");
             checkError(imap + line + "\n", 6, "source.m", key, both + "imap");
+            // getAlertList has no lang parameter; its listing is by year, not from a date
+            checkError(alert + line + "\n", 3, "source.a", key, both + "myjvn-alert");
         }
+    }
+    SECTION("pacing keys on jvn-rss and imap") {
+        for (const char* line : {"request_interval = 1s", "retries = 3"}) {
+            const std::string key = std::string(line).substr(0, std::string(line).find(' '));
+            checkError(rss + line + "\n", 4, "source.r", key, paced + "jvn-rss");
+            checkError(imap + line + "\n", 6, "source.m", key, paced + "imap");
+        }
+    }
+    SECTION("checksum_url and imap keys on myjvn-alert") {
+        checkError(alert + "checksum_url = https://x.jp/c\n", 3, "source.a", "checksum_url",
+                   detailOnly + "myjvn-alert");
+        checkError(alert + "list = l\n", 3, "source.a", "list", imapOnly + "myjvn-alert");
     }
     SECTION("checksum_url only on jvn-detail-feed") {
         checkError(myjvn + "checksum_url = https://x.jp/c\n", 3, "source.j", "checksum_url",
@@ -429,6 +477,17 @@ TEST_CASE("redacted shows the myjvn keys with their defaults", "[config][sources
     CHECK_THAT(text, Contains("\nlang = ja\nrequest_interval = 1s\nretries = 3\n"
                               "; since: not set (30 days back)\n"));
     for (const char* other : {"checksum_url", "starttls", "after_processing", "keyring", "list"}) {
+        INFO(other);
+        CHECK_THAT(text, !Contains(other));
+    }
+}
+
+TEST_CASE("redacted shows the myjvn-alert keys", "[config][sources][redact]") {
+    const auto text = vw::redacted(vw::parseConfig(alert + "retries = 5\n", "t.conf"));
+    CHECK_THAT(text, Contains("[source.a]\ntype = myjvn-alert\nurl = https://jvndb.jvn.jp/myjvn\n"
+                              "interval = 15m\n"));
+    CHECK_THAT(text, Contains("\nenabled = true\nrequest_interval = 1s\nretries = 5\n"));
+    for (const char* other : {"lang", "since", "checksum_url", "starttls", "list"}) {
         INFO(other);
         CHECK_THAT(text, !Contains(other));
     }
@@ -479,7 +538,8 @@ TEST_CASE("redacted output of the new source types parses back equal",
             "move_to = Archive/2024\nmax_message_bytes = 1000\nkeyring = /nonexistent/gnupg\n"
             "unsigned_policy = reject\ninvalid_policy = reject\nlist = jpcert\n" +
             "[source.m2]\ntype = imap\nurl = imaps://mx.jp/INBOX\nuser = u\n"
-            "password_file = /nonexistent/pw\n",
+            "password_file = /nonexistent/pw\n" +
+            alert + "url = http://127.0.0.1:8080/myjvn\nrequest_interval = 250ms\nretries = 1\n",
         "round.conf", false);
     const auto text = vw::redacted(original);
     INFO(text);
