@@ -59,14 +59,25 @@ for suite in test_core test_feeds test_daemon; do
     echo "$suite without fixtures under CI=true: exit $rc (fails, as it must)"
 done
 
-# The mechanics tests of the import now run on inputs the project writes: they must not skip.
-for name in "Records are committed in batches of the given size, one transaction each" \
-    "A truncated file keeps the complete records before the cut and reports the error" \
-    "Other formats are parsed whole and ingested"; do
-    if grep -qF "$name" "$work/test_daemon.skips"; then
-        fail "'$name' skipped without fixtures: it must run on the project's own input"
+# Mechanics tests run on inputs the project writes: they must not skip (suite<TAB>test name).
+while IFS=$'\t' read -r suite name; do
+    if grep -qF "$name" "$work/$suite.skips"; then
+        fail "$suite: '$name' skipped without fixtures: it must run on the project's own input"
     fi
-done
+    if ! "$tests_dir/$suite" --list-test-names-only | grep -qxF "$name"; then
+        fail "$suite has no test '$name' (renamed? update this list)"
+    fi
+done <<'EOF_NAMES'
+test_daemon	Records are committed in batches of the given size, one transaction each
+test_daemon	A truncated file keeps the complete records before the cut and reports the error
+test_daemon	Other formats are parsed whole and ingested
+test_daemon	Streaming import stores every Vulinfo of a written detail document
+test_feeds	stream feeding in 1, 7, 4096 byte pieces and whole gives identical output
+test_feeds	a truncated document fails on finish after the complete items were emitted
+test_feeds	whole-document errors are ParseErrors
+test_feeds	synthetic documents that are not well-formed throw ParseError
+test_core	Every date and CPE in the written JVN iPedia and MyJVN feeds parses
+EOF_NAMES
 
 # The e2e script that reads every real fixture.
 script="$source_dir/tests/e2e/test_parse_fixtures.py"
