@@ -1,6 +1,7 @@
 // `vulnwatch advisories list|show` on a store filled through the real import path.
 #include "daemon/cli.h"
 #include "daemon/pipeline.h"
+#include "helpers/cli.h"
 #include "helpers/fixtures.h"
 #include "store/store.h"
 
@@ -12,17 +13,8 @@ using namespace vw;
 
 namespace {
 
-struct Result {
-    int code;
-    std::string out;
-    std::string err;
-};
-
-Result cli(std::vector<std::string> args) {
-    std::ostringstream out, err;
-    const int code = runCli(args, out, err);
-    return {code, out.str(), err.str()};
-}
+using Result = test::CliResult;
+using test::cli;
 
 /// A store file with the project's VULDEF document, the demo RSS feed, a jvn.jp item and a
 /// mail whose title tries to take over the terminal; a product matching the log4j entries.

@@ -1,5 +1,6 @@
 #include "daemon/cli.h"
 #include "daemon/run.h"
+#include "helpers/cli.h"
 #include "helpers/vuldef_stream.h"
 
 #include <algorithm>
@@ -13,17 +14,8 @@ using namespace vw;
 
 namespace {
 
-struct Result {
-    int code;
-    std::string out;
-    std::string err;
-};
-
-Result cli(std::vector<std::string> args) {
-    std::ostringstream out, err;
-    const int code = runCli(args, out, err);
-    return {code, out.str(), err.str()};
-}
+using Result = test::CliResult;
+using test::cli;
 
 std::string tempPath(const std::string& name) {
     auto dir = std::filesystem::temp_directory_path() /

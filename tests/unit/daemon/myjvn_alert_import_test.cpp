@@ -4,6 +4,7 @@
 #include "daemon/cli.h"
 #include "daemon/import.h"
 #include "helpers/alert_list.h"
+#include "helpers/cli.h"
 #include "store/store.h"
 
 #include <algorithm>
@@ -20,17 +21,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-    int code;
-    std::string out;
-    std::string err;
-};
-
-Result cli(std::vector<std::string> args) {
-    std::ostringstream out, err;
-    const int code = runCli(args, out, err);
-    return {code, out.str(), err.str()};
-}
+using Result = test::CliResult;
+using test::cli;
 
 /// Writes `content` to a fresh temporary file and returns its path.
 std::string tempFile(const std::string& name, const std::string& content) {
