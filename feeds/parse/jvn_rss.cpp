@@ -77,10 +77,10 @@ ItemElements collect(pugi::xml_node item) {
     return e;
 }
 
-class ItemParser {
+class ItemParser : private ItemParserBase {
 public:
     ItemParser(std::string source, ParseResult& result)
-        : source_(std::move(source)), result_(result) {}
+        : ItemParserBase(result), source_(std::move(source)) {}
 
     void parse(pugi::xml_node item, std::size_t position) {
         position_ = position;
@@ -157,23 +157,6 @@ private:
         result_.records.push_back(std::move(record));
     }
 
-    void problem(std::string message) {
-        result_.problems.push_back(ItemProblem{id_, position_, std::move(message)});
-    }
-
-    std::optional<DateTime> date(pugi::xml_node element, const char* what) {
-        const std::string text(trim(textOf(element)));
-        if (text.empty()) {
-            return std::nullopt;
-        }
-        std::optional<DateTime> value = parseIsoDateTime(text);
-        if (!value) {
-            problem(std::string(what) + " " + quoted(text) +
-                    " is not an ISO 8601 date-time; dropped");
-        }
-        return value;
-    }
-
     void readReferences(const ItemElements& e, Advisory& record) {
         for (pugi::xml_node node : e.references) {
             Reference reference{attributeText(node, "source"), attributeText(node, "id"),
@@ -224,9 +207,6 @@ private:
     }
 
     std::string source_;
-    ParseResult& result_;
-    std::string id_;
-    std::size_t position_ = 0;
 };
 
 } // namespace

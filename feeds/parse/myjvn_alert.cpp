@@ -161,9 +161,9 @@ ItemElements collectItem(pugi::xml_node item) {
     return e;
 }
 
-class EntryParser {
+class EntryParser : private ItemParserBase {
 public:
-    explicit EntryParser(ParseResult& result) : result_(result) {}
+    explicit EntryParser(ParseResult& result) : ItemParserBase(result) {}
 
     void parse(pugi::xml_node entry, std::size_t position) {
         position_ = position;
@@ -208,23 +208,6 @@ public:
     }
 
 private:
-    void problem(std::string message) {
-        result_.problems.push_back(ItemProblem{id_, position_, std::move(message)});
-    }
-
-    std::optional<DateTime> date(pugi::xml_node element, const char* what) {
-        const std::string text(trim(textOf(element)));
-        if (text.empty()) {
-            return std::nullopt;
-        }
-        std::optional<DateTime> value = parseIsoDateTime(text);
-        if (!value) {
-            problem(std::string(what) + " " + quoted(text) +
-                    " is not an ISO 8601 date-time; dropped");
-        }
-        return value;
-    }
-
     /// One sec:item: its CPEs and its reference into `record`, its texts into `named`.
     void readItem(pugi::xml_node item, Advisory& record, std::string& named) {
         const ItemElements e = collectItem(item);
@@ -254,10 +237,6 @@ private:
                 Reference{title.empty() ? std::string("MyJVN") : title, identifier, link});
         }
     }
-
-    ParseResult& result_;
-    std::string id_;
-    std::size_t position_ = 0;
 };
 
 } // namespace

@@ -404,4 +404,16 @@ void throwIfMyJvnError(pugi::xml_node status) {
                      attributeText(status, "errCd") + " errMsg=" + attributeText(status, "errMsg"));
 }
 
+std::optional<DateTime> ItemParserBase::date(pugi::xml_node element, const char* what) {
+    const std::string text(trim(textOf(element)));
+    if (text.empty()) {
+        return std::nullopt;
+    }
+    std::optional<DateTime> value = parseIsoDateTime(text);
+    if (!value) {
+        problem(std::string(what) + " " + quoted(text) + " is not an ISO 8601 date-time; dropped");
+    }
+    return value;
+}
+
 } // namespace vw

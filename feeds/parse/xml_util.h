@@ -2,6 +2,7 @@
 // Internal to feeds/parse: nothing outside the parsers includes this header.
 #pragma once
 
+#include "core/datetime.h"
 #include "feeds/source.h"
 
 #include <charconv>
@@ -110,5 +111,24 @@ pugi::xml_node findMyJvnStatus(pugi::xml_node root);
 /// Throws ParseError for a MyJVN error response: a status whose retCd is neither empty nor 0
 /// (the message names retCd, errCd and errMsg). A null node passes.
 void throwIfMyJvnError(pugi::xml_node status);
+
+/// What the parser of one item of a feed document shares: the result it adds to and the item it
+/// is on (id, position), which every problem it reports names.
+class ItemParserBase {
+protected:
+    explicit ItemParserBase(ParseResult& result) : result_(result) {}
+
+    void problem(std::string message) {
+        result_.problems.push_back(ItemProblem{id_, position_, std::move(message)});
+    }
+
+    /// The element's ISO 8601 date-time; nullopt when empty, or (with a problem naming `what`)
+    /// when unreadable.
+    std::optional<DateTime> date(pugi::xml_node element, const char* what);
+
+    ParseResult& result_;
+    std::string id_;
+    std::size_t position_ = 0;
+};
 
 } // namespace vw
