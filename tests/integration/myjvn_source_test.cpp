@@ -1,7 +1,10 @@
 // MyJvnSource over the real libcurl client against tests/servers/myjvn_server.py, a loopback
-// emulator of the MyJVN API that builds its answers from the real example responses in
-// shared/fixtures: paging, the query parameters sent, pacing, retries (HTTP 500, 503 with
-// Retry-After, a stall past the timeout), retCd=1 errors and the detail fallback.
+// emulator of the MyJVN API that builds its answers from responses written for the project in the
+// real formats (tests/data/jvn/myjvn_getVulnOverviewList_written_for_vulnwatch.xml and
+// tests/data/vuldef/detail_written_for_vulnwatch.xml), so these run on a bare clone: paging, the
+// query parameters sent, pacing, retries (HTTP 500, 503 with Retry-After, a stall past the
+// timeout), retCd=1 errors and the detail fallback. One variant has the emulator serve the real
+// example responses in shared/fixtures instead (skipped without them).
 #include "core/datetime.h"
 #include "feeds/curl_http_client.h"
 #include "feeds/myjvn_source.h"
@@ -10,6 +13,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <sstream>
@@ -50,18 +54,14 @@ std::size_t idCount(const std::string& vulnId) {
     return n;
 }
 
+/// The emulator; by default its answers are built from the responses written for the project,
+/// with {"--fixtures", DIR} from the real example responses in DIR/jvn.
 struct Emulator {
     vw::test::PythonServer server;
     std::string token = "t" + std::to_string(::getpid());
 
-    explicit Emulator(std::vector<std::string> extra = {})
-        : server((vw::test::sourceDir() / "tests/servers/myjvn_server.py").string(),
-                 withFixtures(std::move(extra))) {}
-
-    static std::vector<std::string> withFixtures(std::vector<std::string> extra) {
-        extra.insert(extra.begin(), {"--fixtures", vw::test::fixturesDir().string()});
-        return extra;
-    }
+    explicit Emulator(const std::vector<std::string>& args = {})
+        : server((vw::test::sourceDir() / "tests/servers/myjvn_server.py").string(), args) {}
 
     std::string endpoint(const std::string& scenario) const {
         return server.base() + "/" + token + "/" + scenario + "/myjvn";
@@ -131,11 +131,23 @@ std::string iso(const std::optional<vw::DateTime>& value) {
     return value ? vw::formatIsoDateTime(*value) : std::string("null");
 }
 
-} // namespace
+/// Every <Title> text of the detail templates (Vulinfo titles, and CWE titles of RelatedItems).
+std::set<std::string> titlesIn(const std::vector<std::filesystem::path>& files) {
+    std::set<std::string> titles;
+    for (const auto& file : files) {
+        const std::string xml = vw::test::readFile(file);
+        for (std::size_t at = xml.find("<Title>"); at != std::string::npos;
+             at = xml.find("<Title>", at + 1)) {
+            const std::size_t begin = at + std::string("<Title>").size();
+            titles.insert(xml.substr(begin, xml.find("</Title>", begin) - begin));
+        }
+    }
+    return titles;
+}
 
-TEST_CASE("MyJVN loopback paging, parameters, details and pacing", "[integration][myjvn]") {
-    VW_REQUIRE_FIXTURES();
-    Emulator api;
+/// One poll of the whole listing (120 items, three overview pages, twelve detail batches): the
+/// records, the parameters and the pacing. `detailTitles`: the titles the detail templates have.
+void checkFullPoll(const Emulator& api, const std::set<std::string>& detailTitles) {
     vw::CurlHttpClient http;
     vw::MyJvnSource source(config(api.endpoint("ok")), http, testPacer());
     const vw::PollOutcome outcome = source.poll({});
@@ -145,14 +157,20 @@ TEST_CASE("MyJVN loopback paging, parameters, details and pacing", "[integration
     REQUIRE(outcome.result.records.size() == 120);
     CHECK(outcome.result.problems.empty());
     std::set<std::string> seen;
+    std::set<std::string> titles;
     for (const vw::Advisory& a : outcome.result.records) {
+        INFO(a.id);
         CHECK(a.source == "vuldef");
         CHECK(a.id.rfind("JVNDB-2025-2", 0) == 0);
         CHECK_FALSE(a.title.empty());
+        CHECK(detailTitles.count(a.title) == 1); // the detail answer's, not the overview's
         seen.insert(a.id);
+        titles.insert(a.title);
     }
     CHECK(seen.size() == 120);
+    CHECK(titles.size() > 1); // cloned from several templates
     CHECK(outcome.result.records[0].id == "JVNDB-2025-200000");
+    CHECK(iso(outcome.result.records[0].modified) == "2025-03-10T09:00:00+09:00");
     // the latest: item 111 (2025-03-10 + 27 days, 09:00 + 111 min)
     CHECK(outcome.state.cursor == "2025-04-06T10:51:00+09:00");
 
@@ -192,8 +210,29 @@ TEST_CASE("MyJVN loopback paging, parameters, details and pacing", "[integration
     }
 }
 
-TEST_CASE("MyJVN loopback window from the cursor", "[integration][myjvn]") {
+} // namespace
+
+TEST_CASE("MyJVN loopback paging, parameters, details and pacing", "[integration][myjvn]") {
+    const Emulator api;
+    checkFullPoll(api, titlesIn({vw::test::sourceDir() / "tests/data/vuldef" /
+                                 "detail_written_for_vulnwatch.xml"}));
+}
+
+TEST_CASE("MyJVN loopback paging and details over the real example responses",
+          "[integration][myjvn]") {
+    // The same poll with the emulator serving clones of the real getVulnOverviewList /
+    // getVulnDetailInfo examples: the real bytes (their layout, namespaces, references, CVSS)
+    // through paging and detail batches.
     VW_REQUIRE_FIXTURES();
+    const std::filesystem::path jvn = vw::test::fixturesDir() / "jvn";
+    const Emulator api({"--fixtures", vw::test::fixturesDir().string()});
+    checkFullPoll(api, titlesIn({jvn / "myjvn_getVulnDetailInfo_hnd_JVNDB-2017-009608.xml",
+                                 jvn / "myjvn_getVulnDetailInfo_hnd_JVNDB-2018-009328.xml",
+                                 jvn / "myjvn_getVulnDetailInfo_hnd_JVNDB-2021-002774.xml",
+                                 jvn / "spiegel_go-myjvn_getVulnDetailInfo_2018_2.xml"}));
+}
+
+TEST_CASE("MyJVN loopback window from the cursor", "[integration][myjvn]") {
     Emulator api;
     vw::CurlHttpClient http;
     vw::MyJvnSource source(config(api.endpoint("ok")), http, testPacer());
@@ -214,7 +253,6 @@ TEST_CASE("MyJVN loopback window from the cursor", "[integration][myjvn]") {
 }
 
 TEST_CASE("MyJVN loopback retCd 1 is an error naming errCd and errMsg", "[integration][myjvn]") {
-    VW_REQUIRE_FIXTURES();
     Emulator api;
     vw::CurlHttpClient http;
     vw::MyJvnSource source(config(api.endpoint("error")), http, testPacer());
@@ -229,7 +267,6 @@ TEST_CASE("MyJVN loopback retCd 1 is an error naming errCd and errMsg", "[integr
 }
 
 TEST_CASE("MyJVN loopback HTTP 500 then success is retried", "[integration][myjvn]") {
-    VW_REQUIRE_FIXTURES();
     Emulator api;
     vw::CurlHttpClient http;
     vw::MyJvnSource source(config(api.endpoint("flaky500")), http, testPacer());
@@ -250,7 +287,6 @@ TEST_CASE("MyJVN loopback HTTP 500 then success is retried", "[integration][myjv
 }
 
 TEST_CASE("MyJVN loopback Retry-After is honoured", "[integration][myjvn]") {
-    VW_REQUIRE_FIXTURES();
     Emulator api;
     vw::CurlHttpClient http;
     vw::MyJvnSource source(config(api.endpoint("retryafter")), http, testPacer());
@@ -265,7 +301,6 @@ TEST_CASE("MyJVN loopback Retry-After is honoured", "[integration][myjvn]") {
 
 TEST_CASE("MyJVN loopback a stall past the timeout is a transport error, retried",
           "[integration][myjvn]") {
-    VW_REQUIRE_FIXTURES();
     // The first overview call stalls for 30 s, far past the 1 s timeout, so that only the
     // client's timeout can end it within the bound at the end.
     Emulator api({"--stall", "30"});
@@ -299,7 +334,6 @@ TEST_CASE("MyJVN loopback a stall past the timeout is a transport error, retried
 
 TEST_CASE("MyJVN loopback failing details fall back to the overview records",
           "[integration][myjvn]") {
-    VW_REQUIRE_FIXTURES();
     const std::string scenario = GENERATE(std::string("detailerror"), std::string("detail500"));
     Emulator api;
     vw::CurlHttpClient http;
@@ -324,7 +358,6 @@ TEST_CASE("MyJVN loopback failing details fall back to the overview records",
 
 TEST_CASE("MyJVN loopback emulator refuses what the real API would refuse",
           "[integration][myjvn]") {
-    VW_REQUIRE_FIXTURES();
     Emulator api;
     vw::CurlHttpClient http;
     const std::string base = api.endpoint("ok") + "?feed=hnd&method=";

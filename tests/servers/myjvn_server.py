@@ -2,12 +2,16 @@
 """A loopback emulator of the MyJVN API (feed=hnd) for tests/integration/myjvn_source_test.cpp and
 tests/integration/myjvn_alert_source_test.cpp.
 
-Its getVulnOverviewList / getVulnDetailInfo answers are built at run time from the real example
-responses in $VULNWATCH_FIXTURES_DIR/jvn (never copied into the project): the <item> elements of
-the getVulnOverviewList examples are cloned into a listing of N items (ids, links and dates
-rewritten), re-sliced into pages with a rewritten status:Status (totalRes / totalResRet /
-firstRes); getVulnDetailInfo answers clone the <Vulinfo> elements of the getVulnDetailInfo
-examples with the requested ids and dates. Without --fixtures those two methods answer HTTP 500.
+Its getVulnOverviewList / getVulnDetailInfo answers are built at run time from template
+responses: by default the documents written for vulnwatch in the real formats,
+tests/data/jvn/myjvn_getVulnOverviewList_written_for_vulnwatch.xml (RSS 1.0 + mod_sec 3.0 +
+status:Status) and tests/data/vuldef/detail_written_for_vulnwatch.xml (VULDEF 3.2, seven Vulinfo),
+so a bare clone needs nothing more; with --fixtures DIR the real example responses in DIR/jvn
+instead (never copied into the project). Either way the <item> elements of the overview
+templates are cloned into a listing of N items (ids, links and dates rewritten), re-sliced into
+pages with a rewritten status:Status (totalRes / totalResRet / firstRes); getVulnDetailInfo
+answers clone the <Vulinfo> elements of the detail templates with the requested ids and dates.
+XML comments of the templates are left out of the answers.
 
 Its getAlertList answers (IPA 注意警戒情報, Atom + mod_sec 3.0 + status:Status, shaped like the
 official example) are written for vulnwatch and need no fixtures: --alerts alerts last updated
@@ -37,7 +41,8 @@ missing datePublished date; for getAlertList also a datePublished that is not 4 
 ft other than xml.
 
 Usage: myjvn_server.py [--fixtures DIR] [--items N] [--stall S] [--alerts N] [--alerts-year Y]
-[--alerts-last N]; prints "PORT <n>" when ready.
+[--alerts-last N]; prints "PORT <n>" when ready. --fixtures DIR: build the overview and detail
+answers from the real example responses in DIR/jvn instead of the written templates.
 Written for vulnwatch.
 """
 
@@ -51,12 +56,18 @@ import threading
 import time
 import urllib.parse
 
-OVERVIEW_FILES = ["myjvn_getVulnOverviewList_hnd_ja_2025.xml",
-                  "spiegel_go-myjvn_getVulnOverviewList_2018_2.xml"]
-DETAIL_FILES = ["myjvn_getVulnDetailInfo_hnd_JVNDB-2017-009608.xml",
-                "myjvn_getVulnDetailInfo_hnd_JVNDB-2018-009328.xml",
-                "myjvn_getVulnDetailInfo_hnd_JVNDB-2021-002774.xml",
-                "spiegel_go-myjvn_getVulnDetailInfo_2018_2.xml"]
+# the real example responses in $VULNWATCH_FIXTURES_DIR/jvn (--fixtures)
+FIXTURE_OVERVIEW_FILES = ["myjvn_getVulnOverviewList_hnd_ja_2025.xml",
+                          "spiegel_go-myjvn_getVulnOverviewList_2018_2.xml"]
+FIXTURE_DETAIL_FILES = ["myjvn_getVulnDetailInfo_hnd_JVNDB-2017-009608.xml",
+                        "myjvn_getVulnDetailInfo_hnd_JVNDB-2018-009328.xml",
+                        "myjvn_getVulnDetailInfo_hnd_JVNDB-2021-002774.xml",
+                        "spiegel_go-myjvn_getVulnDetailInfo_2018_2.xml"]
+# the responses written for vulnwatch in the real formats (the default)
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "data")
+WRITTEN_OVERVIEW_FILES = [os.path.join(DATA, "jvn",
+                                       "myjvn_getVulnOverviewList_written_for_vulnwatch.xml")]
+WRITTEN_DETAIL_FILES = [os.path.join(DATA, "vuldef", "detail_written_for_vulnwatch.xml")]
 BAD_START = ("VL01020003", "startItemは正の整数値のみ指定可能です。")
 # the error code third-party fixtures show for a bad getAlertList datePublished
 BAD_ALERT_YEAR = ("AL0703019", "datePublishedは整数4桁で指定してください。")
@@ -119,32 +130,42 @@ ALERT_STATUS = """  <status:Status version="3.3" method="getAlertList" retCd="%(
 """
 
 
-def read(fixtures, name):
-    with open(os.path.join(fixtures, "jvn", name), encoding="utf-8") as f:
-        return f.read()
+def read(path):
+    """The template's text without its XML comments (a written file's header says what it is)."""
+    with open(path, encoding="utf-8") as f:
+        return re.sub(r"<!--.*?-->\s*", "", f.read(), flags=re.S)
 
 
 class Templates:
-    def __init__(self, fixtures):
-        overview = read(fixtures, OVERVIEW_FILES[0])
+    def __init__(self, overview_files, detail_files):
+        overview = read(overview_files[0])
         # header: everything before the first <item, without the channel's rdf:Seq entries
         self.root_open = overview[:overview.index("<channel")]
         self.head = overview[:overview.index("<item ")]
         self.head = re.sub(r"<rdf:li [^>]*/>\s*", "", self.head)
         self.status = re.search(r"<status:Status.*?/>", overview, re.S).group(0)
         self.items = []
-        for name in OVERVIEW_FILES:
-            self.items += re.findall(r"<item .*?</item>", read(fixtures, name), re.S)
-        detail = read(fixtures, DETAIL_FILES[0])
+        for path in overview_files:
+            self.items += re.findall(r"<item .*?</item>", read(path), re.S)
+        detail = read(detail_files[0])
         self.detail_head = detail[:detail.index("<Vulinfo>")]
-        tail = detail[detail.index("</Vulinfo>") + len("</Vulinfo>"):]
+        tail = detail[detail.rindex("</Vulinfo>") + len("</Vulinfo>"):]
         self.detail_handling = tail[:tail.index("<status:Status")]
         self.detail_status = re.search(r"<status:Status.*?/>", detail, re.S).group(0)
         self.vulinfos = []
-        for name in DETAIL_FILES:
-            self.vulinfos += re.findall(r"<Vulinfo>.*?</Vulinfo>", read(fixtures, name), re.S)
-        if len(self.items) < 3 or len(self.vulinfos) < 4:
-            raise SystemExit("myjvn_server: the fixture files lack items")
+        for path in detail_files:
+            self.vulinfos += re.findall(r"<Vulinfo>.*?</Vulinfo>", read(path), re.S)
+        if not self.items or not self.vulinfos:
+            raise SystemExit("myjvn_server: the template files lack items")
+
+    @classmethod
+    def written(cls):
+        return cls(WRITTEN_OVERVIEW_FILES, WRITTEN_DETAIL_FILES)
+
+    @classmethod
+    def fixtures(cls, directory):
+        return cls([os.path.join(directory, "jvn", name) for name in FIXTURE_OVERVIEW_FILES],
+                   [os.path.join(directory, "jvn", name) for name in FIXTURE_DETAIL_FILES])
 
 
 def set_attrs(status, **values):
@@ -250,7 +271,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def error_doc(self, method, code, message):
         t = self.server.state.templates
-        echo = re.compile(r'\s(maxCountItem|vulnId)="[^"]*"')
+        echo = re.compile(r'\s(startItem|maxCountItem|vulnId)="[^"]*"')
         error = dict(method=method, retCd="1", retMax="", errCd=code, errMsg=message,
                      totalRes="", totalResRet="", firstRes="")
         if method == "getVulnDetailInfo":
@@ -303,8 +324,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if scenario == "error":
                 return self.send(200, self.alert_error(query, *BAD_ALERT_YEAR))
             return self.alert_list(token, query)
-        if state.templates is None:
-            return self.send(500, "started without --fixtures\n", "text/plain")
         if scenario == "error":
             return self.send(200, self.error_doc(method or "getVulnOverviewList", *BAD_START))
 
@@ -438,8 +457,8 @@ def main():
     parser.add_argument("--alerts-year", type=int, default=datetime.date.today().year)
     parser.add_argument("--alerts-last", type=int, default=3)
     args = parser.parse_args()
-    templates = Templates(args.fixtures) if args.fixtures else None
-    listing = Listing(templates, args.items) if templates else None
+    templates = Templates.fixtures(args.fixtures) if args.fixtures else Templates.written()
+    listing = Listing(templates, args.items)
     server = Server(("127.0.0.1", 0), Handler)
     server.state = State(templates, listing, args.stall,
                          Alerts(args.alerts_year, args.alerts, args.alerts_last))
