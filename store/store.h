@@ -178,6 +178,20 @@ public:
         bool done_ = false;
     };
 
+    /// A read transaction (BEGIN … COMMIT) for a group of reads: one snapshot and one lock
+    /// instead of one per statement. Inside the caller's transaction it does nothing.
+    class ReadTransaction {
+    public:
+        explicit ReadTransaction(Store& store);
+        ~ReadTransaction();
+        ReadTransaction(const ReadTransaction&) = delete;
+        ReadTransaction& operator=(const ReadTransaction&) = delete;
+
+    private:
+        Store& store_;
+        bool own_;
+    };
+
     // --- source state ---------------------------------------------------------------
     SourceStateRow sourceState(const std::string& source);
     void saveSourceState(const std::string& source, const SourceStateRow& state);
