@@ -99,4 +99,16 @@ inline std::string param(const std::string& url, const std::string& name) {
     return "<absent>";
 }
 
+/// The real clock and sleep for loopback tests, "today" fixed at `y-m-d` 12:00 JST, backoff
+/// 1 s scaled to 50 ms.
+inline vw::Pacer loopbackPacer(int y = 2025, unsigned m = 4, unsigned d = 7) {
+    vw::Pacer pacer = vw::Pacer::system();
+    const std::int64_t seconds = vw::daysFromCivil(y, m, d) * 86400 + 3 * 3600;
+    pacer.wallNow = [seconds] {
+        return std::chrono::system_clock::time_point(std::chrono::seconds(seconds));
+    };
+    pacer.backoffBase = std::chrono::milliseconds(50);
+    return pacer;
+}
+
 } // namespace vw::test

@@ -8,6 +8,7 @@
 #include "feeds/myjvn_alert_source.h"
 #include "helpers/fixtures.h"
 #include "helpers/python_server.h"
+#include "helpers/virtual_time.h"
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -20,27 +21,14 @@
 
 namespace {
 
+using vw::test::param;
+
 using std::chrono::milliseconds;
 
 struct Logged {
     double atMs = 0;
     std::string target; // path?query as received
 };
-
-std::string param(const std::string& url, const std::string& name) {
-    std::size_t at = url.find('?');
-    while (at != std::string::npos) {
-        const std::size_t begin = at + 1;
-        const std::size_t end = url.find('&', begin);
-        const std::string pair = url.substr(begin, end == std::string::npos ? end : end - begin);
-        const auto eq = pair.find('=');
-        if (pair.substr(0, eq) == name) {
-            return eq == std::string::npos ? "" : pair.substr(eq + 1);
-        }
-        at = end;
-    }
-    return "<absent>";
-}
 
 /// The emulator with `alerts` alerts updated in 2025 and `last` in 2024.
 struct AlertEmulator {
@@ -83,17 +71,6 @@ struct AlertEmulator {
     }
 };
 
-/// The real clock and sleep, "today" fixed at `y-m-d` 12:00 JST, backoff 1 s scaled to 50 ms.
-vw::Pacer testPacer(int y = 2025, unsigned m = 4, unsigned d = 7) {
-    vw::Pacer pacer = vw::Pacer::system();
-    const std::int64_t seconds = vw::daysFromCivil(y, m, d) * 86400 + 3 * 3600;
-    pacer.wallNow = [seconds] {
-        return std::chrono::system_clock::time_point(std::chrono::seconds(seconds));
-    };
-    pacer.backoffBase = milliseconds(50);
-    return pacer;
-}
-
 vw::SourceConfig config(const std::string& url) {
     vw::SourceConfig c;
     c.name = "alerts-loopback";
@@ -119,7 +96,7 @@ TEST_CASE("MyJVN alerts loopback: paging, pacing, and a second poll that yields 
           "[integration][myjvn-alert]") {
     AlertEmulator api;
     vw::CurlHttpClient http;
-    vw::MyJvnAlertSource source(config(api.endpoint("ok")), http, testPacer());
+    vw::MyJvnAlertSource source(config(api.endpoint("ok")), http, vw::test::loopbackPacer());
 
     const vw::PollOutcome first = source.poll({});
     INFO(first.error);
@@ -167,7 +144,8 @@ TEST_CASE("MyJVN alerts loopback: January reads last year's list too",
           "[integration][myjvn-alert]") {
     AlertEmulator api(5, 3);
     vw::CurlHttpClient http;
-    vw::MyJvnAlertSource source(config(api.endpoint("ok")), http, testPacer(2025, 1, 15));
+    vw::MyJvnAlertSource source(config(api.endpoint("ok")), http,
+                                vw::test::loopbackPacer(2025, 1, 15));
     const vw::PollOutcome outcome = source.poll({});
     INFO(outcome.error);
     REQUIRE(outcome.kind == vw::PollOutcome::Kind::Records);
@@ -185,7 +163,7 @@ TEST_CASE("MyJVN alerts loopback: a year without alerts is the placeholder, no r
           "[integration][myjvn-alert]") {
     AlertEmulator api(0, 0);
     vw::CurlHttpClient http;
-    vw::MyJvnAlertSource source(config(api.endpoint("ok")), http, testPacer());
+    vw::MyJvnAlertSource source(config(api.endpoint("ok")), http, vw::test::loopbackPacer());
     const vw::PollOutcome outcome = source.poll({});
     INFO(outcome.error);
     REQUIRE(outcome.kind == vw::PollOutcome::Kind::Records);
@@ -197,7 +175,7 @@ TEST_CASE("MyJVN alerts loopback: a year without alerts is the placeholder, no r
 TEST_CASE("MyJVN alerts loopback: HTTP 500 is retried", "[integration][myjvn-alert]") {
     AlertEmulator api;
     vw::CurlHttpClient http;
-    vw::MyJvnAlertSource source(config(api.endpoint("flaky500")), http, testPacer());
+    vw::MyJvnAlertSource source(config(api.endpoint("flaky500")), http, vw::test::loopbackPacer());
     const vw::PollOutcome outcome = source.poll({});
     INFO(outcome.error);
     REQUIRE(outcome.kind == vw::PollOutcome::Kind::Records);
@@ -213,7 +191,7 @@ TEST_CASE("MyJVN alerts loopback: HTTP 500 every time fails the poll clearly",
           "[integration][myjvn-alert]") {
     AlertEmulator api;
     vw::CurlHttpClient http;
-    vw::MyJvnAlertSource source(config(api.endpoint("fail500")), http, testPacer());
+    vw::MyJvnAlertSource source(config(api.endpoint("fail500")), http, vw::test::loopbackPacer());
     vw::SourceState before;
     before.cursor = "myjvn-alert 1\nMYJVN-ALT-2025-0001\t- 0000000000000000";
     const vw::PollOutcome outcome = source.poll(before);
@@ -233,7 +211,7 @@ TEST_CASE("MyJVN alerts loopback: HTTP 500 every time fails the poll clearly",
 TEST_CASE("MyJVN alerts loopback: retCd=1 is an error", "[integration][myjvn-alert]") {
     AlertEmulator api;
     vw::CurlHttpClient http;
-    vw::MyJvnAlertSource source(config(api.endpoint("error")), http, testPacer());
+    vw::MyJvnAlertSource source(config(api.endpoint("error")), http, vw::test::loopbackPacer());
     const vw::PollOutcome outcome = source.poll({});
     REQUIRE(outcome.kind == vw::PollOutcome::Kind::Error);
     CHECK_THAT(outcome.error, Catch::Contains("retCd=1") && Catch::Contains("AL0703019"));

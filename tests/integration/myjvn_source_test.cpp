@@ -10,6 +10,7 @@
 #include "feeds/myjvn_source.h"
 #include "helpers/fixtures.h"
 #include "helpers/python_server.h"
+#include "helpers/virtual_time.h"
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -24,27 +25,12 @@
 namespace {
 
 using std::chrono::milliseconds;
+using vw::test::param;
 
 struct Logged {
     double atMs = 0;
     std::string target; // path?query as received
 };
-
-std::string param(const std::string& url, const std::string& name) {
-    const auto q = url.find('?');
-    std::size_t at = q;
-    while (at != std::string::npos) {
-        const std::size_t begin = at + 1;
-        const std::size_t end = url.find('&', begin);
-        const std::string pair = url.substr(begin, end == std::string::npos ? end : end - begin);
-        const auto eq = pair.find('=');
-        if (pair.substr(0, eq) == name) {
-            return eq == std::string::npos ? "" : pair.substr(eq + 1);
-        }
-        at = end;
-    }
-    return "<absent>";
-}
 
 std::size_t idCount(const std::string& vulnId) {
     std::size_t n = 1;
@@ -105,17 +91,6 @@ private:
     vw::HttpClient& inner_;
 };
 
-/// The real clock and sleep, "today" fixed at 2025-04-07 (JST), backoff 1 s scaled to 50 ms.
-vw::Pacer testPacer() {
-    vw::Pacer pacer = vw::Pacer::system();
-    pacer.wallNow = [] {
-        return std::chrono::system_clock::time_point(
-            std::chrono::seconds(vw::daysFromCivil(2025, 4, 7) * 86400 + 3 * 3600));
-    };
-    pacer.backoffBase = milliseconds(50);
-    return pacer;
-}
-
 vw::SourceConfig config(const std::string& url) {
     vw::SourceConfig c;
     c.name = "myjvn-loopback";
@@ -149,7 +124,7 @@ std::set<std::string> titlesIn(const std::vector<std::filesystem::path>& files) 
 /// records, the parameters and the pacing. `detailTitles`: the titles the detail templates have.
 void checkFullPoll(const Emulator& api, const std::set<std::string>& detailTitles) {
     vw::CurlHttpClient http;
-    vw::MyJvnSource source(config(api.endpoint("ok")), http, testPacer());
+    vw::MyJvnSource source(config(api.endpoint("ok")), http, vw::test::loopbackPacer());
     const vw::PollOutcome outcome = source.poll({});
     INFO(outcome.error);
     REQUIRE(outcome.kind == vw::PollOutcome::Kind::Records);
@@ -235,7 +210,7 @@ TEST_CASE("MyJVN loopback paging and details over the real example responses",
 TEST_CASE("MyJVN loopback window from the cursor", "[integration][myjvn]") {
     Emulator api;
     vw::CurlHttpClient http;
-    vw::MyJvnSource source(config(api.endpoint("ok")), http, testPacer());
+    vw::MyJvnSource source(config(api.endpoint("ok")), http, vw::test::loopbackPacer());
     vw::SourceState before;
     before.cursor = "2025-04-01T12:00:00+09:00";
     const vw::PollOutcome outcome = source.poll(before);
@@ -255,7 +230,7 @@ TEST_CASE("MyJVN loopback window from the cursor", "[integration][myjvn]") {
 TEST_CASE("MyJVN loopback retCd 1 is an error naming errCd and errMsg", "[integration][myjvn]") {
     Emulator api;
     vw::CurlHttpClient http;
-    vw::MyJvnSource source(config(api.endpoint("error")), http, testPacer());
+    vw::MyJvnSource source(config(api.endpoint("error")), http, vw::test::loopbackPacer());
     vw::SourceState before;
     before.cursor = "2025-04-01T12:00:00+09:00";
     const vw::PollOutcome outcome = source.poll(before);
@@ -269,7 +244,7 @@ TEST_CASE("MyJVN loopback retCd 1 is an error naming errCd and errMsg", "[integr
 TEST_CASE("MyJVN loopback HTTP 500 then success is retried", "[integration][myjvn]") {
     Emulator api;
     vw::CurlHttpClient http;
-    vw::MyJvnSource source(config(api.endpoint("flaky500")), http, testPacer());
+    vw::MyJvnSource source(config(api.endpoint("flaky500")), http, vw::test::loopbackPacer());
     vw::SourceState before;
     before.cursor = "2025-04-05T00:00:00+09:00";
     const vw::PollOutcome outcome = source.poll(before);
@@ -289,7 +264,7 @@ TEST_CASE("MyJVN loopback HTTP 500 then success is retried", "[integration][myjv
 TEST_CASE("MyJVN loopback Retry-After is honoured", "[integration][myjvn]") {
     Emulator api;
     vw::CurlHttpClient http;
-    vw::MyJvnSource source(config(api.endpoint("retryafter")), http, testPacer());
+    vw::MyJvnSource source(config(api.endpoint("retryafter")), http, vw::test::loopbackPacer());
     vw::SourceState before;
     before.cursor = "2025-04-06T00:00:00+09:00";
     const vw::PollOutcome outcome = source.poll(before);
@@ -306,7 +281,7 @@ TEST_CASE("MyJVN loopback a stall past the timeout is a transport error, retried
     Emulator api({"--stall", "30"});
     vw::CurlHttpClient curl;
     RecordingHttpClient http(curl);
-    vw::MyJvnSource source(config(api.endpoint("stall")), http, testPacer());
+    vw::MyJvnSource source(config(api.endpoint("stall")), http, vw::test::loopbackPacer());
     vw::SourceState before;
     before.cursor = "2025-04-06T00:00:00+09:00";
     const auto start = std::chrono::steady_clock::now();
@@ -337,7 +312,7 @@ TEST_CASE("MyJVN loopback failing details fall back to the overview records",
     const std::string scenario = GENERATE(std::string("detailerror"), std::string("detail500"));
     Emulator api;
     vw::CurlHttpClient http;
-    vw::MyJvnSource source(config(api.endpoint(scenario)), http, testPacer());
+    vw::MyJvnSource source(config(api.endpoint(scenario)), http, vw::test::loopbackPacer());
     vw::SourceState before;
     before.cursor = "2025-04-05T00:00:00+09:00";
     const vw::PollOutcome outcome = source.poll(before);
