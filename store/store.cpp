@@ -373,9 +373,9 @@ void Store::recorrelate(std::int64_t now) {
     db_.exec("DELETE FROM cluster");
     // The id a cluster created for a record of old cluster `old` gets: `old` while free.
     const auto idFor = [&](std::int64_t old) {
-        Statement q = db_.prepare("SELECT 1 FROM cluster WHERE id = ?1");
-        q.bind(1, old);
-        return q.step() ? nextFresh++ : old;
+        Use q(cached("SELECT 1 FROM cluster WHERE id = ?1"));
+        q->bind(1, old);
+        return q->step() ? nextFresh++ : old;
     };
 
     // Every record again, oldest first, linked as upsertRecord links it; a new cluster takes
@@ -389,25 +389,30 @@ void Store::recorrelate(std::int64_t now) {
             order.push_back(q.integer(0));
         }
     }
+    // Prepared once for the loop (a store of 300k records runs it 300k times).
+    Statement readRecord =
+        db_.prepare("SELECT id, record_id, source, title, json_extract(json, '$.aliases'), "
+                    "first_seen FROM record WHERE id = ?1");
+    Statement readAliases = db_.prepare("SELECT value FROM json_each(?1)");
+    Statement update =
+        db_.prepare("UPDATE record SET cluster_id = ?1, advisory_id = ?2 WHERE id = ?3");
     for (const std::int64_t rowId : order) {
-        Statement records =
-            db_.prepare("SELECT id, record_id, source, title, json_extract(json, '$.aliases'), "
-                        "first_seen FROM record WHERE id = ?1");
-        records.bind(1, rowId);
-        if (!records.step()) {
+        Use records(readRecord);
+        records->bind(1, rowId);
+        if (!records->step()) {
             continue;
         }
         std::vector<std::string> aliases;
         {
-            Statement each = db_.prepare("SELECT value FROM json_each(?1)");
-            each.bind(1, records.text(4));
-            while (each.step()) {
-                aliases.push_back(each.text(0));
+            Use each(readAliases);
+            each->bind(1, records->text(4));
+            while (each->step()) {
+                aliases.push_back(each->text(0));
             }
         }
-        const std::int64_t seen = records.integer(5);
+        const std::int64_t seen = records->integer(5);
         const RecordLinks links =
-            linksOf(records.text(2), records.text(1), aliases, records.text(3));
+            linksOf(records->text(2), records->text(1), aliases, records->text(3));
         const std::int64_t old = oldClusterOf[rowId];
         std::int64_t clusterColumn = 0;
         std::int64_t advisoryColumn = 0;
@@ -425,9 +430,10 @@ void Store::recorrelate(std::int64_t now) {
                 newClustersOf[old].insert(c);
             }
         }
-        Statement update =
-            db_.prepare("UPDATE record SET cluster_id = ?1, advisory_id = ?2 WHERE id = ?3");
-        update.bindIdOrNull(1, clusterColumn).bindIdOrNull(2, advisoryColumn).bind(3, rowId).run();
+        {
+            Use u(update);
+            u->bindIdOrNull(1, clusterColumn).bindIdOrNull(2, advisoryColumn).bind(3, rowId).run();
+        }
         setMentions(rowId, links.mentions, seen);
     }
     // Merges made while replaying left only surviving ids; map through alias lookups.
