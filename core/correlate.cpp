@@ -79,6 +79,7 @@ RecordLinks linksOf(std::string_view source, std::string_view id,
         // A JVNDB entry (VULDEF, iPedia RSS, MyJVN): its own id and the CVEs it names are one
         // vulnerability. Other JVNDB entries it names are other vulnerabilities: mentions.
         links.role = RecordLinks::Role::Vulnerability;
+        links.ownIdIsAlias = true;
         links.aliases.push_back(*own);
         const bool ownJvndb = own->starts_with("JVNDB-");
         for (auto& v : vulnerabilities) {

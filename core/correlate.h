@@ -29,6 +29,9 @@ struct RecordLinks {
         Mention,       // names ids from many documents (weekly reports): mentions only
     };
     Role role = Role::Mention;
+    /// The record's own id is one of `aliases` (a JVNDB entry; never a mail): once stored, the
+    /// record can be found through it.
+    bool ownIdIsAlias = false;
     /// Vulnerability: the cluster's aliases this record states (its own id first when it is a
     /// vulnerability id, then the others sorted).
     std::vector<std::string> aliases;

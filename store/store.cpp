@@ -703,14 +703,15 @@ UpsertOutcome Store::upsertRecord(const std::string& channel, const Advisory& ad
     UpsertOutcome outcome;
     outcome.contentHash = hash;
 
-    // A vulnerability record's own id is an alias once stored (never removed): when none of
-    // its aliases is known, the record cannot exist yet and the lookup is skipped (most records
-    // of a bulk import are new).
+    // A JVNDB entry's own id is an alias once stored (never removed): when none of its aliases
+    // is known, the record cannot exist yet and the lookup is skipped (most records of a bulk
+    // import are new). Any other record (a mail, whose earlier content may have linked nothing)
+    // is always looked up.
     std::vector<std::int64_t> known; // the clusters of its aliases (looked up once)
     if (vulnerability) {
         known = clustersOf(links.aliases);
     }
-    const bool mayExist = !vulnerability || !known.empty();
+    const bool mayExist = !links.ownIdIsAlias || !known.empty();
     std::optional<std::int64_t> existing;
     std::string storedHash;
     if (mayExist) {

@@ -195,6 +195,25 @@ TEST_CASE("Advisory ids cover clusters and never merge them", "[store][records][
     CHECK(countRows(*store, "cluster") == 3);
 }
 
+TEST_CASE("A mail that only mentioned ids and now names one CVE updates the same record",
+          "[store][records][correlation]") {
+    auto store = Store::inMemory();
+    auto first = store->upsertRecord(
+        "mail", mailNaming("<same@ipa>", {"CVE-2024-0001", "CVE-2024-0002"}, "two CVEs"), 100);
+    CHECK(first.clusterId == 0);
+    CHECK(countRows(*store, "mention") == 2);
+    // The same Message-ID with other content (a re-delivery after a parser change): it now
+    // names one CVE nobody knows yet, and must update its row, not insert a second one.
+    auto second =
+        store->upsertRecord("mail", mailNaming("<same@ipa>", {"CVE-2024-0003"}, "one CVE"), 200);
+    CHECK_FALSE(second.isNew);
+    CHECK(second.changed);
+    CHECK(second.recordId == first.recordId);
+    CHECK(second.clusterId == store->clusterOf("CVE-2024-0003"));
+    CHECK(countRows(*store, "record") == 1);
+    CHECK(countRows(*store, "mention") == 0);
+}
+
 TEST_CASE("A record naming two clusters merges them into the smaller id",
           "[store][records][correlation]") {
     auto store = Store::inMemory();
