@@ -21,24 +21,45 @@ struct Match {
     int confidence = 0;               // 0–100
     std::string method;               // "cpe-product", later "cpe-version", "keyword", …
     std::string reason;               // human readable, names the CPEs that met
+    /// The component's version: Component::version, or when that is empty the version field
+    /// of the component's CPE (not ANY/NA); empty for a product CPE. Not yet compared.
+    std::string componentVersion;
 };
+
+/// Confidence of a CPE match on part, vendor and product (method "cpe-product").
+inline constexpr int cpeProductConfidence = 70;
+/// Confidence of a CPE match on part and product only, when either CPE names no vendor (`*`,
+/// `-`, or JVN's pseudo-vendor `misc`; see isPseudoVendor): method "cpe-product" too.
+inline constexpr int cpeProductOnlyConfidence = 50;
 
 /// All matches of one advisory against the registry, in registry order; at most one per
 /// (product, component). Withdrawn advisories match nothing.
 std::vector<Match> matchAdvisory(const Advisory& advisory, const std::vector<Product>& products);
 
 /// The registry prepared once for matching many advisories: every product and component CPE
-/// parsed and indexed by vendor and product. Holds copies, so `products` may change afterwards.
-/// `match(a)` returns exactly what `matchAdvisory(a, products)` returns.
+/// parsed and indexed by product. Holds copies, so `products` may change afterwards. `match(a)`
+/// returns exactly what `matchAdvisory(a, products)` returns.
+///
+/// An advisory CPE meets a registered CPE when the parts agree (or either is open), the products
+/// are equal (normalized, see Cpe) and either the vendors are equal (confidence 70) or either
+/// vendor is a pseudo-vendor (confidence 50, "vendor not compared"). Per (product, component)
+/// the best is kept: highest confidence, then the first advisory CPE in advisory order.
 class ProductMatcher {
 public:
     explicit ProductMatcher(const std::vector<Product>& products);
 
     std::vector<Match> match(const Advisory& advisory) const;
 
-    /// The (vendor, product) of every registered CPE, each once: an advisory can only match
-    /// when it names a CPE with one of them.
+    /// The (vendor, product) pairs (as parseCpe() reads them) an advisory CPE can have to match:
+    /// each registered CPE's own pair and, for every registered product name, that product with
+    /// the pseudo-vendors `*`, `-` and `misc`; each once, in registry order. An advisory can only
+    /// match when it names a CPE with one of them, or one whose product is in anyVendorProducts().
     std::vector<std::pair<std::string, std::string>> vendorProducts() const;
+
+    /// The products of the registered CPEs whose vendor is a pseudo-vendor (`cpe:2.3:a:*:openssl`
+    /// from an SBOM), each once, in registry order: an advisory CPE naming one of these products
+    /// matches whatever its vendor, so exact (vendor, product) lookups cannot find it.
+    std::vector<std::string> anyVendorProducts() const;
 
 private:
     struct Candidate {
@@ -47,12 +68,16 @@ private:
         std::string cpe;       // as registered
         char part = '*';       // '*' when the CPE names no part
         bool fromProduct = false;
+        std::string vendor;  // parsed, normalized
+        std::string version; // Match::componentVersion
+        bool versionFromCpe = false;
     };
     std::vector<std::string> productNames_;
     std::vector<std::string> productVersions_;
     std::vector<Candidate> candidates_; // registry order: each product's cpes, then components
-    std::unordered_map<std::string, std::vector<std::size_t>> byVendorProduct_;
-    std::vector<std::pair<std::string, std::string>> vendorProducts_; // byVendorProduct_'s keys
+    std::unordered_map<std::string, std::vector<std::size_t>> byProduct_; // Cpe::product
+    std::vector<std::pair<std::string, std::string>> vendorProducts_;
+    std::vector<std::string> anyVendorProducts_;
 };
 
 } // namespace vw

@@ -1,7 +1,10 @@
+#include "core/cpe.h"
 #include "core/match.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 using vw::Advisory;
@@ -185,4 +188,170 @@ TEST_CASE("Matches come in registry order", "[core][match]") {
         CHECK(again[i].component == matches[i].component);
         CHECK(again[i].reason == matches[i].reason);
     }
+}
+
+namespace {
+
+struct CpeCase {
+    const char* what;
+    const char* advisoryCpe;
+    const char* componentCpe;
+    const char* componentVersion; // Component::version
+    int confidence;               // 0: no match
+    const char* reason;           // checked when not empty
+    const char* matchVersion;     // Match::componentVersion
+};
+
+// Component "c" of product "P" against one advisory CPE.
+const CpeCase cpeCases[] = {
+    // vendors that name no vendor: matched on part and product, confidence 50
+    {"Yocto SBOM component with vendor ANY", "cpe:/a:openssl:openssl",
+     "cpe:2.3:a:*:openssl:3.0.2:*:*:*:*:*:*:*", "", 50,
+     "CPE cpe:/a:openssl:openssl matches component c (cpe:2.3:a:*:openssl:3.0.2:*:*:*:*:*:*:*) "
+     "by product only; vendor not compared (registered vendor is *); version 3.0.2 (from the "
+     "component's CPE) not compared",
+     "3.0.2"},
+    {"component with vendor NA", "cpe:/a:busybox:busybox", "cpe:2.3:a:-:busybox:1.35.0", "1.35", 50,
+     "CPE cpe:/a:busybox:busybox matches component c (cpe:2.3:a:-:busybox:1.35.0) by product "
+     "only; vendor not compared (registered vendor is -); version not compared",
+     "1.35"},
+    {"component with 2.2 empty vendor", "cpe:2.3:a:zlib:zlib:1.2.11", "cpe:/a::zlib", "", 50,
+     "CPE cpe:2.3:a:zlib:zlib:1.2.11 matches component c (cpe:/a::zlib) by product only; vendor "
+     "not compared (registered vendor is *); version not compared",
+     ""},
+    {"component with JVN's misc", "cpe:/a:apache:log4j", "cpe:/a:misc:log4j", "", 50, "", ""},
+    {"advisory with JVN's misc", "cpe:/a:misc:log4j", "cpe:2.3:a:apache:log4j:2.14.1", "", 50,
+     "CPE cpe:/a:misc:log4j matches component c (cpe:2.3:a:apache:log4j:2.14.1) by product only; "
+     "vendor not compared (advisory vendor is misc); version 2.14.1 (from the component's CPE) "
+     "not compared",
+     "2.14.1"},
+    {"advisory with vendor ANY", "cpe:2.3:a:*:log4j", "cpe:/a:apache:log4j", "", 50, "", ""},
+    {"both misc", "cpe:/a:misc:example_viewer", "cpe:/a:MISC:Example_Viewer", "", 50, "", ""},
+    // named vendors on both sides: vendor and product, confidence 70
+    {"CPE version as the component's version", "cpe:/a:apache:log4j",
+     "cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*", "", 70,
+     "CPE cpe:/a:apache:log4j matches component c (cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*) "
+     "by vendor and product; version 2.14.1 (from the component's CPE) not compared",
+     "2.14.1"},
+    {"component version wins over the CPE's", "cpe:/a:apache:log4j",
+     "cpe:2.3:a:apache:log4j:2.14.1", "2.14.0", 70,
+     "CPE cpe:/a:apache:log4j matches component c (cpe:2.3:a:apache:log4j:2.14.1) by vendor and "
+     "product; version not compared",
+     "2.14.0"},
+    {"CPE version ANY or NA is no version", "cpe:/a:apache:log4j",
+     "cpe:2.3:a:apache:log4j:-:*:*:*:*:*:*:*", "", 70, "", ""},
+    {"space and underscore", "cpe:/a:apache:http%20server", "cpe:2.3:a:apache:http_server:2.4.57",
+     "", 70, "", "2.4.57"},
+    {"2.2 percent-encoding meets 2.3 escape", "cpe:/a:micro%24oft:office",
+     R"(cpe:2.3:a:Micro\$oft:Office:2016:*:*:*:*:*:*:*)", "", 70, "", "2016"},
+    // false positives guarded: the product must be equal after normalization
+    {"log4net is not log4j", "cpe:/a:apache:log4j", "cpe:2.3:a:*:log4net:2.0.8", "", 0, "", ""},
+    {"http_server is not log4j", "cpe:/a:apache:log4j", "cpe:2.3:a:*:http_server:2.4", "", 0, "",
+     ""},
+    {"misc advisory, other product", "cpe:/a:misc:log4net", "cpe:/a:apache:log4j", "", 0, "", ""},
+    {"product prefix", "cpe:/a:misc:log4j_core", "cpe:2.3:a:*:log4j", "", 0, "", ""},
+    {"part differs with vendor ANY", "cpe:/o:apache:log4j", "cpe:2.3:a:*:log4j", "", 0, "", ""},
+    {"named vendors differ", "cpe:/a:qos:logback", "cpe:/a:apache:logback", "", 0, "", ""},
+    {"a wildcard product is not a pattern here", "cpe:/a:apache:log4j", "cpe:2.3:a:*:log4*", "", 0,
+     "", ""},
+};
+
+} // namespace
+
+TEST_CASE("CPE matching with pseudo-vendors and the CPE's own version", "[core][match]") {
+    for (const CpeCase& c : cpeCases) {
+        INFO(c.what << ": " << c.advisoryCpe << " vs " << c.componentCpe);
+        Product product;
+        product.name = "P";
+        product.version = "1";
+        product.components = {Component{"", "c", c.componentVersion, c.componentCpe, ""}};
+        Advisory advisory;
+        advisory.id = "JVNDB-2024-000010";
+        advisory.cpes = {c.advisoryCpe};
+        const auto matches = matchAdvisory(advisory, {product});
+        if (c.confidence == 0) {
+            CHECK(matches.empty());
+            continue;
+        }
+        REQUIRE(matches.size() == 1);
+        CHECK(matches[0].confidence == c.confidence);
+        CHECK(matches[0].method == "cpe-product");
+        CHECK(matches[0].version == "1");
+        CHECK(matches[0].componentVersion == c.matchVersion);
+        if (*c.reason != '\0') {
+            CHECK(matches[0].reason == c.reason);
+        }
+        if (c.confidence == vw::cpeProductOnlyConfidence) {
+            CHECK_THAT(matches[0].reason, Catch::Contains("vendor not compared"));
+        }
+
+        // The store's candidate search finds the advisory through the matcher's lists.
+        const vw::ProductMatcher matcher({product});
+        const auto named = vw::parseCpe(c.advisoryCpe);
+        REQUIRE(named);
+        const auto pairs = matcher.vendorProducts();
+        const auto anyVendor = matcher.anyVendorProducts();
+        const bool byPair = std::find(pairs.begin(), pairs.end(),
+                                      std::make_pair(named->vendor, named->product)) != pairs.end();
+        const bool byProduct =
+            std::find(anyVendor.begin(), anyVendor.end(), named->product) != anyVendor.end();
+        CHECK((byPair || byProduct));
+    }
+}
+
+TEST_CASE("The most confident advisory CPE is the one named", "[core][match]") {
+    Product product;
+    product.name = "P";
+    product.components = {Component{"", "log4j-core", "", "cpe:/a:apache:log4j:2.14.1", ""},
+                          Component{"", "sbom-log4j", "", "cpe:2.3:a:*:log4j:2.17.0", ""}};
+    product.cpes = {"cpe:/a:misc:log4j", "cpe:/a:apache:log4j"}; // one candidate "label" each
+    Advisory advisory;
+    advisory.id = "JVNDB-2021-005555";
+    advisory.cpes = {"cpe:/a:misc:log4j", "cpe:/a:apache:log4j"};
+    const auto matches = matchAdvisory(advisory, {product});
+    REQUIRE(matches.size() == 4);
+    CHECK(matches[0].component == "cpe:/a:misc:log4j");
+    CHECK(matches[0].confidence == 50);
+    CHECK(matches[0].componentVersion.empty()); // a product CPE's version is not a component's
+    CHECK(matches[1].component == "cpe:/a:apache:log4j");
+    CHECK(matches[1].confidence == 70);
+    CHECK(matches[1].reason.find("CPE cpe:/a:apache:log4j matches") == 0);
+    CHECK(matches[2].component == "log4j-core");
+    CHECK(matches[2].confidence == 70);
+    CHECK(matches[2].reason.find("CPE cpe:/a:apache:log4j matches") == 0);
+    CHECK(matches[2].componentVersion == "2.14.1");
+    CHECK(matches[3].component == "sbom-log4j");
+    CHECK(matches[3].confidence == 50);
+    CHECK(matches[3].reason.find("CPE cpe:/a:misc:log4j matches") == 0); // first of equals
+    CHECK(matches[3].componentVersion == "2.17.0");
+
+    // Two candidates with one label: the more confident one wins, in the first one's place.
+    Product twice;
+    twice.name = "Q";
+    twice.components = {Component{"", "log4j", "", "cpe:2.3:a:*:log4j", ""},
+                        Component{"", "log4j", "", "cpe:/a:apache:log4j", ""}};
+    advisory.cpes = {"cpe:/a:apache:log4j"};
+    const auto best = matchAdvisory(advisory, {twice});
+    REQUIRE(best.size() == 1);
+    CHECK(best[0].confidence == 70);
+    CHECK(best[0].reason.find("(cpe:/a:apache:log4j) by vendor and product") != std::string::npos);
+}
+
+TEST_CASE("The matcher lists what the store's candidate search needs", "[core][match]") {
+    Product product;
+    product.name = "P";
+    product.components = {Component{"", "a", "", "cpe:/a:Apache:Log4j", ""},
+                          Component{"", "b", "", "cpe:2.3:a:*:openssl:3.0.2", ""},
+                          Component{"", "c", "", "cpe:/a:misc:openssl", ""},
+                          Component{"", "d", "", "not a cpe", ""}};
+    const vw::ProductMatcher matcher({product});
+    using Pair = std::pair<std::string, std::string>;
+    CHECK(matcher.vendorProducts() == std::vector<Pair>{{"apache", "log4j"},
+                                                        {"*", "log4j"},
+                                                        {"-", "log4j"},
+                                                        {"misc", "log4j"},
+                                                        {"*", "openssl"},
+                                                        {"-", "openssl"},
+                                                        {"misc", "openssl"}});
+    CHECK(matcher.anyVendorProducts() == std::vector<std::string>{"openssl"});
 }
