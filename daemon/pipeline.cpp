@@ -79,7 +79,8 @@ IngestStats rematchStored(Store& store, const std::vector<NotifierConfig>& notif
     // found through the record_cpe index, then read and matched one at a time, so neither time
     // nor memory grows with the records that cannot match.
     Store::Transaction tx(store);
-    const std::vector<std::int64_t> candidates = store.recordsNamingCpes(matcher.vendorProducts());
+    const std::vector<std::int64_t> candidates =
+        store.recordsNamingCpes(matcher.vendorProducts(), matcher.anyVendorProducts());
     for (const std::int64_t recordId : candidates) {
         const std::optional<StoredRecord> stored = store.record(recordId);
         if (!stored) {

@@ -202,6 +202,9 @@ INSERT INTO record_cpe (record_id, names)
 // outbox messages the thread they continue. The C++ side of this migration
 // (Store::recorrelate) then recomputes every cluster from the stored records under these rules,
 // splitting the clusters that advisory ids had merged; foreign keys are checked before commit.
+// record_cpe is recomputed as migration 4 filled it: CPE names are now read by both NISTIR 7695
+// bindings, so names with a `*`, `-` or empty vendor (never indexed before) and `%20` (now `_`)
+// get their rows.
 constexpr std::string_view advisoriesCoverClusters = R"sql(
 CREATE TABLE advisory (
     id         INTEGER PRIMARY KEY,
@@ -254,6 +257,17 @@ ALTER TABLE revision ADD COLUMN class TEXT NOT NULL DEFAULT '';
 ALTER TABLE revision ADD COLUMN changes TEXT NOT NULL DEFAULT '';
 ALTER TABLE outbox ADD COLUMN thread TEXT NOT NULL DEFAULT '';
 CREATE INDEX match_cluster ON match(cluster_id);
+
+DELETE FROM record_cpe;
+INSERT INTO record_cpe (record_id, names)
+    SELECT id, group_concat(key, '') FROM (
+        SELECT record.id AS id, vw_cpe_key(names.value) AS key
+            FROM record, json_each(record.json, '$.cpes') AS names
+        UNION ALL
+        SELECT record.id, vw_cpe_key(json_extract(items.value, '$.cpe'))
+            FROM record, json_each(record.json, '$.affected') AS items)
+    WHERE key IS NOT NULL
+    GROUP BY id;
 )sql";
 
 } // namespace

@@ -1006,15 +1006,18 @@ void Store::indexCpes(std::int64_t recordId, const std::string& cpeNames, bool r
 }
 
 std::vector<std::int64_t>
-Store::recordsNamingCpes(const std::vector<std::pair<std::string, std::string>>& vendorProducts) {
+Store::recordsNamingCpes(const std::vector<std::pair<std::string, std::string>>& vendorProducts,
+                         const std::vector<std::string>& anyVendorProducts) {
     std::vector<std::int64_t> ids;
-    if (vendorProducts.empty()) {
+    if (vendorProducts.empty() && anyVendorProducts.empty()) {
         return ids;
     }
     std::unordered_set<std::string> wanted;
     for (const auto& [vendor, product] : vendorProducts) {
         wanted.insert(vendor + '\0' + product);
     }
+    const std::unordered_set<std::string> anyVendor(anyVendorProducts.begin(),
+                                                    anyVendorProducts.end());
     // One pass over a narrow table (about 50 bytes a record), in record order.
     Use q(cached("SELECT record_id, names FROM record_cpe ORDER BY record_id"));
     std::string key;
@@ -1022,7 +1025,7 @@ Store::recordsNamingCpes(const std::vector<std::pair<std::string, std::string>>&
         const std::vector<std::string> items = decodeList(q->text(1));
         for (std::size_t i = 0; i + 1 < items.size(); i += 2) {
             key.assign(items[i]).append(1, '\0').append(items[i + 1]);
-            if (wanted.count(key) != 0) {
+            if (wanted.count(key) != 0 || anyVendor.count(items[i + 1]) != 0) {
                 ids.push_back(q->integer(0));
                 break;
             }

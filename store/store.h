@@ -233,9 +233,12 @@ public:
     std::vector<ClusterRecord> clusterRecords(std::int64_t clusterId);
     /// The records whose current content names a CPE with one of these (vendor, product)
     /// pairs (as parseCpe() reads them: lower case, unescaped), by row id, ascending. The
-    /// candidates for a re-match: only they can match a registry with those CPEs.
+    /// candidates for a re-match: only they can match a registry with those CPEs. A product in
+    /// `anyVendorProducts` (registered with a `*`, `-` or `misc` vendor) matches whatever the
+    /// record's vendor.
     std::vector<std::int64_t>
-    recordsNamingCpes(const std::vector<std::pair<std::string, std::string>>& vendorProducts);
+    recordsNamingCpes(const std::vector<std::pair<std::string, std::string>>& vendorProducts,
+                      const std::vector<std::string>& anyVendorProducts = {});
     /// One stored record by row id.
     std::optional<StoredRecord> record(std::int64_t recordId);
     /// Clusters first seen at or after `since` (0: all), newest first.

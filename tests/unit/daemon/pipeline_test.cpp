@@ -155,6 +155,33 @@ TEST_CASE("messages for an unconfigured notifier stay in the outbox", "[daemon][
     CHECK(store->outboxCounts().pending == 1);
 }
 
+TEST_CASE("a product whose SBOM names a CPE with a * vendor is re-matched by product",
+          "[daemon][pipeline]") {
+    auto store = Store::inMemory();
+    ParseResult batch;
+    Advisory tomcat = log4j();
+    tomcat.id = "JVNDB-2021-000001";
+    tomcat.aliases = {"CVE-2021-0001"};
+    tomcat.cpes = {"cpe:/a:apache:tomcat"};
+    batch.records = {tomcat, log4j()};
+    REQUIRE(ingestBatch(*store, notifiers(), "jvndb-new", batch, 1000).newMatches == 0);
+
+    // A Yocto SBOM component: no vendor.
+    Product gateway;
+    gateway.name = "Gateway";
+    gateway.owners = {"owner@example.jp"};
+    gateway.components = {{"", "log4j", "2.14.1", "cpe:2.3:a:*:log4j:2.14.1:*:*:*:*:*:*:*", ""}};
+    store->putProduct(gateway);
+    const IngestStats found = rematchStored(*store, notifiers(), {gateway}, 2000);
+    CHECK(found.records == 1); // the log4j record, found by product alone; not tomcat
+    CHECK(found.newMatches == 1);
+    const auto matches = store->matches();
+    REQUIRE(matches.size() == 1);
+    CHECK(matches[0].match.advisory == "JVNDB-2021-005429");
+    CHECK(matches[0].match.confidence < 70); // the vendor was not compared
+    CHECK_THAT(matches[0].match.reason, Catch::Contains("vendor not compared"));
+}
+
 TEST_CASE("a product added later is matched against stored advisories once", "[daemon][pipeline]") {
     auto store = Store::inMemory();
     ParseResult batch;
