@@ -10,6 +10,7 @@
 #include "feeds/myjvn_source.h"
 #include "helpers/fixtures.h"
 #include "helpers/python_server.h"
+#include "helpers/records.h"
 #include "helpers/virtual_time.h"
 
 #include <catch2/catch.hpp>
@@ -23,6 +24,8 @@
 #include <vector>
 
 namespace {
+
+using vw::test::iso;
 
 using std::chrono::milliseconds;
 using vw::test::param;
@@ -100,10 +103,6 @@ vw::SourceConfig config(const std::string& url) {
     c.retries = 2;
     c.timeout = std::chrono::seconds(1);
     return c;
-}
-
-std::string iso(const std::optional<vw::DateTime>& value) {
-    return value ? vw::formatIsoDateTime(*value) : std::string("null");
 }
 
 /// Every <Title> text of the detail templates (Vulinfo titles, and CWE titles of RelatedItems).

@@ -6,6 +6,7 @@
 #include "core/datetime.h"
 #include "feeds/parse/jvn_rss.h"
 #include "helpers/fixtures.h"
+#include "helpers/records.h"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -14,6 +15,9 @@
 #include <vector>
 
 namespace {
+
+using vw::test::iso;
+using vw::test::recordById;
 
 using vw::Advisory;
 using vw::ParseError;
@@ -48,19 +52,6 @@ std::vector<std::string> idsOf(const ParseResult& result) {
 /// The 1-based line of byte `offset` in `text`.
 std::size_t lineAt(const std::string& text, std::size_t offset) {
     return 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + offset, '\n'));
-}
-
-const Advisory& recordById(const ParseResult& result, const std::string& id) {
-    const auto found = std::find_if(result.records.begin(), result.records.end(),
-                                    [&](const Advisory& a) { return a.id == id; });
-    if (found == result.records.end()) {
-        FAIL("no record " << id);
-    }
-    return *found;
-}
-
-std::string iso(const std::optional<vw::DateTime>& value) {
-    return value ? vw::formatIsoDateTime(*value) : std::string("null");
 }
 
 /// A JVN iPedia RSS document around `items` (the real feed's header, sec namespace as given).

@@ -5,6 +5,7 @@
 #include "feeds/parse/document.h"
 #include "feeds/parse/jvn_rss.h"
 #include "helpers/fixtures.h"
+#include "helpers/records.h"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -13,13 +14,11 @@
 
 namespace {
 
+using vw::test::iso;
+
 using vw::Advisory;
 using vw::parseJvnRss;
 using vw::ParseResult;
-
-std::string iso(const std::optional<vw::DateTime>& value) {
-    return value ? vw::formatIsoDateTime(*value) : std::string("null");
-}
 
 /// A small jvn.rdf WRITTEN FOR THE PROJECT (not captured JVN data), following the structure in
 /// shared/docs/jvn-formats.md section 1.4: plain RSS 1.0 + dc + dcterms, no sec: elements, the

@@ -5,6 +5,7 @@
 #include "feeds/parse/mail.h"
 #include "feeds/parse/mime.h"
 #include "helpers/fixtures.h"
+#include "helpers/records.h"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -13,6 +14,8 @@
 #include <vector>
 
 namespace {
+
+using vw::test::iso;
 
 using vw::Advisory;
 using vw::MailOptions;
@@ -30,10 +33,6 @@ ParseResult parseFile(const std::string& name, const std::string& list = "jpcert
 const Advisory& only(const ParseResult& result) {
     REQUIRE(result.records.size() == 1);
     return result.records.front();
-}
-
-std::string iso(const std::optional<vw::DateTime>& value) {
-    return value ? vw::formatIsoDateTime(*value) : std::string("null");
 }
 
 bool contains(const std::string& text, const std::string& part) {

@@ -8,6 +8,7 @@
 #include "feeds/parse/myjvn_alert.h"
 #include "helpers/alert_list.h"
 #include "helpers/fixtures.h"
+#include "helpers/records.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -19,6 +20,9 @@
 
 namespace {
 
+using vw::test::iso;
+using vw::test::recordById;
+
 using vw::Advisory;
 using vw::ParseError;
 using vw::parseMyJvnAlertList;
@@ -27,19 +31,6 @@ using Ids = std::vector<std::string>;
 
 std::string readJvn(const std::string& name) {
     return vw::test::readFile(vw::test::fixturesDir() / "jvn" / name);
-}
-
-std::string iso(const std::optional<vw::DateTime>& value) {
-    return value ? vw::formatIsoDateTime(*value) : std::string("null");
-}
-
-const Advisory& recordById(const ParseResult& result, const std::string& id) {
-    const auto found = std::find_if(result.records.begin(), result.records.end(),
-                                    [&](const Advisory& a) { return a.id == id; });
-    if (found == result.records.end()) {
-        FAIL("no record " << id);
-    }
-    return *found;
 }
 
 std::string entry(const std::string& id, const std::string& inner = "") {

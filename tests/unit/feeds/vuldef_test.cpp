@@ -9,6 +9,7 @@
 #include "feeds/parse/document.h"
 #include "feeds/parse/vuldef.h"
 #include "helpers/fixtures.h"
+#include "helpers/records.h"
 #include "helpers/vuldef_stream.h"
 
 #include <algorithm>
@@ -19,6 +20,9 @@
 #include <vector>
 
 namespace {
+
+using vw::test::iso;
+using vw::test::recordById;
 
 using vw::Advisory;
 using vw::ItemProblem;
@@ -52,19 +56,6 @@ std::vector<std::string> idsOf(const ParseResult& result) {
         ids.push_back(a.id);
     }
     return ids;
-}
-
-std::string iso(const std::optional<vw::DateTime>& value) {
-    return value ? vw::formatIsoDateTime(*value) : std::string("null");
-}
-
-const Advisory& recordById(const ParseResult& result, const std::string& id) {
-    const auto found = std::find_if(result.records.begin(), result.records.end(),
-                                    [&](const Advisory& a) { return a.id == id; });
-    if (found == result.records.end()) {
-        FAIL("no record " << id);
-    }
-    return *found;
 }
 
 std::size_t countVulinfo(const std::string& xml) {
