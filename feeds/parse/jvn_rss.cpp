@@ -227,7 +227,7 @@ ParseResult parseJvnRss(std::string_view xml) {
         }
     }
     if (!channel) {
-        if (status && (status == root || !nextElementSibling(firstElementChild(root)))) {
+        if (isStatusOnly(root, status)) {
             ParseResult empty; // a MyJVN response with no matches: nothing but the status
             empty.status = readMyJvnStatus(status);
             return empty;

@@ -252,7 +252,7 @@ ParseResult parseMyJvnAlertList(std::string_view xml) {
         result.status = readMyJvnStatus(status);
     }
     if (!isElement(root, kAtomNs, "feed")) {
-        if (status && (status == root || !nextElementSibling(firstElementChild(root)))) {
+        if (isStatusOnly(root, status)) {
             return result; // a response with nothing but its status
         }
         throw ParseError("not a MyJVN getAlertList response: expected an Atom <feed> (" +

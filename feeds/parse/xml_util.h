@@ -112,6 +112,12 @@ pugi::xml_node findMyJvnStatus(pugi::xml_node root);
 /// (the message names retCd, errCd and errMsg). A null node passes.
 void throwIfMyJvnError(pugi::xml_node status);
 
+/// A MyJVN response that holds nothing but its status:Status (`status`, found by
+/// findMyJvnStatus): the status is the root or the root's only element (no matches).
+inline bool isStatusOnly(pugi::xml_node root, pugi::xml_node status) {
+    return status && (status == root || !nextElementSibling(firstElementChild(root)));
+}
+
 /// What the parser of one item of a feed document shares: the result it adds to and the item it
 /// is on (id, position), which every problem it reports names.
 class ItemParserBase {
