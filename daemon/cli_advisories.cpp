@@ -48,7 +48,6 @@ void writeClusterRef(JsonWriter& w, const ClusterSummary& c) {
 
 int showCluster(Context& ctx, Store& store, std::int64_t clusterId, bool json) {
     const ClusterDetail d = store.clusterDetail(clusterId);
-    const ClusterSummary summary = store.cluster(clusterId);
     // The shown values by the documented precedence, with the record that supplied each.
     std::vector<Advisory> parsed;
     std::vector<const RecordRow*> parsedRows;
@@ -71,7 +70,7 @@ int showCluster(Context& ctx, Store& store, std::int64_t clusterId, bool json) {
 
     if (json) {
         JsonWriter w;
-        w.beginObject().key("type").value("vulnerability").key("id").value(summary.primaryId);
+        w.beginObject().key("type").value("vulnerability").key("id").value(d.primaryId);
         w.key("key").value(d.key).key("aliases").stringArray(d.aliases);
         w.key("title").value(shown.shown.title).key("max_score").value(shown.shown.maxScore());
         w.key("withdrawn").value(shown.shown.withdrawn);
@@ -118,7 +117,7 @@ int showCluster(Context& ctx, Store& store, std::int64_t clusterId, bool json) {
     }
 
     std::ostream& out = ctx.out;
-    out << line(summary.primaryId) << "  " << line(shown.shown.title) << "\n";
+    out << line(d.primaryId) << "  " << line(shown.shown.title) << "\n";
     out << "  aliases:    " << line(joinedIds(d.aliases)) << "\n";
     out << "  stable key: " << line(d.key) << "\n";
     out << "  max CVSS:   " << std::fixed << std::setprecision(1) << shown.shown.maxScore()

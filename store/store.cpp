@@ -626,19 +626,11 @@ void Store::saveSourceState(const std::string& source, const SourceStateRow& sta
 
 namespace {
 
-/// The title and CVSS score a cluster (?1) shows: each from its first record by the channel
-/// precedence of core/correlate (sourceRank, through vw_source_rank()), newest first within a
-/// channel, that has one.
-constexpr std::string_view kShownTitleAndScore =
-    "SELECT (SELECT title FROM record WHERE cluster_id = ?1 AND title != '' "
-    "ORDER BY vw_source_rank(source), last_seen DESC, id DESC LIMIT 1), "
-    "coalesce((SELECT max_score FROM record WHERE cluster_id = ?1 AND max_score > 0 "
-    "ORDER BY vw_source_rank(source), last_seen DESC, id DESC LIMIT 1), 0)";
-
-/// The columns every cluster listing selects, for `FROM cluster c`: id, first_seen, the aliases
-/// joined by newlines (ids never hold one), the title and score by the channel precedence
-/// (kShownTitleAndScore), key. One statement for all clusters: three small ones per cluster
-/// took 24 µs each time.
+/// The columns every cluster summary selects, for `FROM cluster c`: id, first_seen, the aliases
+/// joined by newlines (ids never hold one), the title and CVSS score the cluster shows (each
+/// from its first record by the channel precedence of core/correlate, sourceRank through
+/// vw_source_rank(), newest first within a channel, that has one), key. One statement for all
+/// clusters: three small ones per cluster took 24 µs each time.
 #define VW_CLUSTER_SUMMARY_COLUMNS                                                                 \
     "c.id, c.first_seen, "                                                                         \
     "(SELECT group_concat(a.id, char(10)) FROM alias a WHERE a.cluster_id = c.id), "               \
@@ -951,33 +943,13 @@ std::optional<std::int64_t> Store::clusterOf(const std::string& id) {
 }
 
 ClusterSummary Store::cluster(std::int64_t clusterId) {
+    Use q(cached("SELECT " VW_CLUSTER_SUMMARY_COLUMNS "FROM cluster c WHERE c.id = ?1"));
+    q->bind(1, clusterId);
+    if (!q->step()) {
+        throw StoreError("no cluster with id " + std::to_string(clusterId));
+    }
     ClusterSummary summary;
-    summary.clusterId = clusterId;
-    {
-        Use q(cached("SELECT first_seen, key FROM cluster WHERE id = ?1"));
-        q->bind(1, clusterId);
-        if (!q->step()) {
-            throw StoreError("no cluster with id " + std::to_string(clusterId));
-        }
-        summary.firstSeen = q->integer(0);
-        summary.key = q->text(1);
-    }
-    {
-        Use q(cached("SELECT id FROM alias WHERE cluster_id = ?1 ORDER BY id"));
-        q->bind(1, clusterId);
-        while (q->step()) {
-            summary.ids.push_back(q->text(0));
-        }
-    }
-    summary.primaryId = primaryIdOf(summary.ids);
-    {
-        Use q(cached(kShownTitleAndScore));
-        q->bind(1, clusterId);
-        if (q->step()) {
-            summary.title = q->text(0);
-            summary.maxScore = q->real(1);
-        }
-    }
+    readClusterSummary(*q, summary);
     return summary;
 }
 
@@ -1098,6 +1070,7 @@ ClusterDetail Store::clusterDetail(std::int64_t clusterId) {
     ClusterDetail d;
     const ClusterSummary summary = cluster(clusterId);
     d.clusterId = clusterId;
+    d.primaryId = summary.primaryId;
     d.key = summary.key;
     d.firstSeen = summary.firstSeen;
     d.aliases = summary.ids;

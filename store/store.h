@@ -116,6 +116,7 @@ struct RevisionRow {
 /// Everything the store knows of one cluster (one vulnerability).
 struct ClusterDetail {
     std::int64_t clusterId = 0;
+    std::string primaryId; // as ClusterSummary::primaryId
     std::string key;
     std::int64_t firstSeen = 0;
     std::vector<std::string> aliases;    // sorted
