@@ -360,34 +360,63 @@ std::string toJson(const Match& match) {
     json.key("confidence").value(match.confidence);
     json.key("method").value(std::string_view(match.method));
     json.key("reason").value(std::string_view(match.reason));
+    json.key("verdict").value(std::string_view(match.verdict));
     json.endObject();
     return json.str();
 }
 
-std::string toJson(const std::vector<Product>& products) {
+namespace {
+
+void writeComponents(JsonWriter& json, const std::vector<Component>& components) {
+    if (components.empty()) {
+        return;
+    }
+    json.key("components").beginArray();
+    for (const auto& component : components) {
+        json.beginObject();
+        optionalString(json, "vendor", component.vendor);
+        json.key("name").value(std::string_view(component.name));
+        optionalString(json, "version", component.version);
+        // One CPE as "cpe" (the older form every reader knows), several as "cpes".
+        if (component.cpes.size() == 1) {
+            json.key("cpe").value(std::string_view(component.cpes.front()));
+        } else {
+            optionalArray(json, "cpes", component.cpes);
+        }
+        optionalString(json, "purl", component.purl);
+        optionalString(json, "supplier", component.supplier);
+        json.endObject();
+    }
+    json.endArray();
+}
+
+} // namespace
+
+std::string toJson(const std::vector<RegisteredProduct>& products) {
     JsonWriter json;
     json.beginObject();
     json.key("products").beginArray();
     for (const auto& product : products) {
         json.beginObject();
         json.key("name").value(std::string_view(product.name));
-        optionalString(json, "version", product.version);
         optionalArray(json, "owners", product.owners);
         optionalArray(json, "keywords", product.keywords);
         optionalArray(json, "cpes", product.cpes);
-        if (!product.components.empty()) {
-            json.key("components").beginArray();
-            for (const auto& component : product.components) {
-                json.beginObject();
-                optionalString(json, "vendor", component.vendor);
-                json.key("name").value(std::string_view(component.name));
-                optionalString(json, "version", component.version);
-                optionalString(json, "cpe", component.cpe);
-                optionalString(json, "purl", component.purl);
-                json.endObject();
-            }
-            json.endArray();
+        if (product.removed) {
+            json.key("removed").value(true);
         }
+        json.key("versions").beginArray();
+        for (const auto& version : product.versions) {
+            json.beginObject();
+            json.key("version").value(std::string_view(version.version));
+            optionalArray(json, "owners", version.owners);
+            if (version.removed) {
+                json.key("removed").value(true);
+            }
+            writeComponents(json, version.components);
+            json.endObject();
+        }
+        json.endArray();
         json.endObject();
     }
     json.endArray();

@@ -45,7 +45,7 @@ void appendJsonString(std::string& out, std::string_view text);
 std::string toJson(const Advisory& advisory);
 /// One line, the `match` contract.
 std::string toJson(const Match& match);
-/// The registry document `{"products":[…]}` of `products export`.
-std::string toJson(const std::vector<Product>& products);
+/// The registry document `{"products":[{…, "versions":[…]}]}` of `products export`.
+std::string toJson(const std::vector<RegisteredProduct>& products);
 
 } // namespace vw

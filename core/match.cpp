@@ -62,9 +62,8 @@ ProductMatcher::ProductMatcher(const std::vector<Product>& products) {
             add(p, cpe, cpe, nullptr);
         }
         for (const auto& component : product.components) {
-            if (!component.cpe.empty()) {
-                add(p, component.name.empty() ? component.cpe : component.name, component.cpe,
-                    &component);
+            for (const auto& cpe : component.cpes) {
+                add(p, component.name.empty() ? cpe : component.name, cpe, &component);
             }
         }
     }

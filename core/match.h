@@ -24,6 +24,10 @@ struct Match {
     /// The component's version: Component::version, or when that is empty the version field
     /// of the component's CPE (not ANY/NA); empty for a product CPE. Not yet compared.
     std::string componentVersion;
+    /// The outcome of comparing the version with the advisory's affected versions:
+    /// "affected", "not-affected" (stored as the evaluation record, never notified) or
+    /// "needs-review" (no version known, or range text that could not be read).
+    std::string verdict = "affected";
 };
 
 /// Confidence of a CPE match on part, vendor and product (method "cpe-product").

@@ -63,9 +63,15 @@ commands:
   advisories list [--json] [--since DATE] [--product NAME] [--min-score X] [--channel NAME]
   advisories show ID [--json]       ID: a vulnerability (JVNDB-, CVE-): its cluster; an advisory
                                     (JVN#, JVNVU#, JVNTA, JPCERT-AT-, …): what it covers
-  products add NAME [--version V] [--owner EMAIL]... [--cpe CPE]... [--keyword K]...
-  products list [--json] | products remove NAME | products export | products import FILE.json
-  matches list [--json] [--product NAME]
+  products add NAME [--version V] [--owner EMAIL]... [--version-owner EMAIL]... [--cpe CPE]...
+               [--keyword K]...     add a product or a version of it; options given replace
+                                    the product's (owners, CPEs, keywords), others are kept
+  products list [--json] [--all]    products, versions and components (--all: removed too)
+  products remove NAME [--version V]
+                                    stop matching a product or one version (history is kept)
+  products export [--all] | products import FILE.json
+  matches list [--json] [--product NAME] [--all]
+                                    --all: also the versions evaluated not affected
   notify test NAME [--to EMAIL]     send a test message through one configured notifier
   config check [--no-secrets]       validate the config file and print it with secrets redacted
 
@@ -294,7 +300,8 @@ int cmdMatch(Context& ctx, const std::vector<std::string>& args) {
         throw UsageError("match needs --products FILE.json");
     }
     opt.expectPositional(1, 1, "one ADVISORIES.jsonl file (or -)");
-    const std::vector<Product> products = productsFromJson(readInput(opt.get("products")));
+    // Every version of every product that is not removed, indexed once for all the lines.
+    const ProductMatcher matcher(activeVersions(productsFromJson(readInput(opt.get("products")))));
     std::istringstream lines(readInput(opt.positional()[0]));
     std::string line;
     int lineNo = 0;
@@ -305,7 +312,7 @@ int cmdMatch(Context& ctx, const std::vector<std::string>& args) {
             continue;
         }
         try {
-            for (const auto& m : matchAdvisory(advisoryFromJson(line), products)) {
+            for (const auto& m : matcher.match(advisoryFromJson(line))) {
                 ctx.out << toJson(m) << "\n";
             }
         } catch (const JsonInputError& e) {
@@ -315,134 +322,6 @@ int cmdMatch(Context& ctx, const std::vector<std::string>& args) {
         }
     }
     return status;
-}
-
-void validateProduct(const Product& p) {
-    for (const auto& cpe : p.cpes) {
-        if (!parseCpe(cpe)) {
-            throw UsageError("--cpe '" + cpe +
-                             "' is not a CPE 2.2 (cpe:/a:vendor:product) or 2.3 name");
-        }
-    }
-    for (const auto& owner : p.owners) {
-        const auto at = owner.find('@');
-        if (at == std::string::npos || at == 0 || at + 1 == owner.size() ||
-            owner.find_first_of(" \t<>,") != std::string::npos) {
-            throw UsageError("--owner '" + owner + "' is not an e-mail address");
-        }
-    }
-}
-
-int cmdProducts(Context& ctx, const std::vector<std::string>& args) {
-    if (args.empty()) {
-        throw UsageError("products add|list|remove|export|import ...");
-    }
-    const std::string sub = args[0];
-    Options opt(
-        {args.begin() + 1, args.end()},
-        {{"version", true}, {"owner", true}, {"cpe", true}, {"keyword", true}, {"json", false}});
-    const auto config = maybeConfig(ctx, false);
-    auto store = openStore(ctx, config);
-    // A product registered after an advisory arrived still hears about it.
-    auto rematch = [&](const std::vector<Product>& changed) {
-        const auto notifiers = config ? config->notifiers : std::vector<NotifierConfig>{};
-        const IngestStats s = rematchStored(*store, notifiers, changed, unixNow());
-        if (s.newMatches > 0) {
-            ctx.out << s.newMatches << " stored advisories match (" << s.enqueued
-                    << " notifications queued" << (config ? "" : "; no config, so no notifiers")
-                    << ")\n";
-        }
-    };
-    if (sub == "add") {
-        opt.expectPositional(1, 1, "one product NAME");
-        Product p;
-        p.name = opt.positional()[0];
-        p.version = opt.get("version");
-        p.owners = opt.all("owner");
-        p.cpes = opt.all("cpe");
-        p.keywords = opt.all("keyword");
-        validateProduct(p);
-        store->putProduct(p);
-        store->logEvent("product", "added or replaced " + p.name, unixNow());
-        ctx.out << "product '" << p.name << "' saved\n";
-        rematch({p});
-        return kExitOk;
-    }
-    if (sub == "remove") {
-        opt.expectPositional(1, 1, "one product NAME");
-        if (!store->removeProduct(opt.positional()[0])) {
-            ctx.err << "vulnwatch: no product named '" << opt.positional()[0] << "'\n";
-            return kExitFailure;
-        }
-        store->logEvent("product", "removed " + opt.positional()[0], unixNow());
-        ctx.out << "product '" << opt.positional()[0] << "' removed\n";
-        return kExitOk;
-    }
-    if (sub == "export") {
-        ctx.out << toJson(store->products()) << "\n";
-        return kExitOk;
-    }
-    if (sub == "import") {
-        opt.expectPositional(1, 1, "one registry FILE.json (as written by products export)");
-        const auto products = productsFromJson(readInput(opt.positional()[0]));
-        for (const auto& p : products) {
-            validateProduct(p);
-        }
-        Store::Transaction tx(*store);
-        for (const auto& p : products) {
-            store->putProduct(p);
-        }
-        store->logEvent("product", "imported " + std::to_string(products.size()) + " products",
-                        unixNow());
-        tx.commit();
-        ctx.out << products.size() << " products imported\n";
-        rematch(products);
-        return kExitOk;
-    }
-    if (sub == "list") {
-        const auto products = store->products();
-        if (opt.has("json")) {
-            ctx.out << toJson(products) << "\n";
-            return kExitOk;
-        }
-        for (const auto& p : products) {
-            ctx.out << p.name << (p.version.empty() ? "" : " " + p.version);
-            for (const auto& o : p.owners) {
-                ctx.out << "  <" << o << ">";
-            }
-            ctx.out << "\n";
-            for (const auto& c : p.cpes) {
-                ctx.out << "    cpe " << c << "\n";
-            }
-            for (const auto& k : p.keywords) {
-                ctx.out << "    keyword " << k << "\n";
-            }
-            for (const auto& c : p.components) {
-                ctx.out << "    component " << c.name << " " << c.version
-                        << (c.cpe.empty() ? "" : " " + c.cpe) << "\n";
-            }
-        }
-        return kExitOk;
-    }
-    throw UsageError("products add|list|remove|export|import ...");
-}
-
-int cmdMatches(Context& ctx, const std::vector<std::string>& args) {
-    if (args.empty() || args[0] != "list") {
-        throw UsageError("matches list [--json] [--product NAME]");
-    }
-    Options opt({args.begin() + 1, args.end()}, {{"json", false}, {"product", true}});
-    auto store = openStore(ctx, maybeConfig(ctx, false));
-    for (const auto& row : store->matches(opt.get("product"))) {
-        if (opt.has("json")) {
-            ctx.out << toJson(row.match) << "\n";
-        } else {
-            ctx.out << std::left << std::setw(20) << row.match.advisory << " " << row.match.product
-                    << " (" << row.match.component << ") " << row.match.confidence << "% "
-                    << row.match.method << " " << row.state << "\n";
-        }
-    }
-    return kExitOk;
 }
 
 int cmdConfig(Context& ctx, const std::vector<std::string>& args) {

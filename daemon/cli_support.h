@@ -113,5 +113,8 @@ std::string joinedIds(const std::vector<std::string>& ids);
 
 /// `advisories list|show` (daemon/cli_advisories.cpp).
 int cmdAdvisories(Context& ctx, const std::vector<std::string>& args);
+/// `products …` and `matches list` (daemon/cli_products.cpp).
+int cmdProducts(Context& ctx, const std::vector<std::string>& args);
+int cmdMatches(Context& ctx, const std::vector<std::string>& args);
 
 } // namespace vw::cli

@@ -158,29 +158,83 @@ Advisory advisoryFromJson(const std::string& json) {
     return a;
 }
 
-std::vector<Product> productsFromJson(const std::string& json) {
+namespace {
+
+std::vector<Component> componentsFrom(const Object::Ptr& item, const std::string& where) {
+    std::vector<Component> components;
+    std::size_t index = 0;
+    for (const auto& c : getObjects(item, "components", where)) {
+        const std::string cw = where + ".components[" + std::to_string(index++) + "]";
+        Component component;
+        component.vendor = getString(c, "vendor", cw);
+        component.name = getString(c, "name", cw);
+        component.version = getString(c, "version", cw);
+        // "cpe" (one name, the older form) and "cpes" (several) may both be given.
+        const std::string cpe = getString(c, "cpe", cw);
+        if (!cpe.empty()) {
+            component.cpes.push_back(cpe);
+        }
+        for (auto& more : getStrings(c, "cpes", cw)) {
+            if (more != cpe) {
+                component.cpes.push_back(std::move(more));
+            }
+        }
+        component.purl = getString(c, "purl", cw);
+        component.supplier = getString(c, "supplier", cw);
+        if (component.name.empty() && component.cpes.empty() && component.purl.empty()) {
+            throw JsonInputError(cw + ": a component needs a name, a cpe or a purl");
+        }
+        components.push_back(std::move(component));
+    }
+    return components;
+}
+
+} // namespace
+
+std::vector<RegisteredProduct> productsFromJson(const std::string& json) {
     Object::Ptr root = parseObject(json);
     if (!root->has("products")) {
         throw JsonInputError("registry: missing \"products\" array");
     }
-    std::vector<Product> products;
+    std::vector<RegisteredProduct> products;
     std::size_t index = 0;
     for (const auto& item : getObjects(root, "products", "registry")) {
         const std::string where = "products[" + std::to_string(index++) + "]";
-        Product p;
+        RegisteredProduct p;
         p.name = getString(item, "name", where);
         if (p.name.empty()) {
             throw JsonInputError(where + ".name: missing");
         }
-        p.version = getString(item, "version", where);
         p.owners = getStrings(item, "owners", where);
         p.keywords = getStrings(item, "keywords", where);
         p.cpes = getStrings(item, "cpes", where);
-        for (const auto& c : getObjects(item, "components", where)) {
-            const std::string cw = where + ".components";
-            p.components.push_back({getString(c, "vendor", cw), getString(c, "name", cw),
-                                    getString(c, "version", cw), getString(c, "cpe", cw),
-                                    getString(c, "purl", cw)});
+        const bool single = item->has("version") || item->has("components");
+        if (item->has("versions") && !item->isNull("versions")) {
+            if (single) {
+                throw JsonInputError(where + ": give either \"versions\" or \"version\" and "
+                                             "\"components\", not both");
+            }
+            std::size_t v = 0;
+            for (const auto& entry : getObjects(item, "versions", where)) {
+                const std::string at = where + ".versions[" + std::to_string(v++) + "]";
+                ProductVersion version;
+                version.version = getString(entry, "version", at);
+                version.owners = getStrings(entry, "owners", at);
+                version.components = componentsFrom(entry, at);
+                for (const auto& other : p.versions) {
+                    if (other.version == version.version) {
+                        throw JsonInputError(at + ".version: \"" + version.version +
+                                             "\" is listed twice");
+                    }
+                }
+                p.versions.push_back(std::move(version));
+            }
+        } else {
+            // The single-version form: "version" and "components" on the product.
+            ProductVersion version;
+            version.version = getString(item, "version", where);
+            version.components = componentsFrom(item, where);
+            p.versions.push_back(std::move(version));
         }
         products.push_back(std::move(p));
     }

@@ -20,6 +20,6 @@ public:
 Advisory advisoryFromJson(const std::string& json);
 
 /// A registry document `{"products":[…]}`. Throws JsonInputError naming the bad field.
-std::vector<Product> productsFromJson(const std::string& json);
+std::vector<RegisteredProduct> productsFromJson(const std::string& json);
 
 } // namespace vw

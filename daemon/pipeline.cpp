@@ -17,9 +17,12 @@ bool meetsThresholds(const NotifierConfig& n, const Advisory& advisory, const Ma
     return advisory.maxScore() >= n.minSeverity && match.confidence >= n.minConfidence;
 }
 
-const Product* findProduct(const std::vector<Product>& products, const std::string& name) {
-    auto it = std::find_if(products.begin(), products.end(),
-                           [&](const Product& p) { return p.name == name; });
+/// The registered version a match was made for; nullptr when it is no longer registered (or
+/// removed): its matches stay readable and notify no one.
+const Product* findProduct(const std::vector<Product>& products, const Match& match) {
+    auto it = std::find_if(products.begin(), products.end(), [&](const Product& p) {
+        return p.name == match.product && p.version == match.version;
+    });
     return it == products.end() ? nullptr : &*it;
 }
 
@@ -55,7 +58,7 @@ void recordMatches(Store& store, const std::vector<NotifierConfig>& notifiers,
         if (stats.newMatches == kMatchesLoggedEach + 1) {
             VW_LOG_INFO("match", "more new matches follow; each is logged at debug level");
         }
-        const Product* product = findProduct(products, m.product);
+        const Product* product = findProduct(products, m);
         if (product == nullptr) {
             continue;
         }
@@ -144,7 +147,7 @@ void enqueueUpdates(Store& store, const std::vector<NotifierConfig>& notifiers,
         }
         const std::string key = store.clusterKey(cluster);
         for (const MatchRow& row : rows) {
-            const Product* product = findProduct(products, row.match.product);
+            const Product* product = findProduct(products, row.match);
             if (product == nullptr) {
                 continue; // removed from the registry: its matches stay readable, not notified
             }

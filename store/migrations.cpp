@@ -270,11 +270,81 @@ INSERT INTO record_cpe (record_id, names)
     GROUP BY id;
 )sql";
 
+// Version 6: products have versions (issue 10). A product_version row holds one version of a
+// product with its own components and, when set, its own owners (else the product's); removing a
+// product or a version sets removed_at and keeps the rows, so the matches made for it stay
+// readable. Components get every CPE they name (`cpes`, an encodeList()) and their supplier.
+// A match is per product *version* (one advisory can affect 1.8 and not 1.9), and carries the
+// verdict of the version comparison: 'affected', 'not-affected' (the manufacturer's evaluation
+// record: stored, never notified) or 'needs-review' (no version to compare, or a range text
+// that could not be read). Existing matches compared no version: they stay 'affected'.
+constexpr std::string_view productVersions = R"sql(
+CREATE TABLE product_version (
+    id         INTEGER PRIMARY KEY,
+    product_id INTEGER NOT NULL REFERENCES product(id) ON DELETE CASCADE,
+    version    TEXT NOT NULL DEFAULT '',
+    owners     TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL DEFAULT 0,
+    removed_at INTEGER,
+    UNIQUE (product_id, version)
+);
+INSERT INTO product_version (product_id, version) SELECT id, version FROM product;
+ALTER TABLE product DROP COLUMN version;
+ALTER TABLE product ADD COLUMN removed_at INTEGER;
+
+CREATE TABLE component_v6 (
+    id         INTEGER PRIMARY KEY,
+    version_id INTEGER NOT NULL REFERENCES product_version(id) ON DELETE CASCADE,
+    vendor     TEXT NOT NULL DEFAULT '',
+    name       TEXT NOT NULL DEFAULT '',
+    version    TEXT NOT NULL DEFAULT '',
+    cpes       TEXT NOT NULL DEFAULT '',
+    purl       TEXT NOT NULL DEFAULT '',
+    supplier   TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO component_v6 (id, version_id, vendor, name, version, cpes, purl)
+    SELECT c.id, v.id, c.vendor, c.name, c.version,
+           CASE WHEN c.cpe = '' THEN ''
+                ELSE replace(replace(c.cpe, '\', '\\'), char(10), '\n') || char(10) END,
+           c.purl
+        FROM component c JOIN product_version v ON v.product_id = c.product_id;
+DROP TABLE component;
+ALTER TABLE component_v6 RENAME TO component;
+CREATE INDEX component_version ON component(version_id);
+
+CREATE TABLE match_v6 (
+    id         INTEGER PRIMARY KEY,
+    cluster_id INTEGER NOT NULL REFERENCES cluster(id),
+    product    TEXT NOT NULL,
+    component  TEXT NOT NULL,
+    confidence INTEGER NOT NULL,
+    method     TEXT NOT NULL,
+    reason     TEXT NOT NULL,
+    advisory   TEXT NOT NULL,
+    aliases    TEXT NOT NULL DEFAULT '',
+    version    TEXT NOT NULL DEFAULT '',
+    state      TEXT NOT NULL DEFAULT 'new',
+    created_at INTEGER NOT NULL,
+    verdict    TEXT NOT NULL DEFAULT 'affected',
+    updated_at INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (cluster_id, product, version, component)
+);
+INSERT INTO match_v6 (id, cluster_id, product, component, confidence, method, reason, advisory,
+                      aliases, version, state, created_at, updated_at)
+    SELECT id, cluster_id, product, component, confidence, method, reason, advisory, aliases,
+           version, state, created_at, created_at FROM match;
+DROP TABLE match;
+ALTER TABLE match_v6 RENAME TO match;
+CREATE INDEX match_product ON match(product);
+CREATE INDEX match_cluster ON match(cluster_id);
+)sql";
+
 } // namespace
 
 const std::vector<std::string_view>& schemaMigrations() {
     static const std::vector<std::string_view> migrations = {
-        initialSchema, revisionJsonOnce, xxh3ContentHash, recordCpeNames, advisoriesCoverClusters};
+        initialSchema,  revisionJsonOnce,        xxh3ContentHash,
+        recordCpeNames, advisoriesCoverClusters, productVersions};
     return migrations;
 }
 

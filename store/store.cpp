@@ -1187,91 +1187,219 @@ std::vector<ClusterSummary> Store::listClusters(std::int64_t since) {
 
 // --- products ------------------------------------------------------------------------------
 
-void Store::putProduct(const Product& product) {
-    if (product.name.empty()) {
-        throw StoreError("a product needs a name");
+namespace {
+
+/// The product row id of a product by name, if registered (removed or not).
+std::optional<std::int64_t> productIdOf(Database& db, const std::string& name) {
+    Statement q = db.prepare("SELECT id FROM product WHERE name = ?1");
+    q.bind(1, name);
+    if (q.step()) {
+        return q.integer(0);
     }
-    WriteScope scope(db_, "put_product");
-    std::optional<std::int64_t> productId;
+    return std::nullopt;
+}
+
+} // namespace
+
+std::int64_t Store::ensureProductVersion(std::int64_t productId, const std::string& version,
+                                         std::int64_t now) {
     {
-        Use q(cached("SELECT id FROM product WHERE name = ?1"));
-        q->bind(1, product.name);
+        Use q(cached("SELECT id FROM product_version WHERE product_id = ?1 AND version = ?2"));
+        q->bind(1, productId).bind(2, version);
         if (q->step()) {
-            productId = q->integer(0);
+            const std::int64_t id = q->integer(0);
+            Use u(cached("UPDATE product_version SET removed_at = NULL WHERE id = ?1"));
+            u->bind(1, id).run();
+            return id;
         }
     }
-    if (productId) {
-        // Updated in place so the product keeps its position in the registry order.
-        {
-            Use q(cached("UPDATE product SET version = ?2, owners = ?3, keywords = ?4, "
-                         "cpes = ?5 WHERE id = ?1"));
-            q->bind(1, *productId)
-                .bind(2, product.version)
-                .bind(3, encodeList(product.owners))
-                .bind(4, encodeList(product.keywords))
-                .bind(5, encodeList(product.cpes))
-                .run();
-        }
-        Use q(cached("DELETE FROM component WHERE product_id = ?1"));
-        q->bind(1, *productId).run();
-    } else {
-        Use q(cached("INSERT INTO product (name, version, owners, keywords, cpes) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5)"));
-        q->bind(1, product.name)
-            .bind(2, product.version)
-            .bind(3, encodeList(product.owners))
-            .bind(4, encodeList(product.keywords))
-            .bind(5, encodeList(product.cpes))
-            .run();
-        productId = db_.lastInsertId();
+    Use q(cached("INSERT INTO product_version (product_id, version, created_at) "
+                 "VALUES (?1, ?2, ?3)"));
+    q->bind(1, productId).bind(2, version).bind(3, now).run();
+    return db_.lastInsertId();
+}
+
+void Store::writeComponents(std::int64_t versionId, const std::vector<Component>& components) {
+    {
+        Use q(cached("DELETE FROM component WHERE version_id = ?1"));
+        q->bind(1, versionId).run();
     }
-    for (const auto& c : product.components) {
-        Use q(cached("INSERT INTO component (product_id, vendor, name, version, cpe, purl) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
-        q->bind(1, *productId)
+    for (const auto& c : components) {
+        Use q(cached("INSERT INTO component (version_id, vendor, name, version, cpes, purl, "
+                     "supplier) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+        q->bind(1, versionId)
             .bind(2, c.vendor)
             .bind(3, c.name)
             .bind(4, c.version)
-            .bind(5, c.cpe)
+            .bind(5, encodeList(c.cpes))
             .bind(6, c.purl)
+            .bind(7, c.supplier)
             .run();
+    }
+}
+
+std::vector<Component> Store::readComponents(std::int64_t versionId) {
+    Use q(cached("SELECT vendor, name, version, cpes, purl, supplier FROM component "
+                 "WHERE version_id = ?1 ORDER BY id"));
+    q->bind(1, versionId);
+    std::vector<Component> components;
+    while (q->step()) {
+        components.push_back(
+            {q->text(0), q->text(1), q->text(2), decodeList(q->text(3)), q->text(4), q->text(5)});
+    }
+    return components;
+}
+
+void Store::putProduct(const RegisteredProduct& product, std::int64_t now) {
+    WriteScope scope(db_, "putProduct");
+    std::optional<std::int64_t> productId = productIdOf(db_, product.name);
+    if (productId) {
+        // Updated in place so the product keeps its position in the registry order.
+        Use q(cached("UPDATE product SET owners = ?2, keywords = ?3, cpes = ?4, "
+                     "removed_at = NULL WHERE id = ?1"));
+        q->bind(1, *productId)
+            .bind(2, encodeList(product.owners))
+            .bind(3, encodeList(product.keywords))
+            .bind(4, encodeList(product.cpes))
+            .run();
+    } else {
+        Use q(cached("INSERT INTO product (name, owners, keywords, cpes) "
+                     "VALUES (?1, ?2, ?3, ?4)"));
+        q->bind(1, product.name)
+            .bind(2, encodeList(product.owners))
+            .bind(3, encodeList(product.keywords))
+            .bind(4, encodeList(product.cpes))
+            .run();
+        productId = db_.lastInsertId();
+    }
+    for (const auto& version : product.versions) {
+        const std::int64_t versionId = ensureProductVersion(*productId, version.version, now);
+        {
+            Use q(cached("UPDATE product_version SET owners = ?2 WHERE id = ?1"));
+            q->bind(1, versionId).bind(2, encodeList(version.owners)).run();
+        }
+        writeComponents(versionId, version.components);
     }
     scope.commit();
 }
 
-bool Store::removeProduct(const std::string& name) {
-    Use q(cached("DELETE FROM product WHERE name = ?1"));
-    q->bind(1, name).run();
+void Store::putProduct(const Product& product, std::int64_t now) {
+    RegisteredProduct registered;
+    registered.name = product.name;
+    registered.owners = product.owners;
+    registered.keywords = product.keywords;
+    registered.cpes = product.cpes;
+    registered.versions.push_back({product.version, {}, product.components, false});
+    putProduct(registered, now);
+}
+
+std::vector<Component> Store::replaceComponents(const std::string& product,
+                                                const std::string& version,
+                                                const std::vector<Component>& components,
+                                                std::int64_t now,
+                                                std::optional<std::string>* previousVersion) {
+    WriteScope scope(db_, "replaceComponents");
+    std::optional<std::int64_t> productId = productIdOf(db_, product);
+    if (!productId) {
+        Use q(cached("INSERT INTO product (name) VALUES (?1)"));
+        q->bind(1, product).run();
+        productId = db_.lastInsertId();
+    } else {
+        Use q(cached("UPDATE product SET removed_at = NULL WHERE id = ?1"));
+        q->bind(1, *productId).run();
+    }
+    // What the import is compared with: this version as stored, else the newest other one.
+    std::optional<std::int64_t> before;
+    std::optional<std::string> beforeVersion;
+    {
+        Use q(cached("SELECT id, version FROM product_version WHERE product_id = ?1 "
+                     "ORDER BY (version = ?2) DESC, id DESC LIMIT 1"));
+        q->bind(1, *productId).bind(2, version);
+        if (q->step()) {
+            before = q->integer(0);
+            beforeVersion = q->text(1);
+        }
+    }
+    std::vector<Component> previous;
+    if (before) {
+        previous = readComponents(*before);
+    }
+    const std::int64_t versionId = ensureProductVersion(*productId, version, now);
+    writeComponents(versionId, components);
+    scope.commit();
+    if (previousVersion != nullptr) {
+        *previousVersion = beforeVersion;
+    }
+    return previous;
+}
+
+bool Store::removeProduct(const std::string& name, std::int64_t now) {
+    Use q(cached("UPDATE product SET removed_at = ?2 WHERE name = ?1 AND removed_at IS NULL"));
+    q->bind(1, name).bind(2, now).run();
     return db_.changes() > 0;
 }
 
-std::vector<Product> Store::products() {
-    std::vector<Product> result;
-    std::map<std::int64_t, std::size_t> indexById;
+bool Store::removeProductVersion(const std::string& name, const std::string& version,
+                                 std::int64_t now) {
+    Use q(cached("UPDATE product_version SET removed_at = ?3 WHERE version = ?2 AND "
+                 "removed_at IS NULL AND product_id = (SELECT id FROM product WHERE name = ?1)"));
+    q->bind(1, name).bind(2, version).bind(3, now).run();
+    return db_.changes() > 0;
+}
+
+std::vector<RegisteredProduct> Store::registry(bool includeRemoved) {
+    ReadTransaction read(*this);
+    std::vector<RegisteredProduct> result;
+    std::map<std::int64_t, std::size_t> productIndex;
     {
-        Use q(cached("SELECT id, name, version, owners, keywords, cpes FROM product ORDER BY id"));
+        Use q(cached("SELECT id, name, owners, keywords, cpes, removed_at IS NOT NULL "
+                     "FROM product ORDER BY id"));
         while (q->step()) {
-            indexById[q->integer(0)] = result.size();
-            Product p;
+            const bool removed = q->integer(5) != 0;
+            if (removed && !includeRemoved) {
+                continue;
+            }
+            productIndex[q->integer(0)] = result.size();
+            RegisteredProduct p;
             p.name = q->text(1);
-            p.version = q->text(2);
-            p.owners = decodeList(q->text(3));
-            p.keywords = decodeList(q->text(4));
-            p.cpes = decodeList(q->text(5));
+            p.owners = decodeList(q->text(2));
+            p.keywords = decodeList(q->text(3));
+            p.cpes = decodeList(q->text(4));
+            p.removed = removed;
             result.push_back(std::move(p));
         }
     }
-    Use q(cached("SELECT product_id, vendor, name, version, cpe, purl FROM component "
-                 "ORDER BY product_id, id"));
-    while (q->step()) {
-        auto it = indexById.find(q->integer(0));
-        if (it == indexById.end()) {
-            continue; // cannot happen with foreign keys on
+    // version row id -> (product index, version index)
+    std::map<std::int64_t, std::pair<std::size_t, std::size_t>> versionIndex;
+    {
+        Use q(cached("SELECT id, product_id, version, owners, removed_at IS NOT NULL "
+                     "FROM product_version ORDER BY product_id, id"));
+        while (q->step()) {
+            const auto found = productIndex.find(q->integer(1));
+            const bool removed = q->integer(4) != 0;
+            if (found == productIndex.end() || (removed && !includeRemoved)) {
+                continue;
+            }
+            auto& versions = result[found->second].versions;
+            versionIndex[q->integer(0)] = {found->second, versions.size()};
+            versions.push_back({q->text(2), decodeList(q->text(3)), {}, removed});
         }
-        result[it->second].components.push_back(
-            {q->text(1), q->text(2), q->text(3), q->text(4), q->text(5)});
+    }
+    Use q(cached("SELECT version_id, vendor, name, version, cpes, purl, supplier FROM component "
+                 "ORDER BY version_id, id"));
+    while (q->step()) {
+        const auto found = versionIndex.find(q->integer(0));
+        if (found == versionIndex.end()) {
+            continue;
+        }
+        result[found->second.first].versions[found->second.second].components.push_back(
+            {q->text(1), q->text(2), q->text(3), decodeList(q->text(4)), q->text(5), q->text(6)});
     }
     return result;
+}
+
+std::vector<Product> Store::products() {
+    return activeVersions(registry());
 }
 
 // --- matches -------------------------------------------------------------------------------
@@ -1279,7 +1407,7 @@ std::vector<Product> Store::products() {
 namespace {
 
 /// A match row from a statement selecting id, cluster_id, advisory, aliases, product, version,
-/// component, confidence, method, reason, state, created_at.
+/// component, confidence, method, reason, state, created_at, verdict.
 MatchRow matchRow(Statement& q) {
     MatchRow row;
     row.id = q.integer(0);
@@ -1294,6 +1422,7 @@ MatchRow matchRow(Statement& q) {
     row.match.reason = q.text(9);
     row.state = q.text(10);
     row.createdAt = q.integer(11);
+    row.match.verdict = q.text(12);
     return row;
 }
 
@@ -1301,9 +1430,9 @@ MatchRow matchRow(Statement& q) {
 
 bool Store::insertMatch(std::int64_t clusterId, const Match& match, std::int64_t now) {
     Use q(cached("INSERT INTO match (cluster_id, product, component, confidence, method, "
-                 "reason, advisory, aliases, version, state, created_at) "
-                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'new', ?10) "
-                 "ON CONFLICT (cluster_id, product, component) DO NOTHING"));
+                 "reason, advisory, aliases, version, state, created_at, verdict, updated_at) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'new', ?10, ?11, ?10) "
+                 "ON CONFLICT (cluster_id, product, version, component) DO NOTHING"));
     q->bind(1, clusterId)
         .bind(2, match.product)
         .bind(3, match.component)
@@ -1314,6 +1443,7 @@ bool Store::insertMatch(std::int64_t clusterId, const Match& match, std::int64_t
         .bind(8, encodeList(match.aliases))
         .bind(9, match.version)
         .bind(10, now)
+        .bind(11, match.verdict)
         .run();
     return db_.changes() > 0;
 }
@@ -1321,10 +1451,10 @@ bool Store::insertMatch(std::int64_t clusterId, const Match& match, std::int64_t
 std::vector<MatchRow> Store::matches(const std::string& productFilter) {
     static constexpr std::string_view all =
         "SELECT id, cluster_id, advisory, aliases, product, version, component, confidence, "
-        "method, reason, state, created_at FROM match ORDER BY id";
+        "method, reason, state, created_at, verdict FROM match ORDER BY id";
     static constexpr std::string_view one =
         "SELECT id, cluster_id, advisory, aliases, product, version, component, confidence, "
-        "method, reason, state, created_at FROM match WHERE product = ?1 ORDER BY id";
+        "method, reason, state, created_at, verdict FROM match WHERE product = ?1 ORDER BY id";
     Use q(cached(productFilter.empty() ? all : one));
     if (!productFilter.empty()) {
         q->bind(1, productFilter);
@@ -1337,9 +1467,10 @@ std::vector<MatchRow> Store::matches(const std::string& productFilter) {
 }
 
 std::vector<MatchRow> Store::matchesOfCluster(std::int64_t clusterId) {
-    Use q(cached("SELECT id, cluster_id, advisory, aliases, product, version, component, "
-                 "confidence, method, reason, state, created_at FROM match WHERE cluster_id = ?1 "
-                 "ORDER BY id"));
+    Use q(cached(
+        "SELECT id, cluster_id, advisory, aliases, product, version, component, "
+        "confidence, method, reason, state, created_at, verdict FROM match WHERE cluster_id = ?1 "
+        "ORDER BY id"));
     q->bind(1, clusterId);
     std::vector<MatchRow> rows;
     while (q->step()) {

@@ -249,9 +249,31 @@ public:
     void forEachCluster(std::int64_t since, const std::function<void(const ClusterSummary&)>& fn);
 
     // --- products -------------------------------------------------------------------
-    /// Adds or replaces the product with this name (components replaced too).
-    void putProduct(const Product& product);
-    bool removeProduct(const std::string& name);
+    /// Adds the product or updates it: its owners, keywords and CPEs are replaced; each version
+    /// listed is added or replaced (components and own owners) and un-removed; versions not
+    /// listed are kept as they are. A removed product is un-removed.
+    void putProduct(const RegisteredProduct& product, std::int64_t now);
+    /// As putProduct for a product given as one version (the old single-version form).
+    void putProduct(const Product& product, std::int64_t now);
+    /// Replaces the components of one version of a product, adding the version (and the
+    /// product, with no owners) when missing. Returns the components it had before: those of the
+    /// same version, or when the version is new those of the product's newest other version
+    /// (what an SBOM import reports its changes against); `previousVersion` is set to the version
+    /// they came from, or nullopt when there was none.
+    std::vector<Component> replaceComponents(const std::string& product, const std::string& version,
+                                             const std::vector<Component>& components,
+                                             std::int64_t now,
+                                             std::optional<std::string>* previousVersion = nullptr);
+    /// Marks the product (and so all its versions) removed; false when no such product is
+    /// registered or it was removed already. Matches made for it stay.
+    bool removeProduct(const std::string& name, std::int64_t now);
+    /// Marks one version removed; false when there is no such version or it was removed.
+    bool removeProductVersion(const std::string& name, const std::string& version,
+                              std::int64_t now);
+    /// The registry: products and their versions in registry order, removed ones only when
+    /// `includeRemoved`.
+    std::vector<RegisteredProduct> registry(bool includeRemoved = false);
+    /// What matching sees: activeVersions(registry()).
     std::vector<Product> products();
 
     // --- matches ----------------------------------------------------------------------
@@ -318,6 +340,11 @@ private:
     /// core/correlate (docs/correlation.md); matches and decisions re-pointed; splits logged.
     void recorrelate(std::int64_t now);
     std::vector<RecordRow> recordRows(std::string_view sql, std::int64_t key);
+    /// The product_version row of (product, version), added or un-removed.
+    std::int64_t ensureProductVersion(std::int64_t productId, const std::string& version,
+                                      std::int64_t now);
+    void writeComponents(std::int64_t versionId, const std::vector<Component>& components);
+    std::vector<Component> readComponents(std::int64_t versionId);
 
     Database db_;
     int migrationsApplied_ = 0;

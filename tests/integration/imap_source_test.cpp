@@ -393,7 +393,7 @@ TEST_CASE("a new UIDVALIDITY re-delivers the folder and the store keeps no dupli
     product.name = "UV Test Product";
     product.owners = {"owner@example.jp"};
     product.cpes = {"cpe:/a:vwtest:uv_test_product"};
-    store->putProduct(product);
+    store->putProduct(product, 1);
     std::vector<vw::NotifierConfig> notifiers(2);
     notifiers[0].name = "mail";
     notifiers[0].type = "email";

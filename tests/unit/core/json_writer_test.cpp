@@ -206,28 +206,39 @@ TEST_CASE("toJson of a match follows the match contract", "[core][json]") {
           R"({"advisory":"JVNDB-2021-005555","aliases":["CVE-2021-44228","JVNVU#96768815"],)"
           R"("product":"Example Viewer","version":"3.2","component":"log4j-core",)"
           R"("confidence":70,"method":"cpe-product",)"
-          R"("reason":"CPE cpe:/a:apache:log4j matches component log4j-core"})");
+          R"("reason":"CPE cpe:/a:apache:log4j matches component log4j-core",)"
+          R"("verdict":"affected"})");
 }
 
 TEST_CASE("toJson of products omits empty optional fields", "[core][json]") {
-    vw::Product full;
+    vw::RegisteredProduct full;
     full.name = "Example Viewer";
-    full.version = "3.2";
     full.owners = {"psirt@example.jp"};
     full.keywords = {"Log4j"};
     full.cpes = {"cpe:/a:example:viewer"};
-    full.components = {{"apache", "log4j-core", "2.14.1",
-                        "cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*",
-                        "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"},
-                       {"", "zlib", "", "", ""}};
-    vw::Product bare;
+    full.versions = {{"3.2",
+                      {},
+                      {{"apache",
+                        "log4j-core",
+                        "2.14.1",
+                        {"cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*"},
+                        "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1",
+                        ""},
+                       {"", "zlib", "", {"cpe:/a:zlib:zlib", "cpe:/a:gnu:zlib"}, "", "zlib.net"}},
+                      false},
+                     {"3.1", {"old@example.jp"}, {}, true}};
+    vw::RegisteredProduct bare;
     bare.name = "Bare";
-    CHECK(vw::toJson(std::vector<vw::Product>{full, bare}) ==
-          R"({"products":[{"name":"Example Viewer","version":"3.2","owners":["psirt@example.jp"],)"
-          R"("keywords":["Log4j"],"cpes":["cpe:/a:example:viewer"],)"
-          R"("components":[{"vendor":"apache","name":"log4j-core","version":"2.14.1",)"
-          R"("cpe":"cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*",)"
-          R"("purl":"pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"},)"
-          R"({"name":"zlib"}]},{"name":"Bare"}]})");
-    CHECK(vw::toJson(std::vector<vw::Product>{}) == R"({"products":[]})");
+    bare.removed = true;
+    CHECK(
+        vw::toJson(std::vector<vw::RegisteredProduct>{full, bare}) ==
+        R"({"products":[{"name":"Example Viewer","owners":["psirt@example.jp"],)"
+        R"("keywords":["Log4j"],"cpes":["cpe:/a:example:viewer"],"versions":[)"
+        R"({"version":"3.2","components":[{"vendor":"apache","name":"log4j-core",)"
+        R"("version":"2.14.1","cpe":"cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*",)"
+        R"("purl":"pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"},)"
+        R"({"name":"zlib","cpes":["cpe:/a:zlib:zlib","cpe:/a:gnu:zlib"],"supplier":"zlib.net"}]},)"
+        R"({"version":"3.1","owners":["old@example.jp"],"removed":true}]},)"
+        R"({"name":"Bare","removed":true,"versions":[]}]})");
+    CHECK(vw::toJson(std::vector<vw::RegisteredProduct>{}) == R"({"products":[]})");
 }

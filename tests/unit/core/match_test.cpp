@@ -28,9 +28,13 @@ Product viewer() {
     product.name = "Example Viewer";
     product.version = "3.2";
     product.components = {
-        Component{"apache", "log4j-core", "2.14.1", "cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*",
-                  "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"},
-        Component{"madler", "zlib", "1.2.11", "cpe:2.3:a:zlib:zlib:1.2.11:*:*:*:*:*:*:*", ""},
+        Component{"apache",
+                  "log4j-core",
+                  "2.14.1",
+                  {"cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*"},
+                  "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1",
+                  ""},
+        Component{"madler", "zlib", "1.2.11", {"cpe:2.3:a:zlib:zlib:1.2.11:*:*:*:*:*:*:*"}, "", ""},
     };
     return product;
 }
@@ -88,15 +92,15 @@ TEST_CASE("CPE comparison ignores case and escapes", "[core][match]") {
     advisory.cpes = {"cpe:/a:Example%2dCorp:Web%28Server%29"};
     Product product;
     product.name = "P";
-    product.components = {
-        Component{"", "web", "", R"(cpe:2.3:a:EXAMPLE\-corp:web\(server\):2.0:*:*:*:*:*:*:*)", ""}};
+    product.components = {Component{
+        "", "web", "", {R"(cpe:2.3:a:EXAMPLE\-corp:web\(server\):2.0:*:*:*:*:*:*:*)"}, "", ""}};
     CHECK(matchAdvisory(advisory, {product}).size() == 1);
 }
 
 TEST_CASE("Different vendor, product or part does not match", "[core][match]") {
     Product product;
     product.name = "P";
-    product.components = {Component{"", "log4j", "", "cpe:/a:apache:log4j", ""}};
+    product.components = {Component{"", "log4j", "", {"cpe:/a:apache:log4j"}, "", ""}};
     Advisory advisory;
     advisory.id = "X";
 
@@ -129,7 +133,7 @@ TEST_CASE("Empty inputs and components without CPE give no match", "[core][match
     CHECK(matchAdvisory(noCpe, {viewer()}).empty());
     Product noComponentCpe;
     noComponentCpe.name = "Q";
-    noComponentCpe.components = {Component{"apache", "log4j-core", "2.14.1", "", ""}};
+    noComponentCpe.components = {Component{"apache", "log4j-core", "2.14.1", {}, "", ""}};
     CHECK(matchAdvisory(log4jAdvisory(), {noComponentCpe}).empty());
 }
 
@@ -139,7 +143,7 @@ TEST_CASE("At most one match per product and component", "[core][match]") {
     advisory.affected = {{"Apache", "Log4j", "cpe:/a:apache:log4j", {}}};
     Product product = viewer();
     product.components.push_back(
-        Component{"apache", "log4j-core", "2.14.1", "cpe:/a:apache:log4j:2.14.1", ""});
+        Component{"apache", "log4j-core", "2.14.1", {"cpe:/a:apache:log4j:2.14.1"}, "", ""});
     product.cpes = {"cpe:/a:apache:log4j", "cpe:/a:apache:log4j"};
     const auto matches = matchAdvisory(advisory, {product});
     REQUIRE(matches.size() == 2);
@@ -152,16 +156,16 @@ TEST_CASE("At most one match per product and component", "[core][match]") {
 TEST_CASE("Matches come in registry order", "[core][match]") {
     Product first;
     first.name = "First";
-    first.components = {Component{"", "a", "", "cpe:/a:zlib:zlib", ""},
-                        Component{"", "b", "", "cpe:/a:apache:log4j", ""}};
+    first.components = {Component{"", "a", "", {"cpe:/a:zlib:zlib"}, "", ""},
+                        Component{"", "b", "", {"cpe:/a:apache:log4j"}, "", ""}};
     first.cpes = {"cpe:/a:apache:log4j"};
     Product second;
     second.name = "Second";
     second.version = "9";
-    second.components = {Component{"", "c", "", "cpe:/a:apache:log4j", ""}};
+    second.components = {Component{"", "c", "", {"cpe:/a:apache:log4j"}, "", ""}};
     Product unrelated;
     unrelated.name = "Unrelated";
-    unrelated.components = {Component{"", "d", "", "cpe:/a:openssl:openssl", ""}};
+    unrelated.components = {Component{"", "d", "", {"cpe:/a:openssl:openssl"}, "", ""}};
 
     Advisory advisory;
     advisory.id = "JVNDB-2024-000003";
@@ -264,7 +268,7 @@ TEST_CASE("CPE matching with pseudo-vendors and the CPE's own version", "[core][
         Product product;
         product.name = "P";
         product.version = "1";
-        product.components = {Component{"", "c", c.componentVersion, c.componentCpe, ""}};
+        product.components = {Component{"", "c", c.componentVersion, {c.componentCpe}, "", ""}};
         Advisory advisory;
         advisory.id = "JVNDB-2024-000010";
         advisory.cpes = {c.advisoryCpe};
@@ -302,8 +306,8 @@ TEST_CASE("CPE matching with pseudo-vendors and the CPE's own version", "[core][
 TEST_CASE("The most confident advisory CPE is the one named", "[core][match]") {
     Product product;
     product.name = "P";
-    product.components = {Component{"", "log4j-core", "", "cpe:/a:apache:log4j:2.14.1", ""},
-                          Component{"", "sbom-log4j", "", "cpe:2.3:a:*:log4j:2.17.0", ""}};
+    product.components = {Component{"", "log4j-core", "", {"cpe:/a:apache:log4j:2.14.1"}, "", ""},
+                          Component{"", "sbom-log4j", "", {"cpe:2.3:a:*:log4j:2.17.0"}, "", ""}};
     product.cpes = {"cpe:/a:misc:log4j", "cpe:/a:apache:log4j"}; // one candidate "label" each
     Advisory advisory;
     advisory.id = "JVNDB-2021-005555";
@@ -328,8 +332,8 @@ TEST_CASE("The most confident advisory CPE is the one named", "[core][match]") {
     // Two candidates with one label: the more confident one wins, in the first one's place.
     Product twice;
     twice.name = "Q";
-    twice.components = {Component{"", "log4j", "", "cpe:2.3:a:*:log4j", ""},
-                        Component{"", "log4j", "", "cpe:/a:apache:log4j", ""}};
+    twice.components = {Component{"", "log4j", "", {"cpe:2.3:a:*:log4j"}, "", ""},
+                        Component{"", "log4j", "", {"cpe:/a:apache:log4j"}, "", ""}};
     advisory.cpes = {"cpe:/a:apache:log4j"};
     const auto best = matchAdvisory(advisory, {twice});
     REQUIRE(best.size() == 1);
@@ -340,10 +344,10 @@ TEST_CASE("The most confident advisory CPE is the one named", "[core][match]") {
 TEST_CASE("The matcher lists what the store's candidate search needs", "[core][match]") {
     Product product;
     product.name = "P";
-    product.components = {Component{"", "a", "", "cpe:/a:Apache:Log4j", ""},
-                          Component{"", "b", "", "cpe:2.3:a:*:openssl:3.0.2", ""},
-                          Component{"", "c", "", "cpe:/a:misc:openssl", ""},
-                          Component{"", "d", "", "not a cpe", ""}};
+    product.components = {Component{"", "a", "", {"cpe:/a:Apache:Log4j"}, "", ""},
+                          Component{"", "b", "", {"cpe:2.3:a:*:openssl:3.0.2"}, "", ""},
+                          Component{"", "c", "", {"cpe:/a:misc:openssl"}, "", ""},
+                          Component{"", "d", "", {"not a cpe"}, "", ""}};
     const vw::ProductMatcher matcher({product});
     using Pair = std::pair<std::string, std::string>;
     CHECK(matcher.vendorProducts() == std::vector<Pair>{{"apache", "log4j"},

@@ -57,7 +57,8 @@ TEST_CASE("products add, list, export and remove work on a store file", "[daemon
     CHECK_THAT(r.out, Catch::Contains("\"name\":\"Example Viewer\""));
     CHECK_THAT(r.out, Catch::Contains("cpe:/a:apache:log4j"));
     r = cli({"--db", db, "products", "list"});
-    CHECK_THAT(r.out, Catch::Contains("Example Viewer 3.2"));
+    CHECK_THAT(r.out, Catch::Contains("Example Viewer  <psirt@example.jp>"));
+    CHECK_THAT(r.out, Catch::Contains("    version 3.2  0 components"));
     CHECK(cli({"--db", db, "products", "add", "Bad", "--cpe", "not a cpe"}).code == kExitUsage);
     CHECK(cli({"--db", db, "products", "add", "Bad", "--owner", "nobody"}).code == kExitUsage);
     CHECK(cli({"--db", db, "products", "remove", "Example Viewer"}).code == kExitOk);

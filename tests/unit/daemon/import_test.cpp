@@ -94,8 +94,12 @@ Product log4jProduct() {
     Product p;
     p.name = "Example Imaging Viewer";
     p.owners = {"owner@example.jp"};
-    p.components = {
-        {"apache", "log4j-core", "2.14.1", "cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*", ""}};
+    p.components = {{"apache",
+                     "log4j-core",
+                     "2.14.1",
+                     {"cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*"},
+                     "",
+                     ""}};
     return p;
 }
 
@@ -163,7 +167,7 @@ TEST_CASE("Streaming import stores every Vulinfo of the real detail fixtures", "
 TEST_CASE("The log4j detail entries are correlated, matched and notified once",
           "[daemon][import]") {
     auto store = Store::inMemory();
-    store->putProduct(log4jProduct());
+    store->putProduct(log4jProduct(), 1);
     const fs::path file = sevenEntries();
     const ImportStats first = importFile(*store, chatNotifier(), file.string(), "vuldef", "import");
     CHECK(first.records == 7);

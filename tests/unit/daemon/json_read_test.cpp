@@ -53,21 +53,64 @@ TEST_CASE("bad record JSON names the field", "[daemon][json]") {
 }
 
 TEST_CASE("the product registry round-trips through export and import", "[daemon][json]") {
-    std::vector<Product> products(2);
+    std::vector<RegisteredProduct> products(2);
     products[0].name = "Example Imaging Viewer";
-    products[0].version = "3.2";
     products[0].owners = {"psirt@example.jp"};
     products[0].keywords = {"Log4j"};
-    products[0].components = {{"apache", "log4j-core", "2.14.1",
-                               "cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*",
-                               "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"}};
+    products[0].versions = {
+        {"3.2",
+         {},
+         {{"apache",
+           "log4j-core",
+           "2.14.1",
+           {"cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*", "cpe:/a:apache:log4j:2.14.1"},
+           "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1",
+           "Apache"}},
+         false},
+        {"3.3", {"v33@example.jp"}, {}, false}};
     products[1].name = "輸液ポンプ コンソール";
     products[1].cpes = {"cpe:/a:example:pump_console"};
+    products[1].versions = {{"", {}, {}, false}};
     const auto back = productsFromJson(toJson(products));
     REQUIRE(back.size() == 2);
     CHECK(toJson(back) == toJson(products));
     CHECK(back[1].name == "輸液ポンプ コンソール");
-    CHECK(back[0].components.at(0).purl == products[0].components[0].purl);
+    REQUIRE(back[0].versions.size() == 2);
+    CHECK(back[0].versions[0].components.at(0).cpes.size() == 2);
+    CHECK(back[0].versions[0].components.at(0).supplier == "Apache");
+    CHECK(back[0].versions[1].owners == std::vector<std::string>{"v33@example.jp"});
+}
+
+TEST_CASE("the single-version registry form still imports", "[daemon][json]") {
+    const auto products = productsFromJson(
+        R"({"products":[{"name":"Example Viewer","version":"3.2","owners":["psirt@example.jp"],
+            "components":[{"vendor":"apache","name":"log4j-core","version":"2.14.1",
+            "cpe":"cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*"}]},{"name":"Bare"}]})");
+    REQUIRE(products.size() == 2);
+    REQUIRE(products[0].versions.size() == 1);
+    CHECK(products[0].versions[0].version == "3.2");
+    CHECK(products[0].versions[0].components.at(0).cpes ==
+          std::vector<std::string>{"cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*"});
+    REQUIRE(products[1].versions.size() == 1);
+    CHECK(products[1].versions[0].version.empty());
+    const auto flat = activeVersions(products);
+    REQUIRE(flat.size() == 2);
+    CHECK(flat[0].owners == std::vector<std::string>{"psirt@example.jp"});
+}
+
+TEST_CASE("a registry mixing both forms or repeating a version is rejected", "[daemon][json]") {
+    CHECK_THROWS_WITH(
+        productsFromJson(
+            R"({"products":[{"name":"A","version":"1","versions":[{"version":"2"}]}]})"),
+        Catch::Contains("products[0]") && Catch::Contains("not both"));
+    CHECK_THROWS_WITH(
+        productsFromJson(
+            R"({"products":[{"name":"A","versions":[{"version":"2"},{"version":"2"}]}]})"),
+        Catch::Contains("products[0].versions[1].version"));
+    CHECK_THROWS_WITH(
+        productsFromJson(
+            R"({"products":[{"name":"A","versions":[{"components":[{"version":"1"}]}]}]})"),
+        Catch::Contains("products[0].versions[0].components[0]"));
 }
 
 TEST_CASE("a registry without products or names is rejected", "[daemon][json]") {

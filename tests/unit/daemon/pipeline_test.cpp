@@ -23,8 +23,12 @@ Product viewer() {
     Product p;
     p.name = "Example Imaging Viewer";
     p.owners = {"a@example.jp", "b@example.jp"};
-    p.components = {
-        {"apache", "log4j-core", "2.14.1", "cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*", ""}};
+    p.components = {{"apache",
+                     "log4j-core",
+                     "2.14.1",
+                     {"cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*"},
+                     "",
+                     ""}};
     return p;
 }
 
@@ -91,7 +95,7 @@ TEST_CASE("notifier thresholds and digest mode hold back immediate messages",
 
 TEST_CASE("ingest stores, matches and enqueues in one step, and only once", "[daemon][pipeline]") {
     auto store = Store::inMemory();
-    store->putProduct(viewer());
+    store->putProduct(viewer(), 1);
     ParseResult batch;
     batch.records = {log4j()};
     batch.problems = {{"JVNDB-2099-000001", 2, "bad date"}};
@@ -120,7 +124,7 @@ TEST_CASE("ingest stores, matches and enqueues in one step, and only once", "[da
 
 TEST_CASE("delivery marks done, retries with backoff, and dead-letters", "[daemon][pipeline]") {
     auto store = Store::inMemory();
-    store->putProduct(viewer());
+    store->putProduct(viewer(), 1);
     ParseResult batch;
     batch.records = {log4j()};
     ingestBatch(*store, notifiers(), "jvndb-new", batch, 1000);
@@ -145,7 +149,7 @@ TEST_CASE("delivery marks done, retries with backoff, and dead-letters", "[daemo
 
 TEST_CASE("messages for an unconfigured notifier stay in the outbox", "[daemon][pipeline]") {
     auto store = Store::inMemory();
-    store->putProduct(viewer());
+    store->putProduct(viewer(), 1);
     ParseResult batch;
     batch.records = {log4j()};
     ingestBatch(*store, notifiers(), "jvndb-new", batch, 1000);
@@ -170,8 +174,9 @@ TEST_CASE("a product whose SBOM names a CPE with a * vendor is re-matched by pro
     Product gateway;
     gateway.name = "Gateway";
     gateway.owners = {"owner@example.jp"};
-    gateway.components = {{"", "log4j", "2.14.1", "cpe:2.3:a:*:log4j:2.14.1:*:*:*:*:*:*:*", ""}};
-    store->putProduct(gateway);
+    gateway.components = {
+        {"", "log4j", "2.14.1", {"cpe:2.3:a:*:log4j:2.14.1:*:*:*:*:*:*:*"}, "", ""}};
+    store->putProduct(gateway, 1);
     const IngestStats found = rematchStored(*store, notifiers(), {gateway}, 2000);
     CHECK(found.records == 1); // the log4j record, found by product alone; not tomcat
     CHECK(found.newMatches == 1);
@@ -193,7 +198,7 @@ TEST_CASE("a product added later is matched against stored advisories once", "[d
     const IngestStats before = ingestBatch(*store, notifiers(), "jvndb-new", batch, 1000);
     CHECK(before.newMatches == 0); // no products yet
 
-    store->putProduct(viewer());
+    store->putProduct(viewer(), 1);
     const IngestStats first = rematchStored(*store, notifiers(), {viewer()}, 2000);
     CHECK(first.records == 1); // only the record naming apache:log4j is read
     CHECK(first.newMatches == 1);
@@ -252,7 +257,7 @@ IngestStats ingestOne(Store& store, const Advisory& a, std::int64_t now,
 TEST_CASE("revisions: cosmetic notifies no one, a CVSS change and a withdrawal notify once each",
           "[daemon][pipeline][revisions]") {
     auto store = Store::inMemory();
-    store->putProduct(viewer());
+    store->putProduct(viewer(), 1);
     Advisory a = log4j();
     a.cvss[0].score = 9.0;
     REQUIRE(ingestOne(*store, a, 1000).enqueued == 4);
@@ -321,7 +326,7 @@ TEST_CASE("revisions: cosmetic notifies no one, a CVSS change and a withdrawal n
 TEST_CASE("a material change below a notifier's threshold is held back like a new match",
           "[daemon][pipeline][revisions]") {
     auto store = Store::inMemory();
-    store->putProduct(viewer());
+    store->putProduct(viewer(), 1);
     Advisory a = log4j();
     a.cvss[0].score = 5.0;
     ParseResult batch;
@@ -344,7 +349,7 @@ TEST_CASE("the same vulnerability first by mail, then by VULDEF, alerts once per
           "[daemon][pipeline][revisions]") {
     auto store = Store::inMemory();
     Product p = viewer();
-    store->putProduct(p);
+    store->putProduct(p, 1);
     // A mail about CVE-2021-44228 alone names no CPE: its cluster exists, nothing matches yet.
     Advisory mail;
     mail.source = "mail";

@@ -372,3 +372,59 @@ TEST_CASE("Migration 5 splits clusters that advisory ids had merged and keeps ev
     store.reset();
     CHECK(Store::open(path)->migrationsApplied() == 0);
 }
+
+TEST_CASE("Migration 6 gives every product a version and keeps components and matches",
+          "[store][migrations][products]") {
+    TempDir dir;
+    const std::string path = dir.file("v4-products.db");
+    {
+        // A store as schema 4 left it (see the migration 5 test), with a product, its
+        // component and a match, as the release before versions wrote them.
+        vw::Database db(path);
+        for (std::size_t i : {0u, 1u}) {
+            db.exec(vw::schemaMigrations()[i]);
+        }
+        db.exec("CREATE TABLE record_cpe (record_id INTEGER PRIMARY KEY REFERENCES record(id) "
+                "ON DELETE CASCADE, names TEXT NOT NULL)");
+        db.exec("PRAGMA user_version = 4");
+        db.exec("INSERT INTO product (id, name, version, owners, keywords, cpes) VALUES "
+                "(1, 'Bedside Monitor Gateway', '1.8', 'psirt@example.jp\n', 'Log4j\n', ''), "
+                "(2, 'Bare', '', '', '', '')");
+        db.exec("INSERT INTO component (product_id, vendor, name, version, cpe, purl) VALUES "
+                "(1, 'apache', 'log4j-core', '2.14.1', "
+                "'cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*', 'pkg:maven/x/log4j-core'), "
+                "(1, '', 'zlib', '1.2.11', '', '')");
+        const vw::Advisory a = vw::test::makeAdvisory("JVNDB-2021-005429", {"CVE-2021-44228"});
+        const std::string json = vw::toJson(a);
+        db.exec("INSERT INTO cluster (id, first_seen) VALUES (1, 1000)");
+        db.exec("INSERT INTO alias (id, cluster_id) VALUES ('JVNDB-2021-005429', 1), "
+                "('CVE-2021-44228', 1)");
+        auto insert = db.prepare(
+            "INSERT INTO record (id, channel, record_id, json, content_hash, title, max_score, "
+            "first_seen, last_seen, cluster_id) VALUES (1, 'myjvn', ?1, ?2, ?3, 't', 5.0, 1000, "
+            "1000, 1)");
+        insert.bind(1, a.id).bind(2, json).bind(3, vw::contentHash(json)).run();
+        db.exec("INSERT INTO match (cluster_id, product, component, confidence, method, reason, "
+                "advisory, aliases, version, state, created_at) VALUES (1, "
+                "'Bedside Monitor Gateway', 'log4j-core', 70, 'cpe-product', 'r', "
+                "'JVNDB-2021-005429', '', '1.8', 'new', 1100)");
+    }
+    auto store = Store::open(path);
+    REQUIRE(store->schemaVersion() == Store::latestSchemaVersion());
+    const auto registry = store->registry();
+    REQUIRE(registry.size() == 2);
+    CHECK(registry[0].owners == std::vector<std::string>{"psirt@example.jp"});
+    REQUIRE(registry[0].versions.size() == 1);
+    CHECK(registry[0].versions[0].version == "1.8");
+    REQUIRE(registry[0].versions[0].components.size() == 2);
+    CHECK(registry[0].versions[0].components[0].cpes ==
+          std::vector<std::string>{"cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*"});
+    CHECK(registry[0].versions[0].components[1].cpes.empty());
+    REQUIRE(registry[1].versions.size() == 1);
+    CHECK(registry[1].versions[0].version.empty());
+    const auto matches = store->matches();
+    REQUIRE(matches.size() == 1);
+    CHECK(matches[0].match.version == "1.8");
+    CHECK(matches[0].match.verdict == "affected"); // no version was compared before
+    CHECK(matches[0].createdAt == 1100);
+}

@@ -1,0 +1,271 @@
+// `vulnwatch products …` and `vulnwatch matches list`: the product registry (products, their
+// versions and components) and what matched it. A product has versions, each with its own
+// components and, when set, its own owners; removing a product or a version keeps its history
+// (the matches made for it stay readable and stop notifying).
+#include "core/cpe.h"
+#include "core/json_writer.h"
+#include "core/text.h"
+#include "daemon/cli.h"
+#include "daemon/cli_support.h"
+#include "daemon/json_read.h"
+#include "daemon/pipeline.h"
+
+#include <algorithm>
+#include <iomanip>
+
+namespace vw::cli {
+namespace {
+
+constexpr const char* kProductsUsage =
+    "products add NAME [--version V] [--owner EMAIL]... [--version-owner EMAIL]... "
+    "[--cpe CPE]... [--keyword K]... | list [--json] [--all] | remove NAME [--version V] | "
+    "export [--all] | import FILE.json";
+
+void validateOwners(const std::vector<std::string>& owners, const char* option) {
+    for (const auto& owner : owners) {
+        const auto at = owner.find('@');
+        if (at == std::string::npos || at == 0 || at + 1 == owner.size() ||
+            owner.find_first_of(" \t<>,") != std::string::npos) {
+            throw UsageError(std::string(option) + " '" + owner + "' is not an e-mail address");
+        }
+    }
+}
+
+void validateProduct(const RegisteredProduct& p) {
+    for (const auto& cpe : p.cpes) {
+        if (!parseCpe(cpe)) {
+            throw UsageError("--cpe '" + cpe +
+                             "' is not a CPE 2.2 (cpe:/a:vendor:product) or 2.3 name");
+        }
+    }
+    validateOwners(p.owners, "--owner");
+    for (const auto& v : p.versions) {
+        validateOwners(v.owners, "--version-owner");
+    }
+}
+
+std::optional<RegisteredProduct> findRegistered(Store& store, const std::string& name) {
+    for (auto& p : store.registry(true)) {
+        if (p.name == name) {
+            return std::move(p);
+        }
+    }
+    return std::nullopt;
+}
+
+/// The registered versions of `products` that matching sees (what a re-match covers).
+std::vector<Product> versionsOf(Store& store, const std::vector<std::string>& names) {
+    std::vector<Product> out;
+    for (auto& p : store.products()) {
+        if (std::find(names.begin(), names.end(), p.name) != names.end()) {
+            out.push_back(std::move(p));
+        }
+    }
+    return out;
+}
+
+void printProduct(std::ostream& out, const RegisteredProduct& p) {
+    out << terminalSafe(p.name) << (p.removed ? "  (removed)" : "");
+    for (const auto& o : p.owners) {
+        out << "  <" << terminalSafe(o) << ">";
+    }
+    out << "\n";
+    for (const auto& c : p.cpes) {
+        out << "    cpe " << terminalSafe(c) << "\n";
+    }
+    for (const auto& k : p.keywords) {
+        out << "    keyword " << terminalSafe(k) << "\n";
+    }
+    for (const auto& v : p.versions) {
+        out << "    version " << (v.version.empty() ? "(none)" : terminalSafe(v.version)) << "  "
+            << v.components.size() << (v.components.size() == 1 ? " component" : " components")
+            << (v.removed ? "  (removed)" : "");
+        for (const auto& o : v.owners) {
+            out << "  <" << terminalSafe(o) << ">";
+        }
+        out << "\n";
+        for (const auto& c : v.components) {
+            out << "      component " << terminalSafe(c.name)
+                << (c.version.empty() ? "" : " " + terminalSafe(c.version));
+            for (const auto& cpe : c.cpes) {
+                out << " " << terminalSafe(cpe);
+            }
+            if (c.cpes.empty() && !c.purl.empty()) {
+                out << " " << terminalSafe(c.purl);
+            }
+            out << "\n";
+        }
+    }
+}
+
+} // namespace
+
+int cmdProducts(Context& ctx, const std::vector<std::string>& args) {
+    if (args.empty()) {
+        throw UsageError(kProductsUsage);
+    }
+    const std::string sub = args[0];
+    Options opt({args.begin() + 1, args.end()}, {{"version", true},
+                                                 {"owner", true},
+                                                 {"version-owner", true},
+                                                 {"cpe", true},
+                                                 {"keyword", true},
+                                                 {"json", false},
+                                                 {"all", false}});
+    const auto config = maybeConfig(ctx, false);
+    auto store = openStore(ctx, config);
+    const std::int64_t now = unixNow();
+    // A product registered after an advisory arrived still hears about it.
+    auto rematch = [&](const std::vector<std::string>& names) {
+        const auto notifiers = config ? config->notifiers : std::vector<NotifierConfig>{};
+        const IngestStats s = rematchStored(*store, notifiers, versionsOf(*store, names), now);
+        if (s.newMatches > 0) {
+            ctx.out << s.newMatches << " stored advisories match (" << s.enqueued
+                    << " notifications queued" << (config ? "" : "; no config, so no notifiers")
+                    << ")\n";
+        }
+    };
+    if (sub == "add") {
+        // Fields given replace the product's; fields not given keep what is registered. A
+        // version given is added (its components kept when it exists); without --version a
+        // new product gets one version "" (none).
+        opt.expectPositional(1, 1, "one product NAME");
+        const std::string name = opt.positional()[0];
+        if (name.empty() || name.find_first_of("\r\n") != std::string::npos) {
+            throw UsageError("a product NAME must be one non-empty line");
+        }
+        RegisteredProduct p = findRegistered(*store, name).value_or(RegisteredProduct{});
+        const bool existed = !p.name.empty();
+        p.name = name;
+        if (opt.has("owner")) {
+            p.owners = opt.all("owner");
+        }
+        if (opt.has("cpe")) {
+            p.cpes = opt.all("cpe");
+        }
+        if (opt.has("keyword")) {
+            p.keywords = opt.all("keyword");
+        }
+        if (opt.has("version-owner") && !opt.has("version")) {
+            throw UsageError("--version-owner needs --version V (the version it owns)");
+        }
+        std::vector<ProductVersion> touched;
+        if (opt.has("version") || p.versions.empty()) {
+            const std::string version = opt.get("version");
+            auto it = std::find_if(p.versions.begin(), p.versions.end(),
+                                   [&](const ProductVersion& v) { return v.version == version; });
+            ProductVersion v =
+                it != p.versions.end() ? *it : ProductVersion{version, {}, {}, false};
+            if (opt.has("version-owner")) {
+                v.owners = opt.all("version-owner");
+            }
+            touched.push_back(std::move(v));
+        }
+        p.versions = touched;
+        validateProduct(p);
+        store->putProduct(p, now);
+        std::string what = (existed ? "updated " : "added ") + p.name;
+        if (!touched.empty()) {
+            what += touched.front().version.empty() ? "" : " version " + touched.front().version;
+        }
+        store->logEvent("product", what, now);
+        ctx.out << "product '" << terminalSafe(p.name) << "'"
+                << (touched.empty() || touched.front().version.empty()
+                        ? ""
+                        : " version " + terminalSafe(touched.front().version))
+                << " saved\n";
+        rematch({p.name});
+        return kExitOk;
+    }
+    if (sub == "remove") {
+        opt.expectPositional(1, 1, "one product NAME");
+        const std::string name = opt.positional()[0];
+        if (opt.has("version")) {
+            const std::string version = opt.get("version");
+            if (!store->removeProductVersion(name, version, now)) {
+                ctx.err << "vulnwatch: product '" << terminalSafe(name) << "' has no version '"
+                        << terminalSafe(version) << "' (or it was removed already)\n";
+                return kExitFailure;
+            }
+            store->logEvent("product", "removed " + name + " version " + version, now);
+            ctx.out << "product '" << terminalSafe(name) << "' version '" << terminalSafe(version)
+                    << "' removed (its matches stay readable and no longer notify)\n";
+            return kExitOk;
+        }
+        if (!store->removeProduct(name, now)) {
+            ctx.err << "vulnwatch: no product named '" << terminalSafe(name)
+                    << "' (or it was removed already)\n";
+            return kExitFailure;
+        }
+        store->logEvent("product", "removed " + name, now);
+        ctx.out << "product '" << terminalSafe(name)
+                << "' removed (its matches stay readable and no longer notify)\n";
+        return kExitOk;
+    }
+    if (sub == "export") {
+        opt.expectPositional(0, 0, "no arguments besides --all");
+        ctx.out << toJson(store->registry(opt.has("all"))) << "\n";
+        return kExitOk;
+    }
+    if (sub == "import") {
+        opt.expectPositional(1, 1, "one registry FILE.json (as written by products export)");
+        const auto products = productsFromJson(readInput(opt.positional()[0]));
+        std::vector<std::string> names;
+        for (const auto& p : products) {
+            validateProduct(p);
+            names.push_back(p.name);
+        }
+        Store::Transaction tx(*store);
+        for (const auto& p : products) {
+            store->putProduct(p, now);
+        }
+        store->logEvent("product", "imported " + std::to_string(products.size()) + " products",
+                        now);
+        tx.commit();
+        ctx.out << products.size() << " products imported\n";
+        rematch(names);
+        return kExitOk;
+    }
+    if (sub == "list") {
+        opt.expectPositional(0, 0, "no arguments besides --json and --all");
+        const auto registry = store->registry(opt.has("all"));
+        if (opt.has("json")) {
+            ctx.out << toJson(registry) << "\n";
+            return kExitOk;
+        }
+        for (const auto& p : registry) {
+            printProduct(ctx.out, p);
+        }
+        return kExitOk;
+    }
+    throw UsageError(kProductsUsage);
+}
+
+int cmdMatches(Context& ctx, const std::vector<std::string>& args) {
+    if (args.empty() || args[0] != "list") {
+        throw UsageError("matches list [--json] [--product NAME] [--all]");
+    }
+    Options opt({args.begin() + 1, args.end()},
+                {{"json", false}, {"product", true}, {"all", false}});
+    opt.expectPositional(0, 0, "no arguments besides --json, --product and --all");
+    auto store = openStore(ctx, maybeConfig(ctx, false));
+    for (const auto& row : store->matches(opt.get("product"))) {
+        // Evaluated not affected: the evaluation record, shown only with --all.
+        if (row.match.verdict == "not-affected" && !opt.has("all")) {
+            continue;
+        }
+        if (opt.has("json")) {
+            ctx.out << toJson(row.match) << "\n";
+        } else {
+            ctx.out << std::left << std::setw(20) << terminalSafe(row.match.advisory) << " "
+                    << terminalSafe(row.match.product)
+                    << (row.match.version.empty() ? "" : " " + terminalSafe(row.match.version))
+                    << " (" << terminalSafe(row.match.component) << ") " << row.match.confidence
+                    << "% " << row.match.method << " " << row.match.verdict << " " << row.state
+                    << "\n";
+        }
+    }
+    return kExitOk;
+}
+
+} // namespace vw::cli
