@@ -19,10 +19,11 @@ struct Match {
     std::string version;              // Product::version
     std::string component;            // component name, or the CPE given on the product
     int confidence = 0;               // 0–100
-    std::string method;               // "cpe-product", later "cpe-version", "keyword", …
+    std::string method;               // "cpe-version", "cpe-product", later "name", "keyword"
     std::string reason;               // human readable, names the CPEs that met
     /// The component's version: Component::version, or when that is empty the version field
-    /// of the component's CPE (not ANY/NA); empty for a product CPE. Not yet compared.
+    /// of the component's CPE (not ANY/NA); empty for a product CPE. What the verdict compared
+    /// (for a product CPE: the CPE's version, else Product::version).
     std::string componentVersion;
     /// The outcome of comparing the version with the advisory's affected versions:
     /// "affected", "not-affected" (stored as the evaluation record, never notified) or
@@ -30,7 +31,14 @@ struct Match {
     std::string verdict = "affected";
 };
 
-/// Confidence of a CPE match on part, vendor and product (method "cpe-product").
+/// Confidence of a CPE match whose version was compared with the advisory's affected versions
+/// (method "cpe-version"): vendor and product agree, and the version is in a range (verdict
+/// "affected") or outside every range ("not-affected").
+inline constexpr int cpeVersionConfidence = 100;
+/// As cpeVersionConfidence when the vendor was not compared (a pseudo-vendor on either side).
+inline constexpr int cpeVersionProductOnlyConfidence = 80;
+/// Confidence of a CPE match on part, vendor and product whose version could not be compared
+/// (method "cpe-product", verdict "needs-review").
 inline constexpr int cpeProductConfidence = 70;
 /// Confidence of a CPE match on part and product only, when either CPE names no vendor (`*`,
 /// `-`, or JVN's pseudo-vendor `misc`; see isPseudoVendor): method "cpe-product" too.
@@ -45,9 +53,18 @@ std::vector<Match> matchAdvisory(const Advisory& advisory, const std::vector<Pro
 /// returns exactly what `matchAdvisory(a, products)` returns.
 ///
 /// An advisory CPE meets a registered CPE when the parts agree (or either is open), the products
-/// are equal (normalized, see Cpe) and either the vendors are equal (confidence 70) or either
-/// vendor is a pseudo-vendor (confidence 50, "vendor not compared"). Per (product, component)
-/// the best is kept: highest confidence, then the first advisory CPE in advisory order.
+/// are equal (normalized, see Cpe) and either the vendors are equal or either vendor is a
+/// pseudo-vendor ("vendor not compared"). The registered version (the component's, its CPE's,
+/// or for a product CPE the product version) is then compared with every VersionNumber text of
+/// the advisory's affected items naming a CPE that met, and with the version field of such a
+/// CPE (evaluateVersion(), any of them):
+/// - in a range: verdict "affected", method "cpe-version", confidence 100 (80 without vendor);
+/// - outside every range: verdict "not-affected", same method and confidence (stored as the
+///   manufacturer's evaluation, never notified);
+/// - no version registered, no affected versions in the record (RSS items), or a text that
+///   could not be read: verdict "needs-review", method "cpe-product", confidence 70 (50).
+/// Per (product version, component) one match: the best verdict (affected, needs-review,
+/// not-affected), then the highest confidence, then the first advisory CPE in advisory order.
 class ProductMatcher {
 public:
     explicit ProductMatcher(const std::vector<Product>& products);

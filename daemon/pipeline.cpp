@@ -45,18 +45,41 @@ void recordMatches(Store& store, const std::vector<NotifierConfig>& notifiers,
                    std::int64_t clusterId, const Advisory& advisory, std::int64_t now,
                    IngestStats& stats) {
     for (const Match& m : matcher.match(advisory)) {
-        if (!store.insertMatch(clusterId, m, now)) {
+        const Store::MatchSaved saved = store.saveMatch(clusterId, m, now);
+        if (!saved.inserted && !saved.changed) {
             continue; // this vulnerability already matched here (maybe via another channel)
         }
-        ++stats.newMatches;
+        std::string what;
+        if (saved.inserted) {
+            ++stats.newMatches;
+            if (m.verdict == "not-affected") {
+                ++stats.notAffected;
+            }
+            what = m.verdict == "affected" ? " matches " : " is " + m.verdict + " for ";
+        } else {
+            ++stats.reevaluated;
+            what = " re-evaluated from " + saved.previousVerdict + " to " + m.verdict + " for ";
+            store.logEvent("match",
+                           advisory.id + what + m.product +
+                               (m.version.empty() ? "" : " " + m.version) + " (" + m.component +
+                               "): " + m.reason,
+                           now);
+        }
         // One line per match while they are few; bulk loads (backfill, re-match of a new
         // product) log them at debug level and the caller logs the total.
-        VW_LOG(stats.newMatches <= kMatchesLoggedEach ? log::Level::Info : log::Level::Debug,
-               "match",
-               advisory.id << " matches " << m.product << " (" << m.method << ", confidence "
-                           << m.confidence << ")");
-        if (stats.newMatches == kMatchesLoggedEach + 1) {
+        const int logged = stats.newMatches + stats.reevaluated;
+        VW_LOG(logged <= kMatchesLoggedEach ? log::Level::Info : log::Level::Debug, "match",
+               advisory.id << what << m.product << (m.version.empty() ? "" : " " + m.version)
+                           << " (" << m.method << ", confidence " << m.confidence << ")");
+        if (logged == kMatchesLoggedEach + 1) {
             VW_LOG_INFO("match", "more new matches follow; each is logged at debug level");
+        }
+        // Notified: a new match that may affect the product, and one confirmed affected after
+        // it needed review or was evaluated not affected. An evaluated miss notifies no one, and
+        // a needs-review turned not-affected is closed by the event above.
+        const bool notify = saved.inserted ? m.verdict != "not-affected" : m.verdict == "affected";
+        if (!notify) {
+            continue;
         }
         const Product* product = findProduct(products, m);
         if (product == nullptr) {

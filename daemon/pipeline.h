@@ -22,9 +22,11 @@ struct IngestStats {
     int changed = 0;    // stored before with other content (new revision)
     int problems = 0;   // items reported as bad (logged, rest ingested)
     int newMatches = 0;
-    int material = 0; // changed records whose revision is material (docs/correlation.md)
-    int cosmetic = 0; // changed records whose revision is cosmetic (no one is notified)
-    int enqueued = 0; // outbox messages created
+    int notAffected = 0; // of newMatches: evaluated not affected (stored, not notified)
+    int reevaluated = 0; // existing matches whose verdict changed (e.g. the detail arrived)
+    int material = 0;    // changed records whose revision is material (docs/correlation.md)
+    int cosmetic = 0;    // changed records whose revision is cosmetic (no one is notified)
+    int enqueued = 0;    // outbox messages created
 };
 
 struct DeliveryStats {

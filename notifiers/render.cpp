@@ -71,13 +71,22 @@ const Cvss* strongestCvss(const Advisory& a) {
     return best;
 }
 
+/// The component part of a message's idempotency key: a match that needs review is keyed apart
+/// from the same match confirmed later (both are news to the owner); one message per product
+/// and component, whatever the version (the first matched version's message is sent).
+std::string keyComponent(const Match& m) {
+    return m.verdict == "needs-review" ? m.component + "#needs-review" : m.component;
+}
+
 std::string subjectLine(const Advisory& a, const Match& m) {
     const std::string title = oneLine(a.title);
     std::string cut(utf8Prefix(title, kSubjectTitleMaxBytes));
     if (cut.size() < title.size()) {
         cut += "…";
     }
-    std::string subject = "[vulnwatch] 脆弱性: " + oneLine(m.product) + " — " + oneLine(a.id);
+    std::string subject = (m.verdict == "needs-review" ? "[vulnwatch] 要確認 (needs review): "
+                                                       : "[vulnwatch] 脆弱性: ") +
+                          oneLine(m.product) + " — " + oneLine(a.id);
     if (!cut.empty()) {
         subject += " " + cut;
     }
@@ -138,6 +147,10 @@ std::string emailBody(const Advisory& a, const Match& m) {
     field("製品 (Product)", orNone(m.product));
     field("製品バージョン (Product version)", orNone(m.version));
     field("コンポーネント (Component)", orNone(m.component));
+    field("判定 (Verdict)", m.verdict == "needs-review"
+                                ? "要確認: バージョンを比較できませんでした (needs review: the "
+                                  "version could not be compared)"
+                                : "該当 (affected)");
     field("確度 (Confidence)", std::to_string(m.confidence) + "/100");
     field("判定方法 (Method)", orNone(m.method));
     field("理由 (Reason)", orNone(m.reason));
@@ -225,7 +238,7 @@ OutMessage renderEmail(const Advisory& a, const Match& m, const std::string& not
     out.subject = subjectLine(a, m);
     out.text = emailBody(a, m);
     out.idempotencyKey = idempotencyKey(notifierName, clusterKey.empty() ? a.id : clusterKey,
-                                        m.product, m.component, recipient);
+                                        m.product, keyComponent(m), recipient);
     return out;
 }
 
@@ -244,7 +257,7 @@ OutMessage renderWebhook(const Advisory& a, const Match& m, const std::string& n
     json.endObject();
     out.payload = json.str();
     out.idempotencyKey = idempotencyKey(notifierName, clusterKey.empty() ? a.id : clusterKey,
-                                        m.product, m.component, "");
+                                        m.product, keyComponent(m), "");
     return out;
 }
 
@@ -314,8 +327,8 @@ OutMessage renderUpdateEmail(const Advisory& a, const Match& m, const UpdateNoti
     body += emailBody(a, m);
     out.text = std::move(body);
     out.idempotencyKey = idempotencyKey(notifierName, updateKeyPart(clusterKey, update), m.product,
-                                        m.component, recipient);
-    out.thread = idempotencyKey(notifierName, clusterKey, m.product, m.component, recipient);
+                                        keyComponent(m), recipient);
+    out.thread = idempotencyKey(notifierName, clusterKey, m.product, keyComponent(m), recipient);
     return out;
 }
 
@@ -334,9 +347,9 @@ OutMessage renderUpdateWebhook(const Advisory& a, const Match& m, const UpdateNo
     json.key("text").value(out.text);
     json.endObject();
     out.payload = json.str();
-    out.idempotencyKey =
-        idempotencyKey(notifierName, updateKeyPart(clusterKey, update), m.product, m.component, "");
-    out.thread = idempotencyKey(notifierName, clusterKey, m.product, m.component, "");
+    out.idempotencyKey = idempotencyKey(notifierName, updateKeyPart(clusterKey, update), m.product,
+                                        keyComponent(m), "");
+    out.thread = idempotencyKey(notifierName, clusterKey, m.product, keyComponent(m), "");
     return out;
 }
 

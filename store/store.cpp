@@ -1448,6 +1448,46 @@ bool Store::insertMatch(std::int64_t clusterId, const Match& match, std::int64_t
     return db_.changes() > 0;
 }
 
+Store::MatchSaved Store::saveMatch(std::int64_t clusterId, const Match& match, std::int64_t now) {
+    MatchSaved saved;
+    {
+        Use q(cached("SELECT id, verdict, confidence FROM match WHERE cluster_id = ?1 AND "
+                     "product = ?2 AND version = ?3 AND component = ?4"));
+        q->bind(1, clusterId)
+            .bind(2, match.product)
+            .bind(3, match.version)
+            .bind(4, match.component);
+        if (q->step()) {
+            saved.id = q->integer(0);
+            const std::string verdict = q->text(1);
+            const int confidence = static_cast<int>(q->integer(2));
+            if ((match.verdict == "needs-review" && verdict != "needs-review") ||
+                (match.verdict == verdict && match.confidence == confidence)) {
+                return saved;
+            }
+            saved.changed = true;
+            saved.previousVerdict = verdict;
+        }
+    }
+    if (!saved.changed) {
+        saved.inserted = insertMatch(clusterId, match, now);
+        saved.id = saved.inserted ? db_.lastInsertId() : 0;
+        return saved;
+    }
+    Use q(cached("UPDATE match SET verdict = ?2, method = ?3, confidence = ?4, reason = ?5, "
+                 "advisory = ?6, aliases = ?7, updated_at = ?8 WHERE id = ?1"));
+    q->bind(1, saved.id)
+        .bind(2, match.verdict)
+        .bind(3, match.method)
+        .bind(4, match.confidence)
+        .bind(5, match.reason)
+        .bind(6, match.advisory)
+        .bind(7, encodeList(match.aliases))
+        .bind(8, now)
+        .run();
+    return saved;
+}
+
 std::vector<MatchRow> Store::matches(const std::string& productFilter) {
     static constexpr std::string_view all =
         "SELECT id, cluster_id, advisory, aliases, product, version, component, confidence, "

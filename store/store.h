@@ -280,6 +280,19 @@ public:
     /// Records a match of a cluster; returns true when it is new (first time this
     /// cluster × product × component matched).
     bool insertMatch(std::int64_t clusterId, const Match& match, std::int64_t now);
+    /// What saveMatch() did.
+    struct MatchSaved {
+        bool inserted = false;       // a new cluster × product version × component
+        bool changed = false;        // an existing match got a new verdict or confidence
+        std::string previousVerdict; // when changed
+        std::int64_t id = 0;
+    };
+    /// Records a match, or re-evaluates the existing one of this cluster × product version ×
+    /// component: a decided verdict ("affected", "not-affected") replaces any other and is
+    /// never replaced by "needs-review" (a record without version ranges, such as an RSS item,
+    /// does not undo what the VULDEF detail decided); the row keeps its id, state and creation
+    /// time and gets the new method, confidence, reason and record id.
+    MatchSaved saveMatch(std::int64_t clusterId, const Match& match, std::int64_t now);
     std::vector<MatchRow> matches(const std::string& productFilter = "");
     /// The matches of one cluster, by id.
     std::vector<MatchRow> matchesOfCluster(std::int64_t clusterId);

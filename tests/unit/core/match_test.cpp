@@ -50,11 +50,14 @@ TEST_CASE("An advisory CPE matches a component by vendor and product", "[core][m
     CHECK(match.product == "Example Viewer");
     CHECK(match.version == "3.2");
     CHECK(match.component == "log4j-core");
+    // The record names no affected versions: the match needs review.
     CHECK(match.confidence == 70);
     CHECK(match.method == "cpe-product");
+    CHECK(match.verdict == "needs-review");
     CHECK(match.reason == "CPE cpe:/a:apache:log4j matches component log4j-core "
                           "(cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*) by vendor and product; "
-                          "version not compared");
+                          "this record states no affected versions, so version 2.14.1 was not "
+                          "compared");
 }
 
 TEST_CASE("A CPE given on the product is a candidate named by the CPE", "[core][match]") {
@@ -69,10 +72,14 @@ TEST_CASE("A CPE given on the product is a candidate named by the CPE", "[core][
     REQUIRE(matches.size() == 1);
     CHECK(matches[0].component == "cpe:2.3:o:linux:linux_kernel:5.10:*:*:*:*:*:*:*");
     CHECK(matches[0].product == "Gateway");
+    // The product CPE's version is compared with the one the advisory's CPE names.
+    CHECK(matches[0].verdict == "not-affected");
+    CHECK(matches[0].method == "cpe-version");
     CHECK(matches[0].reason ==
           "CPE cpe:/o:linux:linux_kernel:5.4 matches product CPE "
-          "cpe:2.3:o:linux:linux_kernel:5.10:*:*:*:*:*:*:* by vendor and product; "
-          "version not compared");
+          "cpe:2.3:o:linux:linux_kernel:5.10:*:*:*:*:*:*:* by vendor and product; version "
+          "\"5.10\" is outside \"5.4\" (from the product CPE)");
+    CHECK(matches[0].componentVersion.empty());
 }
 
 TEST_CASE("Affected items contribute their CPEs", "[core][match]") {
@@ -212,22 +219,24 @@ const CpeCase cpeCases[] = {
     {"Yocto SBOM component with vendor ANY", "cpe:/a:openssl:openssl",
      "cpe:2.3:a:*:openssl:3.0.2:*:*:*:*:*:*:*", "", 50,
      "CPE cpe:/a:openssl:openssl matches component c (cpe:2.3:a:*:openssl:3.0.2:*:*:*:*:*:*:*) "
-     "by product only; vendor not compared (registered vendor is *); version 3.0.2 (from the "
-     "component's CPE) not compared",
+     "by product only; vendor not compared (registered vendor is *); this record states no "
+     "affected versions, so version 3.0.2 (from the component's CPE) was not compared",
      "3.0.2"},
     {"component with vendor NA", "cpe:/a:busybox:busybox", "cpe:2.3:a:-:busybox:1.35.0", "1.35", 50,
      "CPE cpe:/a:busybox:busybox matches component c (cpe:2.3:a:-:busybox:1.35.0) by product "
-     "only; vendor not compared (registered vendor is -); version not compared",
+     "only; vendor not compared (registered vendor is -); this record states no affected "
+     "versions, so version 1.35 was not compared",
      "1.35"},
     {"component with 2.2 empty vendor", "cpe:2.3:a:zlib:zlib:1.2.11", "cpe:/a::zlib", "", 50,
      "CPE cpe:2.3:a:zlib:zlib:1.2.11 matches component c (cpe:/a::zlib) by product only; vendor "
-     "not compared (registered vendor is *); version not compared",
+     "not compared (registered vendor is *); the registered version is not known, so it was "
+     "not compared",
      ""},
     {"component with JVN's misc", "cpe:/a:apache:log4j", "cpe:/a:misc:log4j", "", 50, "", ""},
     {"advisory with JVN's misc", "cpe:/a:misc:log4j", "cpe:2.3:a:apache:log4j:2.14.1", "", 50,
      "CPE cpe:/a:misc:log4j matches component c (cpe:2.3:a:apache:log4j:2.14.1) by product only; "
-     "vendor not compared (advisory vendor is misc); version 2.14.1 (from the component's CPE) "
-     "not compared",
+     "vendor not compared (advisory vendor is misc); this record states no affected versions, "
+     "so version 2.14.1 (from the component's CPE) was not compared",
      "2.14.1"},
     {"advisory with vendor ANY", "cpe:2.3:a:*:log4j", "cpe:/a:apache:log4j", "", 50, "", ""},
     {"both misc", "cpe:/a:misc:example_viewer", "cpe:/a:MISC:Example_Viewer", "", 50, "", ""},
@@ -235,12 +244,13 @@ const CpeCase cpeCases[] = {
     {"CPE version as the component's version", "cpe:/a:apache:log4j",
      "cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*", "", 70,
      "CPE cpe:/a:apache:log4j matches component c (cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*) "
-     "by vendor and product; version 2.14.1 (from the component's CPE) not compared",
+     "by vendor and product; this record states no affected versions, so version 2.14.1 (from "
+     "the component's CPE) was not compared",
      "2.14.1"},
     {"component version wins over the CPE's", "cpe:/a:apache:log4j",
      "cpe:2.3:a:apache:log4j:2.14.1", "2.14.0", 70,
      "CPE cpe:/a:apache:log4j matches component c (cpe:2.3:a:apache:log4j:2.14.1) by vendor and "
-     "product; version not compared",
+     "product; this record states no affected versions, so version 2.14.0 was not compared",
      "2.14.0"},
     {"CPE version ANY or NA is no version", "cpe:/a:apache:log4j",
      "cpe:2.3:a:apache:log4j:-:*:*:*:*:*:*:*", "", 70, "", ""},
