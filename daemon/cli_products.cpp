@@ -9,8 +9,11 @@
 #include "daemon/cli_support.h"
 #include "daemon/json_read.h"
 #include "daemon/pipeline.h"
+#include "inventory/sbom.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <functional>
 #include <iomanip>
 
 namespace vw::cli {
@@ -19,7 +22,8 @@ namespace {
 constexpr const char* kProductsUsage =
     "products add NAME [--version V] [--owner EMAIL]... [--version-owner EMAIL]... "
     "[--cpe CPE]... [--keyword K]... | list [--json] [--all] | remove NAME [--version V] | "
-    "export [--all] | import FILE.json";
+    "export [--all] | import FILE.json | import-sbom FILE --product NAME --version V "
+    "[--format auto|cyclonedx|spdx] [--json]";
 
 void validateOwners(const std::vector<std::string>& owners, const char* option) {
     for (const auto& owner : owners) {
@@ -98,6 +102,160 @@ void printProduct(std::ostream& out, const RegisteredProduct& p) {
     }
 }
 
+std::string componentLabel(const Component& c) {
+    return terminalSafe(c.name) + (c.version.empty() ? "" : " " + terminalSafe(c.version));
+}
+
+void writeComponentJson(JsonWriter& json, const Component& c) {
+    json.beginObject().key("name").value(c.name).key("version").value(c.version);
+    json.key("purl").value(c.purl).key("cpes").stringArray(c.cpes).endObject();
+}
+
+/// `products import-sbom FILE --product NAME --version V`: the SBOM's components become the
+/// components of that product version (added when new); the report says what changed against
+/// the version as it was, or when it is new against the product's newest other version. The
+/// same file twice changes nothing. A bad SBOM changes nothing and exits 1.
+int importSbom(Context& ctx, const Options& opt, Store& store, std::int64_t now,
+               const std::function<void(const std::vector<std::string>&)>& rematch) {
+    opt.expectPositional(1, 1, "one SBOM FILE (CycloneDX JSON/XML or SPDX JSON/tag-value)");
+    if (!opt.has("product") || !opt.has("version")) {
+        throw UsageError("import-sbom needs --product NAME and --version V");
+    }
+    const std::string file = opt.positional()[0];
+    const std::string product = opt.get("product");
+    const std::string version = opt.get("version");
+    if (product.empty() || product.find_first_of("\r\n") != std::string::npos) {
+        throw UsageError("--product must be one non-empty line");
+    }
+    const auto format = parseSbomFormat(opt.get("format", "auto"));
+    if (!format) {
+        throw UsageError("unknown --format '" + opt.get("format") + "' (auto, cyclonedx, spdx)");
+    }
+    const SbomLimits limits;
+    std::error_code sizeError;
+    const auto size = file == "-" ? 0 : std::filesystem::file_size(file, sizeError);
+    if (!sizeError && size > limits.maxBytes) {
+        ctx.err << "vulnwatch: " << file << ": " << size << " bytes, more than an SBOM may have ("
+                << limits.maxBytes << "); nothing was imported\n";
+        return kExitFailure;
+    }
+    SbomDocument sbom;
+    try {
+        sbom = readSbom(readInput(file), *format, limits);
+    } catch (const SbomError& e) {
+        ctx.err << "vulnwatch: " << file << ": " << e.what() << "; nothing was imported\n";
+        return kExitFailure;
+    }
+    for (const auto& warning : sbom.warnings) {
+        ctx.err << "vulnwatch: " << file << ": warning: " << terminalSafe(warning) << "\n";
+    }
+
+    // The version as registered: unchanged components are not rewritten.
+    std::optional<std::string> comparedWith;
+    std::vector<Component> before;
+    bool existing = false;
+    if (auto registered = findRegistered(store, product)) {
+        for (const auto& v : registered->versions) {
+            if (v.version == version && !v.removed && !registered->removed) {
+                before = v.components;
+                comparedWith = version;
+                existing = true;
+            }
+        }
+    }
+    SbomDiff diff;
+    if (existing) {
+        diff = diffComponents(before, sbom.components);
+    }
+    if (!existing || !diff.empty()) {
+        Store::Transaction tx(store);
+        before = store.replaceComponents(product, version, sbom.components, now, &comparedWith);
+        diff = diffComponents(before, sbom.components);
+        store.logEvent("product",
+                       "imported SBOM " + std::filesystem::path(file).filename().string() + " (" +
+                           sbom.format + ", " + std::to_string(sbom.components.size()) +
+                           " components) into " + product + " version " + version + ": " +
+                           std::to_string(diff.added.size()) + " added, " +
+                           std::to_string(diff.removed.size()) + " removed, " +
+                           std::to_string(diff.changed.size()) + " changed",
+                       now);
+        tx.commit();
+    }
+
+    std::size_t withCpe = 0;
+    std::size_t withPurl = 0;
+    for (const auto& c : sbom.components) {
+        withCpe += c.cpes.empty() ? 0 : 1;
+        withPurl += c.purl.empty() ? 0 : 1;
+    }
+    if (opt.has("json")) {
+        JsonWriter json;
+        json.beginObject().key("file").value(file).key("format").value(sbom.format);
+        json.key("product").value(product).key("version").value(version);
+        json.key("components").value(static_cast<long long>(sbom.components.size()));
+        json.key("with_cpe").value(static_cast<long long>(withCpe));
+        json.key("with_purl").value(static_cast<long long>(withPurl));
+        json.key("skipped").value(static_cast<long long>(sbom.skipped));
+        json.key("compared_with");
+        if (comparedWith) {
+            json.value(*comparedWith);
+        } else {
+            json.null();
+        }
+        json.key("added").beginArray();
+        for (const auto& c : diff.added) {
+            writeComponentJson(json, c);
+        }
+        json.endArray().key("removed").beginArray();
+        for (const auto& c : diff.removed) {
+            writeComponentJson(json, c);
+        }
+        json.endArray().key("changed").beginArray();
+        for (const auto& [from, to] : diff.changed) {
+            json.beginObject().key("before");
+            writeComponentJson(json, from);
+            json.key("after");
+            writeComponentJson(json, to);
+            json.endObject();
+        }
+        json.endArray().key("unchanged").value(static_cast<long long>(diff.unchanged));
+        json.key("warnings").stringArray(sbom.warnings).endObject();
+        ctx.out << json.str() << "\n";
+    } else {
+        ctx.out << file << ": " << sbom.format << ", " << sbom.components.size() << " components ("
+                << withCpe << " with a CPE, " << withPurl << " with a purl"
+                << (sbom.skipped > 0 ? ", " + std::to_string(sbom.skipped) + " entries skipped"
+                                     : std::string())
+                << ")\n";
+        ctx.out << "product '" << terminalSafe(product) << "' version '" << terminalSafe(version)
+                << "': ";
+        if (!comparedWith) {
+            ctx.out << "new, " << diff.added.size() << " components added\n";
+        } else {
+            if (*comparedWith != version) {
+                ctx.out << "compared with version '" << terminalSafe(*comparedWith) << "': ";
+            }
+            ctx.out << diff.added.size() << " added, " << diff.removed.size() << " removed, "
+                    << diff.changed.size() << " changed, " << diff.unchanged << " unchanged"
+                    << (existing && diff.empty() ? " (nothing to do)" : "") << "\n";
+            for (const auto& c : diff.added) {
+                ctx.out << "  + " << componentLabel(c) << "\n";
+            }
+            for (const auto& c : diff.removed) {
+                ctx.out << "  - " << componentLabel(c) << "\n";
+            }
+            for (const auto& [from, to] : diff.changed) {
+                ctx.out << "  ~ " << componentLabel(from) << " -> "
+                        << (to.version.empty() ? "(no version)" : terminalSafe(to.version)) << "\n";
+            }
+        }
+    }
+    if (!existing || !diff.empty()) {
+        rematch({product});
+    }
+    return kExitOk;
+}
+
 } // namespace
 
 int cmdProducts(Context& ctx, const std::vector<std::string>& args) {
@@ -111,7 +269,9 @@ int cmdProducts(Context& ctx, const std::vector<std::string>& args) {
                                                  {"cpe", true},
                                                  {"keyword", true},
                                                  {"json", false},
-                                                 {"all", false}});
+                                                 {"all", false},
+                                                 {"product", true},
+                                                 {"format", true}});
     const auto config = maybeConfig(ctx, false);
     auto store = openStore(ctx, config);
     const std::int64_t now = unixNow();
@@ -225,6 +385,9 @@ int cmdProducts(Context& ctx, const std::vector<std::string>& args) {
         ctx.out << products.size() << " products imported\n";
         rematch(names);
         return kExitOk;
+    }
+    if (sub == "import-sbom") {
+        return importSbom(ctx, opt, *store, now, rematch);
     }
     if (sub == "list") {
         opt.expectPositional(0, 0, "no arguments besides --json and --all");

@@ -36,7 +36,7 @@ run_suite() {
 }
 
 # Catch2 binaries with fixture tests; the test names the project's own inputs must keep running.
-for suite in test_core test_feeds test_daemon; do
+for suite in test_core test_feeds test_daemon test_inventory; do
     run_suite "$suite" "" "$tests_dir/$suite"
     skips=$(wc -l <"$work/$suite.skips")
     marked=$(grep -c '^FIXTURES MISSING: ' "$work/$suite.out")
@@ -77,6 +77,8 @@ test_feeds	a truncated document fails on finish after the complete items were em
 test_feeds	whole-document errors are ParseErrors
 test_feeds	synthetic documents that are not well-formed throw ParseError
 test_core	Every date and CPE in the written JVN iPedia and MyJVN feeds parses
+test_inventory	the written SBOMs agree with the reference reader too
+test_inventory	CycloneDX XML with a namespace prefix reads like its JSON twin
 EOF_NAMES
 
 # The e2e script that reads every real fixture.

@@ -1,6 +1,7 @@
 // `vulnwatch products …` and `matches list` through the real command: products with versions,
 // removal that keeps history, the registry JSON in both forms.
 #include "helpers/cli.h"
+#include "helpers/fixtures.h"
 #include "store/store.h"
 
 #include <catch2/catch.hpp>
@@ -91,4 +92,128 @@ TEST_CASE("products import takes both registry forms and export gives the versio
     r = cli({"--db", db, "products", "import", bad});
     CHECK(r.code != kExitOk);
     CHECK_THAT(r.err, Catch::Contains("products[0].versions[0]"));
+}
+
+namespace {
+
+/// A CycloneDX 1.5 SBOM written for this test: one firmware with log4j-core at `log4j`.
+std::string gatewaySbom(const std::string& log4j) {
+    return R"({"bomFormat":"CycloneDX","specVersion":"1.5","version":1,
+ "metadata":{"component":{"type":"device","name":"Bedside Monitor Gateway"}},
+ "components":[{"type":"library","name":"log4j-core","version":")" +
+           log4j + R"(","purl":"pkg:maven/org.apache.logging.log4j/log4j-core@)" + log4j +
+           R"(","cpe":"cpe:2.3:a:apache:log4j:)" + log4j + R"(:*:*:*:*:*:*:*"},
+  {"type":"library","name":"zlib","version":"1.2.11","purl":"pkg:generic/zlib@1.2.11"}]})";
+}
+
+} // namespace
+
+TEST_CASE("products import-sbom reports changes and importing twice changes nothing",
+          "[daemon][cli][products][sbom]") {
+    const std::string db = tempFile("sbom.db");
+    const std::string v18 = tempFile("gateway-1.8.cdx.json", gatewaySbom("2.14.1"));
+    const std::string v19 = tempFile("gateway-1.9.cdx.json", gatewaySbom("2.17.1"));
+    auto r = cli({"--db", db, "products", "import-sbom", v18, "--product",
+                  "Bedside Monitor Gateway", "--version", "1.8"});
+    REQUIRE(r.code == kExitOk);
+    CHECK_THAT(r.out, Catch::Contains("CycloneDX 1.5 JSON, 2 components (1 with a CPE, 2 with a "
+                                      "purl)"));
+    CHECK_THAT(r.out, Catch::Contains("version '1.8': new, 2 components added"));
+
+    r = cli({"--db", db, "products", "import-sbom", v18, "--product", "Bedside Monitor Gateway",
+             "--version", "1.8"});
+    REQUIRE(r.code == kExitOk);
+    CHECK_THAT(r.out,
+               Catch::Contains("0 added, 0 removed, 0 changed, 2 unchanged (nothing to do)"));
+
+    r = cli({"--db", db, "products", "import-sbom", v19, "--product", "Bedside Monitor Gateway",
+             "--version", "1.9", "--json"});
+    REQUIRE(r.code == kExitOk);
+    CHECK_THAT(r.out, Catch::Contains(R"("compared_with":"1.8")"));
+    CHECK_THAT(r.out,
+               Catch::Contains(R"("changed":[{"before":{"name":"log4j-core","version":"2.14.1")"));
+    CHECK_THAT(r.out, Catch::Contains(R"("after":{"name":"log4j-core","version":"2.17.1")"));
+    CHECK_THAT(r.out, Catch::Contains(R"("unchanged":1)"));
+
+    auto store = Store::open(db);
+    const auto products = store->products();
+    REQUIRE(products.size() == 2);
+    CHECK(products[1].components.at(0).cpes ==
+          std::vector<std::string>{"cpe:2.3:a:apache:log4j:2.17.1:*:*:*:*:*:*:*"});
+    // Events: one per import that changed something.
+    auto q = store->db().prepare(
+        "SELECT count(*) FROM event_log WHERE text LIKE 'imported SBOM%'");
+    REQUIRE(q.step());
+    CHECK(q.integer(0) == 2);
+}
+
+TEST_CASE("a bad SBOM gets a clear error and changes nothing", "[daemon][cli][products][sbom]") {
+    const std::string db = tempFile("bad-sbom.db");
+    const std::string good = tempFile("good.cdx.json", gatewaySbom("2.14.1"));
+    REQUIRE(cli({"--db", db, "products", "import-sbom", good, "--product", "P", "--version", "1"})
+                .code == kExitOk);
+    struct Bad {
+        const char* name;
+        std::string content;
+        const char* message;
+    };
+    const Bad bad[] = {
+        {"not-json.txt", "hello", "not JSON, XML or SPDX tag-value"},
+        {"old.cdx.json", R"({"bomFormat":"CycloneDX","specVersion":"1.2","components":[]})",
+         "CycloneDX specVersion 1.2 is not supported"},
+        {"deep.json", std::string(100000, '['), "nesting deeper than"},
+        {"cut.cdx.json", gatewaySbom("2.14.1").substr(0, 120), "nothing was imported"},
+    };
+    for (const Bad& b : bad) {
+        INFO(b.name);
+        const auto r = cli({"--db", db, "products", "import-sbom", tempFile(b.name, b.content),
+                            "--product", "P", "--version", "1"});
+        CHECK(r.code == kExitFailure);
+        CHECK_THAT(r.err, Catch::Contains(b.message));
+        CHECK_THAT(r.err, Catch::Contains("nothing was imported"));
+    }
+    auto store = Store::open(db);
+    REQUIRE(store->products().size() == 1);
+    CHECK(store->products()[0].components.size() == 2);
+    CHECK(cli({"--db", db, "products", "import-sbom", good, "--product", "P"}).code == kExitUsage);
+    CHECK(cli({"--db", db, "products", "import-sbom", good, "--product", "P", "--version", "1",
+               "--format", "swid"})
+              .code == kExitUsage);
+}
+
+TEST_CASE("one advisory, three versions of a product from SBOMs, two affected",
+          "[daemon][cli][products][sbom][version]") {
+    const std::string db = tempFile("fanout.db");
+    for (const auto& [version, log4j] :
+         {std::pair{"1.7", "2.14.0"}, std::pair{"1.8", "2.14.1"}, std::pair{"1.9", "2.17.1"}}) {
+        REQUIRE(
+            cli({"--db", db, "products", "import-sbom", tempFile("gw.cdx.json", gatewaySbom(log4j)),
+                 "--product", "Gateway", "--version", version})
+                .code == kExitOk);
+    }
+    // The project's written VULDEF document: JVNDB-2021-005429 states "2.0-beta9 から 2.14.1
+    // まで", JVNDB-2021-006139 "2.0-alpha1 から 2.16.0 まで".
+    const auto detail = test::sourceDir() / "tests/data/vuldef/detail_written_for_vulnwatch.xml";
+    REQUIRE(cli({"--db", db, "import", detail.string()}).code == kExitOk);
+    auto r = cli({"--db", db, "matches", "list", "--product", "Gateway"});
+    REQUIRE(r.code == kExitOk);
+    CHECK_THAT(r.out, Catch::Contains("JVNDB-2021-005429    Gateway 1.7 (log4j-core) 100% "
+                                      "cpe-version affected new"));
+    CHECK_THAT(r.out, Catch::Contains("JVNDB-2021-005429    Gateway 1.8 (log4j-core) 100% "
+                                      "cpe-version affected new"));
+    CHECK_THAT(r.out, !Catch::Contains("Gateway 1.9"));
+    // --all shows the evaluation that 1.9 is not affected, with its reason.
+    r = cli({"--db", db, "matches", "list", "--product", "Gateway", "--all", "--json"});
+    CHECK_THAT(
+        r.out,
+        Catch::Contains(
+            R"("version":"1.9","component":"log4j-core","confidence":100,"method":"cpe-version")"));
+    CHECK_THAT(r.out,
+               Catch::Contains(R"(version \"2.17.1\" is outside \"2.0-beta9 から 2.14.1 まで\")"));
+    CHECK_THAT(r.out, Catch::Contains(R"("verdict":"not-affected")"));
+
+    // Removing 1.7 keeps its matches readable.
+    REQUIRE(cli({"--db", db, "products", "remove", "Gateway", "--version", "1.7"}).code == kExitOk);
+    CHECK_THAT(cli({"--db", db, "matches", "list", "--product", "Gateway"}).out,
+               Catch::Contains("Gateway 1.7 (log4j-core)"));
 }
