@@ -5,6 +5,7 @@
 // accepted keys per section kind, with the types each key applies to.
 #include "config/config.h"
 
+#include "config/cpe_map.h"
 #include "config/ini.h"
 
 #include <algorithm>
@@ -475,6 +476,22 @@ const std::vector<KeySpec<StoreConfig>>& storeKeys() {
     return keys;
 }
 
+const std::vector<KeySpec<MatchConfig>>& matchKeys() {
+    static const std::vector<KeySpec<MatchConfig>> keys{
+        {"cpe_map",
+         {},
+         [](MatchConfig& m, const IniField& f, const Context& c) {
+             m.cpeMapPath = resolvePath(c, f.value);
+             try {
+                 m.cpeMap = std::make_shared<const CpeMap>(loadCpeMap(m.cpeMapPath));
+             } catch (const ConfigError& e) {
+                 c.fail(f, e.what());
+             }
+         }},
+    };
+    return keys;
+}
+
 const std::vector<KeySpec<Config>>& daemonKeys() {
     static const std::vector<KeySpec<Config>> keys{
         {"log_level",
@@ -878,6 +895,8 @@ Config parseText(std::string_view text, const std::string& name, const fs::path&
             applyFields(config.store, section, storeKeys(), "", "", ctx);
         } else if (header == "daemon") {
             applyFields(config, section, daemonKeys(), "", "", ctx);
+        } else if (header == "match") {
+            applyFields(config.match, section, matchKeys(), "", "", ctx);
         } else if (header.starts_with(sourcePrefix) || header.starts_with(notifierPrefix)) {
             const bool isSource = header.starts_with(sourcePrefix);
             const std::string itemName(
@@ -893,7 +912,7 @@ Config parseText(std::string_view text, const std::string& name, const fs::path&
             }
         } else {
             ctx.fail(section.line, "",
-                     "unknown section (expected [store], [daemon], [source.NAME] or "
+                     "unknown section (expected [store], [daemon], [match], [source.NAME] or "
                      "[notifier.NAME])");
         }
     }
@@ -1101,6 +1120,10 @@ std::string redacted(const Config& config) {
     out << "\n; defaults filled in, secrets redacted\n";
     out << "\n[store]\npath = " << config.store.path << '\n';
     out << "\n[daemon]\nlog_level = " << config.logLevel << '\n';
+    if (!config.match.cpeMapPath.empty()) {
+        out << "\n[match]\ncpe_map = " << config.match.cpeMapPath << "  ; "
+            << (config.match.cpeMap ? config.match.cpeMap->size() : 0) << " mappings\n";
+    }
     for (const auto& source : config.sources) {
         out << "\n[source." << source.name << "]\n";
         out << "type = " << source.type << '\n';

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -74,9 +75,22 @@ struct NotifierConfig {
     bool operator==(const NotifierConfig&) const = default;
 };
 
+class CpeMap; // config/cpe_map.h
+
+/// [match]: how products are matched beyond their CPEs.
+struct MatchConfig {
+    /// cpe_map: a file of `purl-or-name = vendor:product` lines (config/cpe_map.h); "" for none.
+    std::string cpeMapPath;
+    /// The parsed file, read when the config is loaded (a bad file is a ConfigError, so a
+    /// reload keeps the previous config and map). Null when there is no cpe_map.
+    std::shared_ptr<const CpeMap> cpeMap;
+    bool operator==(const MatchConfig& other) const { return cpeMapPath == other.cpeMapPath; }
+};
+
 struct Config {
     std::string file; // where it was read from ("" for defaults)
     StoreConfig store;
+    MatchConfig match;
     std::vector<SourceConfig> sources;
     std::vector<NotifierConfig> notifiers;
     std::string logLevel = "info"; // [daemon] log_level: debug | info | warning | error

@@ -76,6 +76,10 @@ std::size_t codePoints(std::string_view text) {
 
 } // namespace
 
+std::string keywordText(std::string_view text) {
+    return canonicalize(text).text;
+}
+
 KeywordIndex::KeywordIndex(const std::vector<std::string>& keywords) {
     forms_.reserve(keywords.size());
     std::unordered_map<std::string, std::size_t> patternIds; // canonical form → patterns_ index

@@ -27,6 +27,12 @@ struct IgnoredKeyword {
     bool operator==(const IgnoredKeyword&) const = default;
 };
 
+/// `text` in the form keywords are searched in: folded (foldText) tokens joined by one space,
+/// neighbouring CJK runs joined without one. Every word of a keyword's searchForm() that the
+/// keyword finds in `text` is a substring of keywordText(text): what an index of record texts
+/// stores so it can narrow a search for many keywords (the store's record_text).
+std::string keywordText(std::string_view text);
+
 /// Keywords prepared once for searching many texts.
 ///
 /// Keywords and texts are compared in their folded, tokenized form (foldText, tokenizeFolded):

@@ -1,6 +1,9 @@
 #include "core/match.h"
 
 #include "core/cpe.h"
+#include "core/keywords.h"
+#include "core/names.h"
+#include "core/text.h"
 #include "core/version.h"
 
 #include <algorithm>
@@ -23,7 +26,33 @@ std::string namedVersion(const Cpe& cpe) {
 
 } // namespace
 
-ProductMatcher::ProductMatcher(const std::vector<Product>& products) {
+struct ProductMatcher::Names {
+    struct NameCandidate {
+        std::size_t product; // index in the registry
+        std::string component;
+        std::string version;
+        ComponentNames names;
+    };
+    std::vector<NameCandidate> candidates;
+    std::unordered_map<std::string, std::vector<std::size_t>> byKey;
+    std::vector<std::string> keys; // each once, in registry order
+
+    struct KeywordSource {
+        std::size_t product;   // index in the registry
+        std::string component; // "" for a product keyword or the product name
+        const char* label;     // "product keyword", "product name", "component name"
+    };
+    std::vector<std::string> keywords;               // as given, each once
+    std::vector<std::vector<KeywordSource>> sources; // per keyword
+    std::unique_ptr<KeywordIndex> index;             // over `keywords`
+};
+
+ProductMatcher::~ProductMatcher() = default;
+ProductMatcher::ProductMatcher(ProductMatcher&&) noexcept = default;
+ProductMatcher& ProductMatcher::operator=(ProductMatcher&&) noexcept = default;
+
+ProductMatcher::ProductMatcher(const std::vector<Product>& products, const CpeMapper& mapper)
+    : names_(std::make_unique<Names>()) {
     std::unordered_set<std::string> pairsSeen;
     std::unordered_set<std::string> anyVendorSeen;
     const auto addPair = [&](const std::string& vendor, const std::string& product) {
@@ -37,8 +66,8 @@ ProductMatcher::ProductMatcher(const std::vector<Product>& products) {
         if (!cpe) {
             return;
         }
-        Candidate candidate{product,     label,         text, cpe->part, component == nullptr,
-                            cpe->vendor, std::string(), false};
+        Candidate candidate{product,     label,         text,  cpe->part,    component == nullptr,
+                            cpe->vendor, std::string(), false, std::string()};
         // The version a match compares: the component's, else its CPE's; for a product CPE the
         // CPE's (the product version is used when it names none, see match()).
         candidate.version = component != nullptr ? component->version : std::string();
@@ -64,11 +93,67 @@ ProductMatcher::ProductMatcher(const std::vector<Product>& products) {
             add(p, cpe, cpe, nullptr);
         }
         for (const auto& component : product.components) {
+            const std::string label = component.name.empty() ? std::string() : component.name;
+            const std::size_t before = candidates_.size();
             for (const auto& cpe : component.cpes) {
-                add(p, component.name.empty() ? cpe : component.name, cpe, &component);
+                add(p, label.empty() ? cpe : label, cpe, &component);
+            }
+            // The user's mapping file: a component it names is matched as that CPE too.
+            if (mapper) {
+                if (const auto mapped = mapper(component)) {
+                    Cpe named;
+                    named.part = '*';
+                    named.vendor = mapped->vendor.empty() ? "*" : mapped->vendor;
+                    named.product = mapped->product;
+                    const std::string cpe = toCpe23(named);
+                    const std::size_t at = candidates_.size();
+                    add(p, label.empty() ? cpe : label, cpe, &component);
+                    if (candidates_.size() > at) {
+                        candidates_.back().mappedBy = mapped->note;
+                    }
+                }
+            }
+            if (candidates_.size() == before && !component.name.empty()) {
+                // No CPE: matched by name (most npm, PyPI and Maven SBOM components).
+                const std::size_t index = names_->candidates.size();
+                names_->candidates.push_back(
+                    {p, component.name, component.version, ComponentNames(component)});
+                for (const auto& variant : names_->candidates.back().names.variants()) {
+                    auto& list = names_->byKey[variant.key];
+                    if (list.empty()) {
+                        names_->keys.push_back(variant.key);
+                    }
+                    if (list.empty() || list.back() != index) {
+                        list.push_back(index);
+                    }
+                }
             }
         }
     }
+
+    // Keywords: each product's keywords and name, and its components' names.
+    std::unordered_map<std::string, std::size_t> keywordIndex;
+    const auto addKeyword = [&](const std::string& keyword, Names::KeywordSource source) {
+        if (keyword.empty()) {
+            return;
+        }
+        auto [it, fresh] = keywordIndex.emplace(keyword, names_->keywords.size());
+        if (fresh) {
+            names_->keywords.push_back(keyword);
+            names_->sources.emplace_back();
+        }
+        names_->sources[it->second].push_back(std::move(source));
+    };
+    for (std::size_t p = 0; p < products.size(); ++p) {
+        for (const auto& keyword : products[p].keywords) {
+            addKeyword(keyword, {p, std::string(), "product keyword"});
+        }
+        addKeyword(products[p].name, {p, std::string(), "product name"});
+        for (const auto& component : products[p].components) {
+            addKeyword(component.name, {p, component.name, "component name"});
+        }
+    }
+    names_->index = std::make_unique<KeywordIndex>(names_->keywords);
 }
 
 namespace {
@@ -97,7 +182,7 @@ void addText(std::vector<std::string>& texts, const std::string& text) {
 
 std::vector<Match> ProductMatcher::match(const Advisory& advisory) const {
     std::vector<Match> matches;
-    if (advisory.withdrawn || candidates_.empty()) {
+    if (advisory.withdrawn) {
         return matches;
     }
 
@@ -165,6 +250,9 @@ std::vector<Match> ProductMatcher::match(const Advisory& advisory) const {
         std::string reason = "CPE " + *by.text + " matches ";
         if (candidate.fromProduct) {
             reason += "product CPE " + candidate.cpe;
+        } else if (!candidate.mappedBy.empty()) {
+            reason += "component " + candidate.component + " (" + candidate.cpe + ", mapped by " +
+                      candidate.mappedBy + ")";
         } else {
             reason += "component " + candidate.component + " (" + candidate.cpe + ")";
         }
@@ -234,7 +322,180 @@ std::vector<Match> ProductMatcher::match(const Advisory& advisory) const {
             matches[at->second] = std::move(match);
         }
     }
+    matchByName(advisory, matches);
+    matchByKeyword(advisory, matches);
     return matches;
+}
+
+namespace {
+
+/// The VersionNumber texts (and CPE versions) an advisory states for a product it names.
+std::vector<std::string> versionTextsFor(const Advisory& advisory, const ProductIdentity& id) {
+    std::vector<std::string> texts;
+    for (const auto& item : advisory.affected) {
+        const auto cpe = item.cpe.empty() ? std::nullopt : parseCpe(item.cpe);
+        const bool named = trim(item.product) == id.product || (cpe && cpe->product == id.product);
+        if (!named) {
+            continue;
+        }
+        for (const auto& text : item.versions) {
+            addText(texts, text);
+        }
+        if (cpe) {
+            addText(texts, namedVersion(*cpe));
+        }
+    }
+    for (const auto& text : advisory.cpes) {
+        if (const auto cpe = parseCpe(text); cpe && cpe->product == id.product) {
+            addText(texts, namedVersion(*cpe));
+        }
+    }
+    return texts;
+}
+
+/// Keeps the better of two matches for one (product, component) in `out`.
+void keepBest(std::vector<Match>& out, Match match) {
+    for (auto& kept : out) {
+        if (kept.product == match.product && kept.version == match.version &&
+            kept.component == match.component) {
+            const int rank = verdictRank(match.verdict);
+            const int keptRank = verdictRank(kept.verdict);
+            if (rank > keptRank || (rank == keptRank && match.confidence > kept.confidence)) {
+                kept = std::move(match);
+            }
+            return;
+        }
+    }
+    out.push_back(std::move(match));
+}
+
+} // namespace
+
+void ProductMatcher::matchByName(const Advisory& advisory, std::vector<Match>& out) const {
+    if (names_->candidates.empty()) {
+        return;
+    }
+    for (const ProductIdentity& identity : advisoryProducts(advisory)) {
+        const AdvisoryProductNames productNames(identity);
+        std::vector<std::size_t> tried;
+        std::vector<std::string> texts;
+        bool textsRead = false;
+        for (const auto& variant : productNames.variants()) {
+            const auto found = names_->byKey.find(variant.key);
+            if (found == names_->byKey.end()) {
+                continue;
+            }
+            for (const std::size_t index : found->second) {
+                if (std::find(tried.begin(), tried.end(), index) != tried.end()) {
+                    continue;
+                }
+                tried.push_back(index);
+                const Names::NameCandidate& candidate = names_->candidates[index];
+                const NameMatch named = matchNames(candidate.names, productNames);
+                if (!named.matched) {
+                    continue;
+                }
+                if (!textsRead) {
+                    texts = versionTextsFor(advisory, identity);
+                    textsRead = true;
+                }
+                const int penalty =
+                    named.vendor == VendorCheck::Differs ? nameVendorDiffersPenalty : 0;
+                Match match;
+                match.advisory = advisory.id;
+                match.aliases = advisory.aliases;
+                match.product = productNames_[candidate.product];
+                match.version = productVersions_[candidate.product];
+                match.component = candidate.component;
+                match.componentVersion = candidate.version;
+                match.method = "name";
+                std::string reason = named.why;
+                if (candidate.version.empty()) {
+                    match.verdict = "needs-review";
+                    match.confidence = nameConfidence - penalty;
+                    reason += "; the registered version is not known, so it was not compared";
+                } else if (texts.empty()) {
+                    match.verdict = "needs-review";
+                    match.confidence = nameConfidence - penalty;
+                    reason += "; this record states no affected versions for it, so version " +
+                              candidate.version + " was not compared";
+                } else {
+                    const VersionEvaluation evaluation = evaluateVersion(texts, candidate.version);
+                    reason += "; " + evaluation.reason;
+                    match.confidence = nameVersionConfidence - penalty;
+                    match.verdict = evaluation.verdict == RangeVerdict::Affected ? "affected"
+                                    : evaluation.verdict == RangeVerdict::NotAffected
+                                        ? "not-affected"
+                                        : "needs-review";
+                    if (evaluation.verdict == RangeVerdict::Unknown) {
+                        match.confidence = nameConfidence - penalty;
+                    }
+                }
+                match.reason = std::move(reason);
+                keepBest(out, std::move(match));
+            }
+        }
+    }
+}
+
+void ProductMatcher::matchByKeyword(const Advisory& advisory, std::vector<Match>& out) const {
+    // Only records that name no CPE (mail, jvn.jp items): the others are matched by CPE and
+    // name, which say more.
+    if (names_->keywords.empty() || !advisory.cpes.empty()) {
+        return;
+    }
+    std::string affected;
+    for (const auto& item : advisory.affected) {
+        if (!item.cpe.empty()) {
+            return;
+        }
+        affected += (affected.empty() ? "" : " / ") + item.vendor + " " + item.product;
+    }
+    static constexpr const char* fieldNames[] = {"title", "summary", "affected products"};
+    const std::vector<std::string_view> fields = {advisory.title, advisory.summary, affected};
+    // In the order of the fields (title first), then of the registry.
+    std::vector<KeywordHit> hits = names_->index->findInFields(fields);
+    std::stable_sort(hits.begin(), hits.end(), [](const KeywordHit& a, const KeywordHit& b) {
+        return a.field != b.field ? a.field < b.field : a.keyword < b.keyword;
+    });
+    for (const KeywordHit& hit : hits) {
+        const std::string& keyword = names_->keywords[hit.keyword];
+        for (const auto& source : names_->sources[hit.keyword]) {
+            Match match;
+            match.advisory = advisory.id;
+            match.aliases = advisory.aliases;
+            match.product = productNames_[source.product];
+            match.version = productVersions_[source.product];
+            match.component = source.component.empty() ? "keyword " + keyword : source.component;
+            match.method = "keyword";
+            match.confidence = keywordConfidence;
+            match.verdict = "needs-review";
+            match.reason = "keyword \"" + keyword + "\" (" + source.label + ") found in the " +
+                           fieldNames[hit.field < 3 ? hit.field : 0] +
+                           " of this record, which names no CPE; the version was not compared";
+            keepBest(out, std::move(match));
+        }
+    }
+}
+
+std::vector<std::string> ProductMatcher::nameProducts() const {
+    return names_->keys;
+}
+
+std::vector<std::string> ProductMatcher::keywordSearchForms() const {
+    std::vector<std::string> forms;
+    for (std::size_t i = 0; i < names_->keywords.size(); ++i) {
+        bool ignored = false;
+        for (const auto& skip : names_->index->ignored()) {
+            ignored = ignored || skip.keyword == i;
+        }
+        const std::string& form = names_->index->searchForm(i);
+        if (!ignored && !form.empty() &&
+            std::find(forms.begin(), forms.end(), form) == forms.end()) {
+            forms.push_back(form);
+        }
+    }
+    return forms;
 }
 
 std::vector<std::pair<std::string, std::string>> ProductMatcher::vendorProducts() const {

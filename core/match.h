@@ -5,6 +5,9 @@
 #include "core/product.h"
 
 #include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -44,6 +47,27 @@ inline constexpr int cpeProductConfidence = 70;
 /// `-`, or JVN's pseudo-vendor `misc`; see isPseudoVendor): method "cpe-product" too.
 inline constexpr int cpeProductOnlyConfidence = 50;
 
+/// Confidence of a match by component name (method "name", see core/names.h) whose version was
+/// compared: affected or not affected as for cpe-version.
+inline constexpr int nameVersionConfidence = 60;
+/// Confidence of a name match whose version could not be compared (verdict "needs-review").
+inline constexpr int nameConfidence = 40;
+/// Taken off a name match when both sides name vendors and they differ (the same product name
+/// from another vendor: still shown, never a silent miss).
+inline constexpr int nameVendorDiffersPenalty = 20;
+/// Confidence of a keyword found in the text of a record that names no CPE (mail, jvn.jp items):
+/// method "keyword", always verdict "needs-review".
+inline constexpr int keywordConfidence = 20;
+
+/// What the user's mapping file (`[match] cpe_map`) says a component is: the daemon reads the
+/// file, core only asks.
+struct MappedCpe {
+    std::string vendor;
+    std::string product;
+    std::string note; // where it comes from, for the reason: "cpe_map line 12"
+};
+using CpeMapper = std::function<std::optional<MappedCpe>(const Component&)>;
+
 /// All matches of one advisory against the registry, in registry order; at most one per
 /// (product, component). Withdrawn advisories match nothing.
 std::vector<Match> matchAdvisory(const Advisory& advisory, const std::vector<Product>& products);
@@ -67,7 +91,11 @@ std::vector<Match> matchAdvisory(const Advisory& advisory, const std::vector<Pro
 /// not-affected), then the highest confidence, then the first advisory CPE in advisory order.
 class ProductMatcher {
 public:
-    explicit ProductMatcher(const std::vector<Product>& products);
+    /// `mapper`, when given, turns components into CPE candidates (the cpe_map file).
+    explicit ProductMatcher(const std::vector<Product>& products, const CpeMapper& mapper = {});
+    ~ProductMatcher();
+    ProductMatcher(ProductMatcher&&) noexcept;
+    ProductMatcher& operator=(ProductMatcher&&) noexcept;
 
     std::vector<Match> match(const Advisory& advisory) const;
 
@@ -82,7 +110,22 @@ public:
     /// matches whatever its vendor, so exact (vendor, product) lookups cannot find it.
     std::vector<std::string> anyVendorProducts() const;
 
+    /// The normalized names of the components matched by name (those without a CPE), each
+    /// once: an advisory can only match one of them by name when it names a CPE whose product
+    /// is one of these, or an affected product of that name.
+    std::vector<std::string> nameProducts() const;
+
+    /// The keywords (product keywords and names, component names) as the keyword index folds
+    /// them, each once, without those it ignores: what a record's text must contain to match
+    /// by keyword.
+    std::vector<std::string> keywordSearchForms() const;
+
 private:
+    struct Names; // name and keyword candidates (core/names.h, core/keywords.h)
+    /// Name and keyword matches of an advisory, added to `out` (see match()).
+    void matchByName(const Advisory& advisory, std::vector<Match>& out) const;
+    void matchByKeyword(const Advisory& advisory, std::vector<Match>& out) const;
+
     struct Candidate {
         std::size_t product;   // index in the registry
         std::string component; // Match::component
@@ -92,6 +135,7 @@ private:
         std::string vendor;  // parsed, normalized
         std::string version; // Match::componentVersion
         bool versionFromCpe = false;
+        std::string mappedBy; // the CPE came from the cpe_map: its note
     };
     std::vector<std::string> productNames_;
     std::vector<std::string> productVersions_;
@@ -99,6 +143,7 @@ private:
     std::unordered_map<std::string, std::vector<std::size_t>> byProduct_; // Cpe::product
     std::vector<std::pair<std::string, std::string>> vendorProducts_;
     std::vector<std::string> anyVendorProducts_;
+    std::unique_ptr<Names> names_;
 };
 
 } // namespace vw

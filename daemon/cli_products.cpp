@@ -278,7 +278,8 @@ int cmdProducts(Context& ctx, const std::vector<std::string>& args) {
     // A product registered after an advisory arrived still hears about it.
     auto rematch = [&](const std::vector<std::string>& names) {
         const auto notifiers = config ? config->notifiers : std::vector<NotifierConfig>{};
-        const IngestStats s = rematchStored(*store, notifiers, versionsOf(*store, names), now);
+        const IngestStats s = rematchStored(*store, notifiers, versionsOf(*store, names), now,
+                                            config ? cpeMapperFor(config->match) : CpeMapper());
         if (s.newMatches > 0) {
             ctx.out << s.newMatches << " stored advisories match (" << s.enqueued
                     << " notifications queued" << (config ? "" : "; no config, so no notifiers")

@@ -1,5 +1,6 @@
 #include "daemon/pipeline.h"
 
+#include "config/cpe_map.h"
 #include "core/correlate.h"
 #include "core/match.h"
 #include "daemon/json_read.h"
@@ -94,19 +95,43 @@ void recordMatches(Store& store, const std::vector<NotifierConfig>& notifiers,
     }
 }
 
+CpeMapper cpeMapperFor(const MatchConfig& match) {
+    if (!match.cpeMap || match.cpeMap->empty()) {
+        return {};
+    }
+    std::shared_ptr<const CpeMap> map = match.cpeMap;
+    return [map](const Component& component) -> std::optional<MappedCpe> {
+        const CpeMapEntry* entry = map->find(component);
+        if (entry == nullptr) {
+            return std::nullopt;
+        }
+        return MappedCpe{entry->vendor, entry->product,
+                         "cpe_map line " + std::to_string(entry->line)};
+    };
+}
+
 IngestStats rematchStored(Store& store, const std::vector<NotifierConfig>& notifiers,
-                          const std::vector<Product>& products, std::int64_t now) {
+                          const std::vector<Product>& products, std::int64_t now,
+                          const CpeMapper& mapper) {
     IngestStats stats;
     if (products.empty()) {
         return stats;
     }
-    const ProductMatcher matcher(products);
+    const ProductMatcher matcher(products, mapper);
     // Only the records that name one of the registry's CPEs (vendor and product) can match:
     // found through the record_cpe index, then read and matched one at a time, so neither time
     // nor memory grows with the records that cannot match.
     Store::Transaction tx(store);
-    const std::vector<std::int64_t> candidates =
-        store.recordsNamingCpes(matcher.vendorProducts(), matcher.anyVendorProducts());
+    std::vector<std::string> anyVendor = matcher.anyVendorProducts();
+    for (auto& name : matcher.nameProducts()) {
+        anyVendor.push_back(std::move(name));
+    }
+    std::vector<std::int64_t> candidates =
+        store.recordsNamingCpes(matcher.vendorProducts(), anyVendor);
+    const std::vector<std::int64_t> byKeyword = store.recordsWithText(matcher.keywordSearchForms());
+    candidates.insert(candidates.end(), byKeyword.begin(), byKeyword.end());
+    std::sort(candidates.begin(), candidates.end());
+    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
     for (const std::int64_t recordId : candidates) {
         const std::optional<StoredRecord> stored = store.record(recordId);
         if (!stored) {
@@ -236,7 +261,7 @@ void classifyChange(Store& store, const std::vector<NotifierConfig>& notifiers,
 IngestStats ingestBatch(Store& store, const std::vector<NotifierConfig>& notifiers,
                         const std::string& channel, const ParseResult& batch, std::int64_t now,
                         const std::optional<SourceStateRow>& newState,
-                        const std::vector<SerializedRecord>& serialized) {
+                        const std::vector<SerializedRecord>& serialized, const CpeMapper& mapper) {
     if (!serialized.empty() && serialized.size() != batch.records.size()) {
         throw std::invalid_argument("ingestBatch: " + std::to_string(serialized.size()) +
                                     " serialized records for a batch of " +
@@ -255,7 +280,7 @@ IngestStats ingestBatch(Store& store, const std::vector<NotifierConfig>& notifie
     // for every INSERT, about 10% of a bulk import's CPU time. Reset by SQLite at COMMIT.
     store.db().exec("PRAGMA defer_foreign_keys = ON");
     const std::vector<Product> products = store.products();
-    const ProductMatcher matcher(products); // indexed once per batch, not per record
+    const ProductMatcher matcher(products, mapper); // indexed once per batch, not per record
     for (std::size_t i = 0; i < batch.records.size(); ++i) {
         const Advisory& advisory = batch.records[i];
         // No savepoint per record: any exception rolls back the whole batch (tx).

@@ -45,14 +45,21 @@ struct DeliveryStats {
 IngestStats ingestBatch(Store& store, const std::vector<NotifierConfig>& notifiers,
                         const std::string& channel, const ParseResult& batch, std::int64_t now,
                         const std::optional<SourceStateRow>& newState = std::nullopt,
-                        const std::vector<SerializedRecord>& serialized = {});
+                        const std::vector<SerializedRecord>& serialized = {},
+                        const CpeMapper& mapper = {});
 
 /// Matches the stored records against `products` (those just added or changed) and records and
 /// enqueues each match that is new, in one transaction: a product registered after an advisory
 /// arrived is still told about it. Only records naming one of the products' CPEs (by vendor and
-/// product, the record_cpe index) are read; `records` in the result counts them.
+/// product, the record_cpe index), naming the product of a component matched by name, or
+/// naming no CPE and holding one of the keywords (the record_text index) are read; `records`
+/// in the result counts them.
 IngestStats rematchStored(Store& store, const std::vector<NotifierConfig>& notifiers,
-                          const std::vector<Product>& products, std::int64_t now);
+                          const std::vector<Product>& products, std::int64_t now,
+                          const CpeMapper& mapper = {});
+
+/// The matcher's view of `[match] cpe_map`: empty when none is configured.
+CpeMapper cpeMapperFor(const MatchConfig& match);
 
 /// Records the matches of one stored record (cluster) and enqueues the messages of the new ones.
 void recordMatches(Store& store, const std::vector<NotifierConfig>& notifiers,

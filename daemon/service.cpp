@@ -122,7 +122,8 @@ SourceRun Service::pollSource(const std::string& name, std::int64_t now) {
             next.errorCount = 0;
             next.lastError.clear();
             next.nextAttempt = 0;
-            run.stats = ingestBatch(store_, config_->notifiers, name, outcome.result, now, next);
+            run.stats = ingestBatch(store_, config_->notifiers, name, outcome.result, now, next, {},
+                                    cpeMapperFor(config_->match));
             it->second->afterCommit(outcome);
             VW_LOG_INFO(component, run.stats.records << " records (" << run.stats.newRecords
                                                      << " new, " << run.stats.changed

@@ -339,12 +339,31 @@ CREATE INDEX match_product ON match(product);
 CREATE INDEX match_cluster ON match(cluster_id);
 )sql";
 
+// Version 7: the text of every record that names no CPE (mail, jvn.jp items), folded as keyword
+// matching reads it (core/keywords keywordText(), registered as vw_keyword_text() by
+// Store::open), in an FTS5 table with the trigram tokenizer, so a re-match finds the records a
+// keyword may hit through the index instead of reading every record. Kept by
+// Store::upsertRecord afterwards.
+constexpr std::string_view recordKeywordText = R"sql(
+CREATE VIRTUAL TABLE record_text USING fts5(text, tokenize = 'trigram');
+INSERT INTO record_text (rowid, text)
+    SELECT id, vw_keyword_text(coalesce(json_extract(json, '$.title'), '') || char(10) ||
+                               coalesce(json_extract(json, '$.summary'), '') || char(10) ||
+                               coalesce((SELECT group_concat(
+                                             coalesce(json_extract(value, '$.vendor'), '') ||
+                                             ' ' ||
+                                             coalesce(json_extract(value, '$.product'), ''),
+                                             ' / ')
+                                         FROM json_each(record.json, '$.affected')), ''))
+        FROM record WHERE id NOT IN (SELECT record_id FROM record_cpe);
+)sql";
+
 } // namespace
 
 const std::vector<std::string_view>& schemaMigrations() {
     static const std::vector<std::string_view> migrations = {
-        initialSchema,  revisionJsonOnce,        xxh3ContentHash,
-        recordCpeNames, advisoriesCoverClusters, productVersions};
+        initialSchema,           revisionJsonOnce, xxh3ContentHash,  recordCpeNames,
+        advisoriesCoverClusters, productVersions,  recordKeywordText};
     return migrations;
 }
 

@@ -3,6 +3,7 @@
 #include "core/correlate.h"
 #include "core/cpe.h"
 #include "core/json_writer.h"
+#include "core/keywords.h"
 #include "store/migrations.h"
 
 #include <algorithm>
@@ -217,6 +218,13 @@ void sqlSourceRank(sqlite3_context* context, int /*argc*/, sqlite3_value** argv)
     sqlite3_result_int(context, sourceRank(text.value_or(std::string_view())));
 }
 
+/// vw_keyword_text(text): keywordText() of core/keywords, what record_text stores (migration 7).
+void sqlKeywordText(sqlite3_context* context, int /*argc*/, sqlite3_value** argv) {
+    const std::optional<std::string_view> text = sqlText(argv[0]);
+    const std::string folded = keywordText(text.value_or(std::string_view()));
+    sqlite3_result_text(context, folded.data(), static_cast<int>(folded.size()), SQLITE_TRANSIENT);
+}
+
 /// Registers the SQL functions the migrations and queries use.
 void registerFunctions(Database& db, const std::string& path) {
     struct Function {
@@ -225,7 +233,7 @@ void registerFunctions(Database& db, const std::string& path) {
     };
     for (const Function& f :
          {Function{"vw_content_hash", sqlContentHash}, Function{"vw_cpe_key", sqlCpeKey},
-          Function{"vw_source_rank", sqlSourceRank}}) {
+          Function{"vw_source_rank", sqlSourceRank}, Function{"vw_keyword_text", sqlKeywordText}}) {
         if (sqlite3_create_function_v2(db.handle(), f.name, 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
                                        nullptr, f.fn, nullptr, nullptr, nullptr) != SQLITE_OK) {
             throw StoreError(std::string("cannot register ") + f.name + " on " + path + ": " +
@@ -800,6 +808,7 @@ UpsertOutcome Store::upsertRecord(const std::string& channel, const Advisory& ad
     }
 
     indexCpes(outcome.recordId, serialized.cpeNames, !outcome.isNew);
+    indexText(outcome.recordId, advisory, serialized.cpeNames.empty(), !outcome.isNew);
     {
         // json NULL: this revision's content is the record's current JSON (stored once). A new
         // record's revision is "new"; a changed one is classified by the caller
@@ -975,6 +984,86 @@ void Store::indexCpes(std::int64_t recordId, const std::string& cpeNames, bool r
     Use q(cached("INSERT INTO record_cpe (record_id, names) VALUES (?1, ?2) "
                  "ON CONFLICT (record_id) DO UPDATE SET names = excluded.names"));
     q->bind(1, recordId).bind(2, cpeNames).run();
+}
+
+void Store::indexText(std::int64_t recordId, const Advisory& advisory, bool namesNoCpe,
+                      bool replace) {
+    if (replace) {
+        Use q(cached("DELETE FROM record_text WHERE rowid = ?1"));
+        q->bind(1, recordId).run();
+    }
+    if (!namesNoCpe) {
+        return;
+    }
+    // As migration 7 builds it in SQL: title, summary, "vendor product / …" of affected items.
+    std::string raw = advisory.title + "\n" + advisory.summary + "\n";
+    for (std::size_t i = 0; i < advisory.affected.size(); ++i) {
+        raw +=
+            (i > 0 ? " / " : "") + advisory.affected[i].vendor + " " + advisory.affected[i].product;
+    }
+    Use q(cached("INSERT INTO record_text (rowid, text) VALUES (?1, ?2)"));
+    q->bind(1, recordId).bind(2, keywordText(raw)).run();
+}
+
+std::vector<std::int64_t> Store::recordsWithText(const std::vector<std::string>& searchForms) {
+    std::vector<std::int64_t> ids;
+    for (const std::string& form : searchForms) {
+        // Each word of three characters or more narrows through the trigram index (FTS5 phrase
+        // queries are substring searches there); a keyword whose words are all shorter ("日立",
+        // "qt x") is looked for with LIKE, which reads the whole (small) table.
+        std::string query;
+        std::string longest;
+        std::size_t start = 0;
+        while (start < form.size()) {
+            std::size_t end = form.find(' ', start);
+            if (end == std::string::npos) {
+                end = form.size();
+            }
+            const std::string word = form.substr(start, end - start);
+            std::size_t chars = 0;
+            for (const char c : word) {
+                chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+            }
+            if (chars >= 3) {
+                std::string quoted;
+                for (const char c : word) {
+                    quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+                }
+                query += (query.empty() ? "\"" : " \"") + quoted + "\"";
+            }
+            if (word.size() > longest.size()) {
+                longest = word;
+            }
+            start = end + 1;
+        }
+        if (longest.empty()) {
+            continue;
+        }
+        if (!query.empty()) {
+            Use q(cached("SELECT rowid FROM record_text WHERE record_text MATCH ?1"));
+            q->bind(1, query);
+            while (q->step()) {
+                ids.push_back(q->integer(0));
+            }
+        } else {
+            std::string pattern = "%";
+            for (const char c : longest) {
+                if (c == '%' || c == '_' || c == '\\') {
+                    pattern += '\\';
+                }
+                pattern += c;
+            }
+            pattern += '%';
+            Use q(cached("SELECT rowid FROM record_text WHERE text LIKE ?1 ESCAPE '\\'"));
+            q->bind(1, pattern);
+            while (q->step()) {
+                ids.push_back(q->integer(0));
+            }
+        }
+    }
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    return ids;
 }
 
 std::vector<std::int64_t>

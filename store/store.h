@@ -240,6 +240,11 @@ public:
     std::vector<std::int64_t>
     recordsNamingCpes(const std::vector<std::pair<std::string, std::string>>& vendorProducts,
                       const std::vector<std::string>& anyVendorProducts = {});
+    /// The records naming no CPE whose text (title, summary, affected products, as
+    /// keywordText() folds it; the record_text index) may hold one of these keyword search forms
+    /// (KeywordIndex::searchForm), by row id, ascending: the candidates for a keyword re-match,
+    /// a superset of the records the keywords find.
+    std::vector<std::int64_t> recordsWithText(const std::vector<std::string>& searchForms);
     /// One stored record by row id.
     std::optional<StoredRecord> record(std::int64_t recordId);
     /// Clusters first seen at or after `since` (0: all), newest first.
@@ -331,6 +336,9 @@ private:
     /// Writes a record's SerializedRecord::cpeNames into record_cpe (`replace`: the record had
     /// content before, whose row is replaced or deleted).
     void indexCpes(std::int64_t recordId, const std::string& cpeNames, bool replace);
+    /// Keeps the record_text row of a record: its keywordText() when it names no CPE (keyword
+    /// matching applies to those records only), none otherwise.
+    void indexText(std::int64_t recordId, const Advisory& advisory, bool namesNoCpe, bool replace);
     /// Moves everything of cluster `from` into `into` and deletes `from`.
     void mergeCluster(std::int64_t from, std::int64_t into, std::int64_t now);
     /// The cluster of every vulnerability id (created as needed, merged when they are in

@@ -155,7 +155,7 @@ TEST_CASE("unknown sections and keys are errors", "[config][errors][unknown]") {
         CHECK(error.line() == 3);
         CHECK(error.section() == "sources.x");
         CHECK(std::string(error.what()) ==
-              "t.conf:3: [sources.x]: unknown section (expected [store], [daemon], "
+              "t.conf:3: [sources.x]: unknown section (expected [store], [daemon], [match], "
               "[source.NAME] or [notifier.NAME])");
     }
     SECTION("a section named in upper case") {

@@ -133,7 +133,8 @@ TEST_CASE("Withdrawn advisories match nothing", "[core][match]") {
     CHECK(vw::ProductMatcher({viewer()}).match(advisory).empty());
 }
 
-TEST_CASE("Empty inputs and components without CPE give no match", "[core][match]") {
+TEST_CASE("Empty inputs give no match, a component without CPE is matched by name",
+          "[core][match]") {
     CHECK(matchAdvisory(log4jAdvisory(), {}).empty());
     Advisory noCpe = log4jAdvisory();
     noCpe.cpes.clear();
@@ -141,7 +142,11 @@ TEST_CASE("Empty inputs and components without CPE give no match", "[core][match
     Product noComponentCpe;
     noComponentCpe.name = "Q";
     noComponentCpe.components = {Component{"apache", "log4j-core", "2.14.1", {}, "", ""}};
-    CHECK(matchAdvisory(log4jAdvisory(), {noComponentCpe}).empty());
+    const auto byName = matchAdvisory(log4jAdvisory(), {noComponentCpe});
+    REQUIRE(byName.size() == 1);
+    CHECK(byName[0].method == "name");
+    CHECK(byName[0].verdict == "needs-review"); // the record states no affected versions
+    CHECK(byName[0].confidence == vw::nameConfidence);
 }
 
 TEST_CASE("At most one match per product and component", "[core][match]") {

@@ -141,8 +141,7 @@ TEST_CASE("products import-sbom reports changes and importing twice changes noth
     CHECK(products[1].components.at(0).cpes ==
           std::vector<std::string>{"cpe:2.3:a:apache:log4j:2.17.1:*:*:*:*:*:*:*"});
     // Events: one per import that changed something.
-    auto q = store->db().prepare(
-        "SELECT count(*) FROM event_log WHERE text LIKE 'imported SBOM%'");
+    auto q = store->db().prepare("SELECT count(*) FROM event_log WHERE text LIKE 'imported SBOM%'");
     REQUIRE(q.step());
     CHECK(q.integer(0) == 2);
 }
@@ -216,4 +215,46 @@ TEST_CASE("one advisory, three versions of a product from SBOMs, two affected",
     REQUIRE(cli({"--db", db, "products", "remove", "Gateway", "--version", "1.7"}).code == kExitOk);
     CHECK_THAT(cli({"--db", db, "matches", "list", "--product", "Gateway"}).out,
                Catch::Contains("Gateway 1.7 (log4j-core)"));
+}
+
+TEST_CASE("a product added later is matched by name and by keyword through the indexes",
+          "[daemon][cli][products][name][keyword]") {
+    const std::string db = tempFile("rematch-names.db");
+    // Stored first: the written VULDEF document and an IPA mail about Log4j (no CPE).
+    const auto source = test::sourceDir();
+    REQUIRE(cli({"--db", db, "import",
+                 (source / "tests/data/vuldef/detail_written_for_vulnwatch.xml").string()})
+                .code == kExitOk);
+    const std::string mail = tempFile(
+        "log4j.eml",
+        "From: IPA <isec-info@ipa.go.jp>\r\n"
+        "To: list@example.jp\r\n"
+        "Subject: =?UTF-8?B?QXBhY2hlIExvZzRqIOOBruiEhuW8seaAp+WvvuetluOBq+OBpOOBhOOBpg==?=\r\n"
+        "Message-ID: <log4j-written-for-vulnwatch@example.jp>\r\n"
+        "Date: Sat, 11 Dec 2021 10:00:00 +0900\r\n"
+        "Content-Type: text/plain; charset=UTF-8\r\n\r\n"
+        "CVE-2021-44228\r\n");
+    REQUIRE(cli({"--db", db, "import", "--format", "mail", mail}).code == kExitOk);
+
+    // A Maven SBOM component without CPE: matched by name, its version compared.
+    const std::string sbom =
+        tempFile("server.cdx.json",
+                 R"({"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"components":[
+ {"type":"library","name":"log4j-core","version":"2.14.1",
+  "purl":"pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"}]})");
+    auto r = cli({"--db", db, "products", "import-sbom", sbom, "--product", "Imaging Server",
+                  "--version", "5.0"});
+    REQUIRE(r.code == kExitOk);
+    CHECK_THAT(r.out, Catch::Contains("stored advisories match"));
+    r = cli({"--db", db, "matches", "list", "--product", "Imaging Server", "--json"});
+    CHECK_THAT(r.out, Catch::Contains(R"("advisory":"JVNDB-2021-005429")"));
+    CHECK_THAT(r.out, Catch::Contains(R"("method":"name")"));
+    CHECK_THAT(r.out, Catch::Contains(R"("verdict":"affected")"));
+
+    // A keyword added later finds the mail (its subject says "Apache Log4j の脆弱性対策について").
+    REQUIRE(cli({"--db", db, "products", "add", "Viewer", "--keyword", "Log4j"}).code == kExitOk);
+    r = cli({"--db", db, "matches", "list", "--product", "Viewer", "--json"});
+    CHECK_THAT(r.out, Catch::Contains(R"("method":"keyword")"));
+    CHECK_THAT(r.out, Catch::Contains(R"("component":"keyword Log4j")"));
+    CHECK_THAT(r.out, Catch::Contains(R"("verdict":"needs-review")"));
 }

@@ -427,4 +427,6 @@ TEST_CASE("Migration 6 gives every product a version and keeps components and ma
     CHECK(matches[0].match.version == "1.8");
     CHECK(matches[0].match.verdict == "affected"); // no version was compared before
     CHECK(matches[0].createdAt == 1100);
+    // Migration 7 indexed the text of the record, which names no CPE.
+    CHECK(store->recordsWithText({"title"}) == std::vector<std::int64_t>{1});
 }
