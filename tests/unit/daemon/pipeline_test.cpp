@@ -380,3 +380,48 @@ TEST_CASE("the same vulnerability first by mail, then by VULDEF, alerts once per
     CHECK(ingestOne(*store, log4j(), 3000, "jvndb-new").enqueued == 0);
     CHECK(outbox(*store).size() == 4);
 }
+
+TEST_CASE("the VULDEF detail re-evaluates a match the RSS item left needing review",
+          "[daemon][pipeline][version]") {
+    for (const bool inRange : {false, true}) {
+        INFO((inRange ? "2.14.1 in the range" : "2.17.1 outside the range"));
+        auto store = Store::inMemory();
+        Product p = viewer();
+        p.components[0].version = inRange ? "2.14.1" : "2.17.1";
+        p.components[0].cpes = {"cpe:2.3:a:apache:log4j:*:*:*:*:*:*:*:*"};
+        store->putProduct(p, 1);
+        // The iPedia RSS item names the CPE only: needs review, notified as such.
+        IngestStats rss = ingestOne(*store, log4j(), 1000, "jvndb-new");
+        CHECK(rss.newMatches == 1);
+        CHECK(rss.enqueued == 4);
+        REQUIRE(store->matches().size() == 1);
+        CHECK(store->matches()[0].match.verdict == "needs-review");
+        // The VULDEF detail of the same entry states the affected versions.
+        Advisory detail = log4j();
+        detail.source = "vuldef";
+        detail.cpes.clear();
+        detail.affected = {{"Apache Software Foundation", "Apache Log4j", "cpe:/a:apache:log4j",
+                            {"2.0-beta9 から 2.14.1 まで"}}};
+        IngestStats vuldef = ingestOne(*store, detail, 2000, "myjvn");
+        CHECK(vuldef.newMatches == 0);
+        CHECK(vuldef.reevaluated == 1);
+        const auto rows = store->matches();
+        REQUIRE(rows.size() == 1);
+        CHECK(rows[0].match.verdict == (inRange ? "affected" : "not-affected"));
+        CHECK(rows[0].match.method == "cpe-version");
+        CHECK(rows[0].createdAt == 1000); // the same match, re-evaluated
+        // Confirmed affected: everyone hears of it again; evaluated not affected: the review is
+        // closed with the reason in the event log, and no one is messaged.
+        CHECK(vuldef.enqueued == (inRange ? 4 : 0));
+        auto q = store->db().prepare("SELECT text FROM event_log WHERE kind = 'match'");
+        REQUIRE(q.step());
+        CHECK_THAT(q.text(0), Catch::Contains(inRange ? "from needs-review to affected"
+                                                      : "from needs-review to not-affected"));
+        CHECK_THAT(q.text(0), Catch::Contains(inRange ? "is in" : "is outside"));
+        // The RSS item seen again (unchanged or not) does not undo the evaluation.
+        Advisory rssAgain = log4j();
+        rssAgain.title += " (更新)";
+        ingestOne(*store, rssAgain, 3000, "jvndb-new");
+        CHECK(store->matches()[0].match.verdict == (inRange ? "affected" : "not-affected"));
+    }
+}
