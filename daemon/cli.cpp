@@ -1,6 +1,7 @@
 #include "daemon/cli.h"
 
 #include "config/config.h"
+#include "config/cpe_map.h"
 #include "core/cpe.h"
 #include "core/datetime.h"
 #include "core/ids.h"
@@ -58,7 +59,7 @@ commands:
                                     load history from the yearly JVN detail feeds (resumable;
                                     years unchanged since their last load are skipped; downloads
                                     go to DIR; N records per transaction, default 1000)
-  match --products FILE.json ADVISORIES.jsonl
+  match --products FILE.json [--cpe-map FILE] ADVISORIES.jsonl
                                     pure matching: registry x records -> one JSON line per match
   advisories list [--json] [--since DATE] [--product NAME] [--min-score X] [--channel NAME]
   advisories show ID [--json]       ID: a vulnerability (JVNDB-, CVE-): its cluster; an advisory
@@ -299,13 +300,20 @@ int cmdBackfill(Context& ctx, const std::vector<std::string>& args) {
 }
 
 int cmdMatch(Context& ctx, const std::vector<std::string>& args) {
-    Options opt(args, {{"products", true}});
+    Options opt(args, {{"products", true}, {"cpe-map", true}});
     if (!opt.has("products")) {
         throw UsageError("match needs --products FILE.json");
     }
     opt.expectPositional(1, 1, "one ADVISORIES.jsonl file (or -)");
+    // --cpe-map FILE: the same mapping file as [match] cpe_map (a bad file: exit 2).
+    MatchConfig mapping;
+    if (opt.has("cpe-map")) {
+        mapping.cpeMapPath = opt.get("cpe-map");
+        mapping.cpeMap = std::make_shared<const CpeMap>(loadCpeMap(mapping.cpeMapPath));
+    }
     // Every version of every product that is not removed, indexed once for all the lines.
-    const ProductMatcher matcher(activeVersions(productsFromJson(readInput(opt.get("products")))));
+    const ProductMatcher matcher(activeVersions(productsFromJson(readInput(opt.get("products")))),
+                                 cpeMapperFor(mapping));
     std::istringstream lines(readInput(opt.positional()[0]));
     std::string line;
     int lineNo = 0;

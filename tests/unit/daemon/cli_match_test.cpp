@@ -111,3 +111,30 @@ TEST_CASE("match reports a bad line by file and line number and goes on", "[daem
     CHECK(cli({"match", "--products", broken, records}).code != kExitOk);
     CHECK(cli({"match", "--products", "/nonexistent/p.json", records}).code == kExitFailure);
 }
+
+TEST_CASE("match --cpe-map turns a purl-only component into a CPE match", "[daemon][cli][match]") {
+    const std::string products = writeTemp("shaded.json", R"({"products":[{"name":"Server",
+ "versions":[{"version":"5.0","components":[{"name":"shaded-logging","version":"2.14.1",
+ "purl":"pkg:maven/com.example/shaded-logging@2.14.1"}]}]}]})");
+    const auto source = test::sourceDir();
+    const auto detail =
+        cli({"parse", (source / "tests/data/vuldef/detail_written_for_vulnwatch.xml").string()});
+    REQUIRE(detail.code == kExitOk);
+    const std::string records = writeTemp("records.jsonl", detail.out);
+    // Without the map the name "shaded-logging" names nothing JVN knows.
+    auto r = cli({"match", "--products", products, records});
+    CHECK(r.code == kExitOk);
+    CHECK(r.out.empty());
+    const std::string map =
+        writeTemp("cpe_map.txt", "# written for this test\n"
+                                 "pkg:maven/com.example/shaded-logging = apache:log4j\n");
+    r = cli({"match", "--products", products, "--cpe-map", map, records});
+    CHECK(r.code == kExitOk);
+    CHECK_THAT(r.out, Catch::Contains(R"("advisory":"JVNDB-2021-005429")"));
+    CHECK_THAT(r.out, Catch::Contains("mapped by cpe_map line 2"));
+    CHECK_THAT(r.out, Catch::Contains(R"("method":"cpe-version")"));
+    const std::string bad = writeTemp("bad_map.txt", "no equals sign\n");
+    r = cli({"match", "--products", products, "--cpe-map", bad, records});
+    CHECK(r.code == kExitUsage);
+    CHECK_THAT(r.err, Catch::Contains("bad_map.txt:1:"));
+}
