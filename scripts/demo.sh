@@ -62,6 +62,11 @@ echo "config: $work/vulnwatch.conf"
 
 step "registering the example products (demo/products_demo.json)"
 "$vw" --config "$work/vulnwatch.conf" products import demo/products_demo.json
+
+step "adding version 1.9 of the gateway from its SBOM (CycloneDX)"
+"$vw" --config "$work/vulnwatch.conf" products import-sbom \
+    demo/sbom_gateway-1.9_written_for_vulnwatch.cdx.json \
+    --product "Bedside Monitor Gateway" --version 1.9
 "$vw" --config "$work/vulnwatch.conf" products list
 
 step "vulnwatch poll --once (fetch, store, correlate, match, notify)"
@@ -75,6 +80,14 @@ echo
 step "what arrived"
 /usr/bin/python3 demo/show_deliveries.py "$TS_SMTP_OUTDIR" "$TS_HTTP_HOOKDIR"
 
-step "a second poll --once: the feed answers 304 Not Modified, nothing new is sent"
+step "the VULDEF details arrive (vulnwatch import): affected versions are compared"
+# The RSS items name products but no versions, so their matches need review. The details
+# (written for the project in the real VULDEF format) state the affected versions: log4j 2.14.1
+# and kernel 5.10.120 are confirmed affected; gateway 1.9 (kernel 6.1.55, log4j 2.17.1) is
+# evaluated not affected, which is recorded and shown with --all, never sent.
+"$vw" --config "$work/vulnwatch.conf" import tests/data/vuldef/detail_written_for_vulnwatch.xml
+"$vw" --config "$work/vulnwatch.conf" matches list --all
+
+step "a second poll --once: the feed answers 304 Not Modified; the confirmations are delivered"
 "$vw" --config "$work/vulnwatch.conf" poll --once
 echo "e-mails received in total: $(find "$TS_SMTP_OUTDIR" -name '*.eml' | wc -l), webhook calls: $(find "$TS_HTTP_HOOKDIR" -name '*.json' | wc -l)"
