@@ -78,19 +78,24 @@ std::string keyComponent(const Match& m) {
     return m.verdict == "needs-review" ? m.component + "#needs-review" : m.component;
 }
 
-std::string subjectLine(const Advisory& a, const Match& m) {
+/// "PRODUCT — ID TITLE", the title cut to fit: what every subject line names.
+std::string subjectBody(const Advisory& a, const Match& m) {
     const std::string title = oneLine(a.title);
     std::string cut(utf8Prefix(title, kSubjectTitleMaxBytes));
     if (cut.size() < title.size()) {
         cut += "…";
     }
-    std::string subject = (m.verdict == "needs-review" ? "[vulnwatch] 要確認 (needs review): "
-                                                       : "[vulnwatch] 脆弱性: ") +
-                          oneLine(m.product) + " — " + oneLine(a.id);
+    std::string body = oneLine(m.product) + " — " + oneLine(a.id);
     if (!cut.empty()) {
-        subject += " " + cut;
+        body += " " + cut;
     }
-    return subject;
+    return body;
+}
+
+std::string subjectLine(const Advisory& a, const Match& m) {
+    return (m.verdict == "needs-review" ? "[vulnwatch] 要確認 (needs review): "
+                                        : "[vulnwatch] 脆弱性: ") +
+           subjectBody(a, m);
 }
 
 std::string summaryLine(const Advisory& a, const Match& m) {
@@ -273,11 +278,9 @@ bool withdrawnNow(const UpdateNotice& update) {
 }
 
 std::string updateSubject(const Advisory& a, const Match& m, const UpdateNotice& update) {
-    std::string subject = subjectLine(a, m);
-    const std::string_view plain = "[vulnwatch] 脆弱性: ";
     const std::string label =
         withdrawnNow(update) ? "[vulnwatch] 取り下げ (withdrawn): " : "[vulnwatch] 更新 (update): ";
-    return label + subject.substr(plain.size());
+    return label + subjectBody(a, m);
 }
 
 /// `field: before → after`, material changes first; long values cut at 300 bytes.

@@ -400,7 +400,9 @@ TEST_CASE("the VULDEF detail re-evaluates a match the RSS item left needing revi
         Advisory detail = log4j();
         detail.source = "vuldef";
         detail.cpes.clear();
-        detail.affected = {{"Apache Software Foundation", "Apache Log4j", "cpe:/a:apache:log4j",
+        detail.affected = {{"Apache Software Foundation",
+                            "Apache Log4j",
+                            "cpe:/a:apache:log4j",
                             {"2.0-beta9 から 2.14.1 まで"}}};
         IngestStats vuldef = ingestOne(*store, detail, 2000, "myjvn");
         CHECK(vuldef.newMatches == 0);
@@ -424,4 +426,36 @@ TEST_CASE("the VULDEF detail re-evaluates a match the RSS item left needing revi
         ingestOne(*store, rssAgain, 3000, "jvndb-new");
         CHECK(store->matches()[0].match.verdict == (inRange ? "affected" : "not-affected"));
     }
+}
+
+TEST_CASE("a removed product version keeps its matches and is no longer notified",
+          "[daemon][pipeline][products]") {
+    auto store = Store::inMemory();
+    RegisteredProduct p;
+    p.name = "Bedside Monitor Gateway";
+    p.owners = {"qa@example.jp"};
+    const Component log4jCore{"apache", "log4j-core", "2.14.1", {"cpe:/a:apache:log4j"}, "", ""};
+    p.versions = {{"1.7", {}, {log4jCore}, false}, {"1.8", {}, {log4jCore}, false}};
+    store->putProduct(p, 1);
+    Advisory a = log4j();
+    REQUIRE(ingestOne(*store, a, 1000).newMatches == 2);
+    const std::size_t before = outbox(*store).size();
+    // qa, a@, psirt@ by mail and the webhook: the key is per product, component and recipient,
+    // so the second version adds no message.
+    CHECK(before == 4);
+    REQUIRE(store->removeProductVersion("Bedside Monitor Gateway", "1.7", 1500));
+    // A CVSS change is material: only the version still registered is told.
+    a.cvss[0].score = 9.8;
+    const IngestStats update = ingestOne(*store, a, 2000);
+    CHECK(update.material == 1);
+    const auto rows = outbox(*store);
+    for (std::size_t i = before; i < rows.size(); ++i) {
+        CHECK_THAT(rows[i].subject, Catch::StartsWith("[vulnwatch] 更新 (update): Bedside"));
+        if (rows[i].notifier == "mail") {
+            CHECK_THAT(rows[i].text, Catch::Contains("製品バージョン (Product version): 1.8"));
+        }
+    }
+    CHECK(rows.size() > before);
+    // Its matches stay readable.
+    CHECK(store->matches("Bedside Monitor Gateway").size() == 2);
 }

@@ -227,3 +227,26 @@ TEST_CASE("idempotency keys are stable and differ per notifier, recipient and ma
     CHECK(first.idempotencyKey == "12645df91bc34e8a");
     CHECK(vw::idempotencyKey("a", "", "", "", "") != vw::idempotencyKey("", "a", "", "", ""));
 }
+
+TEST_CASE("a match that needs review says so and is keyed apart from the confirmed one",
+          "[notifiers]") {
+    vw::Match review = sampleMatch();
+    review.verdict = "needs-review";
+    const auto msg = vw::renderEmail(sampleAdvisory(), review, "mail", "psirt@example.jp", "K");
+    CHECK_THAT(msg.subject, Catch::StartsWith("[vulnwatch] 要確認 (needs review): Example Viewer — "
+                                              "JVNDB-2023-004814 "));
+    CHECK_THAT(msg.text, Catch::Contains("判定 (Verdict): 要確認"));
+    const auto confirmed =
+        vw::renderEmail(sampleAdvisory(), sampleMatch(), "mail", "psirt@example.jp", "K");
+    CHECK_THAT(confirmed.text, Catch::Contains("判定 (Verdict): 該当 (affected)"));
+    CHECK(msg.idempotencyKey != confirmed.idempotencyKey);
+    CHECK(msg.idempotencyKey == vw::idempotencyKey("mail", "K", "Example Viewer",
+                                                   "resume_builder#needs-review",
+                                                   "psirt@example.jp"));
+    // An update of it keeps the "更新" label and threads with it.
+    const vw::UpdateNotice update{{{"cvss", "5.4", "6.1", true}}, "hash"};
+    const auto updated =
+        vw::renderUpdateEmail(sampleAdvisory(), review, update, "mail", "psirt@example.jp", "K");
+    CHECK_THAT(updated.subject, Catch::StartsWith("[vulnwatch] 更新 (update): Example Viewer — "));
+    CHECK(updated.thread == msg.idempotencyKey);
+}
