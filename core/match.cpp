@@ -3,11 +3,13 @@
 #include "core/cpe.h"
 #include "core/keywords.h"
 #include "core/names.h"
+#include "core/purl.h"
 #include "core/text.h"
 #include "core/version.h"
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 #include <unordered_set>
 #include <utility>
 
@@ -24,6 +26,32 @@ std::string namedVersion(const Cpe& cpe) {
     return isAnyValue(cpe.version) || cpe.version == "-" ? std::string() : cpe.version;
 }
 
+/// The version of a component that ranges are compared with, and a note for the reason when it
+/// is not the version as given: a distribution package's version without its epoch and its
+/// packaging revision ("1:1.2.13.dfsg-1" → "1.2.13.dfsg", "3.3.5-r0" → "3.3.5"), since JVN's
+/// ranges name upstream versions.
+std::pair<std::string, std::string> comparedVersion(const Component& component) {
+    const auto purl = component.purl.empty() ? std::nullopt : parsePurl(component.purl);
+    if (!purl || !isDistributionPurlType(purl->type) || component.version.empty()) {
+        return {component.version, std::string()};
+    }
+    std::string version = component.version;
+    const auto colon = version.find(':');
+    if (colon != std::string::npos && colon > 0 &&
+        version.find_first_not_of("0123456789") == colon) {
+        version.erase(0, colon + 1);
+    }
+    const auto dash = version.rfind('-');
+    if (dash != std::string::npos && dash > 0) {
+        version.erase(dash);
+    }
+    if (version == component.version || version.empty()) {
+        return {component.version, std::string()};
+    }
+    return {version, " (the upstream part of " + purl->type + " package version " +
+                         component.version + "; fixes the distribution backported are not known)"};
+}
+
 } // namespace
 
 struct ProductMatcher::Names {
@@ -31,7 +59,12 @@ struct ProductMatcher::Names {
         std::size_t product; // index in the registry
         std::string component;
         std::string version;
+        std::string versionNote; // see comparedVersion()
         ComponentNames names;
+        /// The products of the component's own CPEs: when the advisory names a CPE of one of
+        /// them, the CPE comparison has decided (vendor and part included) and the name is not
+        /// asked again.
+        std::vector<std::string> cpeProducts;
     };
     std::vector<NameCandidate> candidates;
     std::unordered_map<std::string, std::vector<std::size_t>> byKey;
@@ -66,11 +99,13 @@ ProductMatcher::ProductMatcher(const std::vector<Product>& products, const CpeMa
         if (!cpe) {
             return;
         }
-        Candidate candidate{product,     label,         text,  cpe->part,    component == nullptr,
-                            cpe->vendor, std::string(), false, std::string()};
+        Candidate candidate{product,     label, text,  cpe->part, component == nullptr,
+                            cpe->vendor, {},    false, {},        {}};
         // The version a match compares: the component's, else its CPE's; for a product CPE the
         // CPE's (the product version is used when it names none, see match()).
-        candidate.version = component != nullptr ? component->version : std::string();
+        if (component != nullptr) {
+            std::tie(candidate.version, candidate.versionNote) = comparedVersion(*component);
+        }
         if (candidate.version.empty()) {
             candidate.version = namedVersion(*cpe);
             candidate.versionFromCpe = !candidate.version.empty();
@@ -94,7 +129,6 @@ ProductMatcher::ProductMatcher(const std::vector<Product>& products, const CpeMa
         }
         for (const auto& component : product.components) {
             const std::string label = component.name.empty() ? std::string() : component.name;
-            const std::size_t before = candidates_.size();
             for (const auto& cpe : component.cpes) {
                 add(p, label.empty() ? cpe : label, cpe, &component);
             }
@@ -113,11 +147,21 @@ ProductMatcher::ProductMatcher(const std::vector<Product>& products, const CpeMa
                     }
                 }
             }
-            if (candidates_.size() == before && !component.name.empty()) {
-                // No CPE: matched by name (most npm, PyPI and Maven SBOM components).
+            if (!component.name.empty()) {
+                // By name too: most npm, PyPI and Maven SBOM components carry no CPE, and the
+                // CPEs syft guesses for distribution packages ("libssl3:libssl3") name nothing
+                // JVN knows while the purl's source package ("upstream=openssl") does. A name
+                // match is kept only when no CPE matched that component (see matchByName).
                 const std::size_t index = names_->candidates.size();
-                names_->candidates.push_back(
-                    {p, component.name, component.version, ComponentNames(component)});
+                const auto [version, note] = comparedVersion(component);
+                std::vector<std::string> cpeProducts;
+                for (const auto& text : component.cpes) {
+                    if (const auto cpe = parseCpe(text)) {
+                        cpeProducts.push_back(cpe->product);
+                    }
+                }
+                names_->candidates.push_back({p, component.name, version, note,
+                                              ComponentNames(component), std::move(cpeProducts)});
                 for (const auto& variant : names_->candidates.back().names.variants()) {
                     auto& list = names_->byKey[variant.key];
                     if (list.empty()) {
@@ -269,7 +313,7 @@ std::vector<Match> ProductMatcher::match(const Advisory& advisory) const {
         // The version compared: the component's (or its CPE's), for a product CPE the
         // product's own version (or its CPE's).
         std::string version = candidate.version;
-        std::string versionOrigin;
+        std::string versionOrigin = candidate.versionNote;
         if (candidate.versionFromCpe) {
             versionOrigin =
                 candidate.fromProduct ? " (from the product CPE)" : " (from the component's CPE)";
@@ -375,6 +419,32 @@ void ProductMatcher::matchByName(const Advisory& advisory, std::vector<Match>& o
     if (names_->candidates.empty()) {
         return;
     }
+    // The components a CPE already matched: their CPE match says more.
+    const std::size_t byCpe = out.size();
+    std::vector<std::string> advisoryCpeProducts;
+    for (const std::string* text : advisory.namedCpes()) {
+        if (const auto cpe = parseCpe(*text)) {
+            advisoryCpeProducts.push_back(cpe->product);
+        }
+    }
+    const auto decidedByCpe = [&](const Names::NameCandidate& candidate) {
+        for (const auto& product : candidate.cpeProducts) {
+            if (std::find(advisoryCpeProducts.begin(), advisoryCpeProducts.end(), product) !=
+                advisoryCpeProducts.end()) {
+                return true;
+            }
+        }
+        return false;
+    };
+    const auto matchedByCpe = [&](const Match& m) {
+        for (std::size_t i = 0; i < byCpe; ++i) {
+            if (out[i].product == m.product && out[i].version == m.version &&
+                out[i].component == m.component) {
+                return true;
+            }
+        }
+        return false;
+    };
     for (const ProductIdentity& identity : advisoryProducts(advisory)) {
         const AdvisoryProductNames productNames(identity);
         std::vector<std::size_t> tried;
@@ -391,6 +461,9 @@ void ProductMatcher::matchByName(const Advisory& advisory, std::vector<Match>& o
                 }
                 tried.push_back(index);
                 const Names::NameCandidate& candidate = names_->candidates[index];
+                if (decidedByCpe(candidate)) {
+                    continue;
+                }
                 const NameMatch named = matchNames(candidate.names, productNames);
                 if (!named.matched) {
                     continue;
@@ -421,7 +494,7 @@ void ProductMatcher::matchByName(const Advisory& advisory, std::vector<Match>& o
                               candidate.version + " was not compared";
                 } else {
                     const VersionEvaluation evaluation = evaluateVersion(texts, candidate.version);
-                    reason += "; " + evaluation.reason;
+                    reason += "; " + evaluation.reason + candidate.versionNote;
                     match.confidence = nameVersionConfidence - penalty;
                     match.verdict = evaluation.verdict == RangeVerdict::Affected ? "affected"
                                     : evaluation.verdict == RangeVerdict::NotAffected
@@ -432,7 +505,9 @@ void ProductMatcher::matchByName(const Advisory& advisory, std::vector<Match>& o
                     }
                 }
                 match.reason = std::move(reason);
-                keepBest(out, std::move(match));
+                if (!matchedByCpe(match)) {
+                    keepBest(out, std::move(match));
+                }
             }
         }
     }

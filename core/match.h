@@ -135,7 +135,8 @@ private:
         std::string vendor;  // parsed, normalized
         std::string version; // Match::componentVersion
         bool versionFromCpe = false;
-        std::string mappedBy; // the CPE came from the cpe_map: its note
+        std::string mappedBy;    // the CPE came from the cpe_map: its note
+        std::string versionNote; // how `version` was derived, for the reason ("" as given)
     };
     std::vector<std::string> productNames_;
     std::vector<std::string> productVersions_;

@@ -149,3 +149,49 @@ TEST_CASE("nameProducts lists the name keys of components without CPE", "[core][
     CHECK(std::find(keys.begin(), keys.end(), "log4j_core") != keys.end());
     CHECK(std::find(keys.begin(), keys.end(), "log4j") != keys.end());
 }
+
+TEST_CASE("A distribution package is matched by its source package and upstream version",
+          "[core][match][name]") {
+    // JVNDB-2014-001920 (Heartbleed) as its VULDEF detail states it.
+    Advisory heartbleed;
+    heartbleed.id = "JVNDB-2014-001920";
+    heartbleed.affected = {{"OpenSSL Project",
+                            "OpenSSL",
+                            "cpe:/a:openssl:openssl",
+                            {"1.0.1 から 1.0.1f", "1.0.2-beta から 1.0.2-beta1"}}};
+    Product image;
+    image.name = "Gateway image";
+    // syft's guessed CPE names nothing JVN knows; the purl's upstream qualifier does.
+    image.components = {Component{"",
+                                  "libssl3",
+                                  "3.3.5-r0",
+                                  {"cpe:2.3:a:libssl3:libssl3:3.3.5-r0:*:*:*:*:*:*:*"},
+                                  "pkg:apk/alpine/libssl3@3.3.5-r0?arch=x86_64&upstream=openssl",
+                                  ""},
+                        Component{"",
+                                  "libssl1.0.0",
+                                  "1:1.0.1e-2+deb7u4",
+                                  {},
+                                  "pkg:deb/debian/libssl1.0.0@1:1.0.1e-2+deb7u4?upstream=openssl",
+                                  ""}};
+    const auto matches = vw::matchAdvisory(heartbleed, {image});
+    REQUIRE(matches.size() == 2);
+    CHECK(matches[0].component == "libssl3");
+    CHECK(matches[0].method == "name");
+    CHECK(matches[0].verdict == "not-affected");
+    CHECK_THAT(matches[0].reason, Catch::Contains("version \"3.3.5\" is outside"));
+    CHECK_THAT(matches[0].reason, Catch::Contains("the upstream part of apk package version "
+                                                  "3.3.5-r0; fixes the distribution backported "
+                                                  "are not known"));
+    // Epoch and Debian revision dropped: 1.0.1e is in "1.0.1 から 1.0.1f".
+    CHECK(matches[1].component == "libssl1.0.0");
+    CHECK(matches[1].verdict == "affected");
+    CHECK_THAT(matches[1].reason, Catch::Contains("version \"1.0.1e\" is in"));
+
+    // A component whose own CPE names the advisory's product was decided by the CPE
+    // comparison: another vendor is no match, by name either.
+    Product other;
+    other.name = "P";
+    other.components = {Component{"", "openssl", "1.0.1e", {"cpe:/a:example:openssl"}, "", ""}};
+    CHECK(vw::matchAdvisory(heartbleed, {other}).empty());
+}
