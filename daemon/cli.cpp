@@ -71,9 +71,10 @@ commands:
   products remove NAME [--version V]
                                     stop matching a product or one version (history is kept)
   products export [--all] | products import FILE.json
-  products import-sbom FILE --product NAME --version V [--format auto|cyclonedx|spdx] [--json]
-                                    the components of a CycloneDX (1.4-1.6, JSON or XML) or
-                                    SPDX (2.2/2.3, JSON or tag-value) SBOM become that version's;
+  products import-sbom FILE... --product NAME --version V [--format auto|cyclonedx|spdx]
+           [--json]                 the components of CycloneDX (1.4-1.6, JSON or XML) or SPDX
+                                    (2.2/2.3, JSON or tag-value) SBOMs become that version's
+                                    (several files, e.g. Yocto's per-recipe documents, make one);
                                     prints what was added, removed and changed
   matches list [--json] [--product NAME] [--all]
                                     --all: also the versions evaluated not affected

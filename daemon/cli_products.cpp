@@ -15,14 +15,18 @@
 #include <filesystem>
 #include <functional>
 #include <iomanip>
+#include <unordered_set>
 
 namespace vw::cli {
 namespace {
 
+/// How many documents one import-sbom takes (a Yocto image has one per recipe and package).
+constexpr std::size_t kMaxSbomFiles = 100000;
+
 constexpr const char* kProductsUsage =
     "products add NAME [--version V] [--owner EMAIL]... [--version-owner EMAIL]... "
     "[--cpe CPE]... [--keyword K]... | list [--json] [--all] | remove NAME [--version V] | "
-    "export [--all] | import FILE.json | import-sbom FILE --product NAME --version V "
+    "export [--all] | import FILE.json | import-sbom FILE... --product NAME --version V "
     "[--format auto|cyclonedx|spdx] [--json]";
 
 void validateOwners(const std::vector<std::string>& owners, const char* option) {
@@ -117,11 +121,13 @@ void writeComponentJson(JsonWriter& json, const Component& c) {
 /// same file twice changes nothing. A bad SBOM changes nothing and exits 1.
 int importSbom(Context& ctx, const Options& opt, Store& store, std::int64_t now,
                const std::function<void(const std::vector<std::string>&)>& rematch) {
-    opt.expectPositional(1, 1, "one SBOM FILE (CycloneDX JSON/XML or SPDX JSON/tag-value)");
+    opt.expectPositional(1, kMaxSbomFiles,
+                         "one or more SBOM FILEs (CycloneDX JSON/XML or SPDX JSON/tag-value)");
     if (!opt.has("product") || !opt.has("version")) {
         throw UsageError("import-sbom needs --product NAME and --version V");
     }
-    const std::string file = opt.positional()[0];
+    const std::vector<std::string>& files = opt.positional();
+    const std::string file = files.size() == 1 ? files[0] : std::to_string(files.size()) + " files";
     const std::string product = opt.get("product");
     const std::string version = opt.get("version");
     if (product.empty() || product.find_first_of("\r\n") != std::string::npos) {
@@ -131,23 +137,68 @@ int importSbom(Context& ctx, const Options& opt, Store& store, std::int64_t now,
     if (!format) {
         throw UsageError("unknown --format '" + opt.get("format") + "' (auto, cyclonedx, spdx)");
     }
+    // Several documents (Yocto writes one per recipe) make one version: their components,
+    // in order, each identical component once.
     const SbomLimits limits;
-    std::error_code sizeError;
-    const auto size = file == "-" ? 0 : std::filesystem::file_size(file, sizeError);
-    if (!sizeError && size > limits.maxBytes) {
-        ctx.err << "vulnwatch: " << file << ": " << size << " bytes, more than an SBOM may have ("
-                << limits.maxBytes << "); nothing was imported\n";
-        return kExitFailure;
-    }
     SbomDocument sbom;
-    try {
-        sbom = readSbom(readInput(file), *format, limits);
-    } catch (const SbomError& e) {
-        ctx.err << "vulnwatch: " << file << ": " << e.what() << "; nothing was imported\n";
-        return kExitFailure;
-    }
-    for (const auto& warning : sbom.warnings) {
-        ctx.err << "vulnwatch: " << file << ": warning: " << terminalSafe(warning) << "\n";
+    std::unordered_set<std::string> seen; // the components taken, as one string each
+    for (const std::string& path : files) {
+        std::error_code sizeError;
+        const auto size = path == "-" ? 0 : std::filesystem::file_size(path, sizeError);
+        if (!sizeError && size > limits.maxBytes) {
+            ctx.err << "vulnwatch: " << path << ": " << size
+                    << " bytes, more than an SBOM may have (" << limits.maxBytes
+                    << "); nothing was imported\n";
+            return kExitFailure;
+        }
+        SbomDocument doc;
+        try {
+            doc = readSbom(readInput(path), *format, limits);
+        } catch (const SbomError& e) {
+            ctx.err << "vulnwatch: " << path << ": " << e.what() << "; nothing was imported\n";
+            return kExitFailure;
+        }
+        // A document that lists nothing but what it describes (a Yocto per-recipe document:
+        // the recipe shadow 4.14.2 and its download) is about that software: its subject is the
+        // component. Subjects without a version, CPE or purl say nothing to match.
+        const bool subjectOnly = doc.components.empty() && !doc.subject.empty();
+        if (subjectOnly) {
+            for (auto& c : doc.subject) {
+                if (!c.version.empty() || !c.cpes.empty() || !c.purl.empty()) {
+                    doc.components.push_back(std::move(c));
+                }
+            }
+            ctx.err << "vulnwatch: " << path << ": note: the document lists only what it "
+                    << "describes; taken as " << doc.components.size() << " component"
+                    << (doc.components.size() == 1 ? "" : "s") << "\n";
+        }
+        for (const auto& warning : doc.warnings) {
+            if (subjectOnly && warning.find("lists no components besides") != std::string::npos) {
+                continue; // answered by the note above
+            }
+            ctx.err << "vulnwatch: " << path << ": warning: " << terminalSafe(warning) << "\n";
+        }
+        if (files.size() > 1) {
+            ctx.out << path << ": " << doc.format << ", " << doc.components.size()
+                    << " components\n";
+        }
+        sbom.format = sbom.format.empty() || sbom.format == doc.format
+                          ? doc.format
+                          : std::string("several formats");
+        sbom.skipped += doc.skipped;
+        for (auto& c : doc.components) {
+            std::string key = c.name + '\x1f' + c.version + '\x1f' + c.purl + '\x1f' + c.vendor +
+                              '\x1f' + c.supplier;
+            for (const auto& cpe : c.cpes) {
+                key += '\x1f' + cpe;
+            }
+            if (seen.insert(std::move(key)).second) {
+                sbom.components.push_back(std::move(c));
+            }
+        }
+        for (auto& w : doc.warnings) {
+            sbom.warnings.push_back(path + ": " + w);
+        }
     }
 
     // The version as registered: unchanged components are not rewritten.
@@ -222,8 +273,9 @@ int importSbom(Context& ctx, const Options& opt, Store& store, std::int64_t now,
         json.key("warnings").stringArray(sbom.warnings).endObject();
         ctx.out << json.str() << "\n";
     } else {
-        ctx.out << file << ": " << sbom.format << ", " << sbom.components.size() << " components ("
-                << withCpe << " with a CPE, " << withPurl << " with a purl"
+        ctx.out << file << ": " << sbom.format << ", " << sbom.components.size()
+                << (sbom.components.size() == 1 ? " component (" : " components (") << withCpe
+                << " with a CPE, " << withPurl << " with a purl"
                 << (sbom.skipped > 0 ? ", " + std::to_string(sbom.skipped) + " entries skipped"
                                      : std::string())
                 << ")\n";

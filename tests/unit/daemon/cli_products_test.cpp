@@ -258,3 +258,68 @@ TEST_CASE("a product added later is matched by name and by keyword through the i
     CHECK_THAT(r.out, Catch::Contains(R"("component":"keyword Log4j")"));
     CHECK_THAT(r.out, Catch::Contains(R"("verdict":"needs-review")"));
 }
+
+namespace {
+
+/// An SPDX 2.2 JSON document as Yocto's create-spdx writes one per recipe (written for this
+/// test): it describes the recipe and lists nothing else.
+std::string yoctoRecipe(const std::string& name, const std::string& version) {
+    return R"({"spdxVersion":"SPDX-2.2","dataLicense":"CC0-1.0","SPDXID":"SPDXRef-DOCUMENT",
+ "name":"recipe-)" +
+           name + R"(","documentNamespace":"http://spdx.org/spdxdocs/recipe-)" + name +
+           R"(-written-for-vulnwatch","creationInfo":{"created":"2026-11-01T00:00:00Z",
+ "creators":["Tool: OpenEmbedded Core create-spdx.bbclass"]},
+ "documentDescribes":["SPDXRef-Recipe-)" +
+           name + R"("],"packages":[{"SPDXID":"SPDXRef-Recipe-)" + name + R"(","name":")" + name +
+           R"(","versionInfo":")" + version +
+           R"(","downloadLocation":"NOASSERTION","externalRefs":[{"referenceCategory":"SECURITY",
+ "referenceType":"http://spdx.org/rdf/references/cpe23Type","referenceLocator":"cpe:2.3:*:*:)" +
+           name + ":" + version + R"(:*:*:*:*:*:*:*"}]}]})";
+}
+
+} // namespace
+
+TEST_CASE("import-sbom takes several documents, and a Yocto recipe document's subject",
+          "[daemon][cli][products][sbom]") {
+    const std::string db = tempFile("yocto.db");
+    const std::string shadow = tempFile("recipe-shadow.spdx.json", yoctoRecipe("shadow", "4.14.2"));
+    const std::string openssl =
+        tempFile("recipe-openssl.spdx.json", yoctoRecipe("openssl", "3.2.3"));
+    auto r = cli({"--db", db, "products", "import-sbom", shadow, openssl, shadow, "--product",
+                  "Yocto image", "--version", "2.0"});
+    REQUIRE(r.code == kExitOk);
+    CHECK_THAT(r.err, Catch::Contains("note: the document lists only what it describes; taken "
+                                      "as 1 component"));
+    CHECK_THAT(r.out, Catch::Contains("3 files: SPDX 2.2 JSON, 2 components (2 with a CPE"));
+    auto store = Store::open(db);
+    const auto products = store->products();
+    REQUIRE(products.size() == 1);
+    REQUIRE(products[0].components.size() == 2);
+    CHECK(products[0].components[0].name == "shadow");
+    CHECK(products[0].components[1].cpes ==
+          std::vector<std::string>{"cpe:2.3:*:*:openssl:3.2.3:*:*:*:*:*:*:*"});
+}
+
+TEST_CASE("import-sbom reads every real SBOM fixture", "[daemon][cli][products][sbom]") {
+    VW_REQUIRE_FIXTURES();
+    const std::string db = tempFile("fixtures.db");
+    for (const auto& entry : std::filesystem::directory_iterator(test::fixturesDir() / "sbom")) {
+        if (entry.path().filename() == "SOURCES.md") {
+            continue;
+        }
+        INFO(entry.path());
+        const auto r = cli({"--db", db, "products", "import-sbom", entry.path().string(),
+                            "--product", entry.path().filename().string(), "--version", "1"});
+        CHECK(r.code == kExitOk);
+        CHECK_THAT(r.out, Catch::Contains("new, "));
+    }
+    // The Yocto recipe document gives its recipe: shadow 4.14.2 with its `*` vendor CPE.
+    auto store = Store::open(db);
+    for (const auto& p : store->products()) {
+        if (p.name == "spdx22_yocto-oe-create-spdx_recipe-shadow.spdx.json") {
+            REQUIRE(p.components.size() == 1);
+            CHECK(p.components[0].name == "shadow");
+            CHECK(p.components[0].version == "4.14.2");
+        }
+    }
+}
