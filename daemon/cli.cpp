@@ -456,7 +456,24 @@ int cmdPoll(Context& ctx, const std::vector<std::string>& args) {
         const SourceRun run = service.pollSource(name, unixNow());
         failed += run.kind == PollOutcome::Kind::Error ? 1 : 0;
     }
-    const DeliveryStats d = service.deliver(unixNow());
+    DeliveryStats d;
+    for (;;) { // batch after batch until nothing is due
+        const DeliveryStats batch = service.deliver(unixNow());
+        d.delivered += batch.delivered;
+        d.retried += batch.retried;
+        d.dead += batch.dead;
+        d.leaseHeldBy = batch.leaseHeldBy;
+        if (!batch.more) {
+            break;
+        }
+    }
+    service.releaseLease();
+    if (!d.leaseHeldBy.empty()) {
+        // A daemon runs beside this poll: it delivers what this poll stored.
+        VW_LOG_INFO("poll", "delivery left to " << d.leaseHeldBy
+                                                << ", which holds the delivery lease (a running "
+                                                   "vulnwatch run)");
+    }
     const OutboxCounts counts = store->outboxCounts();
     VW_LOG_INFO("poll", names.size() << " sources polled, " << failed << " failed; " << d.delivered
                                      << " delivered, " << d.retried << " to retry, " << d.dead

@@ -320,9 +320,16 @@ IngestStats ingestBatch(Store& store, const std::vector<NotifierConfig>& notifie
 }
 
 DeliveryStats deliverDue(Store& store, const std::map<std::string, Notifier*>& notifiers,
-                         std::int64_t now) {
+                         std::int64_t now, const std::function<bool()>& mayContinue) {
     DeliveryStats stats;
-    for (const OutMessage& message : store.dueMessages(now)) {
+    constexpr int kBatch = 100;
+    const std::vector<OutMessage> due = store.dueMessages(now, kBatch);
+    stats.more = due.size() == static_cast<std::size_t>(kBatch);
+    for (const OutMessage& message : due) {
+        if (mayContinue && !mayContinue()) {
+            stats.more = false;
+            break;
+        }
         auto it = notifiers.find(message.notifier);
         if (it == notifiers.end() || it->second == nullptr) {
             ++stats.waiting;

@@ -9,6 +9,7 @@
 #include "store/store.h"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -33,7 +34,10 @@ struct DeliveryStats {
     int delivered = 0;
     int retried = 0;
     int dead = 0;
-    int waiting = 0; // due, but no configured notifier of that name (kept for later)
+    int waiting = 0;   // due, but no configured notifier of that name (kept for later)
+    bool more = false; // a whole batch was due: call again for the rest
+    /// Set when another process holds the delivery lease (and so delivers): its holder id.
+    std::string leaseHeldBy;
 };
 
 /// Stores `batch` from `channel` in one transaction together with `newState` (when given), so a
@@ -75,8 +79,10 @@ std::vector<OutMessage> messagesFor(const Advisory& advisory, const Match& match
 
 /// Delivers every due outbox message through the notifier of its name: delivered messages are
 /// marked done only after the server accepted them; failures are retried with backoff and
-/// dead-lettered after kMaxDeliveryAttempts or a permanent error.
+/// dead-lettered after kMaxDeliveryAttempts or a permanent error. At most one batch (100)
+/// per call (`more` says when there may be more due); `mayContinue`, when given, is asked
+/// before each message and ends the batch when it says no (shutdown, lease lost).
 DeliveryStats deliverDue(Store& store, const std::map<std::string, Notifier*>& notifiers,
-                         std::int64_t now);
+                         std::int64_t now, const std::function<bool()>& mayContinue = {});
 
 } // namespace vw

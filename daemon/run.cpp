@@ -191,7 +191,19 @@ int runDaemon(const RunOptions& options) {
         }
         if (!wakeup.stopRequested()) {
             try {
-                service->deliver(unixNow());
+                // Batch after batch until nothing is due (a backlog drains at once, not 100
+                // per wake-up), or until a stop is requested.
+                for (int batch = 0; !wakeup.stopRequested(); ++batch) {
+                    const DeliveryStats d = service->deliver(unixNow());
+                    keepalive();
+                    if (!d.leaseHeldBy.empty() && batch == 0) {
+                        VW_LOG_DEBUG(kComponent, "delivery left to " << d.leaseHeldBy
+                                                                     << ", which holds the lease");
+                    }
+                    if (!d.more) {
+                        break;
+                    }
+                }
             } catch (const std::exception& e) {
                 VW_LOG_ERROR(kComponent, "delivery step failed: " << e.what());
             }

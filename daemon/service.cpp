@@ -5,15 +5,93 @@
 #include "daemon/registry.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <exception>
 #include <sstream>
+#include <unistd.h>
 
 namespace vw {
 
+namespace {
+
+/// How long a delivery lease lasts unless renewed; renewed while delivering, at least every
+/// kLeaseRenewSeconds.
+constexpr std::int64_t kLeaseSeconds = 120;
+constexpr std::int64_t kLeaseRenewSeconds = 30;
+
+std::string hostName() {
+    char buffer[256] = {};
+    if (::gethostname(buffer, sizeof buffer - 1) != 0) {
+        return "localhost";
+    }
+    return buffer;
+}
+
+/// A holder id "HOST:PID:START" that no later process reuses (START: nanoseconds now).
+std::string makeHolderId() {
+    const auto start = std::chrono::steady_clock::now().time_since_epoch().count();
+    return hostName() + ":" + std::to_string(::getpid()) + ":" + std::to_string(start);
+}
+
+/// True when `holder` names a process on this host that no longer exists.
+bool holderIsGone(const std::string& holder) {
+    const auto first = holder.find(':');
+    const auto second = holder.find(':', first == std::string::npos ? first : first + 1);
+    if (first == std::string::npos || second == std::string::npos ||
+        holder.substr(0, first) != hostName()) {
+        return false;
+    }
+    const std::string pidText = holder.substr(first + 1, second - first - 1);
+    if (pidText.empty() || pidText.find_first_not_of("0123456789") != std::string::npos) {
+        return false;
+    }
+    const long pid = std::stol(pidText);
+    return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+}
+
+} // namespace
+
 Service::Service(std::shared_ptr<const Config> config, Store& store, HttpClient& http,
                  const std::atomic<bool>* cancel)
-    : config_(std::move(config)), store_(store), http_(http), cancel_(cancel) {
+    : config_(std::move(config)), store_(store), http_(http), cancel_(cancel),
+      holder_(makeHolderId()) {
     build();
+}
+
+Service::~Service() {
+    releaseLease();
+}
+
+void Service::releaseLease() {
+    if (!holdsLease_) {
+        return;
+    }
+    holdsLease_ = false;
+    try {
+        store_.releaseDeliveryLease(holder_);
+    } catch (const std::exception& e) {
+        VW_LOG_WARNING("notify",
+                       "cannot release the delivery lease (it expires by itself): " << e.what());
+    }
+}
+
+bool Service::holdLease(std::int64_t now) {
+    if (store_.takeDeliveryLease(holder_, now, kLeaseSeconds)) {
+        holdsLease_ = true;
+        return true;
+    }
+    const auto lease = store_.deliveryLease();
+    if (lease && holderIsGone(lease->holder) &&
+        store_.takeDeliveryLease(holder_, now, kLeaseSeconds, true)) {
+        VW_LOG_INFO("notify", "took over the delivery lease of " << lease->holder
+                                                                 << ", which is no longer running");
+        holdsLease_ = true;
+        return true;
+    }
+    holdsLease_ = false;
+    return false;
 }
 
 void Service::reconfigure(std::shared_ptr<const Config> config) {
@@ -155,11 +233,36 @@ SourceRun Service::pollSource(const std::string& name, std::int64_t now) {
 }
 
 DeliveryStats Service::deliver(std::int64_t now) {
+    if (!holdLease(now)) {
+        DeliveryStats stats;
+        const auto lease = store_.deliveryLease();
+        stats.leaseHeldBy = lease ? lease->holder : std::string("another process");
+        return stats;
+    }
     std::map<std::string, Notifier*> notifiers;
     for (auto& [name, n] : notifiers_) {
         notifiers[name] = n.get();
     }
-    return deliverDue(store_, notifiers, now);
+    auto renewed = std::chrono::steady_clock::now();
+    const auto mayContinue = [&] {
+        if (cancel_ != nullptr && cancel_->load()) {
+            return false; // shutting down: the rest stays due, no attempt is counted
+        }
+        const auto nowSteady = std::chrono::steady_clock::now();
+        if (nowSteady - renewed < std::chrono::seconds(kLeaseRenewSeconds)) {
+            return true;
+        }
+        renewed = nowSteady;
+        const std::int64_t wall = std::chrono::duration_cast<std::chrono::seconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count();
+        if (!holdLease(wall)) {
+            VW_LOG_WARNING("notify", "lost the delivery lease; another process delivers now");
+            return false;
+        }
+        return true;
+    };
+    return deliverDue(store_, notifiers, now, mayContinue);
 }
 
 } // namespace vw

@@ -41,10 +41,23 @@ public:
     /// problems: they come back as kind Error (and are counted in source_state).
     SourceRun pollSource(const std::string& name, std::int64_t now);
 
-    /// Delivers what the outbox has due.
+    /// Delivers what the outbox has due (one batch; see DeliveryStats::more) when this process
+    /// holds the store's delivery lease, taking or renewing it; when another live process
+    /// holds it, delivers nothing and says who (DeliveryStats::leaseHeldBy).
     DeliveryStats deliver(std::int64_t now);
 
+    /// Gives the delivery lease up (also done on destruction).
+    void releaseLease();
+    ~Service();
+    Service(const Service&) = delete;
+    Service& operator=(const Service&) = delete;
+
+    /// This process's id as a lease holder: "HOST:PID:START".
+    const std::string& holderId() const { return holder_; }
+
 private:
+    /// Takes or renews the lease; takes it over from a holder on this host whose process is gone.
+    bool holdLease(std::int64_t now);
     void build();
     SourceRun pollDetailFeed(const SourceConfig& source, std::int64_t now);
 
@@ -54,6 +67,8 @@ private:
     const std::atomic<bool>* cancel_;
     std::map<std::string, std::unique_ptr<Source>> sources_;
     std::map<std::string, std::unique_ptr<Notifier>> notifiers_;
+    std::string holder_;
+    bool holdsLease_ = false;
 };
 
 } // namespace vw

@@ -358,12 +358,24 @@ INSERT INTO record_text (rowid, text)
         FROM record WHERE id NOT IN (SELECT record_id FROM record_cpe);
 )sql";
 
+// Version 8: the delivery lease. Exactly one process delivers the outbox at a time (a running
+// daemon, or a `poll --once` when no daemon runs): the holder renews the lease while it delivers
+// and releases it when it stops; a lease that is not renewed expires (issue 11: a `poll --once`
+// beside the daemon used to send the same messages twice).
+constexpr std::string_view deliveryLease = R"sql(
+CREATE TABLE delivery_lease (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    holder     TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+)sql";
+
 } // namespace
 
 const std::vector<std::string_view>& schemaMigrations() {
     static const std::vector<std::string_view> migrations = {
-        initialSchema,           revisionJsonOnce, xxh3ContentHash,  recordCpeNames,
-        advisoriesCoverClusters, productVersions,  recordKeywordText};
+        initialSchema,           revisionJsonOnce, xxh3ContentHash,   recordCpeNames,
+        advisoriesCoverClusters, productVersions,  recordKeywordText, deliveryLease};
     return migrations;
 }
 

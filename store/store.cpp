@@ -1608,6 +1608,31 @@ std::vector<MatchRow> Store::matchesOfCluster(std::int64_t clusterId) {
     return rows;
 }
 
+// --- the delivery lease ---------------------------------------------------------------------
+
+bool Store::takeDeliveryLease(const std::string& holder, std::int64_t now, std::int64_t ttl,
+                              bool force) {
+    Use q(cached("INSERT INTO delivery_lease (id, holder, expires_at) VALUES (1, ?1, ?2 + ?3) "
+                 "ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, "
+                 "expires_at = excluded.expires_at WHERE delivery_lease.holder = excluded.holder "
+                 "OR delivery_lease.expires_at <= ?2 OR ?4"));
+    q->bind(1, holder).bind(2, now).bind(3, ttl).bind(4, force ? 1 : 0).run();
+    return db_.changes() > 0;
+}
+
+void Store::releaseDeliveryLease(const std::string& holder) {
+    Use q(cached("DELETE FROM delivery_lease WHERE holder = ?1"));
+    q->bind(1, holder).run();
+}
+
+std::optional<Store::DeliveryLease> Store::deliveryLease() {
+    Use q(cached("SELECT holder, expires_at FROM delivery_lease WHERE id = 1"));
+    if (!q->step()) {
+        return std::nullopt;
+    }
+    return DeliveryLease{q->text(0), q->integer(1)};
+}
+
 // --- outbox and deliveries -----------------------------------------------------------------
 
 std::int64_t Store::enqueue(const OutMessage& message, std::int64_t dueAt) {

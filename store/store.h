@@ -302,6 +302,21 @@ public:
     /// The matches of one cluster, by id.
     std::vector<MatchRow> matchesOfCluster(std::int64_t clusterId);
 
+    // --- the delivery lease -----------------------------------------------------------------
+    struct DeliveryLease {
+        std::string holder;
+        std::int64_t expiresAt = 0;
+    };
+    /// Takes or renews the delivery lease for `holder` until `now + ttl`: true when `holder`
+    /// has it now (it was free, expired, already `holder`'s, or `force` is set because the
+    /// caller knows the holder is gone). One process delivers the outbox at a time.
+    bool takeDeliveryLease(const std::string& holder, std::int64_t now, std::int64_t ttl,
+                           bool force = false);
+    /// Gives the lease up when `holder` has it.
+    void releaseDeliveryLease(const std::string& holder);
+    /// The lease as it is, expired or not; nullopt when no one ever took it.
+    std::optional<DeliveryLease> deliveryLease();
+
     // --- outbox and deliveries ----------------------------------------------------------
     /// Queues a message due at `dueAt`; a message whose idempotency key is already queued
     /// is ignored (returns 0), else returns the new id.

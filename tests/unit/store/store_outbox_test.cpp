@@ -136,3 +136,22 @@ TEST_CASE("logEvent appends to the event log", "[store][audit]") {
     CHECK(q.text(2) == "jvndb-new: not modified");
     CHECK_FALSE(q.step());
 }
+
+TEST_CASE("The delivery lease has one holder until it expires or is released",
+          "[store][outbox][lease]") {
+    auto store = vw::Store::inMemory();
+    CHECK_FALSE(store->deliveryLease());
+    CHECK(store->takeDeliveryLease("daemon", 1000, 120));
+    CHECK(store->takeDeliveryLease("daemon", 1050, 120)); // renewed by its holder
+    CHECK(store->deliveryLease()->expiresAt == 1170);
+    CHECK_FALSE(store->takeDeliveryLease("cron poll", 1100, 120));
+    CHECK(store->deliveryLease()->holder == "daemon");
+    CHECK(store->takeDeliveryLease("cron poll", 1170, 120)); // expired
+    CHECK_FALSE(store->takeDeliveryLease("daemon", 1200, 120));
+    CHECK(store->takeDeliveryLease("daemon", 1200, 120, true)); // forced: its holder is gone
+    store->releaseDeliveryLease("cron poll");                   // not the holder: no effect
+    CHECK(store->deliveryLease()->holder == "daemon");
+    store->releaseDeliveryLease("daemon");
+    CHECK_FALSE(store->deliveryLease());
+    CHECK(store->takeDeliveryLease("cron poll", 1201, 120));
+}
