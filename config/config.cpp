@@ -41,6 +41,9 @@ constexpr std::chrono::milliseconds minRequestInterval{100};
 constexpr int maxRetries = 10;
 constexpr int firstDetailFeedYear = 1998;
 constexpr std::string_view defaultMyjvnUrl = "https://jvndb.jvn.jp/myjvn";
+/// A Standard Webhooks secret: this prefix, then the base64 of the key
+/// (notifiers/standard_webhooks.h).
+constexpr std::string_view standardWebhookPrefix = "whsec_";
 
 std::string formatError(const std::string& file, int line, const std::string& section,
                         const std::string& key, const std::string& message) {
@@ -601,6 +604,8 @@ const std::vector<KeySpec<NotifierConfig>>& notifierKeys() {
     using N = NotifierConfig;
     static const std::vector<std::string> email{"email"};
     static const std::vector<std::string> webhook{"webhook"};
+    static const std::vector<std::string> hooks{"webhook", "slack", "teams", "mattermost"};
+    static const std::vector<std::string> chatwork{"chatwork"};
     static const std::vector<KeySpec<N>> keys{
         {"type", {}, [](N& n, const IniField& f, const Context&) { n.type = f.value; }},
         {"mode",
@@ -684,13 +689,29 @@ const std::vector<KeySpec<NotifierConfig>>& notifierKeys() {
                  rest.remove_prefix(comma + 1);
              }
          }},
-        {"url", webhook, [](N& n, const IniField& f, const Context&) { n.url = inlineSecret(f); }},
-        {"url_file", webhook,
+        {"url", hooks, [](N& n, const IniField& f, const Context&) { n.url = inlineSecret(f); }},
+        {"url_file", hooks,
          [](N& n, const IniField& f, const Context& c) { n.url = fileSecret(c, f); }},
         {"secret", webhook,
          [](N& n, const IniField& f, const Context&) { n.secret = inlineSecret(f); }},
         {"secret_file", webhook,
          [](N& n, const IniField& f, const Context& c) { n.secret = fileSecret(c, f); }},
+        {"room", chatwork,
+         [](N& n, const IniField& f, const Context& c) {
+             if (f.value.size() > 20 || !allDigits(f.value)) {
+                 c.fail(f, "'" + f.value + "' is not a Chatwork room id (digits)");
+             }
+             n.room = f.value;
+         }},
+        {"token", chatwork,
+         [](N& n, const IniField& f, const Context&) { n.token = inlineSecret(f); }},
+        {"token_file", chatwork,
+         [](N& n, const IniField& f, const Context& c) { n.token = fileSecret(c, f); }},
+        {"api_url", chatwork,
+         [](N& n, const IniField& f, const Context& c) {
+             checkHttpUrl(c, f);
+             n.apiUrl = f.value;
+         }},
     };
     return keys;
 }
@@ -862,7 +883,7 @@ NotifierConfig validateNotifier(const IniSection& section, const std::string& na
             ctx.fail(*findField(section, "starttls"),
                      "applies only to smtp:// (smtps:// is TLS from the start)");
         }
-    } else if (type == "webhook") {
+    } else if (type == "webhook" || type == "slack" || type == "teams" || type == "mattermost") {
         require(section, {"url", "url_file"}, ctx);
         if (!notifier.url.value.empty()) {
             const auto url = splitUrl(notifier.url.value);
@@ -876,6 +897,33 @@ NotifierConfig validateNotifier(const IniSection& section, const std::string& na
                          "the file " + notifier.url.sourceFile +
                              " does not hold an http:// or https:// URL with a host");
             }
+        }
+        if (notifier.secret.value.starts_with(standardWebhookPrefix)) {
+            // Never echo the value. A whsec_ secret is base64 of the key (Standard Webhooks).
+            std::string_view key(notifier.secret.value);
+            key.remove_prefix(standardWebhookPrefix.size());
+            while (!key.empty() && key.back() == '=') {
+                key.remove_suffix(1);
+            }
+            const bool base64 = !key.empty() && key.size() % 4 != 1 &&
+                                std::all_of(key.begin(), key.end(), [](char c) {
+                                    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                                           (c >= '0' && c <= '9') || c == '+' || c == '/';
+                                });
+            if (!base64) {
+                const auto* field = findField(section, "secret");
+                ctx.fail(field != nullptr ? *field : *findField(section, "secret_file"),
+                         "a whsec_ secret must be followed by the base64 of the key");
+            }
+        }
+    } else if (type == "chatwork") {
+        require(section, {"room"}, ctx);
+        require(section, {"token", "token_file"}, ctx);
+        const auto& token = notifier.token.value;
+        if (!std::all_of(token.begin(), token.end(), [](char c) { return c > ' ' && c < 0x7F; })) {
+            const auto* field = findField(section, "token");
+            ctx.fail(field != nullptr ? *field : *findField(section, "token_file"),
+                     "the token may only hold printable ASCII without spaces");
         }
     }
     return notifier;
@@ -957,7 +1005,8 @@ const std::vector<std::string>& knownSourceTypes() {
 }
 
 const std::vector<std::string>& knownNotifierTypes() {
-    static const std::vector<std::string> types{"email", "webhook"};
+    static const std::vector<std::string> types{"email", "webhook",    "slack",
+                                                "teams", "mattermost", "chatwork"};
     return types;
 }
 
@@ -1121,8 +1170,8 @@ std::string redacted(const Config& config) {
     out << "\n[store]\npath = " << config.store.path << '\n';
     out << "\n[daemon]\nlog_level = " << config.logLevel << '\n';
     if (!config.match.cpeMapPath.empty()) {
-        out << "\n[match]\ncpe_map = " << config.match.cpeMapPath << "  ; "
-            << (config.match.cpeMap ? config.match.cpeMap->size() : 0) << " mappings\n";
+        out << "\n[match]\n; " << (config.match.cpeMap ? config.match.cpeMap->size() : 0)
+            << " mappings\ncpe_map = " << config.match.cpeMapPath << '\n';
     }
     for (const auto& source : config.sources) {
         out << "\n[source." << source.name << "]\n";
@@ -1196,7 +1245,13 @@ std::string redacted(const Config& config) {
             if (!notifier.to.empty()) {
                 out << "to = " << join(notifier.to, ", ") << '\n';
             }
-        } else if (notifier.type == "webhook") {
+        } else if (notifier.type == "chatwork") {
+            out << "room = " << notifier.room << '\n';
+            writeSecret(out, "token", notifier.token);
+            if (!notifier.apiUrl.empty()) {
+                out << "api_url = " << notifier.apiUrl << '\n';
+            }
+        } else {
             if (!notifier.url.sourceFile.empty()) {
                 out << "url_file = " << notifier.url.sourceFile << '\n';
             } else if (!notifier.url.value.empty()) {

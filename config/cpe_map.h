@@ -1,6 +1,6 @@
 // The CPE map (`[match] cpe_map = PATH`): a user-edited file that says which CPE vendor and
 // product a component is, for components that carry no CPE (most npm, PyPI and Maven SBOM
-// components carry only a purl). The format is in docs/matching-names.md.
+// components carry only a purl). The format is in docs/matching.md.
 #pragma once
 
 #include "core/product.h"

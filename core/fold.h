@@ -1,6 +1,6 @@
 // Unicode folding and tokenizing for comparing names and searching advisory text: the one place
 // that decides when two spellings of a name are "the same text". Pure functions over UTF-8 (ICU
-// normalization inside; nothing else). The rules are written down in docs/matching-names.md.
+// normalization inside; nothing else). The rules are written down in docs/matching.md.
 #pragma once
 
 #include <cstddef>

@@ -1,6 +1,6 @@
 // Keyword matching (method "keyword"): which of many keywords (product names, component names,
 // configured keywords) occur in an advisory's text. Pure; the rules are in
-// docs/matching-names.md.
+// docs/matching.md.
 #pragma once
 
 #include <cstddef>

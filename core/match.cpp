@@ -557,6 +557,20 @@ std::vector<std::string> ProductMatcher::nameProducts() const {
     return names_->keys;
 }
 
+std::vector<std::pair<std::string, std::string>> ProductMatcher::nameVendorProducts() const {
+    // A name key "apache_log4j" also meets an advisory CPE apache:log4j (the advisory side puts
+    // the vendor in front): each split at a '_' is a (vendor, product) to look for.
+    std::vector<std::pair<std::string, std::string>> pairs;
+    for (const auto& key : names_->keys) {
+        for (std::size_t at = key.find('_'); at != std::string::npos; at = key.find('_', at + 1)) {
+            if (at > 0 && at + 1 < key.size()) {
+                pairs.emplace_back(key.substr(0, at), key.substr(at + 1));
+            }
+        }
+    }
+    return pairs;
+}
+
 std::vector<std::string> ProductMatcher::keywordSearchForms() const {
     std::vector<std::string> forms;
     for (std::size_t i = 0; i < names_->keywords.size(); ++i) {

@@ -22,7 +22,7 @@ struct Match {
     std::string version;              // Product::version
     std::string component;            // component name, or the CPE given on the product
     int confidence = 0;               // 0–100
-    std::string method;               // "cpe-version", "cpe-product", later "name", "keyword"
+    std::string method;               // "cpe-version", "cpe-product", "name", "keyword"
     std::string reason;               // human readable, names the CPEs that met
     /// The component's version: Component::version, or when that is empty the version field
     /// of the component's CPE (not ANY/NA); empty for a product CPE. What the verdict compared
@@ -114,6 +114,9 @@ public:
     /// once: an advisory can only match one of them by name when it names a CPE whose product
     /// is one of these, or an affected product of that name.
     std::vector<std::string> nameProducts() const;
+    /// The (vendor, product) pairs a name key can be when an advisory puts the vendor in front
+    /// of its CPE product ("apache_log4j" is apache:log4j): re-match candidates too.
+    std::vector<std::pair<std::string, std::string>> nameVendorProducts() const;
 
     /// The keywords (product keywords and names, component names) as the keyword index folds
     /// them, each once, without those it ignores: what a record's text must contain to match

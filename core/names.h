@@ -1,6 +1,6 @@
 // Name matching (method "name"): does a registered component name the same software as a
 // product an advisory names, when there is no CPE to compare? Pure and deterministic; the rules
-// and their false-positive guards are in docs/matching-names.md.
+// and their false-positive guards are in docs/matching.md.
 #pragma once
 
 #include "core/advisory.h"
@@ -155,7 +155,7 @@ VendorCheck checkVendors(const std::vector<VendorName>& component,
 
 /// True when `key` (normalizeComponentName form) is one generic word that names no particular
 /// software ("core", "api", "server", "office", "kernel", "脆弱性", "サーバ", …; the list is in
-/// names.cpp and docs/matching-names.md). Such names need stronger evidence to match, and are
+/// names.cpp and docs/matching.md). Such names need stronger evidence to match, and are
 /// not used as keywords.
 bool isGenericName(std::string_view key);
 

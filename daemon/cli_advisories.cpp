@@ -153,8 +153,14 @@ int showCluster(Context& ctx, Store& store, std::int64_t clusterId, bool json) {
             << formatTime(r.firstSeen) << "\n";
     }
     for (const auto& m : matches) {
-        out << "  matches " << line(m.match.product) << " (" << line(m.match.component) << "), "
-            << m.state << ": " << line(m.match.reason) << "\n";
+        // The verdict first: an evaluation "not affected" is a record, not a hit.
+        out << "  "
+            << (m.match.verdict == "not-affected"   ? "not affected: "
+                : m.match.verdict == "needs-review" ? "needs review: "
+                                                    : "affects: ")
+            << line(m.match.product) << (m.match.version.empty() ? "" : " " + line(m.match.version))
+            << " (" << line(m.match.component) << "), " << m.match.confidence << "% "
+            << m.match.method << ", " << m.state << ": " << line(m.match.reason) << "\n";
     }
     return kExitOk;
 }
@@ -269,7 +275,9 @@ int cmdAdvisories(Context& ctx, const std::vector<std::string>& args) {
         if (opt.has("product")) {
             std::vector<std::int64_t> ids;
             for (const auto& m : store->matches(opt.get("product"))) {
-                ids.push_back(m.clusterId);
+                if (m.match.verdict != "not-affected") { // evaluated: not this product's
+                    ids.push_back(m.clusterId);
+                }
             }
             restrict(ids);
         }

@@ -4,6 +4,7 @@
 // (the matches made for it stay readable and stop notifying).
 #include "core/cpe.h"
 #include "core/json_writer.h"
+#include "core/keywords.h"
 #include "core/text.h"
 #include "daemon/cli.h"
 #include "daemon/cli_support.h"
@@ -112,7 +113,34 @@ std::string componentLabel(const Component& c) {
 
 void writeComponentJson(JsonWriter& json, const Component& c) {
     json.beginObject().key("name").value(c.name).key("version").value(c.version);
-    json.key("purl").value(c.purl).key("cpes").stringArray(c.cpes).endObject();
+    json.key("purl").value(c.purl).key("cpes").stringArray(c.cpes);
+    json.key("vendor").value(c.vendor).key("supplier").value(c.supplier).endObject();
+}
+
+/// What changed in a component between two imports, e.g. "version 2.14.1 -> 2.17.1, supplier
+/// (none) -> Apache Software Foundation".
+std::string changeText(const Component& from, const Component& to) {
+    std::string text;
+    const auto field = [&](const char* name, const std::string& a, const std::string& b) {
+        if (a != b) {
+            text += (text.empty() ? "" : ", ") + std::string(name) + " " +
+                    (a.empty() ? "(none)" : terminalSafe(a)) + " -> " +
+                    (b.empty() ? "(none)" : terminalSafe(b));
+        }
+    };
+    const auto joined = [](const std::vector<std::string>& items) {
+        std::string out;
+        for (const auto& item : items) {
+            out += (out.empty() ? "" : " ") + item;
+        }
+        return out;
+    };
+    field("version", from.version, to.version);
+    field("purl", from.purl, to.purl);
+    field("CPEs", joined(from.cpes), joined(to.cpes));
+    field("vendor", from.vendor, to.vendor);
+    field("supplier", from.supplier, to.supplier);
+    return text;
 }
 
 /// `products import-sbom FILE --product NAME --version V`: the SBOM's components become the
@@ -297,8 +325,8 @@ int importSbom(Context& ctx, const Options& opt, Store& store, std::int64_t now,
                 ctx.out << "  - " << componentLabel(c) << "\n";
             }
             for (const auto& [from, to] : diff.changed) {
-                ctx.out << "  ~ " << componentLabel(from) << " -> "
-                        << (to.version.empty() ? "(no version)" : terminalSafe(to.version)) << "\n";
+                ctx.out << "  ~ " << terminalSafe(from.name) << ": " << changeText(from, to)
+                        << "\n";
             }
         }
     }
@@ -358,6 +386,14 @@ int cmdProducts(Context& ctx, const std::vector<std::string>& args) {
         }
         if (opt.has("keyword")) {
             p.keywords = opt.all("keyword");
+            // Keywords the keyword matcher ignores (too short, digits only, one generic word)
+            // would never match: say so instead of keeping them silently.
+            const KeywordIndex index(p.keywords);
+            for (const auto& ignored : index.ignored()) {
+                ctx.err << "vulnwatch: warning: --keyword '"
+                        << terminalSafe(p.keywords[ignored.keyword])
+                        << "' will never match: " << ignored.reason << "\n";
+            }
         }
         if (opt.has("version-owner") && !opt.has("version")) {
             throw UsageError("--version-owner needs --version V (the version it owns)");

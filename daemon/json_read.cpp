@@ -38,6 +38,18 @@ std::string getString(const Object::Ptr& object, const std::string& key, const s
     return value.extract<std::string>();
 }
 
+/// An optional boolean member; false when absent or null.
+bool getBool(const Object::Ptr& object, const std::string& key, const std::string& where) {
+    if (!object->has(key) || object->isNull(key)) {
+        return false;
+    }
+    Poco::Dynamic::Var value = object->get(key);
+    if (!value.isBoolean()) {
+        throw JsonInputError(where + "." + key + ": expected true or false");
+    }
+    return value.extract<bool>();
+}
+
 std::vector<std::string> getStrings(const Object::Ptr& object, const std::string& key,
                                     const std::string& where) {
     std::vector<std::string> out;
@@ -148,13 +160,7 @@ Advisory advisoryFromJson(const std::string& json) {
     }
     a.signature = getString(root, "signature", "record");
     a.list = getString(root, "list", "record");
-    if (root->has("withdrawn") && !root->isNull("withdrawn")) {
-        Poco::Dynamic::Var value = root->get("withdrawn");
-        if (!value.isBoolean()) {
-            throw JsonInputError("record.withdrawn: expected true or false");
-        }
-        a.withdrawn = value.extract<bool>();
-    }
+    a.withdrawn = getBool(root, "withdrawn", "record");
     return a;
 }
 
@@ -208,6 +214,7 @@ std::vector<RegisteredProduct> productsFromJson(const std::string& json) {
         p.owners = getStrings(item, "owners", where);
         p.keywords = getStrings(item, "keywords", where);
         p.cpes = getStrings(item, "cpes", where);
+        p.removed = getBool(item, "removed", where);
         const bool single = item->has("version") || item->has("components");
         if (item->has("versions") && !item->isNull("versions")) {
             if (single) {
@@ -221,6 +228,7 @@ std::vector<RegisteredProduct> productsFromJson(const std::string& json) {
                 version.version = getString(entry, "version", at);
                 version.owners = getStrings(entry, "owners", at);
                 version.components = componentsFrom(entry, at);
+                version.removed = getBool(entry, "removed", at);
                 for (const auto& other : p.versions) {
                     if (other.version == version.version) {
                         throw JsonInputError(at + ".version: \"" + version.version +

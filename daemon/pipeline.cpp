@@ -5,6 +5,7 @@
 #include "core/match.h"
 #include "daemon/json_read.h"
 #include "daemon/log.h"
+#include "notifiers/chat_format.h"
 #include "notifiers/render.h"
 #include "notifiers/retry.h"
 
@@ -126,18 +127,32 @@ IngestStats rematchStored(Store& store, const std::vector<NotifierConfig>& notif
     for (auto& name : matcher.nameProducts()) {
         anyVendor.push_back(std::move(name));
     }
-    std::vector<std::int64_t> candidates =
-        store.recordsNamingCpes(matcher.vendorProducts(), anyVendor);
+    std::vector<std::pair<std::string, std::string>> pairs = matcher.vendorProducts();
+    for (auto& pair : matcher.nameVendorProducts()) {
+        pairs.push_back(std::move(pair));
+    }
+    std::vector<std::int64_t> candidates = store.recordsNamingCpes(pairs, anyVendor);
     const std::vector<std::int64_t> byKeyword = store.recordsWithText(matcher.keywordSearchForms());
     candidates.insert(candidates.end(), byKeyword.begin(), byKeyword.end());
     std::sort(candidates.begin(), candidates.end());
     candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
-    for (const std::int64_t recordId : candidates) {
+    // Records that state affected versions (VULDEF details) first: their verdict is decided,
+    // and the RSS item or mail of the same vulnerability read afterwards cannot turn it into a
+    // "needs review" message that the detail already answers.
+    std::vector<std::int64_t> later;
+    const auto matchRecord = [&](std::int64_t recordId, bool firstPass) {
         const std::optional<StoredRecord> stored = store.record(recordId);
         if (!stored) {
-            continue;
+            return;
         }
         const Advisory advisory = advisoryFromJson(stored->json);
+        const bool statesVersions =
+            std::any_of(advisory.affected.begin(), advisory.affected.end(),
+                        [](const AffectedItem& item) { return !item.versions.empty(); });
+        if (firstPass && !statesVersions) {
+            later.push_back(recordId);
+            return;
+        }
         ++stats.records;
         // A record of a vulnerability matches for its cluster; a record of an advisory for
         // every cluster the advisory covers.
@@ -147,6 +162,12 @@ IngestStats rematchStored(Store& store, const std::vector<NotifierConfig>& notif
         for (const std::int64_t cluster : clusters) {
             recordMatches(store, notifiers, matcher, products, cluster, advisory, now, stats);
         }
+    };
+    for (const std::int64_t recordId : candidates) {
+        matchRecord(recordId, true);
+    }
+    for (const std::int64_t recordId : later) {
+        matchRecord(recordId, false);
     }
     if (stats.newMatches > 0) {
         store.logEvent("rematch",
@@ -172,7 +193,7 @@ std::vector<OutMessage> messagesFor(const Advisory& advisory, const Match& match
                 out.push_back(renderEmail(advisory, match, n.name, r, clusterKey));
             }
         } else {
-            out.push_back(renderWebhook(advisory, match, n.name, clusterKey));
+            out.push_back(renderChat(n.type, advisory, match, n.name, clusterKey));
         }
     }
     return out;
@@ -195,6 +216,9 @@ void enqueueUpdates(Store& store, const std::vector<NotifierConfig>& notifiers,
         }
         const std::string key = store.clusterKey(cluster);
         for (const MatchRow& row : rows) {
+            if (row.match.verdict == "not-affected") {
+                continue; // evaluated not affected: its first message was never sent either
+            }
             const Product* product = findProduct(products, row.match);
             if (product == nullptr) {
                 continue; // removed from the registry: its matches stay readable, not notified
@@ -212,7 +236,7 @@ void enqueueUpdates(Store& store, const std::vector<NotifierConfig>& notifiers,
                     }
                 } else {
                     messages.push_back(
-                        renderUpdateWebhook(advisory, row.match, update, n.name, key));
+                        renderUpdateChat(n.type, advisory, row.match, update, n.name, key));
                 }
                 for (const auto& message : messages) {
                     if (store.enqueue(message, now) != 0) {

@@ -1368,6 +1368,14 @@ void Store::putProduct(const RegisteredProduct& product, std::int64_t now) {
             q->bind(1, versionId).bind(2, encodeList(version.owners)).run();
         }
         writeComponents(versionId, version.components);
+        if (version.removed) { // as exported with --all: kept removed
+            Use q(cached("UPDATE product_version SET removed_at = ?2 WHERE id = ?1"));
+            q->bind(1, versionId).bind(2, now).run();
+        }
+    }
+    if (product.removed) {
+        Use q(cached("UPDATE product SET removed_at = ?2 WHERE id = ?1"));
+        q->bind(1, *productId).bind(2, now).run();
     }
     scope.commit();
 }
@@ -1401,8 +1409,9 @@ std::vector<Component> Store::replaceComponents(const std::string& product,
     std::optional<std::int64_t> before;
     std::optional<std::string> beforeVersion;
     {
-        Use q(cached("SELECT id, version FROM product_version WHERE product_id = ?1 "
-                     "ORDER BY (version = ?2) DESC, id DESC LIMIT 1"));
+        Use q(cached("SELECT id, version FROM product_version WHERE product_id = ?1 AND "
+                     "(version = ?2 OR removed_at IS NULL) ORDER BY (version = ?2) DESC, id DESC "
+                     "LIMIT 1"));
         q->bind(1, *productId).bind(2, version);
         if (q->step()) {
             before = q->integer(0);

@@ -24,8 +24,11 @@ TEST_CASE("[match] cpe_map is read with the config", "[config][match]") {
     REQUIRE(found);
     CHECK(found->first == "apache");
     CHECK(found->second == "log4j");
-    CHECK_THAT(redacted(config), Catch::Contains("[match]\ncpe_map = " + map.string() +
-                                                 "  ; 2 mappings"));
+    CHECK_THAT(redacted(config),
+               Catch::Contains("[match]\n; 2 mappings\ncpe_map = " + map.string() + "\n"));
+    // What config check prints reads back as the same config.
+    const auto again = dir.write("again.conf", redacted(config));
+    CHECK(loadConfig(again.string()).match.cpeMapPath == map.string());
 
     // Without [match] there is no map.
     CHECK_FALSE(parseConfig("[daemon]\n", "t.conf").match.cpeMap);

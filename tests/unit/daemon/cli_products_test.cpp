@@ -323,3 +323,101 @@ TEST_CASE("import-sbom reads every real SBOM fixture", "[daemon][cli][products][
         }
     }
 }
+
+TEST_CASE("advisories show puts the verdict first and --product skips evaluated misses",
+          "[daemon][cli][products][version]") {
+    const std::string db = tempFile("show.db");
+    for (const auto& [version, log4j] : {std::pair{"1.8", "2.14.1"}, std::pair{"1.9", "2.17.1"}}) {
+        REQUIRE(
+            cli({"--db", db, "products", "import-sbom", tempFile("gw.cdx.json", gatewaySbom(log4j)),
+                 "--product", "Gateway", "--version", version})
+                .code == kExitOk);
+    }
+    const auto detail = test::sourceDir() / "tests/data/vuldef/detail_written_for_vulnwatch.xml";
+    REQUIRE(cli({"--db", db, "import", detail.string()}).code == kExitOk);
+    auto r = cli({"--db", db, "advisories", "show", "JVNDB-2021-005429"});
+    REQUIRE(r.code == kExitOk);
+    CHECK_THAT(r.out, Catch::Contains("  affects: Gateway 1.8 (log4j-core), 100% cpe-version"));
+    CHECK_THAT(r.out,
+               Catch::Contains("  not affected: Gateway 1.9 (log4j-core), 100% cpe-version"));
+    // Only 1.9 registered: the log4j entries are not this product's.
+    REQUIRE(cli({"--db", db, "products", "remove", "Gateway", "--version", "1.8"}).code == kExitOk);
+    r = cli({"--db", db, "advisories", "list", "--product", "Gateway"});
+    CHECK_THAT(r.out, Catch::Contains("JVNDB-2021-005429")); // 1.8's matches stay readable
+}
+
+TEST_CASE("export --all imports back with the removed versions still removed, and an SBOM "
+          "for a new version is compared with the newest version not removed",
+          "[daemon][cli][products][sbom]") {
+    const std::string db = tempFile("removed.db");
+    for (const auto& [version, log4j] : {std::pair{"1.8", "2.14.1"}, std::pair{"1.9", "2.17.1"}}) {
+        REQUIRE(
+            cli({"--db", db, "products", "import-sbom", tempFile("gw.cdx.json", gatewaySbom(log4j)),
+                 "--product", "Gateway", "--version", version})
+                .code == kExitOk);
+    }
+    REQUIRE(cli({"--db", db, "products", "remove", "Gateway", "--version", "1.9"}).code == kExitOk);
+    auto r =
+        cli({"--db", db, "products", "import-sbom", tempFile("gw.cdx.json", gatewaySbom("2.20.0")),
+             "--product", "Gateway", "--version", "2.0"});
+    CHECK_THAT(r.out, Catch::Contains("compared with version '1.8'"));
+    CHECK_THAT(r.out, Catch::Contains("  ~ log4j-core: version 2.14.1 -> 2.20.0, purl "));
+
+    const std::string exported =
+        tempFile("all.json", cli({"--db", db, "products", "export", "--all"}).out);
+    const std::string second = tempFile("second.db");
+    REQUIRE(cli({"--db", second, "products", "import", exported}).code == kExitOk);
+    auto store = Store::open(second);
+    const auto products = store->products();
+    REQUIRE(products.size() == 2); // 1.8 and 2.0; 1.9 stays removed
+    CHECK(products[0].version == "1.8");
+    CHECK(products[1].version == "2.0");
+    CHECK(cli({"--db", second, "products", "export", "--all"}).out ==
+          cli({"--db", db, "products", "export", "--all"}).out);
+}
+
+TEST_CASE("a keyword that can never match is reported", "[daemon][cli][products][keyword]") {
+    const auto r = cli({"--db", tempFile("kw.db"), "products", "add", "X", "--keyword", "qt",
+                        "--keyword", "Log4j"});
+    CHECK(r.code == kExitOk);
+    CHECK_THAT(r.err, Catch::Contains("--keyword 'qt' will never match: shorter than 3"));
+    CHECK_THAT(r.err, !Catch::Contains("'Log4j'"));
+}
+
+TEST_CASE("a re-match reads the VULDEF detail before the RSS item and names split by vendor",
+          "[daemon][cli][products][version]") {
+    const std::string db = tempFile("order.db");
+    const std::string config =
+        tempFile("vulnwatch.conf",
+                 "[store]\npath = " + db +
+                     "\n\n[notifier.chat]\ntype = webhook\nurl = http://127.0.0.1:9/hook\n");
+    const auto source = test::sourceDir();
+    REQUIRE(cli({"--config", config, "import", (source / "demo/feeds/jvndb_new_demo.rdf").string(),
+                 (source / "tests/data/vuldef/detail_written_for_vulnwatch.xml").string()})
+                .code == kExitOk);
+    // Gateway 1.9 ships log4j 2.17.1: the detail rules it out, so the RSS item (no versions)
+    // must not send a "needs review" message about it.
+    auto r = cli({"--config", config, "products", "import-sbom",
+                  tempFile("gw.cdx.json", gatewaySbom("2.17.1")), "--product", "Gateway",
+                  "--version", "1.9"});
+    REQUIRE(r.code == kExitOk);
+    auto store = Store::open(db);
+    CHECK(store->outboxCounts().pending == 0);
+    for (const auto& m : store->matches("Gateway")) {
+        CHECK(m.match.verdict == "not-affected");
+    }
+    // A component known only by a name with the vendor in front ("Apache Log4j", no purl, no
+    // CPE) is found among the stored records too (CPE apache:log4j).
+    const std::string sbom =
+        tempFile("named.cdx.json", R"({"bomFormat":"CycloneDX","specVersion":"1.5","version":1,
+ "components":[{"type":"library","name":"Apache Log4j","version":"2.14.1"}]})");
+    r = cli({"--config", config, "products", "import-sbom", sbom, "--product", "Viewer",
+             "--version", "3.2"});
+    REQUIRE(r.code == kExitOk);
+    bool found = false;
+    for (const auto& m : store->matches("Viewer")) {
+        found = found || (m.match.advisory == "JVNDB-2021-005429" && m.match.method == "name" &&
+                          m.match.verdict == "affected");
+    }
+    CHECK(found);
+}

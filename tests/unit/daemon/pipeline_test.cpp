@@ -459,3 +459,24 @@ TEST_CASE("a removed product version keeps its matches and is no longer notified
     // Its matches stay readable.
     CHECK(store->matches("Bedside Monitor Gateway").size() == 2);
 }
+
+TEST_CASE("a material change tells no one about a version evaluated not affected",
+          "[daemon][pipeline][version]") {
+    auto store = Store::inMemory();
+    Product p = viewer();
+    p.components[0].version = "2.17.1";
+    store->putProduct(p, 1);
+    Advisory detail = log4j();
+    detail.cpes.clear();
+    detail.affected = {
+        {"Apache", "Apache Log4j", "cpe:/a:apache:log4j", {"2.0-beta9 から 2.14.1 まで"}}};
+    IngestStats first = ingestOne(*store, detail, 1000);
+    CHECK(first.newMatches == 1);
+    CHECK(first.notAffected == 1);
+    CHECK(first.enqueued == 0);
+    detail.cvss[0].score = 9.0;
+    const IngestStats update = ingestOne(*store, detail, 2000);
+    CHECK(update.material == 1);
+    CHECK(update.enqueued == 0);
+    CHECK(outbox(*store).empty());
+}
