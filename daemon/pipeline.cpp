@@ -344,8 +344,24 @@ IngestStats ingestBatch(Store& store, const std::vector<NotifierConfig>& notifie
 }
 
 DeliveryStats deliverDue(Store& store, const std::map<std::string, Notifier*>& notifiers,
-                         std::int64_t now, const std::function<bool()>& mayContinue) {
+                         std::int64_t now, const std::function<bool()>& mayContinue,
+                         std::map<std::int64_t, std::string>* unrecorded) {
     DeliveryStats stats;
+    // What a receiver accepted earlier but the store could not record: record it first; while
+    // the store is still locked, deliver nothing (the next round tries again).
+    if (unrecorded != nullptr) {
+        for (auto it = unrecorded->begin(); it != unrecorded->end();) {
+            try {
+                store.markDelivered(it->first, it->second, now);
+                VW_LOG_INFO("notify", "recorded the delivery of message " << it->first);
+                it = unrecorded->erase(it);
+            } catch (const StoreError& e) {
+                VW_LOG_WARNING("notify", "still cannot record the delivery of message "
+                                             << it->first << ": " << e.what());
+                return stats;
+            }
+        }
+    }
     constexpr int kBatch = 100;
     const std::vector<OutMessage> due = store.dueMessages(now, kBatch);
     stats.more = due.size() == static_cast<std::size_t>(kBatch);
@@ -353,6 +369,9 @@ DeliveryStats deliverDue(Store& store, const std::map<std::string, Notifier*>& n
         if (mayContinue && !mayContinue()) {
             stats.more = false;
             break;
+        }
+        if (unrecorded != nullptr && unrecorded->count(message.id) != 0) {
+            continue; // delivered already; recorded as soon as the store lets us
         }
         auto it = notifiers.find(message.notifier);
         if (it == notifiers.end() || it->second == nullptr) {
@@ -367,8 +386,23 @@ DeliveryStats deliverDue(Store& store, const std::map<std::string, Notifier*>& n
             message.notifier + (message.recipient.empty() ? "" : " → " + message.recipient);
         switch (result.kind) {
         case DeliveryResult::Kind::Delivered:
-            store.markDelivered(message.id, result.reply, now);
             ++stats.delivered;
+            try {
+                store.markDelivered(message.id, result.reply, now);
+            } catch (const StoreError& e) {
+                // The receiver has it: it must not be sent again. Without `unrecorded` the
+                // caller cannot remember that, so the error goes up as before.
+                if (unrecorded == nullptr) {
+                    throw;
+                }
+                (*unrecorded)[message.id] = result.reply;
+                VW_LOG_WARNING("notify", "delivered message " << message.id << " via " << who
+                                                              << " but cannot record it yet ("
+                                                              << e.what()
+                                                              << "); it will not be sent again");
+                stats.more = false;
+                return stats; // the store is locked: the rest waits for the next round
+            }
             VW_LOG_INFO("notify", "delivered message " << message.id << " via " << who);
             break;
         case DeliveryResult::Kind::Retry: {

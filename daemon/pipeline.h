@@ -82,7 +82,11 @@ std::vector<OutMessage> messagesFor(const Advisory& advisory, const Match& match
 /// dead-lettered after kMaxDeliveryAttempts or a permanent error. At most one batch (100)
 /// per call (`more` says when there may be more due); `mayContinue`, when given, is asked
 /// before each message and ends the batch when it says no (shutdown, lease lost).
+/// `unrecorded` (kept by the caller across calls) holds the messages a receiver accepted but
+/// whose delivery could not be written (the store was locked by another process): they are
+/// recorded first on the next call and never sent again meanwhile.
 DeliveryStats deliverDue(Store& store, const std::map<std::string, Notifier*>& notifiers,
-                         std::int64_t now, const std::function<bool()>& mayContinue = {});
+                         std::int64_t now, const std::function<bool()>& mayContinue = {},
+                         std::map<std::int64_t, std::string>* unrecorded = nullptr);
 
 } // namespace vw

@@ -233,7 +233,15 @@ SourceRun Service::pollSource(const std::string& name, std::int64_t now) {
 }
 
 DeliveryStats Service::deliver(std::int64_t now) {
-    if (!holdLease(now)) {
+    bool leased = false;
+    try {
+        leased = holdLease(now);
+    } catch (const StoreError& e) {
+        // Locked by another process for longer than the busy timeout: try next round.
+        VW_LOG_WARNING("notify", "cannot take the delivery lease now: " << e.what());
+        return DeliveryStats{};
+    }
+    if (!leased) {
         DeliveryStats stats;
         const auto lease = store_.deliveryLease();
         stats.leaseHeldBy = lease ? lease->holder : std::string("another process");
@@ -262,7 +270,7 @@ DeliveryStats Service::deliver(std::int64_t now) {
         }
         return true;
     };
-    return deliverDue(store_, notifiers, now, mayContinue);
+    return deliverDue(store_, notifiers, now, mayContinue, &unrecorded_);
 }
 
 } // namespace vw

@@ -69,6 +69,8 @@ private:
     std::map<std::string, std::unique_ptr<Notifier>> notifiers_;
     std::string holder_;
     bool holdsLease_ = false;
+    /// Delivered messages the store was too busy to record (see deliverDue).
+    std::map<std::int64_t, std::string> unrecorded_;
 };
 
 } // namespace vw

@@ -3,6 +3,9 @@
 #include "notifiers/render.h"
 
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <unistd.h>
 
 using namespace vw;
 
@@ -479,4 +482,44 @@ TEST_CASE("a material change tells no one about a version evaluated not affected
     CHECK(update.material == 1);
     CHECK(update.enqueued == 0);
     CHECK(outbox(*store).empty());
+}
+
+TEST_CASE("a delivery the locked store cannot record is not sent again, and recorded later",
+          "[daemon][pipeline][delivery]") {
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("vw-locked-" + std::to_string(::getpid()) + "-" +
+                      std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+    std::filesystem::create_directories(dir);
+    const std::string path = (dir / "locked.db").string();
+    auto store = Store::open(path);
+    store->putProduct(viewer(), 1);
+    ParseResult batch;
+    batch.records = {log4j()};
+    std::vector<NotifierConfig> chatOnly = {notifiers()[1]};
+    REQUIRE(ingestBatch(*store, chatOnly, "feed", batch, 1000).enqueued == 1);
+    store->db().exec("PRAGMA busy_timeout = 50"); // the daemon waits 5 s; the test need not
+
+    // A CLI import in another process holds the write lock while the webhook is delivered.
+    auto other = Store::open(path);
+    other->db().exec("BEGIN IMMEDIATE");
+    FakeNotifier chat("chat", {DeliveryResult::Kind::Delivered, "HTTP 200", std::nullopt});
+    std::map<std::int64_t, std::string> unrecorded;
+    DeliveryStats s = deliverDue(*store, {{"chat", &chat}}, 1100, {}, &unrecorded);
+    CHECK(s.delivered == 1);
+    CHECK(chat.delivered.size() == 1);
+    CHECK(unrecorded.size() == 1);
+    // Still locked: nothing is sent again.
+    s = deliverDue(*store, {{"chat", &chat}}, 1130, {}, &unrecorded);
+    CHECK(chat.delivered.size() == 1);
+    CHECK(unrecorded.size() == 1);
+    other->db().exec("COMMIT");
+    // Unlocked: the delivery is recorded, and still not sent again.
+    s = deliverDue(*store, {{"chat", &chat}}, 1160, {}, &unrecorded);
+    CHECK(chat.delivered.size() == 1);
+    CHECK(unrecorded.empty());
+    CHECK(store->outboxCounts().delivered == 1);
+    CHECK(store->outboxCounts().pending == 0);
+    other.reset();
+    store.reset();
+    std::filesystem::remove_all(dir);
 }
