@@ -78,6 +78,9 @@ commands:
                                     prints what was added, removed and changed
   matches list [--json] [--product NAME] [--all]
                                     --all: also the versions evaluated not affected
+  deliveries list [--state pending|delivered|dead] [--limit N] [--json]
+                                    the outbox, newest first, with attempts and last replies
+  deliveries retry ID               queue a dead (or delivered) message again
   notify test NAME [--to EMAIL]     send a test message through one configured notifier
   config check [--no-secrets]       validate the config file and print it with secrets redacted
 
@@ -532,11 +535,17 @@ int runCli(const std::vector<std::string>& argsIn, std::ostream& out, std::ostre
         const std::string command = args[i];
         const std::vector<std::string> rest(args.begin() + static_cast<long>(i) + 1, args.end());
         static const std::map<std::string, int (*)(Context&, const std::vector<std::string>&)>
-            commands = {{"parse", cmdParse},       {"import", cmdImport},
-                        {"match", cmdMatch},       {"advisories", cmdAdvisories},
-                        {"products", cmdProducts}, {"matches", cmdMatches},
-                        {"config", cmdConfig},     {"notify", cmdNotify},
-                        {"poll", cmdPoll},         {"run", cmdRun},
+            commands = {{"parse", cmdParse},
+                        {"import", cmdImport},
+                        {"match", cmdMatch},
+                        {"advisories", cmdAdvisories},
+                        {"products", cmdProducts},
+                        {"matches", cmdMatches},
+                        {"deliveries", cmdDeliveries},
+                        {"config", cmdConfig},
+                        {"notify", cmdNotify},
+                        {"poll", cmdPoll},
+                        {"run", cmdRun},
                         {"backfill", cmdBackfill}};
         auto it = commands.find(command);
         if (it == commands.end()) {

@@ -116,5 +116,7 @@ int cmdAdvisories(Context& ctx, const std::vector<std::string>& args);
 /// `products …` and `matches list` (daemon/cli_products.cpp).
 int cmdProducts(Context& ctx, const std::vector<std::string>& args);
 int cmdMatches(Context& ctx, const std::vector<std::string>& args);
+/// `deliveries list|retry` (daemon/cli_deliveries.cpp).
+int cmdDeliveries(Context& ctx, const std::vector<std::string>& args);
 
 } // namespace vw::cli

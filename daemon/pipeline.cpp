@@ -413,6 +413,10 @@ DeliveryStats deliverDue(Store& store, const std::map<std::string, Notifier*>& n
                 VW_LOG_ERROR("notify", "giving up on message " << message.id << " via " << who
                                                                << " after " << attempts
                                                                << " attempts: " << result.reply);
+                store.logEvent("dead-letter",
+                               "message " + std::to_string(message.id) + " via " + who + " after " +
+                                   std::to_string(attempts) + " attempts: " + result.reply,
+                               now);
                 break;
             }
             const auto delay = retryDelaySeconds(attempts, result.retryAfterSeconds,

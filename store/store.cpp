@@ -1742,6 +1742,27 @@ void Store::markDead(std::int64_t id, const std::string& reply, std::int64_t now
                   reply, now, false, -1);
 }
 
+std::vector<OutboxRow> Store::outboxRows(const std::string& state, int limit) {
+    Use q(cached("SELECT id, notifier, recipient, subject, state, attempts, last_reply, due_at, "
+                 "created_at, updated_at FROM outbox WHERE ?1 = '' OR state = ?1 "
+                 "ORDER BY id DESC LIMIT ?2"));
+    q->bind(1, state).bind(2, limit);
+    std::vector<OutboxRow> rows;
+    while (q->step()) {
+        rows.push_back({q->integer(0), q->text(1), q->text(2), q->text(3), q->text(4),
+                        static_cast<int>(q->integer(5)), q->text(6), q->integer(7), q->integer(8),
+                        q->integer(9)});
+    }
+    return rows;
+}
+
+bool Store::requeue(std::int64_t id, std::int64_t now) {
+    Use q(cached("UPDATE outbox SET state = 'pending', attempts = 0, due_at = ?2, "
+                 "updated_at = ?2 WHERE id = ?1 AND state != 'pending'"));
+    q->bind(1, id).bind(2, now).run();
+    return db_.changes() > 0;
+}
+
 int Store::attempts(std::int64_t id) {
     Use q(cached("SELECT attempts FROM outbox WHERE id = ?1"));
     q->bind(1, id);

@@ -144,6 +144,20 @@ struct MatchRow {
     std::int64_t createdAt = 0;
 };
 
+/// One outbox message as `deliveries list` shows it.
+struct OutboxRow {
+    std::int64_t id = 0;
+    std::string notifier;
+    std::string recipient;
+    std::string subject;
+    std::string state; // pending, delivered, dead
+    int attempts = 0;
+    std::string lastReply;
+    std::int64_t dueAt = 0;
+    std::int64_t createdAt = 0;
+    std::int64_t updatedAt = 0;
+};
+
 struct OutboxCounts {
     int pending = 0;
     int delivered = 0;
@@ -334,6 +348,12 @@ public:
     void markDead(std::int64_t id, const std::string& reply, std::int64_t now);
     int attempts(std::int64_t id);
     OutboxCounts outboxCounts();
+    /// Outbox messages, newest first, optionally of one state ("" for all), at most `limit`.
+    std::vector<OutboxRow> outboxRows(const std::string& state, int limit);
+    /// Puts a dead (or delivered) message back in the queue, due at `now`, with its attempts
+    /// reset; the ledger keeps the earlier attempts. False when there is no such message or it
+    /// is pending already.
+    bool requeue(std::int64_t id, std::int64_t now);
 
     // --- audit ---------------------------------------------------------------------------
     void logEvent(const std::string& kind, const std::string& text, std::int64_t now);

@@ -225,14 +225,14 @@ TEST_CASE("a product added later is matched against stored advisories once", "[d
 namespace {
 
 /// The outbox rows as (notifier, recipient, subject, text, thread), oldest first.
-struct OutboxRow {
+struct QueuedMessage {
     std::string notifier, recipient, subject, text, payload, key, thread;
 };
 
-std::vector<OutboxRow> outbox(Store& store) {
+std::vector<QueuedMessage> outbox(Store& store) {
     auto q = store.db().prepare("SELECT notifier, recipient, subject, text, payload, "
                                 "idempotency_key, thread FROM outbox ORDER BY id");
-    std::vector<OutboxRow> rows;
+    std::vector<QueuedMessage> rows;
     while (q.step()) {
         rows.push_back(
             {q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5), q.text(6)});
@@ -264,7 +264,7 @@ TEST_CASE("revisions: cosmetic notifies no one, a CVSS change and a withdrawal n
     Advisory a = log4j();
     a.cvss[0].score = 9.0;
     REQUIRE(ingestOne(*store, a, 1000).enqueued == 4);
-    const std::vector<OutboxRow> first = outbox(*store);
+    const std::vector<QueuedMessage> first = outbox(*store);
     CHECK(revisionClassOf(*store, a.id) == "new");
 
     // Cosmetic: wording and a reference.
@@ -285,16 +285,16 @@ TEST_CASE("revisions: cosmetic notifies no one, a CVSS change and a withdrawal n
     CHECK(raised.newMatches == 0);
     CHECK(raised.enqueued == 4);
     CHECK(revisionClassOf(*store, a.id) == "material");
-    const std::vector<OutboxRow> afterRaise = outbox(*store);
+    const std::vector<QueuedMessage> afterRaise = outbox(*store);
     REQUIRE(afterRaise.size() == 8);
     for (std::size_t i = 4; i < 8; ++i) {
-        const OutboxRow& update = afterRaise[i];
+        const QueuedMessage& update = afterRaise[i];
         INFO(update.subject);
         CHECK(update.subject.find("更新 (update)") != std::string::npos);
         CHECK(update.text.find("cvss: v3.0 9.0") != std::string::npos);
         CHECK(update.text.find("→ v3.0 10.0") != std::string::npos);
         // Threaded with the first message to the same recipient and notifier.
-        const OutboxRow& original = first[i - 4];
+        const QueuedMessage& original = first[i - 4];
         CHECK(update.notifier == original.notifier);
         CHECK(update.recipient == original.recipient);
         CHECK(update.thread == original.key);
@@ -308,7 +308,7 @@ TEST_CASE("revisions: cosmetic notifies no one, a CVSS change and a withdrawal n
     IngestStats withdrawn = ingestOne(*store, a, 4000);
     CHECK(withdrawn.material == 1);
     CHECK(withdrawn.enqueued == 4);
-    const std::vector<OutboxRow> all = outbox(*store);
+    const std::vector<QueuedMessage> all = outbox(*store);
     REQUIRE(all.size() == 12);
     CHECK(all[8].subject.find("取り下げ (withdrawn)") != std::string::npos);
     CHECK(all[8].text.find("withdrawn: false → true") != std::string::npos);
