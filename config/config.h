@@ -56,7 +56,7 @@ struct SourceConfig {
 
 struct NotifierConfig {
     std::string name;               // from [notifier.NAME]
-    std::string type;               // email, webhook (slack, teams, mattermost, chatwork later)
+    std::string type;               // email, webhook, slack, teams, mattermost, chatwork
     std::string mode = "immediate"; // immediate | digest
     double minSeverity = 0.0;
     int minConfidence = 0;
@@ -69,9 +69,13 @@ struct NotifierConfig {
     std::string user;
     Secret password;
     std::vector<std::string> to; // extra fixed recipients besides product owners
-    // webhook
+    // webhook, slack, teams, mattermost
     Secret url;    // may come from url_file (the URL often carries a token)
-    Secret secret; // HMAC-SHA256 key
+    Secret secret; // webhook only: HMAC-SHA256 key; `whsec_<base64>` is a Standard Webhooks secret
+    // chatwork
+    std::string room;   // the room id (digits)
+    Secret token;       // the API token (X-ChatWorkToken)
+    std::string apiUrl; // the API base URL; "" for https://api.chatwork.com/v2
     bool operator==(const NotifierConfig&) const = default;
 };
 

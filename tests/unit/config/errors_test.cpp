@@ -197,7 +197,7 @@ TEST_CASE("type is required and must be known", "[config][errors][types]") {
     SECTION("a notifier without type") {
         CHECK_THROWS_WITH(parse("[notifier.n]\nurl = https://x.jp/\n"),
                           "t.conf:1: [notifier.n] type: required key missing (one of: email, "
-                          "webhook)");
+                          "webhook, slack, teams, mattermost, chatwork)");
     }
     SECTION("an unknown source type") {
         const auto error = errorOf("[source.s]\nurl = https://x.jp/\ntype = atom\n");
@@ -208,7 +208,7 @@ TEST_CASE("type is required and must be known", "[config][errors][types]") {
               "myjvn-alert, jvn-detail-feed, imap)");
     }
     SECTION("an unknown notifier type") {
-        CHECK(errorOf("[notifier.n]\ntype = slack\n").line() == 2);
+        CHECK(errorOf("[notifier.n]\ntype = discord\n").line() == 2);
     }
 }
 

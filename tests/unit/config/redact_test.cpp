@@ -117,7 +117,7 @@ TEST_CASE("the shipped example loads without its secret files", "[config][exampl
     CHECK(config.sources[0].type == "jvn-rss");
     CHECK(config.sources[0].url == "https://jvndb.jvn.jp/ja/rss/jvndb_new.rdf");
     CHECK(config.sources[1].url == "https://jvndb.jvn.jp/ja/rss/jvndb.rdf");
-    REQUIRE(config.notifiers.size() == 2);
+    REQUIRE(config.notifiers.size() == 6);
     const auto& mail = config.notifiers[0];
     CHECK(mail.type == "email");
     CHECK(mail.password.sourceFile == "/etc/vulnwatch/smtp.secret");
@@ -126,6 +126,11 @@ TEST_CASE("the shipped example loads without its secret files", "[config][exampl
     CHECK(hook.type == "webhook");
     CHECK(hook.url.sourceFile == "/etc/vulnwatch/webhook.url");
     CHECK(hook.secret.sourceFile == "/etc/vulnwatch/webhook.secret");
+    CHECK(config.notifiers[2].type == "slack");
+    CHECK(config.notifiers[3].type == "teams");
+    CHECK(config.notifiers[4].type == "mattermost");
+    CHECK(config.notifiers[5].type == "chatwork");
+    CHECK(config.notifiers[5].token.sourceFile == "/etc/vulnwatch/chatwork.token");
     CHECK(vw::parseConfig(vw::redacted(config), path, false) == config);
 }
 
@@ -196,11 +201,16 @@ TEST_CASE("the shipped example loads with real secret files next to it", "[confi
     dir.write("smtp.secret", "EXAMPLE-MAIL-PASSWORD\n");
     dir.write("webhook.url", "https://chat.example.co.jp/hooks/EXAMPLE-TOKEN\n");
     dir.write("webhook.secret", "EXAMPLE-HMAC\n");
+    dir.write("slack.url", "https://hooks.slack.example/services/EXAMPLE-SLACK\n");
+    dir.write("teams.url", "https://teams.example/workflows/EXAMPLE-TEAMS\n");
+    dir.write("mattermost.url", "https://mm.example.co.jp/hooks/EXAMPLE-MM\n");
+    dir.write("chatwork.token", "EXAMPLE-CHATWORK-TOKEN\n");
     const auto conf = dir.write("vulnwatch.conf", text);
     const auto config = vw::loadConfig(conf.string());
     CHECK(config.notifiers.at(0).password.value == "EXAMPLE-MAIL-PASSWORD");
     CHECK(config.notifiers.at(1).url.value == "https://chat.example.co.jp/hooks/EXAMPLE-TOKEN");
     CHECK(config.notifiers.at(1).secret.value == "EXAMPLE-HMAC");
+    CHECK(config.notifiers.at(5).token.value == "EXAMPLE-CHATWORK-TOKEN");
     const auto redactedText = vw::redacted(config);
     CHECK_THAT(redactedText, !Contains("EXAMPLE-"));
 }
