@@ -296,6 +296,25 @@ std::size_t sizeValue(const Context& ctx, const IniField& field) {
     }
 }
 
+/// A comma-separated list of mail addresses, at least one.
+std::vector<std::string> mailboxList(const Context& ctx, const IniField& field) {
+    std::vector<std::string> list;
+    std::string_view rest = field.value;
+    while (true) {
+        const auto comma = rest.find(',');
+        const std::string item(trim(rest.substr(0, comma)));
+        if (!validMailbox(item)) {
+            ctx.fail(field, "'" + item + "' is not a mail address (give a comma-separated list)");
+        }
+        list.push_back(item);
+        if (comma == std::string_view::npos) {
+            break;
+        }
+        rest.remove_prefix(comma + 1);
+    }
+    return list;
+}
+
 /// A whole number from `minimum` to `maximum` (no sign, no fraction, nothing after it).
 int intValue(const Context& ctx, const IniField& field, int minimum, int maximum) {
     int value = minimum - 1;
@@ -497,6 +516,9 @@ const std::vector<KeySpec<MatchConfig>>& matchKeys() {
 
 const std::vector<KeySpec<Config>>& daemonKeys() {
     static const std::vector<KeySpec<Config>> keys{
+        {"admin",
+         {},
+         [](Config& s, const IniField& f, const Context& c) { s.admins = mailboxList(c, f); }},
         {"log_level",
          {},
          [](Config& s, const IniField& f, const Context& c) {
@@ -545,6 +567,16 @@ const std::vector<KeySpec<SourceConfig>>& sourceKeys() {
         {"request_interval", paced,
          [](S& s, const IniField& f, const Context& c) {
              s.requestInterval = millisecondsValue(c, f, minRequestInterval);
+         }},
+        {"alert_after_failures",
+         {},
+         [](S& s, const IniField& f, const Context& c) {
+             s.alertAfterFailures = intValue(c, f, 1, 1000);
+         }},
+        {"alert_when_silent",
+         {},
+         [](S& s, const IniField& f, const Context& c) {
+             s.alertWhenSilent = durationValue(c, f, std::chrono::seconds(0));
          }},
         {"retries", paced,
          [](S& s, const IniField& f, const Context& c) {
@@ -671,24 +703,7 @@ const std::vector<KeySpec<NotifierConfig>>& notifierKeys() {
          [](N& n, const IniField& f, const Context&) { n.password = inlineSecret(f); }},
         {"password_file", email,
          [](N& n, const IniField& f, const Context& c) { n.password = fileSecret(c, f); }},
-        {"to", email,
-         [](N& n, const IniField& f, const Context& c) {
-             n.to.clear();
-             std::string_view rest = f.value;
-             while (true) {
-                 const auto comma = rest.find(',');
-                 const std::string item(trim(rest.substr(0, comma)));
-                 if (!validMailbox(item)) {
-                     c.fail(f,
-                            "'" + item + "' is not a mail address (give a comma-separated list)");
-                 }
-                 n.to.push_back(item);
-                 if (comma == std::string_view::npos) {
-                     break;
-                 }
-                 rest.remove_prefix(comma + 1);
-             }
-         }},
+        {"to", email, [](N& n, const IniField& f, const Context& c) { n.to = mailboxList(c, f); }},
         {"url", hooks, [](N& n, const IniField& f, const Context&) { n.url = inlineSecret(f); }},
         {"url_file", hooks,
          [](N& n, const IniField& f, const Context& c) { n.url = fileSecret(c, f); }},
@@ -813,6 +828,9 @@ SourceConfig validateSource(const IniSection& section, const std::string& name,
     const auto type = sectionType(section, knownSourceTypes(), ctx);
     source.type = type; // before the keys: `since` depends on it
     applyFields(source, section, sourceKeys(), type, "source", ctx);
+    if (!source.alertWhenSilent) {
+        source.alertWhenSilent = defaultSilenceLimit(type); // filled in, as config check shows
+    }
     const auto* urlField = findField(section, "url");
     if (type == "jvn-rss") {
         require(section, {"url"}, ctx);
@@ -998,6 +1016,24 @@ ConfigError::ConfigError(std::string file, int line, std::string section, std::s
     : std::runtime_error(formatError(file, line, section, key, message)), file_(std::move(file)),
       line_(line), section_(std::move(section)), key_(std::move(key)) {}
 
+std::chrono::seconds defaultSilenceLimit(const std::string& sourceType) {
+    using std::chrono::hours;
+    if (sourceType == "myjvn-alert") {
+        return hours(24 * 120);
+    }
+    if (sourceType == "imap") {
+        return hours(24 * 30);
+    }
+    if (sourceType == "jvn-detail-feed") {
+        return hours(24 * 14);
+    }
+    return hours(24 * 7);
+}
+
+std::chrono::seconds silenceLimit(const SourceConfig& source) {
+    return source.alertWhenSilent.value_or(defaultSilenceLimit(source.type));
+}
+
 const std::vector<std::string>& knownSourceTypes() {
     static const std::vector<std::string> types{"jvn-rss", "myjvn", "myjvn-alert",
                                                 "jvn-detail-feed", "imap"};
@@ -1169,6 +1205,9 @@ std::string redacted(const Config& config) {
     out << "\n; defaults filled in, secrets redacted\n";
     out << "\n[store]\npath = " << config.store.path << '\n';
     out << "\n[daemon]\nlog_level = " << config.logLevel << '\n';
+    if (!config.admins.empty()) {
+        out << "admin = " << join(config.admins, ", ") << '\n';
+    }
     if (!config.match.cpeMapPath.empty()) {
         out << "\n[match]\n; " << (config.match.cpeMap ? config.match.cpeMap->size() : 0)
             << " mappings\ncpe_map = " << config.match.cpeMapPath << '\n';
@@ -1180,6 +1219,8 @@ std::string redacted(const Config& config) {
         out << "interval = " << formatDuration(source.interval) << '\n';
         out << "timeout = " << formatDuration(source.timeout) << '\n';
         out << "max_bytes = " << formatSize(source.maxBytes) << '\n';
+        out << "alert_after_failures = " << source.alertAfterFailures << '\n';
+        out << "alert_when_silent = " << formatDuration(silenceLimit(source)) << '\n';
         if (!source.caFile.empty()) {
             out << "ca_file = " << source.caFile << '\n';
         }

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -51,6 +52,11 @@ struct SourceConfig {
     std::string unsignedPolicy = "accept"; // accept | flag | reject
     std::string invalidPolicy = "flag";    // accept | flag | reject (also unknown-key)
     std::string list;                      // mailing-list label for records; default: NAME
+    // operational alerts to [daemon] admin
+    int alertAfterFailures = 3; // consecutive failed polls before the admins hear of it
+    /// No new item for this long alerts the admins (0: never); nullopt: the type's default
+    /// (defaultSilenceLimit()).
+    std::optional<std::chrono::seconds> alertWhenSilent;
     bool operator==(const SourceConfig&) const = default;
 };
 
@@ -98,8 +104,18 @@ struct Config {
     std::vector<SourceConfig> sources;
     std::vector<NotifierConfig> notifiers;
     std::string logLevel = "info"; // [daemon] log_level: debug | info | warning | error
+    /// [daemon] admin: who hears of operational problems (a source failing or silent, a
+    /// message given up), by every e-mail notifier.
+    std::vector<std::string> admins;
     bool operator==(const Config&) const = default;
 };
+
+/// How long a source of this type may bring no new item before the admins are told: JVN's
+/// feeds publish every business day (jvn-rss, myjvn: 7 days; jvn-detail-feed: 14 days), JPCERT/CC
+/// alerts are rare (myjvn-alert: 120 days), mailing lists vary (imap: 30 days).
+std::chrono::seconds defaultSilenceLimit(const std::string& sourceType);
+/// The source's limit: alert_when_silent when given, else defaultSilenceLimit().
+std::chrono::seconds silenceLimit(const SourceConfig& source);
 
 /// The accepted `type` values of [source.NAME] and [notifier.NAME] sections (the one list;
 /// later issues extend it).

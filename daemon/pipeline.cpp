@@ -417,6 +417,7 @@ DeliveryStats deliverDue(Store& store, const std::map<std::string, Notifier*>& n
                                "message " + std::to_string(message.id) + " via " + who + " after " +
                                    std::to_string(attempts) + " attempts: " + result.reply,
                                now);
+                stats.deadLetters.push_back({message.id, who, message.subject, result.reply});
                 break;
             }
             const auto delay = retryDelaySeconds(attempts, result.retryAfterSeconds,
@@ -436,6 +437,7 @@ DeliveryStats deliverDue(Store& store, const std::map<std::string, Notifier*>& n
             store.logEvent(
                 "dead-letter",
                 "message " + std::to_string(message.id) + " via " + who + ": " + result.reply, now);
+            stats.deadLetters.push_back({message.id, who, message.subject, result.reply});
             break;
         }
     }

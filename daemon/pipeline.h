@@ -36,6 +36,13 @@ struct DeliveryStats {
     int dead = 0;
     int waiting = 0;   // due, but no configured notifier of that name (kept for later)
     bool more = false; // a whole batch was due: call again for the rest
+    struct DeadLetter {
+        std::int64_t id = 0;
+        std::string who; // notifier and recipient
+        std::string subject;
+        std::string reply;
+    };
+    std::vector<DeadLetter> deadLetters; // given up in this round
     /// Set when another process holds the delivery lease (and so delivers): its holder id.
     std::string leaseHeldBy;
 };

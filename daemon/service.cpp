@@ -1,5 +1,6 @@
 #include "daemon/service.h"
 
+#include "daemon/alerts.h"
 #include "daemon/backfill.h"
 #include "daemon/log.h"
 #include "daemon/registry.h"
@@ -166,6 +167,15 @@ SourceRun Service::pollDetailFeed(const SourceConfig& source, std::int64_t now) 
     return run;
 }
 
+const SourceConfig* Service::sourceConfig(const std::string& name) const {
+    for (const auto& s : config_->sources) {
+        if (s.name == name) {
+            return &s;
+        }
+    }
+    return nullptr;
+}
+
 SourceRun Service::pollSource(const std::string& name, std::int64_t now) {
     for (const auto& s : config_->sources) {
         if (s.name == name && s.enabled && s.type == "jvn-detail-feed") {
@@ -186,10 +196,28 @@ SourceRun Service::pollSource(const std::string& name, std::int64_t now) {
         PollOutcome outcome = it->second->poll(state);
         run.kind = outcome.kind;
         switch (outcome.kind) {
-        case PollOutcome::Kind::NotModified:
-            // Nothing is written for an unchanged feed (DESIGN: a 304 writes nothing).
+        case PollOutcome::Kind::NotModified: {
+            // Nothing is written for an unchanged feed (DESIGN: a 304 writes nothing), unless
+            // it ends a run of failures or an alert is due.
             VW_LOG_INFO(component, "not modified");
+            bool changed = false;
+            if (row.errorCount > 0) {
+                row.errorCount = 0;
+                row.lastError.clear();
+                row.lastSuccess = now;
+                row.lastAttempt = now;
+                row.nextAttempt = 0;
+                changed = true;
+            }
+            if (const SourceConfig* source = sourceConfig(name)) {
+                changed =
+                    checkSourceHealth(store_, *config_, *source, row, true, false, now) || changed;
+            }
+            if (changed) {
+                store_.saveSourceState(name, row);
+            }
             return run;
+        }
         case PollOutcome::Kind::Records: {
             SourceStateRow next = row;
             next.etag = outcome.state.etag;
@@ -203,6 +231,13 @@ SourceRun Service::pollSource(const std::string& name, std::int64_t now) {
             run.stats = ingestBatch(store_, config_->notifiers, name, outcome.result, now, next, {},
                                     cpeMapperFor(config_->match));
             it->second->afterCommit(outcome);
+            if (const SourceConfig* source = sourceConfig(name)) {
+                SourceStateRow saved = store_.sourceState(name);
+                if (checkSourceHealth(store_, *config_, *source, saved, true,
+                                      run.stats.newRecords > 0, now)) {
+                    store_.saveSourceState(name, saved);
+                }
+            }
             VW_LOG_INFO(component, run.stats.records << " records (" << run.stats.newRecords
                                                      << " new, " << run.stats.changed
                                                      << " changed, " << run.stats.problems
@@ -225,6 +260,9 @@ SourceRun Service::pollSource(const std::string& name, std::int64_t now) {
         row.lastAttempt = now;
         row.errorCount += 1;
         row.lastError = run.error;
+        if (const SourceConfig* source = sourceConfig(name)) {
+            checkSourceHealth(store_, *config_, *source, row, false, false, now);
+        }
         store_.saveSourceState(name, row);
     } catch (const std::exception& e) {
         VW_LOG_ERROR(component, "cannot record the failure: " << e.what());
@@ -270,7 +308,22 @@ DeliveryStats Service::deliver(std::int64_t now) {
         }
         return true;
     };
-    return deliverDue(store_, notifiers, now, mayContinue, &unrecorded_);
+    DeliveryStats stats = deliverDue(store_, notifiers, now, mayContinue, &unrecorded_);
+    // Each message given up tells the admins, once (an alert that dies is only logged).
+    for (const auto& dead : stats.deadLetters) {
+        if (dead.subject.rfind(kAdminSubjectPrefix, 0) == 0) {
+            continue;
+        }
+        enqueueAdminAlert(store_, *config_,
+                          "通知 " + std::to_string(dead.id) + " を配送できませんでした (message " +
+                              std::to_string(dead.id) + " could not be delivered)",
+                          "宛先 (to): " + dead.who + "\n件名 (subject): " + dead.subject +
+                              "\n最後の応答 (last reply): " + dead.reply +
+                              "\n\n再送するには (to send it again): vulnwatch deliveries retry " +
+                              std::to_string(dead.id),
+                          "dead:" + std::to_string(dead.id), now);
+    }
+    return stats;
 }
 
 } // namespace vw

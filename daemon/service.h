@@ -56,6 +56,7 @@ public:
     const std::string& holderId() const { return holder_; }
 
 private:
+    const SourceConfig* sourceConfig(const std::string& name) const;
     /// Takes or renews the lease; takes it over from a holder on this host whose process is gone.
     bool holdLease(std::int64_t now);
     void build();

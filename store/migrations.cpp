@@ -370,12 +370,22 @@ CREATE TABLE delivery_lease (
 );
 )sql";
 
+// Version 9: per source, when it last brought a new record and which operational alert the
+// admins were sent about it (issue 11 part 6: a source failing N times in a row, or bringing
+// nothing new for D days, alerts once, and once more when it is over).
+constexpr std::string_view sourceAlerts = R"sql(
+ALTER TABLE source_state ADD COLUMN last_new_item INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE source_state ADD COLUMN alert TEXT NOT NULL DEFAULT '';
+ALTER TABLE source_state ADD COLUMN alert_since INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 } // namespace
 
 const std::vector<std::string_view>& schemaMigrations() {
     static const std::vector<std::string_view> migrations = {
-        initialSchema,           revisionJsonOnce, xxh3ContentHash,   recordCpeNames,
-        advisoriesCoverClusters, productVersions,  recordKeywordText, deliveryLease};
+        initialSchema,     revisionJsonOnce,        xxh3ContentHash,
+        recordCpeNames,    advisoriesCoverClusters, productVersions,
+        recordKeywordText, deliveryLease,           sourceAlerts};
     return migrations;
 }
 

@@ -593,7 +593,8 @@ void Store::Transaction::commit() {
 
 SourceStateRow Store::sourceState(const std::string& source) {
     Use q(cached("SELECT etag, last_modified, cursor, last_success, last_attempt, error_count, "
-                 "last_error, next_attempt FROM source_state WHERE source = ?1"));
+                 "last_error, next_attempt, last_new_item, alert, alert_since FROM source_state "
+                 "WHERE source = ?1"));
     q->bind(1, source);
     SourceStateRow row;
     if (q->step()) {
@@ -605,19 +606,23 @@ SourceStateRow Store::sourceState(const std::string& source) {
         row.errorCount = static_cast<int>(q->integer(5));
         row.lastError = q->text(6);
         row.nextAttempt = q->integer(7);
+        row.lastNewItem = q->integer(8);
+        row.alert = q->text(9);
+        row.alertSince = q->integer(10);
     }
     return row;
 }
 
 void Store::saveSourceState(const std::string& source, const SourceStateRow& state) {
     Use q(cached("INSERT INTO source_state (source, etag, last_modified, cursor, last_success, "
-                 "last_attempt, error_count, last_error, next_attempt) "
-                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+                 "last_attempt, error_count, last_error, next_attempt, last_new_item, alert, "
+                 "alert_since) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
                  "ON CONFLICT (source) DO UPDATE SET etag = excluded.etag, "
                  "last_modified = excluded.last_modified, cursor = excluded.cursor, "
                  "last_success = excluded.last_success, last_attempt = excluded.last_attempt, "
                  "error_count = excluded.error_count, last_error = excluded.last_error, "
-                 "next_attempt = excluded.next_attempt"));
+                 "next_attempt = excluded.next_attempt, last_new_item = excluded.last_new_item, "
+                 "alert = excluded.alert, alert_since = excluded.alert_since"));
     q->bind(1, source)
         .bind(2, state.etag)
         .bind(3, state.lastModified)
@@ -627,6 +632,9 @@ void Store::saveSourceState(const std::string& source, const SourceStateRow& sta
         .bind(7, state.errorCount)
         .bind(8, state.lastError)
         .bind(9, state.nextAttempt)
+        .bind(10, state.lastNewItem)
+        .bind(11, state.alert)
+        .bind(12, state.alertSince)
         .run();
 }
 

@@ -31,6 +31,13 @@ struct SourceStateRow {
     int errorCount = 0; // consecutive failures
     std::string lastError;
     std::int64_t nextAttempt = 0; // 0 = as soon as due by interval
+    /// When the source last brought a record it had never stored (0: never; the first good
+    /// poll starts the count).
+    std::int64_t lastNewItem = 0;
+    /// The operational alert the admins were sent and not yet told is over: "" (none),
+    /// "failing" or "silent"; since when.
+    std::string alert;
+    std::int64_t alertSince = 0;
 };
 
 /// The stable content hash of a record's JSON: XXH3-64 as 16 lower-case hex digits (before
