@@ -20,6 +20,7 @@
 #include "feeds/parse/document.h"
 #include "feeds/parse/parse_error.h"
 #include "feeds/parse/vuldef.h"
+#include "notifiers/chat_format.h"
 #include "notifiers/render.h"
 #include "store/store.h"
 
@@ -405,7 +406,7 @@ int cmdNotify(Context& ctx, const std::vector<std::string>& args) {
             messages.push_back(renderEmail(a, m, nc->name, r));
         }
     } else {
-        messages.push_back(renderWebhook(a, m, nc->name));
+        messages.push_back(renderChat(nc->type, a, m, nc->name)); // each chat type its format
     }
     CurlHttpClient http;
     auto notifier = makeNotifier(*nc, http);

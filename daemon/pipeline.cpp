@@ -5,6 +5,7 @@
 #include "core/match.h"
 #include "daemon/json_read.h"
 #include "daemon/log.h"
+#include "notifiers/chat_format.h"
 #include "notifiers/render.h"
 #include "notifiers/retry.h"
 
@@ -192,7 +193,7 @@ std::vector<OutMessage> messagesFor(const Advisory& advisory, const Match& match
                 out.push_back(renderEmail(advisory, match, n.name, r, clusterKey));
             }
         } else {
-            out.push_back(renderWebhook(advisory, match, n.name, clusterKey));
+            out.push_back(renderChat(n.type, advisory, match, n.name, clusterKey));
         }
     }
     return out;
@@ -235,7 +236,7 @@ void enqueueUpdates(Store& store, const std::vector<NotifierConfig>& notifiers,
                     }
                 } else {
                     messages.push_back(
-                        renderUpdateWebhook(advisory, row.match, update, n.name, key));
+                        renderUpdateChat(n.type, advisory, row.match, update, n.name, key));
                 }
                 for (const auto& message : messages) {
                     if (store.enqueue(message, now) != 0) {

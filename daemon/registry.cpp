@@ -66,16 +66,23 @@ const std::map<std::string, SourceFactory>& sourceFactories() {
     return factories;
 }
 
+/// Every type delivered by one HTTP POST: the payload is rendered for the type (notifiers/
+/// chat_format.h), the request built for it (WebhookNotifier).
+std::unique_ptr<Notifier> makeWebhookNotifier(const NotifierConfig& c, HttpClient& http) {
+    return std::make_unique<WebhookNotifier>(c, http);
+}
+
 const std::map<std::string, NotifierFactory>& notifierFactories() {
     static const std::map<std::string, NotifierFactory> factories = {
         {"email",
          [](const NotifierConfig& c, HttpClient&) -> std::unique_ptr<Notifier> {
              return std::make_unique<EmailNotifier>(c);
          }},
-        {"webhook",
-         [](const NotifierConfig& c, HttpClient& http) -> std::unique_ptr<Notifier> {
-             return std::make_unique<WebhookNotifier>(c, http);
-         }},
+        {"webhook", makeWebhookNotifier},
+        {"slack", makeWebhookNotifier},
+        {"teams", makeWebhookNotifier},
+        {"mattermost", makeWebhookNotifier},
+        {"chatwork", makeWebhookNotifier},
     };
     return factories;
 }

@@ -1,10 +1,13 @@
 #include "notifiers/webhook_notifier.h"
 
+#include "notifiers/standard_webhooks.h"
+
 #include <Poco/DigestEngine.h>
 #include <Poco/HMACEngine.h>
 #include <Poco/SHA2Engine.h>
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <utility>
 
 namespace vw {
@@ -87,26 +90,61 @@ std::optional<long> parseRetryAfter(const std::string& value) {
     return seconds;
 }
 
-WebhookNotifier::WebhookNotifier(NotifierConfig config, HttpClient& http)
-    : config_(std::move(config)), http_(http) {}
-
-DeliveryResult WebhookNotifier::deliver(const OutMessage& message) {
-    DeliveryResult result;
-    if (config_.url.value.empty()) {
-        result.kind = DeliveryResult::Kind::Failed;
-        result.reply = "notifier " + config_.name + " has no webhook url";
-        return result;
+WebhookNotifier::WebhookNotifier(NotifierConfig config, HttpClient& http,
+                                 std::function<std::int64_t()> clock)
+    : config_(std::move(config)), http_(http), clock_(std::move(clock)) {
+    if (!clock_) {
+        clock_ = [] {
+            return static_cast<std::int64_t>(
+                std::chrono::duration_cast<std::chrono::seconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count());
+        };
     }
+}
 
+std::optional<HttpRequest> WebhookNotifier::buildRequest(const OutMessage& message,
+                                                         std::string& why) const {
     HttpRequest request;
     request.method = "POST";
-    request.url = config_.url.value;
     request.body = message.payload;
-    request.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+    if (config_.type == "chatwork") {
+        if (config_.room.empty() || config_.token.empty()) {
+            why = "notifier " + config_.name + " has no chatwork room or token";
+            return std::nullopt;
+        }
+        std::string base = config_.apiUrl.empty() ? std::string(kChatworkApiUrl) : config_.apiUrl;
+        while (!base.empty() && base.back() == '/') {
+            base.pop_back();
+        }
+        request.url = base + "/rooms/" + config_.room + "/messages";
+        request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+        request.headers.emplace_back("X-ChatWorkToken", config_.token.value);
+    } else {
+        if (config_.url.value.empty()) {
+            why = "notifier " + config_.name + " has no webhook url";
+            return std::nullopt;
+        }
+        request.url = config_.url.value;
+        request.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+    }
     request.headers.emplace_back("X-Vulnwatch-Idempotency-Key", message.idempotencyKey);
-    if (!config_.secret.empty()) {
-        request.headers.emplace_back("X-Vulnwatch-Signature",
-                                     webhookSignature(config_.secret.value, message.payload));
+    if (config_.type == "webhook") {
+        const std::int64_t now = clock_();
+        request.headers.emplace_back("webhook-id", message.idempotencyKey);
+        request.headers.emplace_back("webhook-timestamp", std::to_string(now));
+        if (!config_.secret.empty()) {
+            const auto key = standardWebhookKey(config_.secret.value);
+            if (!key) {
+                why = "notifier " + config_.name + ": the whsec_ secret is not valid base64";
+                return std::nullopt;
+            }
+            request.headers.emplace_back(
+                "webhook-signature",
+                standardWebhookSignature(*key, message.idempotencyKey, now, message.payload));
+            request.headers.emplace_back("X-Vulnwatch-Signature",
+                                         webhookSignature(config_.secret.value, message.payload));
+        }
     }
     const long timeoutMs = static_cast<long>(config_.timeout.count()) * 1000;
     request.timeoutMs = timeoutMs;
@@ -114,6 +152,19 @@ DeliveryResult WebhookNotifier::deliver(const OutMessage& message) {
     request.maxBytes = kMaxResponseBytes;
     request.maxRedirects = 0; // a redirected POST would be replayed as GET by most clients
     request.caFile = config_.caFile;
+    return request;
+}
+
+DeliveryResult WebhookNotifier::deliver(const OutMessage& message) {
+    DeliveryResult result;
+    std::string why;
+    const std::optional<HttpRequest> built = buildRequest(message, why);
+    if (!built) {
+        result.kind = DeliveryResult::Kind::Failed;
+        result.reply = why;
+        return result;
+    }
+    const HttpRequest& request = *built;
 
     const HttpResponse response = http_.perform(request);
     if (!response.ok() || response.status == 0) {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install vulnwatch's build and test dependencies from Debian 12's apt (idempotent).
+# Install vulnwatch's build and test dependencies from Debian 12's apt, and the node packages
+# of the JavaScript checks (tests/js/, package.json) with `npm ci` (idempotent).
 #
 #   scripts/install-deps.sh        quiet on success; prints apt's full log on failure
 #
@@ -14,7 +15,32 @@ BUILD_PKGS=(build-essential cmake ninja-build pkg-config libpoco-dev libpugixml-
     libcurl4-openssl-dev libsqlite3-dev catch2 libsystemd-dev libicu-dev libssl-dev clang-format
     libgpgme-dev gnupg clang libclang-rt-14-dev libxxhash-dev)
 TEST_PKGS=(dovecot-imapd python3-aiosmtpd openssl curl systemd sqlite3)
+# node and npm for tests/js/: Debian's, unless a node with npm is already installed (a
+# NodeSource nodejs carries its own npm and conflicts with Debian's npm package).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    TEST_PKGS+=(nodejs npm)
+fi
 POLICY=/usr/sbin/policy-rc.d
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# `npm ci` when node_modules is missing or older than package-lock.json (npm keeps its own copy
+# of the lock file in node_modules/.package-lock.json). Exact versions from the lock file, no
+# install scripts.
+npm_deps() {
+    local stamp=$ROOT/node_modules/.package-lock.json
+    if [ -f "$stamp" ] && [ ! "$ROOT/package-lock.json" -nt "$stamp" ]; then
+        return 0
+    fi
+    local log
+    log=$(mktemp /tmp/install-deps-npm.XXXXXX.log)
+    if ! (cd "$ROOT" && npm ci --no-audit --no-fund --ignore-scripts) >"$log" 2>&1; then
+        echo "install-deps: npm ci failed; its log:" >&2
+        cat "$log" >&2
+        rm -f "$log"
+        exit 1
+    fi
+    rm -f "$log"
+}
 
 # One dpkg-query for all (about 0.1 s each); unknown packages print nothing and count as missing.
 declare -A state=()
@@ -26,7 +52,10 @@ missing=()
 for pkg in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; do
     [ "${state[$pkg]:-}" = installed ] || missing+=("$pkg")
 done
-[ ${#missing[@]} -gt 0 ] || exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+    npm_deps
+    exit 0
+fi
 
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then
@@ -85,3 +114,4 @@ if ! apt_install; then
         fail "apt-get install failed"
     fi
 fi
+npm_deps
