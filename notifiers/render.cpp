@@ -2,6 +2,7 @@
 
 #include "core/datetime.h"
 #include "core/json_writer.h"
+#include "notifiers/chat_format.h"
 
 #include <cstdint>
 #include <cstdio>
@@ -76,6 +77,64 @@ const Cvss* strongestCvss(const Advisory& a) {
 /// and component, whatever the version (the first matched version's message is sent).
 std::string keyComponent(const Match& m) {
     return m.verdict == "needs-review" ? m.component + "#needs-review" : m.component;
+}
+
+/// Feed and mail text as a message may show it (issue 11): invalid UTF-8 repaired to U+FFFD,
+/// control and bidi-override characters dropped, one-line fields on one line; links only when
+/// they are one-line http(s) URLs without user info (else empty: a `javascript:` link from a
+/// feed never reaches a mail or a webhook).
+Advisory shown(const Advisory& raw) {
+    const auto line = [](const std::string& text) { return cleanChatText(text, false); };
+    Advisory a = raw;
+    a.id = line(raw.id);
+    for (auto& alias : a.aliases) {
+        alias = line(alias);
+    }
+    a.title = line(raw.title);
+    a.summary = cleanChatText(raw.summary, true);
+    a.url = chatLink(raw.url);
+    for (auto& c : a.cvss) {
+        c.version = line(c.version);
+        c.severity = line(c.severity);
+        c.vector = line(c.vector);
+    }
+    for (auto& cpe : a.cpes) {
+        cpe = line(cpe);
+    }
+    for (auto& item : a.affected) {
+        item.vendor = line(item.vendor);
+        item.product = line(item.product);
+        item.cpe = line(item.cpe);
+        for (auto& v : item.versions) {
+            v = line(v);
+        }
+    }
+    for (auto& r : a.references) {
+        r.source = line(r.source);
+        r.id = line(r.id);
+        r.url = chatLink(r.url);
+    }
+    for (auto& h : a.history) {
+        h.description = cleanChatText(h.description, true);
+    }
+    a.signature = line(raw.signature);
+    a.list = line(raw.list);
+    return a;
+}
+
+Match shown(const Match& raw) {
+    const auto line = [](const std::string& text) { return cleanChatText(text, false); };
+    Match m = raw;
+    m.advisory = line(raw.advisory);
+    for (auto& alias : m.aliases) {
+        alias = line(alias);
+    }
+    m.product = line(raw.product);
+    m.version = line(raw.version);
+    m.component = line(raw.component);
+    m.reason = line(raw.reason);
+    m.componentVersion = line(raw.componentVersion);
+    return m;
 }
 
 /// "PRODUCT — ID TITLE", the title cut to fit: what every subject line names.
@@ -235,20 +294,25 @@ std::string idempotencyKey(const std::string& notifierName, const std::string& a
     return buffer;
 }
 
-OutMessage renderEmail(const Advisory& a, const Match& m, const std::string& notifierName,
+OutMessage renderEmail(const Advisory& raw, const Match& rawMatch, const std::string& notifierName,
                        const std::string& recipient, const std::string& clusterKey) {
+    const Advisory a = shown(raw);
+    const Match m = shown(rawMatch);
     OutMessage out;
     out.notifier = notifierName;
     out.recipient = recipient;
     out.subject = subjectLine(a, m);
     out.text = emailBody(a, m);
-    out.idempotencyKey = idempotencyKey(notifierName, clusterKey.empty() ? a.id : clusterKey,
-                                        m.product, keyComponent(m), recipient);
+    // Keys from the records as stored: the same match always gets the same key.
+    out.idempotencyKey = idempotencyKey(notifierName, clusterKey.empty() ? raw.id : clusterKey,
+                                        rawMatch.product, keyComponent(rawMatch), recipient);
     return out;
 }
 
-OutMessage renderWebhook(const Advisory& a, const Match& m, const std::string& notifierName,
-                         const std::string& clusterKey) {
+OutMessage renderWebhook(const Advisory& raw, const Match& rawMatch,
+                         const std::string& notifierName, const std::string& clusterKey) {
+    const Advisory a = shown(raw);
+    const Match m = shown(rawMatch);
     OutMessage out;
     out.notifier = notifierName;
     out.subject = subjectLine(a, m);
@@ -261,8 +325,8 @@ OutMessage renderWebhook(const Advisory& a, const Match& m, const std::string& n
     json.key("text").value(out.text);
     json.endObject();
     out.payload = json.str();
-    out.idempotencyKey = idempotencyKey(notifierName, clusterKey.empty() ? a.id : clusterKey,
-                                        m.product, keyComponent(m), "");
+    out.idempotencyKey = idempotencyKey(notifierName, clusterKey.empty() ? raw.id : clusterKey,
+                                        rawMatch.product, keyComponent(rawMatch), "");
     return out;
 }
 
@@ -312,9 +376,11 @@ std::string updateKeyPart(const std::string& clusterKey, const UpdateNotice& upd
 
 } // namespace
 
-OutMessage renderUpdateEmail(const Advisory& a, const Match& m, const UpdateNotice& update,
+OutMessage renderUpdateEmail(const Advisory& raw, const Match& rawMatch, const UpdateNotice& update,
                              const std::string& notifierName, const std::string& recipient,
                              const std::string& clusterKey) {
+    const Advisory a = shown(raw);
+    const Match m = shown(rawMatch);
     OutMessage out;
     out.notifier = notifierName;
     out.recipient = recipient;
@@ -329,14 +395,18 @@ OutMessage renderUpdateEmail(const Advisory& a, const Match& m, const UpdateNoti
     body += '\n';
     body += emailBody(a, m);
     out.text = std::move(body);
-    out.idempotencyKey = idempotencyKey(notifierName, updateKeyPart(clusterKey, update), m.product,
-                                        keyComponent(m), recipient);
-    out.thread = idempotencyKey(notifierName, clusterKey, m.product, keyComponent(m), recipient);
+    out.idempotencyKey = idempotencyKey(notifierName, updateKeyPart(clusterKey, update),
+                                        rawMatch.product, keyComponent(rawMatch), recipient);
+    out.thread = idempotencyKey(notifierName, clusterKey, rawMatch.product, keyComponent(rawMatch),
+                                recipient);
     return out;
 }
 
-OutMessage renderUpdateWebhook(const Advisory& a, const Match& m, const UpdateNotice& update,
-                               const std::string& notifierName, const std::string& clusterKey) {
+OutMessage renderUpdateWebhook(const Advisory& raw, const Match& rawMatch,
+                               const UpdateNotice& update, const std::string& notifierName,
+                               const std::string& clusterKey) {
+    const Advisory a = shown(raw);
+    const Match m = shown(rawMatch);
     OutMessage out;
     out.notifier = notifierName;
     out.subject = updateSubject(a, m, update);
@@ -350,9 +420,10 @@ OutMessage renderUpdateWebhook(const Advisory& a, const Match& m, const UpdateNo
     json.key("text").value(out.text);
     json.endObject();
     out.payload = json.str();
-    out.idempotencyKey = idempotencyKey(notifierName, updateKeyPart(clusterKey, update), m.product,
-                                        keyComponent(m), "");
-    out.thread = idempotencyKey(notifierName, clusterKey, m.product, keyComponent(m), "");
+    out.idempotencyKey = idempotencyKey(notifierName, updateKeyPart(clusterKey, update),
+                                        rawMatch.product, keyComponent(rawMatch), "");
+    out.thread =
+        idempotencyKey(notifierName, clusterKey, rawMatch.product, keyComponent(rawMatch), "");
     return out;
 }
 

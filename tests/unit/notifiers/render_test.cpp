@@ -250,3 +250,32 @@ TEST_CASE("a match that needs review says so and is keyed apart from the confirm
     CHECK_THAT(updated.subject, Catch::StartsWith("[vulnwatch] 更新 (update): Example Viewer — "));
     CHECK(updated.thread == msg.idempotencyKey);
 }
+
+TEST_CASE("feed text is repaired and links are one-line http(s) in mail and webhooks",
+          "[notifiers][untrusted]") {
+    vw::Advisory a = sampleAdvisory();
+    a.title = std::string("Resume Builder \xff\xfe broken \x1b[2J title");
+    a.url = "javascript:alert(1)";
+    a.summary = "line one\r\nline two \xc3\x28 end";
+    auto msg = vw::renderEmail(a, sampleMatch(), "mail", "psirt@example.jp");
+    CHECK(msg.subject.find('\x1b') == std::string::npos);
+    CHECK_THAT(msg.subject, Catch::Contains("Resume Builder \xef\xbf\xbd")); // U+FFFD
+    CHECK(msg.text.find("javascript:") == std::string::npos);
+    CHECK_THAT(msg.text, Catch::Contains("URL: なし (none)"));
+    CHECK_THAT(msg.text, Catch::Contains("line one\nline two \xef\xbf\xbd( end"));
+    CHECK(msg.text.find('\r') == std::string::npos);
+
+    // A URL with a CR/LF inside cannot start a new line of the body.
+    a.url = "https://jvndb.jvn.jp/ja/contents/2023/JVNDB-2023-004814.html\r\nBcc: x@evil.example";
+    msg = vw::renderEmail(a, sampleMatch(), "mail", "psirt@example.jp");
+    CHECK(msg.text.find("Bcc:") == std::string::npos);
+
+    // The webhook's JSON carries the same: no javascript: link, valid UTF-8.
+    a.url = "javascript:alert(1)";
+    const auto hook = vw::renderWebhook(a, sampleMatch(), "chat");
+    CHECK(hook.payload.find("javascript:") == std::string::npos);
+    CHECK(hook.payload.find("\xff") == std::string::npos);
+    // Keys come from the records as stored: repairing the text does not change them.
+    CHECK(hook.idempotencyKey ==
+          vw::renderWebhook(sampleAdvisory(), sampleMatch(), "chat").idempotencyKey);
+}
