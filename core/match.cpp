@@ -1,6 +1,7 @@
 #include "core/match.h"
 
 #include "core/cpe.h"
+#include "core/fold.h"
 #include "core/keywords.h"
 #include "core/names.h"
 #include "core/purl.h"
@@ -69,6 +70,8 @@ struct ProductMatcher::Names {
     std::vector<NameCandidate> candidates;
     std::unordered_map<std::string, std::vector<std::size_t>> byKey;
     std::vector<std::string> keys; // each once, in registry order
+    /// Every token suffix of every key ("log4j_core", "core"): see mayMeetByName().
+    std::unordered_set<std::string> keySuffixes;
 
     struct KeywordSource {
         std::size_t product;   // index in the registry
@@ -166,6 +169,11 @@ ProductMatcher::ProductMatcher(const std::vector<Product>& products, const CpeMa
                     auto& list = names_->byKey[variant.key];
                     if (list.empty()) {
                         names_->keys.push_back(variant.key);
+                        for (std::size_t at = 0; at != std::string::npos;) {
+                            names_->keySuffixes.insert(variant.key.substr(at));
+                            const auto next = variant.key.find('_', at);
+                            at = next == std::string::npos ? next : next + 1;
+                        }
                     }
                     if (list.empty() || list.back() != index) {
                         list.push_back(index);
@@ -446,6 +454,9 @@ void ProductMatcher::matchByName(const Advisory& advisory, std::vector<Match>& o
         return false;
     };
     for (const ProductIdentity& identity : advisoryProducts(advisory)) {
+        if (!mayMeetByName(identity.product)) {
+            continue; // the usual case: no registered name can meet it
+        }
         const AdvisoryProductNames productNames(identity);
         std::vector<std::size_t> tried;
         std::vector<std::string> texts;
@@ -553,6 +564,27 @@ void ProductMatcher::matchByKeyword(const Advisory& advisory, std::vector<Match>
     }
 }
 
+bool ProductMatcher::mayMeetByName(const std::string& product) const {
+    // Every name key AdvisoryProductNames makes of a product is a token suffix of its
+    // normalized name (vendor words dropped), or ends with "_" and that name (vendor put in
+    // front): a cheap test before building them.
+    const std::string key = normalizeComponentName(product);
+    if (key.empty()) {
+        return false;
+    }
+    if (names_->keySuffixes.count(key) != 0) {
+        return true;
+    }
+    for (std::size_t at = 0; at != std::string::npos;) {
+        if (names_->byKey.count(key.substr(at)) != 0) {
+            return true;
+        }
+        const auto next = key.find('_', at);
+        at = next == std::string::npos ? next : next + 1;
+    }
+    return false;
+}
+
 std::vector<std::string> ProductMatcher::nameProducts() const {
     return names_->keys;
 }
@@ -572,15 +604,16 @@ std::vector<std::pair<std::string, std::string>> ProductMatcher::nameVendorProdu
 }
 
 std::vector<std::string> ProductMatcher::keywordSearchForms() const {
+    // Linear in the keywords (a registry of 100k components has as many).
+    std::vector<bool> ignored(names_->keywords.size(), false);
+    for (const auto& skip : names_->index->ignored()) {
+        ignored[skip.keyword] = true;
+    }
     std::vector<std::string> forms;
+    std::unordered_set<std::string> seen;
     for (std::size_t i = 0; i < names_->keywords.size(); ++i) {
-        bool ignored = false;
-        for (const auto& skip : names_->index->ignored()) {
-            ignored = ignored || skip.keyword == i;
-        }
         const std::string& form = names_->index->searchForm(i);
-        if (!ignored && !form.empty() &&
-            std::find(forms.begin(), forms.end(), form) == forms.end()) {
+        if (!ignored[i] && !form.empty() && seen.insert(form).second) {
             forms.push_back(form);
         }
     }

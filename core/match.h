@@ -128,6 +128,8 @@ private:
     /// Name and keyword matches of an advisory, added to `out` (see match()).
     void matchByName(const Advisory& advisory, std::vector<Match>& out) const;
     void matchByKeyword(const Advisory& advisory, std::vector<Match>& out) const;
+    /// False when no registered name can meet an advisory product of this name.
+    bool mayMeetByName(const std::string& product) const;
 
     struct Candidate {
         std::size_t product;   // index in the registry

@@ -96,6 +96,16 @@ void recordMatches(Store& store, const std::vector<NotifierConfig>& notifiers,
     }
 }
 
+void RegistryCache::refresh(Store& store, const CpeMapper& mapper) {
+    const std::int64_t generation = store.registryGeneration();
+    if (matcher_ && generation == generation_) {
+        return;
+    }
+    products_ = store.products();
+    matcher_ = std::make_unique<ProductMatcher>(products_, mapper);
+    generation_ = generation;
+}
+
 CpeMapper cpeMapperFor(const MatchConfig& match) {
     if (!match.cpeMap || match.cpeMap->empty()) {
         return {};
@@ -145,14 +155,13 @@ IngestStats rematchStored(Store& store, const std::vector<NotifierConfig>& notif
         if (!stored) {
             return;
         }
-        const Advisory advisory = advisoryFromJson(stored->json);
-        const bool statesVersions =
-            std::any_of(advisory.affected.begin(), advisory.affected.end(),
-                        [](const AffectedItem& item) { return !item.versions.empty(); });
-        if (firstPass && !statesVersions) {
+        // A non-empty "versions" list in the stored JSON (toJson writes `"versions":[]` for
+        // none): found without parsing, so every record is parsed once.
+        if (firstPass && stored->json.find("\"versions\":[\"") == std::string::npos) {
             later.push_back(recordId);
             return;
         }
+        const Advisory advisory = advisoryFromJson(stored->json);
         ++stats.records;
         // A record of a vulnerability matches for its cluster; a record of an advisory for
         // every cluster the advisory covers.
@@ -285,7 +294,8 @@ void classifyChange(Store& store, const std::vector<NotifierConfig>& notifiers,
 IngestStats ingestBatch(Store& store, const std::vector<NotifierConfig>& notifiers,
                         const std::string& channel, const ParseResult& batch, std::int64_t now,
                         const std::optional<SourceStateRow>& newState,
-                        const std::vector<SerializedRecord>& serialized, const CpeMapper& mapper) {
+                        const std::vector<SerializedRecord>& serialized, const CpeMapper& mapper,
+                        RegistryCache* cache) {
     if (!serialized.empty() && serialized.size() != batch.records.size()) {
         throw std::invalid_argument("ingestBatch: " + std::to_string(serialized.size()) +
                                     " serialized records for a batch of " +
@@ -303,8 +313,12 @@ IngestStats ingestBatch(Store& store, const std::vector<NotifierConfig>& notifie
     // the whole batch is rolled back): immediate checks made SQLite keep a statement journal
     // for every INSERT, about 10% of a bulk import's CPU time. Reset by SQLite at COMMIT.
     store.db().exec("PRAGMA defer_foreign_keys = ON");
-    const std::vector<Product> products = store.products();
-    const ProductMatcher matcher(products, mapper); // indexed once per batch, not per record
+    // The registry indexed once per batch, or kept from the last batch while it is unchanged.
+    RegistryCache local;
+    RegistryCache& registry = cache != nullptr ? *cache : local;
+    registry.refresh(store, mapper);
+    const std::vector<Product>& products = registry.products();
+    const ProductMatcher& matcher = registry.matcher();
     for (std::size_t i = 0; i < batch.records.size(); ++i) {
         const Advisory& advisory = batch.records[i];
         // No savepoint per record: any exception rolls back the whole batch (tx).

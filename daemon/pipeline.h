@@ -53,11 +53,28 @@ struct DeliveryStats {
 /// it meets (one message per owner for e-mail). Item problems are logged with id and position.
 /// `serialized`, when not empty, holds serializeRecord() of each record of the batch (same
 /// order), computed beforehand (a bulk import does it on its parsing thread).
+/// The registry and its matcher kept between batches (a daemon's polls): rebuilt only when the
+/// store's registry generation changed. Built with one CpeMapper: reset() when it changes.
+class RegistryCache {
+public:
+    /// The registry as the store has it now, and its matcher.
+    void refresh(Store& store, const CpeMapper& mapper);
+    const std::vector<Product>& products() const { return products_; }
+    const ProductMatcher& matcher() const { return *matcher_; }
+    void reset() { generation_ = -1; }
+
+private:
+    std::int64_t generation_ = -1;
+    std::vector<Product> products_;
+    std::unique_ptr<ProductMatcher> matcher_;
+};
+
+/// `cache`, when given, keeps the registry's matcher from one batch to the next.
 IngestStats ingestBatch(Store& store, const std::vector<NotifierConfig>& notifiers,
                         const std::string& channel, const ParseResult& batch, std::int64_t now,
                         const std::optional<SourceStateRow>& newState = std::nullopt,
                         const std::vector<SerializedRecord>& serialized = {},
-                        const CpeMapper& mapper = {});
+                        const CpeMapper& mapper = {}, RegistryCache* cache = nullptr);
 
 /// Matches the stored records against `products` (those just added or changed) and records and
 /// enqueues each match that is new, in one transaction: a product registered after an advisory

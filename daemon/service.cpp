@@ -96,6 +96,7 @@ bool Service::holdLease(std::int64_t now) {
 }
 
 void Service::reconfigure(std::shared_ptr<const Config> config) {
+    registry_.reset(); // the cpe_map may have changed
     std::swap(config_, config);
     try {
         build();
@@ -229,7 +230,7 @@ SourceRun Service::pollSource(const std::string& name, std::int64_t now) {
             next.lastError.clear();
             next.nextAttempt = 0;
             run.stats = ingestBatch(store_, config_->notifiers, name, outcome.result, now, next, {},
-                                    cpeMapperFor(config_->match));
+                                    cpeMapperFor(config_->match), &registry_);
             it->second->afterCommit(outcome);
             if (const SourceConfig* source = sourceConfig(name)) {
                 SourceStateRow saved = store_.sourceState(name);

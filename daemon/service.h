@@ -70,6 +70,8 @@ private:
     std::map<std::string, std::unique_ptr<Notifier>> notifiers_;
     std::string holder_;
     bool holdsLease_ = false;
+    /// The registry's matcher between polls (reset when the configuration changes).
+    RegistryCache registry_;
     /// Delivered messages the store was too busy to record (see deliverDue).
     std::map<std::int64_t, std::string> unrecorded_;
 };

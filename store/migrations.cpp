@@ -379,13 +379,44 @@ ALTER TABLE source_state ADD COLUMN alert TEXT NOT NULL DEFAULT '';
 ALTER TABLE source_state ADD COLUMN alert_since INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 10: a generation number of the product registry, raised by triggers on every change
+// of product, product_version and component, so a daemon keeps its matcher between polls and
+// rebuilds it only when the registry changed (issue 10: a poll of 100 advisories against 10k
+// components spent 30 ms rebuilding it each time).
+constexpr std::string_view registryGeneration = R"sql(
+CREATE TABLE registry_state (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    generation INTEGER NOT NULL
+);
+INSERT INTO registry_state (id, generation) VALUES (1, 0);
+CREATE TRIGGER product_insert AFTER INSERT ON product
+    BEGIN UPDATE registry_state SET generation = generation + 1; END;
+CREATE TRIGGER product_update AFTER UPDATE ON product
+    BEGIN UPDATE registry_state SET generation = generation + 1; END;
+CREATE TRIGGER product_delete AFTER DELETE ON product
+    BEGIN UPDATE registry_state SET generation = generation + 1; END;
+CREATE TRIGGER product_version_insert AFTER INSERT ON product_version
+    BEGIN UPDATE registry_state SET generation = generation + 1; END;
+CREATE TRIGGER product_version_update AFTER UPDATE ON product_version
+    BEGIN UPDATE registry_state SET generation = generation + 1; END;
+CREATE TRIGGER product_version_delete AFTER DELETE ON product_version
+    BEGIN UPDATE registry_state SET generation = generation + 1; END;
+CREATE TRIGGER component_insert AFTER INSERT ON component
+    BEGIN UPDATE registry_state SET generation = generation + 1; END;
+CREATE TRIGGER component_update AFTER UPDATE ON component
+    BEGIN UPDATE registry_state SET generation = generation + 1; END;
+CREATE TRIGGER component_delete AFTER DELETE ON component
+    BEGIN UPDATE registry_state SET generation = generation + 1; END;
+)sql";
+
 } // namespace
 
 const std::vector<std::string_view>& schemaMigrations() {
     static const std::vector<std::string_view> migrations = {
         initialSchema,     revisionJsonOnce,        xxh3ContentHash,
         recordCpeNames,    advisoriesCoverClusters, productVersions,
-        recordKeywordText, deliveryLease,           sourceAlerts};
+        recordKeywordText, deliveryLease,           sourceAlerts,
+        registryGeneration};
     return migrations;
 }
 

@@ -301,6 +301,9 @@ public:
     std::vector<RegisteredProduct> registry(bool includeRemoved = false);
     /// What matching sees: activeVersions(registry()).
     std::vector<Product> products();
+    /// A number that changes with every change of the registry (any process): a matcher built
+    /// at one generation is current while the generation is the same.
+    std::int64_t registryGeneration();
 
     // --- matches ----------------------------------------------------------------------
     /// Records a match of a cluster; returns true when it is new (first time this

@@ -523,3 +523,31 @@ TEST_CASE("a delivery the locked store cannot record is not sent again, and reco
     store.reset();
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("the registry cache keeps its matcher until the registry changes",
+          "[daemon][pipeline][registry]") {
+    auto store = Store::inMemory();
+    const std::int64_t empty = store->registryGeneration();
+    store->putProduct(viewer(), 1);
+    const std::int64_t one = store->registryGeneration();
+    CHECK(one != empty);
+    RegistryCache cache;
+    cache.refresh(*store, {});
+    const ProductMatcher* first = &cache.matcher();
+    REQUIRE(cache.products().size() == 1);
+    // Records do not change the registry: the same matcher serves the next batch.
+    ParseResult batch;
+    batch.records = {log4j()};
+    CHECK(ingestBatch(*store, {}, "feed", batch, 1000, std::nullopt, {}, {}, &cache).newMatches ==
+          1);
+    CHECK(store->registryGeneration() == one);
+    CHECK(&cache.matcher() == first);
+    // Any change of a product, a version or a component does.
+    CHECK(store->removeProductVersion(viewer().name, "", 2));
+    CHECK(store->registryGeneration() != one);
+    cache.refresh(*store, {});
+    CHECK(cache.products().empty());
+    const std::int64_t removed = store->registryGeneration();
+    store->replaceComponents("Other", "1.0", viewer().components, 3);
+    CHECK(store->registryGeneration() != removed);
+}
