@@ -2,10 +2,12 @@
 
 #include "daemon/pipeline.h"
 #include "feeds/parse/document.h"
+#include "feeds/parse/jvn_rss.h"
 #include "feeds/parse/parse_error.h"
 #include "feeds/parse/vuldef.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
@@ -52,9 +54,11 @@ void checkImportArguments(const std::string& format, std::size_t batchSize) {
 /// A batch handed from the parsing thread to the storing thread.
 struct ParsedBatch {
     ParseResult parsed;
-    std::vector<SerializedRecord> serialized; // serializeRecord() of each record, same order
-    std::size_t itemsSeen = 0;                // items parsed when the batch was handed over
-    std::uint64_t bytesRead = 0;              // bytes of the file read by then
+    /// serializeRecord() of each record, same order; an empty json: not serialized yet (the
+    /// storing thread does it, see HandOver::takerWaiting()).
+    std::vector<SerializedRecord> serialized;
+    std::size_t itemsSeen = 0;   // items parsed when the batch was handed over
+    std::uint64_t bytesRead = 0; // bytes of the file read by then
 };
 
 /// Passes batches from the parsing thread to the storing thread one at a time: the parser
@@ -83,12 +87,20 @@ public:
     /// Waits for a batch; nullopt once closed and nothing is left.
     std::optional<ParsedBatch> take() {
         std::unique_lock lock(mutex_);
+        takerWaiting_.store(true, std::memory_order_relaxed);
         changed_.wait(lock, [&] { return closed_ || slot_; });
+        takerWaiting_.store(false, std::memory_order_relaxed);
         std::optional<ParsedBatch> batch = std::move(slot_);
         slot_.reset();
         changed_.notify_all();
         return batch;
     }
+
+    /// The storing thread is waiting for the next batch: it has time to spare, so the parser
+    /// leaves the serialization of the records it parses meanwhile to it, and the two threads
+    /// share the work whichever of them is the faster (on the 300k set the parsing thread set
+    /// the wall time; with a store that does more per record it is the other way round).
+    bool takerWaiting() const { return takerWaiting_.load(std::memory_order_relaxed); }
 
     /// No more batches: the parser is done (what it put is still taken), or the storing
     /// thread gave up.
@@ -103,6 +115,7 @@ private:
     std::condition_variable changed_;
     std::optional<ParsedBatch> slot_;
     bool closed_ = false;
+    std::atomic<bool> takerWaiting_ = false;
 };
 
 /// What the parsing thread reports when it has finished (read after joining it).
@@ -117,8 +130,11 @@ struct ParserOutcome {
 struct ImportAborted {};
 
 /// The parsing thread: reads the rest of the file (`buffer` holds its first `got` bytes),
-/// parses it, serializes each record and pushes full batches; closes the queue at the end.
-void parseVuldefInto(std::istream& in, const std::string& path, std::string buffer, std::size_t got,
+/// parses it with a streaming parser (VuldefStreamParser, JvnRssStreamParser), serializes each
+/// record (unless the storing thread is idle) and pushes full batches; closes the queue at the
+/// end.
+template <typename StreamParser>
+void parseStreamInto(std::istream& in, const std::string& path, std::string buffer, std::size_t got,
                      std::size_t batchSize, HandOver& queue, ParserOutcome& outcome) {
     std::uint64_t bytes = got;
     std::size_t seen = 0;
@@ -132,10 +148,11 @@ void parseVuldefInto(std::istream& in, const std::string& path, std::string buff
         pending = ParsedBatch();
     };
     try {
-        VuldefStreamParser parser(
+        StreamParser parser(
             [&](Advisory&& record) {
                 ++seen;
-                pending.serialized.push_back(serializeRecord(record));
+                pending.serialized.push_back(queue.takerWaiting() ? SerializedRecord()
+                                                                  : serializeRecord(record));
                 pending.parsed.records.push_back(std::move(record));
                 if (pending.parsed.records.size() >= batchSize) {
                     handOver();
@@ -294,8 +311,8 @@ ImportStats importStream(Store& store, const std::vector<NotifierConfig>& notifi
     BulkLoadTuning tuning(store);
     BatchIngest batches(store, notifiers, channel, stats);
 
-    if (stats.format != "vuldef") {
-        // Small documents (RSS, MyJVN alert lists, mail): parsed whole, as `parse` does, then
+    if (stats.format != "vuldef" && stats.format != "jvn-rss") {
+        // Small documents (MyJVN alert lists, mail): parsed whole, as `parse` does, then
         // ingested in batches.
         std::string content(buffer.data(), got);
         while ((got = readChunk(in, buffer, path)) > 0) {
@@ -304,9 +321,8 @@ ImportStats importStream(Store& store, const std::vector<NotifierConfig>& notifi
         }
         if (content.size() >= (1u << 20)) {
             // A DOM takes about five times a document's size: first give back what earlier
-            // files left freed (the VULDEF parsing thread's arena, the previous DOM), so an
-            // import of many files does not stack them (300k overlapping entries with their
-            // RSS files and mails: 62 -> 47-52 MB peak). Not worth the system calls for mail.
+            // files left freed, so an import of many files does not stack them. Not worth the
+            // system calls for mail.
             ::malloc_trim(0);
         }
         ParseResult result;
@@ -334,15 +350,28 @@ ImportStats importStream(Store& store, const std::vector<NotifierConfig>& notifi
         return stats;
     }
 
-    // The rest of the file is read and parsed on a second thread, which also serializes each
-    // record (JSON and content hash) and hands over full batches; this thread only writes them
-    // to the database, one transaction per batch, so parsing and storing overlap.
+    // VULDEF and RSS: the rest of the file is read and parsed, one item at a time, on a second
+    // thread, which also serializes each record (JSON and content hash) while this thread is
+    // busy, and hands over full batches; this thread serializes what was left to it and writes
+    // the batches to the database, one transaction per batch, so parsing and storing overlap.
     HandOver queue;
     ParserOutcome parsed;
-    std::thread parserThread(
-        [&] { parseVuldefInto(in, path, std::move(buffer), got, batchSize, queue, parsed); });
+    std::thread parserThread([&] {
+        if (stats.format == "vuldef") {
+            parseStreamInto<VuldefStreamParser>(in, path, std::move(buffer), got, batchSize, queue,
+                                                parsed);
+        } else {
+            parseStreamInto<JvnRssStreamParser>(in, path, std::move(buffer), got, batchSize, queue,
+                                                parsed);
+        }
+    });
     try {
         while (std::optional<ParsedBatch> batch = queue.take()) {
+            for (std::size_t i = 0; i < batch->serialized.size(); ++i) {
+                if (batch->serialized[i].json.empty()) {
+                    batch->serialized[i] = serializeRecord(batch->parsed.records[i]);
+                }
+            }
             batches.ingest(batch->parsed, batch->serialized);
             stats.bytes = batch->bytesRead;
             notify(batch->itemsSeen, false);

@@ -1,11 +1,13 @@
-// Streaming import of local files (`vulnwatch import`, `vulnwatch backfill`): a VULDEF file of
-// any size is read in 1 MiB pieces through VuldefStreamParser and ingested in batches, one
-// transaction per batch, so memory stays bounded by one batch of records (not the 72 MB file).
+// Streaming import of local files (`vulnwatch import`, `vulnwatch backfill`): a VULDEF or JVN
+// RSS file of any size is read in 1 MiB pieces through VuldefStreamParser / JvnRssStreamParser
+// and ingested in batches, one transaction per batch, so memory stays bounded by one batch of
+// records (not the 72 MB file, nor its DOM).
 //
 // Failure semantics: when the document turns out to be bad part-way (truncated, not
 // well-formed from some point on), every record completed before that point is still ingested
-// (each one is a whole, valid Vulinfo; records are idempotent in the store, so importing the
-// repaired file later adds nothing twice), and the error is reported in ImportStats::error.
+// (each one is a whole, valid Vulinfo or item; records are idempotent in the store, so
+// importing the repaired file later adds nothing twice), and the error is reported in
+// ImportStats::error.
 // Nothing marks such a file as done: `backfill` loads that year again on its next run.
 #pragma once
 
@@ -23,7 +25,7 @@ namespace vw {
 
 /// Records per transaction: large enough that commits are cheap, small enough that the two
 /// batches in memory (one being stored, the next being parsed) stay a few MB each.
-inline constexpr std::size_t kImportBatchSize = 1000;
+inline constexpr std::size_t kImportBatchSize = 500;
 /// Bytes per read from the file.
 inline constexpr std::size_t kImportReadSize = 1024 * 1024;
 
@@ -56,10 +58,10 @@ struct ImportProgress {
 using ProgressFn = std::function<void(const ImportProgress&)>;
 
 /// Ingests the file at `path` as records of `channel` (see the file comment). `format` is
-/// "auto" or one of documentFormats(); VULDEF is streamed, other formats are parsed whole with
-/// parseDocument() and ingested in batches. Throws std::runtime_error when the file cannot be
-/// read, std::invalid_argument for an unknown or unsupported format, StoreError from the store;
-/// a document that cannot be parsed (from the start or part-way) is reported in `error`.
+/// "auto" or one of documentFormats(); VULDEF and JVN RSS are streamed, other formats are parsed
+/// whole with parseDocument() and ingested in batches. Throws std::runtime_error when the file
+/// cannot be read, std::invalid_argument for an unknown or unsupported format, StoreError from the
+/// store; a document that cannot be parsed (from the start or part-way) is reported in `error`.
 ImportStats importFile(Store& store, const std::vector<NotifierConfig>& notifiers,
                        const std::string& path, const std::string& format,
                        const std::string& channel, const ProgressFn& progress = nullptr,

@@ -3,6 +3,7 @@
 #include "core/datetime.h"
 #include "core/ids.h"
 #include "core/text.h"
+#include "feeds/parse/xml_stream.h"
 #include "feeds/parse/xml_util.h"
 
 #include <algorithm>
@@ -250,6 +251,199 @@ ParseResult parseJvnRss(std::string_view xml) {
         }
     }
     return result;
+}
+
+struct JvnRssStreamParser::Impl {
+    enum class Mode { Probing, Streaming, Whole };
+
+    RecordSink records;
+    ProblemSink problems;
+    Mode mode = Mode::Probing;
+    std::string whole; // the bytes so far, until the root is accepted (all of them when Whole)
+    std::size_t wholeItems = 0;
+
+    bool channelSeen = false;
+    bool myJvnChannel = false;
+    std::optional<MyJvnStatus> status;
+    std::vector<Advisory> held; // records of items before the channel, source to be decided
+    ParseResult scratch;        // one item's output
+
+    XmlChildStream stream{
+        XmlChildStream::Names{"RSS 1.0", "rdf:RDF", "item"},
+        [](std::string_view encoding) { return encoding.empty() || isUtf8EncodingLabel(encoding); },
+        [this](pugi::xml_node root, std::size_t end) { return acceptRoot(root, end); },
+        [this](std::string_view text, std::size_t offset) { handleChild(text, offset); }};
+
+    /// Streams only what parseJvnRss() would read the same way: rdf:RDF whose prolog and start
+    /// tag pass loadDocument() (declaration, encoding, namespaces). Anything else is parsed
+    /// whole at the end.
+    bool acceptRoot(pugi::xml_node root, std::size_t end) {
+        if (localOf(root.name()) != "RDF" ||
+            lookupNamespace(root, prefixOf(root.name())).value_or(std::string_view()) != kRdfNs ||
+            end > whole.size()) {
+            return false;
+        }
+        std::string head = whole.substr(0, end);
+        if (head.size() < 2 || head[head.size() - 2] != '/') {
+            head.append("</").append(root.name()).append(">");
+        }
+        try {
+            pugi::xml_document doc;
+            loadDocument(doc, head);
+        } catch (const ParseError&) {
+            return false;
+        }
+        return true;
+    }
+
+    void feed(std::string_view bytes) {
+        if (mode == Mode::Whole) {
+            whole.append(bytes);
+            return;
+        }
+        if (mode == Mode::Streaming) {
+            stream.feed(bytes);
+            return;
+        }
+        whole.append(bytes);
+        try {
+            stream.feed(bytes);
+        } catch (const ParseError&) {
+            if (stream.rootSeen() && !stream.rejected()) {
+                throw; // the document is streamed, and broken from here
+            }
+            mode = Mode::Whole; // parseJvnRss() gives the exact error (or reads it after all)
+            return;
+        }
+        if (stream.rejected()) {
+            mode = Mode::Whole;
+        } else if (stream.rootSeen()) {
+            mode = Mode::Streaming;
+            std::string().swap(whole);
+        }
+    }
+
+    void finish() {
+        if (mode == Mode::Probing) {
+            try {
+                stream.finish();
+            } catch (const ParseError&) {
+                // not even a root: parseJvnRss() says why
+            }
+            mode = Mode::Whole;
+        }
+        if (mode == Mode::Whole) {
+            ParseResult result = parseJvnRss(whole);
+            std::string().swap(whole);
+            status = result.status;
+            wholeItems = result.records.size() + result.problems.size();
+            for (ItemProblem& problem : result.problems) {
+                problems(std::move(problem));
+            }
+            for (Advisory& record : result.records) {
+                records(std::move(record));
+            }
+            return;
+        }
+        stream.finish();
+        if (!channelSeen) {
+            if (status && stream.children() == 1) {
+                return; // a MyJVN response with no matches: nothing but the status
+            }
+            stream.fail("not an RSS 1.0 document: expected rdf:RDF with an RSS channel, found <" +
+                        stream.rootName() + "> in namespace " + quoted(kRdfNs));
+        }
+    }
+
+    std::string source() const { return myJvnChannel || status ? "myjvn" : "jvn-rss"; }
+
+    void handleChild(std::string_view text, std::size_t offset) {
+        std::string error;
+        const pugi::xml_node node = stream.parseChild(text, offset, error);
+        if (!node) {
+            stream.fail(error.empty() ? "not well-formed XML" + XmlChildStream::at(offset) : error);
+        }
+        try {
+            checkNamespaces(node.parent(), XmlChildStream::at(offset));
+        } catch (const ParseError& e) {
+            stream.fail(e.what());
+        }
+        if (isElement(node, kRssNs, "item")) {
+            stream.countItem();
+            readItem(node);
+        } else if (isElement(node, kRssNs, "channel")) {
+            if (!channelSeen) {
+                channelSeen = true;
+                myJvnChannel = trim(qualifiedAttribute(node, kRdfNs, "about")) == kMyJvnChannel;
+                release();
+            }
+        } else if (isElement(node, kMyJvnStatusNs, "Status")) {
+            if (!status) {
+                try {
+                    throwIfMyJvnError(node);
+                } catch (const ParseError& e) {
+                    stream.fail(e.what());
+                }
+                status = readMyJvnStatus(node);
+            }
+        }
+    }
+
+    void readItem(pugi::xml_node item) {
+        scratch.records.clear();
+        scratch.problems.clear();
+        ItemParser parser(channelSeen ? source() : std::string(), scratch);
+        parser.parse(item, stream.items());
+        for (ItemProblem& problem : scratch.problems) {
+            problems(std::move(problem));
+        }
+        for (Advisory& record : scratch.records) {
+            if (channelSeen) {
+                records(std::move(record));
+            } else {
+                held.push_back(std::move(record));
+            }
+        }
+    }
+
+    /// The channel has come: the held records get their source and go out.
+    void release() {
+        for (Advisory& record : held) {
+            if (record.source.empty()) {
+                record.source = source();
+            }
+            records(std::move(record));
+        }
+        held.clear();
+    }
+};
+
+JvnRssStreamParser::JvnRssStreamParser(RecordSink records, ProblemSink problems)
+    : impl_(std::make_unique<Impl>()) {
+    impl_->records = std::move(records);
+    impl_->problems = std::move(problems);
+}
+
+JvnRssStreamParser::~JvnRssStreamParser() = default;
+
+void JvnRssStreamParser::feed(std::string_view bytes) {
+    impl_->feed(bytes);
+}
+
+void JvnRssStreamParser::finish() {
+    impl_->finish();
+}
+
+std::size_t JvnRssStreamParser::itemsSeen() const {
+    return impl_->mode == Impl::Mode::Whole ? impl_->wholeItems : impl_->stream.items();
+}
+
+std::size_t JvnRssStreamParser::bufferedBytes() const {
+    return impl_->whole.capacity() + impl_->stream.bufferedBytes();
+}
+
+std::optional<MyJvnStatus> JvnRssStreamParser::status() const {
+    return impl_->status;
 }
 
 } // namespace vw

@@ -3,6 +3,7 @@
 #include "core/datetime.h"
 #include "core/ids.h"
 #include "core/text.h"
+#include "feeds/parse/xml_stream.h"
 #include "feeds/parse/xml_util.h"
 
 #include <algorithm>
@@ -21,12 +22,6 @@ constexpr std::string_view kVuldefNs = "http://jvn.jp/vuldef/";
 constexpr std::string_view kStatusNs = "http://jvndb.jvn.jp/myjvn/Status";
 constexpr std::string_view kRootName = "VULDEF-Document";
 
-/// Limits on what is buffered before the root start tag and for one child of the root.
-constexpr std::size_t kMaxPrologBytes = 1u << 20;
-constexpr std::size_t kMaxElementBytes = 256u << 20;
-/// The consumed head of the buffer is dropped once it is this large (or half the buffer).
-constexpr std::size_t kCompactBytes = 1u << 16;
-
 bool containsIgnoreCase(std::string_view haystack, std::string_view needle) {
     if (needle.size() > haystack.size()) {
         return false;
@@ -37,41 +32,6 @@ bool containsIgnoreCase(std::string_view haystack, std::string_view needle) {
         }
     }
     return false;
-}
-
-bool isNameChar(char c) {
-    return !isSpace(c) && c != '>' && c != '/' && c != '=' && c != '<' && c != '"' && c != '\'';
-}
-
-/// The name at the start of `tag` (just after `<` or `</`).
-std::string_view leadingName(std::string_view tag) {
-    std::size_t n = 0;
-    while (n < tag.size() && isNameChar(tag[n])) {
-        ++n;
-    }
-    return tag.substr(0, n);
-}
-
-/// Escapes a value for a double-quoted attribute.
-std::string escapeAttribute(std::string_view value) {
-    std::string out;
-    out.reserve(value.size());
-    for (char c : value) {
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        default:
-            out.push_back(c);
-        }
-    }
-    return out;
 }
 
 /// Decodes one HTML entity at `text[0] == '&'`; returns the bytes used (0: not an entity).
@@ -183,7 +143,7 @@ std::string htmlToText(std::string_view html) {
         }
         const bool closing = next == '/';
         std::string name;
-        for (char n : leadingName(html.substr(i + (closing ? 2 : 1), gt - i))) {
+        for (char n : leadingXmlName(html.substr(i + (closing ? 2 : 1), gt - i))) {
             name.push_back(toLower(n));
         }
         if (name == "li") {
@@ -206,9 +166,6 @@ std::string htmlToText(std::string_view html) {
 std::string trimmedText(pugi::xml_node node) {
     return std::string(trim(textOf(node)));
 }
-
-/// The namespace declarations of the root element: (prefix, URI); "" is the default namespace.
-using Declarations = std::vector<std::pair<std::string, std::string>>;
 
 /// Namespace resolution inside one child of the root (one Vulinfo). When the child declares no
 /// namespace itself (the norm: VULDEF documents declare them all on the root), a prefix means
@@ -311,516 +268,71 @@ std::string undeclaredPrefix(pugi::xml_node top, const Namespaces& ns) {
     return "";
 }
 
-/// Finds the `>` that ends the tag starting at `from` (`<…`), skipping quoted attribute values.
-std::size_t findTagEnd(std::string_view buf, std::size_t from) {
-    char quote = 0;
-    for (std::size_t i = from; i < buf.size(); ++i) {
-        const char c = buf[i];
-        if (quote != 0) {
-            if (c == quote) {
-                quote = 0;
-            }
-        } else if (c == '"' || c == '\'') {
-            quote = c;
-        } else if (c == '>') {
-            return i;
-        }
-    }
-    return std::string_view::npos;
-}
-
-/// Reads the `encoding` pseudo-attribute of an XML declaration ("" when absent).
-std::string_view declaredEncoding(std::string_view declaration) {
-    const auto at = declaration.find("encoding");
-    if (at == std::string_view::npos) {
-        return {};
-    }
-    auto i = declaration.find_first_of("\"'", at);
-    if (i == std::string_view::npos) {
-        return {};
-    }
-    const char quote = declaration[i];
-    const auto end = declaration.find(quote, i + 1);
-    if (end == std::string_view::npos) {
-        return {};
-    }
-    return trim(declaration.substr(i + 1, end - i - 1));
-}
-
 } // namespace
 
 struct VuldefStreamParser::Impl {
-    enum class Phase { Prolog, Body, Epilogue };
-    enum class Step { Done, NeedMore };
-
     RecordSink records;
     ProblemSink problems;
-
-    Phase phase = Phase::Prolog;
-    std::string failure; // set once a ParseError was thrown
-
-    std::string buf;
-    std::size_t base = 0; // absolute offset of buf[0] in the document
-    std::size_t pos = 0;  // next unscanned byte at the root-child level
-
-    // The root child being collected: [elemStart, …), scanned up to elemScan; the stack of
-    // open element names as (offset from elemStart, length).
-    bool inElement = false;
-    std::size_t elemStart = 0;
-    std::size_t elemScan = 0;
-    std::vector<std::pair<std::size_t, std::size_t>> open;
-
-    std::string rootName;
-    std::string lang;
-    std::string wrapperOpen;
-    std::string wrapperClose = "</vuldef-wrapper>";
-    Declarations rootNamespaces;
-
-    std::size_t items = 0;
     std::optional<MyJvnStatus> status;
 
-    std::string scratch;
-    pugi::xml_document doc;
+    XmlChildStream stream{
+        XmlChildStream::Names{"VULDEF", std::string(kRootName), "Vulinfo"},
+        [this](std::string_view encoding) {
+            if (!encoding.empty() && !isUtf8EncodingLabel(encoding)) {
+                stream.fail("unsupported document encoding " + quoted(encoding) +
+                            " (VULDEF documents are UTF-8)");
+            }
+            return true;
+        },
+        [this](pugi::xml_node root, std::size_t) {
+            checkRoot(root);
+            return true;
+        },
+        [this](std::string_view text, std::size_t offset) { handleChild(text, offset); }};
 
-    [[noreturn]] void fail(const std::string& message) {
-        failure = message;
-        throw ParseError(message);
-    }
+    std::string at(std::size_t offset) const { return XmlChildStream::at(offset); }
 
-    std::string at(std::size_t offsetInBuf) const {
-        return " at byte offset " + std::to_string(base + offsetInBuf);
-    }
-
-    void feed(std::string_view bytes) {
-        if (!failure.empty()) {
-            throw ParseError(failure);
-        }
-        compact();
-        buf.append(bytes.data(), bytes.size());
-        run();
-        if (!inElement && pos == buf.size()) {
-            base += buf.size();
-            buf.clear();
-            pos = 0;
-        }
-    }
-
-    /// Drops the consumed head of the buffer when it is large enough to be worth the move.
-    void compact() {
-        const std::size_t keep = inElement ? elemStart : pos;
-        if (keep == 0 || (keep < kCompactBytes && keep * 2 < buf.size())) {
-            return;
-        }
-        buf.erase(0, keep);
-        base += keep;
-        pos -= keep;
-        if (inElement) {
-            elemStart -= keep;
-            elemScan -= keep;
-        }
-    }
-
-    void run() {
-        for (;;) {
-            Step step = Step::NeedMore;
-            switch (phase) {
-            case Phase::Prolog:
-                step = prolog();
-                break;
-            case Phase::Body:
-                step = inElement ? element() : body();
-                break;
-            case Phase::Epilogue:
-                step = epilogue();
-                break;
-            }
-            if (step == Step::NeedMore) {
-                return;
-            }
-        }
-    }
-
-    /// Skips a comment, processing instruction or CDATA section at `i`; returns the offset
-    /// after it, npos when incomplete, or `i` when there is none at `i`.
-    std::size_t skipMarkup(std::size_t i) const {
-        const std::string_view view(buf);
-        const auto skipTo = [&](std::string_view close, std::size_t from) {
-            const auto end = view.find(close, from);
-            return end == std::string_view::npos ? std::string_view::npos : end + close.size();
-        };
-        if (view.compare(i, 4, "<!--") == 0) {
-            return skipTo("-->", i + 4);
-        }
-        if (view.compare(i, 9, "<![CDATA[") == 0) {
-            return skipTo("]]>", i + 9);
-        }
-        if (view.compare(i, 2, "<?") == 0) {
-            return skipTo("?>", i + 2);
-        }
-        return i;
-    }
-
-    /// True when the bytes at `i` might still become `what` with more input.
-    bool mayBecome(std::size_t i, std::string_view what) const {
-        const std::size_t n = std::min(what.size(), buf.size() - i);
-        return n < what.size() && std::string_view(buf).substr(i, n) == what.substr(0, n);
-    }
-
-    Step prolog() {
-        const std::string_view view(buf);
-        if (base == 0 && pos == 0) {
-            if (mayBecome(0, "\xEF\xBB\xBF")) {
-                return Step::NeedMore;
-            }
-            if (view.substr(0, 3) == "\xEF\xBB\xBF") {
-                pos = 3;
-            }
-        }
-        while (pos < view.size() && isSpace(view[pos])) {
-            ++pos;
-        }
-        if (base + pos > kMaxPrologBytes) {
-            fail("not a VULDEF document: no root element in the first " +
-                 std::to_string(kMaxPrologBytes) + " bytes");
-        }
-        if (view.size() - pos < 2 || mayBecome(pos, "<!--") || mayBecome(pos, "<!DOCTYPE")) {
-            return Step::NeedMore;
-        }
-        if (view[pos] != '<') {
-            fail("not well-formed XML: text before the root element" + at(pos));
-        }
-        if (view[pos + 1] == '?') {
-            const std::size_t end = skipMarkup(pos);
-            if (end == std::string_view::npos) {
-                return Step::NeedMore;
-            }
-            const std::string_view pi = view.substr(pos, end - pos);
-            if (pi.size() > 6 && pi.substr(0, 5) == "<?xml" && isSpace(pi[5])) {
-                const std::string_view encoding = declaredEncoding(pi);
-                if (!encoding.empty() && !isUtf8EncodingLabel(encoding)) {
-                    fail("unsupported document encoding " + quoted(encoding) +
-                         " (VULDEF documents are UTF-8)");
-                }
-            }
-            pos = end;
-            return Step::Done;
-        }
-        if (view.compare(pos, 4, "<!--") == 0) {
-            const std::size_t end = skipMarkup(pos);
-            if (end == std::string_view::npos) {
-                return Step::NeedMore;
-            }
-            pos = end;
-            return Step::Done;
-        }
-        if (view.compare(pos, 9, "<!DOCTYPE") == 0) {
-            const std::size_t end = findTagEnd(view, pos);
-            if (end == std::string_view::npos) {
-                return Step::NeedMore;
-            }
-            if (view.substr(pos, end - pos).find('[') != std::string_view::npos) {
-                fail("unsupported: a DOCTYPE with an internal subset" + at(pos));
-            }
-            pos = end + 1;
-            return Step::Done;
-        }
-        if (view[pos + 1] == '!' || view[pos + 1] == '/') {
-            fail("not well-formed XML: unexpected markup before the root element" + at(pos));
-        }
-        const std::size_t end = findTagEnd(view, pos);
-        if (end == std::string_view::npos) {
-            return Step::NeedMore;
-        }
-        readRoot(view.substr(pos, end + 1 - pos));
-        pos = end + 1;
-        return Step::Done;
-    }
-
-    /// Checks the root start tag and builds the wrapper that re-declares its namespaces.
-    void readRoot(std::string_view tag) {
-        const bool selfClosing = tag.size() >= 2 && tag[tag.size() - 2] == '/';
-        const std::string_view name = leadingName(tag.substr(1));
-        std::string text(tag);
-        if (!selfClosing) {
-            text.append("</").append(name).append(">");
-        }
-        pugi::xml_document rootDoc;
-        const pugi::xml_parse_result loaded =
-            rootDoc.load_buffer(text.data(), text.size(), pugi::parse_default, pugi::encoding_utf8);
-        if (!loaded) {
-            fail(std::string("not well-formed XML in the root start tag: ") + loaded.description() +
-                 at(pos + static_cast<std::size_t>(loaded.offset)));
-        }
-        const pugi::xml_node root = rootDoc.first_child();
-        rootName = root.name();
-        wrapperOpen = "<vuldef-wrapper";
-        for (pugi::xml_attribute attribute : root.attributes()) {
-            const std::string_view attributeName = attribute.name();
-            const std::string_view prefix = prefixOf(attributeName);
-            if (attributeName == "xmlns" || prefix == "xmlns") {
-                if (prefix == "xmlns" && std::string_view(attribute.value()).empty()) {
-                    fail("namespace error: prefix " + quoted(localOf(attributeName)) +
-                         " is bound to an empty namespace");
-                }
-                rootNamespaces.emplace_back(prefix.empty() ? std::string() : localOf(attributeName),
-                                            attribute.value());
-                wrapperOpen.append(" ").append(attributeName).append("=\"");
-                wrapperOpen.append(escapeAttribute(attribute.value())).append("\"");
-            } else if (attributeName == "xml:lang") {
-                lang = std::string(trim(attribute.value()));
-                wrapperOpen.append(" xml:lang=\"").append(escapeAttribute(lang)).append("\"");
-            } else if (!prefix.empty() && !lookupNamespace(root, prefix)) {
-                fail("namespace error: prefix " + quoted(prefix) + " of attribute " +
-                     quoted(attributeName) + " on <" + rootName + "> is not declared");
-            }
-        }
-        wrapperOpen.append(">");
+    void checkRoot(pugi::xml_node root) {
+        const std::string& rootName = stream.rootName();
         const std::optional<std::string_view> ns = lookupNamespace(root, prefixOf(rootName));
         if (!ns) {
-            fail("namespace error: prefix " + quoted(prefixOf(rootName)) + " of <" + rootName +
-                 "> is not declared");
+            stream.fail("namespace error: prefix " + quoted(prefixOf(rootName)) + " of <" +
+                        rootName + "> is not declared");
         }
         if (localOf(rootName) != kRootName || *ns != kVuldefNs) {
-            fail("not a VULDEF document: the root element is <" + rootName + "> in namespace " +
-                 quoted(*ns) + ", expected VULDEF-Document in " + quoted(kVuldefNs));
+            stream.fail("not a VULDEF document: the root element is <" + rootName +
+                        "> in namespace " + quoted(*ns) + ", expected VULDEF-Document in " +
+                        quoted(kVuldefNs));
         }
-        phase = selfClosing ? Phase::Epilogue : Phase::Body;
-    }
-
-    /// Between the root's children: skips text and markup, handles the root end tag, and
-    /// starts collecting the next child element.
-    Step body() {
-        const std::string_view view(buf);
-        const void* found = std::memchr(view.data() + pos, '<', view.size() - pos);
-        if (found == nullptr) {
-            pos = view.size(); // text between children carries nothing VULDEF uses
-            return Step::NeedMore;
-        }
-        pos = static_cast<std::size_t>(static_cast<const char*>(found) - view.data());
-        if (view.size() - pos < 2 || mayBecome(pos, "<!--") || mayBecome(pos, "<![CDATA[")) {
-            return Step::NeedMore;
-        }
-        const char next = view[pos + 1];
-        if (next == '?' || next == '!') {
-            const std::size_t end = skipMarkup(pos);
-            if (end == std::string_view::npos) {
-                return Step::NeedMore;
-            }
-            if (end == pos) {
-                fail("not well-formed XML: unexpected markup " +
-                     quoted(view.substr(pos, std::min<std::size_t>(20, view.size() - pos))) +
-                     at(pos));
-            }
-            pos = end;
-            return Step::Done;
-        }
-        if (next == '/') {
-            const std::size_t end = findTagEnd(view, pos);
-            if (end == std::string_view::npos) {
-                return Step::NeedMore;
-            }
-            const std::string_view tag = view.substr(pos + 2, end - pos - 2);
-            if (leadingName(tag) != rootName || !trim(tag.substr(rootName.size())).empty()) {
-                fail("not well-formed XML: end tag " + quoted(view.substr(pos, end + 1 - pos)) +
-                     " does not match <" + rootName + ">" + at(pos));
-            }
-            pos = end + 1;
-            phase = Phase::Epilogue;
-            return Step::Done;
-        }
-        inElement = true;
-        elemStart = pos;
-        elemScan = pos;
-        open.clear();
-        return Step::Done;
-    }
-
-    std::string_view openName(std::size_t k) const {
-        return std::string_view(buf).substr(elemStart + open[k].first, open[k].second);
-    }
-
-    /// The common case, tried before the full scan: the child ends at the first end tag of its
-    /// name when nothing in between could change that (no comment, CDATA section, processing
-    /// instruction or DOCTYPE, no start tag of the same name, no end tag of the root). Returns
-    /// the offset just past that end tag, or npos to let the full scan decide (also when the
-    /// child is not all in the buffer yet).
-    std::size_t quickEnd(std::string_view view) const {
-        const std::size_t gt = findTagEnd(view, elemStart);
-        if (gt == std::string_view::npos || view[gt - 1] == '/') {
-            return std::string_view::npos;
-        }
-        const std::string_view name = leadingName(view.substr(elemStart + 1));
-        if (name.empty()) {
-            return std::string_view::npos;
-        }
-        // Whether the tag name starting at `at` is `wanted` (not merely starts with it).
-        const auto nameAt = [&](std::size_t at, std::string_view wanted) {
-            return view.compare(at, wanted.size(), wanted) == 0 &&
-                   (at + wanted.size() == view.size() || !isNameChar(view[at + wanted.size()]));
-        };
-        const std::size_t limit = std::min(view.size(), elemStart + kMaxElementBytes);
-        for (std::size_t at = gt + 1; at < limit;) {
-            const void* found = std::memchr(view.data() + at, '<', limit - at);
-            if (found == nullptr) {
-                return std::string_view::npos;
-            }
-            const auto lt = static_cast<std::size_t>(static_cast<const char*>(found) - view.data());
-            if (lt + 1 >= view.size()) {
-                return std::string_view::npos;
-            }
-            const char next = view[lt + 1];
-            if (next == '!' || next == '?') {
-                return std::string_view::npos;
-            }
-            // Tags end where the full scan says they end (findTagEnd: a '>' inside quotes does
-            // not end a tag), so in a broken document both see the same tags.
-            const std::size_t tagEnd = findTagEnd(view, lt);
-            if (tagEnd == std::string_view::npos) {
-                return std::string_view::npos;
-            }
-            if (next == '/') {
-                if (nameAt(lt + 2, name)) {
-                    return tagEnd + 1;
-                }
-                if (nameAt(lt + 2, rootName)) {
-                    return std::string_view::npos;
-                }
-            } else if (nameAt(lt + 1, name)) {
-                return std::string_view::npos;
-            }
-            at = tagEnd + 1;
-        }
-        return std::string_view::npos;
-    }
-
-    /// Scans the child element being collected until it is complete (then handles it).
-    Step element() {
-        const std::string_view view(buf);
-        if (open.empty() && elemScan == elemStart) {
-            const std::size_t end = quickEnd(view);
-            if (end != std::string_view::npos) {
-                complete(end);
-                return Step::Done;
-            }
-        }
-        for (;;) {
-            if (elemScan - elemStart > kMaxElementBytes) {
-                fail("an element of the root is larger than " + std::to_string(kMaxElementBytes) +
-                     " bytes" + at(elemStart));
-            }
-            const void* found = std::memchr(view.data() + elemScan, '<', view.size() - elemScan);
-            if (found == nullptr) {
-                elemScan = view.size();
-                return Step::NeedMore;
-            }
-            const std::size_t lt =
-                static_cast<std::size_t>(static_cast<const char*>(found) - view.data());
-            elemScan = lt;
-            if (view.size() - lt < 2 || mayBecome(lt, "<!--") || mayBecome(lt, "<![CDATA[")) {
-                return Step::NeedMore;
-            }
-            const char next = view[lt + 1];
-            if (next == '?' || next == '!') {
-                std::size_t end = skipMarkup(lt);
-                if (end == lt) {
-                    end = findTagEnd(view, lt); // some other <!…>: pugixml will judge it
-                    if (end != std::string_view::npos) {
-                        ++end;
-                    }
-                }
-                if (end == std::string_view::npos) {
-                    return Step::NeedMore;
-                }
-                elemScan = end;
-                continue;
-            }
-            const std::size_t gt = findTagEnd(view, lt);
-            if (gt == std::string_view::npos) {
-                return Step::NeedMore;
-            }
-            if (next == '/') {
-                const std::string_view name = leadingName(view.substr(lt + 2, gt - lt - 2));
-                std::size_t k = open.size();
-                while (k > 0 && openName(k - 1) != name) {
-                    --k;
-                }
-                if (k == 0 && name == rootName) {
-                    // The root ends inside this child: the child is broken. It ends here, and
-                    // the root end tag is handled at the root level.
-                    complete(lt);
-                    return Step::Done;
-                }
-                if (k > 0) {
-                    open.resize(k - 1); // a mismatch in between is left to pugixml to report
-                }
-                elemScan = gt + 1;
-            } else {
-                const std::string_view name = leadingName(view.substr(lt + 1, gt - lt - 1));
-                if (!open.empty() && name == openName(0)) {
-                    // The same element as the root child opens again inside it: the previous
-                    // one was never closed. It ends here.
-                    complete(lt);
-                    return Step::Done;
-                }
-                const bool selfClosing = view[gt - 1] == '/';
-                if (!selfClosing) {
-                    open.emplace_back(lt + 1 - elemStart, name.size());
-                }
-                elemScan = gt + 1;
-            }
-            if (open.empty()) {
-                complete(elemScan);
-                return Step::Done;
-            }
-        }
-    }
-
-    /// The child [elemStart, end) is complete: parse and handle it.
-    void complete(std::size_t end) {
-        const std::string_view text = std::string_view(buf).substr(elemStart, end - elemStart);
-        const std::size_t start = elemStart;
-        inElement = false;
-        pos = end;
-        open.clear();
-        handleChild(text, start);
     }
 
     void handleChild(std::string_view text, std::size_t start) {
-        const std::string_view rawName = leadingName(text.substr(1));
+        const std::string_view rawName = leadingXmlName(text.substr(1));
         const bool isVulinfo = localOf(rawName) == "Vulinfo";
         if (isVulinfo) {
-            ++items;
+            stream.countItem();
         }
-        scratch.assign(wrapperOpen);
-        scratch.append(text);
-        scratch.append(wrapperClose);
-        const pugi::xml_parse_result loaded = doc.load_buffer_inplace(
-            scratch.data(), scratch.size(), pugi::parse_default, pugi::encoding_utf8);
-        if (!loaded) {
-            const auto inScratch =
-                static_cast<std::size_t>(std::max<std::ptrdiff_t>(loaded.offset, 0));
-            const std::size_t offset =
-                start + (inScratch > wrapperOpen.size() ? inScratch - wrapperOpen.size() : 0);
-            const std::string what =
-                std::string("not well-formed XML: ") + loaded.description() + at(offset);
+        const std::size_t items = stream.items();
+        std::string error;
+        const pugi::xml_node node = stream.parseChild(text, start, error);
+        if (!node && !error.empty()) {
             if (isVulinfo) {
                 problem(rawVulinfoId(text), items,
-                        what + "; Vulinfo skipped (Vulinfo at byte offset " +
-                            std::to_string(base + start) + ")");
+                        error + "; Vulinfo skipped (Vulinfo at byte offset " +
+                            std::to_string(start) + ")");
                 return;
             }
-            fail(what + " in <" + std::string(rawName) + ">");
+            stream.fail(error + " in <" + std::string(rawName) + ">");
         }
-        const pugi::xml_node wrapper = doc.first_child();
-        const pugi::xml_node node = firstElementChild(wrapper);
-        if (!node || nextElementSibling(node)) {
+        if (!node) {
             if (isVulinfo) {
                 problem(rawVulinfoId(text), items, "Vulinfo is not one element; skipped");
                 return;
             }
-            fail("not well-formed XML in <" + std::string(rawName) + ">" + at(start));
+            stream.fail("not well-formed XML in <" + std::string(rawName) + ">" + at(start));
         }
-        const Namespaces namespaces(rootNamespaces, text.find("xmlns") != std::string_view::npos);
+        const Namespaces namespaces(stream.rootNamespaces(),
+                                    text.find("xmlns") != std::string_view::npos);
         const std::string nsError = undeclaredPrefix(node, namespaces);
         if (!nsError.empty()) {
             if (isVulinfo) {
@@ -828,7 +340,7 @@ struct VuldefStreamParser::Impl {
                         "namespace error: " + nsError + "; Vulinfo skipped" + at(start));
                 return;
             }
-            fail("namespace error: " + nsError + at(start));
+            stream.fail("namespace error: " + nsError + at(start));
         }
         const std::string_view ns = namespaces.of(node);
         const std::string_view local = localOf(node.name());
@@ -870,48 +382,11 @@ struct VuldefStreamParser::Impl {
 
     void readVulinfo(pugi::xml_node vulinfo, std::size_t position, const Namespaces& namespaces);
 
-    Step epilogue() {
-        const std::string_view view(buf);
-        while (pos < view.size() && isSpace(view[pos])) {
-            ++pos;
-        }
-        if (pos == view.size()) {
-            return Step::NeedMore;
-        }
-        if (view.size() - pos < 4 && (mayBecome(pos, "<!--") || mayBecome(pos, "<?"))) {
-            return Step::NeedMore;
-        }
-        const std::size_t end = view[pos] == '<' ? skipMarkup(pos) : pos;
-        if (end == std::string_view::npos) {
-            return Step::NeedMore;
-        }
-        if (end == pos || view.compare(pos, 9, "<![CDATA[") == 0) {
-            fail("not well-formed XML: content after the end of <" + rootName + ">" + at(pos));
-        }
-        pos = end;
-        return Step::Done;
-    }
-
     void finish() {
-        if (!failure.empty()) {
-            throw ParseError(failure);
-        }
-        if (phase == Phase::Prolog) {
-            fail(base + buf.size() == 0 ? std::string("empty document: no VULDEF-Document")
-                                        : "not a VULDEF document: no root element found");
-        }
-        if (phase == Phase::Body) {
-            fail("truncated VULDEF document: it ends before </" + rootName + "> (after " +
-                 std::to_string(base + buf.size()) + " bytes, " + std::to_string(items) +
-                 " Vulinfo read; the records already emitted stay emitted)");
-        }
-        if (pos != buf.size()) {
-            fail("not well-formed XML: unterminated markup after the end of <" + rootName + ">" +
-                 at(pos));
-        }
+        stream.finish();
         if (status && status->retCd != 0) {
-            fail("MyJVN API error (retCd=" + std::to_string(status->retCd) +
-                 "): errCd=" + status->errCd + " errMsg=" + status->errMsg);
+            stream.fail("MyJVN API error (retCd=" + std::to_string(status->retCd) +
+                        "): errCd=" + status->errCd + " errMsg=" + status->errMsg);
         }
     }
 };
@@ -1118,7 +593,7 @@ private:
 
 void VuldefStreamParser::Impl::readVulinfo(pugi::xml_node vulinfo, std::size_t position,
                                            const Namespaces& namespaces) {
-    VulinfoReader reader(position, lang, problems, namespaces);
+    VulinfoReader reader(position, stream.lang(), problems, namespaces);
     std::optional<Advisory> record = reader.read(vulinfo);
     if (record && records) {
         records(std::move(*record));
@@ -1134,7 +609,7 @@ VuldefStreamParser::VuldefStreamParser(RecordSink records, ProblemSink problems)
 VuldefStreamParser::~VuldefStreamParser() = default;
 
 void VuldefStreamParser::feed(std::string_view bytes) {
-    impl_->feed(bytes);
+    impl_->stream.feed(bytes);
 }
 
 void VuldefStreamParser::finish() {
@@ -1142,11 +617,11 @@ void VuldefStreamParser::finish() {
 }
 
 std::size_t VuldefStreamParser::itemsSeen() const {
-    return impl_->items;
+    return impl_->stream.items();
 }
 
 std::size_t VuldefStreamParser::bufferedBytes() const {
-    return impl_->buf.capacity() + impl_->scratch.capacity();
+    return impl_->stream.bufferedBytes();
 }
 
 std::optional<MyJvnStatus> VuldefStreamParser::status() const {

@@ -24,6 +24,9 @@ constexpr std::string_view kSecNs = "jvn.jp/rss/mod_sec/"; // after "http://" or
 class NamespaceChecker {
 public:
     explicit NamespaceChecker(std::string_view xml) : xml_(xml) {}
+    /// Errors say `where` instead of the node's offset in a whole document.
+    NamespaceChecker(std::string_view xml, std::string where)
+        : xml_(xml), where_(std::move(where)), fixedWhere_(true) {}
 
     void check(pugi::xml_node root) {
         pugi::xml_node node = root;
@@ -50,7 +53,7 @@ public:
 private:
     [[noreturn]] void fail(pugi::xml_node node, const std::string& what) const {
         throw ParseError("namespace error: " + what + " (element <" + node.name() + ">)" +
-                         offsetText(xml_, node.offset_debug()));
+                         (fixedWhere_ ? where_ : offsetText(xml_, node.offset_debug())));
     }
 
     void checkQualifiedName(pugi::xml_node node, std::string_view name) const {
@@ -132,6 +135,8 @@ private:
     }
 
     std::string_view xml_;
+    std::string where_;
+    bool fixedWhere_ = false;
     std::unordered_map<std::string_view, std::vector<std::string_view>> scopes_;
     std::vector<std::pair<std::string_view, std::string_view>> expanded_;
 };
@@ -345,6 +350,10 @@ pugi::xml_node loadDocument(pugi::xml_document& doc, std::string_view xml) {
     const pugi::xml_node root = documentElement(doc, xml);
     NamespaceChecker(xml).check(root);
     return root;
+}
+
+void checkNamespaces(pugi::xml_node top, const std::string& where) {
+    NamespaceChecker(std::string_view(), where).check(top);
 }
 
 bool isElement(pugi::xml_node node, std::string_view ns, std::string_view local) {

@@ -90,6 +90,11 @@ std::string offsetText(std::string_view xml, std::ptrdiff_t offset);
 /// with pugixml's description and the byte offset, line and column.
 pugi::xml_node loadDocument(pugi::xml_document& doc, std::string_view xml);
 
+/// The namespace well-formedness checks of loadDocument() on the subtree `top` (a document
+/// fragment whose ancestors declare nothing `top` does not re-declare); a ParseError names the
+/// element and says `where` (" at byte offset N") instead of the element's own offset.
+void checkNamespaces(pugi::xml_node top, const std::string& where);
+
 /// `node` is an element in namespace `ns` with local name `local`.
 bool isElement(pugi::xml_node node, std::string_view ns, std::string_view local);
 

@@ -357,7 +357,7 @@ TEST_CASE("A file that is not a document reports a parse error and stores nothin
     CHECK(asVuldef.records == 0);
 }
 
-TEST_CASE("Other formats are parsed whole and ingested", "[daemon][import]") {
+TEST_CASE("RSS files are streamed and ingested in batches", "[daemon][import]") {
     auto store = Store::inMemory();
     const fs::path rss = demoRss();
     const ImportStats s = importFile(*store, {}, rss.string(), "auto", "import", nullptr, 1);
@@ -365,7 +365,53 @@ TEST_CASE("Other formats are parsed whole and ingested", "[daemon][import]") {
     CHECK(s.format == "jvn-rss");
     CHECK(s.records == parseDocument(test::readFile(rss), "jvn-rss").records.size());
     CHECK(s.records == 4);
+    CHECK(s.items == 4);
     CHECK(s.batches == s.records);
+    CHECK(count(*store, "SELECT COUNT(*) FROM record") == static_cast<std::int64_t>(s.records));
+    // the same content as a whole-document parse: importing it again changes nothing
+    const ImportStats again = importFile(*store, {}, rss.string(), "jvn-rss", "import");
+    CHECK(again.records == 4);
+    CHECK(again.newRecords == 0);
+    CHECK(again.changed == 0);
+}
+
+TEST_CASE("A truncated RSS file keeps the complete items before the cut and reports the error",
+          "[daemon][import]") {
+    TempDir dir;
+    auto store = Store::inMemory();
+    const std::string content = test::readFile(demoRss());
+    // cut inside the third item
+    std::size_t cut = 0;
+    for (int i = 0; i < 3; ++i) {
+        cut = content.find("<item ", cut + 1);
+        REQUIRE(cut != std::string::npos);
+    }
+    cut += 40;
+    const fs::path truncated = dir.write("truncated.rdf", content.substr(0, cut));
+    const ImportStats s = importFile(*store, {}, truncated.string(), "auto", "import", nullptr, 1);
+    CHECK_FALSE(s.complete());
+    CHECK(s.error.find("truncated RSS 1.0 document") != std::string::npos);
+    CHECK(s.records == 2);
+    CHECK(count(*store, "SELECT COUNT(*) FROM record") == 2);
+
+    // the repaired file adds the rest, nothing twice
+    const ImportStats whole = importFile(*store, {}, demoRss().string(), "auto", "import");
+    CHECK(whole.complete());
+    CHECK(whole.newRecords == 2);
+    CHECK(count(*store, "SELECT COUNT(*) FROM record") == 4);
+}
+
+TEST_CASE("Other formats are parsed whole and ingested", "[daemon][import]") {
+    TempDir dir;
+    auto store = Store::inMemory();
+    const std::string mail = test::readFile(test::sourceDir() / "tests" / "data" / "mail" /
+                                            "ipa_log4j_jvndb_utf8_qp.eml");
+    const fs::path path = dir.write("mail.eml", mail);
+    const ImportStats s = importFile(*store, {}, path.string(), "auto", "import");
+    CHECK(s.complete());
+    CHECK(s.format == "mail");
+    CHECK(s.records == parseDocument(mail, "mail").records.size());
+    CHECK(s.records > 0);
     CHECK(count(*store, "SELECT COUNT(*) FROM record") == static_cast<std::int64_t>(s.records));
 }
 

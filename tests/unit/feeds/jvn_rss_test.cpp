@@ -7,6 +7,7 @@
 #include "feeds/parse/jvn_rss.h"
 #include "helpers/fixtures.h"
 #include "helpers/records.h"
+#include "helpers/rss_stream.h"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -740,4 +741,141 @@ TEST_CASE("deeply nested elements do not crash the parser", "[feeds][jvn-rss]") 
     }
     const ParseResult result = parseJvnRss(feed(item("JVNDB-2024-000040", deep)));
     CHECK(result.records.size() == 1);
+}
+
+// JvnRssStreamParser: the same records, problems and status as parseJvnRss, fed in pieces of
+// any size; a document broken part-way keeps what came before and throws.
+
+namespace {
+
+/// Checks that streaming `xml` in pieces of several sizes gives what parseJvnRss gives: the same
+/// records, problems and status, or (a broken document) an error too, after the records of the
+/// items before the break.
+void checkStreamedEqualsWhole(const std::string& xml) {
+    const vw::test::RssCollected whole = vw::test::rssWhole(xml);
+    for (const std::size_t piece :
+         {std::size_t{1}, std::size_t{7}, std::size_t{100}, std::size_t{4096}, xml.size() + 1}) {
+        INFO("pieces of " << piece);
+        const vw::test::RssCollected streamed = vw::test::rssInPieces(xml, piece);
+        CHECK(streamed.error.empty() == whole.error.empty());
+        if (whole.error.empty()) {
+            CHECK(streamed.records == whole.records);
+            CHECK(streamed.problems == whole.problems);
+            CHECK(streamed.status == whole.status);
+        }
+    }
+}
+
+} // namespace
+
+TEST_CASE("streamed RSS equals whole-document parsing on the real fixtures",
+          "[feeds][jvn-rss][stream]") {
+    VW_REQUIRE_FIXTURES();
+    for (const char* name :
+         {"jvndb_new_2023-11_trimmed.rdf", "jvndb_2023-11_trimmed.rdf",
+          "jvndb_years_2007_trimmed.rdf", "jvndb_years_2021_trimmed.rdf",
+          "jvndb_years_2022_trimmed.rdf", "jvndb_years_2023_trimmed.rdf",
+          "myjvn_getVulnOverviewList_hnd_ja_2025.xml",
+          "spiegel_go-myjvn_getVulnOverviewList_2018_2.xml",
+          "myjvn_np_dataFeed_jvndb_new_rss_hnd_2025.xml", "jvndb_detail_2023_trimmed.rdf",
+          "myjvn_getProductList_hnd.xml", "myjvn_getAlertList_hnd.xml"}) {
+        INFO(name);
+        checkStreamedEqualsWhole(readJvn(name));
+    }
+}
+
+TEST_CASE("streamed RSS equals whole-document parsing on the written feeds",
+          "[feeds][jvn-rss][stream]") {
+    checkStreamedEqualsWhole(readDemoFeed());
+    checkStreamedEqualsWhole(readWrittenOverview());
+    checkStreamedEqualsWhole(vw::test::readFile(vw::test::sourceDir() / "tests" / "data" / "jvn" /
+                                                "jvn_feed_written_for_vulnwatch.rdf"));
+    // problems, a skipped item, the MyJVN channel, a success status, items before the channel
+    const std::string bad =
+        item("JVNDB-2024-000002", "    <sec:cpe>cpe with spaces</sec:cpe>\n", "not a date");
+    checkStreamedEqualsWhole(feed(item("JVNDB-2024-000001") + bad + item("nonsense")));
+    checkStreamedEqualsWhole(
+        feed(item("JVNDB-2024-000001"), "http://jvn.jp/rss/mod_sec/3.0/",
+             "https://jvndb.jvn.jp/apis/myjvn",
+             "  <status:Status retCd=\"0\" method=\"getVulnOverviewList\" totalRes=\"1\"/>\n"));
+    std::string late = feed(item("JVNDB-2024-000001"));
+    const auto channel = late.find("  <channel");
+    const auto channelEnd = late.find("</channel>\n") + 11;
+    const std::string channelText = late.substr(channel, channelEnd - channel);
+    late.erase(channel, channelEnd - channel);
+    late.insert(late.find("</rdf:RDF>"), channelText);
+    REQUIRE(late.find("<item") < late.find("<channel"));
+    checkStreamedEqualsWhole(late);
+    // kept whole: another encoding, another root, a status alone, no document at all
+    std::string latin1 = feed(item("JVNDB-2024-000001"));
+    latin1.replace(latin1.find("UTF-8"), 5, "ISO-8859-1");
+    checkStreamedEqualsWhole(latin1);
+    checkStreamedEqualsWhole("<feed xmlns=\"http://www.w3.org/2005/Atom\"/>");
+    checkStreamedEqualsWhole("<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" "
+                             "xmlns:status=\"http://jvndb.jvn.jp/myjvn/Status\"><status:Status "
+                             "retCd=\"0\"/></rdf:RDF>");
+    checkStreamedEqualsWhole("");
+    checkStreamedEqualsWhole("\xEF\xBB\xBF" + feed(item("JVNDB-2024-000001")));
+}
+
+TEST_CASE("RSS broken part-way: the items before it are streamed, then ParseError",
+          "[feeds][jvn-rss][stream]") {
+    const std::string doc =
+        feed(item("JVNDB-2024-000001") + item("JVNDB-2024-000002") + item("JVNDB-2024-000003"));
+    SECTION("truncated inside the third item") {
+        const std::string cut = doc.substr(0, doc.find("JVNDB-2024-000003</sec:identifier>"));
+        CHECK_THROWS_AS(parseJvnRss(cut), ParseError);
+        const vw::test::RssCollected streamed = vw::test::rssInPieces(cut, 1000);
+        CHECK(streamed.records.size() == 2);
+        CHECK(streamed.error.find("truncated RSS 1.0 document") != std::string::npos);
+    }
+    SECTION("the second item is not well-formed") {
+        std::string broken = doc;
+        broken.replace(broken.find("<title>title of JVNDB-2024-000002"), 7, "<title x=1>");
+        CHECK_THROWS_AS(parseJvnRss(broken), ParseError);
+        const vw::test::RssCollected streamed = vw::test::rssInPieces(broken, 64);
+        CHECK(streamed.records.size() == 1);
+        CHECK(streamed.error.find("not well-formed XML") != std::string::npos);
+        CHECK(streamed.error.find("byte offset") != std::string::npos);
+    }
+    SECTION("an undeclared prefix in the third item") {
+        std::string broken = doc;
+        const std::string third = "<sec:identifier>JVNDB-2024-000003";
+        broken.replace(broken.find(third), third.size(), "<zz:x/>" + third);
+        CHECK_THROWS_WITH(parseJvnRss(broken), Catch::Contains("is not declared"));
+        const vw::test::RssCollected streamed = vw::test::rssInPieces(broken, 4096);
+        CHECK(streamed.records.size() == 2);
+        CHECK(streamed.error.find("is not declared") != std::string::npos);
+    }
+    SECTION("a MyJVN error status at the end") {
+        const std::string error =
+            feed(item("JVNDB-2024-000001"), "http://jvn.jp/rss/mod_sec/3.0/",
+                 "https://jvndb.jvn.jp/apis/myjvn",
+                 "  <status:Status retCd=\"1\" errCd=\"VL01\" errMsg=\"bad\"/>\n");
+        const vw::test::RssCollected streamed = vw::test::rssInPieces(error, 4096);
+        CHECK(streamed.error.find("VL01") != std::string::npos);
+        CHECK(vw::test::rssWhole(error).error == streamed.error);
+    }
+}
+
+TEST_CASE("streamed RSS holds one item, not the document", "[feeds][jvn-rss][stream]") {
+    std::string items;
+    for (int i = 1; i <= 5000; ++i) {
+        char id[32];
+        std::snprintf(id, sizeof id, "JVNDB-2024-%06d", i);
+        items += item(id);
+    }
+    const std::string doc = feed(items);
+    REQUIRE(doc.size() > 2'000'000);
+    std::size_t records = 0;
+    std::size_t maxBuffered = 0;
+    vw::JvnRssStreamParser parser([&](Advisory&&) { ++records; }, [](vw::ItemProblem&&) {});
+    for (std::size_t at = 0; at < doc.size(); at += 65536) {
+        parser.feed(std::string_view(doc).substr(at, 65536));
+        maxBuffered = std::max(maxBuffered, parser.bufferedBytes());
+    }
+    parser.finish();
+    CHECK(records == 5000);
+    CHECK(parser.itemsSeen() == 5000);
+    CHECK(maxBuffered < 300'000);
 }

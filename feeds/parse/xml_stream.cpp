@@ -1,0 +1,574 @@
+#include "feeds/parse/xml_stream.h"
+
+#include "core/text.h"
+#include "feeds/parse/xml_util.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace vw {
+
+namespace {
+
+/// Limits on what is buffered before the root start tag and for one child of the root.
+constexpr std::size_t kMaxPrologBytes = 1u << 20;
+constexpr std::size_t kMaxElementBytes = 256u << 20;
+/// The consumed head of the buffer is dropped once it is this large (or half the buffer).
+constexpr std::size_t kCompactBytes = 1u << 16;
+
+constexpr std::string_view kWrapperClose = "</vuldef-wrapper>";
+
+bool isNameChar(char c) {
+    return !isSpace(c) && c != '>' && c != '/' && c != '=' && c != '<' && c != '"' && c != '\'';
+}
+
+/// Escapes a value for a double-quoted attribute.
+std::string escapeAttribute(std::string_view value) {
+    std::string out;
+    out.reserve(value.size());
+    for (char c : value) {
+        switch (c) {
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        default:
+            out.push_back(c);
+        }
+    }
+    return out;
+}
+
+/// Finds the `>` that ends the tag starting at `from` (`<…`), skipping quoted attribute values.
+std::size_t findTagEnd(std::string_view buf, std::size_t from) {
+    char quote = 0;
+    for (std::size_t i = from; i < buf.size(); ++i) {
+        const char c = buf[i];
+        if (quote != 0) {
+            if (c == quote) {
+                quote = 0;
+            }
+        } else if (c == '"' || c == '\'') {
+            quote = c;
+        } else if (c == '>') {
+            return i;
+        }
+    }
+    return std::string_view::npos;
+}
+
+/// Reads the `encoding` pseudo-attribute of an XML declaration ("" when absent).
+std::string_view declaredEncoding(std::string_view declaration) {
+    const auto at = declaration.find("encoding");
+    if (at == std::string_view::npos) {
+        return {};
+    }
+    auto i = declaration.find_first_of("\"'", at);
+    if (i == std::string_view::npos) {
+        return {};
+    }
+    const char quote = declaration[i];
+    const auto end = declaration.find(quote, i + 1);
+    if (end == std::string_view::npos) {
+        return {};
+    }
+    return trim(declaration.substr(i + 1, end - i - 1));
+}
+
+} // namespace
+
+std::string_view leadingXmlName(std::string_view tag) {
+    std::size_t n = 0;
+    while (n < tag.size() && isNameChar(tag[n])) {
+        ++n;
+    }
+    return tag.substr(0, n);
+}
+
+XmlChildStream::XmlChildStream(Names names, EncodingCheck encoding, RootCheck root, ChildSink child)
+    : names_(std::move(names)), encodingCheck_(std::move(encoding)), rootCheck_(std::move(root)),
+      childSink_(std::move(child)) {}
+
+void XmlChildStream::fail(const std::string& message) {
+    failure_ = message;
+    throw ParseError(message);
+}
+
+std::string XmlChildStream::at(std::size_t offset) {
+    return " at byte offset " + std::to_string(offset);
+}
+
+void XmlChildStream::feed(std::string_view bytes) {
+    if (!failure_.empty()) {
+        throw ParseError(failure_);
+    }
+    if (phase_ == Phase::Rejected) {
+        return;
+    }
+    compact();
+    buf_.append(bytes.data(), bytes.size());
+    run();
+    if (!inElement_ && pos_ == buf_.size()) {
+        base_ += buf_.size();
+        buf_.clear();
+        pos_ = 0;
+    }
+}
+
+/// Drops the consumed head of the buffer when it is large enough to be worth the move.
+void XmlChildStream::compact() {
+    const std::size_t keep = inElement_ ? elemStart_ : pos_;
+    if (keep == 0 || (keep < kCompactBytes && keep * 2 < buf_.size())) {
+        return;
+    }
+    buf_.erase(0, keep);
+    base_ += keep;
+    pos_ -= keep;
+    if (inElement_) {
+        elemStart_ -= keep;
+        elemScan_ -= keep;
+    }
+}
+
+void XmlChildStream::run() {
+    for (;;) {
+        Step step = Step::NeedMore;
+        switch (phase_) {
+        case Phase::Prolog:
+            step = prolog();
+            break;
+        case Phase::Body:
+            step = inElement_ ? element() : body();
+            break;
+        case Phase::Epilogue:
+            step = epilogue();
+            break;
+        case Phase::Rejected:
+            return;
+        }
+        if (step == Step::NeedMore) {
+            return;
+        }
+    }
+}
+
+/// Skips a comment, processing instruction or CDATA section at `i`; returns the offset after
+/// it, npos when incomplete, or `i` when there is none at `i`.
+std::size_t XmlChildStream::skipMarkup(std::size_t i) const {
+    const std::string_view view(buf_);
+    const auto skipTo = [&](std::string_view close, std::size_t from) {
+        const auto end = view.find(close, from);
+        return end == std::string_view::npos ? std::string_view::npos : end + close.size();
+    };
+    if (view.compare(i, 4, "<!--") == 0) {
+        return skipTo("-->", i + 4);
+    }
+    if (view.compare(i, 9, "<![CDATA[") == 0) {
+        return skipTo("]]>", i + 9);
+    }
+    if (view.compare(i, 2, "<?") == 0) {
+        return skipTo("?>", i + 2);
+    }
+    return i;
+}
+
+/// True when the bytes at `i` might still become `what` with more input.
+bool XmlChildStream::mayBecome(std::size_t i, std::string_view what) const {
+    const std::size_t n = std::min(what.size(), buf_.size() - i);
+    return n < what.size() && std::string_view(buf_).substr(i, n) == what.substr(0, n);
+}
+
+XmlChildStream::Step XmlChildStream::prolog() {
+    const std::string_view view(buf_);
+    if (base_ == 0 && pos_ == 0) {
+        if (mayBecome(0, "\xEF\xBB\xBF")) {
+            return Step::NeedMore;
+        }
+        if (view.substr(0, 3) == "\xEF\xBB\xBF") {
+            pos_ = 3;
+        }
+    }
+    while (pos_ < view.size() && isSpace(view[pos_])) {
+        ++pos_;
+    }
+    if (base_ + pos_ > kMaxPrologBytes) {
+        fail("not a " + names_.document + " document: no root element in the first " +
+             std::to_string(kMaxPrologBytes) + " bytes");
+    }
+    if (view.size() - pos_ < 2 || mayBecome(pos_, "<!--") || mayBecome(pos_, "<!DOCTYPE")) {
+        return Step::NeedMore;
+    }
+    if (view[pos_] != '<') {
+        fail("not well-formed XML: text before the root element" + atBuf(pos_));
+    }
+    if (view[pos_ + 1] == '?') {
+        const std::size_t end = skipMarkup(pos_);
+        if (end == std::string_view::npos) {
+            return Step::NeedMore;
+        }
+        const std::string_view pi = view.substr(pos_, end - pos_);
+        if (pi.size() > 6 && pi.substr(0, 5) == "<?xml" && isSpace(pi[5])) {
+            if (!encodingCheck_(declaredEncoding(pi))) {
+                phase_ = Phase::Rejected;
+                return Step::NeedMore;
+            }
+        }
+        pos_ = end;
+        return Step::Done;
+    }
+    if (view.compare(pos_, 4, "<!--") == 0) {
+        const std::size_t end = skipMarkup(pos_);
+        if (end == std::string_view::npos) {
+            return Step::NeedMore;
+        }
+        pos_ = end;
+        return Step::Done;
+    }
+    if (view.compare(pos_, 9, "<!DOCTYPE") == 0) {
+        const std::size_t end = findTagEnd(view, pos_);
+        if (end == std::string_view::npos) {
+            return Step::NeedMore;
+        }
+        if (view.substr(pos_, end - pos_).find('[') != std::string_view::npos) {
+            fail("unsupported: a DOCTYPE with an internal subset" + atBuf(pos_));
+        }
+        pos_ = end + 1;
+        return Step::Done;
+    }
+    if (view[pos_ + 1] == '!' || view[pos_ + 1] == '/') {
+        fail("not well-formed XML: unexpected markup before the root element" + atBuf(pos_));
+    }
+    const std::size_t end = findTagEnd(view, pos_);
+    if (end == std::string_view::npos) {
+        return Step::NeedMore;
+    }
+    readRoot(view.substr(pos_, end + 1 - pos_));
+    if (phase_ == Phase::Rejected) {
+        return Step::NeedMore;
+    }
+    pos_ = end + 1;
+    return Step::Done;
+}
+
+/// Parses the root start tag, lets the owner check it and builds the wrapper that re-declares
+/// the root's namespaces.
+void XmlChildStream::readRoot(std::string_view tag) {
+    const bool selfClosing = tag.size() >= 2 && tag[tag.size() - 2] == '/';
+    const std::string_view name = leadingXmlName(tag.substr(1));
+    std::string text(tag);
+    if (!selfClosing) {
+        text.append("</").append(name).append(">");
+    }
+    pugi::xml_document rootDoc;
+    const pugi::xml_parse_result loaded =
+        rootDoc.load_buffer(text.data(), text.size(), pugi::parse_default, pugi::encoding_utf8);
+    if (!loaded) {
+        fail(std::string("not well-formed XML in the root start tag: ") + loaded.description() +
+             atBuf(pos_ + static_cast<std::size_t>(loaded.offset)));
+    }
+    const pugi::xml_node root = rootDoc.first_child();
+    rootName_ = root.name();
+    wrapperOpen_ = "<vuldef-wrapper";
+    for (pugi::xml_attribute attribute : root.attributes()) {
+        const std::string_view attributeName = attribute.name();
+        const std::string_view prefix = prefixOf(attributeName);
+        if (attributeName == "xmlns" || prefix == "xmlns") {
+            if (prefix == "xmlns" && std::string_view(attribute.value()).empty()) {
+                fail("namespace error: prefix " + quoted(localOf(attributeName)) +
+                     " is bound to an empty namespace");
+            }
+            rootNamespaces_.emplace_back(prefix.empty() ? std::string() : localOf(attributeName),
+                                         attribute.value());
+            wrapperOpen_.append(" ").append(attributeName).append("=\"");
+            wrapperOpen_.append(escapeAttribute(attribute.value())).append("\"");
+        } else if (attributeName == "xml:lang") {
+            lang_ = std::string(trim(attribute.value()));
+            wrapperOpen_.append(" xml:lang=\"").append(escapeAttribute(lang_)).append("\"");
+        } else if (!prefix.empty() && !lookupNamespace(root, prefix)) {
+            fail("namespace error: prefix " + quoted(prefix) + " of attribute " +
+                 quoted(attributeName) + " on <" + rootName_ + "> is not declared");
+        }
+    }
+    wrapperOpen_.append(">");
+    if (!rootCheck_(root, base_ + pos_ + tag.size())) {
+        phase_ = Phase::Rejected;
+        return;
+    }
+    phase_ = selfClosing ? Phase::Epilogue : Phase::Body;
+}
+
+/// Between the root's children: skips text and markup, handles the root end tag, and starts
+/// collecting the next child element.
+XmlChildStream::Step XmlChildStream::body() {
+    const std::string_view view(buf_);
+    const void* found = std::memchr(view.data() + pos_, '<', view.size() - pos_);
+    if (found == nullptr) {
+        pos_ = view.size(); // text between children carries nothing the parsers use
+        return Step::NeedMore;
+    }
+    pos_ = static_cast<std::size_t>(static_cast<const char*>(found) - view.data());
+    if (view.size() - pos_ < 2 || mayBecome(pos_, "<!--") || mayBecome(pos_, "<![CDATA[")) {
+        return Step::NeedMore;
+    }
+    const char next = view[pos_ + 1];
+    if (next == '?' || next == '!') {
+        const std::size_t end = skipMarkup(pos_);
+        if (end == std::string_view::npos) {
+            return Step::NeedMore;
+        }
+        if (end == pos_) {
+            fail("not well-formed XML: unexpected markup " +
+                 quoted(view.substr(pos_, std::min<std::size_t>(20, view.size() - pos_))) +
+                 atBuf(pos_));
+        }
+        pos_ = end;
+        return Step::Done;
+    }
+    if (next == '/') {
+        const std::size_t end = findTagEnd(view, pos_);
+        if (end == std::string_view::npos) {
+            return Step::NeedMore;
+        }
+        const std::string_view tag = view.substr(pos_ + 2, end - pos_ - 2);
+        if (leadingXmlName(tag) != rootName_ || !trim(tag.substr(rootName_.size())).empty()) {
+            fail("not well-formed XML: end tag " + quoted(view.substr(pos_, end + 1 - pos_)) +
+                 " does not match <" + rootName_ + ">" + atBuf(pos_));
+        }
+        pos_ = end + 1;
+        phase_ = Phase::Epilogue;
+        return Step::Done;
+    }
+    inElement_ = true;
+    elemStart_ = pos_;
+    elemScan_ = pos_;
+    open_.clear();
+    return Step::Done;
+}
+
+std::string_view XmlChildStream::openName(std::size_t k) const {
+    return std::string_view(buf_).substr(elemStart_ + open_[k].first, open_[k].second);
+}
+
+/// The common case, tried before the full scan: the child ends at the first end tag of its name
+/// when nothing in between could change that (no comment, CDATA section, processing instruction
+/// or DOCTYPE, no start tag of the same name, no end tag of the root). Returns the offset just
+/// past that end tag, or npos to let the full scan decide (also when the child is not all in
+/// the buffer yet).
+std::size_t XmlChildStream::quickEnd(std::string_view view) const {
+    const std::size_t gt = findTagEnd(view, elemStart_);
+    if (gt == std::string_view::npos || view[gt - 1] == '/') {
+        return std::string_view::npos;
+    }
+    const std::string_view name = leadingXmlName(view.substr(elemStart_ + 1));
+    if (name.empty()) {
+        return std::string_view::npos;
+    }
+    // Whether the tag name starting at `at` is `wanted` (not merely starts with it).
+    const auto nameAt = [&](std::size_t at, std::string_view wanted) {
+        return view.compare(at, wanted.size(), wanted) == 0 &&
+               (at + wanted.size() == view.size() || !isNameChar(view[at + wanted.size()]));
+    };
+    const std::size_t limit = std::min(view.size(), elemStart_ + kMaxElementBytes);
+    for (std::size_t at = gt + 1; at < limit;) {
+        const void* found = std::memchr(view.data() + at, '<', limit - at);
+        if (found == nullptr) {
+            return std::string_view::npos;
+        }
+        const auto lt = static_cast<std::size_t>(static_cast<const char*>(found) - view.data());
+        if (lt + 1 >= view.size()) {
+            return std::string_view::npos;
+        }
+        const char next = view[lt + 1];
+        if (next == '!' || next == '?') {
+            return std::string_view::npos;
+        }
+        // Tags end where the full scan says they end (findTagEnd: a '>' inside quotes does not
+        // end a tag), so in a broken document both see the same tags.
+        const std::size_t tagEnd = findTagEnd(view, lt);
+        if (tagEnd == std::string_view::npos) {
+            return std::string_view::npos;
+        }
+        if (next == '/') {
+            if (nameAt(lt + 2, name)) {
+                return tagEnd + 1;
+            }
+            if (nameAt(lt + 2, rootName_)) {
+                return std::string_view::npos;
+            }
+        } else if (nameAt(lt + 1, name)) {
+            return std::string_view::npos;
+        }
+        at = tagEnd + 1;
+    }
+    return std::string_view::npos;
+}
+
+/// Scans the child element being collected until it is complete (then hands it out).
+XmlChildStream::Step XmlChildStream::element() {
+    const std::string_view view(buf_);
+    if (open_.empty() && elemScan_ == elemStart_) {
+        const std::size_t end = quickEnd(view);
+        if (end != std::string_view::npos) {
+            complete(end);
+            return Step::Done;
+        }
+    }
+    for (;;) {
+        if (elemScan_ - elemStart_ > kMaxElementBytes) {
+            fail("an element of the root is larger than " + std::to_string(kMaxElementBytes) +
+                 " bytes" + atBuf(elemStart_));
+        }
+        const void* found = std::memchr(view.data() + elemScan_, '<', view.size() - elemScan_);
+        if (found == nullptr) {
+            elemScan_ = view.size();
+            return Step::NeedMore;
+        }
+        const std::size_t lt =
+            static_cast<std::size_t>(static_cast<const char*>(found) - view.data());
+        elemScan_ = lt;
+        if (view.size() - lt < 2 || mayBecome(lt, "<!--") || mayBecome(lt, "<![CDATA[")) {
+            return Step::NeedMore;
+        }
+        const char next = view[lt + 1];
+        if (next == '?' || next == '!') {
+            std::size_t end = skipMarkup(lt);
+            if (end == lt) {
+                end = findTagEnd(view, lt); // some other <!…>: pugixml will judge it
+                if (end != std::string_view::npos) {
+                    ++end;
+                }
+            }
+            if (end == std::string_view::npos) {
+                return Step::NeedMore;
+            }
+            elemScan_ = end;
+            continue;
+        }
+        const std::size_t gt = findTagEnd(view, lt);
+        if (gt == std::string_view::npos) {
+            return Step::NeedMore;
+        }
+        if (next == '/') {
+            const std::string_view name = leadingXmlName(view.substr(lt + 2, gt - lt - 2));
+            std::size_t k = open_.size();
+            while (k > 0 && openName(k - 1) != name) {
+                --k;
+            }
+            if (k == 0 && name == rootName_) {
+                // The root ends inside this child: the child is broken. It ends here, and the
+                // root end tag is handled at the root level.
+                complete(lt);
+                return Step::Done;
+            }
+            if (k > 0) {
+                open_.resize(k - 1); // a mismatch in between is left to pugixml to report
+            }
+            elemScan_ = gt + 1;
+        } else {
+            const std::string_view name = leadingXmlName(view.substr(lt + 1, gt - lt - 1));
+            if (!open_.empty() && name == openName(0)) {
+                // The same element as the root child opens again inside it: the previous one
+                // was never closed. It ends here.
+                complete(lt);
+                return Step::Done;
+            }
+            const bool selfClosing = view[gt - 1] == '/';
+            if (!selfClosing) {
+                open_.emplace_back(lt + 1 - elemStart_, name.size());
+            }
+            elemScan_ = gt + 1;
+        }
+        if (open_.empty()) {
+            complete(elemScan_);
+            return Step::Done;
+        }
+    }
+}
+
+/// The child [elemStart_, end) is complete: hand it out.
+void XmlChildStream::complete(std::size_t end) {
+    const std::string_view text = std::string_view(buf_).substr(elemStart_, end - elemStart_);
+    const std::size_t start = elemStart_;
+    inElement_ = false;
+    pos_ = end;
+    open_.clear();
+    ++children_;
+    childSink_(text, base_ + start);
+}
+
+pugi::xml_node XmlChildStream::parseChild(std::string_view text, std::size_t offset,
+                                          std::string& error) {
+    scratch_.assign(wrapperOpen_);
+    scratch_.append(text);
+    scratch_.append(kWrapperClose);
+    const pugi::xml_parse_result loaded = doc_.load_buffer_inplace(
+        scratch_.data(), scratch_.size(), pugi::parse_default, pugi::encoding_utf8);
+    if (!loaded) {
+        const auto inScratch = static_cast<std::size_t>(std::max<std::ptrdiff_t>(loaded.offset, 0));
+        const std::size_t at =
+            offset + (inScratch > wrapperOpen_.size() ? inScratch - wrapperOpen_.size() : 0);
+        error =
+            std::string("not well-formed XML: ") + loaded.description() + XmlChildStream::at(at);
+        return {};
+    }
+    const pugi::xml_node wrapper = doc_.first_child();
+    const pugi::xml_node node = firstElementChild(wrapper);
+    if (!node || nextElementSibling(node)) {
+        error.clear();
+        return {};
+    }
+    return node;
+}
+
+XmlChildStream::Step XmlChildStream::epilogue() {
+    const std::string_view view(buf_);
+    while (pos_ < view.size() && isSpace(view[pos_])) {
+        ++pos_;
+    }
+    if (pos_ == view.size()) {
+        return Step::NeedMore;
+    }
+    if (view.size() - pos_ < 4 && (mayBecome(pos_, "<!--") || mayBecome(pos_, "<?"))) {
+        return Step::NeedMore;
+    }
+    const std::size_t end = view[pos_] == '<' ? skipMarkup(pos_) : pos_;
+    if (end == std::string_view::npos) {
+        return Step::NeedMore;
+    }
+    if (end == pos_ || view.compare(pos_, 9, "<![CDATA[") == 0) {
+        fail("not well-formed XML: content after the end of <" + rootName_ + ">" + atBuf(pos_));
+    }
+    pos_ = end;
+    return Step::Done;
+}
+
+void XmlChildStream::finish() {
+    if (!failure_.empty()) {
+        throw ParseError(failure_);
+    }
+    if (phase_ == Phase::Rejected) {
+        return;
+    }
+    if (phase_ == Phase::Prolog) {
+        fail(base_ + buf_.size() == 0
+                 ? "empty document: no " + names_.root
+                 : "not a " + names_.document + " document: no root element found");
+    }
+    if (phase_ == Phase::Body) {
+        fail("truncated " + names_.document + " document: it ends before </" + rootName_ +
+             "> (after " + std::to_string(base_ + buf_.size()) + " bytes, " +
+             std::to_string(items_) + " " + names_.item +
+             " read; the records already emitted stay emitted)");
+    }
+    if (pos_ != buf_.size()) {
+        fail("not well-formed XML: unterminated markup after the end of <" + rootName_ + ">" +
+             atBuf(pos_));
+    }
+}
+
+} // namespace vw

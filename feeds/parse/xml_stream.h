@@ -1,0 +1,135 @@
+// Incremental scanning of an XML document whose root holds many independent children (VULDEF
+// Vulinfo, RSS 1.0 items): bytes in, one complete child of the root at a time out. Shared by the
+// streaming parsers (vuldef.cpp, jvn_rss.cpp); internal to feeds/parse.
+#pragma once
+
+#include "feeds/parse/parse_error.h"
+
+#include <cstddef>
+#include <functional>
+#include <pugixml.hpp>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace vw {
+
+/// The namespace declarations of the root element: (prefix, URI); "" is the default namespace.
+using Declarations = std::vector<std::pair<std::string, std::string>>;
+
+/// The bytes are scanned for complete children of the root (whatever their names); each one is
+/// handed to the child sink as text, and parseChild() parses it with pugixml inside a small
+/// wrapper that re-declares the root's namespaces and `xml:lang`. Only the unconsumed tail is
+/// buffered. Comments, processing instructions and text between the children are skipped.
+///
+/// After a ParseError (from the scanner or from fail()) every further call throws the same error.
+class XmlChildStream {
+public:
+    /// How the document is named in messages.
+    struct Names {
+        std::string document; // "VULDEF": "not a VULDEF document", "truncated VULDEF document"
+        std::string root;     // "VULDEF-Document": "empty document: no VULDEF-Document"
+        std::string item;     // "Vulinfo": "…, 12 Vulinfo read"
+    };
+    /// The `encoding` of the XML declaration (only called when there is one): false stops the
+    /// scan (rejected()), or throw through fail().
+    using EncodingCheck = std::function<bool(std::string_view encoding)>;
+    /// The root element (its start tag parsed alone, attributes and all) and the document
+    /// offset just past its start tag: false stops the scan (rejected()), or throw through
+    /// fail().
+    using RootCheck = std::function<bool(pugi::xml_node root, std::size_t end)>;
+    /// One complete child of the root: its text and its offset in the document.
+    using ChildSink = std::function<void(std::string_view text, std::size_t offset)>;
+
+    XmlChildStream(Names names, EncodingCheck encoding, RootCheck root, ChildSink child);
+    XmlChildStream(const XmlChildStream&) = delete;
+    XmlChildStream& operator=(const XmlChildStream&) = delete;
+
+    /// Throws ParseError when the bytes cannot be such a document (not XML).
+    void feed(std::string_view bytes);
+    /// Throws ParseError when the document ended early (truncated) or is broken at its end.
+    void finish();
+
+    /// A check refused the declaration or the root: nothing more is scanned.
+    bool rejected() const { return phase_ == Phase::Rejected; }
+    /// The root start tag has been read (and accepted).
+    bool rootSeen() const {
+        return phase_ == Phase::Body || phase_ == Phase::Epilogue || phase_ == Phase::Rejected;
+    }
+
+    /// Throws (and remembers) a ParseError.
+    [[noreturn]] void fail(const std::string& message);
+    /// " at byte offset N" for an offset in the document.
+    static std::string at(std::size_t offset);
+
+    /// Parses one child handed to the sink inside the wrapper (into a document reused from call
+    /// to call). Returns the child element, or a null node with `error` set to pugixml's
+    /// description and the document offset ("not well-formed XML: … at byte offset N"), or
+    /// with `error` empty when the text is not one element.
+    pugi::xml_node parseChild(std::string_view text, std::size_t offset, std::string& error);
+
+    /// Children of the root handed out so far; the sink may count items with countItem().
+    std::size_t children() const { return children_; }
+    void countItem() { ++items_; }
+    std::size_t items() const { return items_; }
+
+    const Declarations& rootNamespaces() const { return rootNamespaces_; }
+    const std::string& rootName() const { return rootName_; }
+    const std::string& lang() const { return lang_; }
+    /// Bytes held by the internal buffers (the unconsumed tail and the per-child copy).
+    std::size_t bufferedBytes() const { return buf_.capacity() + scratch_.capacity(); }
+
+private:
+    enum class Phase { Prolog, Body, Epilogue, Rejected };
+    enum class Step { Done, NeedMore };
+
+    std::string atBuf(std::size_t offsetInBuf) const { return at(base_ + offsetInBuf); }
+    void compact();
+    void run();
+    std::size_t skipMarkup(std::size_t i) const;
+    bool mayBecome(std::size_t i, std::string_view what) const;
+    Step prolog();
+    void readRoot(std::string_view tag);
+    Step body();
+    std::string_view openName(std::size_t k) const;
+    std::size_t quickEnd(std::string_view view) const;
+    Step element();
+    void complete(std::size_t end);
+    Step epilogue();
+
+    Names names_;
+    EncodingCheck encodingCheck_;
+    RootCheck rootCheck_;
+    ChildSink childSink_;
+
+    Phase phase_ = Phase::Prolog;
+    std::string failure_; // set once a ParseError was thrown
+
+    std::string buf_;
+    std::size_t base_ = 0; // absolute offset of buf_[0] in the document
+    std::size_t pos_ = 0;  // next unscanned byte at the root-child level
+
+    // The root child being collected: [elemStart_, …), scanned up to elemScan_; the stack of
+    // open element names as (offset from elemStart_, length).
+    bool inElement_ = false;
+    std::size_t elemStart_ = 0;
+    std::size_t elemScan_ = 0;
+    std::vector<std::pair<std::size_t, std::size_t>> open_;
+
+    std::string rootName_;
+    std::string lang_;
+    std::string wrapperOpen_;
+    Declarations rootNamespaces_;
+
+    std::size_t children_ = 0;
+    std::size_t items_ = 0;
+
+    std::string scratch_;
+    pugi::xml_document doc_;
+};
+
+/// The name at the start of `tag` (just after `<` or `</`).
+std::string_view leadingXmlName(std::string_view tag);
+
+} // namespace vw
