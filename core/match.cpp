@@ -234,8 +234,9 @@ void addText(std::vector<std::string>& texts, const std::string& text) {
 
 std::vector<Match> ProductMatcher::match(const Advisory& advisory) const {
     std::vector<Match> matches;
-    if (advisory.withdrawn) {
-        return matches;
+    if (advisory.withdrawn ||
+        (candidates_.empty() && names_->candidates.empty() && names_->keywords.empty())) {
+        return matches; // nothing registered: not even the advisory's CPEs need reading
     }
 
     // candidate index -> the advisory CPEs that met it

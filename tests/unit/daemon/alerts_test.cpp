@@ -117,7 +117,7 @@ TEST_CASE("without admins an alert is only logged", "[daemon][alerts]") {
     CHECK(q.integer(0) == 1);
 }
 
-TEST_CASE("a message given up tells the admins once; a dead alert does not alert again",
+TEST_CASE("a message given up tells the admins once, and a dead alert does not alert again",
           "[daemon][alerts][delivery]") {
     auto store = Store::inMemory();
     auto config = std::make_shared<const Config>(adminConfig());
