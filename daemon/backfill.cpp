@@ -336,7 +336,8 @@ BackfillStats runBackfill(Store& store, HttpClient& http,
         try {
             s = importFile(
                 store, notifiers, file.string(), "vuldef", options.channel,
-                [&](const ImportProgress& p) { view.update(p); }, options.batchSize);
+                [&](const ImportProgress& p) { view.update(p); }, options.batchSize,
+                options.mapper);
         } catch (const std::exception& e) {
             fs::remove(file, ignored);
             fail(e.what());

@@ -56,6 +56,7 @@ struct BackfillOptions {
     std::string workDir;                             // downloads; "" = a private temp folder
     std::size_t batchSize = kImportBatchSize;        // records per transaction
     bool tty = false; // progress as a redrawn one-line bar (else plain lines)
+    CpeMapper mapper; // [match] cpe_map; empty for none
 };
 
 struct BackfillStats {

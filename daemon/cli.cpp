@@ -178,17 +178,21 @@ int cmdImport(Context& ctx, const std::vector<std::string>& args) {
     auto store = openStore(ctx, config);
     const std::vector<NotifierConfig> notifiers =
         config ? config->notifiers : std::vector<NotifierConfig>{};
+    const CpeMapper mapper = config ? cpeMapperFor(config->match) : CpeMapper();
     int status = kExitOk;
     for (const auto& file : opt.positional()) {
         try {
             // Streams VULDEF files in batches (one transaction each); see daemon/import.h.
-            const ImportStats s =
-                importFile(*store, notifiers, file, opt.get("format", "auto"), "import");
+            const ImportStats s = importFile(*store, notifiers, file, opt.get("format", "auto"),
+                                             "import", nullptr, kImportBatchSize, mapper);
             if (s.complete() || s.records > 0) {
                 ctx.out << file << ": " << s.records << " records (" << s.newRecords << " new, "
                         << s.changed << " changed, " << s.problems << " bad items), "
-                        << s.newMatches << " new matches, " << s.enqueued
-                        << " notifications queued\n";
+                        << s.newMatches << " new matches"
+                        << (s.reevaluated > 0
+                                ? ", " + std::to_string(s.reevaluated) + " re-evaluated"
+                                : std::string())
+                        << ", " << s.enqueued << " notifications queued\n";
             }
             if (!s.complete()) {
                 // The records before the error are committed (each is complete and valid).
@@ -283,6 +287,9 @@ int cmdBackfill(Context& ctx, const std::vector<std::string>& args) {
     }
     options.workDir = opt.get("work-dir");
     options.tty = ::isatty(2) != 0;
+    if (config) {
+        options.mapper = cpeMapperFor(config->match);
+    }
     auto store = openStore(ctx, config);
     const std::vector<NotifierConfig> notifiers =
         config ? config->notifiers : std::vector<NotifierConfig>{};

@@ -231,8 +231,8 @@ private:
 class BatchIngest {
 public:
     BatchIngest(Store& store, const std::vector<NotifierConfig>& notifiers,
-                const std::string& channel, ImportStats& stats)
-        : store_(store), notifiers_(notifiers), channel_(channel), stats_(stats) {}
+                const std::string& channel, ImportStats& stats, const CpeMapper& mapper)
+        : store_(store), notifiers_(notifiers), channel_(channel), stats_(stats), mapper_(mapper) {}
 
     ParseResult& pending() { return pending_; }
 
@@ -249,13 +249,15 @@ public:
         if (batch.records.empty() && batch.problems.empty()) {
             return;
         }
-        const IngestStats s =
-            ingestBatch(store_, notifiers_, channel_, batch, unixNow(), std::nullopt, serialized);
+        // The registry's matcher is built once for the whole file (unless the registry changes).
+        const IngestStats s = ingestBatch(store_, notifiers_, channel_, batch, unixNow(),
+                                          std::nullopt, serialized, mapper_, &registry_);
         stats_.records += static_cast<std::size_t>(s.records);
         stats_.newRecords += static_cast<std::size_t>(s.newRecords);
         stats_.changed += static_cast<std::size_t>(s.changed);
         stats_.problems += static_cast<std::size_t>(s.problems);
         stats_.newMatches += static_cast<std::size_t>(s.newMatches);
+        stats_.reevaluated += static_cast<std::size_t>(s.reevaluated);
         stats_.enqueued += static_cast<std::size_t>(s.enqueued);
         ++stats_.batches;
     }
@@ -265,6 +267,8 @@ private:
     const std::vector<NotifierConfig>& notifiers_;
     const std::string& channel_;
     ImportStats& stats_;
+    const CpeMapper& mapper_;
+    RegistryCache registry_;
     ParseResult pending_;
 };
 
@@ -273,7 +277,7 @@ private:
 ImportStats importFile(Store& store, const std::vector<NotifierConfig>& notifiers,
                        const std::string& path, const std::string& format,
                        const std::string& channel, const ProgressFn& progress,
-                       std::size_t batchSize) {
+                       std::size_t batchSize, const CpeMapper& mapper) {
     checkImportArguments(format, batchSize);
     std::ifstream in(path, std::ios::binary);
     if (!in) {
@@ -283,13 +287,14 @@ ImportStats importFile(Store& store, const std::vector<NotifierConfig>& notifier
     const auto fileSize = std::filesystem::file_size(path, sizeError);
     return importStream(store, notifiers, in, path,
                         sizeError ? 0 : static_cast<std::uint64_t>(fileSize), format, channel,
-                        progress, batchSize);
+                        progress, batchSize, mapper);
 }
 
 ImportStats importStream(Store& store, const std::vector<NotifierConfig>& notifiers,
                          std::istream& in, const std::string& path, std::uint64_t size,
                          const std::string& format, const std::string& channel,
-                         const ProgressFn& progress, std::size_t batchSize) {
+                         const ProgressFn& progress, std::size_t batchSize,
+                         const CpeMapper& mapper) {
     checkImportArguments(format, batchSize);
     ImportStats stats;
     ImportProgress report;
@@ -309,7 +314,7 @@ ImportStats importStream(Store& store, const std::vector<NotifierConfig>& notifi
     stats.bytes += got;
     stats.format = format == "auto" ? detectFormat(std::string_view(buffer.data(), got)) : format;
     BulkLoadTuning tuning(store);
-    BatchIngest batches(store, notifiers, channel, stats);
+    BatchIngest batches(store, notifiers, channel, stats, mapper);
 
     if (stats.format != "vuldef" && stats.format != "jvn-rss") {
         // Small documents (MyJVN alert lists, mail): parsed whole, as `parse` does, then

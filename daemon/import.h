@@ -38,6 +38,7 @@ struct ImportStats {
     std::size_t changed = 0;
     std::size_t problems = 0; // bad items (logged, the rest ingested)
     std::size_t newMatches = 0;
+    std::size_t reevaluated = 0; // existing matches whose verdict changed (the detail arrived)
     std::size_t enqueued = 0;
     std::size_t batches = 0; // transactions committed
     /// Empty when the whole document was read; else why it stopped (the records counted above
@@ -65,7 +66,7 @@ using ProgressFn = std::function<void(const ImportProgress&)>;
 ImportStats importFile(Store& store, const std::vector<NotifierConfig>& notifiers,
                        const std::string& path, const std::string& format,
                        const std::string& channel, const ProgressFn& progress = nullptr,
-                       std::size_t batchSize = kImportBatchSize);
+                       std::size_t batchSize = kImportBatchSize, const CpeMapper& mapper = {});
 
 /// As importFile, reading `in` (named `path` in messages; `size` bytes, 0 when unknown). A
 /// read error (badbit) after the first piece happens on the parsing thread and is rethrown
@@ -74,6 +75,6 @@ ImportStats importStream(Store& store, const std::vector<NotifierConfig>& notifi
                          std::istream& in, const std::string& path, std::uint64_t size,
                          const std::string& format, const std::string& channel,
                          const ProgressFn& progress = nullptr,
-                         std::size_t batchSize = kImportBatchSize);
+                         std::size_t batchSize = kImportBatchSize, const CpeMapper& mapper = {});
 
 } // namespace vw

@@ -136,6 +136,7 @@ SourceRun Service::pollDetailFeed(const SourceConfig& source, std::int64_t now) 
     const int year = std::stoi(formatIsoDateTime(DateTime{now, 540}).substr(0, 4)); // JST
     options.since = std::max(options.since, year - 1);
     options.until = year;
+    options.mapper = cpeMapperFor(config_->match);
     std::ostringstream out;
     std::ostringstream progress;
     try {

@@ -421,3 +421,35 @@ TEST_CASE("a re-match reads the VULDEF detail before the RSS item and names spli
     }
     CHECK(found);
 }
+
+TEST_CASE("import applies the configured cpe_map and says what it re-evaluated",
+          "[daemon][cli][products][cpe-map]") {
+    const std::string db = tempFile("import-map.db");
+    const std::string map = tempFile("cpe_map.txt", "# written for this test\n"
+                                                    "pkg:maven/com.example/shaded-logging = "
+                                                    "apache:log4j\n");
+    const std::string config = tempFile(
+        "vulnwatch.conf", "[store]\npath = " + db + "\n\n[match]\ncpe_map = " + map + "\n");
+    const std::string registry = tempFile("shaded.json", R"({"products":[{"name":"Server",
+ "versions":[{"version":"5.0","components":[{"name":"shaded-logging","version":"2.14.1",
+ "purl":"pkg:maven/com.example/shaded-logging@2.14.1"}]}]}]})");
+    REQUIRE(cli({"--config", config, "products", "import", registry}).code == kExitOk);
+    const auto source = test::sourceDir();
+    // The RSS item first (needs review), then the detail: re-evaluated, and said so.
+    auto r =
+        cli({"--config", config, "import", (source / "demo/feeds/jvndb_new_demo.rdf").string()});
+    REQUIRE(r.code == kExitOk);
+    CHECK_THAT(r.out, Catch::Contains("1 new matches"));
+    r = cli({"--config", config, "import",
+             (source / "tests/data/vuldef/detail_written_for_vulnwatch.xml").string()});
+    REQUIRE(r.code == kExitOk);
+    CHECK_THAT(r.out, Catch::Contains("1 re-evaluated"));
+    auto store = Store::open(db);
+    bool mapped = false;
+    for (const auto& m : store->matches("Server")) {
+        mapped = mapped || (m.match.advisory == "JVNDB-2021-005429" &&
+                            m.match.method == "cpe-version" && m.match.verdict == "affected" &&
+                            m.match.reason.find("mapped by cpe_map line 2") != std::string::npos);
+    }
+    CHECK(mapped);
+}
