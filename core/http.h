@@ -30,6 +30,9 @@ struct HttpResponse {
     std::string
         error; // empty on a completed transfer; else a clear message (timeout, TLS, size cap…)
 
+    /// The transfer was stopped because the process is shutting down (not the server's doing).
+    bool cancelled = false;
+
     bool ok() const { return error.empty(); }
     /// The first header with this lower-case name, or "".
     std::string header(const std::string& lowerName) const;

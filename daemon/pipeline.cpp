@@ -387,6 +387,9 @@ DeliveryStats deliverDue(Store& store, const std::map<std::string, Notifier*>& n
         if (unrecorded != nullptr && unrecorded->count(message.id) != 0) {
             continue; // delivered already; recorded as soon as the store lets us
         }
+        if (stats.misconfigured.count(message.notifier) != 0) {
+            continue; // its settings failed on an earlier message of this round
+        }
         auto it = notifiers.find(message.notifier);
         if (it == notifiers.end() || it->second == nullptr) {
             ++stats.waiting;
@@ -420,6 +423,18 @@ DeliveryStats deliverDue(Store& store, const std::map<std::string, Notifier*>& n
             VW_LOG_INFO("notify", "delivered message " << message.id << " via " << who);
             break;
         case DeliveryResult::Kind::Retry: {
+            if (result.configuration) {
+                // The notifier's settings, not the message: postponed, no attempt counted.
+                const int attempts = store.attempts(message.id) + 1;
+                const auto delay = retryDelaySeconds(attempts, result.retryAfterSeconds,
+                                                     static_cast<std::uint64_t>(message.id));
+                store.markPostponed(message.id, result.reply, now + delay, now);
+                stats.misconfigured[message.notifier] = result.reply;
+                ++stats.retried;
+                VW_LOG_ERROR("notify", "notifier " << message.notifier << " cannot send ("
+                                                   << result.reply << "); its messages wait");
+                break;
+            }
             const int attempts = store.attempts(message.id) + 1;
             if (attempts >= kMaxDeliveryAttempts) {
                 store.markDead(message.id, result.reply, now);
@@ -443,6 +458,12 @@ DeliveryStats deliverDue(Store& store, const std::map<std::string, Notifier*>& n
                                                 << "); retry in " << delay << " s");
             break;
         }
+        case DeliveryResult::Kind::Cancelled:
+            // Shutting down: not an attempt; the message stays due for the next start.
+            VW_LOG_INFO("notify", "delivery of message " << message.id << " via " << who
+                                                         << " stopped (shutting down)");
+            stats.more = false;
+            return stats;
         case DeliveryResult::Kind::Failed:
             store.markDead(message.id, result.reply, now);
             ++stats.dead;

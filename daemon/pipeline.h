@@ -43,6 +43,9 @@ struct DeliveryStats {
         std::string reply;
     };
     std::vector<DeadLetter> deadLetters; // given up in this round
+    /// Notifiers whose own settings failed in this round (e.g. SMTP 535), with the reply: their
+    /// other messages wait, nothing is counted against them.
+    std::map<std::string, std::string> misconfigured;
     /// Set when another process holds the delivery lease (and so delivers): its holder id.
     std::string leaseHeldBy;
 };

@@ -311,6 +311,23 @@ DeliveryStats Service::deliver(std::int64_t now) {
         return true;
     };
     DeliveryStats stats = deliverDue(store_, notifiers, now, mayContinue, &unrecorded_);
+    // A notifier whose settings fail (SMTP 535) tells the admins once per episode; a round in
+    // which it delivers ends the episode.
+    for (const auto& [notifier, reply] : stats.misconfigured) {
+        if (!misconfigured_.insert(notifier).second) {
+            continue;
+        }
+        enqueueAdminAlert(store_, *config_,
+                          "通知先 " + notifier + " の設定で送信できません (notifier " + notifier +
+                              " cannot send with its settings)",
+                          "通知先 (notifier): " + notifier + "\n応答 (reply): " + reply +
+                              "\n\nメッセージは失われず、設定が直るまで待機します。(No message "
+                              "is given up: they wait until the settings work.)",
+                          "misconfigured:" + notifier + ":" + std::to_string(now), now);
+    }
+    if (stats.delivered > 0 && stats.misconfigured.empty()) {
+        misconfigured_.clear();
+    }
     // Each message given up tells the admins, once (an alert that dies is only logged).
     for (const auto& dead : stats.deadLetters) {
         if (dead.subject.rfind(kAdminSubjectPrefix, 0) == 0) {

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,8 @@ private:
     bool holdsLease_ = false;
     /// The registry's matcher between polls (reset when the configuration changes).
     RegistryCache registry_;
+    /// Notifiers whose settings failed and whose admins were told (see deliver()).
+    std::set<std::string> misconfigured_;
     /// Delivered messages the store was too busy to record (see deliverDue).
     std::map<std::int64_t, std::string> unrecorded_;
 };

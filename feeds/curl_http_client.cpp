@@ -233,6 +233,7 @@ HttpResponse CurlHttpClient::performTo(const HttpRequest& request, std::FILE* fi
     HttpResponse response;
     if (cancel_ != nullptr && cancel_->load()) {
         response.error = "cancelled (shutting down) fetching " + request.url;
+        response.cancelled = true;
         return response;
     }
     char errorBuffer[CURL_ERROR_SIZE] = {};
@@ -306,6 +307,7 @@ HttpResponse CurlHttpClient::performTo(const HttpRequest& request, std::FILE* fi
 
     if (code != CURLE_OK) {
         response.error = describeFailure(code, request, transfer, errorBuffer);
+        response.cancelled = transfer.cancelled;
         response.headers = std::move(transfer.headers);
         return response;
     }

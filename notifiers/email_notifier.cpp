@@ -360,6 +360,12 @@ DeliveryResult EmailNotifier::deliver(const OutMessage& message) {
         return send(message);
     } catch (const Poco::Net::SMTPException& e) {
         const int status = e.code();
+        // 530 / 534 / 535 / 538: the server refused our login, not the message.
+        if (status == 530 || status == 534 || status == 535 || status == 538) {
+            DeliveryResult result = outcome(Kind::Retry, e.displayText());
+            result.configuration = true;
+            return result;
+        }
         const Kind kind = (status >= 500 && status < 600) ? Kind::Failed : Kind::Retry;
         return outcome(kind, e.displayText());
     } catch (const Poco::Net::SSLException& e) {

@@ -9,10 +9,15 @@
 namespace vw {
 
 struct DeliveryResult {
-    enum class Kind { Delivered, Retry, Failed };
+    /// Cancelled: the process is shutting down and stopped the attempt; it is not counted and
+    /// the message stays due (the receiver may have it: its idempotency key says so).
+    enum class Kind { Delivered, Retry, Failed, Cancelled };
     Kind kind = Kind::Retry;
     std::string reply;                     // the server's answer or the error
     std::optional<long> retryAfterSeconds; // from Retry-After, when the server said so
+    /// With Retry: the notifier's own settings are wrong (an SMTP server refusing the login):
+    /// not the message's fault, so the attempt is not counted against it.
+    bool configuration = false;
 };
 
 class Notifier {

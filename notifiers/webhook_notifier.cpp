@@ -167,6 +167,11 @@ DeliveryResult WebhookNotifier::deliver(const OutMessage& message) {
     const HttpRequest& request = *built;
 
     const HttpResponse response = http_.perform(request);
+    if (response.cancelled) {
+        result.kind = DeliveryResult::Kind::Cancelled;
+        result.reply = "cancelled (shutting down)";
+        return result;
+    }
     if (!response.ok() || response.status == 0) {
         result.kind = DeliveryResult::Kind::Retry;
         result.reply =

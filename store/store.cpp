@@ -1761,6 +1761,13 @@ void Store::markRetry(std::int64_t id, const std::string& reply, std::int64_t ne
                   reply, now, false, nextDue);
 }
 
+void Store::markPostponed(std::int64_t id, const std::string& reply, std::int64_t nextDue,
+                          std::int64_t now) {
+    recordAttempt(id,
+                  "UPDATE outbox SET due_at = ?4, last_reply = ?2, updated_at = ?3 WHERE id = ?1",
+                  reply, now, false, nextDue);
+}
+
 void Store::markDead(std::int64_t id, const std::string& reply, std::int64_t now) {
     recordAttempt(id,
                   "UPDATE outbox SET state = 'dead', attempts = attempts + 1, "

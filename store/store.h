@@ -354,6 +354,10 @@ public:
     /// Records a failed attempt and the time of the next one.
     void markRetry(std::int64_t id, const std::string& reply, std::int64_t nextDue,
                    std::int64_t now);
+    /// Records a failed attempt that is not the message's fault (the notifier's settings are
+    /// wrong): due again at `nextDue`, its attempts unchanged.
+    void markPostponed(std::int64_t id, const std::string& reply, std::int64_t nextDue,
+                       std::int64_t now);
     /// Gives up (dead letter) after a permanent failure.
     void markDead(std::int64_t id, const std::string& reply, std::int64_t now);
     int attempts(std::int64_t id);

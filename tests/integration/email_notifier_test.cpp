@@ -266,14 +266,16 @@ TEST_CASE("email answered with 451 is retried", "[notifiers][integration][smtp]"
     CHECK_THAT(result.reply, Catch::Contains("451"));
 }
 
-TEST_CASE("email with a wrong password fails permanently", "[notifiers][integration][smtp]") {
+TEST_CASE("email with a wrong password is a configuration problem, retried, not the message's",
+          "[notifiers][integration][smtp]") {
     auto config = smtpConfig(plainUrl());
     config.user = vw::test::serverEnv("TS_SMTP_USER");
     config.password.value = "not-the-password";
     vw::EmailNotifier notifier(config);
     const auto result = notifier.deliver(japaneseMessage(uniqueToken("badauth"), "a@example.jp"));
     INFO(result.reply);
-    CHECK(result.kind == Kind::Failed);
+    CHECK(result.kind == Kind::Retry);
+    CHECK(result.configuration);
     CHECK_THAT(result.reply, Catch::Contains("535"));
 }
 

@@ -551,3 +551,37 @@ TEST_CASE("the registry cache keeps its matcher until the registry changes",
     store->replaceComponents("Other", "1.0", viewer().components, 3);
     CHECK(store->registryGeneration() != removed);
 }
+
+TEST_CASE("a shutdown is not an attempt, and a notifier's bad settings do not condemn messages",
+          "[daemon][pipeline][delivery]") {
+    auto store = Store::inMemory();
+    store->putProduct(viewer(), 1);
+    ParseResult batch;
+    batch.records = {log4j()};
+    REQUIRE(ingestBatch(*store, notifiers(), "feed", batch, 1000).enqueued == 4);
+
+    FakeNotifier stopping("mail", {DeliveryResult::Kind::Cancelled, "cancelled", std::nullopt});
+    FakeNotifier chat("chat", {DeliveryResult::Kind::Delivered, "HTTP 200", std::nullopt});
+    DeliveryStats s = deliverDue(*store, {{"mail", &stopping}, {"chat", &chat}}, 1100);
+    CHECK(stopping.delivered.size() == 1); // the round ends at the first cancelled attempt
+    CHECK(chat.delivered.empty());
+    CHECK_FALSE(s.more);
+    for (const auto& row : store->outboxRows("", 10)) {
+        CHECK(row.state == "pending");
+        CHECK(row.attempts == 0);
+    }
+
+    DeliveryResult badLogin{DeliveryResult::Kind::Retry, "535 5.7.8 authentication failed",
+                            std::nullopt};
+    badLogin.configuration = true;
+    FakeNotifier refused("mail", badLogin);
+    s = deliverDue(*store, {{"mail", &refused}, {"chat", &chat}}, 1200);
+    CHECK(refused.delivered.size() == 1); // the other mails wait for the settings to work
+    CHECK(chat.delivered.size() == 1);
+    REQUIRE(s.misconfigured.count("mail") == 1);
+    CHECK(s.dead == 0);
+    for (const auto& row : store->outboxRows("pending", 10)) {
+        CHECK(row.attempts == 0);
+    }
+    CHECK(store->outboxCounts().pending == 3);
+}
