@@ -42,10 +42,53 @@ constexpr int kMatchesLoggedEach = 20;
 
 } // namespace
 
+std::vector<Match> mergedPerProduct(const std::vector<Match>& matches) {
+    std::vector<Match> merged;
+    std::vector<std::vector<const Match*>> groups;
+    for (const Match& m : matches) {
+        auto it = std::find_if(merged.begin(), merged.end(), [&](const Match& g) {
+            return g.product == m.product && g.version == m.version;
+        });
+        if (it == merged.end()) {
+            merged.push_back(m);
+            groups.push_back({&m});
+        } else {
+            groups[static_cast<std::size_t>(it - merged.begin())].push_back(&m);
+        }
+    }
+    const auto rank = [](const Match& m) {
+        return m.verdict == "affected" ? 2 : m.verdict == "needs-review" ? 1 : 0;
+    };
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        if (groups[g].size() < 2) {
+            continue;
+        }
+        const Match* best = groups[g].front();
+        for (const Match* m : groups[g]) {
+            if (rank(*m) > rank(*best) ||
+                (rank(*m) == rank(*best) && m->confidence > best->confidence)) {
+                best = m;
+            }
+        }
+        Match combined = *best;
+        combined.component.clear();
+        combined.reason.clear();
+        combined.componentVersion.clear();
+        for (const Match* m : groups[g]) {
+            combined.component += (combined.component.empty() ? "" : ", ") + m->component;
+            combined.reason +=
+                (combined.reason.empty() ? "" : " | ") + m->component + ": " + m->reason;
+        }
+        merged[g] = std::move(combined);
+    }
+    return merged;
+}
+
 void recordMatches(Store& store, const std::vector<NotifierConfig>& notifiers,
                    const ProductMatcher& matcher, const std::vector<Product>& products,
                    std::int64_t clusterId, const Advisory& advisory, std::int64_t now,
                    IngestStats& stats) {
+    std::vector<Match> toNotify;
     for (const Match& m : matcher.match(advisory)) {
         const Store::MatchSaved saved = store.saveMatch(clusterId, m, now);
         if (!saved.inserted && !saved.changed) {
@@ -80,9 +123,13 @@ void recordMatches(Store& store, const std::vector<NotifierConfig>& notifiers,
         // it needed review or was evaluated not affected. An evaluated miss notifies no one, and
         // a needs-review turned not-affected is closed by the event above.
         const bool notify = saved.inserted ? m.verdict != "not-affected" : m.verdict == "affected";
-        if (!notify) {
-            continue;
+        if (notify) {
+            toNotify.push_back(m);
         }
+    }
+    // One message per advisory, product version and recipient, naming every component hit (an
+    // advisory naming 12 CPEs of one product used to send 12).
+    for (const Match& m : mergedPerProduct(toNotify)) {
         const Product* product = findProduct(products, m);
         if (product == nullptr) {
             continue;

@@ -92,6 +92,11 @@ IngestStats rematchStored(Store& store, const std::vector<NotifierConfig>& notif
 /// The matcher's view of `[match] cpe_map`: empty when none is configured.
 CpeMapper cpeMapperFor(const MatchConfig& match);
 
+/// The matches of one advisory as its messages name them: one per product version, naming
+/// every component hit ("log4j-core, log4j-api"), with the best verdict and confidence and each
+/// component's reason; a single match stays as it is. In first-seen order.
+std::vector<Match> mergedPerProduct(const std::vector<Match>& matches);
+
 /// Records the matches of one stored record (cluster) and enqueues the messages of the new ones.
 void recordMatches(Store& store, const std::vector<NotifierConfig>& notifiers,
                    const ProductMatcher& matcher, const std::vector<Product>& products,

@@ -72,11 +72,12 @@ const Cvss* strongestCvss(const Advisory& a) {
     return best;
 }
 
-/// The component part of a message's idempotency key: a match that needs review is keyed apart
-/// from the same match confirmed later (both are news to the owner); one message per product
-/// and component, whatever the version (the first matched version's message is sent).
+/// The last part of a message's idempotency key. One message per advisory, product and
+/// recipient: the components hit are listed in it (daemon/pipeline mergedPerProduct), and a
+/// component matched later for the same product is no new message. A match that needs review
+/// is keyed apart from the same product confirmed later (both are news to the owner).
 std::string keyComponent(const Match& m) {
-    return m.verdict == "needs-review" ? m.component + "#needs-review" : m.component;
+    return m.verdict == "needs-review" ? "#needs-review" : std::string();
 }
 
 /// Feed and mail text as a message may show it (issue 11): invalid UTF-8 repaired to U+FFFD,

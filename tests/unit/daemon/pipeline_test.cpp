@@ -377,8 +377,7 @@ TEST_CASE("the same vulnerability first by mail, then by VULDEF, alerts once per
     REQUIRE(rows.size() == 4);
     // The entry states no affected versions: the match needs review, keyed apart from a
     // confirmed one.
-    CHECK(rows[3].key ==
-          idempotencyKey("chat", "CVE-2021-44228", p.name, "log4j-core#needs-review", ""));
+    CHECK(rows[3].key == idempotencyKey("chat", "CVE-2021-44228", p.name, "#needs-review", ""));
     // The iPedia RSS item of the same entry later: same cluster, same match, no new alert.
     CHECK(ingestOne(*store, log4j(), 3000, "jvndb-new").enqueued == 0);
     CHECK(outbox(*store).size() == 4);
@@ -584,4 +583,26 @@ TEST_CASE("a shutdown is not an attempt, and a notifier's bad settings do not co
         CHECK(row.attempts == 0);
     }
     CHECK(store->outboxCounts().pending == 3);
+}
+
+TEST_CASE("an advisory naming several components of one product sends one message naming them",
+          "[daemon][pipeline][grouping]") {
+    auto store = Store::inMemory();
+    Product p = viewer();
+    p.components.push_back({"apache", "log4j-api", "2.14.1", {"cpe:/a:apache:log4j"}, "", ""});
+    p.components.push_back({"apache", "log4j-jul", "2.14.1", {"cpe:/a:apache:log4j"}, "", ""});
+    store->putProduct(p, 1);
+    ParseResult batch;
+    batch.records = {log4j()};
+    const IngestStats s = ingestBatch(*store, notifiers(), "feed", batch, 1000);
+    CHECK(s.newMatches == 3); // one match row per component
+    CHECK(s.enqueued == 4);   // but one message per recipient: a, b, psirt and the webhook
+    const auto rows = outbox(*store);
+    REQUIRE(rows.size() == 4);
+    CHECK_THAT(rows[0].text,
+               Catch::Contains("コンポーネント (Component): log4j-core, log4j-api, log4j-jul"));
+    CHECK_THAT(rows[0].text, Catch::Contains("log4j-api: CPE cpe:/a:apache:log4j matches"));
+
+    const std::vector<Match> one = {matchAdvisory(log4j(), {viewer()}).at(0)};
+    CHECK(mergedPerProduct(one).at(0).component == "log4j-core");
 }

@@ -204,7 +204,7 @@ TEST_CASE("webhook payload parses back with the advisory, the match and a text l
     CHECK(match->getValue<std::string>("reason") == sampleMatch().reason);
 }
 
-TEST_CASE("idempotency keys are stable and differ per notifier, recipient and match",
+TEST_CASE("idempotency keys are stable and differ per notifier, recipient and product",
           "[notifiers]") {
     const auto a = sampleAdvisory();
     const auto m = sampleMatch();
@@ -216,15 +216,21 @@ TEST_CASE("idempotency keys are stable and differ per notifier, recipient and ma
     keys.insert(vw::renderEmail(a, m, "mail", "b@example.jp").idempotencyKey);
     keys.insert(vw::renderEmail(a, m, "mail2", "a@example.jp").idempotencyKey);
     auto other = m;
-    other.component = "other";
+    other.product = "Other Product";
     keys.insert(vw::renderEmail(a, other, "mail", "a@example.jp").idempotencyKey);
     keys.insert(vw::renderWebhook(a, m, "chat").idempotencyKey);
     CHECK(keys.size() == 5);
+    // One message per advisory, product and recipient: another component of the same product
+    // is no new message.
+    auto component = m;
+    component.component = "other";
+    CHECK(vw::renderEmail(a, component, "mail", "a@example.jp").idempotencyKey ==
+          first.idempotencyKey);
 
     // The separator keeps field boundaries: ("ab","c") and ("a","bc") differ.
     CHECK(vw::idempotencyKey("n", "ab", "c", "", "") != vw::idempotencyKey("n", "a", "bc", "", ""));
     // 64-bit FNV-1a over the fields joined with U+001F (reference value computed separately).
-    CHECK(first.idempotencyKey == "12645df91bc34e8a");
+    CHECK(first.idempotencyKey == "7d23647e80739c8b");
     CHECK(vw::idempotencyKey("a", "", "", "", "") != vw::idempotencyKey("", "a", "", "", ""));
 }
 
@@ -240,9 +246,8 @@ TEST_CASE("a match that needs review says so and is keyed apart from the confirm
         vw::renderEmail(sampleAdvisory(), sampleMatch(), "mail", "psirt@example.jp", "K");
     CHECK_THAT(confirmed.text, Catch::Contains("判定 (Verdict): 該当 (affected)"));
     CHECK(msg.idempotencyKey != confirmed.idempotencyKey);
-    CHECK(msg.idempotencyKey == vw::idempotencyKey("mail", "K", "Example Viewer",
-                                                   "resume_builder#needs-review",
-                                                   "psirt@example.jp"));
+    CHECK(msg.idempotencyKey ==
+          vw::idempotencyKey("mail", "K", "Example Viewer", "#needs-review", "psirt@example.jp"));
     // An update of it keeps the "更新" label and threads with it.
     const vw::UpdateNotice update{{{"cvss", "5.4", "6.1", true}}, "hash"};
     const auto updated =
