@@ -288,6 +288,7 @@ std::vector<Match> ProductMatcher::match(const Advisory& advisory) const {
         }
     }
 
+    ParsedTexts parsedTexts;
     // (product, component) -> its match in `matches`: at most one each, the best verdict, then
     // the most confident
     std::map<std::pair<std::size_t, std::string>, std::size_t> emitted;
@@ -343,7 +344,17 @@ std::vector<Match> ProductMatcher::match(const Advisory& advisory) const {
             reason += "; this record states no affected versions, so version " + version +
                       versionOrigin + " was not compared";
         } else {
-            const VersionEvaluation evaluation = evaluateVersion(by.versionTexts, version);
+            // The same texts meet many registered versions: each read once per advisory.
+            auto parsed = parsedTexts.find(by.versionTexts);
+            if (parsed == parsedTexts.end()) {
+                std::vector<ParsedVersionText> texts;
+                texts.reserve(by.versionTexts.size());
+                for (const auto& text : by.versionTexts) {
+                    texts.push_back(parseVersionText(text));
+                }
+                parsed = parsedTexts.emplace(by.versionTexts, std::move(texts)).first;
+            }
+            const VersionEvaluation evaluation = evaluateVersion(parsed->second, version);
             match.confidence = byVendor ? cpeVersionConfidence : cpeVersionProductOnlyConfidence;
             match.method = "cpe-version";
             reason += "; " + evaluation.reason + versionOrigin;
@@ -375,7 +386,7 @@ std::vector<Match> ProductMatcher::match(const Advisory& advisory) const {
             matches[at->second] = std::move(match);
         }
     }
-    matchByName(advisory, matches);
+    matchByName(advisory, matches, parsedTexts);
     matchByKeyword(advisory, matches);
     return matches;
 }
@@ -424,22 +435,35 @@ void keepBest(std::vector<Match>& out, Match match) {
 
 } // namespace
 
-void ProductMatcher::matchByName(const Advisory& advisory, std::vector<Match>& out) const {
+void ProductMatcher::matchByName(const Advisory& advisory, std::vector<Match>& out,
+                                 ParsedTexts& parsedTexts) const {
     if (names_->candidates.empty()) {
         return;
     }
     // The components a CPE already matched: their CPE match says more.
     const std::size_t byCpe = out.size();
-    std::vector<std::string> advisoryCpeProducts;
-    for (const std::string* text : advisory.namedCpes()) {
-        if (const auto cpe = parseCpe(*text)) {
-            advisoryCpeProducts.push_back(cpe->product);
+    const std::vector<ProductIdentity> identities = advisoryProducts(advisory);
+    // The products of the advisory's CPEs, read only when a candidate with CPEs of its own asks.
+    std::optional<std::vector<std::string>> cpeProducts;
+    const auto advisoryCpeProducts = [&]() -> const std::vector<std::string>& {
+        if (!cpeProducts) {
+            cpeProducts.emplace();
+            for (const std::string* text : advisory.namedCpes()) {
+                if (const auto cpe = parseCpe(*text)) {
+                    cpeProducts->push_back(cpe->product);
+                }
+            }
         }
-    }
+        return *cpeProducts;
+    };
     const auto decidedByCpe = [&](const Names::NameCandidate& candidate) {
+        if (candidate.cpeProducts.empty()) {
+            return false;
+        }
+        const std::vector<std::string>& advisoryProductsByCpe = advisoryCpeProducts();
         for (const auto& product : candidate.cpeProducts) {
-            if (std::find(advisoryCpeProducts.begin(), advisoryCpeProducts.end(), product) !=
-                advisoryCpeProducts.end()) {
+            if (std::find(advisoryProductsByCpe.begin(), advisoryProductsByCpe.end(), product) !=
+                advisoryProductsByCpe.end()) {
                 return true;
             }
         }
@@ -454,7 +478,7 @@ void ProductMatcher::matchByName(const Advisory& advisory, std::vector<Match>& o
         }
         return false;
     };
-    for (const ProductIdentity& identity : advisoryProducts(advisory)) {
+    for (const ProductIdentity& identity : identities) {
         if (!mayMeetByName(identity.product)) {
             continue; // the usual case: no registered name can meet it
         }
@@ -505,7 +529,17 @@ void ProductMatcher::matchByName(const Advisory& advisory, std::vector<Match>& o
                     reason += "; this record states no affected versions for it, so version " +
                               candidate.version + " was not compared";
                 } else {
-                    const VersionEvaluation evaluation = evaluateVersion(texts, candidate.version);
+                    auto parsed = parsedTexts.find(texts);
+                    if (parsed == parsedTexts.end()) {
+                        std::vector<ParsedVersionText> read;
+                        read.reserve(texts.size());
+                        for (const auto& text : texts) {
+                            read.push_back(parseVersionText(text));
+                        }
+                        parsed = parsedTexts.emplace(texts, std::move(read)).first;
+                    }
+                    const VersionEvaluation evaluation =
+                        evaluateVersion(parsed->second, candidate.version);
                     reason += "; " + evaluation.reason + candidate.versionNote;
                     match.confidence = nameVersionConfidence - penalty;
                     match.verdict = evaluation.verdict == RangeVerdict::Affected ? "affected"

@@ -3,9 +3,11 @@
 
 #include "core/advisory.h"
 #include "core/product.h"
+#include "core/version.h"
 
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -126,7 +128,10 @@ public:
 private:
     struct Names; // name and keyword candidates (core/names.h, core/keywords.h)
     /// Name and keyword matches of an advisory, added to `out` (see match()).
-    void matchByName(const Advisory& advisory, std::vector<Match>& out) const;
+    /// Version texts read once per advisory (the same texts meet many registered versions).
+    using ParsedTexts = std::map<std::vector<std::string>, std::vector<ParsedVersionText>>;
+    void matchByName(const Advisory& advisory, std::vector<Match>& out,
+                     ParsedTexts& parsedTexts) const;
     void matchByKeyword(const Advisory& advisory, std::vector<Match>& out) const;
     /// False when no registered name can meet an advisory product of this name.
     bool mayMeetByName(const std::string& product) const;

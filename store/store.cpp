@@ -1100,17 +1100,40 @@ Store::recordsNamingCpes(const std::vector<std::pair<std::string, std::string>>&
     }
     const std::unordered_set<std::string> anyVendor(anyVendorProducts.begin(),
                                                     anyVendorProducts.end());
-    // One pass over a narrow table (about 50 bytes a record), in record order.
+    // One pass over a narrow table (about 50 bytes a record), in record order. The names are
+    // split in place (no allocation per row) unless one holds an escape.
     Use q(cached("SELECT record_id, names FROM record_cpe ORDER BY record_id"));
     std::string key;
+    std::string product;
     while (q->step()) {
-        const std::vector<std::string> items = decodeList(q->text(1));
-        for (std::size_t i = 0; i + 1 < items.size(); i += 2) {
-            key.assign(items[i]).append(1, '\0').append(items[i + 1]);
-            if (wanted.count(key) != 0 || anyVendor.count(items[i + 1]) != 0) {
-                ids.push_back(q->integer(0));
-                break;
+        const std::string names = q->text(1);
+        bool hit = false;
+        if (names.find('\\') == std::string::npos) {
+            std::size_t at = 0;
+            while (!hit && at < names.size()) {
+                const std::size_t vendorEnd = names.find('\n', at);
+                if (vendorEnd == std::string::npos) {
+                    break;
+                }
+                const std::size_t productEnd = names.find('\n', vendorEnd + 1);
+                if (productEnd == std::string::npos) {
+                    break;
+                }
+                key.assign(names, at, vendorEnd - at).append(1, '\0');
+                product.assign(names, vendorEnd + 1, productEnd - vendorEnd - 1);
+                key.append(product);
+                hit = wanted.count(key) != 0 || anyVendor.count(product) != 0;
+                at = productEnd + 1;
             }
+        } else {
+            const std::vector<std::string> items = decodeList(names);
+            for (std::size_t i = 0; !hit && i + 1 < items.size(); i += 2) {
+                key.assign(items[i]).append(1, '\0').append(items[i + 1]);
+                hit = wanted.count(key) != 0 || anyVendor.count(items[i + 1]) != 0;
+            }
+        }
+        if (hit) {
+            ids.push_back(q->integer(0));
         }
     }
     return ids;
@@ -1574,6 +1597,13 @@ bool Store::insertMatch(std::int64_t clusterId, const Match& match, std::int64_t
 
 Store::MatchSaved Store::saveMatch(std::int64_t clusterId, const Match& match, std::int64_t now) {
     MatchSaved saved;
+    // Most matches are new (a registry change, a new advisory): insert first, look only when
+    // the row exists.
+    if (insertMatch(clusterId, match, now)) {
+        saved.inserted = true;
+        saved.id = db_.lastInsertId();
+        return saved;
+    }
     {
         Use q(cached("SELECT id, verdict, confidence FROM match WHERE cluster_id = ?1 AND "
                      "product = ?2 AND version = ?3 AND component = ?4"));
@@ -1581,22 +1611,18 @@ Store::MatchSaved Store::saveMatch(std::int64_t clusterId, const Match& match, s
             .bind(2, match.product)
             .bind(3, match.version)
             .bind(4, match.component);
-        if (q->step()) {
-            saved.id = q->integer(0);
-            const std::string verdict = q->text(1);
-            const int confidence = static_cast<int>(q->integer(2));
-            if ((match.verdict == "needs-review" && verdict != "needs-review") ||
-                (match.verdict == verdict && match.confidence == confidence)) {
-                return saved;
-            }
-            saved.changed = true;
-            saved.previousVerdict = verdict;
+        if (!q->step()) {
+            return saved; // cannot happen: the insert just met this row
         }
-    }
-    if (!saved.changed) {
-        saved.inserted = insertMatch(clusterId, match, now);
-        saved.id = saved.inserted ? db_.lastInsertId() : 0;
-        return saved;
+        saved.id = q->integer(0);
+        const std::string verdict = q->text(1);
+        const int confidence = static_cast<int>(q->integer(2));
+        if ((match.verdict == "needs-review" && verdict != "needs-review") ||
+            (match.verdict == verdict && match.confidence == confidence)) {
+            return saved;
+        }
+        saved.changed = true;
+        saved.previousVerdict = verdict;
     }
     Use q(cached("UPDATE match SET verdict = ?2, method = ?3, confidence = ?4, reason = ?5, "
                  "advisory = ?6, aliases = ?7, updated_at = ?8 WHERE id = ?1"));
