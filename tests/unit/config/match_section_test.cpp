@@ -13,8 +13,8 @@ TEST_CASE("[match] cpe_map is read with the config", "[config][match]") {
                                               "pkg:maven/org.apache.logging.log4j/log4j-core = "
                                               "apache:log4j\n"
                                               "shaded-logging = apache:log4j\n");
-    const Config config = loadConfig(
-        dir.write("vulnwatch.conf", "[match]\ncpe_map = cpe_map.txt\n").string());
+    const Config config =
+        loadConfig(dir.write("vulnwatch.conf", "[match]\ncpe_map = cpe_map.txt\n").string());
     CHECK(config.match.cpeMapPath == map.string());
     REQUIRE(config.match.cpeMap);
     CHECK(config.match.cpeMap->size() == 2);
