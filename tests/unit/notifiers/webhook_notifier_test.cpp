@@ -106,7 +106,8 @@ TEST_CASE("webhook maps server errors to retry and client errors to failure", "[
     http.next.headers = {{"retry-after", "Wed, 21 Oct 2015 07:28:00 GMT"}};
     result = notifier.deliver(hookMessage());
     CHECK(result.kind == vw::DeliveryResult::Kind::Retry);
-    CHECK_FALSE(result.retryAfterSeconds.has_value());
+    REQUIRE(result.retryAfterSeconds.has_value()); // an HTTP date in the past: now
+    CHECK(*result.retryAfterSeconds == 0);
 
     http.next = status(408);
     CHECK(notifier.deliver(hookMessage()).kind == vw::DeliveryResult::Kind::Retry);
@@ -152,4 +153,14 @@ TEST_CASE("Retry-After parsing accepts delta seconds only", "[notifiers]") {
     CHECK_FALSE(vw::parseRetryAfter("1.5").has_value());
     CHECK_FALSE(vw::parseRetryAfter("Fri, 31 Dec 1999 23:59:59 GMT").has_value());
     CHECK_FALSE(vw::parseRetryAfter("99999999999999").has_value());
+}
+
+TEST_CASE("Retry-After as an HTTP date counts from now", "[notifiers]") {
+    const std::int64_t now = 1795903200; // 2026-11-28T22:00:00Z
+    CHECK(vw::parseRetryAfter("Sat, 28 Nov 2026 22:02:00 GMT", now) == std::optional<long>(120));
+    CHECK(vw::parseRetryAfter("Saturday, 28-Nov-26 22:00:30 GMT", now) == std::optional<long>(30));
+    CHECK(vw::parseRetryAfter("Sat Nov 28 22:01:00 2026", now) == std::optional<long>(60));
+    CHECK(vw::parseRetryAfter("Fri, 31 Dec 1999 23:59:59 GMT", now) == std::optional<long>(0));
+    CHECK(vw::parseRetryAfter("45", now) == std::optional<long>(45));
+    CHECK_FALSE(vw::parseRetryAfter("tomorrow", now).has_value());
 }
