@@ -216,6 +216,21 @@ int verdictRank(const std::string& verdict) {
     return verdict == "affected" ? 2 : verdict == "needs-review" ? 1 : 0;
 }
 
+/// `texts` read into ranges, once per advisory: the same texts meet many registered versions.
+const std::vector<ParsedVersionText>& parsedVersionTexts(ProductMatcher::ParsedTexts& cache,
+                                                         const std::vector<std::string>& texts) {
+    auto parsed = cache.find(texts);
+    if (parsed == cache.end()) {
+        std::vector<ParsedVersionText> read;
+        read.reserve(texts.size());
+        for (const auto& text : texts) {
+            read.push_back(parseVersionText(text));
+        }
+        parsed = cache.emplace(texts, std::move(read)).first;
+    }
+    return parsed->second;
+}
+
 /// What a match compares: the advisory's version texts for the CPEs that met a candidate.
 struct Met {
     const std::string* text = nullptr; // the first advisory CPE of the highest confidence
@@ -231,6 +246,12 @@ void addText(std::vector<std::string>& texts, const std::string& text) {
 }
 
 } // namespace
+
+bool betterMatch(const Match& a, const Match& b) {
+    const int rankA = verdictRank(a.verdict);
+    const int rankB = verdictRank(b.verdict);
+    return rankA > rankB || (rankA == rankB && a.confidence > b.confidence);
+}
 
 std::vector<Match> ProductMatcher::match(const Advisory& advisory) const {
     std::vector<Match> matches;
@@ -344,17 +365,8 @@ std::vector<Match> ProductMatcher::match(const Advisory& advisory) const {
             reason += "; this record states no affected versions, so version " + version +
                       versionOrigin + " was not compared";
         } else {
-            // The same texts meet many registered versions: each read once per advisory.
-            auto parsed = parsedTexts.find(by.versionTexts);
-            if (parsed == parsedTexts.end()) {
-                std::vector<ParsedVersionText> texts;
-                texts.reserve(by.versionTexts.size());
-                for (const auto& text : by.versionTexts) {
-                    texts.push_back(parseVersionText(text));
-                }
-                parsed = parsedTexts.emplace(by.versionTexts, std::move(texts)).first;
-            }
-            const VersionEvaluation evaluation = evaluateVersion(parsed->second, version);
+            const VersionEvaluation evaluation =
+                evaluateVersion(parsedVersionTexts(parsedTexts, by.versionTexts), version);
             match.confidence = byVendor ? cpeVersionConfidence : cpeVersionProductOnlyConfidence;
             match.method = "cpe-version";
             reason += "; " + evaluation.reason + versionOrigin;
@@ -379,10 +391,7 @@ std::vector<Match> ProductMatcher::match(const Advisory& advisory) const {
             matches.push_back(std::move(match));
             continue;
         }
-        const Match& kept = matches[at->second];
-        const int rank = verdictRank(match.verdict);
-        const int keptRank = verdictRank(kept.verdict);
-        if (rank > keptRank || (rank == keptRank && match.confidence > kept.confidence)) {
+        if (betterMatch(match, matches[at->second])) {
             matches[at->second] = std::move(match);
         }
     }
@@ -422,9 +431,7 @@ void keepBest(std::vector<Match>& out, Match match) {
     for (auto& kept : out) {
         if (kept.product == match.product && kept.version == match.version &&
             kept.component == match.component) {
-            const int rank = verdictRank(match.verdict);
-            const int keptRank = verdictRank(kept.verdict);
-            if (rank > keptRank || (rank == keptRank && match.confidence > kept.confidence)) {
+            if (betterMatch(match, kept)) {
                 kept = std::move(match);
             }
             return;
@@ -529,17 +536,8 @@ void ProductMatcher::matchByName(const Advisory& advisory, std::vector<Match>& o
                     reason += "; this record states no affected versions for it, so version " +
                               candidate.version + " was not compared";
                 } else {
-                    auto parsed = parsedTexts.find(texts);
-                    if (parsed == parsedTexts.end()) {
-                        std::vector<ParsedVersionText> read;
-                        read.reserve(texts.size());
-                        for (const auto& text : texts) {
-                            read.push_back(parseVersionText(text));
-                        }
-                        parsed = parsedTexts.emplace(texts, std::move(read)).first;
-                    }
                     const VersionEvaluation evaluation =
-                        evaluateVersion(parsed->second, candidate.version);
+                        evaluateVersion(parsedVersionTexts(parsedTexts, texts), candidate.version);
                     reason += "; " + evaluation.reason + candidate.versionNote;
                     match.confidence = nameVersionConfidence - penalty;
                     match.verdict = evaluation.verdict == RangeVerdict::Affected ? "affected"

@@ -70,6 +70,10 @@ struct MappedCpe {
 };
 using CpeMapper = std::function<std::optional<MappedCpe>(const Component&)>;
 
+/// Whether `a` says more than `b` about one product version and component: the better verdict
+/// (affected, then needs-review, then not-affected), then the higher confidence.
+bool betterMatch(const Match& a, const Match& b);
+
 /// All matches of one advisory against the registry, in registry order; at most one per
 /// (product, component). Withdrawn advisories match nothing.
 std::vector<Match> matchAdvisory(const Advisory& advisory, const std::vector<Product>& products);
@@ -93,6 +97,9 @@ std::vector<Match> matchAdvisory(const Advisory& advisory, const std::vector<Pro
 /// not-affected), then the highest confidence, then the first advisory CPE in advisory order.
 class ProductMatcher {
 public:
+    /// Version texts read once per advisory (the same texts meet many registered versions).
+    using ParsedTexts = std::map<std::vector<std::string>, std::vector<ParsedVersionText>>;
+
     /// `mapper`, when given, turns components into CPE candidates (the cpe_map file).
     explicit ProductMatcher(const std::vector<Product>& products, const CpeMapper& mapper = {});
     ~ProductMatcher();
@@ -128,8 +135,6 @@ public:
 private:
     struct Names; // name and keyword candidates (core/names.h, core/keywords.h)
     /// Name and keyword matches of an advisory, added to `out` (see match()).
-    /// Version texts read once per advisory (the same texts meet many registered versions).
-    using ParsedTexts = std::map<std::vector<std::string>, std::vector<ParsedVersionText>>;
     void matchByName(const Advisory& advisory, std::vector<Match>& out,
                      ParsedTexts& parsedTexts) const;
     void matchByKeyword(const Advisory& advisory, std::vector<Match>& out) const;

@@ -56,17 +56,13 @@ std::vector<Match> mergedPerProduct(const std::vector<Match>& matches) {
             groups[static_cast<std::size_t>(it - merged.begin())].push_back(&m);
         }
     }
-    const auto rank = [](const Match& m) {
-        return m.verdict == "affected" ? 2 : m.verdict == "needs-review" ? 1 : 0;
-    };
     for (std::size_t g = 0; g < groups.size(); ++g) {
         if (groups[g].size() < 2) {
             continue;
         }
         const Match* best = groups[g].front();
         for (const Match* m : groups[g]) {
-            if (rank(*m) > rank(*best) ||
-                (rank(*m) == rank(*best) && m->confidence > best->confidence)) {
+            if (betterMatch(*m, *best)) {
                 best = m;
             }
         }

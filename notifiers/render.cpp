@@ -84,8 +84,11 @@ std::string keyComponent(const Match& m) {
 /// control and bidi-override characters dropped, one-line fields on one line; links only when
 /// they are one-line http(s) URLs without user info (else empty: a `javascript:` link from a
 /// feed never reaches a mail or a webhook).
+std::string line(const std::string& text) {
+    return cleanChatText(text, false);
+}
+
 Advisory shown(const Advisory& raw) {
-    const auto line = [](const std::string& text) { return cleanChatText(text, false); };
     Advisory a = raw;
     a.id = line(raw.id);
     for (auto& alias : a.aliases) {
@@ -124,7 +127,6 @@ Advisory shown(const Advisory& raw) {
 }
 
 Match shown(const Match& raw) {
-    const auto line = [](const std::string& text) { return cleanChatText(text, false); };
     Match m = raw;
     m.advisory = line(raw.advisory);
     for (auto& alias : m.aliases) {
