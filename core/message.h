@@ -12,6 +12,7 @@ struct OutMessage {
     std::string recipient;      // e-mail address; empty for webhooks
     std::string subject;        // UTF-8
     std::string text;           // UTF-8 plain text body
+    std::string html;           // UTF-8 HTML alternative of `text` for e-mail ("" for none)
     std::string payload;        // JSON document for webhooks
     std::string idempotencyKey; // stable across retries: receivers drop repeats
     std::string thread;         // the idempotency key of the message this one follows up ("")

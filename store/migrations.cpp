@@ -409,6 +409,12 @@ CREATE TRIGGER component_delete AFTER DELETE ON component
     BEGIN UPDATE registry_state SET generation = generation + 1; END;
 )sql";
 
+// Version 11: an e-mail can carry an HTML alternative beside its text (issue 11). The HTML is
+// rendered when the message is enqueued, like the text, so retries resend the same bytes.
+constexpr std::string_view outboxHtml = R"sql(
+ALTER TABLE outbox ADD COLUMN html TEXT NOT NULL DEFAULT '';
+)sql";
+
 } // namespace
 
 const std::vector<std::string_view>& schemaMigrations() {
@@ -416,7 +422,7 @@ const std::vector<std::string_view>& schemaMigrations() {
         initialSchema,     revisionJsonOnce,        xxh3ContentHash,
         recordCpeNames,    advisoriesCoverClusters, productVersions,
         recordKeywordText, deliveryLease,           sourceAlerts,
-        registryGeneration};
+        registryGeneration, outboxHtml};
     return migrations;
 }
 

@@ -1706,7 +1706,7 @@ std::int64_t Store::enqueue(const OutMessage& message, std::int64_t dueAt, std::
     }
     Use q(cached("INSERT INTO outbox (notifier, recipient, subject, text, payload, "
                  "idempotency_key, due_at, state, attempts, last_reply, created_at, updated_at, "
-                 "thread) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, '', ?8, ?8, ?9) "
+                 "thread, html) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, '', ?8, ?8, ?9, ?10) "
                  "ON CONFLICT (idempotency_key) DO NOTHING"));
     q->bind(1, message.notifier)
         .bind(2, message.recipient)
@@ -1717,13 +1717,14 @@ std::int64_t Store::enqueue(const OutMessage& message, std::int64_t dueAt, std::
         .bind(7, dueAt)
         .bind(8, now)
         .bind(9, message.thread)
+        .bind(10, message.html)
         .run();
     return db_.changes() > 0 ? db_.lastInsertId() : 0;
 }
 
 std::vector<OutMessage> Store::dueMessages(std::int64_t now, int limit) {
     Use q(cached("SELECT id, notifier, recipient, subject, text, payload, idempotency_key, "
-                 "thread FROM outbox WHERE state = 'pending' AND due_at <= ?1 "
+                 "thread, html FROM outbox WHERE state = 'pending' AND due_at <= ?1 "
                  "ORDER BY due_at, id LIMIT ?2"));
     q->bind(1, now).bind(2, limit);
     std::vector<OutMessage> messages;
@@ -1737,6 +1738,7 @@ std::vector<OutMessage> Store::dueMessages(std::int64_t now, int limit) {
         m.payload = q->text(5);
         m.idempotencyKey = q->text(6);
         m.thread = q->text(7);
+        m.html = q->text(8);
         messages.push_back(std::move(m));
     }
     return messages;

@@ -15,6 +15,7 @@ vw::OutMessage message(const std::string& key) {
     m.subject = "【脆弱性】JVNDB-2023-004814";
     m.text = "本文\n2 行目";
     m.payload = "{\"advisory\":\"JVNDB-2023-004814\"}";
+    m.html = "<p>本文</p>";
     m.idempotencyKey = key;
     return m;
 }
@@ -61,6 +62,7 @@ TEST_CASE("dueMessages returns pending messages due by now, by due time then id"
     CHECK(due[0].text == "本文\n2 行目");
     CHECK(due[0].payload == "{\"advisory\":\"JVNDB-2023-004814\"}");
     CHECK(due[0].idempotencyKey == "early");
+    CHECK(due[0].html == "<p>本文</p>");
 
     CHECK(store->dueMessages(99).empty());
     CHECK(store->dueMessages(300, 1).size() == 1);
