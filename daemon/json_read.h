@@ -1,5 +1,6 @@
 // Reading the JSON documents of the CLI contract (records as `parse` prints them, the product
-// registry as `products export` writes it) with Poco::JSON. Writing is core/json_writer.h.
+// registry as `products export` writes it) with Poco::JSON (records also with simdjson). Writing is
+// core/json_writer.h.
 #pragma once
 
 #include "core/advisory.h"
@@ -17,7 +18,13 @@ public:
 };
 
 /// One record object (a line of `parse` output). Throws JsonInputError naming the bad field.
+/// Read with simdjson (re-matching reads thousands of stored records); a document simdjson
+/// refuses (malformed, or not valid UTF-8) goes to advisoryFromJsonPoco, so it reads, or fails,
+/// as before.
 Advisory advisoryFromJson(const std::string& json);
+/// The same reading with Poco's JSON DOM: the fallback above, and the reference tests compare
+/// the fast reader with.
+Advisory advisoryFromJsonPoco(const std::string& json);
 
 /// A registry document `{"products":[…]}`. Throws JsonInputError naming the bad field.
 std::vector<RegisteredProduct> productsFromJson(const std::string& json);
