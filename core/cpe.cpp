@@ -29,6 +29,9 @@ void appendLiteral(std::string& out, char c) {
 /// Unquoted wildcards only where NISTIR 7695 allows them: one `*` or a run of `?` at the
 /// beginning, and one at the end, of a value.
 bool wildcardsAtEnds(std::string_view value) {
+    if (value.find_first_of("*?") == std::string_view::npos) {
+        return true; // nearly every value: no wildcard at all
+    }
     std::vector<char> wild; // the character when unquoted `*`/`?`, else 0
     for (std::size_t i = 0; i < value.size(); ++i) {
         if (value[i] == '\\') {
@@ -68,6 +71,7 @@ std::optional<std::string> decodeUriValue(std::string_view raw) {
         return std::string(raw);
     }
     std::string out;
+    out.reserve(raw.size() + 2);
     for (std::size_t i = 0; i < raw.size(); ++i) {
         if (raw[i] != '%') {
             appendLiteral(out, raw[i]);
