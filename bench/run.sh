@@ -31,6 +31,8 @@
 #
 # Builds what it needs in build-bench/ (Release, -DVULNWATCH_BUILD_BENCH=ON) and generates the
 # synthetic data into bench/data/MODE/ (gitignored) when it is missing.
+# Two builds compared on one machine (before/after a change): bench/ab_import.sh for the import,
+# bench/show_latency.py --same-as for `advisories show` (which also checks they print the same).
 set -euo pipefail
 
 mode=${1:-quick}

@@ -3,6 +3,7 @@
 show_ids.txt (bench/make_synthetic.py), against the start-up of `vulnwatch --version`.
 
     show_latency.py VULNWATCH DB show_ids.txt [--runs 7] [--out FILE]
+                    [--same-as OTHER_VULNWATCH OTHER_DB]
 
 For each id, `show` and `--version` are started alternately --runs times each in a tight loop
 (output to /dev/null, after one warm-up run of each), so both see the same machine; the fastest
@@ -11,11 +12,17 @@ difference, in wall time and in CPU time (user + system, from wait4). Prints the
 (all of them to --out), then the max and median over the ids; the last line is
 machine-readable:
     RESULT baseline_ms max_ms median_ms max_own_ms median_own_ms slowest_id max_own_cpu_ms
+
+--same-as first checks that another build on another database (e.g. the previous release on a
+store it filled from the same files) prints the same bytes for every id, `show ID --json` and
+`show ID`, and for `advisories list --json` and `advisories list`: a change meant to make the
+command faster must not change what it prints. Exits 1, naming the ids, when they differ.
 Python 3 standard library only.
 """
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import time
 
@@ -45,6 +52,24 @@ def compare(argv, baseline, runs, devnull):
     return best + [statistics.median(times)]
 
 
+def output(vulnwatch, db, args):
+    """stdout of one vulnwatch command (it must succeed)."""
+    run = subprocess.run([vulnwatch, "--db", db, "--log-level", "warning"] + args,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    if run.returncode != 0:
+        raise RuntimeError("%s %s exited with %d: %s" % (vulnwatch, " ".join(args), run.returncode,
+                                                         run.stderr.decode(errors="replace")))
+    return run.stdout
+
+
+def same_output(ids, ours, theirs):
+    """The commands (see the docstring) whose output differs between (vulnwatch, db) pairs."""
+    commands = [["advisories", "list", "--json"], ["advisories", "list"]]
+    for ident, _ in ids:
+        commands += [["advisories", "show", ident, "--json"], ["advisories", "show", ident]]
+    return [" ".join(c) for c in commands if output(*ours, c) != output(*theirs, c)]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -54,6 +79,8 @@ def main():
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--top", type=int, default=12, help="ids printed (slowest first)")
     ap.add_argument("--out", help="write the line of every id here")
+    ap.add_argument("--same-as", nargs=2, metavar=("OTHER_VULNWATCH", "OTHER_DB"),
+                    help="first check that this build and database print the same")
     args = ap.parse_args()
     ids = []
     with open(args.ids, encoding="utf-8") as f:
@@ -61,6 +88,14 @@ def main():
             if line.strip() and not line.startswith("#"):
                 ident, _, what = line.rstrip("\n").partition("\t")
                 ids.append((ident, what))
+    if args.same_as:
+        differ = same_output(ids, (args.vulnwatch, args.db), tuple(args.same_as))
+        for command in differ:
+            print("   DIFFERENT from %s on %s: %s" % (args.same_as[0], args.same_as[1], command))
+        if differ:
+            return 1
+        print("   same output as %s on %s: advisories list (JSON, text) and show of %d ids "
+              "(JSON, text)" % (args.same_as[0], args.same_as[1], len(ids)))
     devnull = os.open(os.devnull, os.O_WRONLY)
     baseline = [args.vulnwatch, "--version"]
     results = []

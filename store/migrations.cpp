@@ -415,14 +415,176 @@ constexpr std::string_view outboxHtml = R"sql(
 ALTER TABLE outbox ADD COLUMN html TEXT NOT NULL DEFAULT '';
 )sql";
 
+// The shown title, score and aliases (appended: its version is its place in the list): what
+// `advisories list` and `advisories show` print for each cluster, kept in the cluster row, so
+// listing an advisory that covers 2,000 clusters reads 2,000 rows instead of sorting each
+// cluster's records twice and looking up its aliases (docs/performance.md, issue 9). `title`
+// and `max_score` come from the first record of the cluster, by channel precedence
+// (vw_source_rank(), core/correlate sourceRank), then the most recently seen, then the highest
+// row id, that has one (a title that is not empty, a score above 0); '' and 0 when none has.
+// `aliases` holds every alias of the cluster, each followed by a line break, in no particular
+// order (the alias table stays what lookups use). Filled here for the clusters already stored
+// (whatever earlier migrations did to them); Store::joinCluster, upsertRecord and mergeCluster
+// keep them afterwards: a new cluster's row is written with its first record's values, and a
+// record joining or changing in a cluster updates the row only when the values shown change
+// (Store::offerShown, Store::recomputeShown). Triggers on record would keep them too, but any
+// trigger on INSERT makes SQLite keep a statement journal of every 16 KiB page each record
+// insert touches: +27% CPU for a bulk import (measured). Only a deleted record (nothing deletes
+// records today) is left to a trigger.
+constexpr std::string_view clusterShownTitleScore = R"sql(
+ALTER TABLE cluster ADD COLUMN title TEXT NOT NULL DEFAULT '';
+ALTER TABLE cluster ADD COLUMN max_score REAL NOT NULL DEFAULT 0;
+ALTER TABLE cluster ADD COLUMN aliases TEXT NOT NULL DEFAULT '';
+
+UPDATE cluster SET
+    title = coalesce((SELECT title FROM record WHERE cluster_id = cluster.id AND title != ''
+                      ORDER BY vw_source_rank(source), last_seen DESC, id DESC LIMIT 1), ''),
+    max_score = coalesce((SELECT max_score FROM record WHERE cluster_id = cluster.id
+                          AND max_score > 0
+                          ORDER BY vw_source_rank(source), last_seen DESC, id DESC LIMIT 1), 0),
+    aliases = coalesce((SELECT group_concat(id || char(10), '') FROM alias
+                        WHERE cluster_id = cluster.id), '');
+
+CREATE TRIGGER record_shown_delete AFTER DELETE ON record WHEN OLD.cluster_id IS NOT NULL
+BEGIN
+    UPDATE cluster SET
+        title = coalesce((SELECT title FROM record WHERE cluster_id = cluster.id
+                          AND title != ''
+                          ORDER BY vw_source_rank(source), last_seen DESC, id DESC LIMIT 1), ''),
+        max_score = coalesce((SELECT max_score FROM record WHERE cluster_id = cluster.id
+                              AND max_score > 0
+                              ORDER BY vw_source_rank(source), last_seen DESC, id DESC
+                              LIMIT 1), 0)
+        WHERE id = OLD.cluster_id;
+END;
+)sql";
+
+// Digests (issue 11; appended, its number is its place in the list): what each owner will read
+// in a digest and the digests made. A digest_item is recorded in the transaction of the match
+// or revision that caused it (owner = the address in lower case; item_key unique per owner and
+// notifier, so nothing is recorded twice); a digest covers items by setting their digest_id in
+// the one transaction that also queues its outbox message, and (owner, notifier, period_end)
+// is unique, so a restart neither sends a period twice nor skips an item. digest_owner
+// remembers since when an owner is known (the first heartbeat's period starts there).
+constexpr std::string_view digests = R"sql(
+CREATE TABLE digest (
+    id         INTEGER PRIMARY KEY,
+    owner      TEXT NOT NULL,
+    notifier   TEXT NOT NULL,
+    period_end INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    items      INTEGER NOT NULL,
+    outbox_id  INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (owner, notifier, period_end)
+);
+CREATE TABLE digest_item (
+    id          INTEGER PRIMARY KEY,
+    owner       TEXT NOT NULL,
+    notifier    TEXT NOT NULL,
+    recipient   TEXT NOT NULL,
+    item_key    TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    cluster_key TEXT NOT NULL,
+    advisory    TEXT NOT NULL,
+    title       TEXT NOT NULL DEFAULT '',
+    url         TEXT NOT NULL DEFAULT '',
+    score       REAL NOT NULL DEFAULT 0,
+    product     TEXT NOT NULL,
+    version     TEXT NOT NULL DEFAULT '',
+    component   TEXT NOT NULL DEFAULT '',
+    method      TEXT NOT NULL DEFAULT '',
+    verdict     TEXT NOT NULL DEFAULT '',
+    confidence  INTEGER NOT NULL DEFAULT 0,
+    reason      TEXT NOT NULL DEFAULT '',
+    changes     TEXT NOT NULL DEFAULT '',
+    created_at  INTEGER NOT NULL,
+    digest_id   INTEGER REFERENCES digest(id),
+    UNIQUE (owner, notifier, item_key)
+);
+CREATE INDEX digest_item_pending ON digest_item(owner, notifier, id) WHERE digest_id IS NULL;
+CREATE INDEX digest_item_digest ON digest_item(digest_id);
+CREATE TABLE digest_owner (
+    owner    TEXT NOT NULL,
+    notifier TEXT NOT NULL,
+    since    INTEGER NOT NULL,
+    PRIMARY KEY (owner, notifier)
+);
+)sql";
+
+// The audit trail (issue 12 part 3; appended, its number is its place in the list): event_log
+// becomes an append-only hash chain (docs/audit.md). `id` is the event's sequence number (1, 2,
+// 3, … without gaps); `json` its canonical JSON (store/audit.h canonicalAuditJson: kind, at,
+// text, seq and the optional case, actor, subjects, evidence, details); `prev_hash` the hash of
+// event id-1 (64 zeros for event 1); `hash` = SHA-256(prev_hash ‖ json), computed in C++
+// (Store::appendEvent) in the transaction of the insert. `at`, `kind` and `text` are read from
+// the JSON (virtual columns), so they cannot disagree with what the hash covers. The events
+// already logged are chained here, in id order (vw_audit_json, vw_audit_hash: registered by
+// Store::open): their chain proves nothing about what happened to them before this migration.
+// Triggers refuse UPDATE and DELETE, and an INSERT that does not continue the chain at its head
+// (so neither a bug nor a second writer can fork it); only SQL and built-in functions in them,
+// so the sqlite3 shell enforces them too.
+constexpr std::string_view auditChain = R"sql(
+CREATE TABLE event_log_chain (
+    id        INTEGER PRIMARY KEY,
+    json      TEXT NOT NULL CHECK (json_valid(json)),
+    prev_hash TEXT NOT NULL CHECK (length(prev_hash) = 64),
+    hash      TEXT NOT NULL CHECK (length(hash) = 64),
+    at        INTEGER GENERATED ALWAYS AS (json_extract(json, '$.at')) VIRTUAL,
+    kind      TEXT GENERATED ALWAYS AS (json_extract(json, '$.kind')) VIRTUAL,
+    text      TEXT GENERATED ALWAYS AS (json_extract(json, '$.text')) VIRTUAL
+);
+CREATE TEMP TABLE audit_chain_old (seq INTEGER PRIMARY KEY, json TEXT NOT NULL);
+INSERT INTO audit_chain_old (seq, json)
+    SELECT seq, vw_audit_json(seq, at, kind, text)
+        FROM (SELECT row_number() OVER (ORDER BY id) AS seq, at, kind, text FROM event_log);
+INSERT INTO event_log_chain (id, json, prev_hash, hash)
+    WITH RECURSIVE chain (seq, json, prev_hash, hash) AS (
+        SELECT 0, NULL, NULL,
+               '0000000000000000000000000000000000000000000000000000000000000000'
+        UNION ALL
+        SELECT o.seq, o.json, chain.hash, vw_audit_hash(chain.hash, o.json)
+            FROM chain JOIN audit_chain_old o ON o.seq = chain.seq + 1)
+    SELECT seq, json, prev_hash, hash FROM chain WHERE seq > 0;
+DROP TABLE temp.audit_chain_old;
+DROP TABLE event_log;
+ALTER TABLE event_log_chain RENAME TO event_log;
+CREATE INDEX event_log_at ON event_log(at);
+
+CREATE TRIGGER event_log_no_update BEFORE UPDATE ON event_log
+BEGIN
+    SELECT RAISE(ABORT, 'event_log is append-only: an audit event cannot be changed (docs/audit.md)');
+END;
+CREATE TRIGGER event_log_no_delete BEFORE DELETE ON event_log
+BEGIN
+    SELECT RAISE(ABORT, 'event_log is append-only: an audit event cannot be deleted (docs/audit.md)');
+END;
+CREATE TRIGGER event_log_append BEFORE INSERT ON event_log
+    WHEN NEW.id IS NOT (SELECT coalesce(max(id), 0) + 1 FROM event_log)
+      OR NEW.prev_hash IS NOT coalesce(
+             (SELECT hash FROM event_log ORDER BY id DESC LIMIT 1),
+             '0000000000000000000000000000000000000000000000000000000000000000')
+BEGIN
+    SELECT RAISE(ABORT, 'event_log is a hash chain: a new event must be the next number after the head and name the head''s hash as prev_hash (docs/audit.md)');
+END;
+)sql";
+
 } // namespace
 
 const std::vector<std::string_view>& schemaMigrations() {
-    static const std::vector<std::string_view> migrations = {
-        initialSchema,     revisionJsonOnce,        xxh3ContentHash,
-        recordCpeNames,    advisoriesCoverClusters, productVersions,
-        recordKeywordText, deliveryLease,           sourceAlerts,
-        registryGeneration, outboxHtml};
+    static const std::vector<std::string_view> migrations = {initialSchema,
+                                                             revisionJsonOnce,
+                                                             xxh3ContentHash,
+                                                             recordCpeNames,
+                                                             advisoriesCoverClusters,
+                                                             productVersions,
+                                                             recordKeywordText,
+                                                             deliveryLease,
+                                                             sourceAlerts,
+                                                             registryGeneration,
+                                                             outboxHtml,
+                                                             clusterShownTitleScore,
+                                                             digests,
+                                                             auditChain};
     return migrations;
 }
 

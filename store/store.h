@@ -7,6 +7,7 @@
 #include "core/match.h"
 #include "core/message.h"
 #include "core/product.h"
+#include "store/audit.h"
 #include "store/sqlite.h"
 
 #include <cstdint>
@@ -169,6 +170,52 @@ struct OutboxCounts {
     int pending = 0;
     int delivered = 0;
     int dead = 0;
+};
+
+/// One thing an owner reads in a digest (schema: digest_item), recorded when the match or
+/// revision that caused it is stored.
+struct DigestItemRow {
+    std::int64_t id = 0;
+    std::string owner;     // the address, lower case (config mailAddressOf)
+    std::string notifier;  // the e-mail notifier that sends the digest
+    std::string recipient; // the mailbox the digest goes to, as configured or registered
+    std::string itemKey;   // unique per owner and notifier: the same news is recorded once
+    std::string kind;      // new | update | withdrawn
+    std::string clusterKey;
+    std::string advisory; // the id shown
+    std::string title;
+    std::string url;
+    double score = 0.0; // highest CVSS base score (0: none)
+    std::string product;
+    std::string version;
+    std::string component;
+    std::string method;
+    std::string verdict;
+    int confidence = 0;
+    std::string reason;
+    std::string changes; // changesJson() of an update or withdrawal, "" for new
+    std::int64_t createdAt = 0;
+    std::int64_t digestId = 0; // 0 until a digest covers it
+};
+
+/// One digest made (schema: digest).
+struct DigestRow {
+    std::int64_t id = 0;
+    std::string owner;
+    std::string notifier;
+    std::int64_t periodEnd = 0; // the scheduled time it is for (send-now: when it was asked)
+    std::int64_t createdAt = 0;
+    int items = 0;             // 0: a heartbeat
+    std::int64_t outboxId = 0; // its message
+    std::string state;         // the message's outbox state ("" when there is none)
+};
+
+/// An owner with items no digest covers yet.
+struct PendingDigest {
+    std::string owner;
+    std::string notifier;
+    int items = 0;
+    std::int64_t oldest = 0; // created_at of the oldest
 };
 
 /// One connection to the database. Not thread-safe: use a Store from one thread at a time
@@ -360,6 +407,14 @@ public:
                        std::int64_t now);
     /// Gives up (dead letter) after a permanent failure.
     void markDead(std::int64_t id, const std::string& reply, std::int64_t now);
+    /// Moves every pending message of `notifier` due by `now` to `nextDue`, with `reply` as its
+    /// last reply, without counting an attempt or writing a delivery row (they were not tried:
+    /// the receiver did not answer another message). Returns how many moved.
+    int postponeDue(const std::string& notifier, const std::string& reply, std::int64_t nextDue,
+                    std::int64_t now);
+    /// Makes every pending message of `notifier` due at `now` (its settings were fixed: what
+    /// waited for them goes out at once). Attempts stay as they are. Returns how many.
+    int makeDueNow(const std::string& notifier, std::int64_t now);
     int attempts(std::int64_t id);
     OutboxCounts outboxCounts();
     /// Outbox messages, newest first, optionally of one state ("" for all), at most `limit`.
@@ -369,8 +424,44 @@ public:
     /// is pending already.
     bool requeue(std::int64_t id, std::int64_t now);
 
-    // --- audit ---------------------------------------------------------------------------
+    // --- digests (issue 11) -----------------------------------------------------------------
+    /// Records an item for an owner's next digest; false (nothing written) when this owner and
+    /// notifier have an item with the same key already.
+    bool addDigestItem(const DigestItemRow& item);
+    /// The owners (and notifiers) with items no digest covers yet, by owner.
+    std::vector<PendingDigest> pendingDigests();
+    /// The items of one owner and notifier that no digest covers yet, oldest first.
+    std::vector<DigestItemRow> pendingDigestItems(const std::string& owner,
+                                                  const std::string& notifier);
+    /// The items a digest covered, oldest first.
+    std::vector<DigestItemRow> digestItems(std::int64_t digestId);
+    /// The period end of the owner's latest digest; 0 when none was made.
+    std::int64_t lastDigestEnd(const std::string& owner, const std::string& notifier);
+    /// Since when the store knows this owner (for heartbeats): recorded as `now` the first
+    /// time it is asked.
+    std::int64_t digestOwnerSince(const std::string& owner, const std::string& notifier,
+                                  std::int64_t now);
+    /// Records a digest for (owner, notifier, periodEnd), its outbox message and the items it
+    /// covers (their digest_id is set; an item already covered is an error). Returns the
+    /// digest's id, or 0 when a digest of that period exists already (nothing is written).
+    /// Call it inside the transaction that enqueued the message.
+    std::int64_t recordDigest(const std::string& owner, const std::string& notifier,
+                              std::int64_t periodEnd, std::int64_t now, std::int64_t outboxId,
+                              const std::vector<std::int64_t>& itemIds);
+    /// The digests made, newest first, at most `limit`, with their message's state.
+    std::vector<DigestRow> digests(int limit);
+
+    // --- audit (store/audit.h, docs/audit.md) ---------------------------------------------
+    /// Appends an event {kind, at = now, text} to the audit chain (appendEvent).
     void logEvent(const std::string& kind, const std::string& text, std::int64_t now);
+    /// Appends one event to the hash chain of event_log and returns its sequence number: in the
+    /// caller's transaction when one is open, else in its own (BEGIN IMMEDIATE). The head is
+    /// read under the write lock, so concurrent writers never fork the chain. Throws
+    /// std::invalid_argument for an event without a canonical form (canonicalAuditJson).
+    std::int64_t appendEvent(const AuditEvent& event);
+    /// The chain's last event (seq 0 and the genesis hash when there is none), for the journal
+    /// and digests to keep a copy outside the database.
+    AuditHead auditHead();
 
     Database& db() { return db_; }
 
@@ -390,14 +481,29 @@ private:
     void indexText(std::int64_t recordId, const Advisory& advisory, bool namesNoCpe, bool replace);
     /// Moves everything of cluster `from` into `into` and deletes `from`.
     void mergeCluster(std::int64_t from, std::int64_t into, std::int64_t now);
+    /// The shown title and score of a cluster (cluster.title and max_score: the migration
+    /// clusterShownTitleScore) after record `recordId` was stored in it with these values and
+    /// lost neither: they become the record's when it has them and no other record of the
+    /// cluster outranks it (channel rank `rank` = sourceRank(), then `lastSeen`, then row id).
+    void offerShown(std::int64_t clusterId, std::int64_t recordId, int rank, std::int64_t lastSeen,
+                    const std::string& title, double maxScore);
+    /// The shown title and score of a cluster chosen again among all its records (after a
+    /// merge, or when a record left the cluster or lost a value it may have supplied).
+    void recomputeShown(std::int64_t clusterId);
     /// The cluster of every vulnerability id (created as needed, merged when they are in
     /// several); `preferredId` names the row id a new cluster should get when free (migration).
     std::int64_t joinCluster(const std::vector<std::string>& ids, std::int64_t now,
                              std::int64_t preferredId = 0);
-    /// As above with `clusters` = clustersOf(ids), already looked up.
+    /// The record a cluster is created for: its title and score are the new row's.
+    struct FirstRecord {
+        std::string_view title;
+        double maxScore = 0.0;
+    };
+    /// As above with `clusters` = clustersOf(ids), already looked up; a cluster created here
+    /// gets the shown values of `first` when given.
     std::int64_t joinCluster(const std::vector<std::string>& ids,
                              const std::vector<std::int64_t>& clusters, std::int64_t now,
-                             std::int64_t preferredId = 0);
+                             std::int64_t preferredId = 0, const FirstRecord* first = nullptr);
     /// The clusters of these ids, each once, ascending.
     std::vector<std::int64_t> clustersOf(const std::vector<std::string>& ids);
     /// The advisory with this ident, created when new.
@@ -418,6 +524,12 @@ private:
 
     Database db_;
     int migrationsApplied_ = 0;
+    /// False while migration 5 recomputes the clusters (recorrelate): the cluster's aliases,
+    /// title and max_score columns come with a later migration, which fills them all.
+    bool keepShown_ = true;
+    /// True once event_log is the hash chain (store/audit.cpp; false only while migrate() runs
+    /// the migrations before the one that chains it).
+    bool auditChained_ = false;
     // Destroyed before db_ (declared after it).
     std::unordered_map<std::string_view, std::unique_ptr<Statement>> statements_;
 };
