@@ -337,9 +337,9 @@ std::vector<Advisory> pollRecords(const std::vector<Advisory>& templates, int ro
 
 /// What ingestBatch does for a batch of NEW records (no revisions to classify), with a matcher
 /// built beforehand instead of per batch: the prototype of keeping the matcher between polls.
-IngestStats cachedBatch(Store& store, const std::vector<NotifierConfig>& notifiers,
-                        const ParseResult& batch, const std::vector<Product>& products,
-                        const ProductMatcher& matcher, std::int64_t now) {
+IngestStats cachedBatch(Store& store, const Routing& notifiers, const ParseResult& batch,
+                        const std::vector<Product>& products, const ProductMatcher& matcher,
+                        std::int64_t now) {
     IngestStats stats;
     Store::Transaction tx(store);
     store.db().exec("PRAGMA defer_foreign_keys = ON");
@@ -378,7 +378,7 @@ int poll(int argc, char** argv) {
             }
         }
     }
-    const auto notifiers = benchNotifiers();
+    const Routing notifiers(benchNotifiers());
     // The prototype of a matcher kept between polls (not rebuilt per batch): built once here,
     // used by cachedBatch() below.
     const std::vector<Product> cachedProducts = registry->products();

@@ -6,7 +6,9 @@
 #include "config/config.h"
 
 #include "config/cpe_map.h"
+#include "config/holidays_csv.h"
 #include "config/ini.h"
+#include "notifiers/mail_templates.h"
 
 #include <algorithm>
 #include <cctype>
@@ -35,6 +37,7 @@ const std::vector<std::string> logLevels{"debug", "info", "warning", "error"};
 const std::vector<std::string> notifierModes{"immediate", "digest"};
 const std::vector<std::string> starttlsModes{"auto", "required", "off"};
 const std::vector<std::string> languages{"ja", "en"};
+const std::vector<std::string> mailCharsets{"utf-8", "iso-2022-jp"};
 const std::vector<std::string> afterProcessingModes{"seen", "move", "leave"};
 const std::vector<std::string> mailPolicies{"accept", "flag", "reject"};
 constexpr std::chrono::milliseconds minRequestInterval{100};
@@ -224,6 +227,19 @@ bool validMailbox(std::string_view mailbox) {
         return false;
     }
     return validAddress(mailbox.substr(open + 1, mailbox.size() - open - 2));
+}
+
+/// A List-Id (RFC 2919) without its angle brackets: a label and a domain, dot-separated
+/// letters, digits, '-' and '_' ("psirt.example.co.jp", "vulnwatch.localhost").
+bool validListId(std::string_view id) {
+    if (id.size() > 200 || id.find('.') == std::string_view::npos || id.front() == '.' ||
+        id.back() == '.' || id.find("..") != std::string_view::npos) {
+        return false;
+    }
+    return std::all_of(id.begin(), id.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '_' || c == '.';
+    });
 }
 
 // --- the validation context and value parsers --------------------------------------------------
@@ -514,6 +530,100 @@ const std::vector<KeySpec<MatchConfig>>& matchKeys() {
     return keys;
 }
 
+/// A value parsed by one of config/calendar_config.h's parsers (std::invalid_argument).
+template <class F>
+auto calendarValue(const Context& ctx, const IniField& field, F parse) {
+    try {
+        return parse(field.value);
+    } catch (const std::invalid_argument& error) {
+        ctx.fail(field, error.what());
+    }
+}
+
+const std::vector<KeySpec<CalendarConfig>>& calendarKeys() {
+    using C = CalendarConfig;
+    static const std::vector<KeySpec<C>> keys{
+        {"closures",
+         {},
+         [](C& k, const IniField& f, const Context& c) {
+             k.closures =
+                 calendarValue(c, f, [](const std::string& v) { return parseClosures(v); });
+         }},
+        {"day_end",
+         {},
+         [](C& k, const IniField& f, const Context& c) {
+             k.dayEndMinutes =
+                 calendarValue(c, f, [](const std::string& v) { return parseDayEnd(v); });
+         }},
+        {"holidays_file",
+         {},
+         [](C& k, const IniField& f, const Context& c) {
+             k.holidaysFile = resolvePath(c, f.value);
+             try {
+                 k.holidays = std::make_shared<const std::vector<HolidayEntry>>(
+                     loadHolidaysFile(k.holidaysFile));
+             } catch (const ConfigError& e) {
+                 c.fail(f, e.what());
+             }
+         }},
+    };
+    return keys;
+}
+
+/// Business days to decide (0: the day of receipt).
+int businessDays(const Context& c, const IniField& f) {
+    return calendarValue(c, f,
+                         [](const std::string& v) { return parseDayCount(v, 0, 250, false); });
+}
+
+/// Calendar days to inform or to fix; `allowNone`: "none" (0) for no such deadline.
+int calendarDays(const Context& c, const IniField& f, bool allowNone) {
+    return calendarValue(
+        c, f, [allowNone](const std::string& v) { return parseDayCount(v, 1, 3650, allowNone); });
+}
+
+const std::vector<KeySpec<DeadlinePolicy>>& deadlineKeys() {
+    using D = DeadlinePolicy;
+    static const std::vector<KeySpec<D>> keys{
+        {"decide_critical",
+         {},
+         [](D& d, const IniField& f, const Context& c) { d.decideCritical = businessDays(c, f); }},
+        {"decide_high",
+         {},
+         [](D& d, const IniField& f, const Context& c) { d.decideHigh = businessDays(c, f); }},
+        {"decide_medium",
+         {},
+         [](D& d, const IniField& f, const Context& c) { d.decideMedium = businessDays(c, f); }},
+        {"decide_low",
+         {},
+         [](D& d, const IniField& f, const Context& c) { d.decideLow = businessDays(c, f); }},
+        {"decide_unscored",
+         {},
+         [](D& d, const IniField& f, const Context& c) { d.decideUnscored = businessDays(c, f); }},
+        {"inform_uncontrolled",
+         {},
+         [](D& d, const IniField& f, const Context& c) {
+             d.informUncontrolled = calendarDays(c, f, true);
+         }},
+        {"fix_uncontrolled",
+         {},
+         [](D& d, const IniField& f, const Context& c) {
+             d.fixUncontrolled = calendarDays(c, f, false);
+         }},
+        {"inform_controlled",
+         {},
+         [](D& d, const IniField& f, const Context& c) {
+             d.informControlled = calendarDays(c, f, true);
+         }},
+        {"fix_controlled",
+         {},
+         [](D& d, const IniField& f, const Context& c) {
+             d.fixControlled = calendarDays(c, f, false);
+         }},
+    };
+    return keys;
+}
+
 const std::vector<KeySpec<Config>>& daemonKeys() {
     static const std::vector<KeySpec<Config>> keys{
         {"admin",
@@ -632,12 +742,124 @@ const std::vector<KeySpec<SourceConfig>>& sourceKeys() {
     return keys;
 }
 
+/// A CVSS base score threshold, 0.0 to 10.0.
+double scoreValue(const Context& ctx, const IniField& field) {
+    double value = -1.0;
+    const auto* end = field.value.data() + field.value.size();
+    const auto result = std::from_chars(field.value.data(), end, value, std::chars_format::fixed);
+    if (result.ec != std::errc() || result.ptr != end || !(value >= 0.0) || value > 10.0) {
+        ctx.fail(field, "'" + field.value + "' is not a CVSS score from 0.0 to 10.0");
+    }
+    return value;
+}
+
+/// A match confidence threshold, 0 to 100.
+int confidenceValue(const Context& ctx, const IniField& field) {
+    int value = -1;
+    const auto* end = field.value.data() + field.value.size();
+    const auto result = std::from_chars(field.value.data(), end, value);
+    if (result.ec != std::errc() || result.ptr != end || value < 0 || value > 100) {
+        ctx.fail(field, "'" + field.value + "' is not a whole number from 0 to 100");
+    }
+    return value;
+}
+
+/// `products = a, b` (product names as registered) or `products = *` (every product: an
+/// empty list).
+std::vector<std::string> productList(const Context& ctx, const IniField& field) {
+    std::vector<std::string> list;
+    std::string_view rest = field.value;
+    while (true) {
+        const auto comma = rest.find(',');
+        const std::string item(trim(rest.substr(0, comma)));
+        if (item.empty()) {
+            ctx.fail(field, "an empty product name (give product names separated by commas, "
+                            "or * for every product)");
+        }
+        list.push_back(item);
+        if (comma == std::string_view::npos) {
+            break;
+        }
+        rest.remove_prefix(comma + 1);
+    }
+    if (contains(list, "*")) {
+        if (list.size() > 1) {
+            ctx.fail(field, "* already means every product: give * alone or product names");
+        }
+        list.clear();
+    }
+    return list;
+}
+
+const std::vector<KeySpec<OwnerConfig>>& ownerKeys() {
+    using O = OwnerConfig;
+    static const std::vector<KeySpec<O>> keys{
+        {"email",
+         {},
+         [](O& o, const IniField& f, const Context& c) {
+             if (f.value.find(',') != std::string::npos || !validMailbox(f.value)) {
+                 c.fail(f, "'" + f.value +
+                               "' is not one mail address (a@example.jp or Name <a@example.jp>; "
+                               "one [owner.NAME] section per address)");
+             }
+             o.email = f.value;
+         }},
+        {"products",
+         {},
+         [](O& o, const IniField& f, const Context& c) {
+             o.products = productList(c, f);
+             o.productsSet = true;
+         }},
+        {"mode",
+         {},
+         [](O& o, const IniField& f, const Context& c) { o.mode = oneOf(c, f, notifierModes); }},
+        {"min_severity",
+         {},
+         [](O& o, const IniField& f, const Context& c) { o.minSeverity = scoreValue(c, f); }},
+        {"min_confidence",
+         {},
+         [](O& o, const IniField& f, const Context& c) {
+             o.minConfidence = confidenceValue(c, f);
+         }},
+        {"digest",
+         {},
+         [](O& o, const IniField& f, const Context& c) {
+             std::string why;
+             const auto schedule = parseDigestSchedule(f.value, &why);
+             if (!schedule) {
+                 c.fail(f, why);
+             }
+             o.digest = *schedule;
+         }},
+        {"timezone",
+         {},
+         [](O& o, const IniField& f, const Context& c) {
+             if (!knownTimeZone(f.value)) {
+                 c.fail(f, "'" + f.value +
+                               "' is not a time zone of the tz database (e.g. Asia/Tokyo, "
+                               "Europe/Berlin, UTC; see /usr/share/zoneinfo)");
+             }
+             o.timezone = f.value;
+         }},
+        {"language",
+         {},
+         [](O& o, const IniField& f, const Context& c) { o.language = oneOf(c, f, languages); }},
+        {"heartbeat",
+         {},
+         [](O& o, const IniField& f, const Context& c) { o.heartbeat = boolValue(c, f); }},
+        {"notifier", {}, [](O& o, const IniField& f, const Context&) { o.notifier = f.value; }},
+    };
+    return keys;
+}
+
 const std::vector<KeySpec<NotifierConfig>>& notifierKeys() {
     using N = NotifierConfig;
     static const std::vector<std::string> email{"email"};
     static const std::vector<std::string> webhook{"webhook"};
     static const std::vector<std::string> hooks{"webhook", "slack", "teams", "mattermost"};
     static const std::vector<std::string> chatwork{"chatwork"};
+    static const std::vector<std::string> chat{"webhook", "slack", "teams", "mattermost",
+                                               "chatwork"};
     static const std::vector<KeySpec<N>> keys{
         {"type", {}, [](N& n, const IniField& f, const Context&) { n.type = f.value; }},
         {"mode",
@@ -704,6 +926,30 @@ const std::vector<KeySpec<NotifierConfig>>& notifierKeys() {
         {"password_file", email,
          [](N& n, const IniField& f, const Context& c) { n.password = fileSecret(c, f); }},
         {"to", email, [](N& n, const IniField& f, const Context& c) { n.to = mailboxList(c, f); }},
+        {"language", email,
+         [](N& n, const IniField& f, const Context& c) { n.language = oneOf(c, f, languages); }},
+        {"charset", email,
+         [](N& n, const IniField& f, const Context& c) { n.charset = oneOf(c, f, mailCharsets); }},
+        {"list_id", email,
+         [](N& n, const IniField& f, const Context& c) {
+             if (!validListId(f.value)) {
+                 c.fail(f, "'" + f.value +
+                               "' is not a list id: LABEL.DOMAIN of letters, digits, '-', '_' "
+                               "and '.' (e.g. psirt.example.co.jp)");
+             }
+             n.listId = f.value;
+         }},
+        {"templates", email,
+         [](N& n, const IniField& f, const Context& c) {
+             n.templates.path = directoryValue(c, f);
+             if (c.readSecrets) { // no file is opened without it (config check --no-secrets)
+                 try {
+                     n.templates.loaded = MailTemplates::load(n.templates.path);
+                 } catch (const MailTemplateError& e) {
+                     c.fail(f, e.what());
+                 }
+             }
+         }},
         {"url", hooks, [](N& n, const IniField& f, const Context&) { n.url = inlineSecret(f); }},
         {"url_file", hooks,
          [](N& n, const IniField& f, const Context& c) { n.url = fileSecret(c, f); }},
@@ -727,6 +973,8 @@ const std::vector<KeySpec<NotifierConfig>>& notifierKeys() {
              checkHttpUrl(c, f);
              n.apiUrl = f.value;
          }},
+        {"products", chat,
+         [](N& n, const IniField& f, const Context& c) { n.products = productList(c, f); }},
     };
     return keys;
 }
@@ -894,6 +1142,11 @@ NotifierConfig validateNotifier(const IniSection& section, const std::string& na
     notifier.name = name;
     const auto type = sectionType(section, knownNotifierTypes(), ctx);
     applyFields(notifier, section, notifierKeys(), type, "notifier", ctx);
+    if (type != "email" && notifier.mode == "digest") {
+        ctx.fail(*findField(section, "mode"),
+                 "digest applies only to email notifiers (a chat notifier posts each match at "
+                 "once; digests go to owners by e-mail, see [owner.NAME])");
+    }
     if (type == "email") {
         require(section, {"smtp"}, ctx);
         require(section, {"from"}, ctx);
@@ -947,6 +1200,76 @@ NotifierConfig validateNotifier(const IniSection& section, const std::string& na
     return notifier;
 }
 
+OwnerConfig validateOwner(const IniSection& section, const std::string& name, const Context& ctx) {
+    OwnerConfig owner;
+    owner.name = name;
+    applyFields(owner, section, ownerKeys(), "", "", ctx);
+    require(section, {"email"}, ctx);
+    return owner;
+}
+
+/// Fills in what the owner sections leave to their notifier (which notifier, mode, thresholds)
+/// once every section is read, and checks what spans sections: the notifier exists and sends
+/// e-mail, no address has two sections.
+void resolveOwners(Config& config, const std::vector<const IniSection*>& sections,
+                   const Context& base) {
+    std::vector<const NotifierConfig*> emailNotifiers;
+    for (const auto& n : config.notifiers) {
+        if (n.type == "email") {
+            emailNotifiers.push_back(&n);
+        }
+    }
+    for (std::size_t i = 0; i < config.owners.size(); ++i) {
+        OwnerConfig& owner = config.owners[i];
+        const IniSection& section = *sections[i];
+        Context ctx = base;
+        ctx.section = section.name;
+        const NotifierConfig* notifier = nullptr;
+        if (const auto* field = findField(section, "notifier")) {
+            for (const auto& n : config.notifiers) {
+                if (n.name == owner.notifier) {
+                    notifier = &n;
+                }
+            }
+            if (notifier == nullptr) {
+                ctx.fail(*field, "no [notifier." + owner.notifier + "] section");
+            }
+            if (notifier->type != "email") {
+                ctx.fail(*field, "[notifier." + owner.notifier + "] is of type " + notifier->type +
+                                     "; an owner's mail goes through an email notifier");
+            }
+        } else {
+            if (emailNotifiers.empty()) {
+                ctx.fail(section.line, "notifier",
+                         "no email notifier to send this owner's mail: add a [notifier.NAME] "
+                         "section with type = email");
+            }
+            notifier = emailNotifiers.front();
+            owner.notifier = notifier->name;
+        }
+        if (findField(section, "mode") == nullptr) {
+            owner.mode = notifier->mode;
+        }
+        if (findField(section, "min_severity") == nullptr) {
+            owner.minSeverity = notifier->minSeverity;
+        }
+        if (findField(section, "min_confidence") == nullptr) {
+            owner.minConfidence = notifier->minConfidence;
+        }
+        if (findField(section, "language") == nullptr) {
+            owner.language = notifier->language;
+        }
+        const std::string address = mailAddressOf(owner.email);
+        for (std::size_t j = 0; j < i; ++j) {
+            if (mailAddressOf(config.owners[j].email) == address) {
+                ctx.fail(*findField(section, "email"), address + " already has a section ([owner." +
+                                                           config.owners[j].name + "], line " +
+                                                           std::to_string(sections[j]->line) + ")");
+            }
+        }
+    }
+}
+
 Config parseText(std::string_view text, const std::string& name, const fs::path& baseDir,
                  bool readSecrets) {
     Config config;
@@ -954,6 +1277,8 @@ Config parseText(std::string_view text, const std::string& name, const fs::path&
     const auto sections = readIni(text, name);
     constexpr std::string_view sourcePrefix = "source.";
     constexpr std::string_view notifierPrefix = "notifier.";
+    constexpr std::string_view ownerPrefix = "owner.";
+    std::vector<const IniSection*> ownerSections;
     for (const auto& section : sections) {
         const Context ctx{name, baseDir, readSecrets, section.name};
         const std::string_view header = section.name;
@@ -963,6 +1288,10 @@ Config parseText(std::string_view text, const std::string& name, const fs::path&
             applyFields(config, section, daemonKeys(), "", "", ctx);
         } else if (header == "match") {
             applyFields(config.match, section, matchKeys(), "", "", ctx);
+        } else if (header == "calendar") {
+            applyFields(config.calendar, section, calendarKeys(), "", "", ctx);
+        } else if (header == "deadlines") {
+            applyFields(config.deadlines, section, deadlineKeys(), "", "", ctx);
         } else if (header.starts_with(sourcePrefix) || header.starts_with(notifierPrefix)) {
             const bool isSource = header.starts_with(sourcePrefix);
             const std::string itemName(
@@ -976,12 +1305,22 @@ Config parseText(std::string_view text, const std::string& name, const fs::path&
             } else {
                 config.notifiers.push_back(validateNotifier(section, itemName, ctx));
             }
+        } else if (header.starts_with(ownerPrefix)) {
+            const std::string itemName(header.substr(ownerPrefix.size()));
+            if (!validName(itemName)) {
+                ctx.fail(section.line, "",
+                         "a name may only contain A-Z, a-z, 0-9, '_', '.' and '-'");
+            }
+            config.owners.push_back(validateOwner(section, itemName, ctx));
+            ownerSections.push_back(&section);
         } else {
-            ctx.fail(section.line, "",
-                     "unknown section (expected [store], [daemon], [match], [source.NAME] or "
-                     "[notifier.NAME])");
+            ctx.fail(
+                section.line, "",
+                "unknown section (expected [store], [daemon], [match], [calendar], [deadlines], "
+                "[source.NAME], [notifier.NAME] or [owner.NAME])");
         }
     }
+    resolveOwners(config, ownerSections, Context{name, baseDir, readSecrets, ""});
     return config;
 }
 
@@ -1212,6 +1551,23 @@ std::string redacted(const Config& config) {
         out << "\n[match]\n; " << (config.match.cpeMap ? config.match.cpeMap->size() : 0)
             << " mappings\ncpe_map = " << config.match.cpeMapPath << '\n';
     }
+    out << "\n[calendar]\nclosures = " << formatClosures(config.calendar.closures)
+        << "\nday_end = " << formatDayEnd(config.calendar.dayEndMinutes) << '\n';
+    if (!config.calendar.holidaysFile.empty()) {
+        out << "; " << (config.calendar.holidays ? config.calendar.holidays->size() : 0)
+            << " holidays\nholidays_file = " << config.calendar.holidaysFile << '\n';
+    }
+    const auto& d = config.deadlines;
+    const auto orNone = [](int days) {
+        return days == 0 ? std::string("none") : std::to_string(days);
+    };
+    out << "\n[deadlines]\ndecide_critical = " << d.decideCritical
+        << "\ndecide_high = " << d.decideHigh << "\ndecide_medium = " << d.decideMedium
+        << "\ndecide_low = " << d.decideLow << "\ndecide_unscored = " << d.decideUnscored
+        << "\ninform_uncontrolled = " << orNone(d.informUncontrolled)
+        << "\nfix_uncontrolled = " << d.fixUncontrolled
+        << "\ninform_controlled = " << orNone(d.informControlled)
+        << "\nfix_controlled = " << d.fixControlled << '\n';
     for (const auto& source : config.sources) {
         out << "\n[source." << source.name << "]\n";
         out << "type = " << source.type << '\n';
@@ -1286,6 +1642,12 @@ std::string redacted(const Config& config) {
             if (!notifier.to.empty()) {
                 out << "to = " << join(notifier.to, ", ") << '\n';
             }
+            out << "language = " << notifier.language << '\n';
+            out << "charset = " << notifier.charset << '\n';
+            out << "list_id = " << notifier.listId << '\n';
+            if (!notifier.templates.path.empty()) {
+                out << "templates = " << notifier.templates.path << '\n';
+            }
         } else if (notifier.type == "chatwork") {
             out << "room = " << notifier.room << '\n';
             writeSecret(out, "token", notifier.token);
@@ -1306,8 +1668,53 @@ std::string redacted(const Config& config) {
             }
             writeSecret(out, "secret", notifier.secret);
         }
+        if (!notifier.products.empty()) {
+            out << "products = " << join(notifier.products, ", ") << '\n';
+        }
+    }
+    for (const auto& owner : config.owners) {
+        out << "\n[owner." << owner.name << "]\n";
+        out << "email = " << owner.email << '\n';
+        if (owner.productsSet) {
+            out << "products = " << (owner.products.empty() ? "*" : join(owner.products, ", "))
+                << '\n';
+        } else {
+            out << "; products: not set (those the registry names this address as owner of)\n";
+        }
+        out << "notifier = " << owner.notifier << '\n';
+        out << "mode = " << owner.mode << '\n';
+        out << "min_severity = " << formatScore(owner.minSeverity) << '\n';
+        out << "min_confidence = " << owner.minConfidence << '\n';
+        out << "digest = " << formatDigestSchedule(owner.digest) << '\n';
+        out << "timezone = " << owner.timezone << '\n';
+        out << "language = " << owner.language << '\n';
+        out << "heartbeat = " << (owner.heartbeat ? "yes" : "no") << '\n';
     }
     return out.str();
+}
+
+std::string mailAddressOf(const std::string& mailbox) {
+    std::string_view address = trim(mailbox);
+    if (!address.empty() && address.back() == '>') {
+        const auto open = address.rfind('<');
+        if (open != std::string_view::npos) {
+            address = address.substr(open + 1, address.size() - open - 2);
+        }
+    }
+    std::string out(trim(address));
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+const OwnerConfig* ownerFor(const std::vector<OwnerConfig>& owners, const std::string& mailbox) {
+    const std::string address = mailAddressOf(mailbox);
+    for (const auto& owner : owners) {
+        if (mailAddressOf(owner.email) == address) {
+            return &owner;
+        }
+    }
+    return nullptr;
 }
 
 } // namespace vw

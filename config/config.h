@@ -1,6 +1,9 @@
 // The configuration file (INI, see docs/configuration.md) as a validated value.
 #pragma once
 
+#include "config/calendar_config.h"
+#include "config/schedule.h"
+
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -60,6 +63,17 @@ struct SourceConfig {
     bool operator==(const SourceConfig&) const = default;
 };
 
+class MailTemplates; // notifiers/mail_templates.h
+
+/// `templates = DIR` of an e-mail notifier: the directory, and the templates read from it when
+/// the config was loaded (null when none were read: the built-in ones serve). Equal when the
+/// directories are.
+struct MailTemplateDir {
+    std::string path;
+    std::shared_ptr<const MailTemplates> loaded;
+    bool operator==(const MailTemplateDir& other) const { return path == other.path; }
+};
+
 struct NotifierConfig {
     std::string name;               // from [notifier.NAME]
     std::string type;               // email, webhook, slack, teams, mattermost, chatwork
@@ -74,7 +88,11 @@ struct NotifierConfig {
     std::string from;
     std::string user;
     Secret password;
-    std::vector<std::string> to; // extra fixed recipients besides product owners
+    std::vector<std::string> to;                // extra fixed recipients besides product owners
+    std::string language = "ja";                // ja | en: the mail templates' language
+    std::string charset = "utf-8";              // utf-8 | iso-2022-jp (subject and text part)
+    std::string listId = "vulnwatch.localhost"; // the List-Id header: <listId>
+    MailTemplateDir templates;                  // templates = DIR
     // webhook, slack, teams, mattermost
     Secret url;    // may come from url_file (the URL often carries a token)
     Secret secret; // webhook only: HMAC-SHA256 key; `whsec_<base64>` is a Standard Webhooks secret
@@ -82,7 +100,32 @@ struct NotifierConfig {
     std::string room;   // the room id (digits)
     Secret token;       // the API token (X-ChatWorkToken)
     std::string apiUrl; // the API base URL; "" for https://api.chatwork.com/v2
+    // chat notifiers (every type but email): the products whose matches they post (by product
+    // name); empty: every product (`products = *`)
+    std::vector<std::string> products;
     bool operator==(const NotifierConfig&) const = default;
+};
+
+/// [owner.NAME]: one recipient's routing (docs/configuration.md "Owners and digests"). Keys the
+/// section leaves out are filled in from its notifier when the config is loaded, so the value
+/// is complete.
+struct OwnerConfig {
+    std::string name;  // from [owner.NAME]
+    std::string email; // the mailbox as written ("担当 <a@example.jp>" or "a@example.jp")
+    /// The products (by name) this owner hears of; see `productsSet`.
+    std::vector<std::string> products;
+    /// False: no `products` key (the owner hears of the products the registry and the
+    /// notifier's `to` give the address); true: exactly `products` (empty: `*`, every product).
+    bool productsSet = false;
+    std::string mode = "immediate"; // immediate | digest (default: the notifier's)
+    double minSeverity = 0.0;       // default: the notifier's
+    int minConfidence = 0;          // default: the notifier's
+    DigestSchedule digest;          // default daily 08:30
+    std::string timezone{kDefaultTimeZone};
+    std::string language = "ja"; // ja | en (default: the notifier's)
+    bool heartbeat = false;      // a digest also when nothing is new
+    std::string notifier;        // the e-mail notifier that sends its mail
+    bool operator==(const OwnerConfig&) const = default;
 };
 
 class CpeMap; // config/cpe_map.h
@@ -101,14 +144,37 @@ struct Config {
     std::string file; // where it was read from ("" for defaults)
     StoreConfig store;
     MatchConfig match;
+    CalendarConfig calendar;  // [calendar]: holidays, closures, day end (config/calendar_config.h)
+    DeadlinePolicy deadlines; // [deadlines]: the case clocks (core/calendar.h)
     std::vector<SourceConfig> sources;
     std::vector<NotifierConfig> notifiers;
-    std::string logLevel = "info"; // [daemon] log_level: debug | info | warning | error
+    std::vector<OwnerConfig> owners; // [owner.NAME] sections, in file order
+    std::string logLevel = "info";   // [daemon] log_level: debug | info | warning | error
     /// [daemon] admin: who hears of operational problems (a source failing or silent, a
     /// message given up), by every e-mail notifier.
     std::vector<std::string> admins;
     bool operator==(const Config&) const = default;
 };
+
+/// What routing a match needs (daemon/pipeline): the notifiers and the owner sections. Built
+/// from a Config, or from notifiers alone (no owner sections: every address uses its
+/// notifier's settings).
+struct Routing {
+    std::vector<NotifierConfig> notifiers;
+    std::vector<OwnerConfig> owners;
+    Routing() = default;
+    Routing(std::vector<NotifierConfig> notifierList) // NOLINT: implicit on purpose
+        : notifiers(std::move(notifierList)) {}
+    Routing(std::vector<NotifierConfig> notifierList, std::vector<OwnerConfig> ownerList)
+        : notifiers(std::move(notifierList)), owners(std::move(ownerList)) {}
+    explicit Routing(const Config& config) : notifiers(config.notifiers), owners(config.owners) {}
+};
+
+/// The bare address of a mailbox, lower case: "担当 <A@Example.jp>" -> "a@example.jp".
+std::string mailAddressOf(const std::string& mailbox);
+
+/// The [owner.NAME] section for this mailbox's address, or nullptr.
+const OwnerConfig* ownerFor(const std::vector<OwnerConfig>& owners, const std::string& mailbox);
 
 /// How long a source of this type may bring no new item before the admins are told: JVN's
 /// feeds publish every business day (jvn-rss, myjvn: 7 days; jvn-detail-feed: 14 days), JPCERT/CC

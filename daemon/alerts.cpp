@@ -1,6 +1,7 @@
 #include "daemon/alerts.h"
 
 #include "core/datetime.h"
+#include "core/redact.h"
 #include "daemon/log.h"
 #include "notifiers/render.h"
 
@@ -63,8 +64,9 @@ bool checkSourceHealth(Store& store, const Config& config, const SourceConfig& s
                           "情報源 " + name + " の取得が " + std::to_string(row.errorCount) +
                               " 回続けて失敗しています (source " + name + " has failed " +
                               std::to_string(row.errorCount) + " times in a row)",
-                          "情報源 (source): " + name + " (" + source.type + ")\nURL: " +
-                              source.url + "\n最後のエラー (last error): " + row.lastError +
+                          "情報源 (source): " + name + " (" + source.type +
+                              ")\nURL: " + redactSecrets(source.url) +
+                              "\n最後のエラー (last error): " + redactSecrets(row.lastError) +
                               "\n最後の成功 (last success): " + when(row.lastSuccess) +
                               "\n\n回復すると、もう一度お知らせします。(You will be told once "
                               "more when it recovers.)",
@@ -95,7 +97,7 @@ bool checkSourceHealth(Store& store, const Config& config, const SourceConfig& s
                               " 日以上新しい情報が届いていません (no new item from source " + name +
                               " for " + days + " days)",
                           "情報源 (source): " + name + " (" + source.type +
-                              ")\nURL: " + source.url +
+                              ")\nURL: " + redactSecrets(source.url) +
                               "\n最後の新しい情報 (last new item): " + when(row.lastNewItem) +
                               "\n取得は成功しています。配信元の変更や、購読・設定の誤りを確認して"
                               "ください。(The source answers, but brings nothing new: check "

@@ -218,8 +218,7 @@ std::string backfillStateKey(const std::string& channel, const std::string& file
     return channel == "backfill" ? "backfill:" + filename : "backfill:" + channel + ":" + filename;
 }
 
-BackfillStats runBackfill(Store& store, HttpClient& http,
-                          const std::vector<NotifierConfig>& notifiers,
+BackfillStats runBackfill(Store& store, HttpClient& http, const Routing& notifiers,
                           const BackfillOptions& options, std::ostream& out,
                           std::ostream& progress) {
     int until = options.until;

@@ -83,8 +83,7 @@ std::string backfillStateKey(const std::string& channel, const std::string& file
 
 /// Runs the backfill: one summary line per year on `out`, progress and errors on `progress`.
 /// Throws std::runtime_error when checksum.txt cannot be fetched or read (nothing done).
-BackfillStats runBackfill(Store& store, HttpClient& http,
-                          const std::vector<NotifierConfig>& notifiers,
+BackfillStats runBackfill(Store& store, HttpClient& http, const Routing& notifiers,
                           const BackfillOptions& options, std::ostream& out,
                           std::ostream& progress);
 

@@ -7,6 +7,7 @@
 #include "core/ids.h"
 #include "core/json_writer.h"
 #include "core/match.h"
+#include "core/redact.h"
 #include "daemon/backfill.h"
 #include "daemon/cli_support.h"
 #include "daemon/import.h"
@@ -82,6 +83,25 @@ commands:
   deliveries list [--state pending|delivered|dead] [--limit N] [--json]
                                     the outbox, newest first, with attempts and last replies
   deliveries retry ID               queue a dead (or delivered) message again
+  digest list [--limit N] [--json]  what waits for each owner's digest and when it is due, and
+                                    the digests made (newest first, with their message's state)
+  digest send-now [--owner NAME|EMAIL]
+                                    make the digests now, scheduled or not ([owner.NAME] or an
+                                    address; an owner with nothing new gets "nothing new")
+  calendar --year Y [--json] [--lang ja|en]
+                                    the year's holidays and company closures, one per line:
+                                    YYYY-MM-DD KIND NAME (KIND: national, substitute,
+                                    citizens, company); --json: [{"date","kind","name"}]
+  audit verify [--head HASH[@SEQ]] [--json] [--lang ja|en]
+                                    walk the audit trail's hash chain: exit 0 when it holds,
+                                    1 naming the first bad event (edited, deleted, reordered;
+                                    truncated or rewritten against a head recorded outside,
+                                    e.g. the journal's `audit head SEQ HASH` line)
+  audit export --since DATE [--until DATE] [--format text|jsonl] [--json] [--lang ja|en]
+                                    the events of a period with their hashes: a readable
+                                    report (Japanese; --lang en) or JSON lines (--json);
+                                    --case ID comes with cases (issue 9)
+  audit head [--json]               the chain's last event: `audit head SEQ HASH`
   notify test NAME [--to EMAIL]     send a test message through one configured notifier
   config check [--no-secrets]       validate the config file and print it with secrets redacted
 
@@ -176,15 +196,15 @@ int cmdImport(Context& ctx, const std::vector<std::string>& args) {
     }
     const auto config = maybeConfig(ctx, false);
     auto store = openStore(ctx, config);
-    const std::vector<NotifierConfig> notifiers =
-        config ? config->notifiers : std::vector<NotifierConfig>{};
+    const Routing notifiers = config ? Routing(*config) : Routing();
     const CpeMapper mapper = config ? cpeMapperFor(config->match) : CpeMapper();
     int status = kExitOk;
+    ImportSession session(*store); // one matcher and one tuning for all the files
     for (const auto& file : opt.positional()) {
         try {
             // Streams VULDEF files in batches (one transaction each); see daemon/import.h.
             const ImportStats s = importFile(*store, notifiers, file, opt.get("format", "auto"),
-                                             "import", nullptr, kImportBatchSize, mapper);
+                                             "import", nullptr, kImportBatchSize, mapper, &session);
             if (s.complete() || s.records > 0) {
                 ctx.out << file << ": " << s.records << " records (" << s.newRecords << " new, "
                         << s.changed << " changed, " << s.problems << " bad items), "
@@ -291,8 +311,7 @@ int cmdBackfill(Context& ctx, const std::vector<std::string>& args) {
         options.mapper = cpeMapperFor(config->match);
     }
     auto store = openStore(ctx, config);
-    const std::vector<NotifierConfig> notifiers =
-        config ? config->notifiers : std::vector<NotifierConfig>{};
+    const Routing notifiers = config ? Routing(*config) : Routing();
     CurlHttpClient http;
     const BackfillStats s = runBackfill(*store, http, notifiers, options, ctx.out, ctx.err);
     ctx.out << "backfill: " << s.loaded << " years loaded, " << s.skipped << " unchanged, "
@@ -410,7 +429,8 @@ int cmdNotify(Context& ctx, const std::vector<std::string>& args) {
             throw UsageError("notifier '" + nc->name + "' has no `to` addresses: give --to EMAIL");
         }
         for (const auto& r : to) {
-            messages.push_back(renderEmail(a, m, nc->name, r));
+            messages.push_back(renderEmail(a, m, nc->name, r, {},
+                                           MailOptions{nc->language, nc->templates.loaded}));
         }
     } else {
         messages.push_back(renderChat(nc->type, a, m, nc->name)); // each chat type its format
@@ -424,7 +444,7 @@ int cmdNotify(Context& ctx, const std::vector<std::string>& args) {
         const bool ok = r.kind == DeliveryResult::Kind::Delivered;
         (ok ? ctx.out : ctx.err) << (ok ? "delivered" : "NOT delivered") << " via " << nc->name
                                  << (msg.recipient.empty() ? "" : " to " + msg.recipient) << ": "
-                                 << r.reply << "\n";
+                                 << redactSecrets(r.reply) << "\n";
         if (!ok) {
             status = kExitFailure;
         }
@@ -467,6 +487,7 @@ int cmdPoll(Context& ctx, const std::vector<std::string>& args) {
         const SourceRun run = service.pollSource(name, unixNow());
         failed += run.kind == PollOutcome::Kind::Error ? 1 : 0;
     }
+    service.makeDigests(unixNow()); // those due now, delivered below
     DeliveryStats d;
     for (;;) { // batch after batch until nothing is due
         const DeliveryStats batch = service.deliver(unixNow());
@@ -543,18 +564,13 @@ int runCli(const std::vector<std::string>& argsIn, std::ostream& out, std::ostre
         const std::string command = args[i];
         const std::vector<std::string> rest(args.begin() + static_cast<long>(i) + 1, args.end());
         static const std::map<std::string, int (*)(Context&, const std::vector<std::string>&)>
-            commands = {{"parse", cmdParse},
-                        {"import", cmdImport},
-                        {"match", cmdMatch},
-                        {"advisories", cmdAdvisories},
-                        {"products", cmdProducts},
-                        {"matches", cmdMatches},
-                        {"deliveries", cmdDeliveries},
-                        {"config", cmdConfig},
-                        {"notify", cmdNotify},
-                        {"poll", cmdPoll},
-                        {"run", cmdRun},
-                        {"backfill", cmdBackfill}};
+            commands = {
+                {"parse", cmdParse},           {"import", cmdImport},     {"match", cmdMatch},
+                {"advisories", cmdAdvisories}, {"products", cmdProducts}, {"matches", cmdMatches},
+                {"deliveries", cmdDeliveries}, {"digest", cmdDigest},     {"config", cmdConfig},
+                {"notify", cmdNotify},         {"poll", cmdPoll},         {"run", cmdRun},
+                {"backfill", cmdBackfill},     {"calendar", cmdCalendar}, {"audit", cmdAudit},
+            };
         auto it = commands.find(command);
         if (it == commands.end()) {
             throw UsageError("unknown command '" + command + "'");

@@ -1,6 +1,8 @@
 // `vulnwatch deliveries list|retry`: what the outbox holds and what became of it (issue 11
 // part 5). Subjects come from feed text: the human form passes them through terminalSafe().
+// Replies pass through redactSecrets() (core/redact.h).
 #include "core/json_writer.h"
+#include "core/redact.h"
 #include "core/text.h"
 #include "daemon/cli.h"
 #include "daemon/cli_support.h"
@@ -41,7 +43,9 @@ int cmdDeliveries(Context& ctx, const std::vector<std::string>& args) {
             throw UsageError("--state must be pending, delivered or dead, not '" + state + "'");
         }
         const int limit = opt.has("limit") ? parsePositive(opt.get("limit"), "--limit") : 100;
-        for (const OutboxRow& row : store->outboxRows(state, limit)) {
+        for (OutboxRow row : store->outboxRows(state, limit)) {
+            // Replies are redacted when stored; rows written by older versions are not.
+            row.lastReply = redactSecrets(row.lastReply);
             if (opt.has("json")) {
                 JsonWriter w;
                 w.beginObject().key("id").value(static_cast<long long>(row.id));

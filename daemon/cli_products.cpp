@@ -357,7 +357,7 @@ int cmdProducts(Context& ctx, const std::vector<std::string>& args) {
     const std::int64_t now = unixNow();
     // A product registered after an advisory arrived still hears about it.
     auto rematch = [&](const std::vector<std::string>& names) {
-        const auto notifiers = config ? config->notifiers : std::vector<NotifierConfig>{};
+        const Routing notifiers = config ? Routing(*config) : Routing();
         const IngestStats s = rematchStored(*store, notifiers, versionsOf(*store, names), now,
                                             config ? cpeMapperFor(config->match) : CpeMapper());
         if (s.newMatches > 0) {

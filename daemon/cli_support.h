@@ -118,5 +118,11 @@ int cmdProducts(Context& ctx, const std::vector<std::string>& args);
 int cmdMatches(Context& ctx, const std::vector<std::string>& args);
 /// `deliveries list|retry` (daemon/cli_deliveries.cpp).
 int cmdDeliveries(Context& ctx, const std::vector<std::string>& args);
+/// `digest list|send-now` (daemon/cli_digest.cpp).
+int cmdDigest(Context& ctx, const std::vector<std::string>& args);
+/// `audit verify|export|head` (daemon/cli_audit.cpp).
+int cmdAudit(Context& ctx, const std::vector<std::string>& args);
+/// `calendar --year Y` (daemon/cli_calendar.cpp).
+int cmdCalendar(Context& ctx, const std::vector<std::string>& args);
 
 } // namespace vw::cli

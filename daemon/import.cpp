@@ -230,9 +230,10 @@ private:
 /// Collects records into batches and ingests each in one transaction.
 class BatchIngest {
 public:
-    BatchIngest(Store& store, const std::vector<NotifierConfig>& notifiers,
-                const std::string& channel, ImportStats& stats, const CpeMapper& mapper)
-        : store_(store), notifiers_(notifiers), channel_(channel), stats_(stats), mapper_(mapper) {}
+    BatchIngest(Store& store, const Routing& notifiers, const std::string& channel,
+                ImportStats& stats, const CpeMapper& mapper, RegistryCache& registry)
+        : store_(store), notifiers_(notifiers), channel_(channel), stats_(stats), mapper_(mapper),
+          registry_(registry) {}
 
     ParseResult& pending() { return pending_; }
 
@@ -249,7 +250,8 @@ public:
         if (batch.records.empty() && batch.problems.empty()) {
             return;
         }
-        // The registry's matcher is built once for the whole file (unless the registry changes).
+        // The registry's matcher is built once for the whole session (unless the registry
+        // changes).
         const IngestStats s = ingestBatch(store_, notifiers_, channel_, batch, unixNow(),
                                           std::nullopt, serialized, mapper_, &registry_);
         stats_.records += static_cast<std::size_t>(s.records);
@@ -264,20 +266,35 @@ public:
 
 private:
     Store& store_;
-    const std::vector<NotifierConfig>& notifiers_;
+    const Routing& notifiers_;
     const std::string& channel_;
     ImportStats& stats_;
     const CpeMapper& mapper_;
-    RegistryCache registry_;
+    RegistryCache& registry_;
     ParseResult pending_;
 };
 
 } // namespace
 
-ImportStats importFile(Store& store, const std::vector<NotifierConfig>& notifiers,
-                       const std::string& path, const std::string& format,
-                       const std::string& channel, const ProgressFn& progress,
-                       std::size_t batchSize, const CpeMapper& mapper) {
+struct ImportSession::Impl {
+    explicit Impl(Store& store) : tuning(store) {}
+    BulkLoadTuning tuning;
+    RegistryCache registry;
+};
+
+ImportSession::ImportSession(Store& store) : impl_(std::make_unique<Impl>(store)) {}
+ImportSession::~ImportSession() = default;
+RegistryCache& ImportSession::registry() {
+    return impl_->registry;
+}
+int ImportSession::registryBuilds() const {
+    return impl_->registry.builds();
+}
+
+ImportStats importFile(Store& store, const Routing& notifiers, const std::string& path,
+                       const std::string& format, const std::string& channel,
+                       const ProgressFn& progress, std::size_t batchSize, const CpeMapper& mapper,
+                       ImportSession* session) {
     checkImportArguments(format, batchSize);
     std::ifstream in(path, std::ios::binary);
     if (!in) {
@@ -287,14 +304,13 @@ ImportStats importFile(Store& store, const std::vector<NotifierConfig>& notifier
     const auto fileSize = std::filesystem::file_size(path, sizeError);
     return importStream(store, notifiers, in, path,
                         sizeError ? 0 : static_cast<std::uint64_t>(fileSize), format, channel,
-                        progress, batchSize, mapper);
+                        progress, batchSize, mapper, session);
 }
 
-ImportStats importStream(Store& store, const std::vector<NotifierConfig>& notifiers,
-                         std::istream& in, const std::string& path, std::uint64_t size,
-                         const std::string& format, const std::string& channel,
-                         const ProgressFn& progress, std::size_t batchSize,
-                         const CpeMapper& mapper) {
+ImportStats importStream(Store& store, const Routing& notifiers, std::istream& in,
+                         const std::string& path, std::uint64_t size, const std::string& format,
+                         const std::string& channel, const ProgressFn& progress,
+                         std::size_t batchSize, const CpeMapper& mapper, ImportSession* session) {
     checkImportArguments(format, batchSize);
     ImportStats stats;
     ImportProgress report;
@@ -313,8 +329,11 @@ ImportStats importStream(Store& store, const std::vector<NotifierConfig>& notifi
     std::size_t got = readChunk(in, buffer, path);
     stats.bytes += got;
     stats.format = format == "auto" ? detectFormat(std::string_view(buffer.data(), got)) : format;
-    BulkLoadTuning tuning(store);
-    BatchIngest batches(store, notifiers, channel, stats, mapper);
+    std::optional<ImportSession> own;
+    if (session == nullptr) {
+        session = &own.emplace(store);
+    }
+    BatchIngest batches(store, notifiers, channel, stats, mapper, session->registry());
 
     if (stats.format != "vuldef" && stats.format != "jvn-rss") {
         // Small documents (MyJVN alert lists, mail): parsed whole, as `parse` does, then

@@ -18,10 +18,13 @@
 #include <cstdint>
 #include <functional>
 #include <istream>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace vw {
+
+class RegistryCache; // daemon/pipeline.h
 
 /// Records per transaction: large enough that commits are cheap, small enough that the two
 /// batches in memory (one being stored, the next being parsed) stay a few MB each.
@@ -58,23 +61,43 @@ struct ImportProgress {
 };
 using ProgressFn = std::function<void(const ImportProgress&)>;
 
+/// What the files of one command (`vulnwatch import A B C…`, a backfill) share: the bulk-load
+/// tuning of the connection (set once, restored when the session ends) and the registry's
+/// matcher (built once, rebuilt only when the registry changes), so 2,000 mails do not rebuild
+/// a 10k-component matcher 2,000 times. Files imported without one get their own.
+class ImportSession {
+public:
+    explicit ImportSession(Store& store);
+    ~ImportSession();
+    ImportSession(const ImportSession&) = delete;
+    ImportSession& operator=(const ImportSession&) = delete;
+    RegistryCache& registry();
+    /// How many times the matcher was built (tests).
+    int registryBuilds() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
 /// Ingests the file at `path` as records of `channel` (see the file comment). `format` is
 /// "auto" or one of documentFormats(); VULDEF and JVN RSS are streamed, other formats are parsed
 /// whole with parseDocument() and ingested in batches. Throws std::runtime_error when the file
 /// cannot be read, std::invalid_argument for an unknown or unsupported format, StoreError from the
 /// store; a document that cannot be parsed (from the start or part-way) is reported in `error`.
-ImportStats importFile(Store& store, const std::vector<NotifierConfig>& notifiers,
-                       const std::string& path, const std::string& format,
-                       const std::string& channel, const ProgressFn& progress = nullptr,
-                       std::size_t batchSize = kImportBatchSize, const CpeMapper& mapper = {});
+ImportStats importFile(Store& store, const Routing& notifiers, const std::string& path,
+                       const std::string& format, const std::string& channel,
+                       const ProgressFn& progress = nullptr,
+                       std::size_t batchSize = kImportBatchSize, const CpeMapper& mapper = {},
+                       ImportSession* session = nullptr);
 
 /// As importFile, reading `in` (named `path` in messages; `size` bytes, 0 when unknown). A
 /// read error (badbit) after the first piece happens on the parsing thread and is rethrown
 /// here as std::runtime_error, after the batches before it were committed.
-ImportStats importStream(Store& store, const std::vector<NotifierConfig>& notifiers,
-                         std::istream& in, const std::string& path, std::uint64_t size,
-                         const std::string& format, const std::string& channel,
-                         const ProgressFn& progress = nullptr,
-                         std::size_t batchSize = kImportBatchSize, const CpeMapper& mapper = {});
+ImportStats importStream(Store& store, const Routing& notifiers, std::istream& in,
+                         const std::string& path, std::uint64_t size, const std::string& format,
+                         const std::string& channel, const ProgressFn& progress = nullptr,
+                         std::size_t batchSize = kImportBatchSize, const CpeMapper& mapper = {},
+                         ImportSession* session = nullptr);
 
 } // namespace vw

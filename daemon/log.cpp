@@ -1,5 +1,7 @@
 #include "daemon/log.h"
 
+#include "core/redact.h"
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -93,8 +95,9 @@ void write(Level level, std::string_view component, std::string_view message) {
     line += " [";
     line += component;
     line += "] ";
-    // One record per line: journald and grep both rely on it.
-    for (char c : message) {
+    // One record per line: journald and grep both rely on it. No credentials: a line may quote a
+    // server's reply or a URL (core/redact.h; the sources of such text redact it already).
+    for (char c : redactSecrets(message)) {
         line += (c == '\n' || c == '\r') ? ' ' : c;
     }
     line += '\n';

@@ -3,6 +3,7 @@
 #include "config/cpe_map.h"
 #include "core/correlate.h"
 #include "core/match.h"
+#include "daemon/digest.h"
 #include "daemon/json_read.h"
 #include "daemon/log.h"
 #include "notifiers/chat_format.h"
@@ -15,10 +16,6 @@
 namespace vw {
 namespace {
 
-bool meetsThresholds(const NotifierConfig& n, const Advisory& advisory, const Match& match) {
-    return advisory.maxScore() >= n.minSeverity && match.confidence >= n.minConfidence;
-}
-
 /// The registered version a match was made for; nullptr when it is no longer registered (or
 /// removed): its matches stay readable and notify no one.
 const Product* findProduct(const std::vector<Product>& products, const Match& match) {
@@ -26,15 +23,6 @@ const Product* findProduct(const std::vector<Product>& products, const Match& ma
         return p.name == match.product && p.version == match.version;
     });
     return it == products.end() ? nullptr : &*it;
-}
-
-/// The recipients of one notifier for a product's messages, sorted and unique.
-std::vector<std::string> emailRecipients(const NotifierConfig& n, const Product& product) {
-    std::vector<std::string> recipients = product.owners;
-    recipients.insert(recipients.end(), n.to.begin(), n.to.end());
-    std::sort(recipients.begin(), recipients.end());
-    recipients.erase(std::unique(recipients.begin(), recipients.end()), recipients.end());
-    return recipients;
 }
 
 /// How many new matches of one batch are logged one by one at info level.
@@ -80,10 +68,9 @@ std::vector<Match> mergedPerProduct(const std::vector<Match>& matches) {
     return merged;
 }
 
-void recordMatches(Store& store, const std::vector<NotifierConfig>& notifiers,
-                   const ProductMatcher& matcher, const std::vector<Product>& products,
-                   std::int64_t clusterId, const Advisory& advisory, std::int64_t now,
-                   IngestStats& stats) {
+void recordMatches(Store& store, const Routing& routing, const ProductMatcher& matcher,
+                   const std::vector<Product>& products, std::int64_t clusterId,
+                   const Advisory& advisory, std::int64_t now, IngestStats& stats) {
     std::vector<Match> toNotify;
     for (const Match& m : matcher.match(advisory)) {
         const Store::MatchSaved saved = store.saveMatch(clusterId, m, now);
@@ -131,7 +118,20 @@ void recordMatches(Store& store, const std::vector<NotifierConfig>& notifiers,
             continue;
         }
         const std::string key = store.clusterKey(clusterId);
-        for (const auto& message : messagesFor(advisory, m, *product, notifiers, key)) {
+        for (const RouteTarget& target :
+             routeMatch(routing, *product, advisory.maxScore(), m.confidence)) {
+            if (target.digest) {
+                if (store.addDigestItem(
+                        digestItemFor(advisory, m, target, key, nullptr, {}, now))) {
+                    ++stats.digestItems;
+                }
+                continue;
+            }
+            const OutMessage message =
+                target.notifier->type == "email"
+                    ? renderEmail(advisory, m, target.notifier->name, target.recipient, key,
+                                  MailOptions{target.language, target.notifier->templates.loaded})
+                    : renderChat(target.notifier->type, advisory, m, target.notifier->name, key);
             if (store.enqueue(message, now) != 0) {
                 ++stats.enqueued;
             }
@@ -147,6 +147,7 @@ void RegistryCache::refresh(Store& store, const CpeMapper& mapper) {
     products_ = store.products();
     matcher_ = std::make_unique<ProductMatcher>(products_, mapper);
     generation_ = generation;
+    ++builds_;
 }
 
 CpeMapper cpeMapperFor(const MatchConfig& match) {
@@ -164,7 +165,7 @@ CpeMapper cpeMapperFor(const MatchConfig& match) {
     };
 }
 
-IngestStats rematchStored(Store& store, const std::vector<NotifierConfig>& notifiers,
+IngestStats rematchStored(Store& store, const Routing& routing,
                           const std::vector<Product>& products, std::int64_t now,
                           const CpeMapper& mapper) {
     IngestStats stats;
@@ -212,7 +213,7 @@ IngestStats rematchStored(Store& store, const std::vector<NotifierConfig>& notif
             stored->clusterId != 0 ? std::vector<std::int64_t>{stored->clusterId}
                                    : store.coveredClusters(stored->advisoryId);
         for (const std::int64_t cluster : clusters) {
-            recordMatches(store, notifiers, matcher, products, cluster, advisory, now, stats);
+            recordMatches(store, routing, matcher, products, cluster, advisory, now, stats);
         }
     };
     for (const std::int64_t recordId : candidates) {
@@ -232,21 +233,19 @@ IngestStats rematchStored(Store& store, const std::vector<NotifierConfig>& notif
 }
 
 std::vector<OutMessage> messagesFor(const Advisory& advisory, const Match& match,
-                                    const Product& product,
-                                    const std::vector<NotifierConfig>& notifiers,
+                                    const Product& product, const Routing& routing,
                                     const std::string& clusterKey) {
     std::vector<OutMessage> out;
-    for (const auto& n : notifiers) {
-        if (n.mode != "immediate" || !meetsThresholds(n, advisory, match)) {
+    for (const RouteTarget& target :
+         routeMatch(routing, product, advisory.maxScore(), match.confidence)) {
+        if (target.digest) {
             continue;
         }
-        if (n.type == "email") {
-            for (const auto& r : emailRecipients(n, product)) {
-                out.push_back(renderEmail(advisory, match, n.name, r, clusterKey));
-            }
-        } else {
-            out.push_back(renderChat(n.type, advisory, match, n.name, clusterKey));
-        }
+        const NotifierConfig& n = *target.notifier;
+        out.push_back(n.type == "email"
+                          ? renderEmail(advisory, match, n.name, target.recipient, clusterKey,
+                                        MailOptions{target.language, n.templates.loaded})
+                          : renderChat(n.type, advisory, match, n.name, clusterKey));
     }
     return out;
 }
@@ -256,10 +255,10 @@ namespace {
 /// A material revision of `advisory`: one update message per existing match of its clusters
 /// and notifier (the thresholds see the higher of the old and new score, so a withdrawal or a
 /// lowered score still reaches whoever heard of the record before).
-void enqueueUpdates(Store& store, const std::vector<NotifierConfig>& notifiers,
-                    const std::vector<Product>& products, const std::vector<std::int64_t>& clusters,
-                    const Advisory& advisory, double previousScore, const UpdateNotice& update,
-                    std::int64_t now, IngestStats& stats) {
+void enqueueUpdates(Store& store, const Routing& routing, const std::vector<Product>& products,
+                    const std::vector<std::int64_t>& clusters, const Advisory& advisory,
+                    double previousScore, const UpdateNotice& update, std::int64_t now,
+                    IngestStats& stats) {
     const double score = std::max(previousScore, advisory.maxScore());
     for (const std::int64_t cluster : clusters) {
         const std::vector<MatchRow> rows = store.matchesOfCluster(cluster);
@@ -275,25 +274,24 @@ void enqueueUpdates(Store& store, const std::vector<NotifierConfig>& notifiers,
             if (product == nullptr) {
                 continue; // removed from the registry: its matches stay readable, not notified
             }
-            for (const auto& n : notifiers) {
-                if (n.mode != "immediate" || score < n.minSeverity ||
-                    row.match.confidence < n.minConfidence) {
+            for (const RouteTarget& target :
+                 routeMatch(routing, *product, score, row.match.confidence)) {
+                if (target.digest) {
+                    if (store.addDigestItem(digestItemFor(advisory, row.match, target, key,
+                                                          &update.changes, update.revisionHash,
+                                                          now))) {
+                        ++stats.digestItems;
+                    }
                     continue;
                 }
-                std::vector<OutMessage> messages;
-                if (n.type == "email") {
-                    for (const auto& r : emailRecipients(n, *product)) {
-                        messages.push_back(
-                            renderUpdateEmail(advisory, row.match, update, n.name, r, key));
-                    }
-                } else {
-                    messages.push_back(
-                        renderUpdateChat(n.type, advisory, row.match, update, n.name, key));
-                }
-                for (const auto& message : messages) {
-                    if (store.enqueue(message, now) != 0) {
-                        ++stats.enqueued;
-                    }
+                const NotifierConfig& n = *target.notifier;
+                const OutMessage message =
+                    n.type == "email"
+                        ? renderUpdateEmail(advisory, row.match, update, n.name, target.recipient,
+                                            key, MailOptions{target.language, n.templates.loaded})
+                        : renderUpdateChat(n.type, advisory, row.match, update, n.name, key);
+                if (store.enqueue(message, now) != 0) {
+                    ++stats.enqueued;
                 }
             }
         }
@@ -302,9 +300,9 @@ void enqueueUpdates(Store& store, const std::vector<NotifierConfig>& notifiers,
 
 /// Classifies a changed record's new revision (core/correlate) and stores the class; a
 /// material one notifies the existing matches. Returns nothing; counts into `stats`.
-void classifyChange(Store& store, const std::vector<NotifierConfig>& notifiers,
-                    const std::vector<Product>& products, const UpsertOutcome& up,
-                    const Advisory& advisory, std::int64_t now, IngestStats& stats) {
+void classifyChange(Store& store, const Routing& routing, const std::vector<Product>& products,
+                    const UpsertOutcome& up, const Advisory& advisory, std::int64_t now,
+                    IngestStats& stats) {
     RevisionDiff diff;
     double previousScore = 0.0;
     try {
@@ -328,14 +326,14 @@ void classifyChange(Store& store, const std::vector<NotifierConfig>& notifiers,
     }
     ++stats.material;
     UpdateNotice update{std::move(diff.changes), up.contentHash};
-    enqueueUpdates(store, notifiers, products, up.clusters, advisory, previousScore, update, now,
+    enqueueUpdates(store, routing, products, up.clusters, advisory, previousScore, update, now,
                    stats);
 }
 
 } // namespace
 
-IngestStats ingestBatch(Store& store, const std::vector<NotifierConfig>& notifiers,
-                        const std::string& channel, const ParseResult& batch, std::int64_t now,
+IngestStats ingestBatch(Store& store, const Routing& routing, const std::string& channel,
+                        const ParseResult& batch, std::int64_t now,
                         const std::optional<SourceStateRow>& newState,
                         const std::vector<SerializedRecord>& serialized, const CpeMapper& mapper,
                         RegistryCache* cache) {
@@ -378,10 +376,10 @@ IngestStats ingestBatch(Store& store, const std::vector<NotifierConfig>& notifie
         if (!up.isNew) {
             // Existing matches hear of a material change first; a match this revision creates
             // gets its "new" message below, not an update.
-            classifyChange(store, notifiers, products, up, advisory, now, stats);
+            classifyChange(store, routing, products, up, advisory, now, stats);
         }
         for (const std::int64_t cluster : up.clusters) {
-            recordMatches(store, notifiers, matcher, products, cluster, advisory, now, stats);
+            recordMatches(store, routing, matcher, products, cluster, advisory, now, stats);
         }
     }
     if (newState) {
@@ -430,8 +428,9 @@ DeliveryStats deliverDue(Store& store, const std::map<std::string, Notifier*>& n
         if (unrecorded != nullptr && unrecorded->count(message.id) != 0) {
             continue; // delivered already; recorded as soon as the store lets us
         }
-        if (stats.misconfigured.count(message.notifier) != 0) {
-            continue; // its settings failed on an earlier message of this round
+        if (stats.misconfigured.count(message.notifier) != 0 ||
+            stats.unreachable.count(message.notifier) != 0) {
+            continue; // its settings or its receiver failed on an earlier message of this round
         }
         auto it = notifiers.find(message.notifier);
         if (it == notifiers.end() || it->second == nullptr) {
@@ -472,6 +471,9 @@ DeliveryStats deliverDue(Store& store, const std::map<std::string, Notifier*>& n
                 const auto delay = retryDelaySeconds(attempts, result.retryAfterSeconds,
                                                      static_cast<std::uint64_t>(message.id));
                 store.markPostponed(message.id, result.reply, now + delay, now);
+                // Its other due messages wait as long, so later batches do not log in again.
+                store.postponeDue(message.notifier, "not attempted: " + result.reply, now + delay,
+                                  now);
                 stats.misconfigured[message.notifier] = result.reply;
                 ++stats.retried;
                 VW_LOG_ERROR("notify", "notifier " << message.notifier << " cannot send ("
@@ -499,6 +501,18 @@ DeliveryStats deliverDue(Store& store, const std::map<std::string, Notifier*>& n
             VW_LOG_WARNING("notify", "message " << message.id << " via " << who
                                                 << " not delivered (" << result.reply
                                                 << "); retry in " << delay << " s");
+            if (result.unreachable) {
+                // The receiver, not the message: the notifier's other due messages wait as
+                // long instead of each paying the timeout (and holding up other notifiers).
+                stats.unreachable[message.notifier] = result.reply;
+                const int waiting = store.postponeDue(
+                    message.notifier, "not attempted: " + result.reply, now + delay, now);
+                if (waiting > 0) {
+                    VW_LOG_WARNING("notify", waiting << " other message(s) via notifier "
+                                                     << message.notifier << " wait " << delay
+                                                     << " s too");
+                }
+            }
             break;
         }
         case DeliveryResult::Kind::Cancelled:

@@ -28,6 +28,7 @@ struct IngestStats {
     int material = 0;    // changed records whose revision is material (docs/correlation.md)
     int cosmetic = 0;    // changed records whose revision is cosmetic (no one is notified)
     int enqueued = 0;    // outbox messages created
+    int digestItems = 0; // news recorded for owners' digests (daemon/digest.h)
 };
 
 struct DeliveryStats {
@@ -46,14 +47,18 @@ struct DeliveryStats {
     /// Notifiers whose own settings failed in this round (e.g. SMTP 535), with the reply: their
     /// other messages wait, nothing is counted against them.
     std::map<std::string, std::string> misconfigured;
+    /// Notifiers whose receiver did not answer in this round (timeout, no connection, 429, 503):
+    /// one message took the attempt, their other due messages wait as long (not attempted).
+    std::map<std::string, std::string> unreachable;
     /// Set when another process holds the delivery lease (and so delivers): its holder id.
     std::string leaseHeldBy;
 };
 
 /// Stores `batch` from `channel` in one transaction together with `newState` (when given), so a
 /// source's state only advances with its records. New or changed records are matched against
-/// the registry; each new match is enqueued for every notifier in `notifiers` whose thresholds
-/// it meets (one message per owner for e-mail). Item problems are logged with id and position.
+/// the registry; each new match is routed (daemon/digest.h routeMatch: the notifiers and the
+/// [owner.NAME] sections of `routing`): enqueued at once (one message per owner for e-mail) or
+/// recorded for an owner's digest. Item problems are logged with id and position.
 /// `serialized`, when not empty, holds serializeRecord() of each record of the batch (same
 /// order), computed beforehand (a bulk import does it on its parsing thread).
 /// The registry and its matcher kept between batches (a daemon's polls): rebuilt only when the
@@ -65,16 +70,19 @@ public:
     const std::vector<Product>& products() const { return products_; }
     const ProductMatcher& matcher() const { return *matcher_; }
     void reset() { generation_ = -1; }
+    /// How many times refresh() built the matcher.
+    int builds() const { return builds_; }
 
 private:
     std::int64_t generation_ = -1;
+    int builds_ = 0;
     std::vector<Product> products_;
     std::unique_ptr<ProductMatcher> matcher_;
 };
 
 /// `cache`, when given, keeps the registry's matcher from one batch to the next.
-IngestStats ingestBatch(Store& store, const std::vector<NotifierConfig>& notifiers,
-                        const std::string& channel, const ParseResult& batch, std::int64_t now,
+IngestStats ingestBatch(Store& store, const Routing& routing, const std::string& channel,
+                        const ParseResult& batch, std::int64_t now,
                         const std::optional<SourceStateRow>& newState = std::nullopt,
                         const std::vector<SerializedRecord>& serialized = {},
                         const CpeMapper& mapper = {}, RegistryCache* cache = nullptr);
@@ -85,7 +93,7 @@ IngestStats ingestBatch(Store& store, const std::vector<NotifierConfig>& notifie
 /// product, the record_cpe index), naming the product of a component matched by name, or
 /// naming no CPE and holding one of the keywords (the record_text index) are read; `records`
 /// in the result counts them.
-IngestStats rematchStored(Store& store, const std::vector<NotifierConfig>& notifiers,
+IngestStats rematchStored(Store& store, const Routing& routing,
                           const std::vector<Product>& products, std::int64_t now,
                           const CpeMapper& mapper = {});
 
@@ -98,15 +106,14 @@ CpeMapper cpeMapperFor(const MatchConfig& match);
 std::vector<Match> mergedPerProduct(const std::vector<Match>& matches);
 
 /// Records the matches of one stored record (cluster) and enqueues the messages of the new ones.
-void recordMatches(Store& store, const std::vector<NotifierConfig>& notifiers,
-                   const ProductMatcher& matcher, const std::vector<Product>& products,
-                   std::int64_t clusterId, const Advisory& advisory, std::int64_t now,
-                   IngestStats& stats);
+void recordMatches(Store& store, const Routing& routing, const ProductMatcher& matcher,
+                   const std::vector<Product>& products, std::int64_t clusterId,
+                   const Advisory& advisory, std::int64_t now, IngestStats& stats);
 
-/// The messages a new match produces for the configured notifiers (pure; exposed for tests).
+/// The immediate messages a new match produces for the configured notifiers and owners (pure;
+/// exposed for tests). What goes to digests instead: routeMatch (daemon/digest.h).
 std::vector<OutMessage> messagesFor(const Advisory& advisory, const Match& match,
-                                    const Product& product,
-                                    const std::vector<NotifierConfig>& notifiers,
+                                    const Product& product, const Routing& routing,
                                     const std::string& clusterKey = {});
 
 /// Delivers every due outbox message through the notifier of its name: delivered messages are

@@ -188,8 +188,23 @@ int runDaemon(const RunOptions& options) {
                 due = Clock::now() + interval;
             }
             keepalive();
+            if (run.stats.enqueued > 0 && !wakeup.stopRequested()) {
+                // New matches go out now, not after the other due sources' polls (a poll's new
+                // match reaches its webhook within 1 s: docs/performance.md); the rest of a
+                // backlog drains below.
+                try {
+                    service->deliver(unixNow());
+                } catch (const std::exception& e) {
+                    VW_LOG_ERROR(kComponent, "delivery step failed: " << e.what());
+                }
+                keepalive();
+            }
         }
         if (!wakeup.stopRequested()) {
+            // Digests due now (a schedule missed while the daemon was down is made now, once)
+            // go into the outbox and out with the rest below.
+            service->makeDigests(unixNow());
+            keepalive();
             try {
                 // Batch after batch until nothing is due (a backlog drains at once, not 100
                 // per wake-up), or until a stop is requested.
@@ -210,10 +225,16 @@ int runDaemon(const RunOptions& options) {
             keepalive();
         }
 
-        // Sleep until the next source is due, at most 30 s (outbox retries, watchdog).
+        // Sleep until the next source or digest is due, at most 30 s (outbox retries,
+        // watchdog).
         auto deadline = Clock::now() + std::chrono::seconds(30);
         for (const auto& [name, due] : nextPoll) {
             deadline = std::min(deadline, due);
+        }
+        // (One due already was tried above; should it have failed, the 30 s round retries it.)
+        const std::int64_t wallNow = unixNow();
+        if (const auto digest = service->nextDigest(wallNow); digest && *digest > wallNow) {
+            deadline = std::min(deadline, Clock::now() + std::chrono::seconds(*digest - wallNow));
         }
         if (watchdog.count() > 0) {
             deadline = std::min(

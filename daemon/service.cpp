@@ -63,6 +63,7 @@ Service::Service(std::shared_ptr<const Config> config, Store& store, HttpClient&
 
 Service::~Service() {
     releaseLease();
+    auditJournal_.atStop(store_); // a copy of the audit head outside the store (docs/audit.md)
 }
 
 void Service::releaseLease() {
@@ -104,6 +105,36 @@ void Service::reconfigure(std::shared_ptr<const Config> config) {
         std::swap(config_, config); // all or nothing: keep the running configuration
         throw;
     }
+    expediteFixedNotifiers(*config);
+}
+
+void Service::expediteFixedNotifiers(const Config& previous) {
+    // A notifier whose settings failed (SMTP 535) and were changed: what waited for them goes
+    // out in this round, and a failure again is a new episode (a new admin alert).
+    for (auto it = misconfigured_.begin(); it != misconfigured_.end();) {
+        const auto settingsOf = [&](const std::vector<NotifierConfig>& list) {
+            const auto found = std::find_if(list.begin(), list.end(),
+                                            [&](const auto& n) { return n.name == *it; });
+            return found == list.end() ? std::optional<NotifierConfig>() : *found;
+        };
+        if (settingsOf(previous.notifiers) == settingsOf(config_->notifiers)) {
+            ++it;
+            continue;
+        }
+        try {
+            const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count();
+            const int due = store_.makeDueNow(*it, now);
+            VW_LOG_INFO("notify", "notifier " << *it << " has new settings: its " << due
+                                              << " waiting message(s) are due now");
+        } catch (const std::exception& e) {
+            VW_LOG_WARNING("notify", "cannot make the messages of notifier "
+                                         << *it
+                                         << " due now (they wait for their time): " << e.what());
+        }
+        it = misconfigured_.erase(it);
+    }
 }
 
 void Service::build() {
@@ -116,14 +147,10 @@ void Service::build() {
     }
     for (const auto& n : config_->notifiers) {
         notifiers[n.name] = makeNotifier(n, http_);
-        if (n.mode == "digest") {
-            VW_LOG_WARNING("notify", "notifier '" << n.name
-                                                  << "': mode = digest is not implemented yet; "
-                                                     "it sends nothing (use mode = immediate)");
-        }
     }
     sources_ = std::move(sources);
     notifiers_ = std::move(notifiers);
+    routing_ = Routing(*config_);
 }
 
 SourceRun Service::pollDetailFeed(const SourceConfig& source, std::int64_t now) {
@@ -140,8 +167,7 @@ SourceRun Service::pollDetailFeed(const SourceConfig& source, std::int64_t now) 
     std::ostringstream out;
     std::ostringstream progress;
     try {
-        const BackfillStats stats =
-            runBackfill(store_, http_, config_->notifiers, options, out, progress);
+        const BackfillStats stats = runBackfill(store_, http_, routing_, options, out, progress);
         run.stats.records = static_cast<int>(stats.records);
         run.stats.newRecords = static_cast<int>(stats.newRecords);
         run.stats.changed = static_cast<int>(stats.changed);
@@ -230,7 +256,7 @@ SourceRun Service::pollSource(const std::string& name, std::int64_t now) {
             next.errorCount = 0;
             next.lastError.clear();
             next.nextAttempt = 0;
-            run.stats = ingestBatch(store_, config_->notifiers, name, outcome.result, now, next, {},
+            run.stats = ingestBatch(store_, routing_, name, outcome.result, now, next, {},
                                     cpeMapperFor(config_->match), &registry_);
             it->second->afterCommit(outcome);
             if (const SourceConfig* source = sourceConfig(name)) {
@@ -272,7 +298,27 @@ SourceRun Service::pollSource(const std::string& name, std::int64_t now) {
     return run;
 }
 
+std::vector<DigestMade> Service::makeDigests(std::int64_t now) {
+    try {
+        return makeDueDigests(store_, *config_, now);
+    } catch (const std::exception& e) {
+        // The store was locked or broken: the digests stay due for the next round.
+        VW_LOG_ERROR("digest", "cannot make the due digests now: " << e.what());
+        return {};
+    }
+}
+
+std::optional<std::int64_t> Service::nextDigest(std::int64_t now) {
+    try {
+        return nextDigestDue(store_, *config_, now);
+    } catch (const std::exception& e) {
+        VW_LOG_WARNING("digest", "cannot tell when the next digest is due: " << e.what());
+        return std::nullopt;
+    }
+}
+
 DeliveryStats Service::deliver(std::int64_t now) {
+    auditJournal_.daily(store_, now); // `audit head SEQ HASH` once a day (docs/audit.md)
     bool leased = false;
     try {
         leased = holdLease(now);

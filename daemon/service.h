@@ -4,6 +4,8 @@
 
 #include "config/config.h"
 #include "core/http.h"
+#include "daemon/audit_journal.h"
+#include "daemon/digest.h"
 #include "daemon/pipeline.h"
 #include "feeds/source.h"
 #include "notifiers/notifier.h"
@@ -13,6 +15,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -47,6 +50,13 @@ public:
     /// holds it, delivers nothing and says who (DeliveryStats::leaseHeldBy).
     DeliveryStats deliver(std::int64_t now);
 
+    /// Makes the owners' digests that are due at `now` (daemon/digest.h makeDueDigests); they
+    /// are delivered with the rest of the outbox. Never throws: problems are logged.
+    std::vector<DigestMade> makeDigests(std::int64_t now);
+    /// When the next digest is due (now or later), nullopt when none is scheduled. Never
+    /// throws.
+    std::optional<std::int64_t> nextDigest(std::int64_t now);
+
     /// Gives the delivery lease up (also done on destruction).
     void releaseLease();
     ~Service();
@@ -62,6 +72,9 @@ private:
     bool holdLease(std::int64_t now);
     void build();
     SourceRun pollDetailFeed(const SourceConfig& source, std::int64_t now);
+    /// After a reload: the misconfigured notifiers whose settings changed send their waiting
+    /// messages now.
+    void expediteFixedNotifiers(const Config& previous);
 
     std::shared_ptr<const Config> config_;
     Store& store_;
@@ -69,6 +82,8 @@ private:
     const std::atomic<bool>* cancel_;
     std::map<std::string, std::unique_ptr<Source>> sources_;
     std::map<std::string, std::unique_ptr<Notifier>> notifiers_;
+    /// The notifiers and [owner.NAME] sections of config_, as the pipeline routes with them.
+    Routing routing_;
     std::string holder_;
     bool holdsLease_ = false;
     /// The registry's matcher between polls (reset when the configuration changes).
@@ -77,6 +92,8 @@ private:
     std::set<std::string> misconfigured_;
     /// Delivered messages the store was too busy to record (see deliverDue).
     std::map<std::int64_t, std::string> unrecorded_;
+    /// The audit head written to the journal once a day and at stop (docs/audit.md).
+    AuditHeadJournal auditJournal_;
 };
 
 } // namespace vw

@@ -1,5 +1,7 @@
 #include "feeds/curl_http_client.h"
 
+#include "core/redact.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -195,8 +197,8 @@ HttpResponse CurlHttpClient::download(const HttpRequest& request, const std::str
     std::FILE* file = std::fopen(path.c_str(), "wb");
     if (file == nullptr) {
         HttpResponse response;
-        response.error = "cannot create " + path + ": " + std::strerror(errno) + " (fetching " +
-                         request.url + ")";
+        response.error = redactSecrets("cannot create " + path + ": " + std::strerror(errno) +
+                                       " (fetching " + request.url + ")");
         return response;
     }
     HttpResponse response;
@@ -209,8 +211,8 @@ HttpResponse CurlHttpClient::download(const HttpRequest& request, const std::str
     }
     if (std::fclose(file) != 0 && response.ok()) {
         response.status = 0;
-        response.error = "cannot write " + path + ": " + std::strerror(errno) + " (fetching " +
-                         request.url + ")";
+        response.error = redactSecrets("cannot write " + path + ": " + std::strerror(errno) +
+                                       " (fetching " + request.url + ")");
     }
     if (!response.ok()) {
         std::remove(path.c_str());
@@ -232,7 +234,7 @@ HttpResponse CurlHttpClient::performTo(const HttpRequest& request, std::FILE* fi
     transfer.cancel = cancel_;
     HttpResponse response;
     if (cancel_ != nullptr && cancel_->load()) {
-        response.error = "cancelled (shutting down) fetching " + request.url;
+        response.error = redactSecrets("cancelled (shutting down) fetching " + request.url);
         response.cancelled = true;
         return response;
     }
@@ -306,7 +308,8 @@ HttpResponse CurlHttpClient::performTo(const HttpRequest& request, std::FILE* fi
     const CURLcode code = curl_easy_perform(curl);
 
     if (code != CURLE_OK) {
-        response.error = describeFailure(code, request, transfer, errorBuffer);
+        // The message names the URL, and curl's own text may too: no credentials in either.
+        response.error = redactSecrets(describeFailure(code, request, transfer, errorBuffer));
         response.cancelled = transfer.cancelled;
         response.headers = std::move(transfer.headers);
         return response;

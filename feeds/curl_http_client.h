@@ -17,7 +17,8 @@ public:
 
     /// Performs one request; safe to call from several threads at once (nothing is shared
     /// between calls). Network, TLS, protocol, timeout and size-cap failures come back with
-    /// `status == 0`, an empty body and a message in `error` that names the URL.
+    /// `status == 0`, an empty body and a message in `error` that names the URL (without
+    /// credentials: `error` passes through redactSecrets(), core/redact.h).
     HttpResponse perform(const HttpRequest& request) override;
 
     /// Like perform(), but the body goes to the file `path` as it arrives (memory stays small

@@ -1,13 +1,13 @@
 #include "notifiers/email_notifier.h"
 
+#include "core/redact.h"
+#include "notifiers/mail_charset.h"
 #include "notifiers/render.h"
 
-#include <Poco/Base64Encoder.h>
 #include <Poco/Environment.h>
 #include <Poco/Exception.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/MailMessage.h>
-#include <Poco/Net/MailRecipient.h>
 #include <Poco/Net/MailStream.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SMTPClientSession.h>
@@ -16,6 +16,7 @@
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/SocketStream.h>
 #include <Poco/Net/StreamSocket.h>
+#include <Poco/Net/StringPartSource.h>
 #include <Poco/Timespan.h>
 #include <Poco/Timestamp.h>
 #include <algorithm>
@@ -30,10 +31,6 @@ namespace vw {
 namespace {
 
 using Kind = DeliveryResult::Kind;
-
-/// Raw bytes per encoded-word: 45 bytes are 60 base64 characters, which with the
-/// `=?UTF-8?B?` … `?=` frame stays under the 75-character limit of RFC 2047.
-constexpr std::size_t kEncodedWordBytes = 45;
 
 bool isAscii(const std::string& text) {
     return std::all_of(text.begin(), text.end(),
@@ -71,8 +68,9 @@ std::string bareAddress(const std::string& mailbox) {
     return trimmed(mailbox);
 }
 
-/// A From header value: a non-ASCII display name is RFC 2047-encoded, the address kept.
-std::string fromHeader(const std::string& mailbox) {
+/// A From or To header value from `a@example.jp` or `Name <a@example.jp>`: a non-ASCII display
+/// name is RFC 2047-encoded, the address kept.
+std::string mailboxHeader(const std::string& mailbox, MailCharset charset) {
     const std::string text = oneLine(mailbox);
     const auto open = text.rfind('<');
     if (open == std::string::npos || isAscii(text)) {
@@ -82,7 +80,7 @@ std::string fromHeader(const std::string& mailbox) {
     if (display.size() >= 2 && display.front() == '"' && display.back() == '"') {
         display = display.substr(1, display.size() - 2);
     }
-    return encodeHeaderText(display) + " " + text.substr(open);
+    return encodeHeaderText(display, charset) + " " + text.substr(open);
 }
 
 /// The last line of a (possibly multi-line) SMTP reply.
@@ -130,7 +128,7 @@ Capabilities parseEhlo(const std::string& reply) {
 DeliveryResult outcome(Kind kind, std::string reply) {
     DeliveryResult result;
     result.kind = kind;
-    result.reply = std::move(reply);
+    result.reply = redactSecrets(reply); // a server may echo credentials (docs/operations.md)
     return result;
 }
 
@@ -221,12 +219,28 @@ Poco::Net::Context::Ptr tlsContext(const std::string& caFile) {
     return context;
 }
 
-void fillMessage(Poco::Net::MailMessage& mail, const NotifierConfig& config,
+/// `text` with CRLF line ends, as 7bit and 8bit MIME content must be written (Poco's mail
+/// stream dot-stuffs only lines that follow a CRLF).
+std::string crlfLines(const std::string& text) {
+    std::string out;
+    out.reserve(text.size() + text.size() / 32);
+    for (char ch : text) {
+        if (ch == '\n') {
+            out += "\r\n";
+        } else if (ch != '\r') {
+            out += ch;
+        }
+    }
+    return out;
+}
+
+void fillMessage(Poco::Net::MailMessage& mail, const NotifierConfig& config, MailCharset charset,
                  const OutMessage& message) {
-    mail.setSender(fromHeader(config.from));
-    mail.addRecipient(Poco::Net::MailRecipient(Poco::Net::MailRecipient::PRIMARY_RECIPIENT,
-                                               oneLine(message.recipient)));
-    mail.setSubject(encodeHeaderText(oneLine(message.subject)));
+    mail.setSender(mailboxHeader(config.from, charset));
+    // The To header as written (the envelope's RCPT TO is sent apart, see send()): Poco's own
+    // recipient list would put a display name inside the angle brackets or leave it unencoded.
+    mail.set("To", mailboxHeader(message.recipient, charset));
+    mail.setSubject(encodeHeaderText(oneLine(message.subject), charset));
     mail.setDate(Poco::Timestamp());
     if (!message.idempotencyKey.empty()) {
         mail.set("Message-ID", "<" + oneLine(message.idempotencyKey) + "@vulnwatch>");
@@ -237,10 +251,28 @@ void fillMessage(Poco::Net::MailMessage& mail, const NotifierConfig& config,
         mail.set("In-Reply-To", first);
         mail.set("References", first);
     }
+    if (!config.listId.empty()) {
+        mail.set("List-Id", "<" + oneLine(config.listId) + ">");
+    }
     mail.set("MIME-Version", "1.0");
     mail.set("Auto-Submitted", "auto-generated");
-    mail.setContentType("text/plain; charset=UTF-8");
-    mail.setContent(message.text, Poco::Net::MailMessage::ENCODING_BASE64);
+
+    // The text: UTF-8 in base64, or ISO-2022-JP as it is (7-bit by construction).
+    const bool jis = charset == MailCharset::Iso2022Jp;
+    const std::string textType = "text/plain; charset=" + std::string(mimeCharsetName(charset));
+    std::string text = jis ? crlfLines(toIso2022Jp(message.text)) : message.text;
+    const auto textEncoding =
+        jis ? Poco::Net::MailMessage::ENCODING_7BIT : Poco::Net::MailMessage::ENCODING_BASE64;
+    if (message.html.empty()) {
+        mail.setContentType(textType);
+        mail.setContent(text, textEncoding);
+        return;
+    }
+    // Text first, HTML last: a client shows the last alternative it can.
+    mail.setContentType("multipart/alternative");
+    mail.addContent(new Poco::Net::StringPartSource(text, textType), textEncoding);
+    mail.addContent(new Poco::Net::StringPartSource(message.html, "text/html; charset=UTF-8"),
+                    Poco::Net::MailMessage::ENCODING_BASE64);
 }
 
 } // namespace
@@ -314,30 +346,7 @@ std::optional<SmtpEndpoint> parseSmtpUrl(const std::string& url) {
 }
 
 std::string encodeHeaderText(const std::string& text) {
-    if (isAscii(text)) {
-        return text;
-    }
-    std::string out;
-    std::string_view rest(text);
-    while (!rest.empty()) {
-        std::string_view chunk = utf8Prefix(rest, kEncodedWordBytes);
-        if (chunk.empty()) {
-            chunk = rest.substr(0, 1); // unreachable for sane limits; guarantees progress
-        }
-        std::ostringstream encoded;
-        {
-            Poco::Base64Encoder encoder(encoded);
-            encoder.rdbuf()->setLineLength(0);
-            encoder.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-            encoder.close();
-        }
-        if (!out.empty()) {
-            out += "\r\n ";
-        }
-        out += "=?UTF-8?B?" + encoded.str() + "?=";
-        rest.remove_prefix(chunk.size());
-    }
-    return out;
+    return encodeHeaderText(text, MailCharset::Utf8);
 }
 
 EmailNotifier::EmailNotifier(NotifierConfig config) : config_(std::move(config)) {
@@ -346,12 +355,19 @@ EmailNotifier::EmailNotifier(NotifierConfig config) : config_(std::move(config))
         throw std::invalid_argument("notifier " + config_.name +
                                     ": smtp must be smtp://host[:port] "
                                     "or smtps://host[:port], got \"" +
-                                    config_.smtp + "\"");
+                                    redactSecrets(config_.smtp) + "\"");
     }
     if (config_.starttls != "auto" && config_.starttls != "required" && config_.starttls != "off") {
         throw std::invalid_argument("notifier " + config_.name +
                                     ": starttls must be auto, required or off");
     }
+    const auto charset = parseMailCharset(config_.charset);
+    if (!charset) {
+        throw std::invalid_argument("notifier " + config_.name +
+                                    ": charset must be utf-8 or iso-2022-jp, got \"" +
+                                    config_.charset + "\"");
+    }
+    charset_ = *charset;
     endpoint_ = std::move(*endpoint);
 }
 
@@ -389,7 +405,7 @@ DeliveryResult EmailNotifier::send(const OutMessage& message) {
         return outcome(Kind::Failed, "notifier " + config_.name + " has no from address");
     }
     Poco::Net::MailMessage mail;
-    fillMessage(mail, config_, message);
+    fillMessage(mail, config_, charset_, message);
 
     const Poco::Timespan timeout(static_cast<long>(config_.timeout.count()), 0);
     Poco::Net::Context::Ptr context = tlsContext(config_.caFile);

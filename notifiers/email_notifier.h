@@ -2,6 +2,7 @@
 #pragma once
 
 #include "config/config.h"
+#include "notifiers/mail_charset.h"
 #include "notifiers/notifier.h"
 
 #include <cstdint>
@@ -22,13 +23,17 @@ struct SmtpEndpoint {
 /// (a trailing "/" is allowed; user info, paths and queries are not).
 std::optional<SmtpEndpoint> parseSmtpUrl(const std::string& url);
 
-/// A header value for RFC 5322: ASCII text unchanged; otherwise RFC 2047 "B" encoded-words
-/// (UTF-8), each holding whole characters and at most 75 characters long, folded with
-/// CRLF SP between them.
+/// A header value for RFC 5322 in UTF-8: encodeHeaderText(text, MailCharset::Utf8)
+/// (notifiers/mail_charset.h).
 std::string encodeHeaderText(const std::string& text);
 
-/// Sends `OutMessage::subject` / `text` to `OutMessage::recipient` as a text/plain UTF-8
-/// mail with `Message-ID: <idempotencyKey@vulnwatch>`, so retries keep one id.
+/// Sends an OutMessage to its recipient: `subject`, and `text` as text/plain, or, when `html`
+/// is set, multipart/alternative with `text` then `html` (text/html, UTF-8, base64). The text
+/// and the RFC 2047 subject and sender name are UTF-8 (text in base64), or with
+/// `charset = iso-2022-jp` ISO-2022-JP (text 7bit; notifiers/mail_charset.h says what becomes
+/// of characters it lacks). Headers: `Message-ID: <idempotencyKey@vulnwatch>` (retries keep
+/// one id), `In-Reply-To` and `References: <thread@vulnwatch>` when `thread` is set (an update
+/// threads under the first message), `List-Id: <list_id>`, `Auto-Submitted: auto-generated`.
 ///
 /// TLS is always verified (the config's caFile, else the system store). With `smtp://` the
 /// session upgrades through STARTTLS when the server offers it (`starttls = required`:
@@ -40,8 +45,9 @@ std::string encodeHeaderText(const std::string& text);
 /// → Retry. deliver() never throws.
 class EmailNotifier : public Notifier {
 public:
-    /// Throws std::invalid_argument when `config.smtp` is not a valid smtp(s) URL or
-    /// `config.starttls` is not auto, required or off.
+    /// Throws std::invalid_argument when `config.smtp` is not a valid smtp(s) URL,
+    /// `config.starttls` is not auto, required or off, or `config.charset` is not utf-8 or
+    /// iso-2022-jp.
     explicit EmailNotifier(NotifierConfig config);
 
     const std::string& name() const override { return config_.name; }
@@ -52,6 +58,7 @@ private:
 
     NotifierConfig config_;
     SmtpEndpoint endpoint_;
+    MailCharset charset_ = MailCharset::Utf8;
 };
 
 } // namespace vw

@@ -18,6 +18,10 @@ struct DeliveryResult {
     /// With Retry: the notifier's own settings are wrong (an SMTP server refusing the login):
     /// not the message's fault, so the attempt is not counted against it.
     bool configuration = false;
+    /// With Retry: the receiver as a whole did not answer or asked to slow down (no response,
+    /// a timeout, 429, 503): the notifier's other due messages wait too instead of each paying
+    /// the timeout (daemon/pipeline.cpp, deliverDue).
+    bool unreachable = false;
 };
 
 class Notifier {

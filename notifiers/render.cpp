@@ -7,13 +7,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <optional>
+#include <utility>
 
 namespace vw {
 
 namespace {
 
 constexpr std::string_view kNone = "なし (none)";
-constexpr std::string_view kUnknown = "不明 (unknown)";
 
 /// Length of the UTF-8 sequence a lead byte announces, or 0 when `lead` cannot start one.
 std::size_t sequenceLength(unsigned char lead) {
@@ -40,25 +40,6 @@ std::string formatScore(double score) {
     char buffer[32];
     std::snprintf(buffer, sizeof buffer, "%.1f", score);
     return buffer;
-}
-
-std::string formatDate(const std::optional<DateTime>& value) {
-    return value ? formatIsoDateTime(*value) : std::string(kUnknown);
-}
-
-std::string orNone(const std::string& text) {
-    return text.empty() ? std::string(kNone) : text;
-}
-
-std::string joined(const std::vector<std::string>& items, std::string_view separator) {
-    std::string out;
-    for (const auto& item : items) {
-        if (!out.empty()) {
-            out += separator;
-        }
-        out += item;
-    }
-    return out;
 }
 
 /// The strongest CVSS entry: highest score, first one on ties.
@@ -140,13 +121,19 @@ Match shown(const Match& raw) {
     return m;
 }
 
-/// "PRODUCT — ID TITLE", the title cut to fit: what every subject line names.
-std::string subjectBody(const Advisory& a, const Match& m) {
+/// The title as a subject shows it: one line, cut at kSubjectTitleMaxBytes ("…" when cut).
+std::string subjectTitle(const Advisory& a) {
     const std::string title = oneLine(a.title);
     std::string cut(utf8Prefix(title, kSubjectTitleMaxBytes));
     if (cut.size() < title.size()) {
         cut += "…";
     }
+    return cut;
+}
+
+/// "PRODUCT — ID TITLE", the title cut to fit: what every subject line names.
+std::string subjectBody(const Advisory& a, const Match& m) {
+    const std::string cut = subjectTitle(a);
     std::string body = oneLine(m.product) + " — " + oneLine(a.id);
     if (!cut.empty()) {
         body += " " + cut;
@@ -175,61 +162,46 @@ std::string summaryLine(const Advisory& a, const Match& m) {
     return line;
 }
 
-std::string emailBody(const Advisory& a, const Match& m) {
-    std::string body;
-    auto field = [&body](std::string_view label, const std::string& value) {
-        body += label;
-        body += ": ";
-        body += value;
-        body += '\n';
-    };
-
-    body += "vulnwatch が登録製品に該当する可能性のある脆弱性情報を検出しました。\n";
-    body += "(vulnwatch found a vulnerability advisory that may affect a registered product.)\n\n";
-
-    body += "■ 脆弱性情報 (Advisory)\n";
-    field("識別子 (ID)", orNone(a.id));
-    field("別名 (Aliases)", a.aliases.empty() ? std::string(kNone) : joined(a.aliases, ", "));
-    field("タイトル (Title)", orNone(oneLine(a.title)));
-    if (a.withdrawn) {
-        field("状態 (Status)", "取り下げ (withdrawn)");
-    }
-    if (a.cvss.empty()) {
-        field("CVSS", std::string(kNone));
-    }
+/// What the mail templates see of a cleaned advisory and match (shown()).
+MailView mailView(const Advisory& a, const Match& m) {
+    MailView v;
+    v.id = a.id;
+    v.aliases = a.aliases;
+    v.title = oneLine(a.title);
+    v.titleShort = subjectTitle(a);
+    v.withdrawn = a.withdrawn;
     for (const auto& c : a.cvss) {
-        std::string value = "v" + orNone(c.version) + " " + formatScore(c.score);
-        value += " " + (c.severity.empty() ? std::string(kUnknown) : c.severity);
-        if (!c.vector.empty()) {
-            value += " " + c.vector;
+        v.cvss.push_back({c.version, formatScore(c.score), c.severity, c.vector});
+    }
+    if (const Cvss* c = strongestCvss(a)) {
+        v.maxScore = formatScore(c->score);
+        v.maxSeverity = c->severity;
+    }
+    v.published = a.published ? formatIsoDateTime(*a.published) : std::string();
+    v.modified = a.modified ? formatIsoDateTime(*a.modified) : std::string();
+    v.url = a.url;
+    v.summary = a.summary;
+    while (!v.summary.empty() && v.summary.back() == '\n') {
+        v.summary.pop_back();
+    }
+    for (const auto& r : a.references) {
+        if (!r.id.empty() || !r.url.empty()) {
+            v.references.push_back({r.source, r.id, r.url});
         }
-        field("CVSS (バージョン 点数 深刻度 ベクター / version score severity vector)", value);
     }
-    field("公開日 (Published)", formatDate(a.published));
-    field("更新日 (Modified)", formatDate(a.modified));
-    field("URL", orNone(a.url));
-    body += '\n';
+    v.product = m.product;
+    v.productVersion = m.version;
+    v.component = m.component;
+    v.needsReview = m.verdict == "needs-review";
+    v.confidence = m.confidence;
+    v.method = m.method;
+    v.reason = m.reason;
+    return v;
+}
 
-    body += "■ 該当 (Match)\n";
-    field("製品 (Product)", orNone(m.product));
-    field("製品バージョン (Product version)", orNone(m.version));
-    field("コンポーネント (Component)", orNone(m.component));
-    field("判定 (Verdict)", m.verdict == "needs-review"
-                                ? "要確認: バージョンを比較できませんでした (needs review: the "
-                                  "version could not be compared)"
-                                : "該当 (affected)");
-    field("確度 (Confidence)", std::to_string(m.confidence) + "/100");
-    field("判定方法 (Method)", orNone(m.method));
-    field("理由 (Reason)", orNone(m.reason));
-    body += '\n';
-
-    body += "■ 概要 (Summary)\n";
-    body += a.summary.empty() ? std::string(kNone) : a.summary;
-    if (body.back() != '\n') {
-        body += '\n';
-    }
-    body += "\n-- \nvulnwatch\n";
-    return body;
+RenderedMail renderMail(MailKind kind, const MailView& view, const MailOptions& options) {
+    const auto& templates = options.templates ? *options.templates : *MailTemplates::builtIn();
+    return templates.render(kind, options.language, view);
 }
 
 } // namespace
@@ -298,14 +270,17 @@ std::string idempotencyKey(const std::string& notifierName, const std::string& a
 }
 
 OutMessage renderEmail(const Advisory& raw, const Match& rawMatch, const std::string& notifierName,
-                       const std::string& recipient, const std::string& clusterKey) {
+                       const std::string& recipient, const std::string& clusterKey,
+                       const MailOptions& options) {
     const Advisory a = shown(raw);
     const Match m = shown(rawMatch);
+    RenderedMail mail = renderMail(MailKind::Match, mailView(a, m), options);
     OutMessage out;
     out.notifier = notifierName;
     out.recipient = recipient;
-    out.subject = subjectLine(a, m);
-    out.text = emailBody(a, m);
+    out.subject = std::move(mail.subject);
+    out.text = std::move(mail.text);
+    out.html = std::move(mail.html);
     // Keys from the records as stored: the same match always gets the same key.
     out.idempotencyKey = idempotencyKey(notifierName, clusterKey.empty() ? raw.id : clusterKey,
                                         rawMatch.product, keyComponent(rawMatch), recipient);
@@ -350,6 +325,16 @@ std::string updateSubject(const Advisory& a, const Match& m, const UpdateNotice&
     return label + subjectBody(a, m);
 }
 
+/// A changed value on one line (cleaned like every feed text), cut at 300 bytes ("…" when cut).
+std::string cutChange(const std::string& text) {
+    const std::string flat = line(text);
+    std::string value(utf8Prefix(flat, 300));
+    if (value.size() < flat.size()) {
+        value += "…";
+    }
+    return value;
+}
+
 /// `field: before → after`, material changes first; long values cut at 300 bytes.
 std::string changeLines(const UpdateNotice& update) {
     std::string out;
@@ -358,16 +343,12 @@ std::string changeLines(const UpdateNotice& update) {
             if (c.material != material) {
                 continue;
             }
-            auto cut = [](const std::string& text) {
-                const std::string line = oneLine(text);
-                std::string value(utf8Prefix(line, 300));
-                if (value.size() < line.size()) {
-                    value += "…";
-                }
+            auto shownValue = [](const std::string& text) {
+                const std::string value = cutChange(text);
                 return value.empty() ? std::string(kNone) : value;
             };
-            out += (material ? "* " : "  ") + c.field + ": " + cut(c.before) + " → " +
-                   cut(c.after) + '\n';
+            out += (material ? "* " : "  ") + c.field + ": " + shownValue(c.before) + " → " +
+                   shownValue(c.after) + '\n';
         }
     }
     return out;
@@ -381,23 +362,26 @@ std::string updateKeyPart(const std::string& clusterKey, const UpdateNotice& upd
 
 OutMessage renderUpdateEmail(const Advisory& raw, const Match& rawMatch, const UpdateNotice& update,
                              const std::string& notifierName, const std::string& recipient,
-                             const std::string& clusterKey) {
+                             const std::string& clusterKey, const MailOptions& options) {
     const Advisory a = shown(raw);
     const Match m = shown(rawMatch);
+    MailView view = mailView(a, m);
+    view.withdrawnNow = withdrawnNow(update);
+    for (const bool material : {true, false}) {
+        for (const auto& c : update.changes) {
+            if (c.material == material) {
+                view.changes.push_back(
+                    {line(c.field), cutChange(c.before), cutChange(c.after), c.material});
+            }
+        }
+    }
+    RenderedMail mail = renderMail(MailKind::Update, view, options);
     OutMessage out;
     out.notifier = notifierName;
     out.recipient = recipient;
-    out.subject = updateSubject(a, m, update);
-    std::string body = withdrawnNow(update)
-                           ? "以前に通知した脆弱性情報が取り下げられました。\n"
-                             "(An advisory you were notified about was withdrawn.)\n\n"
-                           : "以前に通知した脆弱性情報に重要な更新がありました。\n"
-                             "(An advisory you were notified about changed materially.)\n\n";
-    body += "■ 変更点 (Changes; * = material)\n";
-    body += changeLines(update);
-    body += '\n';
-    body += emailBody(a, m);
-    out.text = std::move(body);
+    out.subject = std::move(mail.subject);
+    out.text = std::move(mail.text);
+    out.html = std::move(mail.html);
     out.idempotencyKey = idempotencyKey(notifierName, updateKeyPart(clusterKey, update),
                                         rawMatch.product, keyComponent(rawMatch), recipient);
     out.thread = idempotencyKey(notifierName, clusterKey, rawMatch.product, keyComponent(rawMatch),

@@ -6,8 +6,10 @@
 #include "core/correlate.h"
 #include "core/match.h"
 #include "core/message.h"
+#include "notifiers/mail_templates.h"
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,15 +19,23 @@ namespace vw {
 /// Longest title, in bytes, that goes into an e-mail subject before it is cut.
 inline constexpr std::size_t kSubjectTitleMaxBytes = 120;
 
-/// An e-mail for one owner: Japanese-first subject
-/// `[vulnwatch] 脆弱性: <product> — <id> <title>` (title cut at a character boundary) and a
-/// UTF-8 plain-text body with the advisory, the CVSS data, the match and why it matched.
-/// `notifier`, `recipient` and `idempotencyKey` are filled; `id` stays 0. The key is built
-/// from `clusterKey` (the vulnerability's stable id, ClusterSummary::key), or from `a.id` when
-/// none is given, so the same vulnerability reaching a product through another channel or
-/// record gets the same key.
+/// How an e-mail is written: the language of its templates and the templates themselves.
+struct MailOptions {
+    std::string language = "ja";                    // ja | en; anything else: ja
+    std::shared_ptr<const MailTemplates> templates; // null: the built-in ones
+};
+
+/// An e-mail for one owner, from the `match` templates (notifiers/mail_templates.h): by default
+/// the Japanese-first subject `[vulnwatch] 脆弱性: <product> — <id> <title>` (title cut at a
+/// character boundary), a UTF-8 plain-text body with the advisory, the CVSS data, the match and
+/// why it matched, and the same as HTML in `html`. `notifier`, `recipient` and `idempotencyKey`
+/// are filled; `id` stays 0. The key is built from `clusterKey` (the vulnerability's stable id,
+/// ClusterSummary::key), or from `a.id` when none is given, so the same vulnerability reaching a
+/// product through another channel or record gets the same key; the language and templates do
+/// not change it.
 OutMessage renderEmail(const Advisory& a, const Match& m, const std::string& notifierName,
-                       const std::string& recipient, const std::string& clusterKey = {});
+                       const std::string& recipient, const std::string& clusterKey = {},
+                       const MailOptions& options = {});
 
 /// A webhook post: `payload` is
 /// `{"event":"match","advisory":{…parse form…},"match":{…match form…},"text":"one line"}`;
@@ -40,12 +50,13 @@ struct UpdateNotice {
     std::string revisionHash;         // the new content hash: one update message per revision
 };
 
-/// An update e-mail: subject `[vulnwatch] 更新: …` (`取り下げ:` when the record was withdrawn),
-/// a body listing each changed field as `before → after`, its own idempotency key, and
-/// `thread` set to the key of the first message for this match (renderEmail's).
+/// An update e-mail, from the `update` templates: subject `[vulnwatch] 更新 (update): …`
+/// (`取り下げ (withdrawn):` when the record was withdrawn), a body listing each changed field as
+/// `before → after`, its own idempotency key, and `thread` set to the key of the first message
+/// for this match (renderEmail's), so the mail threads under it.
 OutMessage renderUpdateEmail(const Advisory& a, const Match& m, const UpdateNotice& update,
                              const std::string& notifierName, const std::string& recipient,
-                             const std::string& clusterKey);
+                             const std::string& clusterKey, const MailOptions& options = {});
 /// The webhook form: `{"event":"update","advisory":…,"match":…,"changes":[…],"text":…}`.
 OutMessage renderUpdateWebhook(const Advisory& a, const Match& m, const UpdateNotice& update,
                                const std::string& notifierName, const std::string& clusterKey);

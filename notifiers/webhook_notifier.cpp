@@ -1,5 +1,6 @@
 #include "notifiers/webhook_notifier.h"
 
+#include "core/redact.h"
 #include "notifiers/standard_webhooks.h"
 
 #include <Poco/DateTime.h>
@@ -52,17 +53,14 @@ std::string redactedUrl(const std::string& url) {
     if (scheme == std::string::npos) {
         return "<webhook url>";
     }
-    const auto path = url.find_first_of("/?#", scheme + 3);
-    return path == std::string::npos ? url : url.substr(0, path) + "/…";
-}
-
-/// The transport error with every copy of the secret-bearing URL replaced.
-std::string withoutUrl(std::string text, const std::string& url) {
-    const std::string safe = redactedUrl(url);
-    for (auto at = text.find(url); at != std::string::npos; at = text.find(url, at + safe.size())) {
-        text.replace(at, url.size(), safe);
+    const auto authority = scheme + 3;
+    const auto path = url.find_first_of("/?#", authority);
+    std::string hostPort =
+        url.substr(authority, path == std::string::npos ? path : path - authority);
+    if (const auto at = hostPort.rfind('@'); at != std::string::npos) {
+        hostPort.erase(0, at + 1); // userinfo
     }
-    return text;
+    return url.substr(0, authority) + hostPort + (path == std::string::npos ? "" : "/…");
 }
 
 } // namespace
@@ -124,6 +122,20 @@ std::optional<long> parseRetryAfter(const std::string& value) {
 WebhookNotifier::WebhookNotifier(NotifierConfig config, HttpClient& http,
                                  std::function<std::int64_t()> clock)
     : config_(std::move(config)), http_(http), clock_(std::move(clock)) {
+    // Everything secret this notifier knows; no reply may repeat one (docs/operations.md).
+    if (!config_.url.value.empty()) {
+        secrets_.push_back(config_.url.value);
+    }
+    for (const std::string& url : {config_.url.value, config_.apiUrl}) {
+        for (auto& credential : urlCredentials(url)) {
+            secrets_.push_back(std::move(credential));
+        }
+    }
+    for (const std::string* secret : {&config_.token.value, &config_.secret.value}) {
+        if (!secret->empty()) {
+            secrets_.push_back(*secret);
+        }
+    }
     if (!clock_) {
         clock_ = [] {
             return static_cast<std::int64_t>(
@@ -205,22 +217,38 @@ DeliveryResult WebhookNotifier::deliver(const OutMessage& message) {
     }
     if (!response.ok() || response.status == 0) {
         result.kind = DeliveryResult::Kind::Retry;
-        result.reply =
-            response.error.empty() ? "no HTTP response" : withoutUrl(response.error, request.url);
+        result.unreachable = true;
+        result.reply = response.error.empty() ? "no HTTP response" : safeReply(response.error);
         return result;
     }
 
-    result.reply = describe(response);
+    result.reply = safeReply(describe(response));
     const long status = response.status;
     if (status >= 200 && status < 300) {
         result.kind = DeliveryResult::Kind::Delivered;
     } else if (status == 408 || status == 429 || status >= 500) {
         result.kind = DeliveryResult::Kind::Retry;
         result.retryAfterSeconds = parseRetryAfter(response.header("retry-after"), clock_());
+        // 429 and 503 are about the receiver, not this message: its other messages wait too.
+        result.unreachable = status == 429 || status == 503;
     } else {
         result.kind = DeliveryResult::Kind::Failed;
     }
     return result;
+}
+
+std::string WebhookNotifier::safeReply(const std::string& text) const {
+    std::string safe = text;
+    const std::string& url = config_.url.value;
+    if (!url.empty() && config_.type != "chatwork") {
+        // The configured URL as a whole first, so the host stays readable.
+        const std::string cut = redactedUrl(url);
+        for (auto at = safe.find(url); at != std::string::npos;
+             at = safe.find(url, at + cut.size())) {
+            safe.replace(at, url.size(), cut);
+        }
+    }
+    return redactSecrets(safe, secrets_);
 }
 
 } // namespace vw

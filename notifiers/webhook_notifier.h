@@ -11,6 +11,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace vw {
 
@@ -45,7 +46,13 @@ public:
     std::optional<HttpRequest> buildRequest(const OutMessage& message, std::string& why) const;
 
 private:
+    /// `text` (a server's reply or a transport error) without the configured URL, its
+    /// credentials, the token or the signing secret, and without any credential form
+    /// redactSecrets() knows.
+    std::string safeReply(const std::string& text) const;
+
     NotifierConfig config_;
+    std::vector<std::string> secrets_;
     HttpClient& http_;
     std::function<std::int64_t()> clock_;
 };

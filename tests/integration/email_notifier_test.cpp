@@ -1,6 +1,7 @@
 // EmailNotifier against the loopback SMTP sink of scripts/test-servers.sh (TS_SMTP_*).
 #include "helpers/fixtures.h"
 #include "notifiers/email_notifier.h"
+#include "notifiers/mail_charset.h"
 #include "notifiers/render.h"
 
 #include <Poco/JSON/Array.h>
@@ -15,6 +16,7 @@
 #include <catch2/catch.hpp>
 #include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -148,6 +150,65 @@ std::string closedPort() {
     const auto port = socket.address().port();
     socket.close();
     return std::to_string(port);
+}
+
+/// The saved message as Python's email package reads it (tests/integration/read_mail.py).
+Poco::JSON::Object::Ptr readWithPython(const fs::path& eml) {
+    const std::string command =
+        "/usr/bin/python3 '" + (vw::test::sourceDir() / "tests/integration/read_mail.py").string() +
+        "' '" + eml.string() + "' 2>&1";
+    std::FILE* pipe = ::popen(command.c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    std::string output;
+    char buffer[4096];
+    std::size_t count = 0;
+    while ((count = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) {
+        output.append(buffer, count);
+    }
+    const int status = ::pclose(pipe);
+    INFO(output);
+    REQUIRE(status == 0);
+    Poco::JSON::Parser parser;
+    return parser.parse(output).extract<Poco::JSON::Object::Ptr>();
+}
+
+std::string field(const Poco::JSON::Object::Ptr& object, const std::string& key) {
+    return object->isNull(key) ? std::string("<null>") : object->getValue<std::string>(key);
+}
+
+vw::Advisory hostileAdvisory(const std::string& token) {
+    vw::Advisory a;
+    a.source = "vuldef";
+    a.id = "JVNDB-2024-000001";
+    a.aliases = {"CVE-2024-0001"};
+    a.title = "医療画像ビューア <script>alert(\"x\")</script> & 'q' の認証回避 " + token;
+    a.summary = "遠隔の第三者が認証を回避する可能性があります。\n.\n.hidden で始まる行\n"
+                "<img src=x onerror=alert(1)>";
+    a.url = "javascript:alert(document.cookie)";
+    a.cvss = {{"3.1", 9.8, "Critical", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}};
+    a.references = {{"X", "evil", "JavaScript:alert(1)"},
+                    {"CVE", "CVE-2024-0001", "https://www.cve.org/CVERecord?id=CVE-2024-0001"}};
+    return a;
+}
+
+vw::Match viewerMatch() {
+    vw::Match m;
+    m.advisory = "JVNDB-2024-000001";
+    m.product = "医療画像ビューア";
+    m.version = "3.2";
+    m.component = "viewer-core";
+    m.confidence = 90;
+    m.method = "cpe-version";
+    m.reason = "CPE が一致しました";
+    return m;
+}
+
+vw::NotifierConfig authenticatedConfig() {
+    auto config = smtpConfig(plainUrl());
+    config.starttls = "required";
+    config.user = vw::test::serverEnv("TS_SMTP_USER");
+    config.password.value = vw::test::serverEnv("TS_SMTP_PASS");
+    return config;
 }
 
 } // namespace
@@ -293,4 +354,138 @@ TEST_CASE("email to a self-signed server without its CA is retried as a TLS fail
         CHECK_THAT(result.reply, Catch::Contains("TLS"));
         CHECK_THAT(result.reply, Catch::Contains("certificate", Catch::CaseSensitive::No));
     }
+}
+
+TEST_CASE("a match mail and its update arrive as multipart/alternative and thread together",
+          "[notifiers][integration][smtp][mime]") {
+    const fs::path outdir = vw::test::serverEnv("TS_SMTP_OUTDIR");
+    vw::EmailNotifier notifier(authenticatedConfig());
+    const std::string token = uniqueToken("mime");
+    const vw::Advisory advisory = hostileAdvisory(token);
+    // The cluster key makes the idempotency keys unique to this run.
+    const std::string owner = "製品担当 <psirt-owner@example.jp>";
+    const auto first = vw::renderEmail(advisory, viewerMatch(), "mail", owner, token);
+    REQUIRE_FALSE(first.html.empty());
+    auto result = notifier.deliver(first);
+    INFO(result.reply);
+    REQUIRE(result.kind == Kind::Delivered);
+    const auto firstSaved = findSaved(outdir, first.idempotencyKey);
+    REQUIRE(firstSaved.has_value());
+    CHECK(envelopeOf(*firstSaved)->getValue<bool>("tls"));
+    CHECK(envelopeOf(*firstSaved)->getValue<std::string>("auth_user") ==
+          vw::test::serverEnv("TS_SMTP_USER"));
+
+    const auto mail = readWithPython(*firstSaved);
+    CHECK(field(mail, "content_type") == "multipart/alternative");
+    CHECK(field(mail, "subject") == first.subject);
+    CHECK(field(mail, "to") == owner);
+    CHECK(field(mail, "from") == "vulnwatch <vulnwatch@example.jp>");
+    CHECK(field(mail, "message_id") == "<" + first.idempotencyKey + "@vulnwatch>");
+    CHECK(field(mail, "in_reply_to") == "<null>");
+    CHECK(field(mail, "list_id") == "<vulnwatch.localhost>");
+    CHECK(field(mail, "auto_submitted") == "auto-generated");
+    CHECK(field(mail, "mime_version") == "1.0");
+    CHECK(mail->getValue<bool>("raw_seven_bit_headers"));
+    CHECK(mail->getArray("defects")->size() == 0);
+    const auto parts = mail->getArray("parts");
+    REQUIRE(parts->size() == 2);
+    const auto plain = parts->getObject(0);
+    const auto html = parts->getObject(1);
+    CHECK(field(plain, "content_type") == "text/plain");
+    CHECK(field(plain, "charset") == "utf-8");
+    CHECK(field(html, "content_type") == "text/html");
+    CHECK(field(html, "charset") == "utf-8");
+    CHECK(plain->getArray("defects")->size() == 0);
+    CHECK(html->getArray("defects")->size() == 0);
+    // Both parts decode to exactly what was rendered.
+    CHECK(field(plain, "content") == first.text);
+    CHECK(field(html, "content") == first.html);
+    CHECK(field(mail, "plain_body") == first.text);
+    CHECK(field(mail, "html_body") == first.html);
+    // The HTML part carries the hostile title escaped, and no script or javascript: link.
+    const std::string htmlBody = field(html, "content");
+    CHECK_THAT(htmlBody, Catch::Contains("医療画像ビューア &lt;script&gt;alert(&quot;x&quot;)"
+                                         "&lt;/script&gt; &amp; &#39;q&#39; の認証回避 " +
+                                         token));
+    CHECK_THAT(htmlBody, Catch::Contains("&lt;img src=x onerror=alert(1)&gt;"));
+    CHECK(htmlBody.find("<script") == std::string::npos);
+    CHECK(htmlBody.find("<img") == std::string::npos);
+    CHECK(htmlBody.find("avaScript:") == std::string::npos);
+    CHECK(htmlBody.find("javascript:") == std::string::npos);
+    CHECK_THAT(htmlBody,
+               Catch::Contains("href=\"https://www.cve.org/CVERecord?id=CVE-2024-0001\""));
+    // The text shows the title as text, and the lines starting with a dot survived SMTP.
+    CHECK_THAT(field(plain, "content"), Catch::Contains("<script>alert(\"x\")</script>"));
+    CHECK_THAT(field(plain, "content"), Catch::Contains("\n.\n.hidden で始まる行\n"));
+
+    // An update of the same match threads under the first message.
+    const vw::UpdateNotice update{{{"cvss", "9.8", "10.0", true}}, "rev-" + token};
+    const auto second =
+        vw::renderUpdateEmail(advisory, viewerMatch(), update, "mail", owner, token);
+    CHECK(second.thread == first.idempotencyKey);
+    result = notifier.deliver(second);
+    INFO(result.reply);
+    REQUIRE(result.kind == Kind::Delivered);
+    const auto secondSaved = findSaved(outdir, second.idempotencyKey);
+    REQUIRE(secondSaved.has_value());
+    const auto updateMail = readWithPython(*secondSaved);
+    CHECK(field(updateMail, "content_type") == "multipart/alternative");
+    CHECK(field(updateMail, "message_id") == "<" + second.idempotencyKey + "@vulnwatch>");
+    CHECK(field(updateMail, "in_reply_to") == field(mail, "message_id"));
+    CHECK(field(updateMail, "references") == field(mail, "message_id"));
+    CHECK(field(updateMail, "subject") == second.subject);
+    CHECK_THAT(field(updateMail, "subject"), Catch::StartsWith("[vulnwatch] 更新 (update): "));
+    CHECK(field(updateMail, "plain_body") == second.text);
+    CHECK(field(updateMail, "html_body") == second.html);
+}
+
+TEST_CASE("an ISO-2022-JP mail decodes to the same Japanese text",
+          "[notifiers][integration][smtp][mime]") {
+    const fs::path outdir = vw::test::serverEnv("TS_SMTP_OUTDIR");
+    auto config = authenticatedConfig();
+    config.charset = "iso-2022-jp";
+    config.listId = "psirt.example.co.jp";
+    config.from = "脆弱性通知 <vulnwatch@example.jp>";
+    vw::EmailNotifier notifier(config);
+    const std::string token = uniqueToken("jis");
+    vw::Advisory advisory = hostileAdvisory(token);
+    // Characters ISO-2022-JP lacks: a Windows tilde, half-width katakana, a kanji outside JIS
+    // X 0208 and an emoji.
+    advisory.title = "バージョン 1.0～2.0 のｶﾞｲﾄﾞ 髙 😀 " + token;
+    const auto message =
+        vw::renderEmail(advisory, viewerMatch(), "mail", "担当者 <psirt-owner@example.jp>", token);
+    const auto result = notifier.deliver(message);
+    INFO(result.reply);
+    REQUIRE(result.kind == Kind::Delivered);
+    const auto saved = findSaved(outdir, message.idempotencyKey);
+    REQUIRE(saved.has_value());
+    const std::string eml = vw::test::readFile(*saved);
+    CHECK_THAT(rawHeader(eml, "Subject"), Catch::StartsWith("=?ISO-2022-JP?B?"));
+
+    const auto mail = readWithPython(*saved);
+    CHECK(mail->getValue<bool>("raw_seven_bit_headers"));
+    CHECK(field(mail, "list_id") == "<psirt.example.co.jp>");
+    CHECK(field(mail, "from") == "脆弱性通知 <vulnwatch@example.jp>");
+    CHECK(field(mail, "to") == "担当者 <psirt-owner@example.jp>");
+    // The subject and text read as rendered, with the documented stand-ins for what
+    // ISO-2022-JP lacks (notifiers/mail_charset.h).
+    const std::string expectedSubject = vw::jisRepresentable(message.subject);
+    CHECK_THAT(expectedSubject, Catch::Contains("バージョン 1.0〜2.0 のガイド 〓 〓 " + token));
+    CHECK(field(mail, "subject") == expectedSubject);
+    const auto parts = mail->getArray("parts");
+    REQUIRE(parts->size() == 2);
+    const auto plain = parts->getObject(0);
+    CHECK(field(plain, "charset") == "iso-2022-jp");
+    CHECK(field(plain, "transfer_encoding") == "7bit");
+    CHECK(plain->getValue<bool>("seven_bit"));
+    CHECK(plain->getValue<bool>("jis_escape"));
+    CHECK(field(plain, "content") == vw::jisRepresentable(message.text));
+    CHECK_THAT(field(plain, "content"), Catch::Contains("識別子 (ID): JVNDB-2024-000001\n"
+                                                        "別名 (Aliases): CVE-2024-0001\n"));
+    CHECK_THAT(field(plain, "content"), Catch::Contains("\n.\n.hidden で始まる行\n"));
+    // The HTML part stays UTF-8 and has every character as it was.
+    const auto html = parts->getObject(1);
+    CHECK(field(html, "charset") == "utf-8");
+    CHECK(field(html, "content") == message.html);
+    CHECK_THAT(field(html, "content"), Catch::Contains("1.0～2.0 のｶﾞｲﾄﾞ 髙 😀"));
 }

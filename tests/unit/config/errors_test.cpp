@@ -156,7 +156,7 @@ TEST_CASE("unknown sections and keys are errors", "[config][errors][unknown]") {
         CHECK(error.section() == "sources.x");
         CHECK(std::string(error.what()) ==
               "t.conf:3: [sources.x]: unknown section (expected [store], [daemon], [match], "
-              "[source.NAME] or [notifier.NAME])");
+              "[calendar], [deadlines], [source.NAME], [notifier.NAME] or [owner.NAME])");
     }
     SECTION("a section named in upper case") {
         CHECK(errorOf("[Store]\n").line() == 1);

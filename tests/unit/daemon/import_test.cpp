@@ -424,3 +424,25 @@ TEST_CASE("Unknown formats and unreadable files throw", "[daemon][import]") {
     CHECK_THROWS_AS(importFile(*store, {}, sevenEntries().string(), "auto", "import", nullptr, 0),
                     std::invalid_argument);
 }
+
+TEST_CASE("One import session builds the registry's matcher once for many files",
+          "[daemon][import]") {
+    auto store = Store::inMemory();
+    store->putProduct(log4jProduct(), 1);
+    ImportSession session(*store);
+    for (const fs::path& file : {sevenEntries(), demoRss(), sevenEntries()}) {
+        const ImportStats s = importFile(*store, {}, file.string(), "auto", "import", nullptr,
+                                         kImportBatchSize, {}, &session);
+        CHECK(s.complete());
+    }
+    CHECK(session.registryBuilds() == 1);
+    CHECK_FALSE(matchedAdvisories(*store).empty());
+
+    // A registry changed between files is read again for the next file.
+    Product another = log4jProduct();
+    another.name = "Example PACS";
+    store->putProduct(another, 2);
+    importFile(*store, {}, sevenEntries().string(), "auto", "import", nullptr, kImportBatchSize, {},
+               &session);
+    CHECK(session.registryBuilds() == 2);
+}

@@ -45,6 +45,10 @@ TEST_CASE("EmailNotifier rejects a malformed smtp setting", "[notifiers]") {
     config.starttls = "sometimes";
     CHECK_THROWS_AS(vw::EmailNotifier(config), std::invalid_argument);
     config.starttls = "required";
+    config.charset = "shift_jis";
+    CHECK_THROWS_WITH(vw::EmailNotifier(config),
+                      Catch::Contains("charset must be utf-8 or iso-2022-jp"));
+    config.charset = "iso-2022-jp";
     vw::EmailNotifier notifier(config);
     CHECK(notifier.name() == "mail");
 }

@@ -1,0 +1,134 @@
+// E-mail templates: Mustache (kainjow, the mustache.github.io language) for the subject, the
+// plain text and the HTML of the two mails vulnwatch sends an owner, the new match and the
+// update, in Japanese and English. The built-in ones (notifiers/templates/*.mustache) are
+// compiled in; a `templates = DIR` directory replaces them file by file.
+//
+// Rendering is pure: the same view and templates give the same bytes, so a message rendered at
+// enqueue time is resent unchanged. Values are inserted as they are into subjects and text and
+// HTML-escaped into HTML, whichever tag the template uses ({{x}}, {{{x}}} or {{&x}}): an
+// override cannot let advisory text become markup.
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vw {
+
+/// Which mail: the first message about a match, or the update after a material revision.
+enum class MailKind { Match, Update };
+
+/// Which part of it a template renders.
+enum class MailPart { Subject, Text, Html };
+
+/// One CVSS entry as a template shows it (docs/configuration.md lists the variable names).
+struct MailCvss {
+    std::string version;  // cvss_version: "3.0"
+    std::string score;    // cvss_score: "5.4"
+    std::string severity; // cvss_severity: "Medium"
+    std::string vector;   // cvss_vector
+};
+
+/// One reference of the advisory; `url` is an http(s) link or "".
+struct MailReference {
+    std::string source; // ref_source
+    std::string id;     // ref_id
+    std::string url;    // ref_url
+};
+
+/// One changed field of an update, values already cut to a readable length.
+struct MailChange {
+    std::string field;  // change_field
+    std::string before; // change_before ("" for none)
+    std::string after;  // change_after ("" for none)
+    bool material = false;
+};
+
+/// Everything a mail template may show, already cleaned (valid UTF-8, no control characters,
+/// links http(s) only): notifiers/render builds it from an advisory and a match. An empty
+/// string is left out of the template data, so `{{^x}}none{{/x}}` shows a fallback.
+struct MailView {
+    std::string id;
+    std::vector<std::string> aliases;
+    std::string title;      // one line
+    std::string titleShort; // title_short: the title cut for a subject line (ends with "…")
+    bool withdrawn = false;
+    std::vector<MailCvss> cvss;
+    std::string maxScore;    // max_score: the highest CVSS score, "" without CVSS
+    std::string maxSeverity; // max_severity: its severity
+    std::string published;   // ISO 8601, "" when unknown
+    std::string modified;
+    std::string url;     // http(s) or ""
+    std::string summary; // several lines (LF), no trailing newline
+    std::vector<MailReference> references;
+    std::string product;
+    std::string productVersion;
+    std::string component;
+    bool needsReview = false;
+    int confidence = 0;
+    std::string method;
+    std::string reason;
+    // Update mails only.
+    bool withdrawnNow = false;       // withdrawn_now: this revision withdrew the advisory
+    std::vector<MailChange> changes; // material ones first
+};
+
+struct RenderedMail {
+    std::string subject; // one line
+    std::string text;
+    std::string html;
+};
+
+/// A template file that cannot be used: what() reads "FILE: message".
+class MailTemplateError : public std::runtime_error {
+public:
+    MailTemplateError(std::string file, const std::string& message);
+    const std::string& file() const { return file_; }
+
+private:
+    std::string file_;
+};
+
+/// A complete set of templates: for each kind, language (ja, en) and part, the built-in one or
+/// the file that replaced it. Immutable once made, so one set may serve many threads.
+class MailTemplates {
+public:
+    /// The languages there are templates for, the default first: "ja", "en".
+    static const std::vector<std::string>& languages();
+
+    /// The file name of one template: "<kind>.<language>.<part>.mustache", kind `match` or
+    /// `update`, part `subject`, `text` or `html` (e.g. "match.ja.html.mustache").
+    static std::string fileName(MailKind kind, std::string_view language, MailPart part);
+
+    /// The compiled-in templates.
+    static std::shared_ptr<const MailTemplates> builtIn();
+
+    /// The built-in templates with every file of `dir` named as fileName() gives in their place.
+    /// Throws MailTemplateError (naming the file) when the directory cannot be read, a template
+    /// file cannot be read, is larger than 256 KiB, is not UTF-8 or does not parse, or when
+    /// another `*.mustache` file is there (a misspelt name would otherwise be ignored).
+    static std::shared_ptr<const MailTemplates> load(const std::string& dir);
+
+    /// The subject (rendered, then on one line), text and HTML of one mail. The text and HTML
+    /// templates also see `subject`, and `lang` (the language used). A language without
+    /// templates gets the Japanese ones. Throws MailTemplateError only for a template that fails
+    /// while rendering (load() already parsed each one).
+    RenderedMail render(MailKind kind, std::string_view language, const MailView& view) const;
+
+    /// Where a template came from: "built-in" or the path of the file that replaced it.
+    const std::string& origin(MailKind kind, std::string_view language, MailPart part) const;
+
+private:
+    struct Entry {
+        std::string source;
+        std::string origin;
+    };
+    MailTemplates() = default;
+    const Entry& entry(MailKind kind, std::string_view language, MailPart part) const;
+
+    std::vector<Entry> entries_; // index: (kind * languages + language) * parts + part
+};
+
+} // namespace vw
