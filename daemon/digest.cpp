@@ -1,5 +1,6 @@
 #include "daemon/digest.h"
 
+#include "daemon/audit_journal.h"
 #include "daemon/log.h"
 #include "notifiers/digest.h"
 
@@ -8,6 +9,7 @@
 #include <Poco/JSON/Parser.h>
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <utility>
 
 namespace vw {
@@ -111,9 +113,11 @@ DigestEntry entryFrom(const DigestItemRow& item) {
 std::optional<DigestMade> makeOne(Store& store, const Config& config, const Candidate& candidate,
                                   std::int64_t now, const DigestOptions& options) {
     DigestSettings settings = digestSettings(config, candidate.owner);
-    if (settings.section == nullptr) {
-        for (const NotifierConfig& n : config.notifiers) {
-            if (n.name == candidate.notifier) {
+    std::shared_ptr<const MailTemplates> templates; // the notifier's `templates = DIR`
+    for (const NotifierConfig& n : config.notifiers) {
+        if (n.name == candidate.notifier) {
+            templates = n.templates.loaded;
+            if (settings.section == nullptr) {
                 settings.language = n.language; // an address without a section: its notifier's
             }
         }
@@ -147,6 +151,10 @@ std::optional<DigestMade> makeOne(Store& store, const Config& config, const Cand
     content.periodStart = last > 0 ? localTimeText(last, settings.timezone) : "";
     content.periodEnd = localTimeText(periodEnd, settings.timezone);
     content.idempotencyKey = digestKey(candidate.notifier, candidate.owner, periodEnd);
+    content.templates = std::move(templates);
+    // The head before this digest's own event: read in the transaction, so it is the chain's
+    // last event when the message was made.
+    content.auditHead = auditHeadLine(store.auditHead());
     content.entries.reserve(items.size());
     std::vector<std::int64_t> itemIds;
     itemIds.reserve(items.size());

@@ -35,6 +35,7 @@ struct Words {
     std::string_view pipeline;
     std::string_view never;
     std::string_view footer;
+    std::string_view auditHead;
     std::array<std::string_view, 5> bands; // none, low, medium, high, critical
 };
 
@@ -61,6 +62,7 @@ constexpr Words kJapanese{
     "未取得",
     "即時通知の条件に満たない一致と、ダイジェスト指定の宛先への一致をまとめてお知らせしてい"
     "ます。対応の要否は各製品の担当者が判断してください。",
+    "監査チェーンの先頭",
     {"深刻度なし (CVSS なし)", "注意 (CVSS 0.1-3.9)", "警告 (CVSS 4.0-6.9)", "重要 (CVSS 7.0-8.9)",
      "緊急 (CVSS 9.0-10.0)"},
 };
@@ -88,12 +90,18 @@ constexpr Words kEnglish{
     "never",
     "This digest collects the matches below the immediate-notification thresholds and those "
     "for recipients who asked for digests. The product owners decide what to do.",
+    "Audit chain head",
     {"No severity (no CVSS)", "Low (CVSS 0.1-3.9)", "Medium (CVSS 4.0-6.9)", "High (CVSS 7.0-8.9)",
      "Critical (CVSS 9.0-10.0)"},
 };
 
 std::string line(std::string_view text) {
     return cleanChatText(text, false);
+}
+
+/// The audit head line of the text ("" when none was given).
+std::string auditHeadText(const Words& w, const std::string& head) {
+    return head.empty() ? std::string() : std::string(w.auditHead) + ": " + line(head) + "\n";
 }
 
 std::string formatScore(double score) {
@@ -201,6 +209,15 @@ OutMessage renderDigest(const DigestContent& digest) {
     message.subject = "[vulnwatch] " + (entries.empty() ? std::string(w.subjectNone) : count) +
                       " (" + line(digest.periodEnd) + ")";
 
+    DigestMailView view;
+    view.recipient = line(digest.recipient);
+    view.periodStart = line(digest.periodStart);
+    view.periodEnd = line(digest.periodEnd);
+    view.count = static_cast<int>(entries.size());
+    view.auditHead = line(digest.auditHead);
+    const MailTemplates& templates =
+        digest.templates ? *digest.templates : *MailTemplates::builtIn();
+
     std::string body;
     body.reserve(256 + entries.size() * 400);
     body += w.heading;
@@ -219,8 +236,14 @@ OutMessage renderDigest(const DigestContent& digest) {
             body += "  " + line(source.name) + ": " +
                     (source.lastSuccess.empty() ? std::string(w.never) : line(source.lastSuccess)) +
                     "\n";
+            view.sources.push_back({line(source.name), line(source.lastSuccess)});
+        }
+        const std::string head = auditHeadText(w, digest.auditHead);
+        if (!head.empty()) {
+            body += "\n" + head;
         }
         message.text = std::move(body);
+        message.html = templates.renderDigestHtml(digest.language, view, message.subject);
         return message;
     }
     int news = 0;
@@ -231,6 +254,8 @@ OutMessage renderDigest(const DigestContent& digest) {
     body += std::string(w.count) + ": " + std::to_string(entries.size()) + " (" +
             std::string(w.kindNew) + " " + std::to_string(news) + ", " + std::string(w.kindUpdate) +
             " " + std::to_string(updates) + ")\n";
+    view.news = news;
+    view.updates = updates;
 
     const DigestEntry* previous = nullptr;
     for (const DigestEntry& e : entries) {
@@ -240,11 +265,30 @@ OutMessage renderDigest(const DigestContent& digest) {
             body += "\n== " + line(e.product) + (e.version.empty() ? "" : " " + line(e.version)) +
                     " ==\n";
             previous = nullptr;
+            view.groups.push_back({line(e.product), line(e.version), {}});
         }
         if (previous == nullptr || severityBand(previous->score) != band) {
-            body += "\n[" + std::string(w.bands.at(static_cast<std::size_t>(band))) + "]\n";
+            const std::string label(w.bands.at(static_cast<std::size_t>(band)));
+            body += "\n[" + label + "]\n";
+            view.groups.back().bands.push_back({band, label, {}});
         }
         previous = &e;
+        DigestMailItem item;
+        item.kind = e.kind == "update" || e.kind == "withdrawn" ? e.kind : "new";
+        item.kindLabel = std::string(kindWord(w, e.kind));
+        item.advisory = line(e.advisory);
+        item.title = line(e.title);
+        item.url = chatLink(e.url);
+        item.score = e.score > 0.0 ? formatScore(e.score) : std::string();
+        item.component = line(e.component);
+        item.method = line(e.method);
+        item.verdict = line(e.verdict);
+        item.confidence = e.confidence;
+        item.reason = line(e.reason);
+        for (const auto& c : e.changes) {
+            item.changes.push_back({line(c.field), line(c.before), line(c.after)});
+        }
+        view.groups.back().bands.back().items.push_back(std::move(item));
         body += "* [" + std::string(kindWord(w, e.kind)) + "] " + line(e.advisory) + " " +
                 line(e.title) + "\n";
         body += "  " + std::string(w.score) + ": " +
@@ -272,7 +316,9 @@ OutMessage renderDigest(const DigestContent& digest) {
     body += "\n-- \n";
     body += w.footer;
     body += "\n";
+    body += auditHeadText(w, digest.auditHead);
     message.text = std::move(body);
+    message.html = templates.renderDigestHtml(digest.language, view, message.subject);
     return message;
 }
 

@@ -1,12 +1,14 @@
 // Rendering an owner's digest: a pure function from a plain value (what the digest covers) to
-// one outbox e-mail. The input holds only strings and numbers, so another renderer (HTML, a
-// Mustache template) can take the same value.
+// one outbox e-mail, plain text written here and HTML from the `digest` Mustache template
+// (notifiers/mail_templates.h).
 #pragma once
 
 #include "core/correlate.h"
 #include "core/message.h"
+#include "notifiers/mail_templates.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -49,6 +51,11 @@ struct DigestContent {
     std::vector<DigestEntry> entries;
     /// The heartbeat's proof that the pipeline ran (shown when there are no entries).
     std::vector<DigestSourceStatus> sources;
+    /// The audit chain's head when the digest was made, "audit head SEQ HASH"
+    /// (auditHeadLine()): a copy outside the database. "" leaves it out.
+    std::string auditHead;
+    /// The notifier's templates (`templates = DIR`); null: the built-in ones.
+    std::shared_ptr<const MailTemplates> templates;
 };
 
 /// The CVSS band of a base score: 4 critical (9.0–10.0), 3 high (7.0–8.9), 2 medium (4.0–6.9),
@@ -60,7 +67,9 @@ int severityBand(double score);
 /// `… 新着なし (END)` / `… nothing new (END)` for a heartbeat. The body groups the entries by
 /// product (name, then version), then by severity band (highest first), then by score
 /// (highest first) and advisory id; each entry says what is new or what changed, why it
-/// matched and how confident the match is. Feed text is cleaned as in every message.
+/// matched and how confident the match is, then the audit head. `html` holds the same from the
+/// `digest.<language>.html` template (every value HTML-escaped, links http(s) only). Feed text
+/// is cleaned as in every message.
 OutMessage renderDigest(const DigestContent& digest);
 
 /// The idempotency key (and Message-ID) of an owner's digest for one period:

@@ -21,12 +21,25 @@ namespace fs = std::filesystem;
 namespace mustache = kainjow::mustache;
 
 constexpr std::size_t kMaxTemplateBytes = 256u * 1024u;
-constexpr std::array kKinds{MailKind::Match, MailKind::Update};
+constexpr std::array kKinds{MailKind::Match, MailKind::Update, MailKind::Digest};
 constexpr std::array kParts{MailPart::Subject, MailPart::Text, MailPart::Html};
 const std::string kBuiltInOrigin = "built-in";
 
 std::string_view kindName(MailKind kind) {
-    return kind == MailKind::Match ? "match" : "update";
+    switch (kind) {
+    case MailKind::Match:
+        return "match";
+    case MailKind::Update:
+        return "update";
+    case MailKind::Digest:
+        return "digest";
+    }
+    return "match";
+}
+
+/// Whether a kind has a template for `part`: a digest's subject and text are written in C++.
+bool hasPart(MailKind kind, MailPart part) {
+    return kind != MailKind::Digest || part == MailPart::Html;
 }
 
 std::string_view partName(MailPart part) {
@@ -53,7 +66,7 @@ std::size_t languageIndex(std::string_view language) {
 }
 
 std::size_t entryIndex(MailKind kind, std::size_t language, MailPart part) {
-    const std::size_t kindIndex = kind == MailKind::Match ? 0 : 1;
+    const auto kindIndex = static_cast<std::size_t>(kind);
     return (kindIndex * MailTemplates::languages().size() + language) * kParts.size() +
            static_cast<std::size_t>(part);
 }
@@ -247,6 +260,91 @@ mustache::data viewData(const MailView& v, bool html, std::string_view language,
     return d;
 }
 
+/// A colour (`#rrggbb`) for a digest's CVSS band heading, as severityColor().
+std::string bandColor(int band) {
+    switch (band) {
+    case 4:
+        return "#8b0000";
+    case 3:
+        return "#c62828";
+    case 2:
+        return "#b35900";
+    case 1:
+        return "#2e7d32";
+    default:
+        return "#57606a";
+    }
+}
+
+mustache::data digestData(const DigestMailView& v, std::string_view language,
+                          const std::string& subject) {
+    const DataBuilder b(true);
+    mustache::data d;
+    b.text(d, "lang", std::string(language));
+    b.text(d, "subject", subject);
+    b.text(d, "recipient", v.recipient);
+    b.text(d, "period_start", v.periodStart);
+    b.text(d, "period_end", v.periodEnd);
+    b.text(d, "count", std::to_string(v.count));
+    b.text(d, "news", std::to_string(v.news));
+    b.text(d, "updates", std::to_string(v.updates));
+    DataBuilder::flag(d, "heartbeat", v.count == 0);
+    mustache::data groups(mustache::data::type::list);
+    for (const auto& g : v.groups) {
+        mustache::data group;
+        b.text(group, "product", g.product);
+        b.text(group, "product_version", g.version);
+        mustache::data bands(mustache::data::type::list);
+        for (const auto& band : g.bands) {
+            mustache::data bandData;
+            b.text(bandData, "band", std::to_string(band.band));
+            b.text(bandData, "band_label", band.label);
+            b.text(bandData, "band_color", bandColor(band.band));
+            mustache::data items(mustache::data::type::list);
+            for (const auto& e : band.items) {
+                mustache::data item;
+                b.text(item, "kind", e.kind);
+                b.text(item, "kind_label", e.kindLabel);
+                b.text(item, "advisory", e.advisory);
+                b.text(item, "title", e.title);
+                b.text(item, "url", e.url);
+                b.text(item, "score", e.score);
+                b.text(item, "component", e.component);
+                b.text(item, "method", e.method);
+                b.text(item, "verdict", e.verdict);
+                b.text(item, "confidence", std::to_string(e.confidence));
+                b.text(item, "reason", e.reason);
+                mustache::data changes(mustache::data::type::list);
+                for (const auto& c : e.changes) {
+                    mustache::data change;
+                    b.text(change, "change_field", c.field);
+                    b.text(change, "change_before", c.before);
+                    b.text(change, "change_after", c.after);
+                    changes.push_back(change);
+                }
+                item.set("changes", changes);
+                DataBuilder::flag(item, "has_changes", !e.changes.empty());
+                items.push_back(item);
+            }
+            bandData.set("items", items);
+            bands.push_back(bandData);
+        }
+        group.set("bands", bands);
+        groups.push_back(group);
+    }
+    d.set("groups", groups);
+    mustache::data sources(mustache::data::type::list);
+    for (const auto& source : v.sources) {
+        mustache::data item;
+        b.text(item, "source_name", source.name);
+        b.text(item, "source_last_success", source.lastSuccess);
+        sources.push_back(item);
+    }
+    d.set("sources", sources);
+    b.text(d, "audit_head", v.auditHead);
+    return d;
+}
+
 /// One template rendered with `data`. Values arrive escaped as each part needs (DataBuilder),
 /// so the template's own escaping is off: {{x}} and {{{x}}} insert the same text.
 std::string renderOne(const std::string& source, const std::string& origin,
@@ -301,6 +399,9 @@ std::shared_ptr<const MailTemplates> MailTemplates::builtIn() {
         for (const MailKind kind : kKinds) {
             for (std::size_t lang = 0; lang < languages().size(); ++lang) {
                 for (const MailPart part : kParts) {
+                    if (!hasPart(kind, part)) {
+                        continue;
+                    }
                     const std::string name = fileName(kind, languages()[lang], part);
                     Entry& entry = set->entries_[entryIndex(kind, lang, part)];
                     entry.origin = kBuiltInOrigin;
@@ -331,7 +432,9 @@ std::shared_ptr<const MailTemplates> MailTemplates::load(const std::string& dir)
     for (const MailKind kind : kKinds) {
         for (const auto& language : languages()) {
             for (const MailPart part : kParts) {
-                known.insert(fileName(kind, language, part));
+                if (hasPart(kind, part)) {
+                    known.insert(fileName(kind, language, part));
+                }
             }
         }
     }
@@ -347,8 +450,9 @@ std::shared_ptr<const MailTemplates> MailTemplates::load(const std::string& dir)
             if (known.count(path.filename().string()) == 0) {
                 throw MailTemplateError(path.string(),
                                         "not a template name vulnwatch knows (expected "
-                                        "match|update . ja|en . subject|text|html .mustache, "
-                                        "e.g. match.ja.html.mustache)");
+                                        "match|update . ja|en . subject|text|html .mustache "
+                                        "or digest . ja|en . html .mustache, e.g. "
+                                        "match.ja.html.mustache)");
             }
             files.push_back(path);
         }
@@ -410,6 +514,9 @@ const std::string& MailTemplates::origin(MailKind kind, std::string_view languag
 
 RenderedMail MailTemplates::render(MailKind kind, std::string_view language,
                                    const MailView& view) const {
+    if (kind == MailKind::Digest) {
+        throw std::invalid_argument("digest mails are rendered by renderDigestHtml");
+    }
     const std::string_view used = languages()[languageIndex(language)];
     RenderedMail out;
     const Entry& subject = entry(kind, used, MailPart::Subject);
@@ -420,6 +527,13 @@ RenderedMail MailTemplates::render(MailKind kind, std::string_view language,
     const Entry& html = entry(kind, used, MailPart::Html);
     out.html = renderOne(html.source, html.origin, viewData(view, true, used, out.subject));
     return out;
+}
+
+std::string MailTemplates::renderDigestHtml(std::string_view language, const DigestMailView& view,
+                                            const std::string& subject) const {
+    const std::string_view used = languages()[languageIndex(language)];
+    const Entry& html = entry(MailKind::Digest, used, MailPart::Html);
+    return renderOne(html.source, html.origin, digestData(view, used, subject));
 }
 
 } // namespace vw

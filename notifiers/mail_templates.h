@@ -17,8 +17,10 @@
 
 namespace vw {
 
-/// Which mail: the first message about a match, or the update after a material revision.
-enum class MailKind { Match, Update };
+/// Which mail: the first message about a match, the update after a material revision, or an
+/// owner's digest (whose subject and text are written by notifiers/digest.cpp: it has an `html`
+/// template only).
+enum class MailKind { Match, Update, Digest };
 
 /// Which part of it a template renders.
 enum class MailPart { Subject, Text, Html };
@@ -75,6 +77,62 @@ struct MailView {
     std::vector<MailChange> changes; // material ones first
 };
 
+/// One changed field of a digest entry.
+struct DigestMailChange {
+    std::string field;  // change_field
+    std::string before; // change_before
+    std::string after;  // change_after
+};
+
+/// One entry of a digest as the template shows it (cleaned, links http(s) only).
+struct DigestMailItem {
+    std::string kind;      // kind: new | update | withdrawn
+    std::string kindLabel; // kind_label: the word for it in the digest's language
+    std::string advisory;
+    std::string title;
+    std::string url;   // http(s) or ""
+    std::string score; // "9.8", "" without CVSS
+    std::string component;
+    std::string method;
+    std::string verdict;
+    int confidence = 0;
+    std::string reason;
+    std::vector<DigestMailChange> changes;
+};
+
+/// The entries of one CVSS band (4 critical … 0 none) of one product version.
+struct DigestMailBand {
+    int band = 0;
+    std::string label; // band_label: "緊急 (CVSS 9.0-10.0)"
+    std::vector<DigestMailItem> items;
+};
+
+/// One product version of a digest, its bands highest first.
+struct DigestMailGroup {
+    std::string product;
+    std::string version;
+    std::vector<DigestMailBand> bands;
+};
+
+/// A source's last successful poll, for the heartbeat ("" when never).
+struct DigestMailSource {
+    std::string name;
+    std::string lastSuccess;
+};
+
+/// Everything a digest's HTML template may show (docs/configuration.md lists the names).
+struct DigestMailView {
+    std::string recipient;
+    std::string periodStart; // "" for none (since the last digest)
+    std::string periodEnd;
+    int count = 0;   // entries
+    int news = 0;    // of which new
+    int updates = 0; // of which updates or withdrawals
+    std::vector<DigestMailGroup> groups;
+    std::vector<DigestMailSource> sources; // heartbeat (count 0) only
+    std::string auditHead;                 // "audit head SEQ HASH", "" when not given
+};
+
 struct RenderedMail {
     std::string subject; // one line
     std::string text;
@@ -98,8 +156,9 @@ public:
     /// The languages there are templates for, the default first: "ja", "en".
     static const std::vector<std::string>& languages();
 
-    /// The file name of one template: "<kind>.<language>.<part>.mustache", kind `match` or
-    /// `update`, part `subject`, `text` or `html` (e.g. "match.ja.html.mustache").
+    /// The file name of one template: "<kind>.<language>.<part>.mustache", kind `match`,
+    /// `update` or `digest`, part `subject`, `text` or `html` (e.g. "match.ja.html.mustache"). A
+    /// digest has the `html` part only.
     static std::string fileName(MailKind kind, std::string_view language, MailPart part);
 
     /// The compiled-in templates.
@@ -114,8 +173,14 @@ public:
     /// The subject (rendered, then on one line), text and HTML of one mail. The text and HTML
     /// templates also see `subject`, and `lang` (the language used). A language without
     /// templates gets the Japanese ones. Throws MailTemplateError only for a template that fails
-    /// while rendering (load() already parsed each one).
+    /// while rendering (load() already parsed each one), std::invalid_argument for
+    /// MailKind::Digest (renderDigestHtml).
     RenderedMail render(MailKind kind, std::string_view language, const MailView& view) const;
+
+    /// The HTML of a digest from the `digest.<language>.html` template, which also sees
+    /// `subject` and `lang`. Same language fallback and errors as render().
+    std::string renderDigestHtml(std::string_view language, const DigestMailView& view,
+                                 const std::string& subject) const;
 
     /// Where a template came from: "built-in" or the path of the file that replaced it.
     const std::string& origin(MailKind kind, std::string_view language, MailPart part) const;

@@ -4,10 +4,14 @@ digest at the next minute (Asia/Tokyo) receives no immediate mail for its produc
 one digest mail at the scheduled time through the real SMTP server (read with Python's email
 package) naming the Log4j match, why it matched and how confident; the other owners get their
 immediate mails; a restarted daemon sends nothing twice; `digest list` shows the digest
-delivered; `digest send-now` makes a "nothing new" digest that `poll --once` delivers."""
+delivered; `digest send-now` makes a "nothing new" digest that `poll --once` delivers. Each
+digest is multipart/alternative (text, then HTML, both decoding) and carries the audit chain's
+head, which `audit verify --head` accepts; a `templates = DIR` digest template replaces the
+built-in HTML."""
 import datetime
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -37,6 +41,7 @@ interval = 15m
 
 [notifier.mail]
 type = email
+templates = {ws.dir}/templates
 smtp = smtp://127.0.0.1:{t.env("TS_SMTP_PORT")}
 starttls = required
 ca_file = {t.env("TS_CA_CERT")}
@@ -59,8 +64,38 @@ products = ws.write("products.json", json.dumps({"products": [
      "components": [{"vendor": "linux", "name": "linux-kernel", "version": "5.10.120",
                      "cpe": "cpe:/o:linux:linux_kernel:5.10.120"}]},
 ]}))
+# The override only exists for the heartbeat: the scheduled digest is built-in HTML.
+os.makedirs(os.path.join(ws.dir, "templates"), exist_ok=True)
 t.run(["config", "check"], config=cfg, check_rc=0)
 t.run(["products", "import", products], config=cfg, check_rc=0)
+
+
+HEAD = re.compile(r"audit head (\d+) ([0-9a-f]{64})")
+
+
+def parts(msg):
+    """The text and HTML of a digest, checked to be multipart/alternative with both parts."""
+    t.check(msg.get_content_type() == "multipart/alternative",
+            "the digest is multipart/alternative: %s" % msg.get_content_type())
+    kinds = [p.get_content_type() for p in msg.iter_parts()]
+    t.check(kinds == ["text/plain", "text/html"], "a text part, then an HTML part: %s" % kinds)
+    plain = msg.get_body(preferencelist=("plain",))
+    html = msg.get_body(preferencelist=("html",))
+    return plain.get_content(), html.get_content() if html is not None else ""
+
+
+def audit_head(text, html, what):
+    """The (seq, hash) both parts carry; checked against the database with audit verify."""
+    found = HEAD.search(text)
+    t.check(found is not None, "the %s text carries the audit head" % what)
+    if found is None:
+        return None
+    t.check(found.group(0) in html, "the %s HTML carries the same audit head" % what)
+    p = t.run(["audit", "verify", "--head", "%s@%s" % (found.group(2), found.group(1))],
+              config=cfg)
+    t.check(p.returncode == 0, "audit verify accepts the %s's head (rc %s): %s %s" %
+            (what, p.returncode, p.stdout, p.stderr))
+    return int(found.group(1))
 
 
 def mails_to(address):
@@ -105,7 +140,7 @@ t.check(len(digests) == 1, "exactly one mail for the digest owner (got %d)" % le
 if digests:
     msg = digests[0]
     subject = str(msg["Subject"])
-    body = msg.get_body(preferencelist=("plain",)).get_content()
+    body, html = parts(msg)
     print(subject)
     print(body)
     t.check(subject.startswith("[vulnwatch] ダイジェスト: 1 件 ("), "digest subject: %r" % subject)
@@ -117,6 +152,11 @@ if digests:
     t.check("JVNDB-2021-005429 Apache Log4j" in body, "the Log4j advisory is listed")
     t.check("一致の理由: " in body and "確度: " in body, "why it matched and how confident")
     t.check("Bedside Monitor Gateway" not in body, "nothing of another owner's product")
+    t.check('<html lang="ja">' in html and "<script" not in html, "a Japanese HTML part")
+    t.check(">Example Imaging Viewer 3.2</h2>" in html, "the HTML groups under the product")
+    t.check(">緊急 (CVSS 9.0-10.0)</p>" in html, "the HTML shows the severity band")
+    t.check("<strong>JVNDB-2021-005429</strong> Apache Log4j" in html, "the HTML lists it")
+    first_head = audit_head(body, html, "digest")
 
 # A restart after the digest: nothing is sent twice.
 proc, log = start_daemon("daemon2.log")
@@ -134,7 +174,10 @@ t.check(len(made) == 1 and made[0]["items"] == 1 and made[0]["state"] == "delive
         "digest list shows one delivered digest of one item: %s" % rows)
 t.check(not [r for r in rows if "pending" in r], "no items wait")
 
-# send-now: a "nothing new" digest for the named owner, delivered by poll --once.
+# send-now: a "nothing new" digest for the named owner, delivered by poll --once, its HTML
+# from the override directory (read at start: `digest send-now` loads the configuration).
+ws.write("templates/digest.ja.html.mustache",
+         "<p>override {{count}} {{#sources}}[{{source_name}}]{{/sources}} {{audit_head}}</p>\n")
 p = t.run(["digest", "send-now", "--owner", "viewer"], config=cfg, check_rc=0)
 t.check("0 items" in p.stdout, "send-now made an empty digest: %r" % p.stdout)
 p = t.run(["digest", "send-now", "--owner", "nobody"], config=cfg, check_rc=2)
@@ -144,9 +187,14 @@ t.check(t.wait_until(lambda: len(mails_to(viewer)) == 2, 20), "the forced digest
 if len(mails_to(viewer)) == 2:
     second = mails_to(viewer)[1]
     t.check("新着なし" in str(second["Subject"]), "it says nothing new: %s" % second["Subject"])
-    text = second.get_body(preferencelist=("plain",)).get_content()
+    text, html = parts(second)
     t.check("jvndb-new: " in text and "未取得" not in text,
             "it names the source's last successful poll")
+    t.check(html.startswith("<p>override 0 [jvndb-new] audit head "),
+            "the heartbeat HTML comes from the override template: %r" % html[:200])
+    second_head = audit_head(text, html, "heartbeat")
+    t.check(first_head is not None and second_head is not None and second_head > first_head,
+            "the heartbeat's head is later in the chain (%s > %s)" % (second_head, first_head))
 
 ws.cleanup()
 t.finish()
