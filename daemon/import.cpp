@@ -325,7 +325,12 @@ ImportStats importStream(Store& store, const Routing& notifiers, std::istream& i
         }
     };
 
-    std::string buffer(kImportReadSize, '\0');
+    // A file smaller than a piece gets a buffer of its size (plus one byte, so the first read
+    // meets the end): zeroing 1 MiB for each of 2,000 mails of a few KB was a fifth of an
+    // import's instructions (callgrind).
+    const std::size_t bufferSize =
+        size > 0 && size < kImportReadSize ? static_cast<std::size_t>(size) + 1 : kImportReadSize;
+    std::string buffer(bufferSize, '\0');
     std::size_t got = readChunk(in, buffer, path);
     stats.bytes += got;
     stats.format = format == "auto" ? detectFormat(std::string_view(buffer.data(), got)) : format;

@@ -13,6 +13,7 @@
 #include <random>
 #include <set>
 #include <sqlite3.h>
+#include <sstream>
 #include <streambuf>
 
 using namespace vw;
@@ -445,4 +446,32 @@ TEST_CASE("One import session builds the registry's matcher once for many files"
     importFile(*store, {}, sevenEntries().string(), "auto", "import", nullptr, kImportBatchSize, {},
                &session);
     CHECK(session.registryBuilds() == 2);
+}
+
+TEST_CASE("A stream read in small pieces stores the same records", "[daemon][import]") {
+    // A stated size under one piece sizes the read buffer (size + 1): a size that understates
+    // the stream makes every read that small, and the streaming parser must still see whole
+    // entries across the piece boundaries.
+    const std::string doc = test::readFile(sevenEntries());
+    REQUIRE(doc.size() > 1000);
+    auto whole = Store::inMemory();
+    std::istringstream wholeIn(doc);
+    const ImportStats a =
+        importStream(*whole, {}, wholeIn, "seven.rdf", doc.size(), "auto", "import");
+    auto pieces = Store::inMemory();
+    std::istringstream piecesIn(doc);
+    const ImportStats b = importStream(*pieces, {}, piecesIn, "seven.rdf", 97, "auto", "import");
+    CHECK(a.complete());
+    CHECK(b.complete());
+    CHECK(b.records == a.records);
+    CHECK(b.bytes == doc.size());
+    CHECK(count(*pieces, "SELECT COUNT(*) FROM record") == 7);
+    const auto hashes = [](Store& store) {
+        auto q = store.db().prepare("SELECT group_concat(content_hash, ' ') FROM "
+                                    "(SELECT content_hash FROM record ORDER BY id)");
+        REQUIRE(q.step());
+        return q.text(0);
+    };
+    CHECK(hashes(*pieces) == hashes(*whole));
+    CHECK_FALSE(hashes(*whole).empty());
 }
