@@ -100,7 +100,7 @@ commands:
   audit export --since DATE [--until DATE] [--format text|jsonl] [--json] [--lang ja|en]
                                     the events of a period with their hashes: a readable
                                     report (Japanese; --lang en) or JSON lines (--json);
-                                    --case ID comes with cases (issue 9)
+                                    --case ID comes with case records (not yet)
   audit head [--json]               the chain's last event: `audit head SEQ HASH`
   notify test NAME [--to EMAIL]     send a test message through one configured notifier
   config check [--no-secrets]       validate the config file and print it with secrets redacted

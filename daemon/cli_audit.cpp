@@ -310,8 +310,8 @@ void writeOptionalFields(std::ostream& out, const std::string& json, Lang t) {
 
 int exportEvents(Context& ctx, const Options& opt) {
     if (opt.has("case") || !opt.positional().empty()) {
-        throw UsageError("audit export by case is not available yet: cases come with the case "
-                         "work (issue 9), and `audit export CASE` / `--case ID` with them; use "
+        throw UsageError("audit export by case is not available yet: vulnwatch keeps no case "
+                         "records yet, and `audit export CASE` / `--case ID` come with them; use "
                          "--since DATE (案件ごとの出力は案件管理の実装後に対応します。"
                          "--since DATE を使ってください)");
     }
