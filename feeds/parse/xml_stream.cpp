@@ -111,6 +111,11 @@ void XmlChildStream::feed(std::string_view bytes) {
         return;
     }
     compact();
+    if (const auto nul = bytes.find('\0'); nul != std::string_view::npos) {
+        // U+0000 is allowed nowhere in XML; pugixml's whole-document parse ends the document
+        // there, so a scan that skipped it would read what the whole parse refuses.
+        fail("not well-formed XML: a NUL byte" + at(base_ + buf_.size() + nul));
+    }
     buf_.append(bytes.data(), bytes.size());
     run();
     if (!inElement_ && pos_ == buf_.size()) {

@@ -879,3 +879,32 @@ TEST_CASE("streamed RSS holds one item, not the document", "[feeds][jvn-rss][str
     CHECK(parser.itemsSeen() == 5000);
     CHECK(maxBuffered < 300'000);
 }
+
+TEST_CASE("NUL bytes make a document not well-formed whole and streamed alike",
+          "[feeds][jvn-rss][stream]") {
+    // Found by fuzz_feeds: NUL bytes before </rdf:RDF> made pugixml's whole-document parse
+    // stop there (tags mismatch) while the stream skipped them and read every item.
+    std::string doc = readDemoFeed();
+    const auto end = doc.rfind("</rdf:RDF>");
+    REQUIRE(end != std::string::npos);
+    doc.insert(end, std::string(8, '\0'));
+    const auto whole = vw::test::rssWhole(doc);
+    CHECK_FALSE(whole.error.empty());
+    for (const std::size_t piece : {std::size_t{10}, std::size_t{4096}}) {
+        INFO("pieces of " << piece);
+        CHECK_THAT(vw::test::rssInPieces(doc, piece).error,
+                   Catch::Contains("not well-formed XML: a NUL byte at byte offset " +
+                                   std::to_string(end)));
+    }
+    // In one piece the parse of the whole piece refuses it first (pugixml's own words).
+    CHECK_THAT(vw::test::rssInPieces(doc, doc.size() + 1).error,
+               Catch::Contains("not well-formed XML"));
+    // A NUL inside an item is refused too, with the offset of the byte.
+    std::string inItem = readDemoFeed();
+    const auto title = inItem.find("<title>", inItem.find("<item"));
+    REQUIRE(title != std::string::npos);
+    inItem[title + 7] = '\0';
+    CHECK_FALSE(vw::test::rssWhole(inItem).error.empty());
+    CHECK_THAT(vw::test::rssInPieces(inItem, 7).error,
+               Catch::Contains("a NUL byte at byte offset " + std::to_string(title + 7)));
+}
