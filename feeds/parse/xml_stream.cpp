@@ -111,13 +111,16 @@ void XmlChildStream::feed(std::string_view bytes) {
         return;
     }
     compact();
-    if (const auto nul = bytes.find('\0'); nul != std::string_view::npos) {
-        // U+0000 is allowed nowhere in XML; pugixml's whole-document parse ends the document
-        // there, so a scan that skipped it would read what the whole parse refuses.
-        fail("not well-formed XML: a NUL byte" + at(base_ + buf_.size() + nul));
-    }
-    buf_.append(bytes.data(), bytes.size());
+    // U+0000 is allowed nowhere in XML; pugixml's whole-document parse ends the document
+    // there, so a scan that skipped it would read what the whole parse refuses. The children
+    // complete before it are still handed over (whatever the piece size), then the scan fails.
+    const std::size_t nul = bytes.find('\0');
+    const std::size_t nulAt = base_ + buf_.size() + nul;
+    buf_.append(bytes.data(), nul == std::string_view::npos ? bytes.size() : nul);
     run();
+    if (nul != std::string_view::npos && phase_ != Phase::Rejected) {
+        fail("not well-formed XML: a NUL byte" + at(nulAt));
+    }
     if (!inElement_ && pos_ == buf_.size()) {
         base_ += buf_.size();
         buf_.clear();

@@ -884,3 +884,25 @@ TEST_CASE("memory stays bounded while streaming 20000 Vulinfo in 64 KiB pieces",
     WARN("streamed " << bytes / (1024 * 1024) << " MiB, max buffered " << maxBuffered << " bytes, "
                      << (static_cast<double>(bytes) / 1e6) / seconds << " MB/s");
 }
+
+TEST_CASE("A NUL byte stops a VULDEF stream at the same place whatever the pieces",
+          "[feeds][vuldef][stream]") {
+    // The Vulinfo complete before the NUL are read, then the document is refused, in one piece
+    // and in small ones alike (found by fuzz_feeds).
+    std::string doc = vw::test::syntheticVuldefHead(3, 40);
+    const auto third = doc.rfind("<Vulinfo");
+    REQUIRE(third != std::string::npos);
+    doc.insert(third + 3, std::string(1, '\0'));
+    doc += "</VULDEF-Document>\n";
+    const auto whole = vw::test::feedInPieces(doc, doc.size() + 1);
+    CHECK(whole.records.size() == 2);
+    CHECK_THAT(whole.error,
+               Catch::Contains("a NUL byte at byte offset " + std::to_string(third + 3)));
+    for (const std::size_t piece : {std::size_t{1}, std::size_t{93}, std::size_t{4096}}) {
+        INFO("pieces of " << piece);
+        const auto pieces = vw::test::feedInPieces(doc, piece);
+        CHECK(pieces.records == whole.records);
+        CHECK(pieces.problems == whole.problems);
+        CHECK(pieces.error == whole.error);
+    }
+}
