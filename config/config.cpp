@@ -8,6 +8,7 @@
 #include "config/cpe_map.h"
 #include "config/holidays_csv.h"
 #include "config/ini.h"
+#include "config/read_file.h"
 #include "notifiers/mail_templates.h"
 
 #include <algorithm>
@@ -85,24 +86,8 @@ std::string_view trim(std::string_view text) {
 
 /// Reads a whole file of at most `limit` bytes. Returns "" on success, else why not.
 std::string readSmallFile(const std::string& path, std::size_t limit, std::string& content) {
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                                         &std::fclose);
-    if (!file) {
-        return std::error_code(errno, std::generic_category()).message();
-    }
-    content.clear();
-    char buffer[4096];
-    std::size_t count = 0;
-    while ((count = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) {
-        content.append(buffer, count);
-        if (content.size() > limit) {
-            return "larger than " + std::to_string(limit / 1024u) + " KiB";
-        }
-    }
-    if (std::ferror(file.get()) != 0) {
-        return std::error_code(errno, std::generic_category()).message();
-    }
-    return "";
+    const FileRead read = readWholeFile(path, limit, content);
+    return read.tooLarge ? "larger than " + std::to_string(limit / 1024u) + " KiB" : read.error;
 }
 
 /// Levenshtein distance, for "did you mean" hints on misspelt keys.

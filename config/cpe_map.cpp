@@ -1,6 +1,7 @@
 #include "config/cpe_map.h"
 
 #include "config/config.h"
+#include "config/read_file.h"
 #include "core/cpe.h"
 #include "core/fold.h"
 #include "core/purl.h"
@@ -203,26 +204,13 @@ CpeMap parseCpeMap(std::string_view text, std::string_view where) {
 }
 
 CpeMap loadCpeMap(const std::string& path) {
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                                         &std::fclose);
-    if (!file) {
-        throw ConfigError(path, 0, "",
-                          "cannot read the CPE map: " +
-                              std::error_code(errno, std::generic_category()).message());
-    }
     std::string content;
-    char buffer[65536];
-    std::size_t count = 0;
-    while ((count = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) {
-        content.append(buffer, count);
-        if (content.size() > kMaxFileBytes) {
-            throw ConfigError(path, 0, "", "the CPE map is larger than 16 MiB");
-        }
+    const FileRead read = readWholeFile(path, kMaxFileBytes, content);
+    if (read.tooLarge) {
+        throw ConfigError(path, 0, "", "the CPE map is larger than 16 MiB");
     }
-    if (std::ferror(file.get()) != 0) {
-        throw ConfigError(path, 0, "",
-                          "cannot read the CPE map: " +
-                              std::error_code(errno, std::generic_category()).message());
+    if (!read.ok()) {
+        throw ConfigError(path, 0, "", "cannot read the CPE map: " + read.error);
     }
     return parseCpeMap(content, path);
 }

@@ -1,6 +1,7 @@
 #include "config/holidays_csv.h"
 
 #include "config/config.h"
+#include "config/read_file.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -189,26 +190,13 @@ std::vector<HolidayEntry> parseHolidaysCsv(std::string_view bytes, const std::st
 }
 
 std::vector<HolidayEntry> loadHolidaysFile(const std::string& path) {
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                                         &std::fclose);
-    if (!file) {
-        throw ConfigError(path, 0, "",
-                          "cannot read the holidays file: " +
-                              std::error_code(errno, std::generic_category()).message());
-    }
     std::string content;
-    char buffer[65536];
-    std::size_t count = 0;
-    while ((count = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) {
-        content.append(buffer, count);
-        if (content.size() > kMaxFileBytes) {
-            throw ConfigError(path, 0, "", "the holidays file is larger than 1 MiB");
-        }
+    const FileRead read = readWholeFile(path, kMaxFileBytes, content);
+    if (read.tooLarge) {
+        throw ConfigError(path, 0, "", "the holidays file is larger than 1 MiB");
     }
-    if (std::ferror(file.get()) != 0) {
-        throw ConfigError(path, 0, "",
-                          "cannot read the holidays file: " +
-                              std::error_code(errno, std::generic_category()).message());
+    if (!read.ok()) {
+        throw ConfigError(path, 0, "", "cannot read the holidays file: " + read.error);
     }
     return parseHolidaysCsv(content, path);
 }
