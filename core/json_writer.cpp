@@ -402,6 +402,7 @@ std::string toJson(const std::vector<RegisteredProduct>& products) {
         optionalArray(json, "owners", product.owners);
         optionalArray(json, "keywords", product.keywords);
         optionalArray(json, "cpes", product.cpes);
+        optionalString(json, "mission", product.mission);
         if (product.removed) {
             json.key("removed").value(true);
         }

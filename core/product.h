@@ -45,6 +45,10 @@ struct RegisteredProduct {
     std::vector<std::string> cpes;
     std::vector<ProductVersion> versions;
     bool removed = false; // removed products keep their history and match nothing
+    /// SSVC's Mission & Well-being of the product (docs/cases.md "Priority (SSVC)"): "low",
+    /// "medium" or "high" (a patient-safety function is high); "" when not set (taken as
+    /// medium).
+    std::string mission;
 };
 
 /// The registry as matching sees it: one Product per version that is not removed (of a product

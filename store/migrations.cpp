@@ -568,6 +568,85 @@ BEGIN
 END;
 )sql";
 
+// Cases, SSVC inputs and the KEV catalog (issue 12 parts 1, 5; appended, its number is its
+// place in the list). `vcase` is the projection of the case events in event_log (store/cases.h:
+// every column is set by an event's details, so the rows can be rebuilt from the chain and
+// compared); a case is never deleted. One case per (cluster, product, version): cluster_key is
+// the cluster's stable key, cluster_id follows merges (NULL for a case opened by hand before any
+// advisory). `fields` holds the values the transitions were given (JSON object), `ssvc_points`
+// the SSVC decision points with their reasons (JSON). product.mission is SSVC's Mission &
+// Well-being of the product (low, medium, high; '' = not set). kev: the CVEs of CISA's Known
+// Exploited Vulnerabilities catalog as the `kev` source last read it.
+constexpr std::string_view casesAndKev = R"sql(
+CREATE TABLE vcase (
+    id             INTEGER PRIMARY KEY,
+    cluster_id     INTEGER,
+    cluster_key    TEXT NOT NULL DEFAULT '',
+    product        TEXT NOT NULL,
+    version        TEXT NOT NULL DEFAULT '',
+    title          TEXT NOT NULL DEFAULT '',
+    origin         TEXT NOT NULL,
+    state          TEXT NOT NULL,
+    severity       TEXT NOT NULL DEFAULT '',
+    received_at    INTEGER NOT NULL,
+    decide_due     INTEGER NOT NULL DEFAULT 0,
+    inform_due     INTEGER NOT NULL DEFAULT 0,
+    fix_due        INTEGER NOT NULL DEFAULT 0,
+    decided_at     INTEGER NOT NULL DEFAULT 0,
+    risk           TEXT NOT NULL DEFAULT '',
+    ssvc           TEXT NOT NULL DEFAULT '',
+    ssvc_points    TEXT NOT NULL DEFAULT '',
+    fields         TEXT NOT NULL DEFAULT '{}',
+    components     TEXT NOT NULL DEFAULT '',
+    inherited_from INTEGER NOT NULL DEFAULT 0,
+    reopen_reason  TEXT NOT NULL DEFAULT '',
+    breached       TEXT NOT NULL DEFAULT '',
+    opened_at      INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL,
+    last_event     INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX vcase_key ON vcase(cluster_key, product, version) WHERE cluster_key != '';
+CREATE INDEX vcase_cluster ON vcase(cluster_id);
+CREATE INDEX vcase_product ON vcase(product, version);
+CREATE INDEX vcase_state ON vcase(state);
+CREATE INDEX event_log_case ON event_log(json_extract(json, '$.case'))
+    WHERE json_extract(json, '$.case') IS NOT NULL;
+CREATE TRIGGER vcase_no_delete BEFORE DELETE ON vcase
+BEGIN
+    SELECT RAISE(ABORT, 'a case is never deleted: close it (docs/cases.md)');
+END;
+ALTER TABLE product ADD COLUMN mission TEXT NOT NULL DEFAULT '';
+CREATE TABLE kev (
+    cve        TEXT PRIMARY KEY,
+    date_added TEXT NOT NULL DEFAULT '',
+    vendor     TEXT NOT NULL DEFAULT '',
+    product    TEXT NOT NULL DEFAULT '',
+    name       TEXT NOT NULL DEFAULT '',
+    ransomware TEXT NOT NULL DEFAULT '',
+    first_seen INTEGER NOT NULL
+);
+)sql";
+
+// Evidence (issue 12 part 4; appended, its number is its place in the list): the raw bytes each
+// source received, every SBOM imported and every message sent, content-addressed (SHA-256 of
+// the raw bytes, 64 lower-case hex digits), compressed and deduplicated; `data` becomes NULL
+// when retention prunes it (the hash and size stay, so the events that name it still say what
+// was there). revision.evidence: the blob the revision was read from.
+constexpr std::string_view evidenceBlobs = R"sql(
+CREATE TABLE evidence (
+    hash        TEXT PRIMARY KEY CHECK (length(hash) = 64),
+    media_type  TEXT NOT NULL DEFAULT 'application/octet-stream',
+    size        INTEGER NOT NULL,
+    compression TEXT NOT NULL DEFAULT 'zlib',
+    data        BLOB,
+    first_seen  INTEGER NOT NULL,
+    last_seen   INTEGER NOT NULL,
+    pruned_at   INTEGER
+) WITHOUT ROWID;
+CREATE INDEX evidence_last_seen ON evidence(last_seen) WHERE data IS NOT NULL;
+ALTER TABLE revision ADD COLUMN evidence TEXT;
+)sql";
+
 } // namespace
 
 const std::vector<std::string_view>& schemaMigrations() {
@@ -584,7 +663,9 @@ const std::vector<std::string_view>& schemaMigrations() {
                                                              outboxHtml,
                                                              clusterShownTitleScore,
                                                              digests,
-                                                             auditChain};
+                                                             auditChain,
+                                                             casesAndKev,
+                                                             evidenceBlobs};
     return migrations;
 }
 

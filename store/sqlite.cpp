@@ -175,6 +175,26 @@ void Statement::clearBindings() {
     sqlite3_clear_bindings(stmt_);
 }
 
+Statement& Statement::bindBlob(int index, std::string_view bytes) {
+    // A zero-length blob, not NULL, for an empty view.
+    const int rc = bytes.empty() ? sqlite3_bind_zeroblob(stmt_, index, 0)
+                                 : sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(),
+                                                       SQLITE_TRANSIENT);
+    if (rc != SQLITE_OK) {
+        throwBindError(db_, stmt_, index);
+    }
+    return *this;
+}
+
+std::string Statement::blob(int column) const {
+    const void* data = sqlite3_column_blob(stmt_, column);
+    if (data == nullptr) {
+        return {};
+    }
+    const int size = sqlite3_column_bytes(stmt_, column);
+    return std::string(static_cast<const char*>(data), static_cast<std::size_t>(size));
+}
+
 std::string Statement::text(int column) const {
     const auto* data = sqlite3_column_text(stmt_, column);
     if (data == nullptr) {

@@ -57,6 +57,8 @@ public:
         return bind(index, static_cast<std::int64_t>(number));
     }
     Statement& bind(int index, double number);
+    /// Binds `bytes` as a BLOB (not text: NULs and invalid UTF-8 kept as they are).
+    Statement& bindBlob(int index, std::string_view bytes);
     Statement& bindNull(int index);
     /// A row id, or NULL for 0 (SQLite never gives a row the id 0 by itself).
     Statement& bindIdOrNull(int index, std::int64_t rowId) {
@@ -72,6 +74,8 @@ public:
     /// Sets every parameter back to NULL.
     void clearBindings();
     std::string text(int column) const;
+    /// A BLOB column's bytes ("" for NULL).
+    std::string blob(int column) const;
     std::int64_t integer(int column) const;
     double real(int column) const;
     bool isNull(int column) const;

@@ -537,6 +537,9 @@ void Store::recorrelate(std::int64_t now) {
             for (const char* sql :
                  {"UPDATE OR IGNORE match SET cluster_id = ?1 WHERE cluster_id = ?2",
                   "UPDATE OR IGNORE decision SET cluster_id = ?1 WHERE cluster_id = ?2",
+                  // Cases keep their own cluster_key (unique with product and version), so a merge
+                  // never collides: both cases then belong to the surviving cluster.
+                  "UPDATE vcase SET cluster_id = ?1 WHERE cluster_id = ?2",
                   "DELETE FROM match WHERE cluster_id = ?2",
                   "DELETE FROM decision WHERE cluster_id = ?2"}) {
                 Statement q = db_.prepare(sql);
@@ -1537,19 +1540,21 @@ void Store::putProduct(const RegisteredProduct& product, std::int64_t now) {
     if (productId) {
         // Updated in place so the product keeps its position in the registry order.
         Use q(cached("UPDATE product SET owners = ?2, keywords = ?3, cpes = ?4, "
-                     "removed_at = NULL WHERE id = ?1"));
+                     "mission = ?5, removed_at = NULL WHERE id = ?1"));
         q->bind(1, *productId)
             .bind(2, encodeList(product.owners))
             .bind(3, encodeList(product.keywords))
             .bind(4, encodeList(product.cpes))
+            .bind(5, product.mission)
             .run();
     } else {
-        Use q(cached("INSERT INTO product (name, owners, keywords, cpes) "
-                     "VALUES (?1, ?2, ?3, ?4)"));
+        Use q(cached("INSERT INTO product (name, owners, keywords, cpes, mission) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5)"));
         q->bind(1, product.name)
             .bind(2, encodeList(product.owners))
             .bind(3, encodeList(product.keywords))
             .bind(4, encodeList(product.cpes))
+            .bind(5, product.mission)
             .run();
         productId = db_.lastInsertId();
     }
@@ -1642,8 +1647,8 @@ std::vector<RegisteredProduct> Store::registry(bool includeRemoved) {
     std::vector<RegisteredProduct> result;
     std::map<std::int64_t, std::size_t> productIndex;
     {
-        Use q(cached("SELECT id, name, owners, keywords, cpes, removed_at IS NOT NULL "
-                     "FROM product ORDER BY id"));
+        Use q(cached("SELECT id, name, owners, keywords, cpes, removed_at IS NOT NULL, "
+                     "mission FROM product ORDER BY id"));
         while (q->step()) {
             const bool removed = q->integer(5) != 0;
             if (removed && !includeRemoved) {
@@ -1656,6 +1661,7 @@ std::vector<RegisteredProduct> Store::registry(bool includeRemoved) {
             p.keywords = decodeList(q->text(3));
             p.cpes = decodeList(q->text(4));
             p.removed = removed;
+            p.mission = q->text(6);
             result.push_back(std::move(p));
         }
     }

@@ -71,6 +71,9 @@ struct UpsertOutcome {
     std::int64_t revisionId = 0; // the revision written when changed
     std::string previousJson;    // the content it replaced (changed, not new)
     std::string contentHash;     // the record's content hash now
+    /// The evidence blob (store/evidence.h) the new revision was read from: set by the
+    /// pipeline when the source handed over its raw document; "" otherwise.
+    std::string evidence;
 };
 
 struct ClusterSummary {
@@ -322,8 +325,8 @@ public:
     void forEachCluster(std::int64_t since, const std::function<void(const ClusterSummary&)>& fn);
 
     // --- products -------------------------------------------------------------------
-    /// Adds the product or updates it: its owners, keywords and CPEs are replaced; each version
-    /// listed is added or replaced (components and own owners) and un-removed; versions not
+    /// Adds the product or updates it: its owners, keywords, CPEs and mission are replaced; each
+    /// version listed is added or replaced (components and own owners) and un-removed; versions not
     /// listed are kept as they are. A removed product is un-removed.
     void putProduct(const RegisteredProduct& product, std::int64_t now);
     /// As putProduct for a product given as one version (the old single-version form).
@@ -464,6 +467,9 @@ public:
     AuditHead auditHead();
 
     Database& db() { return db_; }
+    /// A prepared statement kept for the connection's life, for the store's other files
+    /// (store/cases.cpp, …). `staticSql` must outlive the store (a string literal).
+    Statement& cachedStatement(std::string_view staticSql) { return cached(staticSql); }
 
 private:
     explicit Store(Database db);

@@ -1,0 +1,190 @@
+#include "store/kev.h"
+
+#include "store/store.h"
+
+#include <cctype>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace vw {
+namespace {
+
+/// Rewinds a cached statement when the scope ends, so the next user finds it fresh.
+class Reset {
+public:
+    explicit Reset(Statement& statement) : statement_(statement) {}
+    ~Reset() {
+        statement_.reset();
+        statement_.clearBindings();
+    }
+    Reset(const Reset&) = delete;
+    Reset& operator=(const Reset&) = delete;
+
+private:
+    Statement& statement_;
+};
+
+constexpr const char* kColumns = "cve, date_added, vendor, product, name, ransomware, first_seen";
+
+StoredKevEntry readRow(Statement& q) {
+    StoredKevEntry row;
+    row.entry.cve = q.text(0);
+    row.entry.dateAdded = q.text(1);
+    row.entry.vendor = q.text(2);
+    row.entry.product = q.text(3);
+    row.entry.name = q.text(4);
+    row.entry.ransomware = q.text(5);
+    row.firstSeen = q.integer(6);
+    return row;
+}
+
+std::string normalizedCve(const std::string& cve) {
+    std::string out;
+    for (char c : cve) {
+        if (std::isspace(static_cast<unsigned char>(c)) == 0) {
+            out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+KevStoreResult storeKevCatalog(Store& store, const std::vector<KevEntry>& entries,
+                               std::int64_t now) {
+    std::unordered_map<std::string, KevEntry> stored;
+    {
+        Statement q = store.db().prepare(std::string("SELECT ") + kColumns + " FROM kev");
+        while (q.step()) {
+            StoredKevEntry row = readRow(q);
+            stored.emplace(row.entry.cve, std::move(row.entry));
+        }
+    }
+    KevStoreResult result;
+    Statement& insert = store.cachedStatement(
+        "INSERT INTO kev (cve, date_added, vendor, product, name, ransomware, first_seen) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    Statement& update =
+        store.cachedStatement("UPDATE kev SET date_added = ?2, vendor = ?3, product = ?4, "
+                              "name = ?5, ransomware = ?6 WHERE cve = ?1");
+    std::unordered_set<std::string> listed;
+    for (const KevEntry& entry : entries) {
+        if (!listed.insert(entry.cve).second) {
+            continue; // listed twice: the parser keeps the first; so do we
+        }
+        const auto found = stored.find(entry.cve);
+        if (found != stored.end() && found->second == entry) {
+            ++result.unchanged;
+            continue;
+        }
+        Statement& q = found == stored.end() ? insert : update;
+        Reset reset(q);
+        q.bind(1, entry.cve)
+            .bind(2, entry.dateAdded)
+            .bind(3, entry.vendor)
+            .bind(4, entry.product)
+            .bind(5, entry.name)
+            .bind(6, entry.ransomware);
+        if (found == stored.end()) {
+            q.bind(7, now);
+            result.added.push_back(entry.cve);
+        } else {
+            ++result.updated;
+        }
+        q.run();
+    }
+    for (const auto& [cve, entry] : stored) {
+        result.missing += listed.count(cve) == 0 ? 1 : 0;
+    }
+    return result;
+}
+
+bool inKev(Store& store, const std::string& cve) {
+    return kevEntry(store, cve).has_value();
+}
+
+std::optional<StoredKevEntry> kevEntry(Store& store, const std::string& cve) {
+    Statement& q = store.cachedStatement(
+        "SELECT cve, date_added, vendor, product, name, ransomware, first_seen FROM kev "
+        "WHERE cve = ?1");
+    Reset reset(q);
+    q.bind(1, normalizedCve(cve));
+    if (!q.step()) {
+        return std::nullopt;
+    }
+    return readRow(q);
+}
+
+std::int64_t kevCount(Store& store) {
+    Statement& q = store.cachedStatement("SELECT count(*) FROM kev");
+    Reset reset(q);
+    return q.step() ? q.integer(0) : 0;
+}
+
+std::optional<StoredKevEntry> kevForCluster(Store& store, std::int64_t clusterId) {
+    Statement& q = store.cachedStatement(
+        "SELECT k.cve, k.date_added, k.vendor, k.product, k.name, k.ransomware, k.first_seen "
+        "FROM alias a JOIN kev k ON k.cve = a.id WHERE a.cluster_id = ?1 "
+        "ORDER BY k.date_added, k.cve LIMIT 1");
+    Reset reset(q);
+    q.bind(1, clusterId);
+    if (!q.step()) {
+        return std::nullopt;
+    }
+    return readRow(q);
+}
+
+std::optional<std::string> jpcertAlertFor(Store& store, std::int64_t clusterId) {
+    // 1. A JPCERT/CC alert (JPCERT-AT-…) covering the cluster, whatever channel brought it
+    //    (VULDEF references, the alert's mail, MyJVN's alert list).
+    {
+        Statement& q = store.cachedStatement(
+            "SELECT a.ident FROM advisory_cluster ac JOIN advisory a ON a.id = ac.advisory_id "
+            "WHERE ac.cluster_id = ?1 AND a.ident LIKE 'JPCERT-AT-%' "
+            "ORDER BY ac.first_seen, a.ident LIMIT 1");
+        Reset reset(q);
+        q.bind(1, clusterId);
+        if (q.step()) {
+            return q.text(0);
+        }
+    }
+    // 2. An alert of MyJVN's getAlertList (IPA's and JPCERT/CC's 注意警戒情報) whose advisory
+    //    covers the cluster.
+    {
+        Statement& q = store.cachedStatement(
+            "SELECT a.ident FROM advisory_cluster ac JOIN advisory a ON a.id = ac.advisory_id "
+            "WHERE ac.cluster_id = ?1 AND EXISTS (SELECT 1 FROM record r WHERE "
+            "r.advisory_id = a.id AND r.source = 'myjvn-alert') "
+            "ORDER BY ac.first_seen, a.ident LIMIT 1");
+        Reset reset(q);
+        q.bind(1, clusterId);
+        if (q.step()) {
+            return q.text(0);
+        }
+    }
+    // 3. An alert record (MyJVN alert list; a mail whose subject says 注意喚起) in the cluster,
+    //    in an advisory covering it, or mentioning one of its aliases.
+    Statement& q = store.cachedStatement(
+        "SELECT r.record_id FROM record r WHERE "
+        "(r.source = 'myjvn-alert' OR (r.source = 'mail' AND instr(r.title, '注意喚起') > 0)) "
+        "AND (r.cluster_id = ?1 "
+        "OR r.advisory_id IN (SELECT advisory_id FROM advisory_cluster WHERE cluster_id = ?1) "
+        "OR r.id IN (SELECT m.record_id FROM alias al JOIN mention m ON m.ident = al.id "
+        "WHERE al.cluster_id = ?1)) "
+        "ORDER BY r.first_seen, r.id LIMIT 1");
+    Reset reset(q);
+    q.bind(1, clusterId);
+    if (q.step()) {
+        return q.text(0);
+    }
+    return std::nullopt;
+}
+
+std::string productMission(Store& store, const std::string& name) {
+    Statement& q = store.cachedStatement("SELECT mission FROM product WHERE name = ?1");
+    Reset reset(q);
+    q.bind(1, name);
+    return q.step() ? q.text(0) : std::string();
+}
+
+} // namespace vw
