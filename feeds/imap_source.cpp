@@ -675,8 +675,7 @@ PollOutcome ImapSource::poll(const SourceState& state) {
                          " bytes: skipped"});
                 continue;
             }
-            const std::string raw =
-                session->fetchMessage(uid, uidValidity, options_.maxMessageBytes);
+            std::string raw = session->fetchMessage(uid, uidValidity, options_.maxMessageBytes);
             if (!wasSeen) {
                 fetchedUnseen.push_back(uid);
                 pending.unseenBefore.push_back(uid);
@@ -700,6 +699,8 @@ PollOutcome ImapSource::poll(const SourceState& state) {
                 }
                 result.problems.push_back(std::move(problem));
             }
+            // The whole message as the server gave it: the evidence of its records.
+            int document = kNoRawDocument;
             for (Advisory& record : parsed.records) {
                 const std::string& signature = record.signature;
                 const bool isUnsigned = signature == "unsigned";
@@ -722,7 +723,10 @@ PollOutcome ImapSource::poll(const SourceState& state) {
                         {record.id, position, "flagged: " + what + " (" + uidName + ")"});
                     log("warning", "flagged " + uidName + " <" + record.id + ">: " + what);
                 }
-                result.records.push_back(std::move(record));
+                if (document == kNoRawDocument) {
+                    document = result.addRaw("message/rfc822", std::move(raw));
+                }
+                result.addRecord(std::move(record), document);
             }
             pending.handled.push_back(uid);
         }

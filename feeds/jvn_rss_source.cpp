@@ -39,7 +39,7 @@ PollOutcome JvnRssSource::poll(const SourceState& state) {
         request.headers.emplace_back("If-Modified-Since", state.lastModified);
     }
 
-    const HttpResponse response = http_.perform(request);
+    HttpResponse response = http_.perform(request);
     if (!response.ok()) {
         // the client's messages name the URL already; a fake's may not
         return failure(state, response.error.find(url_) == std::string::npos
@@ -68,6 +68,8 @@ PollOutcome JvnRssSource::poll(const SourceState& state) {
     outcome.state = state;
     outcome.state.etag = response.header("etag");
     outcome.state.lastModified = response.header("last-modified");
+    // The document as received: every record of it names it as evidence.
+    outcome.result.allFrom(outcome.result.addRaw("application/xml", std::move(response.body)));
     return outcome;
 }
 

@@ -38,6 +38,7 @@ std::uint64_t fnv1a64(std::string_view bytes) {
 struct Listed {
     Advisory record;
     std::vector<ItemProblem> problems;
+    std::size_t page = 0; // the listing page (as received) the record was last read from
 };
 
 } // namespace
@@ -94,6 +95,7 @@ PollOutcome MyJvnAlertSource::poll(const SourceState& state) {
     std::vector<Listed> listed;              // in listing order, one per id
     std::map<std::string, std::size_t> byId; // id -> index in listed
     std::vector<ItemProblem> anonymous;      // problems of entries skipped for want of an id
+    std::vector<std::string> pages;          // the listing pages as received (evidence)
 
     for (const int year : years()) {
         long startItem = 1;
@@ -120,6 +122,8 @@ PollOutcome MyJvnAlertSource::poll(const SourceState& state) {
             } catch (const ParseError& e) {
                 return failure(state, where + " at " + url + ": " + e.what());
             }
+            const std::size_t pageIndex = pages.size();
+            pages.push_back(std::move(fetched.response->body));
             for (ItemProblem& problem : listing.problems) {
                 problem.position += static_cast<std::size_t>(startItem - 1);
                 problem.message = "datePublished=" + std::to_string(year) + ": " + problem.message;
@@ -131,15 +135,16 @@ PollOutcome MyJvnAlertSource::poll(const SourceState& state) {
                 } else {
                     // the record of this id follows below: keep the problem with it
                     byId.emplace(problem.itemId, listed.size());
-                    listed.push_back(Listed{Advisory{}, {std::move(problem)}});
+                    listed.push_back(Listed{Advisory{}, {std::move(problem)}, pageIndex});
                 }
             }
             for (Advisory& record : listing.records) {
                 const auto [found, added] = byId.emplace(record.id, listed.size());
                 if (added) {
-                    listed.push_back(Listed{std::move(record), {}});
+                    listed.push_back(Listed{std::move(record), {}, pageIndex});
                 } else {
                     listed[found->second].record = std::move(record); // the later listing wins
+                    listed[found->second].page = pageIndex;
                 }
             }
             if (!listing.status) {
@@ -164,6 +169,7 @@ PollOutcome MyJvnAlertSource::poll(const SourceState& state) {
     outcome.kind = PollOutcome::Kind::Records;
     outcome.state = state;
     outcome.result.problems = std::move(anonymous);
+    std::map<std::size_t, int> pageDocument; // listing page -> its index in result.raw
     for (Listed& alert : listed) {
         if (alert.record.id.empty()) {
             continue; // problems but no record for this id (the parser makes none such)
@@ -178,7 +184,14 @@ PollOutcome MyJvnAlertSource::poll(const SourceState& state) {
         for (ItemProblem& problem : alert.problems) {
             outcome.result.problems.push_back(std::move(problem));
         }
-        outcome.result.records.push_back(std::move(alert.record));
+        auto document = pageDocument.find(alert.page);
+        if (document == pageDocument.end()) {
+            document = pageDocument
+                           .emplace(alert.page, outcome.result.addRaw("application/xml",
+                                                                      std::move(pages[alert.page])))
+                           .first;
+        }
+        outcome.result.addRecord(std::move(alert.record), document->second);
     }
     outcome.state.cursor = writeCursor(after);
     if (outcome.result.records.empty() && outcome.result.problems.empty() &&

@@ -138,6 +138,10 @@ PollOutcome MyJvnSource::poll(const SourceState& state) {
     std::vector<Advisory> overview;          // in listing order, one per id
     std::map<std::string, std::size_t> byId; // id -> index in overview (and position - 1)
     std::multimap<std::string, ItemProblem> overviewProblems; // by item id
+    // The overview pages as received, and the page of each overview record: a page becomes
+    // evidence only when one of its records is used (its detail did not come).
+    std::vector<std::string> pages;
+    std::vector<std::size_t> pageOf; // parallel to overview
     ParseResult result;
     long startItem = 1;
     for (std::size_t page = 0;; ++page) {
@@ -165,6 +169,8 @@ PollOutcome MyJvnSource::poll(const SourceState& state) {
             return failure(state, "MyJVN getVulnOverviewList (startItem=" +
                                       std::to_string(startItem) + ") at " + url + ": " + e.what());
         }
+        const std::size_t pageIndex = pages.size();
+        pages.push_back(std::move(fetched.response->body));
         std::size_t skipped = 0;
         for (ItemProblem& problem : listing.problems) {
             problem.position += static_cast<std::size_t>(startItem - 1);
@@ -179,6 +185,7 @@ PollOutcome MyJvnSource::poll(const SourceState& state) {
         for (Advisory& record : listing.records) {
             if (byId.emplace(record.id, overview.size()).second) {
                 overview.push_back(std::move(record));
+                pageOf.push_back(pageIndex);
             }
         }
         if (items == 0) {
@@ -202,6 +209,7 @@ PollOutcome MyJvnSource::poll(const SourceState& state) {
     }
 
     // 2. the details, ≤ 10 ids per call
+    std::map<std::size_t, int> pageDocument; // overview page -> its index in result.raw
     for (std::size_t begin = 0; begin < overview.size(); begin += kDetailBatchSize) {
         const std::size_t end = std::min(overview.size(), begin + kDetailBatchSize);
         std::string ids;
@@ -214,6 +222,7 @@ PollOutcome MyJvnSource::poll(const SourceState& state) {
         url += "&lang=" + percentEncoded(lang_);
 
         std::map<std::string, Advisory> details;
+        int detailDocument = kNoRawDocument;
         std::string reason;
         PacedFetcher::Fetched fetched = fetcher_.fetch(url);
         if (fetched.cancelled) {
@@ -224,6 +233,8 @@ PollOutcome MyJvnSource::poll(const SourceState& state) {
         } else {
             try {
                 ParseResult detail = parseVuldef(fetched.response->body);
+                detailDocument =
+                    result.addRaw("application/xml", std::move(fetched.response->body));
                 for (Advisory& record : detail.records) {
                     details.emplace(record.id, std::move(record));
                 }
@@ -243,7 +254,7 @@ PollOutcome MyJvnSource::poll(const SourceState& state) {
             Advisory& listed = overview[i];
             auto found = details.find(listed.id);
             if (found != details.end()) {
-                result.records.push_back(std::move(found->second));
+                result.addRecord(std::move(found->second), detailDocument);
                 continue;
             }
             result.problems.push_back({listed.id, i + 1,
@@ -255,7 +266,15 @@ PollOutcome MyJvnSource::poll(const SourceState& state) {
             for (auto it = from; it != to; ++it) {
                 result.problems.push_back(it->second);
             }
-            result.records.push_back(std::move(listed));
+            const std::size_t page = pageOf[i];
+            auto document = pageDocument.find(page);
+            if (document == pageDocument.end()) {
+                document =
+                    pageDocument
+                        .emplace(page, result.addRaw("application/xml", std::move(pages[page])))
+                        .first;
+            }
+            result.addRecord(std::move(listed), document->second);
         }
     }
 

@@ -2,10 +2,12 @@
 #pragma once
 
 #include "core/advisory.h"
+#include "core/kev.h"
 
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace vw {
@@ -38,10 +40,50 @@ struct MyJvnStatus {
     long firstRes = 0;    // 1-based position of the first one here (0 when empty)
 };
 
+/// A document exactly as a source received it (a fetched feed or API response, a whole
+/// e-mail): kept as evidence when its records are stored (store/evidence.h, docs/audit.md).
+struct RawDocument {
+    std::string mediaType; // "application/xml", "message/rfc822"
+    std::string bytes;
+};
+
+/// "no raw document" in ParseResult::rawOf.
+inline constexpr int kNoRawDocument = -1;
+
 struct ParseResult {
     std::vector<Advisory> records;
     std::vector<ItemProblem> problems;
     std::optional<MyJvnStatus> status; // when the document has a status:Status element
+    /// CISA's KEV catalog (feeds/parse/kev.h): its entries instead of `records`; stored by
+    /// daemon/kev.h ingestKev, never as advisory records.
+    std::optional<KevCatalog> kev;
+    /// The documents the records were read from, each once (sources fill them; parsers and
+    /// file imports leave them empty).
+    std::vector<RawDocument> raw;
+    /// Per record, same order: the index in `raw` of its document, or kNoRawDocument. Empty
+    /// when `raw` is (no record has one).
+    std::vector<int> rawOf;
+
+    /// Adds a document and returns its index.
+    int addRaw(std::string mediaType, std::string bytes) {
+        raw.push_back(RawDocument{std::move(mediaType), std::move(bytes)});
+        return static_cast<int>(raw.size()) - 1;
+    }
+    /// Appends a record read from raw document `rawIndex` (or kNoRawDocument).
+    void addRecord(Advisory record, int rawIndex) {
+        rawOf.resize(records.size(), kNoRawDocument);
+        records.push_back(std::move(record));
+        rawOf.push_back(rawIndex);
+    }
+    /// Every record so far came from raw document `rawIndex`.
+    void allFrom(int rawIndex) { rawOf.assign(records.size(), rawIndex); }
+    /// The raw document of record `i`, or null.
+    const RawDocument* rawOfRecord(std::size_t i) const {
+        if (i >= rawOf.size() || rawOf[i] < 0 || static_cast<std::size_t>(rawOf[i]) >= raw.size()) {
+            return nullptr;
+        }
+        return &raw[static_cast<std::size_t>(rawOf[i])];
+    }
 };
 
 struct PollOutcome {

@@ -1,6 +1,7 @@
 #include "feeds/parse/document.h"
 
 #include "feeds/parse/jvn_rss.h"
+#include "feeds/parse/kev.h"
 #include "feeds/parse/mail.h"
 #include "feeds/parse/myjvn_alert.h"
 #include "feeds/parse/parse_error.h"
@@ -55,8 +56,8 @@ std::string_view rootLocalName(std::string_view content) {
 } // namespace
 
 const std::vector<std::string>& documentFormats() {
-    static const std::vector<std::string> formats = {"auto", "jvn-rss", "vuldef", "myjvn-alert",
-                                                     "mail"};
+    static const std::vector<std::string> formats = {"auto",        "jvn-rss", "vuldef",
+                                                     "myjvn-alert", "mail",    "kev"};
     return formats;
 }
 
@@ -78,6 +79,9 @@ std::string detectFormat(std::string_view content) {
     }
     content.remove_prefix(first);
     const std::string_view start = head(content, 4096);
+    if (content.front() == '{') {
+        return looksLikeKevCatalog(content) ? "kev" : "";
+    }
     if (content.front() == '<') {
         const std::string_view root = rootLocalName(start);
         if (root == "VULDEF-Document") {
@@ -133,8 +137,8 @@ ParseResult parseDocument(std::string_view content, const std::string& format) {
     if (actual == "auto") {
         actual = detectFormat(content);
         if (actual.empty()) {
-            throw ParseError("cannot tell the format: not JVN RSS, VULDEF, a MyJVN alert list "
-                             "or a mail message (use --format)");
+            throw ParseError("cannot tell the format: not JVN RSS, VULDEF, a MyJVN alert list, "
+                             "a mail message or CISA's KEV catalog (use --format)");
         }
     }
     if (actual == "jvn-rss") {
@@ -148,6 +152,9 @@ ParseResult parseDocument(std::string_view content, const std::string& format) {
     }
     if (actual == "mail") {
         return parseMail(content, MailOptions{});
+    }
+    if (actual == "kev") {
+        return parseKevCatalog(content);
     }
     throw std::invalid_argument("unknown format '" + format + "' (" + formatList() + ")");
 }

@@ -2,11 +2,12 @@
 // size the first byte picks, and the result must be the same as parsing the whole document at
 // once (the parser's quick end-tag search and its tag-by-tag scan must agree); JVN RSS is
 // streamed in the same pieces and must give what the whole-document parseJvnRss gives (or fail
-// where it fails); MyJVN alert lists and format detection run on the same bytes. Built only
-// with clang (tests/CMakeLists.txt).
+// where it fails); MyJVN alert lists, the KEV catalog and format detection run on the same
+// bytes. Built only with clang (tests/CMakeLists.txt).
 #include "core/json_writer.h"
 #include "feeds/parse/document.h"
 #include "feeds/parse/jvn_rss.h"
+#include "feeds/parse/kev.h"
 #include "feeds/parse/myjvn_alert.h"
 #include "feeds/parse/parse_error.h"
 #include "feeds/parse/vuldef.h"
@@ -84,6 +85,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     try {
         for (const auto& record : vw::parseMyJvnAlertList(input).records) {
             (void)vw::toJson(record);
+        }
+    } catch (const vw::ParseError&) {
+        // likewise
+    }
+    // CISA's KEV catalog (JSON): a catalog read gives entries with CVE ids and dates only.
+    try {
+        const vw::ParseResult kev = vw::parseKevCatalog(input);
+        for (const auto& entry : kev.kev->entries) {
+            if (!entry.cve.starts_with("CVE-") || entry.dateAdded.size() != 10) {
+                std::fprintf(stderr, "KEV entry '%s' passed with a bad id or date\n",
+                             entry.cve.c_str());
+                std::abort();
+            }
         }
     } catch (const vw::ParseError&) {
         // likewise

@@ -58,6 +58,11 @@ TEST_CASE("a first poll parses the feed and keeps ETag and Last-Modified", "[fee
     vw::SourceState before;
     before.cursor = "kept";
     const vw::PollOutcome outcome = source.poll(before);
+    // The document as received is handed over once, named by every record (evidence).
+    REQUIRE(outcome.result.raw.size() == 1);
+    CHECK(outcome.result.raw[0].bytes == kFeed);
+    CHECK(outcome.result.raw[0].mediaType == "application/xml");
+    CHECK(outcome.result.rawOf == std::vector<int>(outcome.result.records.size(), 0));
     REQUIRE(outcome.kind == vw::PollOutcome::Kind::Records);
     REQUIRE(outcome.result.records.size() == 1);
     CHECK(outcome.result.records[0].id == "JVNDB-2024-000777");

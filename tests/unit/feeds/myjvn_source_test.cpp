@@ -527,6 +527,19 @@ TEST_CASE("a detail batch that fails falls back to the overview records", "[feed
         CHECK_THAT(outcome.result.problems[10].message, Catch::Contains("did not return"));
         // the cursor still advances over what was collected (item 11's detail is the latest)
         CHECK(outcome.state.cursor == "2025-04-07T11:11:00+09:00");
+        // Evidence: each record names the document it was read from, as received: the overview
+        // page for the fallbacks, the second detail response for the others; once each.
+        REQUIRE(outcome.result.rawOf.size() == 15);
+        REQUIRE(outcome.result.raw.size() == 2);
+        for (int n = 1; n <= 15; ++n) {
+            const vw::RawDocument* raw =
+                outcome.result.rawOfRecord(static_cast<std::size_t>(n - 1));
+            REQUIRE(raw != nullptr);
+            CHECK(raw->mediaType == "application/xml");
+            const bool fallback = n <= 10 || n == 12;
+            CHECK(raw->bytes ==
+                  (fallback ? overviewPage(15, 1) : detailFor(http.sent.back().url, idOf(12))));
+        }
     }
     SECTION("retCd 1, not retried") {
         failMode = "retCd";
