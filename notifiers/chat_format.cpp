@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -143,22 +144,14 @@ struct Caps {
     std::size_t summary = 6000;
 };
 
-struct Fact {
-    std::string label; // ours
-    std::string value; // cleaned, one line, capped
+/// Shrinking the free text until a Teams body fits; the last step keeps little of anything.
+constexpr Caps kTeamsSteps[] = {
+    {1000, 300, 300, 6000}, {1000, 300, 300, 3000}, {1000, 300, 200, 1000},
+    {500, 200, 100, 300},   {300, 100, 50, 0},      {100, 60, 20, 0},
 };
 
-/// What every chat message says, cleaned and capped but not yet escaped.
-struct Content {
-    std::string label;   // ours: "脆弱性 (vulnerability)" …
-    std::string product; // one line
-    std::string id;      // one line
-    std::string title;   // one line
-    std::string link;    // chatLink() or ""
-    std::vector<Fact> facts;
-    std::vector<std::string> changes; // "field: before → after", material first (marked "*")
-    std::string summary;              // multi-line
-};
+/// What every chat message says (chat_format.h ChatCard), cleaned and capped, not escaped.
+using Content = ChatCard;
 
 std::string oneLineCapped(std::string_view text, std::size_t maxChars) {
     return capChars(cleanChatText(text, false), maxChars);
@@ -498,8 +491,9 @@ std::string chatLink(std::string_view url) {
     return out;
 }
 
-std::string slackPayload(const Advisory& a, const Match& m, const UpdateNotice* update) {
-    const Content c = makeContent(a, m, update, Caps{});
+namespace {
+
+std::string slackFrom(const Content& c) {
     JsonWriter json;
     json.beginObject();
     // The fallback (notifications, clients without blocks) is mrkdwn too: escaped the same way.
@@ -550,8 +544,6 @@ std::string slackPayload(const Advisory& a, const Match& m, const UpdateNotice* 
     return json.str();
 }
 
-namespace {
-
 void teamsRun(JsonWriter& json, const std::string& text, bool bold, bool large = false) {
     json.beginObject();
     json.key("type").value("TextRun");
@@ -581,9 +573,7 @@ void teamsParagraph(JsonWriter& json, const std::vector<std::pair<std::string, b
     json.endObject();
 }
 
-std::string teamsPayloadWith(const Advisory& a, const Match& m, const UpdateNotice* update,
-                             const Caps& caps) {
-    Content c = makeContent(a, m, update, caps);
+std::string teamsFrom(Content c) {
     // Adaptive Card text runs are plain: no escaping, but one paragraph for the summary.
     c.summary = cleanChatText(c.summary, false);
     JsonWriter json;
@@ -634,16 +624,44 @@ std::string teamsPayloadWith(const Advisory& a, const Match& m, const UpdateNoti
     return json.str();
 }
 
+std::string teamsPayloadWith(const Advisory& a, const Match& m, const UpdateNotice* update,
+                             const Caps& caps) {
+    return teamsFrom(makeContent(a, m, update, caps));
+}
+
+/// The Teams payload of a card, its free text cut by kTeamsSteps until it fits.
+std::string teamsFromCard(const ChatCard& card) {
+    std::string payload;
+    for (const Caps& caps : kTeamsSteps) {
+        Content c = card;
+        c.title = capChars(c.title, caps.title);
+        for (auto& f : c.facts) {
+            f.value = capChars(f.value, caps.fact);
+        }
+        for (auto& change : c.changes) {
+            change = capChars(change, 2 * caps.change);
+        }
+        c.summary = capChars(c.summary, caps.summary);
+        payload = teamsFrom(std::move(c));
+        if (payload.size() <= kTeamsPayloadMaxBytes) {
+            break;
+        }
+    }
+    return payload;
+}
+
+std::string mattermostFrom(const Content& c);
+std::string chatworkFrom(const Content& c);
+
 } // namespace
 
+std::string slackPayload(const Advisory& a, const Match& m, const UpdateNotice* update) {
+    return slackFrom(makeContent(a, m, update, Caps{}));
+}
+
 std::string teamsPayload(const Advisory& a, const Match& m, const UpdateNotice* update) {
-    // Shrink the free text until the body fits; the last step keeps little of anything.
-    static const Caps steps[] = {
-        {1000, 300, 300, 6000}, {1000, 300, 300, 3000}, {1000, 300, 200, 1000},
-        {500, 200, 100, 300},   {300, 100, 50, 0},      {100, 60, 20, 0},
-    };
     std::string payload;
-    for (const Caps& caps : steps) {
+    for (const Caps& caps : kTeamsSteps) {
         payload = teamsPayloadWith(a, m, update, caps);
         if (payload.size() <= kTeamsPayloadMaxBytes) {
             break;
@@ -653,7 +671,12 @@ std::string teamsPayload(const Advisory& a, const Match& m, const UpdateNotice* 
 }
 
 std::string mattermostPayload(const Advisory& a, const Match& m, const UpdateNotice* update) {
-    const Content c = makeContent(a, m, update, Caps{});
+    return mattermostFrom(makeContent(a, m, update, Caps{}));
+}
+
+namespace {
+
+std::string mattermostFrom(const Content& c) {
     std::string text = "#### " + mattermostEscape(c.label + ": " + c.product + " — ", 600, false);
     if (!c.link.empty()) {
         // The URL is percent-encoded by chatLink(): no ')' or space can end the link early.
@@ -694,8 +717,7 @@ std::string mattermostPayload(const Advisory& a, const Match& m, const UpdateNot
     return json.str();
 }
 
-std::string chatworkMessage(const Advisory& a, const Match& m, const UpdateNotice* update) {
-    const Content c = makeContent(a, m, update, Caps{});
+std::string chatworkFrom(const Content& c) {
     std::string text = "[info][title]" +
                        chatworkEscape(c.label + ": " + c.product + " — " + c.id, 800) + "[/title]";
     if (!c.title.empty()) {
@@ -725,12 +747,34 @@ std::string chatworkMessage(const Advisory& a, const Match& m, const UpdateNotic
     return text;
 }
 
+} // namespace
+
+std::string chatworkMessage(const Advisory& a, const Match& m, const UpdateNotice* update) {
+    return chatworkFrom(makeContent(a, m, update, Caps{}));
+}
+
 std::string chatworkPayload(const Advisory& a, const Match& m, const UpdateNotice* update) {
     return "body=" + percentEncoded(chatworkMessage(a, m, update));
 }
 
 bool isChatServiceType(std::string_view type) {
     return type == "slack" || type == "teams" || type == "mattermost" || type == "chatwork";
+}
+
+std::string chatCardPayload(std::string_view type, const ChatCard& card) {
+    if (type == "slack") {
+        return slackFrom(card);
+    }
+    if (type == "teams") {
+        return teamsFromCard(card);
+    }
+    if (type == "mattermost") {
+        return mattermostFrom(card);
+    }
+    if (type == "chatwork") {
+        return "body=" + percentEncoded(chatworkFrom(card));
+    }
+    throw std::invalid_argument("not a chat service type: " + std::string(type));
 }
 
 namespace {

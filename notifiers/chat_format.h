@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace vw {
 
@@ -87,6 +88,34 @@ std::string chatworkMessage(const Advisory& a, const Match& m,
 /// `body=<chatworkMessage, form-urlencoded>`.
 std::string chatworkPayload(const Advisory& a, const Match& m,
                             const UpdateNotice* update = nullptr);
+
+/// One line of a chat card's facts: our label ("製品 (Product)") and its value.
+struct ChatFact {
+    std::string label; // ours, trusted
+    std::string value; // cleaned, one line, capped
+};
+
+/// What a chat message says, in the layout every service above gets: a heading
+/// `LABEL: PRODUCT — ID` (ID linked to `link` when there is one), the title, the facts, the
+/// changes and the summary. Every piece but `label` and the fact labels is untrusted: cleaned
+/// (cleanChatText) and capped by whoever builds the card, escaped by the renderer. The match
+/// payloads above are built from one; so are other notices (notifiers/case_notice.h).
+struct ChatCard {
+    std::string label;   // ours: "脆弱性 (vulnerability)" …
+    std::string product; // one line
+    std::string id;      // one line
+    std::string title;   // one line, "" for none
+    std::string link;    // chatLink() or ""
+    std::vector<ChatFact> facts;
+    std::vector<std::string> changes; // "field: before → after", material first (marked "*")
+    std::string summary;              // multi-line, "" for none
+};
+
+/// The payload of a card for `type` (slack, teams, mattermost, chatwork), laid out, escaped and
+/// kept within the service's limits as the match payloads are (Teams: the free text cut until
+/// the body is at most kTeamsPayloadMaxBytes; Chatwork: the form body). Throws
+/// std::invalid_argument for any other type.
+std::string chatCardPayload(std::string_view type, const ChatCard& card);
 
 /// The notifier types these renderers serve: slack, teams, mattermost, chatwork.
 bool isChatServiceType(std::string_view type);

@@ -1,10 +1,12 @@
 #include "notifiers/digest.h"
 
+#include "notifiers/case_notice.h"
 #include "notifiers/chat_format.h"
 
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <initializer_list>
 #include <map>
 #include <string_view>
 #include <tuple>
@@ -37,6 +39,17 @@ struct Words {
     std::string_view footer;
     std::string_view auditHead;
     std::array<std::string_view, 5> bands; // none, low, medium, high, critical
+    // Open cases (issue 12).
+    std::string_view subjectCases;   // "、対応中の案件 %d 件" / ", %d open cases"
+    std::string_view subjectOneCase; // English singular
+    std::string_view casesCount;     // "対応中の案件: %d 件 (期限超過 %d 件)"
+    std::string_view casesHeading;   // "対応中の案件 (期限順)"
+    std::string_view caseWord;       // "案件" / "case"
+    std::string_view overdueMark;    // "[期限超過]"
+    std::string_view due;            // "期限"
+    std::string_view state;          // "状態"
+    std::string_view ssvcNone;       // no SSVC decision yet
+    std::string_view moreCases;      // "ほか %d 件 …"
 };
 
 constexpr Words kJapanese{
@@ -65,6 +78,16 @@ constexpr Words kJapanese{
     "監査チェーンの先頭",
     {"深刻度なし (CVSS なし)", "注意 (CVSS 0.1-3.9)", "警告 (CVSS 4.0-6.9)", "重要 (CVSS 7.0-8.9)",
      "緊急 (CVSS 9.0-10.0)"},
+    "、対応中の案件 %d 件",
+    "、対応中の案件 1 件",
+    "対応中の案件: %d 件 (期限超過 %d 件)",
+    "対応中の案件 (期限順)",
+    "案件",
+    "[期限超過]",
+    "期限",
+    "状態",
+    "未評価",
+    "ほか %d 件は vulnwatch cases list で確認できます。",
 };
 
 constexpr Words kEnglish{
@@ -93,6 +116,16 @@ constexpr Words kEnglish{
     "Audit chain head",
     {"No severity (no CVSS)", "Low (CVSS 0.1-3.9)", "Medium (CVSS 4.0-6.9)", "High (CVSS 7.0-8.9)",
      "Critical (CVSS 9.0-10.0)"},
+    ", %d open cases",
+    ", 1 open case",
+    "Open cases: %d (%d overdue)",
+    "Open cases (by due date)",
+    "case",
+    "[OVERDUE]",
+    "Due",
+    "State",
+    "not evaluated",
+    "%d more: see vulnwatch cases list.",
 };
 
 std::string line(std::string_view text) {
@@ -141,6 +174,95 @@ std::vector<DigestEntry> merged(const std::vector<DigestEntry>& entries) {
         m = e;
         m.kind = kind;
         m.changes = std::move(changes);
+    }
+    return out;
+}
+
+/// `pattern` with its %d replaced by the numbers in order.
+std::string withNumbers(std::string_view pattern, std::initializer_list<long long> numbers) {
+    std::string out;
+    auto next = numbers.begin();
+    for (std::size_t i = 0; i < pattern.size(); ++i) {
+        if (pattern[i] == '%' && i + 1 < pattern.size() && pattern[i + 1] == 'd' &&
+            next != numbers.end()) {
+            out += std::to_string(*next++);
+            ++i;
+            continue;
+        }
+        out += pattern[i];
+    }
+    return out;
+}
+
+/// Overdue first, then the earliest due time (no running clock last), then the id.
+std::vector<DigestCase> casesByDue(std::vector<DigestCase> cases) {
+    std::sort(cases.begin(), cases.end(), [](const DigestCase& a, const DigestCase& b) {
+        const auto key = [](const DigestCase& c) {
+            return std::make_tuple(!c.overdue, c.due == 0, c.due == 0 ? std::int64_t{0} : c.due,
+                                   c.id);
+        };
+        return key(a) < key(b);
+    });
+    return cases;
+}
+
+/// "受付 (received)" in Japanese, "received (受付)" in English.
+std::string stateText(CaseState state, bool english) {
+    const std::string ja(caseStateJapanese(state));
+    const std::string en(caseStateName(state));
+    return english ? en + " (" + ja + ")" : ja + " (" + en + ")";
+}
+
+/// The open cases: the count line for the header, the listed ones for the text and the view.
+struct CaseList {
+    std::string countLine; // "" without open cases
+    std::string text;      // the section, "" without open cases
+    std::vector<DigestMailCase> shown;
+    int open = 0;
+    int overdue = 0;
+    int more = 0;
+};
+
+CaseList caseList(const Words& w, const std::vector<DigestCase>& all, bool english) {
+    CaseList out;
+    if (all.empty()) {
+        return out;
+    }
+    const std::vector<DigestCase> cases = casesByDue(all);
+    out.open = static_cast<int>(cases.size());
+    for (const auto& c : cases) {
+        out.overdue += c.overdue ? 1 : 0;
+    }
+    out.countLine = withNumbers(w.casesCount, {out.open, out.overdue}) + "\n";
+    std::string& t = out.text;
+    t += "\n== " + std::string(w.casesHeading) + " ==\n";
+    for (std::size_t i = 0; i < cases.size() && i < kDigestCasesShown; ++i) {
+        const DigestCase& c = cases[i];
+        DigestMailCase v;
+        v.id = std::to_string(c.id);
+        v.product = line(c.product);
+        v.version = line(c.version);
+        v.title = line(c.title);
+        v.advisory = line(c.advisory);
+        v.state = stateText(c.state, english);
+        v.due = c.due > 0 ? caseDueText(c.due) : std::string();
+        v.clock = c.due > 0 ? caseClockName(c.clock, english) : std::string();
+        v.overdue = c.overdue;
+        v.ssvc = line(c.ssvc);
+        t += "* " + (c.overdue ? std::string(w.overdueMark) + " " : std::string()) +
+             std::string(w.caseWord) + " #" + v.id + " " + v.product +
+             (v.version.empty() ? "" : " " + v.version) + " —" +
+             (v.advisory.empty() ? "" : " " + v.advisory) + (v.title.empty() ? "" : " " + v.title) +
+             "\n";
+        t += "  " + std::string(w.due) + ": " +
+             (v.due.empty() ? std::string(w.noScore) : v.due + " (" + v.clock + ")") + " / " +
+             std::string(w.state) + ": " + v.state +
+             " / SSVC: " + (v.ssvc.empty() ? std::string(w.ssvcNone) : v.ssvc) + "\n";
+        out.shown.push_back(std::move(v));
+    }
+    if (cases.size() > kDigestCasesShown) {
+        out.more = static_cast<int>(cases.size() - kDigestCasesShown);
+        t += withNumbers(w.moreCases, {out.more}) + "\n";
     }
     return out;
 }
@@ -206,8 +328,16 @@ OutMessage renderDigest(const DigestContent& digest) {
     if (entries.size() == 1 && digest.language == "en") {
         std::snprintf(count, sizeof count, "Digest: 1 item");
     }
+    const bool english = digest.language == "en";
+    const CaseList cases = caseList(w, digest.cases, english);
+    std::string casesPart;
+    if (cases.open == 1 && english) {
+        casesPart = std::string(w.subjectOneCase);
+    } else if (cases.open > 0) {
+        casesPart = withNumbers(w.subjectCases, {cases.open});
+    }
     message.subject = "[vulnwatch] " + (entries.empty() ? std::string(w.subjectNone) : count) +
-                      " (" + line(digest.periodEnd) + ")";
+                      casesPart + " (" + line(digest.periodEnd) + ")";
 
     DigestMailView view;
     view.recipient = line(digest.recipient);
@@ -215,6 +345,10 @@ OutMessage renderDigest(const DigestContent& digest) {
     view.periodEnd = line(digest.periodEnd);
     view.count = static_cast<int>(entries.size());
     view.auditHead = line(digest.auditHead);
+    view.cases = cases.shown;
+    view.openCases = cases.open;
+    view.overdueCases = cases.overdue;
+    view.moreCases = cases.more;
     const MailTemplates& templates =
         digest.templates ? *digest.templates : *MailTemplates::builtIn();
 
@@ -227,9 +361,12 @@ OutMessage renderDigest(const DigestContent& digest) {
             (digest.periodStart.empty() ? std::string(w.since) : line(digest.periodStart)) + " - " +
             line(digest.periodEnd) + "\n";
     if (entries.empty()) {
+        body += cases.countLine;
         body += "\n";
         body += w.nothingNew;
-        body += "\n\n";
+        body += "\n";
+        body += cases.text;
+        body += "\n";
         body += w.pipeline;
         body += "\n";
         for (const auto& source : digest.sources) {
@@ -254,6 +391,7 @@ OutMessage renderDigest(const DigestContent& digest) {
     body += std::string(w.count) + ": " + std::to_string(entries.size()) + " (" +
             std::string(w.kindNew) + " " + std::to_string(news) + ", " + std::string(w.kindUpdate) +
             " " + std::to_string(updates) + ")\n";
+    body += cases.countLine;
     view.news = news;
     view.updates = updates;
 
@@ -313,6 +451,7 @@ OutMessage renderDigest(const DigestContent& digest) {
             body += "  " + url + "\n";
         }
     }
+    body += cases.text;
     body += "\n-- \n";
     body += w.footer;
     body += "\n";

@@ -3,10 +3,12 @@
 // (notifiers/mail_templates.h).
 #pragma once
 
+#include "core/cases.h"
 #include "core/correlate.h"
 #include "core/message.h"
 #include "notifiers/mail_templates.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -34,6 +36,25 @@ struct DigestEntry {
     std::vector<FieldChange> changes; // update / withdrawn: what changed
 };
 
+/// One open case of a product version the owner hears of (issue 12), for the digest's list of
+/// open cases by due date.
+struct DigestCase {
+    std::int64_t id = 0;
+    std::string product;
+    std::string version;
+    std::string title;
+    std::string advisory; // the vulnerability's id (the case's cluster key); "" for a case
+                          // opened by hand before any advisory
+    CaseState state = CaseState::Received;
+    std::int64_t due = 0; // the earliest running clock's due time (store/cases.h nextDue), 0: none
+    std::string clock;    // which clock that is: decide | inform | fix ("" when none runs)
+    bool overdue = false; // a running clock is past due at the time the digest is made
+    std::string ssvc;     // Track, Track*, Attend, Act ("" before any evaluation)
+};
+
+/// At most this many open cases are listed in one digest; the rest are counted.
+inline constexpr std::size_t kDigestCasesShown = 50;
+
 /// A source's last successful poll, for the heartbeat.
 struct DigestSourceStatus {
     std::string name;
@@ -49,6 +70,9 @@ struct DigestContent {
     std::string periodEnd;       // local time text of this digest's scheduled time
     std::string idempotencyKey;  // from owner and period (digestKey)
     std::vector<DigestEntry> entries;
+    /// The owner's open cases, in any order: listed overdue first, then by due time (cases
+    /// with no running clock last), then by id; at most kDigestCasesShown, the rest counted.
+    std::vector<DigestCase> cases;
     /// The heartbeat's proof that the pipeline ran (shown when there are no entries).
     std::vector<DigestSourceStatus> sources;
     /// The audit chain's head when the digest was made, "audit head SEQ HASH"
@@ -64,10 +88,14 @@ int severityBand(double score);
 
 /// One e-mail (`notifier`, `recipient`, `idempotencyKey` filled, `id` 0). Subject
 /// `[vulnwatch] ダイジェスト: N 件 (END)` (English: `[vulnwatch] Digest: N items (END)`), or
-/// `… 新着なし (END)` / `… nothing new (END)` for a heartbeat. The body groups the entries by
+/// `… 新着なし (END)` / `… nothing new (END)` for a heartbeat; with open cases
+/// `、対応中の案件 M 件` / `, M open cases` before the period. The body groups the entries by
 /// product (name, then version), then by severity band (highest first), then by score
 /// (highest first) and advisory id; each entry says what is new or what changed, why it
-/// matched and how confident the match is, then the audit head. `html` holds the same from the
+/// matched and how confident the match is; then the open cases by due date (each with its
+/// product version, vulnerability, state in Japanese and English, due time in JST and clock,
+/// overdue mark and SSVC priority), then the audit head. A digest with no news but open cases
+/// says so and lists them before the sources' last polls. `html` holds the same from the
 /// `digest.<language>.html` template (every value HTML-escaped, links http(s) only). Feed text
 /// is cleaned as in every message.
 OutMessage renderDigest(const DigestContent& digest);

@@ -180,10 +180,14 @@ public:
     }
 
     /// Writes the message (dot-stuffed, terminated) after a 354 and returns the final status.
-    int transmit(const Poco::Net::MailMessage& message, std::string& reply) {
+    /// Sends the message; `written` gets its MIME text as sent (before dot-stuffing).
+    int transmit(const Poco::Net::MailMessage& message, std::string& reply, std::string& written) {
+        std::ostringstream text;
+        message.write(text);
+        written = std::move(text).str();
         Poco::Net::SocketOutputStream socketStream(socket());
         Poco::Net::MailOutputStream mailStream(socketStream);
-        message.write(mailStream);
+        mailStream.write(written.data(), static_cast<std::streamsize>(written.size()));
         mailStream.close();
         socketStream.flush();
         return socket().receiveStatusMessage(reply);
@@ -470,11 +474,15 @@ DeliveryResult EmailNotifier::send(const OutMessage& message) {
     if (status < 300 || status >= 400) {
         return fromStatus(status, "DATA", reply);
     }
-    status = session.transmit(mail, reply);
+    std::string written;
+    status = session.transmit(mail, reply, written);
     if (status < 200 || status >= 300) {
         return fromStatus(status, "message data", reply);
     }
-    return outcome(Kind::Delivered, lastLine(reply));
+    DeliveryResult delivered = outcome(Kind::Delivered, lastLine(reply));
+    delivered.sent = std::move(written);
+    delivered.sentMediaType = "message/rfc822";
+    return delivered;
 }
 
 } // namespace vw

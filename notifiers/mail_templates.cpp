@@ -341,6 +341,28 @@ mustache::data digestData(const DigestMailView& v, std::string_view language,
         sources.push_back(item);
     }
     d.set("sources", sources);
+    mustache::data cases(mustache::data::type::list);
+    for (const auto& c : v.cases) {
+        mustache::data item;
+        b.text(item, "case_id", c.id);
+        b.text(item, "case_product", c.product);
+        b.text(item, "case_version", c.version);
+        b.text(item, "case_title", c.title);
+        b.text(item, "case_advisory", c.advisory);
+        b.text(item, "case_state", c.state);
+        b.text(item, "case_due", c.due);
+        b.text(item, "case_clock", c.clock);
+        DataBuilder::flag(item, "case_overdue", c.overdue);
+        b.text(item, "case_ssvc", c.ssvc);
+        cases.push_back(item);
+    }
+    d.set("cases", cases);
+    DataBuilder::flag(d, "has_cases", v.openCases > 0);
+    b.text(d, "open_cases", std::to_string(v.openCases));
+    b.text(d, "overdue_cases", std::to_string(v.overdueCases));
+    if (v.moreCases > 0) {
+        b.text(d, "more_cases", std::to_string(v.moreCases));
+    }
     b.text(d, "audit_head", v.auditHead);
     return d;
 }

@@ -120,6 +120,20 @@ struct DigestMailSource {
     std::string lastSuccess;
 };
 
+/// One open case of a digest as the template shows it (cleaned).
+struct DigestMailCase {
+    std::string id;       // case_id: "12"
+    std::string product;  // case_product
+    std::string version;  // case_version
+    std::string title;    // case_title
+    std::string advisory; // case_advisory: "" for a case opened by hand
+    std::string state;    // case_state: "受付 (received)" / "received (受付)"
+    std::string due;      // case_due: "2026-05-01 18:00 JST", "" when no clock runs
+    std::string clock;    // case_clock: "判断" / "decide"
+    bool overdue = false; // case_overdue
+    std::string ssvc;     // case_ssvc: "" before any evaluation
+};
+
 /// Everything a digest's HTML template may show (docs/configuration.md lists the names).
 struct DigestMailView {
     std::string recipient;
@@ -130,6 +144,10 @@ struct DigestMailView {
     int updates = 0; // of which updates or withdrawals
     std::vector<DigestMailGroup> groups;
     std::vector<DigestMailSource> sources; // heartbeat (count 0) only
+    std::vector<DigestMailCase> cases;     // the open cases listed, by due date
+    int openCases = 0;                     // open_cases: all open cases, listed or not
+    int overdueCases = 0;                  // overdue_cases: of which overdue
+    int moreCases = 0;                     // more_cases: open cases not listed
     std::string auditHead;                 // "audit head SEQ HASH", "" when not given
 };
 

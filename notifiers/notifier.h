@@ -22,6 +22,10 @@ struct DeliveryResult {
     /// a timeout, 429, 503): the notifier's other due messages wait too instead of each paying
     /// the timeout (daemon/pipeline.cpp, deliverDue).
     bool unreachable = false;
+    /// With Delivered: the message exactly as it went out (e-mail: the MIME text; webhooks:
+    /// the request body) and its media type, kept as evidence by the pipeline ("" if unknown).
+    std::string sent{};
+    std::string sentMediaType{};
 };
 
 class Notifier {

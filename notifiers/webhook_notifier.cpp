@@ -226,6 +226,9 @@ DeliveryResult WebhookNotifier::deliver(const OutMessage& message) {
     const long status = response.status;
     if (status >= 200 && status < 300) {
         result.kind = DeliveryResult::Kind::Delivered;
+        result.sent = request.body;
+        result.sentMediaType =
+            config_.type == "chatwork" ? "application/x-www-form-urlencoded" : "application/json";
     } else if (status == 408 || status == 429 || status >= 500) {
         result.kind = DeliveryResult::Kind::Retry;
         result.retryAfterSeconds = parseRetryAfter(response.header("retry-after"), clock_());

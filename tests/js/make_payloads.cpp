@@ -7,6 +7,7 @@
 // "webhooks":[{"file","expect"}…]}. Each webhook file holds the request WebhookNotifier builds:
 // {"secret": what the receiver configures, "headers": {…}, "body": "…"}.
 #include "core/json_writer.h"
+#include "notifiers/case_notice.h"
 #include "notifiers/chat_format.h"
 #include "notifiers/standard_webhooks.h"
 #include "notifiers/webhook_notifier.h"
@@ -108,6 +109,27 @@ vw::UpdateNotice update(const std::string& variant) {
     return u;
 }
 
+vw::CaseNotice caseNotice(const std::string& variant, const std::string& kind) {
+    const vw::Advisory a = advisory(variant);
+    const vw::Match m = match(variant);
+    vw::CaseNotice n;
+    n.kind = kind;
+    n.caseId = 12;
+    n.product = m.product;
+    n.version = m.version;
+    n.title = a.title;
+    n.advisory = a.id;
+    n.clusterKey = "CVE-2024-12345";
+    n.state = "evaluating";
+    n.ssvc = kind == "act" ? "Act" : "Attend";
+    n.ssvcReason = variant == "plain" ? "exploitation active: CISA KEV" : a.summary;
+    n.clock = "decide";
+    n.due = 1777626000; // 2026-05-01 18:00 JST
+    n.now = n.due + 2 * 86400;
+    n.url = a.url;
+    return n;
+}
+
 void write(const fs::path& path, const std::string& text) {
     std::ofstream out(path, std::ios::binary);
     out << text;
@@ -185,6 +207,19 @@ int main(int argc, char** argv) {
                     manifest.key("service").value(service);
                     manifest.key("case").value(variant);
                     manifest.key("update").value(isUpdate);
+                    manifest.endObject();
+                }
+                // The case notices (notifiers/case_notice.h) are laid out like the matches.
+                for (const std::string kind : {"act", "breach"}) {
+                    const std::string name = service + "-" + variant + "-case-" + kind + ".txt";
+                    write(dir / name,
+                          vw::renderCaseNotice(service, "chat", "", caseNotice(variant, kind))
+                              .payload);
+                    manifest.beginObject();
+                    manifest.key("file").value(name);
+                    manifest.key("service").value(service);
+                    manifest.key("case").value(variant);
+                    manifest.key("update").value(false);
                     manifest.endObject();
                 }
             }
