@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstdio>
 #include <map>
+#include <mutex>
 #include <set>
 #include <unordered_map>
 
@@ -424,6 +425,9 @@ struct BusinessCalendar::Data {
     std::map<int, std::vector<Holiday>> overrides; // by year, classified, sorted
     std::vector<Closure> closures;
     int dayEndMinutes = 18 * 60;
+    /// offDays() computed so far.
+    mutable std::mutex masksMutex;
+    mutable std::map<int, std::shared_ptr<const std::vector<bool>>> masks;
 
     /// The closure days of `year` (dates within the year), with their names.
     std::vector<Holiday> closureDays(int year) const {
@@ -464,27 +468,19 @@ struct BusinessCalendar::Data {
 
 namespace {
 
-/// The days off of one year as flags by day of the year, weekends included.
+/// The days off of one year as flags by day of the year, weekends included
+/// (BusinessCalendar::offDays, shared).
 class YearMask {
 public:
     YearMask(const BusinessCalendar& calendar, int year)
-        : year_(year), start_(toDays(Date{year, 1, 1})) {
-        off_.assign(static_cast<std::size_t>(toDays(Date{year, 12, 31}) - start_ + 1), false);
-        for (std::size_t i = 0; i < off_.size(); ++i) {
-            const int wd = weekday(fromDays(start_ + static_cast<std::int64_t>(i)));
-            off_[i] = wd == 0 || wd == 6;
-        }
-        for (const auto& h : calendar.daysOff(year)) {
-            off_[static_cast<std::size_t>(toDays(h.date) - start_)] = true;
-        }
-    }
+        : year_(year), start_(toDays(Date{year, 1, 1})), off_(calendar.offDays(year)) {}
     int year() const { return year_; }
-    bool off(std::int64_t day) const { return off_[static_cast<std::size_t>(day - start_)]; }
+    bool off(std::int64_t day) const { return (*off_)[static_cast<std::size_t>(day - start_)]; }
 
 private:
     int year_;
     std::int64_t start_;
-    std::vector<bool> off_;
+    std::shared_ptr<const std::vector<bool>> off_;
 };
 
 /// Business-day questions for a run of days, computing each year's days off once.
@@ -531,6 +527,28 @@ BusinessCalendar::BusinessCalendar(CalendarSettings settings) {
     data->closures = std::move(settings.closures);
     data->dayEndMinutes = settings.dayEndMinutes;
     data_ = std::move(data);
+}
+
+std::shared_ptr<const std::vector<bool>> BusinessCalendar::offDays(int year) const {
+    {
+        const std::lock_guard<std::mutex> lock(data_->masksMutex);
+        if (const auto it = data_->masks.find(year); it != data_->masks.end()) {
+            return it->second;
+        }
+    }
+    // Computed outside the lock (daysOff throws CalendarRangeError for a year without data).
+    const std::int64_t start = toDays(Date{year, 1, 1});
+    auto off = std::make_shared<std::vector<bool>>(
+        static_cast<std::size_t>(toDays(Date{year, 12, 31}) - start + 1), false);
+    for (std::size_t i = 0; i < off->size(); ++i) {
+        const int wd = weekday(fromDays(start + static_cast<std::int64_t>(i)));
+        (*off)[i] = wd == 0 || wd == 6;
+    }
+    for (const auto& h : daysOff(year)) {
+        (*off)[static_cast<std::size_t>(toDays(h.date) - start)] = true;
+    }
+    const std::lock_guard<std::mutex> lock(data_->masksMutex);
+    return data_->masks.emplace(year, std::move(off)).first->second;
 }
 
 std::vector<Holiday> BusinessCalendar::nationalHolidays(int year) const {

@@ -157,6 +157,11 @@ public:
     /// Not Saturday, not Sunday, not a holiday, not a company closure.
     bool isBusinessDay(const Date& date) const;
 
+    /// The days off of `year` (weekends, holidays, closures) as flags by day of the year,
+    /// computed once per calendar (and its copies) and shared: the clocks of a bulk re-match
+    /// ask for the same few years thousands of times. Thread-safe.
+    std::shared_ptr<const std::vector<bool>> offDays(int year) const;
+
     /// True when the override entries cover `year`.
     bool overridden(int year) const;
     /// The years the override entries cover, ascending.

@@ -162,17 +162,23 @@ void writeCase(Store& store, const Case& c) {
     q.run();
 }
 
-/// SAVEPOINT around one change: inside the caller's transaction or on its own.
+/// SAVEPOINT around one change: inside the caller's transaction or on its own. The statements
+/// are prepared once per connection (a bulk re-match records a hundred thousand changes).
 class CaseSavepoint {
 public:
-    explicit CaseSavepoint(Store& store) : db_(store.db()) {
-        own_ = sqlite3_get_autocommit(db_.handle()) != 0;
-        db_.exec(own_ ? "BEGIN IMMEDIATE" : "SAVEPOINT vw_case");
+    explicit CaseSavepoint(Store& store) : store_(store) {
+        own_ = sqlite3_get_autocommit(store.db().handle()) != 0;
+        run(own_ ? "BEGIN IMMEDIATE" : "SAVEPOINT vw_case");
     }
     ~CaseSavepoint() {
         if (!done_) {
             try {
-                db_.exec(own_ ? "ROLLBACK" : "ROLLBACK TO vw_case; RELEASE vw_case");
+                if (own_) {
+                    run("ROLLBACK");
+                } else {
+                    run("ROLLBACK TO vw_case");
+                    run("RELEASE vw_case");
+                }
             } catch (...) {
                 // The original error is what matters.
             }
@@ -181,12 +187,17 @@ public:
     CaseSavepoint(const CaseSavepoint&) = delete;
     CaseSavepoint& operator=(const CaseSavepoint&) = delete;
     void commit() {
-        db_.exec(own_ ? "COMMIT" : "RELEASE vw_case");
+        run(own_ ? "COMMIT" : "RELEASE vw_case");
         done_ = true;
     }
 
 private:
-    Database& db_;
+    void run(std::string_view sql) {
+        Statement& q = store_.cachedStatement(sql);
+        Rewind rewind(q);
+        q.run();
+    }
+    Store& store_;
     bool own_ = false;
     bool done_ = false;
 };
