@@ -45,6 +45,10 @@ constexpr std::chrono::milliseconds minRequestInterval{100};
 constexpr int maxRetries = 10;
 constexpr int firstDetailFeedYear = 1998;
 constexpr std::string_view defaultMyjvnUrl = "https://jvndb.jvn.jp/myjvn";
+/// CISA's Known Exploited Vulnerabilities catalog (also feeds/parse/kev.h kKevCatalogUrl; config
+/// does not depend on feeds).
+constexpr std::string_view kKevDefaultUrl =
+    "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json";
 /// A Standard Webhooks secret: this prefix, then the base64 of the key
 /// (notifiers/standard_webhooks.h).
 constexpr std::string_view standardWebhookPrefix = "whsec_";
@@ -609,6 +613,56 @@ const std::vector<KeySpec<DeadlinePolicy>>& deadlineKeys() {
     return keys;
 }
 
+const std::vector<KeySpec<CasePolicy>>& caseKeys() {
+    static const std::vector<KeySpec<CasePolicy>> keys{
+        {"approvers",
+         {},
+         [](CasePolicy& p, const IniField& f, const Context&) {
+             p.approvers.clear();
+             std::size_t start = 0;
+             while (start <= f.value.size()) {
+                 const std::size_t comma = std::min(f.value.find(',', start), f.value.size());
+                 std::string name = f.value.substr(start, comma - start);
+                 const auto first = name.find_first_not_of(" \t");
+                 const auto last = name.find_last_not_of(" \t");
+                 if (first != std::string::npos) {
+                     p.approvers.push_back(name.substr(first, last - first + 1));
+                 }
+                 start = comma + 1;
+             }
+         }},
+        {"max_acceptance_days",
+         {},
+         [](CasePolicy& p, const IniField& f, const Context& c) {
+             p.maxAcceptanceDays = calendarDays(c, f, false);
+         }},
+    };
+    return keys;
+}
+
+const std::vector<KeySpec<EvidenceConfig>>& evidenceKeys() {
+    static const std::vector<KeySpec<EvidenceConfig>> keys{
+        {"retention_days",
+         {},
+         [](EvidenceConfig& e, const IniField& f, const Context& c) {
+             if (f.value == "forever") {
+                 e.retentionDays = 0;
+                 return;
+             }
+             int value = 0;
+             const auto* end = f.value.data() + f.value.size();
+             const auto result = std::from_chars(f.value.data(), end, value);
+             if (result.ec != std::errc() || result.ptr != end || value < 1 || value > 36500) {
+                 c.fail(f, "'" + f.value +
+                               "' is neither a number of days from 1 to 36500 nor 'forever' "
+                               "(how long evidence bytes are kept)");
+             }
+             e.retentionDays = value;
+         }},
+    };
+    return keys;
+}
+
 const std::vector<KeySpec<Config>>& daemonKeys() {
     static const std::vector<KeySpec<Config>> keys{
         {"admin",
@@ -1086,6 +1140,16 @@ SourceConfig validateSource(const IniSection& section, const std::string& name,
         if (source.since.empty()) {
             source.since = std::to_string(firstDetailFeedYear);
         }
+    } else if (type == "kev") {
+        // CISA's catalog by default; once a day is enough (CISA updates it a few times a week).
+        if (urlField != nullptr) {
+            checkHttpUrl(ctx, *urlField);
+        } else {
+            source.url = std::string(kKevDefaultUrl);
+        }
+        if (findField(section, "interval") == nullptr) {
+            source.interval = std::chrono::hours(24);
+        }
     } else if (type == "imap") {
         require(section, {"url"}, ctx);
         const auto url = splitUrl(source.url);
@@ -1277,6 +1341,10 @@ Config parseText(std::string_view text, const std::string& name, const fs::path&
             applyFields(config.calendar, section, calendarKeys(), "", "", ctx);
         } else if (header == "deadlines") {
             applyFields(config.deadlines, section, deadlineKeys(), "", "", ctx);
+        } else if (header == "evidence") {
+            applyFields(config.evidence, section, evidenceKeys(), "", "", ctx);
+        } else if (header == "cases") {
+            applyFields(config.cases, section, caseKeys(), "", "", ctx);
         } else if (header.starts_with(sourcePrefix) || header.starts_with(notifierPrefix)) {
             const bool isSource = header.starts_with(sourcePrefix);
             const std::string itemName(
@@ -1299,10 +1367,10 @@ Config parseText(std::string_view text, const std::string& name, const fs::path&
             config.owners.push_back(validateOwner(section, itemName, ctx));
             ownerSections.push_back(&section);
         } else {
-            ctx.fail(
-                section.line, "",
-                "unknown section (expected [store], [daemon], [match], [calendar], [deadlines], "
-                "[source.NAME], [notifier.NAME] or [owner.NAME])");
+            ctx.fail(section.line, "",
+                     "unknown section (expected [store], [daemon], [match], [calendar], "
+                     "[deadlines], [cases], [evidence], "
+                     "[source.NAME], [notifier.NAME] or [owner.NAME])");
         }
     }
     resolveOwners(config, ownerSections, Context{name, baseDir, readSecrets, ""});
@@ -1351,6 +1419,9 @@ std::chrono::seconds defaultSilenceLimit(const std::string& sourceType) {
     if (sourceType == "jvn-detail-feed") {
         return hours(24 * 14);
     }
+    if (sourceType == "kev") {
+        return hours(24 * 30); // CISA adds entries most weeks, sometimes not for weeks
+    }
     return hours(24 * 7);
 }
 
@@ -1359,8 +1430,8 @@ std::chrono::seconds silenceLimit(const SourceConfig& source) {
 }
 
 const std::vector<std::string>& knownSourceTypes() {
-    static const std::vector<std::string> types{"jvn-rss", "myjvn", "myjvn-alert",
-                                                "jvn-detail-feed", "imap"};
+    static const std::vector<std::string> types{"jvn-rss",         "myjvn", "myjvn-alert",
+                                                "jvn-detail-feed", "imap",  "kev"};
     return types;
 }
 
@@ -1553,6 +1624,21 @@ std::string redacted(const Config& config) {
         << "\nfix_uncontrolled = " << d.fixUncontrolled
         << "\ninform_controlled = " << orNone(d.informControlled)
         << "\nfix_controlled = " << d.fixControlled << '\n';
+    out << "\n[cases]\n";
+    if (!config.cases.approvers.empty()) {
+        out << "approvers = ";
+        for (std::size_t i = 0; i < config.cases.approvers.size(); ++i) {
+            out << (i == 0 ? "" : ", ") << config.cases.approvers[i];
+        }
+        out << '\n';
+    } else {
+        out << "; approvers: not set (anyone may approve)\n";
+    }
+    out << "max_acceptance_days = " << config.cases.maxAcceptanceDays << '\n';
+    out << "\n[evidence]\nretention_days = "
+        << (config.evidence.retentionDays == 0 ? std::string("forever")
+                                               : std::to_string(config.evidence.retentionDays))
+        << '\n';
     for (const auto& source : config.sources) {
         out << "\n[source." << source.name << "]\n";
         out << "type = " << source.type << '\n';

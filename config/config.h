@@ -3,6 +3,7 @@
 
 #include "config/calendar_config.h"
 #include "config/schedule.h"
+#include "core/cases.h"
 
 #include <chrono>
 #include <cstddef>
@@ -29,7 +30,7 @@ struct StoreConfig {
 
 struct SourceConfig {
     std::string name; // from [source.NAME]
-    std::string type; // jvn-rss, myjvn, myjvn-alert, jvn-detail-feed, imap
+    std::string type; // jvn-rss, myjvn, myjvn-alert, jvn-detail-feed, imap, kev
     std::string url;
     std::chrono::seconds interval{std::chrono::minutes(15)};
     std::chrono::seconds timeout{60};
@@ -140,12 +141,22 @@ struct MatchConfig {
     bool operator==(const MatchConfig& other) const { return cpeMapPath == other.cpeMapPath; }
 };
 
+/// [evidence]: how long the raw bytes of evidence blobs are kept (store/evidence.h).
+struct EvidenceConfig {
+    /// retention_days: blobs not seen for this many days lose their bytes (hash and size stay);
+    /// 0 = `forever` (never pruned).
+    int retentionDays = 3650;
+    bool operator==(const EvidenceConfig&) const = default;
+};
+
 struct Config {
     std::string file; // where it was read from ("" for defaults)
     StoreConfig store;
     MatchConfig match;
     CalendarConfig calendar;  // [calendar]: holidays, closures, day end (config/calendar_config.h)
     DeadlinePolicy deadlines; // [deadlines]: the case clocks (core/calendar.h)
+    CasePolicy cases;         // [cases]: approvers, longest risk acceptance (core/cases.h)
+    EvidenceConfig evidence;  // [evidence]: retention of the evidence blobs
     std::vector<SourceConfig> sources;
     std::vector<NotifierConfig> notifiers;
     std::vector<OwnerConfig> owners; // [owner.NAME] sections, in file order
@@ -167,7 +178,15 @@ struct Routing {
         : notifiers(std::move(notifierList)) {}
     Routing(std::vector<NotifierConfig> notifierList, std::vector<OwnerConfig> ownerList)
         : notifiers(std::move(notifierList)), owners(std::move(ownerList)) {}
-    explicit Routing(const Config& config) : notifiers(config.notifiers), owners(config.owners) {}
+    explicit Routing(const Config& config)
+        : notifiers(config.notifiers), owners(config.owners), deadlines(config.deadlines),
+          cases(config.cases),
+          calendar(std::make_shared<const BusinessCalendar>(makeCalendar(config.calendar))) {}
+    /// What the case work needs (daemon/cases.h): the clocks' policy and calendar, and who may
+    /// approve. A Routing built from notifiers alone has the defaults.
+    DeadlinePolicy deadlines;
+    CasePolicy cases;
+    std::shared_ptr<const BusinessCalendar> calendar = std::make_shared<const BusinessCalendar>();
 };
 
 /// The bare address of a mailbox, lower case: "担当 <A@Example.jp>" -> "a@example.jp".

@@ -54,7 +54,8 @@ commands:
   run                               daemon in the foreground until SIGTERM/SIGINT; SIGHUP reloads
   poll --once [--source NAME]...    one full cycle (fetch, store, match, deliver what is due)
   parse [--format F] FILE|-         parse one file (no DB, no network); one JSON record per line
-                                    F: auto (default), jvn-rss, vuldef, myjvn-alert, mail
+                                    F: auto (default), jvn-rss, vuldef, myjvn-alert, mail,
+                                    kev (CISA's KEV catalog: one line per entry)
   import [--format F] FILE...       ingest local files as if a source had fetched them
   backfill --since YEAR [--until YEAR] [--source NAME] [--base-url URL] [--checksum-url URL]
            [--work-dir DIR] [--batch-size N]
@@ -67,8 +68,10 @@ commands:
   advisories show ID [--json]       ID: a vulnerability (JVNDB-, CVE-): its cluster; an advisory
                                     (JVN#, JVNVU#, JVNTA, JPCERT-AT-, …): what it covers
   products add NAME [--version V] [--owner EMAIL]... [--version-owner EMAIL]... [--cpe CPE]...
-               [--keyword K]...     add a product or a version of it; options given replace
-                                    the product's (owners, CPEs, keywords), others are kept
+               [--keyword K]... [--mission low|medium|high|unset]
+                                    add a product or a version of it; options given replace
+                                    the product's (owners, CPEs, keywords, SSVC mission &
+                                    well-being), others are kept
   products list [--json] [--all]    products, versions and components (--all: removed too)
   products remove NAME [--version V]
                                     stop matching a product or one version (history is kept)
@@ -88,6 +91,20 @@ commands:
   digest send-now [--owner NAME|EMAIL]
                                     make the digests now, scheduled or not ([owner.NAME] or an
                                     address; an owner with nothing new gets "nothing new")
+  cases list [--product P [--version V]] [--state S] [--open] [--overdue] [--limit N] [--json]
+                                    the cases (one per vulnerability and product version), the
+                                    most urgent running clock first
+  cases show ID [--json]            one case: state, clocks, SSVC points, fields, history
+  cases transition ID STATE --by NAME [--FIELD VALUE]...
+                                    move a case (received, confirming, evaluating, responding,
+                                    informing, closed, false_positive, not_affected,
+                                    risk_accepted); each step's required fields: docs/cases.md
+  cases open --product P [--version V] --title T --by NAME [--id VULN-ID]... [--severity S]
+                                    a case by hand (a finder's or a hospital's report)
+  cases ssvc ID --by NAME [--exploitation none|poc|active] [--automatable yes|no]
+             [--technical-impact partial|total]
+                                    a triager's SSVC points ("" gives the derived value back)
+  cases verify                      rebuild the cases from the audit trail and compare
   calendar --year Y [--json] [--lang ja|en]
                                     the year's holidays and company closures, one per line:
                                     YYYY-MM-DD KIND NAME (KIND: national, substitute,
@@ -100,8 +117,18 @@ commands:
   audit export --since DATE [--until DATE] [--format text|jsonl] [--json] [--lang ja|en]
                                     the events of a period with their hashes: a readable
                                     report (Japanese; --lang en) or JSON lines (--json);
-                                    --case ID comes with case records (not yet)
+                                    audit export CASE (or --case ID): one case end to end
+                                    with when each channel first said it, and its evidence;
+                                    --evidence-dir DIR: each evidence blob the events name
+                                    written to DIR/<SHA-256> (verified) and listed
   audit head [--json]               the chain's last event: `audit head SEQ HASH`
+  evidence stats [--json]           the evidence blobs: how many, raw and stored bytes, retention
+  evidence prune [--retention-days N|forever]
+                                    drop the bytes of evidence unused for N days (default: the
+                                    config's [evidence] retention_days); hashes and sizes stay
+  evidence show HASH [--out FILE|-] [--json]
+                                    one blob: media type, size, dates, SHA-256 verified;
+                                    --out writes its raw bytes
   notify test NAME [--to EMAIL]     send a test message through one configured notifier
   config check [--no-secrets]       validate the config file and print it with secrets redacted
 
@@ -116,7 +143,10 @@ exit codes: 0 ok, 1 runtime failure, 2 usage or config error, 3 poll finished bu
 
 void printProblems(const Context& ctx, const std::string& file, const ParseResult& result) {
     for (const auto& p : result.problems) {
-        ctx.err << "vulnwatch: " << file << ": item " << p.position
+        // Position 0: the document as a whole (a KEV catalog's count).
+        ctx.err << "vulnwatch: " << file << ": "
+                << (p.position == 0 ? std::string("document")
+                                    : "item " + std::to_string(p.position))
                 << (p.itemId.empty() ? "" : " (" + p.itemId + ")") << ": " << p.message << "\n";
     }
 }
@@ -176,6 +206,17 @@ int cmdParse(Context& ctx, const std::vector<std::string>& args) {
             for (const auto& record : result.records) {
                 lines.append(toJson(record)).append("\n");
             }
+            if (result.kev) {
+                // CISA's KEV catalog: one line per entry, the fields the store keeps.
+                for (const auto& entry : result.kev->entries) {
+                    JsonWriter json;
+                    json.beginObject().key("source").value("kev").key("cve").value(entry.cve);
+                    json.key("date_added").value(entry.dateAdded).key("vendor").value(entry.vendor);
+                    json.key("product").value(entry.product).key("name").value(entry.name);
+                    json.key("ransomware").value(entry.ransomware).endObject();
+                    lines.append(json.str()).append("\n");
+                }
+            }
         }
     } catch (const ParseError& e) {
         ctx.err << "vulnwatch: " << file << ": " << e.what() << "\n";
@@ -202,10 +243,22 @@ int cmdImport(Context& ctx, const std::vector<std::string>& args) {
     ImportSession session(*store); // one matcher and one tuning for all the files
     for (const auto& file : opt.positional()) {
         try {
-            // Streams VULDEF files in batches (one transaction each); see daemon/import.h.
+            // The file as evidence first, so the revisions (and the cases they open) name it;
+            // then the import, streamed in batches (one transaction each; daemon/import.h), and
+            // the `import` event naming the file (docs/audit.md).
+            const ImportEvidence evidence = storeImportEvidence(*store, file, unixNow());
+            session.setFileEvidence(evidence.hash);
             const ImportStats s = importFile(*store, notifiers, file, opt.get("format", "auto"),
                                              "import", nullptr, kImportBatchSize, mapper, &session);
-            if (s.complete() || s.records > 0) {
+            recordImportEvent(*store, file, evidence, s, "import", unixNow());
+            if (s.format == "kev" && s.complete()) {
+                // CISA's KEV catalog: entries in their own table, not advisory records.
+                ctx.out << file << ": CISA KEV catalog, " << s.records << " CVEs listed ("
+                        << s.newRecords << " new, " << s.changed << " changed, " << s.problems
+                        << " bad entries), " << s.kevSignalled
+                        << " stored vulnerabilities newly listed, " << s.enqueued
+                        << " notifications queued\n";
+            } else if (s.complete() || s.records > 0) {
                 ctx.out << file << ": " << s.records << " records (" << s.newRecords << " new, "
                         << s.changed << " changed, " << s.problems << " bad items), "
                         << s.newMatches << " new matches"
@@ -570,6 +623,7 @@ int runCli(const std::vector<std::string>& argsIn, std::ostream& out, std::ostre
                 {"deliveries", cmdDeliveries}, {"digest", cmdDigest},     {"config", cmdConfig},
                 {"notify", cmdNotify},         {"poll", cmdPoll},         {"run", cmdRun},
                 {"backfill", cmdBackfill},     {"calendar", cmdCalendar}, {"audit", cmdAudit},
+                {"evidence", cmdEvidence},     {"cases", cmdCases},
             };
         auto it = commands.find(command);
         if (it == commands.end()) {

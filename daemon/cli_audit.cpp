@@ -7,10 +7,16 @@
 #include "daemon/cli.h"
 #include "daemon/cli_support.h"
 #include "store/audit.h"
+#include "store/cases.h"
+#include "store/evidence.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <sstream>
 
@@ -20,7 +26,8 @@ namespace {
 
 constexpr const char* kUsage =
     "audit verify [--head HASH[@SEQ]] [--json] [--lang ja|en] | audit export --since DATE "
-    "[--until DATE] [--format text|jsonl] [--json] [--lang ja|en] | audit head [--json]";
+    "[--until DATE] [--format text|jsonl] [--json] [--lang ja|en] [--evidence-dir DIR] | "
+    "audit head [--json]";
 
 /// Japanese (the default) or English human text.
 struct Lang {
@@ -269,6 +276,9 @@ std::string kindLabel(const std::string& kind, Lang t) {
         {"config-reload", {"設定の再読み込み", "configuration reload"}},
         {"decision", {"判断", "decision"}},
         {"case-transition", {"案件の状態遷移", "case transition"}},
+        {"import", {"ファイルの取り込み", "file import"}},
+        {"backfill", {"過去データの取り込み", "backfill"}},
+        {"evidence-prune", {"証拠の保存期間による削除", "evidence pruned"}},
     };
     const auto it = labels.find(kind);
     if (it == labels.end() || !t.ja) {
@@ -308,12 +318,219 @@ void writeOptionalFields(std::ostream& out, const std::string& json, Lang t) {
     }
 }
 
+/// `--evidence-dir DIR`: writes the blobs the exported events name to DIR/<hash>
+/// (writeEvidenceFiles: verified against their hash) and DIR/manifest.jsonl (one line per
+/// hash: hash, status, media_type, size, file). Pruned and hash-only blobs are listed, not
+/// written; returns false when a blob is missing from the store or corrupt.
+bool exportEvidence(Store& store, const std::vector<std::string>& hashes, const std::string& dir,
+                    std::ostream& report, Lang t) {
+    const EvidenceFiles files = writeEvidenceFiles(store, hashes, dir);
+    std::ofstream manifest(std::filesystem::path(dir) / "manifest.jsonl",
+                           std::ios::binary | std::ios::trunc);
+    bool ok = true;
+    const auto line = [&](const EvidenceFile& f) {
+        JsonWriter w;
+        w.beginObject().key("hash").value(f.hash).key("status").value(evidenceStatusName(f.status));
+        w.key("media_type").value(f.mediaType).key("size").value(static_cast<long long>(f.size));
+        w.key("file");
+        if (f.status == EvidenceStatus::Ok) {
+            w.value(f.hash);
+        } else {
+            w.null();
+        }
+        w.endObject();
+        manifest << w.str() << "\n";
+    };
+    report << t("証拠ファイル (", "evidence files (") << dir << "): " << files.written.size()
+           << t(" 件を書き出し、SHA-256 を検証しました", " written, SHA-256 verified") << "\n";
+    for (const EvidenceFile& f : files.written) {
+        line(f);
+        report << "    " << f.hash << "  " << terminalSafe(f.mediaType) << "  " << f.size
+               << t(" バイト", " bytes") << "\n";
+    }
+    if (!files.missing.empty()) {
+        report << t("書き出せなかった証拠: ", "evidence not written: ") << files.missing.size()
+               << "\n";
+    }
+    for (const EvidenceFile& f : files.missing) {
+        line(f);
+        ok = ok && (f.status == EvidenceStatus::Pruned || f.status == EvidenceStatus::NotKept);
+        EvidenceRead read;
+        read.status = f.status;
+        read.problem = f.problem;
+        if (f.status != EvidenceStatus::Missing) {
+            read.info = EvidenceInfo{};
+            read.info->size = f.size;
+        }
+        report << "    " << f.hash << "  " << evidenceStatusName(f.status) << ": "
+               << terminalSafe(t.ja ? evidenceProblemJa(read, f.hash) : f.problem) << "\n";
+    }
+    manifest.close();
+    if (!manifest) {
+        throw std::runtime_error("cannot write " + dir + "/manifest.jsonl");
+    }
+    return ok;
+}
+
+/// One row of event_log as the exports print it.
+void writeEventLine(std::ostream& out, const AuditRow& row) {
+    JsonWriter w;
+    w.beginObject().key("seq").value(static_cast<long long>(row.seq));
+    w.key("time").value(formatTime(row.at));
+    w.key("prev_hash").value(row.prevHash).key("hash").value(row.hash);
+    w.key("event").raw(row.json).endObject();
+    out << w.str() << "\n";
+}
+
+/// `audit export CASE` / `--case ID`: one case end to end (docs/audit.md): the case as it
+/// stands, when each channel first said what about its vulnerability, every event of the case
+/// with its hashes, and the evidence (the blobs its events name and those of its cluster's
+/// records), verified and written to --evidence-dir.
+int exportCase(Context& ctx, const Options& opt, const std::string& idText) {
+    if (opt.has("since") || opt.has("until")) {
+        throw UsageError("audit export CASE takes no --since/--until: it gives the whole case");
+    }
+    if (!opt.positional().empty() && opt.has("case")) {
+        throw UsageError("give the case once: audit export CASE or audit export --case ID");
+    }
+    std::string digits = idText;
+    if (!digits.empty() && digits[0] == '#') {
+        digits.erase(0, 1);
+    }
+    std::int64_t id = 0;
+    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+    if (digits.empty() || error != std::errc() || end != digits.data() + digits.size() || id <= 0) {
+        throw UsageError("a case is named by its number (e.g. 12), not '" + idText + "'");
+    }
+    const Lang t = langOf(opt);
+    std::string format = opt.get("format", opt.has("json") ? "jsonl" : "text");
+    if (format != "text" && format != "jsonl") {
+        throw UsageError("--format must be text or jsonl, not '" + format + "'");
+    }
+    const std::string evidenceDir = opt.get("evidence-dir");
+    if (opt.has("evidence-dir") && evidenceDir.empty()) {
+        throw UsageError("--evidence-dir needs a folder");
+    }
+    auto store = storeFor(ctx);
+    const std::optional<Case> c = caseById(*store, id);
+    if (!c) {
+        ctx.err << "vulnwatch: there is no case " << id << " (案件 " << id << " はありません)\n";
+        return kExitFailure;
+    }
+    const AuditVerification v = verifyAuditChain(*store);
+    std::vector<AuditRow> rows;
+    {
+        Statement q = store->db().prepare(
+            "SELECT id, at, kind, text, json, prev_hash, hash FROM event_log WHERE "
+            "json_extract(json, '$.case') = ?1 ORDER BY id");
+        q.bind(1, std::to_string(id));
+        while (q.step()) {
+            AuditRow row;
+            row.seq = q.integer(0);
+            row.at = q.integer(1);
+            row.kind = q.text(2);
+            row.text = q.text(3);
+            row.json = q.text(4);
+            row.prevHash = q.text(5);
+            row.hash = q.text(6);
+            rows.push_back(std::move(row));
+        }
+    }
+    std::vector<std::string> evidence;
+    for (const AuditRow& row : rows) {
+        for (std::string& hash : evidenceOfEventJson(row.json)) {
+            evidence.push_back(std::move(hash));
+        }
+    }
+    if (c->clusterId != 0) {
+        for (std::string& hash : evidenceOfCluster(*store, c->clusterId)) {
+            evidence.push_back(std::move(hash));
+        }
+    }
+    std::sort(evidence.begin(), evidence.end());
+    evidence.erase(std::unique(evidence.begin(), evidence.end()), evidence.end());
+    if (format == "jsonl") {
+        for (const AuditRow& row : rows) {
+            writeEventLine(ctx.out, row);
+        }
+        if (!v.ok()) {
+            ctx.err << "vulnwatch: audit export: " << describe(v, std::nullopt, t) << "\n";
+        }
+        bool evidenceOk = true;
+        if (!evidenceDir.empty()) {
+            evidenceOk = exportEvidence(*store, evidence, evidenceDir, ctx.err, t);
+        }
+        return v.ok() && evidenceOk ? kExitOk : kExitFailure;
+    }
+    std::ostream& out = ctx.out;
+    out << t("案件の監査レポート (vulnwatch audit export)\n",
+             "Case audit report (vulnwatch audit export)\n");
+    out << t("作成日時: ", "made: ") << formatTime(unixNow()) << "\n";
+    out << t("データベース: ", "store: ") << store->db().path() << "\n";
+    out << t("チェーンの検証: ", "chain: ")
+        << (v.ok() ? t("正常 — ", "holds — ") : t("異常 — ", "BROKEN — "))
+        << describe(v, std::nullopt, t) << "\n\n";
+    out << t("案件 #", "case #") << c->id << ": " << terminalSafe(c->title) << "\n";
+    out << t("  状態: ", "  state: ") << caseStateName(c->state) << " ("
+        << caseStateJapanese(c->state) << ")\n";
+    out << t("  製品: ", "  product: ") << terminalSafe(c->product)
+        << (c->version.empty() ? "" : " " + terminalSafe(c->version)) << "\n";
+    out << t("  脆弱性: ", "  vulnerability: ") << (c->clusterKey.empty() ? "-" : c->clusterKey)
+        << "\n";
+    out << t("  起票: ", "  origin: ") << c->origin;
+    if (c->inheritedFrom != 0) {
+        out << t(" (案件 #", " (from case #") << c->inheritedFrom << t(" の判断を引継ぎ)", ")");
+    }
+    out << "\n" << t("  受付: ", "  received: ") << formatTime(c->receivedAt) << "\n";
+    out << t("  判断期限: ", "  decide due: ") << formatTime(c->decideDue)
+        << t("  判断日時: ", "  decided: ") << (c->decidedAt == 0 ? "-" : formatTime(c->decidedAt))
+        << "\n";
+    out << t("  情報提供期限: ", "  inform due: ")
+        << (c->informDue == 0 ? "-" : formatTime(c->informDue)) << t("  修正期限: ", "  fix due: ")
+        << formatTime(c->fixDue) << "\n";
+    out << "  SSVC: " << (c->ssvc.empty() ? "-" : c->ssvc) << "\n";
+    for (const auto& [name, value] : c->fields) {
+        out << "  " << terminalSafe(name) << ": " << terminalSafe(value) << "\n";
+    }
+    if (c->clusterId != 0) {
+        out << "\n"
+            << t("各経路が最初に伝えた日時 (情報収集の証跡):\n",
+                 "when each channel first said it (evidence of timely collection):\n");
+        for (const ClusterRecord& r : store->clusterRecords(c->clusterId)) {
+            out << "  " << formatTime(r.firstSeen) << "  " << terminalSafe(r.channel) << "\n";
+        }
+    }
+    out << "\n"
+        << t("案件のイベント: ", "events of the case: ") << rows.size() << t(" 件\n\n", "\n\n");
+    for (const AuditRow& row : rows) {
+        out << seqText(row.seq) << "  " << formatTime(row.at) << "  " << kindLabel(row.kind, t)
+            << "\n";
+        if (!row.text.empty()) {
+            out << "    " << terminalSafe(row.text) << "\n";
+        }
+        writeOptionalFields(out, row.json, t);
+        out << "    hash " << row.hash << "  prev " << row.prevHash << "\n\n";
+    }
+    bool evidenceOk = true;
+    if (!evidenceDir.empty()) {
+        evidenceOk = exportEvidence(*store, evidence, evidenceDir, out, t);
+    } else {
+        out << t("証拠 (SHA-256): ", "evidence (SHA-256): ") << evidence.size()
+            << t(" 件 (--evidence-dir DIR で書き出し)\n",
+                 " (write them with --evidence-dir DIR)\n");
+        for (const std::string& hash : evidence) {
+            out << "    " << hash << "\n";
+        }
+    }
+    return v.ok() && evidenceOk ? kExitOk : kExitFailure;
+}
+
 int exportEvents(Context& ctx, const Options& opt) {
     if (opt.has("case") || !opt.positional().empty()) {
-        throw UsageError("audit export by case is not available yet: vulnwatch keeps no case "
-                         "records yet, and `audit export CASE` / `--case ID` come with them; use "
-                         "--since DATE (案件ごとの出力は案件管理の実装後に対応します。"
-                         "--since DATE を使ってください)");
+        if (opt.positional().size() > 1) {
+            throw UsageError("audit export takes one case number");
+        }
+        return exportCase(ctx, opt, opt.has("case") ? opt.get("case") : opt.positional().front());
     }
     if (!opt.has("since")) {
         throw UsageError("audit export needs --since DATE (e.g. --since 2026-11-01)");
@@ -335,19 +552,27 @@ int exportEvents(Context& ctx, const Options& opt) {
     auto store = storeFor(ctx);
     // The whole chain is checked first, so the auditor knows what the events are worth.
     const AuditVerification v = verifyAuditChain(*store);
+    const std::string evidenceDir = opt.get("evidence-dir");
+    if (opt.has("evidence-dir") && evidenceDir.empty()) {
+        throw UsageError("--evidence-dir needs a folder");
+    }
+    std::vector<std::string> evidence; // named by the exported events, in order
     if (format == "jsonl") {
         forEachAuditEvent(*store, since, until, [&](const AuditRow& row) {
-            JsonWriter w;
-            w.beginObject().key("seq").value(static_cast<long long>(row.seq));
-            w.key("time").value(formatTime(row.at));
-            w.key("prev_hash").value(row.prevHash).key("hash").value(row.hash);
-            w.key("event").raw(row.json).endObject();
-            ctx.out << w.str() << "\n";
+            for (std::string& hash : evidenceOfEventJson(row.json)) {
+                evidence.push_back(std::move(hash));
+            }
+            writeEventLine(ctx.out, row);
         });
         if (!v.ok()) {
             ctx.err << "vulnwatch: audit export: " << describe(v, std::nullopt, t) << "\n";
         }
-        return v.ok() ? kExitOk : kExitFailure;
+        bool evidenceOk = true;
+        if (!evidenceDir.empty()) {
+            // The listing goes to stderr: stdout stays the events' JSON lines.
+            evidenceOk = exportEvidence(*store, evidence, evidenceDir, ctx.err, t);
+        }
+        return v.ok() && evidenceOk ? kExitOk : kExitFailure;
     }
 
     std::ostringstream body;
@@ -365,7 +590,15 @@ int exportEvents(Context& ctx, const Options& opt) {
         }
         writeOptionalFields(body, row.json, t);
         body << "    hash " << row.hash << "  prev " << row.prevHash << "\n\n";
+        for (std::string& hash : evidenceOfEventJson(row.json)) {
+            evidence.push_back(std::move(hash));
+        }
     });
+    bool evidenceOk = true;
+    std::ostringstream evidenceReport;
+    if (!evidenceDir.empty()) {
+        evidenceOk = exportEvidence(*store, evidence, evidenceDir, evidenceReport, t);
+    }
     std::ostream& out = ctx.out;
     out << t("監査証跡レポート (vulnwatch audit export)\n",
              "Audit trail (vulnwatch audit export)\n");
@@ -382,6 +615,9 @@ int exportEvents(Context& ctx, const Options& opt) {
         out << " (" << seqText(first) << "〜" << seqText(last) << ")";
     }
     out << "\n\n" << body.str();
+    if (!evidenceDir.empty()) {
+        out << evidenceReport.str() << "\n";
+    }
     out << t("各イベントの hash は SHA-256(prev ‖ 正規化 JSON) です。"
              "`vulnwatch audit export --format jsonl` が正規化 JSON を出力し、"
              "`vulnwatch audit verify --head HASH@SEQ` がジャーナルやダイジェストに記録された先頭と"
@@ -390,7 +626,7 @@ int exportEvents(Context& ctx, const Options& opt) {
              "--format jsonl` prints the canonical JSON; `vulnwatch audit verify --head HASH@SEQ` "
              "checks the chain against a head recorded in the journal or a digest "
              "(docs/audit.md).\n");
-    return v.ok() ? kExitOk : kExitFailure;
+    return v.ok() && evidenceOk ? kExitOk : kExitFailure;
 }
 
 } // namespace
@@ -410,7 +646,8 @@ int cmdAudit(Context& ctx, const std::vector<std::string>& args) {
                                                 {"format", true},
                                                 {"json", false},
                                                 {"lang", true},
-                                                {"case", true}}));
+                                                {"case", true},
+                                                {"evidence-dir", true}}));
     }
     if (sub == "head") {
         return head(ctx, Options(rest, {{"json", false}}));

@@ -5,12 +5,14 @@
 #include "core/cpe.h"
 #include "core/json_writer.h"
 #include "core/keywords.h"
+#include "core/ssvc.h"
 #include "core/text.h"
 #include "daemon/cli.h"
 #include "daemon/cli_support.h"
 #include "daemon/json_read.h"
 #include "daemon/pipeline.h"
 #include "inventory/sbom.h"
+#include "store/evidence.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -26,7 +28,8 @@ constexpr std::size_t kMaxSbomFiles = 100000;
 
 constexpr const char* kProductsUsage =
     "products add NAME [--version V] [--owner EMAIL]... [--version-owner EMAIL]... "
-    "[--cpe CPE]... [--keyword K]... | list [--json] [--all] | remove NAME [--version V] | "
+    "[--cpe CPE]... [--keyword K]... [--mission low|medium|high|unset] | list [--json] [--all] | "
+    "remove NAME [--version V] | "
     "export [--all] | import FILE.json | import-sbom FILE... --product NAME --version V "
     "[--format auto|cyclonedx|spdx] [--json]";
 
@@ -79,6 +82,10 @@ void printProduct(std::ostream& out, const RegisteredProduct& p) {
         out << "  <" << terminalSafe(o) << ">";
     }
     out << "\n";
+    // SSVC's Mission & Well-being (docs/cases.md "Priority (SSVC)"); not set: taken as medium.
+    if (!p.mission.empty()) {
+        out << "    mission " << p.mission << "\n";
+    }
     for (const auto& c : p.cpes) {
         out << "    cpe " << terminalSafe(c) << "\n";
     }
@@ -147,6 +154,18 @@ std::string changeText(const Component& from, const Component& to) {
 /// components of that product version (added when new); the report says what changed against
 /// the version as it was, or when it is new against the product's newest other version. The
 /// same file twice changes nothing. A bad SBOM changes nothing and exits 1.
+/// The media type an SBOM is kept under as evidence, from what readSbom() says it read.
+std::string sbomMediaType(const std::string& format, const std::string& bytes) {
+    const bool json = format.find("JSON") != std::string::npos;
+    if (format.rfind("CycloneDX", 0) == 0) {
+        return json ? "application/vnd.cyclonedx+json" : "application/vnd.cyclonedx+xml";
+    }
+    if (format.rfind("SPDX", 0) == 0) {
+        return json ? "application/spdx+json" : "text/spdx";
+    }
+    return bytes.empty() ? "application/octet-stream" : "text/plain";
+}
+
 int importSbom(Context& ctx, const Options& opt, Store& store, std::int64_t now,
                const std::function<void(const std::vector<std::string>&)>& rematch) {
     opt.expectPositional(1, kMaxSbomFiles,
@@ -170,6 +189,7 @@ int importSbom(Context& ctx, const Options& opt, Store& store, std::int64_t now,
     const SbomLimits limits;
     SbomDocument sbom;
     std::unordered_set<std::string> seen; // the components taken, as one string each
+    std::vector<std::pair<std::string, std::string>> documents; // (media type, bytes): evidence
     for (const std::string& path : files) {
         std::error_code sizeError;
         const auto size = path == "-" ? 0 : std::filesystem::file_size(path, sizeError);
@@ -181,7 +201,9 @@ int importSbom(Context& ctx, const Options& opt, Store& store, std::int64_t now,
         }
         SbomDocument doc;
         try {
-            doc = readSbom(readInput(path), *format, limits);
+            std::string bytes = readInput(path);
+            doc = readSbom(bytes, *format, limits);
+            documents.emplace_back(sbomMediaType(doc.format, bytes), std::move(bytes));
         } catch (const SbomError& e) {
             ctx.err << "vulnwatch: " << path << ": " << e.what() << "; nothing was imported\n";
             return kExitFailure;
@@ -250,14 +272,21 @@ int importSbom(Context& ctx, const Options& opt, Store& store, std::int64_t now,
         Store::Transaction tx(store);
         before = store.replaceComponents(product, version, sbom.components, now, &comparedWith);
         diff = diffComponents(before, sbom.components);
-        store.logEvent("product",
-                       "imported SBOM " + std::filesystem::path(file).filename().string() + " (" +
-                           sbom.format + ", " + std::to_string(sbom.components.size()) +
-                           " components) into " + product + " version " + version + ": " +
-                           std::to_string(diff.added.size()) + " added, " +
-                           std::to_string(diff.removed.size()) + " removed, " +
-                           std::to_string(diff.changed.size()) + " changed",
-                       now);
+        AuditEvent event;
+        event.kind = "product";
+        event.at = now;
+        event.text = "imported SBOM " + std::filesystem::path(file).filename().string() + " (" +
+                     sbom.format + ", " + std::to_string(sbom.components.size()) +
+                     " components) into " + product + " version " + version + ": " +
+                     std::to_string(diff.added.size()) + " added, " +
+                     std::to_string(diff.removed.size()) + " removed, " +
+                     std::to_string(diff.changed.size()) + " changed";
+        event.subjects = {"product:" + product + " " + version};
+        // Each SBOM document as imported (docs/audit.md "Evidence").
+        for (const auto& [mediaType, bytes] : documents) {
+            event.evidence.push_back(putEvidence(store, bytes, mediaType, now));
+        }
+        store.appendEvent(event);
         tx.commit();
     }
 
@@ -351,7 +380,8 @@ int cmdProducts(Context& ctx, const std::vector<std::string>& args) {
                                                  {"json", false},
                                                  {"all", false},
                                                  {"product", true},
-                                                 {"format", true}});
+                                                 {"format", true},
+                                                 {"mission", true}});
     const auto config = maybeConfig(ctx, false);
     auto store = openStore(ctx, config);
     const std::int64_t now = unixNow();
@@ -394,6 +424,17 @@ int cmdProducts(Context& ctx, const std::vector<std::string>& args) {
                         << terminalSafe(p.keywords[ignored.keyword])
                         << "' will never match: " << ignored.reason << "\n";
             }
+        }
+        if (opt.has("mission")) {
+            // SSVC's Mission & Well-being of the product; "unset" clears it (taken as medium).
+            const std::string mission = opt.get("mission");
+            const auto value = parseSsvcMission(mission);
+            if (!value && mission != "unset") {
+                throw UsageError("--mission '" + mission +
+                                 "' is not low, medium, high or unset (SSVC Mission & "
+                                 "Well-being: a patient-safety function is high)");
+            }
+            p.mission = value ? std::string(ssvcName(*value)) : std::string();
         }
         if (opt.has("version-owner") && !opt.has("version")) {
             throw UsageError("--version-owner needs --version V (the version it owns)");
@@ -458,7 +499,8 @@ int cmdProducts(Context& ctx, const std::vector<std::string>& args) {
     }
     if (sub == "import") {
         opt.expectPositional(1, 1, "one registry FILE.json (as written by products export)");
-        const auto products = productsFromJson(readInput(opt.positional()[0]));
+        const std::string registryJson = readInput(opt.positional()[0]);
+        const auto products = productsFromJson(registryJson);
         std::vector<std::string> names;
         for (const auto& p : products) {
             validateProduct(p);
@@ -468,8 +510,13 @@ int cmdProducts(Context& ctx, const std::vector<std::string>& args) {
         for (const auto& p : products) {
             store->putProduct(p, now);
         }
-        store->logEvent("product", "imported " + std::to_string(products.size()) + " products",
-                        now);
+        AuditEvent event;
+        event.kind = "product";
+        event.at = now;
+        event.text = "imported " + std::to_string(products.size()) + " products";
+        // The registry file as imported (docs/audit.md "Evidence").
+        event.evidence = {putEvidence(*store, registryJson, kMediaJson, now)};
+        store->appendEvent(event);
         tx.commit();
         ctx.out << products.size() << " products imported\n";
         rematch(names);

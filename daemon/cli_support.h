@@ -122,6 +122,10 @@ int cmdDeliveries(Context& ctx, const std::vector<std::string>& args);
 int cmdDigest(Context& ctx, const std::vector<std::string>& args);
 /// `audit verify|export|head` (daemon/cli_audit.cpp).
 int cmdAudit(Context& ctx, const std::vector<std::string>& args);
+/// `evidence stats|prune|show` (daemon/cli_evidence.cpp).
+int cmdEvidence(Context& ctx, const std::vector<std::string>& args);
+/// `cases list|show|transition|open|ssvc|verify` (daemon/cli_cases.cpp).
+int cmdCases(Context& ctx, const std::vector<std::string>& args);
 /// `calendar --year Y` (daemon/cli_calendar.cpp).
 int cmdCalendar(Context& ctx, const std::vector<std::string>& args);
 

@@ -3,6 +3,7 @@
 #include "daemon/audit_journal.h"
 #include "daemon/log.h"
 #include "notifiers/digest.h"
+#include "store/cases.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <tuple>
 #include <utility>
 
 namespace vw {
@@ -47,19 +49,102 @@ std::vector<FieldChange> changesFrom(const std::string& json) {
     return changes;
 }
 
+/// The open cases and what routing them to owners needs, read once per round.
+struct OpenCases {
+    std::vector<Case> cases;
+    std::map<std::pair<std::string, std::string>, Product> products; // (name, version)
+    Routing routing;
+
+    /// The product version of a case, or nullptr when it is no longer registered.
+    const Product* productOf(const Case& c) const {
+        const auto it = products.find({c.product, c.version});
+        return it == products.end() ? nullptr : &it->second;
+    }
+};
+
+OpenCases readOpenCases(Store& store, const Config& config) {
+    OpenCases open;
+    CaseFilter filter;
+    filter.openOnly = true;
+    open.cases = listCases(store, filter);
+    if (open.cases.empty()) {
+        return open;
+    }
+    for (Product& p : store.products()) {
+        open.products.emplace(std::make_pair(p.name, p.version), std::move(p));
+    }
+    open.routing = Routing(config.notifiers, config.owners);
+    return open;
+}
+
+/// The open cases one owner hears of through one notifier.
+struct OwnerCases {
+    std::vector<const Case*> cases; // listCases order (by due time)
+    std::string recipient;          // the mailbox as routed ("" when no case)
+    std::int64_t digestSince = 0;   // the oldest opening of a case heard of in digest mode
+};
+
+OwnerCases casesOf(const OpenCases& open, const std::string& owner, const std::string& notifier) {
+    OwnerCases out;
+    for (const Case& c : open.cases) {
+        const Product* product = open.productOf(c);
+        if (product == nullptr) {
+            continue;
+        }
+        const auto route = ownerRoute(open.routing, *product, owner, notifier);
+        if (!route) {
+            continue;
+        }
+        out.cases.push_back(&c);
+        if (out.recipient.empty()) {
+            out.recipient = route->recipient;
+        }
+        if (route->digest && (out.digestSince == 0 || c.openedAt < out.digestSince)) {
+            out.digestSince = c.openedAt;
+        }
+    }
+    return out;
+}
+
 struct Candidate {
     std::string owner;
     std::string notifier;
-    std::int64_t oldest = 0; // 0: no uncovered item
+    std::int64_t oldest = 0;     // 0: no uncovered item
+    std::int64_t oldestCase = 0; // 0: no open case heard of in digest mode
 };
 
-/// The owners a digest may be due for: those with uncovered items and the [owner.NAME]
-/// sections that want heartbeats (or, with `force` and an owner named, that owner).
-std::vector<Candidate> candidates(Store& store, const Config& config,
+/// The owners a digest may be due for: those with uncovered items, those in digest mode for a
+/// product version with an open case, and the [owner.NAME] sections that want heartbeats (or,
+/// with `force` and an owner named, that owner).
+std::vector<Candidate> candidates(Store& store, const Config& config, const OpenCases& open,
                                   const DigestOptions& options) {
     std::vector<Candidate> out;
     for (const PendingDigest& p : store.pendingDigests()) {
-        out.push_back({p.owner, p.notifier, p.oldest});
+        out.push_back({p.owner, p.notifier, p.oldest, 0});
+    }
+    // Open cases: the addresses in digest mode for their product versions; and anyone when a
+    // digest is asked for by hand for one owner (the filter at the end keeps only that owner).
+    const bool asked = options.force && !options.owner.empty();
+    for (const Case& c : open.cases) {
+        const Product* product = open.productOf(c);
+        if (product == nullptr) {
+            continue;
+        }
+        for (const RouteTarget& t : routeMatch(open.routing, *product, 10.0, 100)) {
+            if (t.notifier->type != "email" || !(t.digest || asked)) {
+                continue;
+            }
+            const std::string address = mailAddressOf(t.recipient);
+            const std::int64_t since = t.digest ? c.openedAt : 0;
+            auto it = std::find_if(out.begin(), out.end(), [&](const Candidate& k) {
+                return k.owner == address && k.notifier == t.notifier->name;
+            });
+            if (it == out.end()) {
+                out.push_back({address, t.notifier->name, 0, since});
+            } else if (since != 0 && (it->oldestCase == 0 || since < it->oldestCase)) {
+                it->oldestCase = since;
+            }
+        }
     }
     for (const OwnerConfig& o : config.owners) {
         const bool named =
@@ -73,7 +158,7 @@ std::vector<Candidate> candidates(Store& store, const Config& config,
             return c.owner == address && c.notifier == o.notifier;
         });
         if (!known) {
-            out.push_back({address, o.notifier, 0});
+            out.push_back({address, o.notifier, 0, 0});
         }
     }
     if (!options.owner.empty()) {
@@ -109,9 +194,24 @@ DigestEntry entryFrom(const DigestItemRow& item) {
     return e;
 }
 
+DigestCase digestCaseFrom(const Case& c, std::int64_t now) {
+    DigestCase d;
+    d.id = c.id;
+    d.product = c.product;
+    d.version = c.version;
+    d.title = c.title;
+    d.advisory = c.clusterKey;
+    d.state = c.state;
+    std::tie(d.due, d.clock) = nextDue(c);
+    d.overdue = !overdueClocks(c, now).empty();
+    d.ssvc = c.ssvc;
+    return d;
+}
+
 /// Makes the digest of one owner when it is due (or forced): one transaction.
 std::optional<DigestMade> makeOne(Store& store, const Config& config, const Candidate& candidate,
-                                  std::int64_t now, const DigestOptions& options) {
+                                  const OpenCases& open, std::int64_t now,
+                                  const DigestOptions& options) {
     DigestSettings settings = digestSettings(config, candidate.owner);
     std::shared_ptr<const MailTemplates> templates; // the notifier's `templates = DIR`
     for (const NotifierConfig& n : config.notifiers) {
@@ -125,19 +225,21 @@ std::optional<DigestMade> makeOne(Store& store, const Config& config, const Cand
     Store::Transaction tx(store);
     const std::vector<DigestItemRow> items =
         store.pendingDigestItems(candidate.owner, candidate.notifier);
+    const OwnerCases mine = casesOf(open, candidate.owner, candidate.notifier);
     std::int64_t periodEnd = now;
     if (!options.force) {
         std::int64_t oldest = 0;
         for (const auto& item : items) {
             oldest = oldest == 0 ? item.createdAt : std::min(oldest, item.createdAt);
         }
-        const auto due = digestDue(store, config, candidate.owner, candidate.notifier, oldest, now);
+        const auto due = digestDue(store, config, candidate.owner, candidate.notifier, oldest, now,
+                                   mine.digestSince);
         if (!due || *due > now) {
             return std::nullopt;
         }
         periodEnd = lastScheduled(settings.schedule, settings.timezone, now);
     }
-    if (items.empty() && !settings.heartbeat && !options.force) {
+    if (items.empty() && mine.digestSince == 0 && !settings.heartbeat && !options.force) {
         return std::nullopt;
     }
     const std::int64_t last = store.lastDigestEnd(candidate.owner, candidate.notifier);
@@ -145,8 +247,9 @@ std::optional<DigestMade> makeOne(Store& store, const Config& config, const Cand
     DigestContent content;
     content.notifier = candidate.notifier;
     content.recipient = settings.section != nullptr ? settings.section->email
-                        : items.empty()             ? candidate.owner
-                                                    : items.back().recipient;
+                        : !items.empty()            ? items.back().recipient
+                        : !mine.recipient.empty()   ? mine.recipient
+                                                    : candidate.owner;
     content.language = settings.language;
     content.periodStart = last > 0 ? localTimeText(last, settings.timezone) : "";
     content.periodEnd = localTimeText(periodEnd, settings.timezone);
@@ -161,6 +264,10 @@ std::optional<DigestMade> makeOne(Store& store, const Config& config, const Cand
     for (const auto& item : items) {
         content.entries.push_back(entryFrom(item));
         itemIds.push_back(item.id);
+    }
+    content.cases.reserve(mine.cases.size());
+    for (const Case* c : mine.cases) {
+        content.cases.push_back(digestCaseFrom(*c, now));
     }
     if (items.empty()) {
         for (const auto& source : config.sources) {
@@ -186,14 +293,22 @@ std::optional<DigestMade> makeOne(Store& store, const Config& config, const Cand
     store.logEvent("digest",
                    "digest " + std::to_string(digestId) + " for " + candidate.owner + " via " +
                        candidate.notifier + ": " + std::to_string(items.size()) + " items" +
+                       (mine.cases.empty()
+                            ? std::string()
+                            : ", " + std::to_string(mine.cases.size()) + " open cases") +
                        (options.force ? " (sent by hand)" : ""),
                    now);
     if (options.beforeCommit) {
         options.beforeCommit();
     }
     tx.commit();
-    return DigestMade{candidate.owner, candidate.notifier, digestId,
-                      outboxId,        periodEnd,          static_cast<int>(items.size())};
+    return DigestMade{candidate.owner,
+                      candidate.notifier,
+                      digestId,
+                      outboxId,
+                      periodEnd,
+                      static_cast<int>(items.size()),
+                      static_cast<int>(mine.cases.size())};
 }
 
 } // namespace
@@ -258,6 +373,19 @@ std::vector<RouteTarget> routeMatch(const Routing& routing, const Product& produ
     return out;
 }
 
+std::optional<RouteTarget> ownerRoute(const Routing& routing, const Product& product,
+                                      const std::string& owner, const std::string& notifier) {
+    // The highest score and confidence: every recipient is a target, immediate unless its mode
+    // is digest.
+    for (RouteTarget& t : routeMatch(routing, product, 10.0, 100)) {
+        if (t.notifier->type == "email" && t.notifier->name == notifier &&
+            mailAddressOf(t.recipient) == owner) {
+            return std::move(t);
+        }
+    }
+    return std::nullopt;
+}
+
 DigestItemRow digestItemFor(const Advisory& advisory, const Match& match, const RouteTarget& target,
                             const std::string& clusterKey, const std::vector<FieldChange>* changes,
                             const std::string& revisionHash, std::int64_t now) {
@@ -306,12 +434,15 @@ DigestSettings digestSettings(const Config& config, const std::string& owner) {
 
 std::optional<std::int64_t> digestDue(Store& store, const Config& config, const std::string& owner,
                                       const std::string& notifier, std::int64_t oldestItem,
-                                      std::int64_t now) {
+                                      std::int64_t now, std::int64_t oldestOpenCase) {
     const DigestSettings settings = digestSettings(config, owner);
     const std::int64_t last = store.lastDigestEnd(owner, notifier);
     std::int64_t anchor = 0;
-    if (oldestItem > 0) {
-        anchor = std::max(last, oldestItem);
+    if (oldestItem > 0 || oldestOpenCase > 0) {
+        const std::int64_t first = oldestItem == 0       ? oldestOpenCase
+                                   : oldestOpenCase == 0 ? oldestItem
+                                                         : std::min(oldestItem, oldestOpenCase);
+        anchor = std::max(last, first);
     } else if (settings.heartbeat) {
         anchor = std::max(last, store.digestOwnerSince(owner, notifier, now));
     } else {
@@ -323,13 +454,15 @@ std::optional<std::int64_t> digestDue(Store& store, const Config& config, const 
 std::vector<DigestMade> makeDueDigests(Store& store, const Config& config, std::int64_t now,
                                        const DigestOptions& options) {
     std::vector<DigestMade> made;
-    for (const Candidate& candidate : candidates(store, config, options)) {
+    const OpenCases open = readOpenCases(store, config);
+    for (const Candidate& candidate : candidates(store, config, open, options)) {
         try {
-            if (auto digest = makeOne(store, config, candidate, now, options)) {
-                VW_LOG_INFO("digest", "digest for "
-                                          << candidate.owner << " via " << candidate.notifier
-                                          << " queued: " << digest->items << " items (message "
-                                          << digest->outboxId << ")");
+            if (auto digest = makeOne(store, config, candidate, open, now, options)) {
+                VW_LOG_INFO("digest", "digest for " << candidate.owner << " via "
+                                                    << candidate.notifier
+                                                    << " queued: " << digest->items << " items, "
+                                                    << digest->cases << " open cases (message "
+                                                    << digest->outboxId << ")");
                 made.push_back(std::move(*digest));
             }
         } catch (const std::exception& e) {
@@ -344,9 +477,10 @@ std::vector<DigestMade> makeDueDigests(Store& store, const Config& config, std::
 
 std::optional<std::int64_t> nextDigestDue(Store& store, const Config& config, std::int64_t now) {
     std::optional<std::int64_t> next;
-    for (const Candidate& candidate : candidates(store, config, {})) {
-        const auto due =
-            digestDue(store, config, candidate.owner, candidate.notifier, candidate.oldest, now);
+    const OpenCases open = readOpenCases(store, config);
+    for (const Candidate& candidate : candidates(store, config, open, {})) {
+        const auto due = digestDue(store, config, candidate.owner, candidate.notifier,
+                                   candidate.oldest, now, candidate.oldestCase);
         if (due && (!next || *due < *next)) {
             next = *due;
         }

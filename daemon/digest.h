@@ -40,6 +40,14 @@ struct RouteTarget {
 std::vector<RouteTarget> routeMatch(const Routing& routing, const Product& product, double score,
                                     int confidence);
 
+/// How the mailbox `owner` (an address, lower case) hears of news about `product` through the
+/// e-mail notifier named `notifier` (pure): routeMatch's target for it whatever the score and
+/// confidence (so `digest` is true exactly when its mode is digest), or nullopt when that
+/// notifier does not tell it about the product at all. The digests use it to decide whose open
+/// cases an owner sees.
+std::optional<RouteTarget> ownerRoute(const Routing& routing, const Product& product,
+                                      const std::string& owner, const std::string& notifier);
+
 /// The digest item for news routed to `target` (pure): a new match (`update` null) or a
 /// material revision (kind "update", or "withdrawn" when the advisory now is).
 DigestItemRow digestItemFor(const Advisory& advisory, const Match& match, const RouteTarget& target,
@@ -64,7 +72,8 @@ struct DigestMade {
     std::int64_t digestId = 0;
     std::int64_t outboxId = 0;
     std::int64_t periodEnd = 0;
-    int items = 0; // 0: a heartbeat
+    int items = 0; // 0: a heartbeat (or only open cases)
+    int cases = 0; // the open cases it lists (issue 12)
 };
 
 struct DigestOptions {
@@ -79,16 +88,24 @@ struct DigestOptions {
 };
 
 /// When a digest of (owner, notifier) is due: the first scheduled time after both its last
-/// digest and its oldest uncovered item (a heartbeat owner without items: after the time the
-/// store first knew it). nullopt when nothing is to be sent.
+/// digest and its oldest uncovered item or, for an owner in digest mode for a product with an
+/// open case, the oldest such case's opening (`oldestOpenCase`, 0: none) — whichever is older;
+/// a heartbeat owner without either: after the time the store first knew it. nullopt when
+/// nothing is to be sent.
 std::optional<std::int64_t> digestDue(Store& store, const Config& config, const std::string& owner,
                                       const std::string& notifier, std::int64_t oldestItem,
-                                      std::int64_t now);
+                                      std::int64_t now, std::int64_t oldestOpenCase = 0);
 
 /// Makes every digest that is due at `now` (a schedule missed while the daemon was down is
 /// made once, at the next call). Each digest is one transaction: the uncovered items are read,
 /// one outbox message is rendered and queued (key from owner and period, digestKey), the items
 /// are marked covered and the digest recorded, so a crash leaves either all of it or none.
+///
+/// Every digest also lists the owner's open cases (store/cases.h listCases: not closed nor a
+/// side exit) of the product versions it hears of through that notifier (ownerRoute), by due
+/// date. An owner in digest mode for such a product gets its digest at each scheduled time
+/// while the case is open, news or not (a digest with no news that lists open cases, not a bare
+/// heartbeat); an owner in immediate mode sees its open cases in the digests it gets anyway.
 std::vector<DigestMade> makeDueDigests(Store& store, const Config& config, std::int64_t now,
                                        const DigestOptions& options = {});
 

@@ -1,10 +1,12 @@
 #include "daemon/import.h"
 
+#include "daemon/kev.h"
 #include "daemon/pipeline.h"
 #include "feeds/parse/document.h"
 #include "feeds/parse/jvn_rss.h"
 #include "feeds/parse/parse_error.h"
 #include "feeds/parse/vuldef.h"
+#include "store/evidence.h"
 
 #include <algorithm>
 #include <atomic>
@@ -231,9 +233,10 @@ private:
 class BatchIngest {
 public:
     BatchIngest(Store& store, const Routing& notifiers, const std::string& channel,
-                ImportStats& stats, const CpeMapper& mapper, RegistryCache& registry)
+                ImportStats& stats, const CpeMapper& mapper, RegistryCache& registry,
+                const std::string& fileEvidence)
         : store_(store), notifiers_(notifiers), channel_(channel), stats_(stats), mapper_(mapper),
-          registry_(registry) {}
+          registry_(registry), fileEvidence_(fileEvidence) {}
 
     ParseResult& pending() { return pending_; }
 
@@ -252,8 +255,9 @@ public:
         }
         // The registry's matcher is built once for the whole session (unless the registry
         // changes).
-        const IngestStats s = ingestBatch(store_, notifiers_, channel_, batch, unixNow(),
-                                          std::nullopt, serialized, mapper_, &registry_);
+        const IngestStats s =
+            ingestBatch(store_, notifiers_, channel_, batch, unixNow(), std::nullopt, serialized,
+                        mapper_, &registry_, fileEvidence_);
         stats_.records += static_cast<std::size_t>(s.records);
         stats_.newRecords += static_cast<std::size_t>(s.newRecords);
         stats_.changed += static_cast<std::size_t>(s.changed);
@@ -271,6 +275,7 @@ private:
     ImportStats& stats_;
     const CpeMapper& mapper_;
     RegistryCache& registry_;
+    const std::string& fileEvidence_;
     ParseResult pending_;
 };
 
@@ -280,12 +285,19 @@ struct ImportSession::Impl {
     explicit Impl(Store& store) : tuning(store) {}
     BulkLoadTuning tuning;
     RegistryCache registry;
+    std::string fileEvidence;
 };
 
 ImportSession::ImportSession(Store& store) : impl_(std::make_unique<Impl>(store)) {}
 ImportSession::~ImportSession() = default;
 RegistryCache& ImportSession::registry() {
     return impl_->registry;
+}
+void ImportSession::setFileEvidence(std::string hash) {
+    impl_->fileEvidence = std::move(hash);
+}
+const std::string& ImportSession::fileEvidence() const {
+    return impl_->fileEvidence;
 }
 int ImportSession::registryBuilds() const {
     return impl_->registry.builds();
@@ -305,6 +317,65 @@ ImportStats importFile(Store& store, const Routing& notifiers, const std::string
     return importStream(store, notifiers, in, path,
                         sizeError ? 0 : static_cast<std::uint64_t>(fileSize), format, channel,
                         progress, batchSize, mapper, session);
+}
+
+ImportEvidence storeImportEvidence(Store& store, const std::string& path, std::int64_t now) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
+    }
+    Sha256Stream hasher;
+    std::string kept; // the whole file while it is within kKeepImportBytes
+    bool keep = true;
+    std::uint64_t size = 0;
+    std::string head; // the first piece, for the media type
+    std::string buffer(kImportReadSize, '\0');
+    while (const std::size_t got = readChunk(in, buffer, path)) {
+        const std::string_view piece(buffer.data(), got);
+        if (head.empty()) {
+            head.assign(piece.substr(0, 4096));
+        }
+        hasher.update(piece);
+        size += got;
+        keep = keep && size <= kKeepImportBytes;
+        if (keep) {
+            kept.append(piece);
+        } else {
+            kept = std::string();
+        }
+    }
+    const std::string mediaType(detectFormat(head) == "mail" ? kMediaMail : kMediaXml);
+    ImportEvidence out;
+    out.hash = hasher.finish();
+    out.size = size;
+    out.kept = keep;
+    Store::Transaction tx(store);
+    if (keep) {
+        out.hash = putEvidence(store, kept, mediaType, now); // the same hash, from the same bytes
+    } else {
+        putEvidenceReference(store, out.hash, mediaType, static_cast<std::int64_t>(size), now);
+    }
+    tx.commit();
+    return out;
+}
+
+std::int64_t recordImportEvent(Store& store, const std::string& path, const ImportEvidence& file,
+                               const ImportStats& stats, const std::string& channel,
+                               std::int64_t now) {
+    AuditEvent event;
+    event.kind = "import";
+    event.at = now;
+    const std::string name = std::filesystem::path(path).filename().string();
+    event.text = name + " (" + (stats.format.empty() ? "?" : stats.format) + ", " +
+                 std::to_string(file.size) + " bytes" + (file.kept ? "" : ", hash only") +
+                 ") into channel " + channel + ": " + std::to_string(stats.records) + " records, " +
+                 std::to_string(stats.newRecords) + " new, " + std::to_string(stats.changed) +
+                 " changed, " + std::to_string(stats.problems) + " bad items" +
+                 (stats.complete() ? "" : "; stopped: " + stats.error);
+    event.subjects = {"file:" + name};
+    event.evidence = {file.hash};
+    event.details = {{"channel", channel}, {"kept", file.kept ? "yes" : "hash-only"}};
+    return store.appendEvent(event);
 }
 
 ImportStats importStream(Store& store, const Routing& notifiers, std::istream& in,
@@ -338,7 +409,8 @@ ImportStats importStream(Store& store, const Routing& notifiers, std::istream& i
     if (session == nullptr) {
         session = &own.emplace(store);
     }
-    BatchIngest batches(store, notifiers, channel, stats, mapper, session->registry());
+    BatchIngest batches(store, notifiers, channel, stats, mapper, session->registry(),
+                        session->fileEvidence());
 
     if (stats.format != "vuldef" && stats.format != "jvn-rss") {
         // Small documents (MyJVN alert lists, mail): parsed whole, as `parse` does, then
@@ -364,6 +436,21 @@ ImportStats importStream(Store& store, const Routing& notifiers, std::istream& i
         }
         if (stats.format.empty()) {
             stats.format = format;
+        }
+        if (result.kev) {
+            // CISA's KEV catalog: its own table and exploitation signals, never advisory
+            // records (daemon/kev.h); one transaction.
+            const KevIngestStats kev = ingestKev(store, notifiers, channel, result, unixNow());
+            stats.items = result.kev->entries.size() + result.problems.size();
+            stats.records = static_cast<std::size_t>(kev.ingest.records);
+            stats.newRecords = static_cast<std::size_t>(kev.ingest.newRecords);
+            stats.changed = static_cast<std::size_t>(kev.ingest.changed);
+            stats.problems = static_cast<std::size_t>(kev.ingest.problems);
+            stats.enqueued = static_cast<std::size_t>(kev.ingest.enqueued);
+            stats.kevSignalled = kev.signalled.size();
+            stats.batches = 1;
+            notify(stats.items, true);
+            return stats;
         }
         stats.items = result.records.size() + result.problems.size();
         batches.pending().problems = std::move(result.problems);

@@ -44,6 +44,9 @@ struct ImportStats {
     std::size_t reevaluated = 0; // existing matches whose verdict changed (the detail arrived)
     std::size_t enqueued = 0;
     std::size_t batches = 0; // transactions committed
+    /// format "kev" (CISA's KEV catalog, daemon/kev.h): stored vulnerabilities newly listed,
+    /// each an exploitation signal for its cases. records/newRecords/changed count entries.
+    std::size_t kevSignalled = 0;
     /// Empty when the whole document was read; else why it stopped (the records counted above
     /// are committed all the same).
     std::string error;
@@ -72,6 +75,10 @@ public:
     ImportSession(const ImportSession&) = delete;
     ImportSession& operator=(const ImportSession&) = delete;
     RegistryCache& registry();
+    /// The evidence blob (SHA-256) the next file's records are read from ("" for none): set
+    /// per file, named by the revisions it writes.
+    void setFileEvidence(std::string hash);
+    const std::string& fileEvidence() const;
     /// How many times the matcher was built (tests).
     int registryBuilds() const;
 
@@ -90,6 +97,29 @@ ImportStats importFile(Store& store, const Routing& notifiers, const std::string
                        const ProgressFn& progress = nullptr,
                        std::size_t batchSize = kImportBatchSize, const CpeMapper& mapper = {},
                        ImportSession* session = nullptr);
+
+/// Files up to this size are kept whole as evidence by recordImportEvidence; larger ones (a
+/// yearly VULDEF file is ~50 MB) by their SHA-256 and size only.
+inline constexpr std::uint64_t kKeepImportBytes = 16u * 1024u * 1024u;
+
+/// An imported file as evidence (docs/audit.md "Evidence").
+struct ImportEvidence {
+    std::string hash; // SHA-256 of the file
+    std::uint64_t size = 0;
+    bool kept = false; // the bytes are stored (else the hash and size only)
+};
+
+/// Stores the file at `path` as evidence before it is imported: its SHA-256 computed and its
+/// bytes stored (or, over kKeepImportBytes, its hash and size only), so the revisions the
+/// import writes can name it (ImportSession::setFileEvidence). Throws std::runtime_error when
+/// the file cannot be read.
+ImportEvidence storeImportEvidence(Store& store, const std::string& path, std::int64_t now);
+
+/// The `import` event naming the file's evidence, with what `stats` says was stored. Returns the
+/// event's sequence number.
+std::int64_t recordImportEvent(Store& store, const std::string& path, const ImportEvidence& file,
+                               const ImportStats& stats, const std::string& channel,
+                               std::int64_t now);
 
 /// As importFile, reading `in` (named `path` in messages; `size` bytes, 0 when unknown). A
 /// read error (badbit) after the first piece happens on the parsing thread and is rethrown

@@ -1,5 +1,7 @@
 #include "daemon/json_read.h"
 
+#include "core/ssvc.h"
+
 #include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -418,6 +420,15 @@ std::vector<RegisteredProduct> productsFromJson(const std::string& json) {
         p.keywords = getStrings(item, "keywords", where);
         p.cpes = getStrings(item, "cpes", where);
         p.removed = getBool(item, "removed", where);
+        // SSVC's Mission & Well-being (docs/cases.md "Priority (SSVC)"): low, medium or high.
+        if (const std::string mission = getString(item, "mission", where); !mission.empty()) {
+            const auto value = parseSsvcMission(mission);
+            if (!value) {
+                throw JsonInputError(where + ".mission: '" + mission +
+                                     "' is not low, medium or high (SSVC Mission & Well-being)");
+            }
+            p.mission = std::string(ssvcName(*value));
+        }
         const bool single = item->has("version") || item->has("components");
         if (item->has("versions") && !item->isNull("versions")) {
             if (single) {

@@ -3,12 +3,14 @@
 #include "config/cpe_map.h"
 #include "core/correlate.h"
 #include "core/match.h"
+#include "daemon/cases.h"
 #include "daemon/digest.h"
 #include "daemon/json_read.h"
 #include "daemon/log.h"
 #include "notifiers/chat_format.h"
 #include "notifiers/render.h"
 #include "notifiers/retry.h"
+#include "store/evidence.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -70,9 +72,11 @@ std::vector<Match> mergedPerProduct(const std::vector<Match>& matches) {
 
 void recordMatches(Store& store, const Routing& routing, const ProductMatcher& matcher,
                    const std::vector<Product>& products, std::int64_t clusterId,
-                   const Advisory& advisory, std::int64_t now, IngestStats& stats) {
+                   const Advisory& advisory, std::int64_t now, IngestStats& stats,
+                   const std::vector<std::string>& evidence) {
     std::vector<Match> toNotify;
-    for (const Match& m : matcher.match(advisory)) {
+    const std::vector<Match> all = matcher.match(advisory);
+    for (const Match& m : all) {
         const Store::MatchSaved saved = store.saveMatch(clusterId, m, now);
         if (!saved.inserted && !saved.changed) {
             continue; // this vulnerability already matched here (maybe via another channel)
@@ -110,6 +114,9 @@ void recordMatches(Store& store, const Routing& routing, const ProductMatcher& m
             toNotify.push_back(m);
         }
     }
+    // Every match, new or not, keeps the product version's case (docs/cases.md): opened once,
+    // told of changed components.
+    casesForMatches(store, routing, clusterId, advisory, all, evidence, now, stats, &products);
     // One message per advisory, product version and recipient, naming every component hit (an
     // advisory naming 12 CPEs of one product used to send 12).
     for (const Match& m : mergedPerProduct(toNotify)) {
@@ -325,6 +332,13 @@ void classifyChange(Store& store, const Routing& routing, const std::vector<Prod
         return;
     }
     ++stats.material;
+    std::string what;
+    for (const auto& change : diff.changes) {
+        if (change.material) {
+            what += (what.empty() ? "" : ", ") + change.field;
+        }
+    }
+    casesOnMaterialRevision(store, routing, up.clusters, advisory, what, now, stats, &products);
     UpdateNotice update{std::move(diff.changes), up.contentHash};
     enqueueUpdates(store, routing, products, up.clusters, advisory, previousScore, update, now,
                    stats);
@@ -336,7 +350,7 @@ IngestStats ingestBatch(Store& store, const Routing& routing, const std::string&
                         const ParseResult& batch, std::int64_t now,
                         const std::optional<SourceStateRow>& newState,
                         const std::vector<SerializedRecord>& serialized, const CpeMapper& mapper,
-                        RegistryCache* cache) {
+                        RegistryCache* cache, const std::string& fileEvidence) {
     if (!serialized.empty() && serialized.size() != batch.records.size()) {
         throw std::invalid_argument("ingestBatch: " + std::to_string(serialized.size()) +
                                     " serialized records for a batch of " +
@@ -360,10 +374,33 @@ IngestStats ingestBatch(Store& store, const Routing& routing, const std::string&
     registry.refresh(store, mapper);
     const std::vector<Product>& products = registry.products();
     const ProductMatcher& matcher = registry.matcher();
+    // Evidence (store/evidence.h): a raw document of the batch is stored, in this transaction,
+    // the first time a record read from it is new or changed; documents whose records changed
+    // nothing are not kept.
+    std::vector<std::string> rawHashes(batch.raw.size()); // "" until stored
+    std::vector<std::string> evidence;                    // stored, in that order
+    const auto evidenceOf = [&](std::size_t record) -> std::string {
+        const int index = record < batch.rawOf.size() ? batch.rawOf[record] : kNoRawDocument;
+        if (index < 0 || static_cast<std::size_t>(index) >= batch.raw.size()) {
+            // An imported file, stored before the import (daemon/import.h): named by every
+            // revision read from it, and by the batch's event once.
+            if (!fileEvidence.empty() && evidence.empty()) {
+                evidence.push_back(fileEvidence);
+            }
+            return fileEvidence;
+        }
+        std::string& hash = rawHashes[static_cast<std::size_t>(index)];
+        if (hash.empty()) {
+            const RawDocument& raw = batch.raw[static_cast<std::size_t>(index)];
+            hash = putEvidence(store, raw.bytes, raw.mediaType, now);
+            evidence.push_back(hash);
+        }
+        return hash;
+    };
     for (std::size_t i = 0; i < batch.records.size(); ++i) {
         const Advisory& advisory = batch.records[i];
         // No savepoint per record: any exception rolls back the whole batch (tx).
-        const UpsertOutcome up =
+        UpsertOutcome up =
             serialized.empty()
                 ? store.upsertRecord(channel, advisory, now, Store::Savepoint::Skip)
                 : store.upsertRecord(channel, advisory, serialized[i], now, Store::Savepoint::Skip);
@@ -373,30 +410,72 @@ IngestStats ingestBatch(Store& store, const Routing& routing, const std::string&
         if (!up.isNew && !up.changed) {
             continue;
         }
+        up.evidence = evidenceOf(i);
+        if (!up.evidence.empty() && up.revisionId != 0) {
+            setRevisionEvidence(store, up.revisionId, up.evidence);
+        }
         if (!up.isNew) {
             // Existing matches hear of a material change first; a match this revision creates
             // gets its "new" message below, not an update.
             classifyChange(store, routing, products, up, advisory, now, stats);
         }
+        const std::vector<std::string> recordEvidence = up.evidence.empty()
+                                                            ? std::vector<std::string>{}
+                                                            : std::vector<std::string>{up.evidence};
         for (const std::int64_t cluster : up.clusters) {
-            recordMatches(store, routing, matcher, products, cluster, advisory, now, stats);
+            recordMatches(store, routing, matcher, products, cluster, advisory, now, stats,
+                          recordEvidence);
+        }
+        // A JPCERT/CC alert is an exploitation signal for every vulnerability it covers.
+        if (up.isNew && advisory.id.rfind("JPCERT-AT-", 0) == 0) {
+            for (const std::int64_t cluster : up.clusters) {
+                caseExploitationSignalCluster(store, routing, cluster,
+                                              "JPCERT/CC alert " + advisory.id, now, stats,
+                                              &products);
+            }
         }
     }
     if (newState) {
         store.saveSourceState(channel, *newState);
     }
-    if (stats.newRecords + stats.changed + stats.newMatches > 0) {
-        store.logEvent("ingest",
-                       channel + ": " + std::to_string(stats.records) + " records, " +
-                           std::to_string(stats.newRecords) + " new, " +
-                           std::to_string(stats.changed) + " changed (" +
-                           std::to_string(stats.material) + " material), " +
-                           std::to_string(stats.newMatches) + " new matches",
-                       now);
+    if (stats.newRecords + stats.changed + stats.newMatches > 0 || !evidence.empty()) {
+        AuditEvent event;
+        event.kind = "ingest";
+        event.at = now;
+        event.text = channel + ": " + std::to_string(stats.records) + " records, " +
+                     std::to_string(stats.newRecords) + " new, " + std::to_string(stats.changed) +
+                     " changed (" + std::to_string(stats.material) + " material), " +
+                     std::to_string(stats.newMatches) + " new matches";
+        event.evidence = std::move(evidence); // the documents the new revisions were read from
+        store.appendEvent(event);
     }
     tx.commit();
     return stats;
 }
+
+namespace {
+
+/// The `delivery` audit event of a delivered message, naming the message as sent (kept as
+/// evidence when the notifier handed it over).
+void recordDelivery(Store& store, const OutMessage& message, const DeliveryResult& result,
+                    const std::string& who, std::int64_t now) {
+    AuditEvent event;
+    event.kind = "delivery";
+    event.at = now;
+    event.text = "message " + std::to_string(message.id) + " delivered via " + who;
+    event.subjects = {message.idempotencyKey};
+    event.details = {{"notifier", message.notifier}, {"outbox", std::to_string(message.id)}};
+    if (!result.sent.empty()) {
+        event.evidence.push_back(putEvidence(store, result.sent,
+                                             result.sentMediaType.empty()
+                                                 ? std::string_view("application/octet-stream")
+                                                 : std::string_view(result.sentMediaType),
+                                             now));
+    }
+    store.appendEvent(event);
+}
+
+} // namespace
 
 DeliveryStats deliverDue(Store& store, const std::map<std::string, Notifier*>& notifiers,
                          std::int64_t now, const std::function<bool()>& mayContinue,
@@ -447,7 +526,11 @@ DeliveryStats deliverDue(Store& store, const std::map<std::string, Notifier*>& n
         case DeliveryResult::Kind::Delivered:
             ++stats.delivered;
             try {
+                // The delivery, the message as sent (evidence) and its event: together or not.
+                Store::Transaction tx(store);
                 store.markDelivered(message.id, result.reply, now);
+                recordDelivery(store, message, result, who, now);
+                tx.commit();
             } catch (const StoreError& e) {
                 // The receiver has it: it must not be sent again. Without `unrecorded` the
                 // caller cannot remember that, so the error goes up as before.

@@ -23,12 +23,15 @@ struct IngestStats {
     int changed = 0;    // stored before with other content (new revision)
     int problems = 0;   // items reported as bad (logged, rest ingested)
     int newMatches = 0;
-    int notAffected = 0; // of newMatches: evaluated not affected (stored, not notified)
-    int reevaluated = 0; // existing matches whose verdict changed (e.g. the detail arrived)
-    int material = 0;    // changed records whose revision is material (docs/correlation.md)
-    int cosmetic = 0;    // changed records whose revision is cosmetic (no one is notified)
-    int enqueued = 0;    // outbox messages created
-    int digestItems = 0; // news recorded for owners' digests (daemon/digest.h)
+    int notAffected = 0;   // of newMatches: evaluated not affected (stored, not notified)
+    int reevaluated = 0;   // existing matches whose verdict changed (e.g. the detail arrived)
+    int material = 0;      // changed records whose revision is material (docs/correlation.md)
+    int cosmetic = 0;      // changed records whose revision is cosmetic (no one is notified)
+    int enqueued = 0;      // outbox messages created
+    int digestItems = 0;   // news recorded for owners' digests (daemon/digest.h)
+    int casesOpened = 0;   // cases opened by new matches (daemon/cases.h)
+    int casesReopened = 0; // cases re-opened (material revision, changed components, signals)
+    int casesAct = 0;      // cases that became SSVC Act (each alerted once)
 };
 
 struct DeliveryStats {
@@ -81,11 +84,14 @@ private:
 };
 
 /// `cache`, when given, keeps the registry's matcher from one batch to the next.
+/// `fileEvidence`: the evidence blob (SHA-256, already stored) the records without a raw
+/// document of their own were read from (an imported file).
 IngestStats ingestBatch(Store& store, const Routing& routing, const std::string& channel,
                         const ParseResult& batch, std::int64_t now,
                         const std::optional<SourceStateRow>& newState = std::nullopt,
                         const std::vector<SerializedRecord>& serialized = {},
-                        const CpeMapper& mapper = {}, RegistryCache* cache = nullptr);
+                        const CpeMapper& mapper = {}, RegistryCache* cache = nullptr,
+                        const std::string& fileEvidence = {});
 
 /// Matches the stored records against `products` (those just added or changed) and records and
 /// enqueues each match that is new, in one transaction: a product registered after an advisory
@@ -105,10 +111,13 @@ CpeMapper cpeMapperFor(const MatchConfig& match);
 /// component's reason; a single match stays as it is. In first-seen order.
 std::vector<Match> mergedPerProduct(const std::vector<Match>& matches);
 
-/// Records the matches of one stored record (cluster) and enqueues the messages of the new ones.
+/// Records the matches of one stored record (cluster), keeps the cases of the product versions
+/// it matched (daemon/cases.h; `evidence`: the blobs the record was read from) and enqueues the
+/// messages of the new matches.
 void recordMatches(Store& store, const Routing& routing, const ProductMatcher& matcher,
                    const std::vector<Product>& products, std::int64_t clusterId,
-                   const Advisory& advisory, std::int64_t now, IngestStats& stats);
+                   const Advisory& advisory, std::int64_t now, IngestStats& stats,
+                   const std::vector<std::string>& evidence = {});
 
 /// The immediate messages a new match produces for the configured notifiers and owners (pure;
 /// exposed for tests). What goes to digests instead: routeMatch (daemon/digest.h).

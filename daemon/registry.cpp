@@ -3,6 +3,7 @@
 #include "daemon/log.h"
 #include "feeds/imap_source.h"
 #include "feeds/jvn_rss_source.h"
+#include "feeds/kev_source.h"
 #include "feeds/myjvn_alert_source.h"
 #include "feeds/myjvn_source.h"
 #include "notifiers/email_notifier.h"
@@ -61,6 +62,12 @@ const std::map<std::string, SourceFactory>& sourceFactories() {
         {"imap",
          [](const SourceConfig& c, const SourceContext& ctx) -> std::unique_ptr<Source> {
              return std::make_unique<ImapSource>(c.name, imapOptions(c, ctx));
+         }},
+        {"kev",
+         [](const SourceConfig& c, const SourceContext& ctx) -> std::unique_ptr<Source> {
+             return std::make_unique<KevSource>(c.name, c.url, ctx.http,
+                                                static_cast<long>(c.timeout.count()) * 1000,
+                                                c.maxBytes, c.caFile);
          }},
     };
     return factories;

@@ -2,8 +2,11 @@
 
 #include "daemon/alerts.h"
 #include "daemon/backfill.h"
+#include "daemon/cases.h"
+#include "daemon/kev.h"
 #include "daemon/log.h"
 #include "daemon/registry.h"
+#include "store/evidence.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -106,6 +109,28 @@ void Service::reconfigure(std::shared_ptr<const Config> config) {
         throw;
     }
     expediteFixedNotifiers(*config);
+    // The reload in the audit trail, with the configuration as it now runs (secrets redacted)
+    // as its evidence. A store that cannot take the event does not undo the reload.
+    try {
+        const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count();
+        Store::Transaction tx(store_);
+        AuditEvent event;
+        event.kind = "config-reload";
+        event.at = now;
+        event.actor = "daemon";
+        event.text = "configuration reloaded from " + config_->file + ": " +
+                     std::to_string(config_->sources.size()) + " sources, " +
+                     std::to_string(config_->notifiers.size()) + " notifiers, " +
+                     std::to_string(config_->owners.size()) + " owner sections";
+        event.evidence = {
+            putEvidence(store_, redacted(*config_), "text/plain; charset=utf-8", now)};
+        store_.appendEvent(event);
+        tx.commit();
+    } catch (const std::exception& e) {
+        VW_LOG_WARNING("audit", "the reload is not in the audit trail: " << e.what());
+    }
 }
 
 void Service::expediteFixedNotifiers(const Config& previous) {
@@ -256,8 +281,24 @@ SourceRun Service::pollSource(const std::string& name, std::int64_t now) {
             next.errorCount = 0;
             next.lastError.clear();
             next.nextAttempt = 0;
-            run.stats = ingestBatch(store_, routing_, name, outcome.result, now, next, {},
-                                    cpeMapperFor(config_->match), &registry_);
+            const SourceConfig* polled = sourceConfig(name);
+            if (polled != nullptr && polled->type == "kev") {
+                // CISA's KEV catalog: its own table and exploitation signals, not advisory
+                // records (daemon/kev.h).
+                const KevIngestStats kev =
+                    ingestKev(store_, routing_, name, outcome.result, now, next);
+                run.stats = kev.ingest;
+                VW_LOG_INFO(component,
+                            "CISA KEV catalog "
+                                << kev.catalogVersion << ": " << kev.ingest.records << " listed ("
+                                << kev.ingest.newRecords << " new, " << kev.ingest.changed
+                                << " changed, " << kev.ingest.problems << " bad entries), "
+                                << kev.signalled.size() << " stored vulnerabilities newly listed, "
+                                << kev.casesTouched << " cases re-evaluated");
+            } else {
+                run.stats = ingestBatch(store_, routing_, name, outcome.result, now, next, {},
+                                        cpeMapperFor(config_->match), &registry_);
+            }
             it->second->afterCommit(outcome);
             if (const SourceConfig* source = sourceConfig(name)) {
                 SourceStateRow saved = store_.sourceState(name);
@@ -265,6 +306,9 @@ SourceRun Service::pollSource(const std::string& name, std::int64_t now) {
                                       run.stats.newRecords > 0, now)) {
                     store_.saveSourceState(name, saved);
                 }
+            }
+            if (polled != nullptr && polled->type == "kev") {
+                return run;
             }
             VW_LOG_INFO(component, run.stats.records << " records (" << run.stats.newRecords
                                                      << " new, " << run.stats.changed
@@ -299,6 +343,22 @@ SourceRun Service::pollSource(const std::string& name, std::int64_t now) {
 }
 
 std::vector<DigestMade> Service::makeDigests(std::int64_t now) {
+    // The cases' clocks first (expired risk acceptances re-open, breaches are noticed once), so
+    // a digest made in the same round shows them.
+    try {
+        if (!casesSwept_) {
+            openMissingCases(store_, routing_, now);
+            casesSwept_ = true;
+        }
+        const CaseTickStats cases = caseTick(store_, routing_, now);
+        if (cases.expired + cases.breaches > 0) {
+            VW_LOG_INFO("case", cases.expired << " risk acceptances expired, " << cases.breaches
+                                              << " deadlines passed, " << cases.notices
+                                              << " notices queued");
+        }
+    } catch (const std::exception& e) {
+        VW_LOG_ERROR("case", "cannot check the cases' clocks now: " << e.what());
+    }
     try {
         return makeDueDigests(store_, *config_, now);
     } catch (const std::exception& e) {
@@ -317,8 +377,32 @@ std::optional<std::int64_t> Service::nextDigest(std::int64_t now) {
     }
 }
 
+void Service::pruneEvidenceDaily(std::int64_t now) {
+    const std::int64_t day = (now + 9 * 3600) / 86400; // JST
+    if (day == evidencePrunedDay_ || config_->evidence.retentionDays == 0) {
+        return;
+    }
+    evidencePrunedDay_ = day;
+    try {
+        const std::int64_t cutoff =
+            now - static_cast<std::int64_t>(config_->evidence.retentionDays) * 86400;
+        const EvidencePruned pruned = pruneEvidence(store_, cutoff, now);
+        if (pruned.blobs > 0) {
+            VW_LOG_INFO("evidence", "pruned the bytes of " << pruned.blobs << " evidence blobs ("
+                                                           << pruned.freed
+                                                           << " bytes stored) not seen for "
+                                                           << config_->evidence.retentionDays
+                                                           << " days; their hashes remain");
+        }
+    } catch (const std::exception& e) {
+        evidencePrunedDay_ = -1; // try again on the next round
+        VW_LOG_WARNING("evidence", "cannot prune evidence now: " << e.what());
+    }
+}
+
 DeliveryStats Service::deliver(std::int64_t now) {
     auditJournal_.daily(store_, now); // `audit head SEQ HASH` once a day (docs/audit.md)
+    pruneEvidenceDaily(now);          // [evidence] retention_days, once a day
     bool leased = false;
     try {
         leased = holdLease(now);

@@ -50,8 +50,9 @@ public:
     /// holds it, delivers nothing and says who (DeliveryStats::leaseHeldBy).
     DeliveryStats deliver(std::int64_t now);
 
-    /// Makes the owners' digests that are due at `now` (daemon/digest.h makeDueDigests); they
-    /// are delivered with the rest of the outbox. Never throws: problems are logged.
+    /// Checks the cases' clocks (daemon/cases.h caseTick) and makes the owners' digests that are
+    /// due at `now` (daemon/digest.h makeDueDigests); they are delivered with the rest of the
+    /// outbox. Never throws: problems are logged.
     std::vector<DigestMade> makeDigests(std::int64_t now);
     /// When the next digest is due (now or later), nullopt when none is scheduled. Never
     /// throws.
@@ -84,6 +85,7 @@ private:
     std::map<std::string, std::unique_ptr<Notifier>> notifiers_;
     /// The notifiers and [owner.NAME] sections of config_, as the pipeline routes with them.
     Routing routing_;
+    bool casesSwept_ = false; // openMissingCases ran once in this process
     std::string holder_;
     bool holdsLease_ = false;
     /// The registry's matcher between polls (reset when the configuration changes).
@@ -94,6 +96,10 @@ private:
     std::map<std::int64_t, std::string> unrecorded_;
     /// The audit head written to the journal once a day and at stop (docs/audit.md).
     AuditHeadJournal auditJournal_;
+    /// Evidence retention ([evidence] retention_days): pruned once a day (JST day number of
+    /// the last run; -1: not yet).
+    void pruneEvidenceDaily(std::int64_t now);
+    std::int64_t evidencePrunedDay_ = -1;
 };
 
 } // namespace vw

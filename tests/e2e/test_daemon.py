@@ -2,6 +2,7 @@
 """`vulnwatch run` as systemd would run it: READY=1 on the notify socket, a first poll that
 delivers, SIGHUP with a broken config keeps the old one, SIGHUP with a good one reloads,
 SIGTERM exits 0 within 5 s with STOPPING=1."""
+import json
 import os
 import signal
 import socket
@@ -79,6 +80,17 @@ try:
             "READY=1 again after the reloads")
     # run.cpp logs the reload's outcome before it sends READY=1: no wait needed here.
     t.check("configuration reloaded" in t.read_text(log_path), "the valid config was loaded")
+    # The reload is in the audit trail, with the running configuration (secrets redacted) as its
+    # evidence.
+    p = t.run(["audit", "export", "--since", "2000-01-01", "--json"], db=ws.db, check_rc=0)
+    reloads = [json.loads(line)["event"] for line in p.stdout.splitlines()
+               if '"config-reload"' in line]
+    t.check(len(reloads) == 1 and len(reloads[0].get("evidence", [])) == 1,
+            "one config-reload event naming the configuration as evidence (%r)" % reloads)
+    if reloads and reloads[0].get("evidence"):
+        shown = t.run(["evidence", "show", reloads[0]["evidence"][0], "--out", "-"], db=ws.db,
+                      check_rc=0)
+        t.check("interval = 20m" in shown.stdout, "the evidence is the configuration now running")
 
     start = time.time()
     proc.send_signal(signal.SIGTERM)

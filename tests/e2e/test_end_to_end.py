@@ -164,5 +164,49 @@ t.check(adv.get("type") == "advisory" and
         "advisories show JVNVU# (with --db, no config) lists the cluster it covers: %s"
         % adv.get("clusters"))
 
+# --- evidence: what was received and sent, kept by SHA-256 (docs/audit.md "Evidence") --------
+import email
+import email.policy
+served = t.demo_feed()
+served_hash = hashlib.sha256(served).hexdigest()
+con = sqlite3.connect(ws.db)
+rev = {r[0] for r in con.execute(
+    "SELECT v.evidence FROM revision v JOIN record r ON r.id = v.record_id "
+    "WHERE r.channel = 'jvndb-new'")}
+con.close()
+t.check(rev == {served_hash}, "every jvndb-new revision names the feed as served, by its SHA-256: %s" % rev)
+sbom = os.path.join(t.SOURCE_DIR, "tests", "data", "sbom", "device_written_for_vulnwatch.cdx.json")
+t.run(["products", "import-sbom", sbom, "--product", "Evidence Test Device", "--version", "1"],
+      config=cfg, check_rc=0)
+evdir = os.path.join(ws.dir, "evidence")
+p = t.run(["audit", "export", "--since", "2000-01-01", "--evidence-dir", evdir], config=cfg, check_rc=0)
+files = {}
+for name in os.listdir(evdir) if os.path.isdir(evdir) else []:
+    if name != "manifest.jsonl":
+        with open(os.path.join(evdir, name), "rb") as f:
+            files[name] = f.read()
+t.check(all(hashlib.sha256(data).hexdigest() == name for name, data in files.items()),
+        "each exported evidence file's SHA-256 is its name (%d files)" % len(files))
+t.check(files.get(served_hash) == served, "the feed document is exported byte for byte")
+t.check(served_hash in p.stdout, "the report lists the feed's evidence")
+with open(sbom, "rb") as f:
+    t.check(files.get(hashlib.sha256(f.read()).hexdigest()) is not None,
+            "the imported SBOM is exported as the product event's evidence")
+sent = [email.message_from_bytes(d, policy=email.policy.default) for d in files.values()]
+sent_ids = {str(m["Message-ID"]) for m in sent if m["Message-ID"] is not None}
+received_ids = {str(m["Message-ID"]) for _, m in t.mails_for(ws.tag)}
+t.check(received_ids and received_ids <= sent_ids,
+        "every e-mail the SMTP server received is kept as sent (Message-IDs %s)" % sorted(received_ids))
+for m in sent:
+    if str(m["Message-ID"]) in received_ids:
+        twin = [r for _, r in t.mails_for(ws.tag) if str(r["Message-ID"]) == str(m["Message-ID"])][0]
+        t.check(m.get_body(preferencelist=("plain",)).get_content() ==
+                twin.get_body(preferencelist=("plain",)).get_content() and
+                str(m["Subject"]) == str(twin["Subject"]),
+                "the kept e-mail %s has the subject and text the server received" % m["Message-ID"])
+bodies = {rec["body"].encode("utf-8") for rec in t.hooks_for(ws.tag)}
+t.check(bodies and all(b in files.values() for b in bodies),
+        "every webhook body the receiver got is kept as sent")
+
 ws.cleanup()
 t.finish()

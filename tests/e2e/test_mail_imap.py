@@ -129,6 +129,45 @@ t.check(unseen == expected, "after_processing=leave keeps every mail unseen (%d 
 p = t.run(["poll", "--once"], config=cfg)
 t.check(p.returncode == 0 and "not modified" in p.stderr, "second poll: nothing new")
 
+# Each message is kept whole as evidence (docs/audit.md "Evidence"): the revisions name the
+# SHA-256 of the .eml as Dovecot served it, and `evidence show --out` gives those bytes back.
+import email
+import email.policy
+import hashlib
+con = sqlite3.connect(ws.db)
+named = {r[0]: r[1] for r in con.execute(
+    "SELECT r.record_id, v.evidence FROM revision v JOIN record r ON r.id = v.record_id "
+    "WHERE r.channel = 'jpcert-mail'")}
+con.close()
+t.check(len(named) == expected and all(named.values()),
+        "every mail record's revision names its evidence (%d of %d)" % (sum(1 for v in named.values() if v), expected))
+originals = {}
+for name in written:
+    with open(os.path.join(mail_dir, name), "rb") as f:
+        data = f.read()
+    mid = email.message_from_bytes(data, policy=email.policy.default)["Message-ID"]
+    if mid is not None:
+        originals[str(mid).strip("<>")] = data
+matched = 0
+for record_id, digest in named.items():
+    out = os.path.join(ws.dir, "kept.eml")
+    p = t.run(["evidence", "show", digest, "--out", out], config=cfg)
+    if p.returncode != 0:
+        t.check(False, "evidence show %s: %s" % (digest, p.stderr.strip()))
+        continue
+    with open(out, "rb") as f:
+        kept = f.read()
+    t.check(hashlib.sha256(kept).hexdigest() == digest, "the kept .eml of %s hashes to its name" % record_id)
+    msg = email.message_from_bytes(kept, policy=email.policy.default)
+    if not record_id.startswith("sha256:"):  # a mail without Message-ID is named by its hash
+        t.check(str(msg["Message-ID"]).strip("<>") == record_id,
+                "the kept .eml is the whole message of %s (its Message-ID)" % record_id)
+    if record_id in originals:
+        matched += 1
+        t.check(kept.replace(b"\r\n", b"\n") == originals[record_id].replace(b"\r\n", b"\n"),
+                "the kept .eml of %s is the delivered file (line ends aside)" % record_id)
+t.check(matched >= 5, "kept mails compared with the delivered files: %d" % matched)
+
 shutil.rmtree(box, ignore_errors=True)
 for home in (gnupg, keyring):
     subprocess.run(["gpgconf", "--homedir", home, "--kill", "all"], capture_output=True)

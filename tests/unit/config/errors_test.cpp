@@ -156,7 +156,8 @@ TEST_CASE("unknown sections and keys are errors", "[config][errors][unknown]") {
         CHECK(error.section() == "sources.x");
         CHECK(std::string(error.what()) ==
               "t.conf:3: [sources.x]: unknown section (expected [store], [daemon], [match], "
-              "[calendar], [deadlines], [source.NAME], [notifier.NAME] or [owner.NAME])");
+              "[calendar], [deadlines], [cases], [evidence], [source.NAME], [notifier.NAME] or "
+              "[owner.NAME])");
     }
     SECTION("a section named in upper case") {
         CHECK(errorOf("[Store]\n").line() == 1);
@@ -192,7 +193,7 @@ TEST_CASE("type is required and must be known", "[config][errors][types]") {
         CHECK(error.key() == "type");
         CHECK(std::string(error.what()) ==
               "t.conf:2: [source.s] type: required key missing (one of: jvn-rss, myjvn, "
-              "myjvn-alert, jvn-detail-feed, imap)");
+              "myjvn-alert, jvn-detail-feed, imap, kev)");
     }
     SECTION("a notifier without type") {
         CHECK_THROWS_WITH(parse("[notifier.n]\nurl = https://x.jp/\n"),
@@ -205,7 +206,7 @@ TEST_CASE("type is required and must be known", "[config][errors][types]") {
         CHECK(error.key() == "type");
         CHECK(std::string(error.what()) ==
               "t.conf:3: [source.s] type: unknown type 'atom' (known: jvn-rss, myjvn, "
-              "myjvn-alert, jvn-detail-feed, imap)");
+              "myjvn-alert, jvn-detail-feed, imap, kev)");
     }
     SECTION("an unknown notifier type") {
         CHECK(errorOf("[notifier.n]\ntype = discord\n").line() == 2);

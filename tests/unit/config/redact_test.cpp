@@ -166,7 +166,12 @@ TEST_CASE("the commented-out source examples load when switched on", "[config][e
     const auto text = exampleWithAllSources();
     INFO(text);
     const auto config = vw::parseConfig(text, "example.conf", false);
-    REQUIRE(config.sources.size() == 6);
+    REQUIRE(config.sources.size() == 7);
+    const auto& kev = config.sources[6];
+    CHECK(kev.type == "kev");
+    CHECK(kev.url ==
+          "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json");
+    CHECK(kev.interval == std::chrono::hours(24));
     const auto& myjvn = config.sources[2];
     CHECK(myjvn.type == "myjvn");
     CHECK(myjvn.url == "https://jvndb.jvn.jp/myjvn");

@@ -206,12 +206,17 @@ TEST_CASE("audit export writes a readable Japanese report", "[daemon][audit]") {
                           Catch::Contains("イベント #2 が削除されています"));
 }
 
-TEST_CASE("audit export by case is refused until cases exist", "[daemon][audit]") {
+TEST_CASE("audit export refuses a bad case number or period", "[daemon][audit]") {
     const std::string db = storeWithEvents();
     auto r = cli({"--db", db, "audit", "export", "--case", "VW-2026-0001"});
     CHECK(r.code == kExitUsage);
-    CHECK_THAT(r.err, Catch::Contains("not available yet") && Catch::Contains("--since DATE"));
+    CHECK_THAT(r.err, Catch::Contains("a case is named by its number"));
     CHECK(cli({"--db", db, "audit", "export", "VW-2026-0001"}).code == kExitUsage);
+    r = cli({"--db", db, "audit", "export", "7"});
+    CHECK(r.code == kExitFailure);
+    CHECK_THAT(r.err, Catch::Contains("there is no case 7"));
+    CHECK(cli({"--db", db, "audit", "export", "7", "--since", "2026-11-03"}).code == kExitUsage);
+    CHECK(cli({"--db", db, "audit", "export", "7", "--case", "7"}).code == kExitUsage);
     r = cli({"--db", db, "audit", "export"});
     CHECK(r.code == kExitUsage);
     CHECK_THAT(r.err, Catch::Contains("needs --since DATE"));
