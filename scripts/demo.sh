@@ -91,3 +91,21 @@ step "the VULDEF details arrive (vulnwatch import): affected versions are compar
 step "a second poll --once: the feed answers 304 Not Modified; the confirmations are delivered"
 "$vw" --config "$work/vulnwatch.conf" poll --once
 echo "e-mails received in total: $(find "$TS_SMTP_OUTDIR" -name '*.eml' | wc -l), webhook calls: $(find "$TS_HTTP_HOOKDIR" -name '*.json' | wc -l)"
+
+step "the cases the matches opened: the notice's procedure with its clocks (cases list)"
+# One case per vulnerability and product version, received now, due by the Japanese business
+# calendar; SSVC says how urgent (a JPCERT/CC alert about Log4j makes it Act).
+"$vw" --config "$work/vulnwatch.conf" cases list
+first=$("$vw" --config "$work/vulnwatch.conf" cases list --json --limit 1 |
+    /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+
+step "a triager takes case $first through its first steps (cases transition; refused without its fields)"
+"$vw" --config "$work/vulnwatch.conf" cases transition "$first" confirming --by 佐藤 ||
+    echo "(refused, as it must be: the assignee is missing)"
+"$vw" --config "$work/vulnwatch.conf" cases transition "$first" confirming --by 佐藤 --assignee 田中
+"$vw" --config "$work/vulnwatch.conf" cases transition "$first" evaluating --by 田中 \
+    --finding "the viewer ships log4j-core 2.14.1 in its report server"
+"$vw" --config "$work/vulnwatch.conf" cases show "$first"
+
+step "the audit trail: every step above is a hash-chained event (audit verify)"
+"$vw" --config "$work/vulnwatch.conf" audit verify
