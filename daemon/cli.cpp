@@ -129,6 +129,17 @@ commands:
   evidence show HASH [--out FILE|-] [--json]
                                     one blob: media type, size, dates, SHA-256 verified;
                                     --out writes its raw bytes
+  users add NAME --role viewer|triager|admin [--product P]... [--password-file FILE]
+                                    an account of the web page and REST API; the password comes
+                                    from FILE or standard input (asked twice on a terminal),
+                                    never from an argument; --product: a triager's products
+  users set NAME --role ROLE [--product P]...
+                                    a new role and products (replacing the old ones)
+  users passwd NAME [--password-file FILE] | users remove NAME
+  users list [--json] [--all]       accounts, roles, products and API tokens (--all: removed too)
+  users token NAME [--label L]      a new API token, printed once | users revoke-token ID
+                                    (users commands take --by NAME, the actor audited, default
+                                    $SUDO_USER or $USER, and --lang ja|en)
   notify test NAME [--to EMAIL]     send a test message through one configured notifier
   config check [--no-secrets]       validate the config file and print it with secrets redacted
 
@@ -623,7 +634,7 @@ int runCli(const std::vector<std::string>& argsIn, std::ostream& out, std::ostre
                 {"deliveries", cmdDeliveries}, {"digest", cmdDigest},     {"config", cmdConfig},
                 {"notify", cmdNotify},         {"poll", cmdPoll},         {"run", cmdRun},
                 {"backfill", cmdBackfill},     {"calendar", cmdCalendar}, {"audit", cmdAudit},
-                {"evidence", cmdEvidence},     {"cases", cmdCases},
+                {"evidence", cmdEvidence},     {"cases", cmdCases},       {"users", cmdUsers},
             };
         auto it = commands.find(command);
         if (it == commands.end()) {

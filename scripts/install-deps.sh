@@ -14,7 +14,7 @@ set -euo pipefail
 BUILD_PKGS=(build-essential cmake ninja-build pkg-config libpoco-dev libpugixml-dev
     libcurl4-openssl-dev libsqlite3-dev catch2 libsystemd-dev libicu-dev libssl-dev clang-format
     libgpgme-dev gnupg clang libclang-rt-14-dev libxxhash-dev libhowardhinnant-date-dev libsimdjson-dev
-    libkainjow-mustache-dev zlib1g-dev)
+    libkainjow-mustache-dev zlib1g-dev libsodium-dev)
 TEST_PKGS=(dovecot-imapd python3-aiosmtpd openssl curl systemd sqlite3)
 # node and npm for tests/js/: Debian's, unless a node with npm is already installed (a
 # NodeSource nodejs carries its own npm and conflicts with Debian's npm package).

@@ -647,6 +647,50 @@ CREATE INDEX evidence_last_seen ON evidence(last_seen) WHERE data IS NOT NULL;
 ALTER TABLE revision ADD COLUMN evidence TEXT;
 )sql";
 
+// Users of the web page and the REST API (issue 13 part 3; appended, its number is its place in
+// the list; store/users.h): local accounts with a role (viewer, triager, admin) and an Argon2id
+// password hash (libsodium's crypto_pwhash_str form; '' once the user is removed), the products
+// a triager owns, login sessions and API tokens (both stored as the SHA-256 of the secret, in
+// hex, never the secret). `name` is the name as shown (NFKC); `name_key` its folded form
+// (userNameKey: NFKC with case folding), which logins look up and which keeps "Tanaka" and
+// "ｔａｎａｋａ" from being two users. Users are disabled, not deleted, so the audit events
+// naming them stay meaningful.
+constexpr std::string_view webUsers = R"sql(
+CREATE TABLE app_user (
+    name            TEXT PRIMARY KEY,
+    name_key        TEXT NOT NULL UNIQUE,
+    role            TEXT NOT NULL CHECK (role IN ('viewer', 'triager', 'admin')),
+    password_hash   TEXT NOT NULL DEFAULT '',
+    created_at      INTEGER NOT NULL,
+    password_set_at INTEGER NOT NULL DEFAULT 0,
+    disabled_at     INTEGER
+);
+CREATE TABLE user_product (
+    user    TEXT NOT NULL REFERENCES app_user(name),
+    product TEXT NOT NULL,
+    PRIMARY KEY (user, product)
+) WITHOUT ROWID;
+CREATE TABLE web_session (
+    token_hash TEXT PRIMARY KEY,
+    user       TEXT NOT NULL REFERENCES app_user(name),
+    csrf       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX web_session_user ON web_session(user);
+CREATE INDEX web_session_expires ON web_session(expires_at);
+CREATE TABLE api_token (
+    id         INTEGER PRIMARY KEY,
+    user       TEXT NOT NULL REFERENCES app_user(name),
+    label      TEXT NOT NULL DEFAULT '',
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    last_used  INTEGER NOT NULL DEFAULT 0,
+    revoked_at INTEGER
+);
+CREATE INDEX api_token_user ON api_token(user);
+)sql";
+
 } // namespace
 
 const std::vector<std::string_view>& schemaMigrations() {
@@ -665,7 +709,8 @@ const std::vector<std::string_view>& schemaMigrations() {
                                                              digests,
                                                              auditChain,
                                                              casesAndKev,
-                                                             evidenceBlobs};
+                                                             evidenceBlobs,
+                                                             webUsers};
     return migrations;
 }
 
