@@ -252,8 +252,33 @@ int cmdImport(Context& ctx, const std::vector<std::string>& args) {
     const CpeMapper mapper = config ? cpeMapperFor(config->match) : CpeMapper();
     int status = kExitOk;
     ImportSession session(*store); // one matcher and one tuning for all the files
+    // Small files (mails, alert lists) share a transaction, up to kImportGroupFiles of them: a
+    // commit per mail was most of a mail's cost. Each file is a savepoint in it, so a file that
+    // fails leaves nothing and the others stay; a large file commits the group first and then
+    // its own batches.
+    std::optional<Store::Transaction> group;
+    std::size_t grouped = 0;
+    const auto commitGroup = [&] {
+        if (group) {
+            group->commit();
+            group.reset();
+            grouped = 0;
+        }
+    };
     for (const auto& file : opt.positional()) {
+        std::error_code sizeError;
+        const auto size = std::filesystem::file_size(file, sizeError);
+        const bool small = !sizeError && size <= kImportGroupFileBytes;
+        if (!small) {
+            commitGroup();
+        } else if (!group) {
+            group.emplace(*store);
+        }
         try {
+            std::optional<Store::Transaction> own;
+            if (group) {
+                own.emplace(*store);
+            }
             // The file as evidence first, so the revisions (and the cases they open) name it;
             // then the import, streamed in batches (one transaction each; daemon/import.h), and
             // the `import` event naming the file (docs/audit.md).
@@ -287,12 +312,19 @@ int cmdImport(Context& ctx, const std::vector<std::string>& args) {
                         << "\n";
                 status = kExitFailure;
             }
+            if (own) {
+                own->commit();
+            }
         } catch (const std::exception& e) {
             // One unreadable file never stops the others.
             ctx.err << "vulnwatch: " << file << ": " << e.what() << "\n";
             status = kExitFailure;
         }
+        if (group && ++grouped >= kImportGroupFiles) {
+            commitGroup();
+        }
     }
+    commitGroup();
     return status;
 }
 

@@ -98,6 +98,11 @@ ImportStats importFile(Store& store, const Routing& notifiers, const std::string
                        std::size_t batchSize = kImportBatchSize, const CpeMapper& mapper = {},
                        ImportSession* session = nullptr);
 
+/// `vulnwatch import` commits files up to this size in groups of up to kImportGroupFiles (one
+/// transaction, a savepoint per file) instead of one transaction each.
+inline constexpr std::uintmax_t kImportGroupFileBytes = 1024u * 1024u;
+inline constexpr std::size_t kImportGroupFiles = 500;
+
 /// Files up to this size are kept whole as evidence by recordImportEvidence; larger ones (a
 /// yearly VULDEF file is ~50 MB) by their SHA-256 and size only.
 inline constexpr std::uint64_t kKeepImportBytes = 16u * 1024u * 1024u;

@@ -595,19 +595,21 @@ Statement& Store::cached(std::string_view sql) {
 
 // --- transactions --------------------------------------------------------------------------
 
-Store::Transaction::Transaction(Store& store) : store_(store) {
-    store_.db_.exec("BEGIN IMMEDIATE");
+Store::Transaction::Transaction(Store& store)
+    : store_(store), nested_(sqlite3_get_autocommit(store.db_.handle()) == 0) {
+    store_.db_.exec(nested_ ? "SAVEPOINT vw_nested" : "BEGIN IMMEDIATE");
 }
 
 Store::Transaction::~Transaction() {
     sqlite3* handle = store_.db_.handle();
     if (!done_ && sqlite3_get_autocommit(handle) == 0) {
-        sqlite3_exec(handle, "ROLLBACK", nullptr, nullptr, nullptr);
+        sqlite3_exec(handle, nested_ ? "ROLLBACK TO vw_nested; RELEASE vw_nested" : "ROLLBACK",
+                     nullptr, nullptr, nullptr);
     }
 }
 
 void Store::Transaction::commit() {
-    store_.db_.exec("COMMIT");
+    store_.db_.exec(nested_ ? "RELEASE vw_nested" : "COMMIT");
     done_ = true;
 }
 

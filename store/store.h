@@ -236,7 +236,9 @@ public:
     /// How many migrations open() applied to this database (0 when it was up to date).
     int migrationsApplied() const { return migrationsApplied_; }
 
-    /// BEGIN IMMEDIATE … COMMIT; rolled back when destroyed without commit().
+    /// BEGIN IMMEDIATE … COMMIT; rolled back when destroyed without commit(). Inside another
+    /// transaction it is a savepoint: commit() releases it into the outer one, destruction
+    /// without commit() rolls back to it (`vulnwatch import` groups small files this way).
     class Transaction {
     public:
         explicit Transaction(Store& store);
@@ -247,6 +249,7 @@ public:
 
     private:
         Store& store_;
+        bool nested_ = false; // inside another transaction: a savepoint, released by commit()
         bool done_ = false;
     };
 

@@ -1,9 +1,12 @@
 #include "core/correlate.h"
+#include "daemon/cli.h"
 #include "daemon/import.h"
 #include "feeds/parse/document.h"
 #include "feeds/parse/vuldef.h"
+#include "helpers/cli.h"
 #include "helpers/fixtures.h"
 #include "helpers/vuldef_stream.h"
+#include "store/audit.h"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -474,4 +477,28 @@ TEST_CASE("A stream read in small pieces stores the same records", "[daemon][imp
     };
     CHECK(hashes(*pieces) == hashes(*whole));
     CHECK_FALSE(hashes(*whole).empty());
+}
+
+TEST_CASE("an import of many small files commits them in groups and a bad one leaves the others",
+          "[daemon][import][cli]") {
+    const std::string db = test::tempFile("grouped.db");
+    const auto mails = test::sourceDir() / "tests/data/mail";
+    // A small file that is no known format, between two good mails of the same group: refused
+    // (exit 1, named), its attempt recorded like the others', the mails stored.
+    const std::string junk = test::tempFile("junk.txt", "this is not a feed, a VULDEF or a mail\n");
+    const auto r = test::cli({"--db", db, "import", (mails / "alternative_html.eml").string(), junk,
+                              (mails / "clearsigned_utf8.eml").string()});
+    CHECK(r.code == kExitFailure);
+    CHECK_THAT(r.err, Catch::Contains("junk.txt"));
+    auto store = Store::open(db);
+    auto q = store->db().prepare(
+        "SELECT count(*), count(*) FILTER (WHERE text LIKE 'junk.txt%stopped:%') FROM event_log "
+        "WHERE kind = 'import'");
+    REQUIRE(q.step());
+    CHECK(q.integer(0) == 3);
+    CHECK(q.integer(1) == 1);
+    auto records = store->db().prepare("SELECT count(*) FROM record WHERE channel = 'import'");
+    REQUIRE(records.step());
+    CHECK(records.integer(0) == 2);
+    CHECK(verifyAuditChain(*store).ok());
 }

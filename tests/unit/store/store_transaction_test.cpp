@@ -167,3 +167,33 @@ TEST_CASE("Two connections to one WAL file see each other's commits", "[store][t
     }
     CHECK(reader->outboxCounts().pending == 1);
 }
+
+TEST_CASE("a transaction inside another is a savepoint of it", "[store][transaction]") {
+    auto store = Store::inMemory();
+    {
+        Store::Transaction outer(*store);
+        store->upsertRecord("rss", makeAdvisory("JVNDB-2023-000001", {}), 100);
+        {
+            Store::Transaction inner(*store);
+            store->upsertRecord("rss", makeAdvisory("JVNDB-2023-000002", {}), 100);
+            // destroyed without commit: back to the savepoint, the outer one goes on
+        }
+        {
+            Store::Transaction inner(*store);
+            store->upsertRecord("rss", makeAdvisory("JVNDB-2023-000003", {}), 100);
+            inner.commit(); // released into the outer transaction
+        }
+        CHECK(sqlite3_get_autocommit(store->db().handle()) == 0);
+        outer.commit();
+    }
+    CHECK(countRows(*store, "record") == 2);
+    CHECK(store->clusterOf("JVNDB-2023-000002") == std::nullopt);
+    {
+        Store::Transaction outer(*store);
+        Store::Transaction inner(*store);
+        store->upsertRecord("rss", makeAdvisory("JVNDB-2023-000004", {}), 100);
+        inner.commit();
+        // the outer one is rolled back: the released savepoint goes with it
+    }
+    CHECK(countRows(*store, "record") == 2);
+}
