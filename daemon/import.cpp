@@ -328,7 +328,7 @@ ImportEvidence storeImportEvidence(Store& store, const std::string& path, std::i
     std::string kept; // the whole file while it is within kKeepImportBytes
     std::error_code sizeError;
     const auto fileSize = std::filesystem::file_size(path, sizeError);
-    // A file known to be larger than kept files is only hashed (no copy of its first 16 MiB).
+    // A file known to be larger than kept files is only hashed (no copy of its first 2 MiB).
     bool keep = sizeError || fileSize <= kKeepImportBytes;
     std::uint64_t size = 0;
     std::string head; // the first piece, for the media type
