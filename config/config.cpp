@@ -12,17 +12,20 @@
 #include "notifiers/mail_templates.h"
 
 #include <algorithm>
+#include <arpa/inet.h>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <memory>
 #include <optional>
 #include <sstream>
 #include <string_view>
+#include <sys/socket.h>
 #include <system_error>
 
 namespace vw {
@@ -658,6 +661,110 @@ const std::vector<KeySpec<EvidenceConfig>>& evidenceKeys() {
                                "(how long evidence bytes are kept)");
              }
              e.retentionDays = value;
+         }},
+    };
+    return keys;
+}
+
+/// An IPv4 or IPv6 address literal (no brackets, no zone).
+bool ipLiteral(const std::string& text) {
+    unsigned char buffer[16];
+    return inet_pton(AF_INET, text.c_str(), buffer) == 1 ||
+           inet_pton(AF_INET6, text.c_str(), buffer) == 1;
+}
+
+/// [web] listen: `IP:PORT` or `[IPv6]:PORT`, port 0-65535.
+void webListen(WebConfig& w, const IniField& f, const Context& c) {
+    const std::string& v = f.value;
+    const auto colon = v.rfind(':');
+    std::string host = colon == std::string::npos ? std::string() : v.substr(0, colon);
+    const std::string port = colon == std::string::npos ? std::string() : v.substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+        if (host.find(':') == std::string::npos) {
+            host.clear(); // brackets are for IPv6 only
+        }
+    } else if (host.find(':') != std::string::npos) {
+        host.clear(); // IPv6 needs brackets: [::1]:8080
+    }
+    int number = -1;
+    const auto* end = port.data() + port.size();
+    const auto result = std::from_chars(port.data(), end, number);
+    if (host.empty() || !ipLiteral(host) || port.empty() || result.ec != std::errc() ||
+        result.ptr != end || number < 0 || number > 65535) {
+        c.fail(f, "'" + v +
+                      "' is not IP:PORT (an address, IPv6 in brackets, and a port 0-65535; e.g. "
+                      "127.0.0.1:8080 or [::1]:8080) / 待受アドレスの形式が正しくありません");
+    }
+    w.listen = v;
+}
+
+/// [web] trusted_proxies: comma-separated addresses or CIDR blocks (10.0.0.0/8, fd00::/8).
+void webTrustedProxies(WebConfig& w, const IniField& f, const Context& c) {
+    w.trustedProxies.clear();
+    std::size_t start = 0;
+    while (start <= f.value.size()) {
+        const std::size_t comma = std::min(f.value.find(',', start), f.value.size());
+        const std::string item(trim(std::string_view(f.value).substr(start, comma - start)));
+        start = comma + 1;
+        if (item.empty()) {
+            continue;
+        }
+        const auto slash = item.find('/');
+        const std::string address = item.substr(0, slash);
+        bool ok = ipLiteral(address);
+        if (ok && slash != std::string::npos) {
+            const std::string bits = item.substr(slash + 1);
+            int prefix = -1;
+            const auto* end = bits.data() + bits.size();
+            const auto result = std::from_chars(bits.data(), end, prefix);
+            const int most = address.find(':') == std::string::npos ? 32 : 128;
+            ok = !bits.empty() && result.ec == std::errc() && result.ptr == end && prefix >= 0 &&
+                 prefix <= most;
+        }
+        if (!ok) {
+            c.fail(f, "'" + item +
+                          "' is neither an IP address nor a CIDR block (e.g. 10.0.0.1, "
+                          "10.0.0.0/8, fd00::/8) / 信頼するプロキシの指定が正しくありません");
+        }
+        w.trustedProxies.push_back(item);
+    }
+}
+
+const std::vector<KeySpec<WebConfig>>& webKeys() {
+    static const std::vector<KeySpec<WebConfig>> keys{
+        {"listen", {}, webListen},
+        {"tls_cert",
+         {},
+         [](WebConfig& w, const IniField& f, const Context& c) {
+             w.tlsCert = resolvePath(c, f.value);
+         }},
+        {"tls_key",
+         {},
+         [](WebConfig& w, const IniField& f, const Context& c) {
+             w.tlsKey = resolvePath(c, f.value);
+         }},
+        {"trusted_proxies", {}, webTrustedProxies},
+        {"max_body",
+         {},
+         [](WebConfig& w, const IniField& f, const Context& c) {
+             w.maxBody = sizeValue(c, f);
+             if (w.maxBody < 1024) {
+                 c.fail(f, "'" + f.value + "' is smaller than the minimum of 1K");
+             }
+         }},
+        {"session_hours",
+         {},
+         [](WebConfig& w, const IniField& f, const Context& c) {
+             int value = 0;
+             const auto* end = f.value.data() + f.value.size();
+             const auto result = std::from_chars(f.value.data(), end, value);
+             if (result.ec != std::errc() || result.ptr != end || value < 1 || value > 720) {
+                 c.fail(f, "'" + f.value +
+                               "' is not a number of hours from 1 to 720 (how long a login "
+                               "lasts) / ログインの有効時間は 1〜720 時間で指定してください");
+             }
+             w.sessionHours = value;
          }},
     };
     return keys;
@@ -1319,6 +1426,27 @@ void resolveOwners(Config& config, const std::vector<const IniSection*>& section
     }
 }
 
+/// What [web] needs beyond its keys one by one: a certificate and its key together, readable.
+void validateWeb(const WebConfig& w, const IniSection& section, const Context& ctx) {
+    if (w.tlsCert.empty() != w.tlsKey.empty()) {
+        const char* given = w.tlsCert.empty() ? "tls_key" : "tls_cert";
+        const char* missing = w.tlsCert.empty() ? "tls_cert" : "tls_key";
+        ctx.fail(findField(section, given)->line, given,
+                 std::string("needs ") + missing +
+                     " too (HTTPS takes both files) / TLS には証明書と秘密鍵の両方が必要です");
+    }
+    if (!ctx.readSecrets) {
+        return;
+    }
+    for (const char* key : {"tls_cert", "tls_key"}) {
+        const IniField* field = findField(section, key);
+        const std::string& path = std::string_view(key) == "tls_cert" ? w.tlsCert : w.tlsKey;
+        if (field != nullptr && !std::ifstream(path).good()) {
+            ctx.fail(*field, "cannot read " + path + " / ファイルを読めません");
+        }
+    }
+}
+
 Config parseText(std::string_view text, const std::string& name, const fs::path& baseDir,
                  bool readSecrets) {
     Config config;
@@ -1345,6 +1473,9 @@ Config parseText(std::string_view text, const std::string& name, const fs::path&
             applyFields(config.evidence, section, evidenceKeys(), "", "", ctx);
         } else if (header == "cases") {
             applyFields(config.cases, section, caseKeys(), "", "", ctx);
+        } else if (header == "web") {
+            applyFields(config.web, section, webKeys(), "", "", ctx);
+            validateWeb(config.web, section, ctx);
         } else if (header.starts_with(sourcePrefix) || header.starts_with(notifierPrefix)) {
             const bool isSource = header.starts_with(sourcePrefix);
             const std::string itemName(
@@ -1369,7 +1500,7 @@ Config parseText(std::string_view text, const std::string& name, const fs::path&
         } else {
             ctx.fail(section.line, "",
                      "unknown section (expected [store], [daemon], [match], [calendar], "
-                     "[deadlines], [cases], [evidence], "
+                     "[deadlines], [cases], [evidence], [web], "
                      "[source.NAME], [notifier.NAME] or [owner.NAME])");
         }
     }
@@ -1639,6 +1770,15 @@ std::string redacted(const Config& config) {
         << (config.evidence.retentionDays == 0 ? std::string("forever")
                                                : std::to_string(config.evidence.retentionDays))
         << '\n';
+    out << "\n[web]\nlisten = " << config.web.listen << '\n';
+    if (!config.web.tlsCert.empty()) {
+        out << "tls_cert = " << config.web.tlsCert << "\ntls_key = " << config.web.tlsKey << '\n';
+    }
+    if (!config.web.trustedProxies.empty()) {
+        out << "trusted_proxies = " << join(config.web.trustedProxies, ", ") << '\n';
+    }
+    out << "max_body = " << formatSize(config.web.maxBody)
+        << "\nsession_hours = " << config.web.sessionHours << '\n';
     for (const auto& source : config.sources) {
         out << "\n[source." << source.name << "]\n";
         out << "type = " << source.type << '\n';

@@ -149,6 +149,21 @@ struct EvidenceConfig {
     bool operator==(const EvidenceConfig&) const = default;
 };
 
+/// [web]: `vulnwatch serve`, the web page and REST API (docs/web.md).
+struct WebConfig {
+    /// listen: an IP address (IPv6 in brackets) and a port; port 0 takes any free port (logged).
+    std::string listen = "127.0.0.1:8080";
+    /// tls_cert / tls_key: PEM files; both set: HTTPS, neither: plain HTTP (behind a proxy).
+    std::string tlsCert;
+    std::string tlsKey;
+    /// trusted_proxies: addresses or CIDR blocks whose X-Forwarded-For / X-Forwarded-Proto
+    /// headers are believed; empty: nobody's.
+    std::vector<std::string> trustedProxies;
+    std::size_t maxBody = 20u * 1024u * 1024u; // max_body: the largest request body
+    int sessionHours = 12;                     // session_hours: how long a login lasts
+    bool operator==(const WebConfig&) const = default;
+};
+
 struct Config {
     std::string file; // where it was read from ("" for defaults)
     StoreConfig store;
@@ -157,6 +172,7 @@ struct Config {
     DeadlinePolicy deadlines; // [deadlines]: the case clocks (core/calendar.h)
     CasePolicy cases;         // [cases]: approvers, longest risk acceptance (core/cases.h)
     EvidenceConfig evidence;  // [evidence]: retention of the evidence blobs
+    WebConfig web;            // [web]: `vulnwatch serve`
     std::vector<SourceConfig> sources;
     std::vector<NotifierConfig> notifiers;
     std::vector<OwnerConfig> owners; // [owner.NAME] sections, in file order

@@ -129,6 +129,8 @@ commands:
   evidence show HASH [--out FILE|-] [--json]
                                     one blob: media type, size, dates, SHA-256 verified;
                                     --out writes its raw bytes
+  serve [--listen IP:PORT]          the web server (REST API under /api/v1) in the foreground
+                                    until SIGTERM/SIGINT; [web] in the config (docs/web.md)
   users add NAME --role viewer|triager|admin [--product P]... [--password-file FILE]
                                     an account of the web page and REST API; the password comes
                                     from FILE or standard input (asked twice on a terminal),
@@ -667,6 +669,7 @@ int runCli(const std::vector<std::string>& argsIn, std::ostream& out, std::ostre
                 {"notify", cmdNotify},         {"poll", cmdPoll},         {"run", cmdRun},
                 {"backfill", cmdBackfill},     {"calendar", cmdCalendar}, {"audit", cmdAudit},
                 {"evidence", cmdEvidence},     {"cases", cmdCases},       {"users", cmdUsers},
+                {"serve", cmdServe},
             };
         auto it = commands.find(command);
         if (it == commands.end()) {

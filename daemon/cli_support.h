@@ -128,6 +128,8 @@ int cmdEvidence(Context& ctx, const std::vector<std::string>& args);
 int cmdCases(Context& ctx, const std::vector<std::string>& args);
 /// `calendar --year Y` (daemon/cli_calendar.cpp).
 int cmdCalendar(Context& ctx, const std::vector<std::string>& args);
+/// `serve`: the web server (daemon/cli_serve.cpp, web/server.h).
+int cmdServe(Context& ctx, const std::vector<std::string>& args);
 /// `users add|set|passwd|remove|list|token|revoke-token` (daemon/cli_users.cpp).
 int cmdUsers(Context& ctx, const std::vector<std::string>& args);
 

@@ -1,0 +1,125 @@
+// `vulnwatch serve` (issue 13 part 1; docs/web.md): the web server in the foreground until
+// SIGTERM/SIGINT. The server itself is web/server.h; this file wires it to the configuration,
+// the log, systemd and the case work (transitionCase, which lives in daemon/).
+#include "core/redact.h"
+#include "daemon/cases.h"
+#include "daemon/cli.h"
+#include "daemon/cli_support.h"
+#include "daemon/log.h"
+#include "web/server.h"
+
+#include <csignal>
+#include <cstdint>
+#include <ctime>
+#include <pthread.h>
+#include <systemd/sd-daemon.h>
+
+namespace vw::cli {
+namespace {
+
+constexpr const char* kComponent = "web";
+
+void writeLog(web::LogLevel level, const std::string& message) {
+    switch (level) {
+    case web::LogLevel::Debug:
+        VW_LOG_DEBUG(kComponent, message);
+        break;
+    case web::LogLevel::Info:
+        VW_LOG_INFO(kComponent, message);
+        break;
+    case web::LogLevel::Warning:
+        VW_LOG_WARNING(kComponent, message);
+        break;
+    case web::LogLevel::Error:
+        VW_LOG_ERROR(kComponent, message);
+        break;
+    }
+}
+
+} // namespace
+
+int cmdServe(Context& ctx, const std::vector<std::string>& args) {
+    const Options opt(args, {{"listen", true}});
+    opt.expectPositional(0, 0, "no arguments besides --listen IP:PORT");
+    const std::optional<Config> loaded = maybeConfig(ctx, false);
+    Config config = loaded ? *loaded : Config{};
+    if (opt.has("listen")) {
+        // The same check as [web] listen.
+        config.web.listen =
+            parseConfig("[web]\nlisten = " + opt.get("listen") + "\n", "--listen", false)
+                .web.listen;
+    }
+    if (ctx.globals.logLevel.empty()) {
+        log::setLevel(log::parseLevel(config.logLevel));
+    }
+    const std::string dbPath = ctx.globals.db.empty() ? config.store.path : ctx.globals.db;
+    // Opened (and migrated) once here, so a store that cannot open fails at start, not at the
+    // first request.
+    openStore(ctx, loaded).reset();
+
+    web::ServerOptions options;
+    options.web = config.web;
+    options.dbPath = dbPath;
+    options.log = writeLog;
+    for (const SourceConfig& s : config.sources) {
+        options.api.sources.push_back(
+            web::SourceInfo{s.name, s.type, redactSecrets(s.url), s.enabled, s.interval});
+    }
+    auto routing = std::make_shared<const Routing>(loaded ? Routing(*loaded) : Routing());
+    options.api.transition =
+        [routing](Store& store, std::int64_t id, CaseState to, const std::string& by,
+                  const std::map<std::string, std::string>& fields, std::int64_t now) {
+            web::TransitionOutcome outcome;
+            try {
+                outcome.done = transitionCase(store, *routing, id, to, by, fields, now);
+            } catch (const CaseRefused& e) {
+                outcome.refused = e.what();
+            }
+            return outcome;
+        };
+
+    // TERM, INT and HUP blocked before any thread starts, so only sigwait below sees them.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    web::WebServer server(std::move(options));
+    server.start();
+    const std::string url =
+        std::string(server.tls() ? "https://" : "http://") + server.boundAddress();
+    VW_LOG_INFO(kComponent, "listening on " << url << " (REST API: " << url << "/api/v1, store "
+                                            << dbPath << ")");
+    sd_notify(0, ("READY=1\nSTATUS=listening on " + url).c_str());
+    // WatchdogSec: pinged at half the interval while the server runs.
+    std::uint64_t watchdogUsec = 0;
+    const bool watchdog = sd_watchdog_enabled(0, &watchdogUsec) > 0 && watchdogUsec > 0;
+    const timespec tick{static_cast<time_t>(watchdogUsec / 2 / 1000000),
+                        static_cast<long>(watchdogUsec / 2 % 1000000 * 1000)};
+    for (;;) {
+        const int sig = sigtimedwait(&signals, nullptr, watchdog ? &tick : nullptr);
+        if (sig < 0) {
+            if (watchdog) {
+                sd_notify(0, "WATCHDOG=1");
+            }
+            continue;
+        }
+        if (sig == SIGHUP) {
+            VW_LOG_INFO(kComponent, "SIGHUP: serve reads its configuration at start; restart it "
+                                    "to apply changes (設定の変更は再起動で反映されます)");
+            continue;
+        }
+        VW_LOG_INFO(kComponent, (sig == SIGTERM ? "SIGTERM" : "SIGINT")
+                                    << ": finishing the requests under way and stopping");
+        break;
+    }
+    sd_notify(0, "STOPPING=1");
+    server.stop();
+    VW_LOG_INFO(kComponent, "stopped");
+    return kExitOk;
+}
+
+} // namespace vw::cli

@@ -1,0 +1,79 @@
+// The REST API under /api/v1 (issue 13 part 4; docs/web.md "REST API", web/openapi.json):
+// JSON in and out, errors as problem details (web/problem.h), authentication by bearer token
+// or session cookie with a CSRF token for writes (web/auth.h). It works on plain values
+// (web/http.h) and a Store the caller owns for the request, so tests need no sockets; the case
+// work of the daemon (transitionCase) comes in as a function, keeping web/ below daemon/.
+#pragma once
+
+#include "core/cases.h"
+#include "web/http.h"
+#include "web/rate_limit.h"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vw {
+class Store;
+}
+
+namespace vw::web {
+
+inline constexpr std::string_view kApiPrefix = "/api/v1";
+
+/// What a transition came to: the case as it is now, or why it was refused (English and
+/// Japanese, as daemon/cases.h CaseRefused says it).
+struct TransitionOutcome {
+    std::optional<Case> done;
+    std::string refused;
+};
+using TransitionFn = std::function<TransitionOutcome(
+    Store& store, std::int64_t caseId, CaseState to, const std::string& by,
+    const std::map<std::string, std::string>& fields, std::int64_t now)>;
+
+/// A configured source as GET /sources lists it (its state comes from the store).
+struct SourceInfo {
+    std::string name;
+    std::string type;
+    std::string url; // redacted (core/redact.h) by the caller
+    bool enabled = true;
+    std::chrono::seconds interval{0};
+};
+
+struct ApiSettings {
+    std::vector<SourceInfo> sources;
+    TransitionFn transition;
+    /// The largest JSON body an API call reads (the server's max_body caps every request).
+    std::size_t maxJsonBody = 1024 * 1024;
+};
+
+class Api {
+public:
+    Api(ApiSettings settings, FailedAuthLimiter& limiter);
+
+    /// Whether `path` is under /api/v1.
+    static bool handles(std::string_view path);
+
+    /// Answers one request under /api/v1 with `store` (the caller's, for this request's
+    /// thread; may be null when needsStore() is false) at time `now`. Never throws: a failure
+    /// is a 500 problem (`error` says what happened, for the log).
+    HttpResponse handle(const HttpRequest& request, Store* store, std::int64_t now,
+                        std::string* error = nullptr) const;
+
+    /// Whether a request needs the store at all (the OpenAPI document does not).
+    static bool needsStore(const HttpRequest& request);
+
+private:
+    ApiSettings settings_;
+    FailedAuthLimiter& limiter_;
+};
+
+/// The OpenAPI 3.1 document (web/openapi.json, compiled in).
+std::string_view openApiDocument();
+
+} // namespace vw::web

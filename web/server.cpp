@@ -1,0 +1,399 @@
+#include "web/server.h"
+
+#include "store/store.h"
+#include "web/client_address.h"
+#include "web/headers.h"
+#include "web/problem.h"
+
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/NetSSL.h>
+#include <Poco/Net/SecureServerSocket.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/ThreadPool.h>
+#include <chrono>
+#include <ctime>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+#include <vector>
+
+namespace vw::web {
+namespace {
+
+std::int64_t unixNow() {
+    return static_cast<std::int64_t>(std::time(nullptr));
+}
+
+/// Store connections for the request threads: one per thread at a time, opened on demand,
+/// kept for the next request. A connection whose request failed inside SQLite is dropped.
+class StorePool {
+public:
+    StorePool(std::string path, int busyTimeoutMs)
+        : path_(std::move(path)), busyTimeoutMs_(busyTimeoutMs) {}
+
+    class Lease {
+    public:
+        Lease(StorePool& pool, std::unique_ptr<Store> store)
+            : pool_(pool), store_(std::move(store)) {}
+        ~Lease() {
+            if (store_) {
+                pool_.giveBack(std::move(store_));
+            }
+        }
+        Lease(Lease&& other) noexcept : pool_(other.pool_), store_(std::move(other.store_)) {}
+        Lease(const Lease&) = delete;
+        Lease& operator=(const Lease&) = delete;
+        Store& store() { return *store_; }
+        void discard() { store_.reset(); }
+
+    private:
+        StorePool& pool_;
+        std::unique_ptr<Store> store_;
+    };
+
+    Lease take() {
+        {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            if (!idle_.empty()) {
+                std::unique_ptr<Store> store = std::move(idle_.back());
+                idle_.pop_back();
+                return Lease(*this, std::move(store));
+            }
+        }
+        std::unique_ptr<Store> store = Store::open(path_);
+        // The daemon writes in batches; a request that writes waits for it instead of failing
+        // with "database is locked".
+        store->db().exec("PRAGMA busy_timeout = " + std::to_string(busyTimeoutMs_));
+        return Lease(*this, std::move(store));
+    }
+
+    void clear() {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        idle_.clear();
+    }
+
+private:
+    void giveBack(std::unique_ptr<Store> store) {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        idle_.push_back(std::move(store));
+    }
+
+    std::string path_;
+    int busyTimeoutMs_;
+    std::mutex mutex_;
+    std::vector<std::unique_ptr<Store>> idle_; // guarded by mutex_
+};
+
+constexpr std::size_t kReadPiece = 64 * 1024;
+/// After a 413, what is read and dropped so the client sees the answer (a socket closed with
+/// unread input sends a reset that can swallow it): at most this much, for at most 2 s.
+constexpr std::streamsize kDrainLimit = 1024 * 1024;
+
+std::string formatAddress(const Poco::Net::SocketAddress& a) {
+    const std::string host = a.host().toString();
+    return (a.family() == Poco::Net::SocketAddress::IPv6 ? "[" + host + "]" : host) + ":" +
+           std::to_string(a.port());
+}
+
+} // namespace
+
+struct WebServer::State {
+    ServerOptions options;
+    ProxyTrust proxies;
+    FailedAuthLimiter limiter;
+    std::unique_ptr<Api> api;
+    StorePool stores;
+    Poco::ThreadPool pool;
+    std::unique_ptr<Poco::Net::ServerSocket> socket;
+    std::unique_ptr<Poco::Net::HTTPServer> server;
+    bool tls = false;
+    bool started = false;
+
+    explicit State(ServerOptions o)
+        : options(std::move(o)), proxies(options.web.trustedProxies),
+          stores(options.dbPath, options.busyTimeoutMs),
+          pool("vulnwatch-web", 2, options.threads + 2, 60) {
+        api = std::make_unique<Api>(options.api, limiter);
+    }
+
+    void log(LogLevel level, const std::string& message) const {
+        if (options.log) {
+            options.log(level, message);
+        }
+    }
+
+    void handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp);
+
+    /// The API's or the pages' answer with a store connection; never throws (a failure is a
+    /// 500 problem, `error` says why).
+    HttpResponse serve(const HttpRequest& request, Store& store, std::int64_t now, Lang lang,
+                       bool isApi, std::string& error) const {
+        if (isApi) {
+            return api->handle(request, &store, now, &error);
+        }
+        try {
+            if (options.pages) {
+                if (std::optional<HttpResponse> page = options.pages(request, store, now)) {
+                    return std::move(*page);
+                }
+            }
+            return problemResponse(
+                Problem{404,
+                        "not-found",
+                        tr(lang,
+                           "ここにはページがありません。REST API は /api/v1 にあります "
+                           "(/api/v1/openapi.json)",
+                           "no page here; the REST API is under /api/v1 (/api/v1/openapi.json)"),
+                        {}},
+                lang, request.path);
+        } catch (const std::exception& e) {
+            error = e.what();
+            return problemResponse(Problem{500,
+                                           "internal",
+                                           tr(lang, "サーバ内部でエラーが起きました (ログを参照)",
+                                              "an internal error occurred (see the server's log)"),
+                                           {}},
+                                   lang, request.path);
+        }
+    }
+};
+
+namespace {
+
+class Handler : public Poco::Net::HTTPRequestHandler {
+public:
+    explicit Handler(WebServer::State& state) : state_(state) {}
+    void handleRequest(Poco::Net::HTTPServerRequest& req,
+                       Poco::Net::HTTPServerResponse& resp) override {
+        state_.handle(req, resp);
+    }
+
+private:
+    WebServer::State& state_;
+};
+
+class Factory : public Poco::Net::HTTPRequestHandlerFactory {
+public:
+    explicit Factory(WebServer::State& state) : state_(state) {}
+    Poco::Net::HTTPRequestHandler*
+    createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+        return new Handler(state_);
+    }
+
+private:
+    WebServer::State& state_;
+};
+
+void send(Poco::Net::HTTPServerResponse& resp, const HttpResponse& r, bool head) {
+    resp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status));
+    resp.setReason(Poco::Net::HTTPResponse::getReasonForStatus(
+        static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status)));
+    resp.setContentType(r.contentType);
+    for (const auto& [name, value] : r.headers) {
+        resp.set(name, value);
+    }
+    resp.setContentLength64(static_cast<Poco::UInt64>(r.body.size()));
+    std::ostream& out = resp.send();
+    if (!head) {
+        out.write(r.body.data(), static_cast<std::streamsize>(r.body.size()));
+    }
+    out.flush();
+}
+
+} // namespace
+
+void WebServer::State::handle(Poco::Net::HTTPServerRequest& req,
+                              Poco::Net::HTTPServerResponse& resp) {
+    const auto started = std::chrono::steady_clock::now();
+    HttpRequest request;
+    request.method = req.getMethod();
+    std::string target = req.getURI();
+    if (target.rfind("http://", 0) == 0 || target.rfind("https://", 0) == 0) {
+        // absolute-form: keep the path and query
+        const auto slash = target.find('/', target.find("//") + 2);
+        target = slash == std::string::npos ? "/" : target.substr(slash);
+    }
+    const auto question = target.find('?');
+    request.path = target.substr(0, question);
+    request.query = question == std::string::npos ? "" : target.substr(question + 1);
+    if (const auto hash = request.query.find('#'); hash != std::string::npos) {
+        request.query.erase(hash);
+    }
+    for (const auto& [name, value] : req) {
+        request.headers.emplace_back(name, value);
+    }
+    const ProxyTrust::Client client =
+        proxies.resolve(req.clientAddress().host().toString(), req.secure(),
+                        request.header("X-Forwarded-For"), request.header("X-Forwarded-Proto"));
+    request.clientIp = client.ip;
+    request.secure = client.secure;
+    const Lang lang = preferredLang(request.header("Accept-Language"));
+    const bool isApi = Api::handles(request.path);
+
+    HttpResponse response;
+    std::string error;
+    bool tooLarge = false;
+    const std::size_t maxBody = options.web.maxBody;
+    if (req.hasContentLength() && req.getContentLength64() > static_cast<Poco::Int64>(maxBody)) {
+        tooLarge = true;
+    } else if (req.hasContentLength() || req.getChunkedTransferEncoding()) {
+        std::istream& in = req.stream();
+        char piece[kReadPiece];
+        while (in && !tooLarge) {
+            in.read(piece, sizeof piece);
+            const auto got = static_cast<std::size_t>(in.gcount());
+            if (request.body.size() + got > maxBody) {
+                tooLarge = true;
+            } else {
+                request.body.append(piece, got);
+            }
+            if (got == 0) {
+                break;
+            }
+        }
+    }
+    if (tooLarge) {
+        response = problemResponse(
+            Problem{
+                413,
+                "payload-too-large",
+                tr(lang, "リクエスト本文は " + formatSize(maxBody) + " までです ([web] max_body)",
+                   "a request body may have at most " + formatSize(maxBody) + " ([web] max_body)"),
+                {}},
+            lang, request.path);
+        resp.setKeepAlive(false);
+    } else {
+        const std::int64_t now = unixNow();
+        if (isApi && !Api::needsStore(request)) {
+            // The OpenAPI document: no connection needed.
+            response = api->handle(request, nullptr, now, &error);
+        } else {
+            std::optional<StorePool::Lease> lease;
+            try {
+                lease.emplace(stores.take());
+            } catch (const std::exception& e) {
+                error = e.what();
+                response = problemResponse(
+                    Problem{503,
+                            "unavailable",
+                            tr(lang, "データベースを開けません (ログを参照)",
+                               "the database cannot be opened (see the server's log)"),
+                            {}},
+                    lang, request.path);
+            }
+            if (lease) {
+                response = serve(request, lease->store(), now, lang, isApi, error);
+                if (!error.empty()) {
+                    lease->discard(); // the connection may be in a bad state
+                }
+            }
+        }
+    }
+    addSecurityHeaders(response, request.secure);
+    try {
+        send(resp, response, request.method == "HEAD");
+    } catch (const Poco::Exception& e) {
+        log(LogLevel::Debug, "response to " + request.clientIp + " not sent: " + e.displayText());
+    } catch (const std::exception& e) {
+        log(LogLevel::Debug, "response to " + request.clientIp + " not sent: " + e.what());
+    }
+    if (tooLarge) {
+        try {
+            auto& impl = static_cast<Poco::Net::HTTPServerRequestImpl&>(req);
+            impl.socket().setReceiveTimeout(Poco::Timespan(2, 0));
+            req.stream().ignore(kDrainLimit);
+        } catch (...) { // NOLINT(bugprone-empty-catch): the client left; nothing to do
+        }
+    }
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count();
+    std::ostringstream line;
+    line << request.clientIp << " " << request.method << " " << request.path << " "
+         << response.status << " " << response.body.size() << "B " << ms << "ms"
+         << (response.user.empty() ? "" : " user=" + response.user);
+    if (!error.empty()) {
+        line << ": " << error;
+    }
+    log(response.status >= 500 ? LogLevel::Error : LogLevel::Debug, line.str());
+}
+
+WebServer::WebServer(ServerOptions options) : state_(std::make_unique<State>(std::move(options))) {
+    const WebConfig& web = state_->options.web;
+    Poco::Net::SocketAddress address;
+    try {
+        address = Poco::Net::SocketAddress(web.listen);
+    } catch (const Poco::Exception& e) {
+        throw std::runtime_error("[web] listen = " + web.listen + ": " + e.displayText());
+    }
+    try {
+        if (!web.tlsCert.empty()) {
+            Poco::Net::initializeSSL();
+            Poco::Net::Context::Ptr context;
+            try {
+                context = new Poco::Net::Context(
+                    Poco::Net::Context::TLS_SERVER_USE, web.tlsKey, web.tlsCert, "",
+                    Poco::Net::Context::VERIFY_NONE, 9, false,
+                    "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:!aNULL:!MD5:!RC4:!3DES");
+                context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
+            } catch (const Poco::Exception& e) {
+                throw std::runtime_error(
+                    "cannot load the TLS certificate " + web.tlsCert + " and key " + web.tlsKey +
+                    " (TLS 証明書または秘密鍵を読み込めません): " + e.displayText());
+            }
+            state_->socket = std::make_unique<Poco::Net::SecureServerSocket>(address, 64, context);
+            state_->tls = true;
+        } else {
+            state_->socket = std::make_unique<Poco::Net::ServerSocket>(address, 64);
+        }
+    } catch (const Poco::Exception& e) {
+        throw std::runtime_error("cannot listen on " + web.listen + " (" + web.listen +
+                                 " で待ち受けできません): " + e.displayText());
+    }
+    auto params = Poco::AutoPtr<Poco::Net::HTTPServerParams>(new Poco::Net::HTTPServerParams);
+    params->setMaxThreads(state_->options.threads);
+    params->setMaxQueued(state_->options.queued);
+    params->setKeepAlive(true);
+    params->setKeepAliveTimeout(Poco::Timespan(5, 0));
+    params->setMaxKeepAliveRequests(100);
+    params->setTimeout(Poco::Timespan(30, 0));
+    state_->server = std::make_unique<Poco::Net::HTTPServer>(new Factory(*state_), state_->pool,
+                                                             *state_->socket, params);
+}
+
+WebServer::~WebServer() {
+    stop();
+}
+
+void WebServer::start() {
+    state_->server->start();
+    state_->started = true;
+}
+
+void WebServer::stop() {
+    if (!state_ || !state_->started) {
+        return;
+    }
+    state_->started = false;
+    state_->server->stopAll(false);
+    state_->pool.joinAll();
+    state_->stores.clear();
+}
+
+std::string WebServer::boundAddress() const {
+    return formatAddress(state_->socket->address());
+}
+
+bool WebServer::tls() const {
+    return state_->tls;
+}
+
+} // namespace vw::web
