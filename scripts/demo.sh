@@ -96,7 +96,8 @@ step "the cases the matches opened: the notice's procedure with its clocks (case
 # One case per vulnerability and product version, received now, due by the Japanese business
 # calendar; SSVC says how urgent (a JPCERT/CC alert about Log4j makes it Act).
 "$vw" --config "$work/vulnwatch.conf" cases list
-first=$("$vw" --config "$work/vulnwatch.conf" cases list --json --limit 1 |
+first=$("$vw" --config "$work/vulnwatch.conf" cases list --json --limit 1 \
+    --product "Example Imaging Viewer" --version 3.2 |
     /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
 
 step "a triager takes case $first through its first steps (cases transition; refused without its fields)"
