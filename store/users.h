@@ -53,8 +53,8 @@ private:
 };
 
 /// Adds a user; `password` is hashed with Argon2id (crypto_pwhash_str with libsodium's
-/// OWASP's Argon2id configuration: 2 passes over 19 MiB). Names (core/credentials.h): stored NFKC, 1–64
-/// characters, letters (any script), digits, '.', '_', '-', '@', not starting with '-'; unique
+/// OWASP's Argon2id configuration: 2 passes over 19 MiB). Names (core/credentials.h): stored NFKC,
+/// 1–64 characters, letters (any script), digits, '.', '_', '-', '@', not starting with '-'; unique
 /// ignoring case and width. Passwords: NFC, at least 12 characters, no control characters, not
 /// the name. `products` (registered product names) only for a triager; each must be registered.
 /// A removed user's name may be added again (the same account, enabled with the new role,
