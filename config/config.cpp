@@ -9,6 +9,7 @@
 #include "config/holidays_csv.h"
 #include "config/ini.h"
 #include "config/read_file.h"
+#include "core/redact.h"
 #include "notifiers/mail_templates.h"
 
 #include <algorithm>
@@ -1044,7 +1045,9 @@ const std::vector<KeySpec<NotifierConfig>>& notifierKeys() {
          [](N& n, const IniField& f, const Context& c) {
              const auto url = splitUrl(f.value);
              if (!url || (url->scheme != "smtp" && url->scheme != "smtps")) {
-                 c.fail(f, "'" + f.value + "' is not an smtp:// or smtps:// URL with a host");
+                 // Redacted: a mistyped URL may still carry a password (`smpt://u:p@host`).
+                 c.fail(f, "'" + redactSecrets(f.value) +
+                               "' is not an smtp:// or smtps:// URL with a host");
              }
              if (url->userInfo) {
                  c.fail(f, "no user name in the URL: use the user and password keys");

@@ -405,3 +405,12 @@ TEST_CASE("URLs and addresses are checked", "[config][errors][values]") {
         CHECK_THAT(error.what(), !Contains("SECRET-TOKEN"));
     }
 }
+
+TEST_CASE("a mistyped SMTP URL is named without its password", "[config][errors][redact]") {
+    const auto error = errorOf(
+        "[notifier.m]\ntype = email\nsmtp = smpt://mailer:S3cr3t-pw@mx.jp\nfrom = a@b.jp\n");
+    const std::string what = error.what();
+    CHECK_THAT(what, Catch::Contains("is not an smtp:// or smtps:// URL"));
+    CHECK_THAT(what, Catch::Contains("smpt://<redacted>@mx.jp"));
+    CHECK_THAT(what, !Catch::Contains("S3cr3t-pw"));
+}
