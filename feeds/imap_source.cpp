@@ -1,6 +1,7 @@
 #include "feeds/imap_source.h"
 
 #include "core/text.h"
+#include "feeds/conditional_get.h"
 #include "feeds/parse/charset.h"
 #include "feeds/parse/parse_error.h"
 #include "feeds/pgp.h"
@@ -249,14 +250,6 @@ std::vector<std::uint32_t> intersect(const std::vector<std::uint32_t>& sorted,
         return std::find(other.begin(), other.end(), uid) != other.end();
     });
     return out;
-}
-
-PollOutcome failure(const SourceState& state, std::string message) {
-    PollOutcome outcome;
-    outcome.kind = PollOutcome::Kind::Error;
-    outcome.error = std::move(message);
-    outcome.state = state;
-    return outcome;
 }
 
 } // namespace
@@ -744,8 +737,8 @@ PollOutcome ImapSource::poll(const SourceState& state) {
     } catch (const std::exception& e) {
         carriedValidity_ = uidValidity;
         carriedUnseen_.insert(fetchedUnseen.begin(), fetchedUnseen.end());
-        return failure(state, std::string("IMAP poll of ") + options_.connection.url +
-                                  " failed: " + e.what());
+        return pollFailure(state, std::string("IMAP poll of ") + options_.connection.url +
+                                      " failed: " + e.what());
     }
 }
 

@@ -1,23 +1,13 @@
 #include "feeds/kev_source.h"
 
 #include "core/http.h"
+#include "feeds/conditional_get.h"
 #include "feeds/parse/kev.h"
 
+#include <optional>
 #include <utility>
 
 namespace vw {
-
-namespace {
-
-PollOutcome failure(const SourceState& state, std::string message) {
-    PollOutcome outcome;
-    outcome.kind = PollOutcome::Kind::Error;
-    outcome.error = std::move(message);
-    outcome.state = state;
-    return outcome;
-}
-
-} // namespace
 
 KevSource::KevSource(std::string name, std::string url, HttpClient& http, long timeoutMs,
                      std::size_t maxBytes, std::string caFile)
@@ -31,44 +21,23 @@ PollOutcome KevSource::poll(const SourceState& state) {
     request.maxBytes = maxBytes_;
     request.caFile = caFile_;
     request.headers.emplace_back("Accept", "application/json, */*;q=0.1");
-    if (!state.etag.empty()) {
-        request.headers.emplace_back("If-None-Match", state.etag);
-    }
-    if (!state.lastModified.empty()) {
-        request.headers.emplace_back("If-Modified-Since", state.lastModified);
-    }
-
-    HttpResponse response = http_.perform(request);
-    if (!response.ok()) {
-        // the client's messages name the URL already; a fake's may not
-        return failure(state, response.error.find(url_) == std::string::npos
-                                  ? "fetching " + url_ + " failed: " + response.error
-                                  : response.error);
-    }
-    if (response.status == 304) {
-        PollOutcome outcome;
-        outcome.kind = PollOutcome::Kind::NotModified;
-        outcome.state = state;
-        return outcome;
-    }
-    if (response.status < 200 || response.status > 299) {
-        return failure(state, "fetching " + url_ + " failed: HTTP status " +
-                                  std::to_string(response.status));
+    PollOutcome done;
+    std::optional<HttpResponse> response = conditionalGet(http_, std::move(request), state, done);
+    if (!response) {
+        return done;
     }
 
     PollOutcome outcome;
     try {
-        outcome.result = parseKevCatalog(response.body);
+        outcome.result = parseKevCatalog(response->body);
     } catch (const ParseError& e) {
-        return failure(state,
-                       "the document at " + url_ + " is not CISA's KEV catalog: " + e.what());
+        return pollFailure(state,
+                           "the document at " + url_ + " is not CISA's KEV catalog: " + e.what());
     }
     outcome.kind = PollOutcome::Kind::Records;
-    outcome.state = state;
-    outcome.state.etag = response.header("etag");
-    outcome.state.lastModified = response.header("last-modified");
+    outcome.state = withValidators(state, *response);
     // The catalog as received: kept as evidence when it is stored (daemon/kev.h).
-    outcome.result.addRaw("application/json", std::move(response.body));
+    outcome.result.addRaw("application/json", std::move(response->body));
     return outcome;
 }
 

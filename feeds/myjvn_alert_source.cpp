@@ -2,6 +2,7 @@
 
 #include "core/datetime.h"
 #include "core/json_writer.h"
+#include "feeds/conditional_get.h"
 #include "feeds/parse/myjvn_alert.h"
 
 #include <chrono>
@@ -16,14 +17,6 @@ namespace vw {
 namespace {
 
 constexpr std::string_view kCursorHeader = "myjvn-alert 1";
-
-PollOutcome failure(const SourceState& state, std::string message) {
-    PollOutcome outcome;
-    outcome.kind = PollOutcome::Kind::Error;
-    outcome.error = std::move(message);
-    outcome.state = state;
-    return outcome;
-}
 
 std::uint64_t fnv1a64(std::string_view bytes) {
     std::uint64_t hash = 0xcbf29ce484222325ULL;
@@ -103,8 +96,8 @@ PollOutcome MyJvnAlertSource::poll(const SourceState& state) {
             const std::string where = "MyJVN getAlertList (datePublished=" + std::to_string(year) +
                                       ", startItem=" + std::to_string(startItem) + ")";
             if (page >= kMaxPages) {
-                return failure(state, where + ": the listing did not end after " +
-                                          std::to_string(kMaxPages) + " pages");
+                return pollFailure(state, where + ": the listing did not end after " +
+                                              std::to_string(kMaxPages) + " pages");
             }
             std::string url = endpoint_ + joiner + "method=getAlertList&feed=hnd";
             url += "&startItem=" + std::to_string(startItem);
@@ -114,13 +107,13 @@ PollOutcome MyJvnAlertSource::poll(const SourceState& state) {
 
             PacedFetcher::Fetched fetched = fetcher_.fetch(url);
             if (!fetched.response) {
-                return failure(state, where + " failed: " + fetched.error);
+                return pollFailure(state, where + " failed: " + fetched.error);
             }
             ParseResult listing;
             try {
                 listing = parseMyJvnAlertList(fetched.response->body);
             } catch (const ParseError& e) {
-                return failure(state, where + " at " + url + ": " + e.what());
+                return pollFailure(state, where + " at " + url + ": " + e.what());
             }
             const std::size_t pageIndex = pages.size();
             pages.push_back(std::move(fetched.response->body));

@@ -2,6 +2,7 @@
 
 #include "core/datetime.h"
 #include "core/text.h"
+#include "feeds/conditional_get.h"
 #include "feeds/parse/jvn_rss.h"
 #include "feeds/parse/vuldef.h"
 
@@ -19,14 +20,6 @@ namespace {
 
 constexpr std::int64_t kJstOffsetSeconds = 9 * 3600;
 constexpr std::size_t kMaxOverviewPages = 10000; // 500k items: far beyond any real window
-
-PollOutcome failure(const SourceState& state, std::string message) {
-    PollOutcome outcome;
-    outcome.kind = PollOutcome::Kind::Error;
-    outcome.error = std::move(message);
-    outcome.state = state;
-    return outcome;
-}
 
 struct CivilDate {
     int year = 0;
@@ -128,7 +121,7 @@ PollOutcome MyJvnSource::poll(const SourceState& state) {
     try {
         dates = window(state.cursor);
     } catch (const std::invalid_argument& e) {
-        return failure(state, "source " + name_ + ": " + e.what());
+        return pollFailure(state, "source " + name_ + ": " + e.what());
     }
     const std::int64_t startDays = *parseDatePrefix(dates.first);
     const std::int64_t endDays = *parseDatePrefix(dates.second);
@@ -146,8 +139,8 @@ PollOutcome MyJvnSource::poll(const SourceState& state) {
     long startItem = 1;
     for (std::size_t page = 0;; ++page) {
         if (page >= kMaxOverviewPages) {
-            return failure(state, "getVulnOverviewList did not end after " +
-                                      std::to_string(kMaxOverviewPages) + " pages");
+            return pollFailure(state, "getVulnOverviewList did not end after " +
+                                          std::to_string(kMaxOverviewPages) + " pages");
         }
         std::string url = endpoint_ + joiner + "method=getVulnOverviewList&feed=hnd";
         url += "&startItem=" + std::to_string(startItem);
@@ -159,15 +152,16 @@ PollOutcome MyJvnSource::poll(const SourceState& state) {
 
         PacedFetcher::Fetched fetched = fetcher_.fetch(url);
         if (!fetched.response) {
-            return failure(state, "MyJVN getVulnOverviewList (startItem=" +
-                                      std::to_string(startItem) + ") failed: " + fetched.error);
+            return pollFailure(state, "MyJVN getVulnOverviewList (startItem=" +
+                                          std::to_string(startItem) + ") failed: " + fetched.error);
         }
         ParseResult listing;
         try {
             listing = parseJvnRss(fetched.response->body);
         } catch (const ParseError& e) {
-            return failure(state, "MyJVN getVulnOverviewList (startItem=" +
-                                      std::to_string(startItem) + ") at " + url + ": " + e.what());
+            return pollFailure(state,
+                               "MyJVN getVulnOverviewList (startItem=" + std::to_string(startItem) +
+                                   ") at " + url + ": " + e.what());
         }
         const std::size_t pageIndex = pages.size();
         pages.push_back(std::move(fetched.response->body));
@@ -226,7 +220,7 @@ PollOutcome MyJvnSource::poll(const SourceState& state) {
         std::string reason;
         PacedFetcher::Fetched fetched = fetcher_.fetch(url);
         if (fetched.cancelled) {
-            return failure(state, "MyJVN getVulnDetailInfo: cancelled");
+            return pollFailure(state, "MyJVN getVulnDetailInfo: cancelled");
         }
         if (!fetched.response) {
             reason = fetched.error;
