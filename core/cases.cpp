@@ -418,6 +418,18 @@ void applyCaseEvent(Case& c, std::string_view kind, std::int64_t at, std::int64_
     c.lastEvent = seq;
 }
 
+std::string joinCaseList(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) {
+        out += (out.empty() ? "" : "\n") + item;
+    }
+    return out;
+}
+
+std::vector<std::string> caseComponents(const Case& c) {
+    return splitLines(c.components);
+}
+
 std::string componentFingerprint(std::vector<std::string> nameAtVersion) {
     std::sort(nameAtVersion.begin(), nameAtVersion.end());
     nameAtVersion.erase(std::unique(nameAtVersion.begin(), nameAtVersion.end()),

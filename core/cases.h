@@ -159,5 +159,9 @@ void applyCaseEvent(Case& c, std::string_view kind, std::int64_t at, std::int64_
 
 /// `components` as the case keeps it: "name@version" each once, sorted, joined by '\n'.
 std::string componentFingerprint(std::vector<std::string> nameAtVersion);
+/// `breached` as a detail and a column keeps it: the items joined by '\n' (splitLines' inverse).
+std::string joinCaseList(const std::vector<std::string>& items);
+/// The items of a case's `components` ("name@version", sorted).
+std::vector<std::string> caseComponents(const Case& c);
 
 } // namespace vw

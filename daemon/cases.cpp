@@ -308,11 +308,9 @@ SsvcUpdate ssvcUpdate(Store& store, const Routing& routing, const Case& c, const
         if (uncontrolled.fix > 0 && uncontrolled.fix < c.fixDue) {
             setDetail(details, "fix_due", str(uncontrolled.fix));
         }
-        std::string joined;
-        for (const auto& b : c.breached) {
-            joined += b + "\n";
-        }
-        setDetail(details, "breached", joined + "act");
+        std::vector<std::string> breached = c.breached;
+        breached.emplace_back("act");
+        setDetail(details, "breached", joinCaseList(breached));
     }
     return u;
 }
@@ -383,16 +381,12 @@ Case reopen(Store& store, const Case& c, const std::string& reason, const std::s
     return recordCaseChange(store, c.id, change, now);
 }
 
-/// name → version of a fingerprint.
-std::map<std::string, std::string> componentsOf(const std::string& fingerprint) {
+/// name → version of a case's components.
+std::map<std::string, std::string> componentsOf(const Case& c) {
     std::map<std::string, std::string> out;
-    std::size_t start = 0;
-    while (start < fingerprint.size()) {
-        const std::size_t nl = std::min(fingerprint.find('\n', start), fingerprint.size());
-        const std::string item = fingerprint.substr(start, nl - start);
+    for (const std::string& item : caseComponents(c)) {
         const std::size_t at = item.rfind('@');
         out[item.substr(0, at)] = at == std::string::npos ? "" : item.substr(at + 1);
-        start = nl + 1;
     }
     return out;
 }
@@ -466,7 +460,7 @@ void casesForMatches(Store& store, const Routing& routing, std::int64_t clusterI
         const std::optional<Case> existing = caseFor(store, key, product, version);
         if (existing) {
             // Components: a version that differs or a component not seen before.
-            std::map<std::string, std::string> merged = componentsOf(existing->components);
+            std::map<std::string, std::string> merged = componentsOf(*existing);
             std::vector<std::string> changed;
             for (const auto& [name, v] : components) {
                 const auto it = merged.find(name);
@@ -719,10 +713,7 @@ CaseTickStats caseTick(Store& store, const Routing& routing, std::int64_t now) {
         if (fresh.empty()) {
             continue;
         }
-        std::string joined;
-        for (const auto& b : breached) {
-            joined += (joined.empty() ? "" : "\n") + b;
-        }
+        const std::string joined = joinCaseList(breached);
         Case current = *c;
         for (const std::string& clock : fresh) {
             const std::int64_t due = clock == "decide"   ? c->decideDue

@@ -40,14 +40,6 @@ std::string fieldsJson(const std::map<std::string, std::string>& fields) {
     return w.str();
 }
 
-std::string joinLines(const std::vector<std::string>& items) {
-    std::string out;
-    for (const auto& item : items) {
-        out += (out.empty() ? "" : "\n") + item;
-    }
-    return out;
-}
-
 std::map<std::string, std::string> parseFields(Store& store, const std::string& json) {
     std::map<std::string, std::string> out;
     if (json.empty() || json == "{}") {
@@ -155,7 +147,7 @@ void writeCase(Store& store, const Case& c) {
         .bind(19, c.components)
         .bind(20, c.inheritedFrom)
         .bind(21, c.reopenReason)
-        .bind(22, joinLines(c.breached))
+        .bind(22, joinCaseList(c.breached))
         .bind(23, c.openedAt)
         .bind(24, c.updatedAt)
         .bind(25, c.lastEvent);

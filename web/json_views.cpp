@@ -79,14 +79,7 @@ void writeCase(JsonWriter& w, const Case& c, std::int64_t now) {
         w.key(name).value(value);
     }
     w.endObject();
-    std::vector<std::string> components;
-    std::size_t start = 0;
-    while (start < c.components.size()) {
-        const std::size_t nl = std::min(c.components.find('\n', start), c.components.size());
-        components.push_back(c.components.substr(start, nl - start));
-        start = nl + 1;
-    }
-    w.key("components").stringArray(components);
+    w.key("components").stringArray(caseComponents(c));
     w.key("reopen_reason").value(c.reopenReason);
     w.key("notified").stringArray(c.breached);
     w.key("opened_at");
