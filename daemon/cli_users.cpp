@@ -216,11 +216,10 @@ std::unique_ptr<Store> storeFor(Context& ctx) {
     return openStore(ctx, maybeConfig(ctx, false));
 }
 
-int add(Context& ctx, const Options& opt) {
-    opt.expectPositional(1, 1, "users add NAME --role viewer|triager|admin");
-    const Lang t = langOf(opt);
+/// --role of `users add|set` (required), and --product only with the triager role.
+UserRole roleOption(const Options& opt, const std::string& command) {
     if (!opt.has("role")) {
-        throw UsageError("users add needs --role viewer, triager or admin");
+        throw UsageError("users " + command + " needs --role viewer, triager or admin");
     }
     const auto role = parseUserRole(opt.get("role"));
     if (!role) {
@@ -230,6 +229,13 @@ int add(Context& ctx, const Options& opt) {
     if (opt.has("product") && *role != UserRole::Triager) {
         throw UsageError("--product is for triagers (--role triager) only");
     }
+    return *role;
+}
+
+int add(Context& ctx, const Options& opt) {
+    opt.expectPositional(1, 1, "users add NAME --role viewer|triager|admin");
+    const Lang t = langOf(opt);
+    const UserRole role = roleOption(opt, "add");
     const std::string actor = actorOf(opt);
     // What can be checked before the password is asked for.
     if (const auto problem = userNameProblem(normalizeUserName(opt.positional()[0]))) {
@@ -243,7 +249,7 @@ int add(Context& ctx, const Options& opt) {
     }
     std::string password = readPassword(ctx, opt, t);
     const User user =
-        addUser(*store, opt.positional()[0], *role, password, opt.all("product"), actor, unixNow());
+        addUser(*store, opt.positional()[0], role, password, opt.all("product"), actor, unixNow());
     wipe(password);
     ctx.out << t("ユーザー ", "added user ") << terminalSafe(user.name)
             << t(" を追加しました (役割: ", " (role: ") << userRoleName(user.role);
@@ -257,21 +263,11 @@ int add(Context& ctx, const Options& opt) {
 int set(Context& ctx, const Options& opt) {
     opt.expectPositional(1, 1, "users set NAME --role viewer|triager|admin [--product P]...");
     const Lang t = langOf(opt);
-    if (!opt.has("role")) {
-        throw UsageError("users set needs --role viewer, triager or admin");
-    }
-    const auto role = parseUserRole(opt.get("role"));
-    if (!role) {
-        throw UsageError("--role must be viewer, triager or admin, not '" +
-                         terminalSafe(opt.get("role")) + "'");
-    }
-    if (opt.has("product") && *role != UserRole::Triager) {
-        throw UsageError("--product is for triagers (--role triager) only");
-    }
+    const UserRole role = roleOption(opt, "set");
     const std::string actor = actorOf(opt);
     auto store = storeFor(ctx);
     const User user =
-        setUserRole(*store, opt.positional()[0], *role, opt.all("product"), actor, unixNow());
+        setUserRole(*store, opt.positional()[0], role, opt.all("product"), actor, unixNow());
     ctx.out << t("ユーザー ", "user ") << terminalSafe(user.name) << t(" の役割: ", " is now ")
             << userRoleName(user.role);
     if (!user.products.empty()) {
