@@ -6,6 +6,7 @@
 #include "daemon/cli.h"
 #include "daemon/cli_support.h"
 #include "daemon/log.h"
+#include "web/pages.h"
 #include "web/server.h"
 
 #include <csignal>
@@ -77,6 +78,18 @@ int cmdServe(Context& ctx, const std::vector<std::string>& args) {
             }
             return outcome;
         };
+
+    // The pages: the same sources and case work as the API, their own failed-login limiter.
+    web::PageSettings pageSettings;
+    pageSettings.api = options.api;
+    pageSettings.sessionHours = config.web.sessionHours;
+    pageSettings.dbPath = dbPath;
+    auto pageLimiter = std::make_shared<web::FailedAuthLimiter>();
+    auto pages = std::make_shared<const web::Pages>(std::move(pageSettings), *pageLimiter);
+    options.pages = [pages, pageLimiter](const web::HttpRequest& request, Store& store,
+                                         std::int64_t now) {
+        return pages->handle(request, store, now);
+    };
 
     // TERM, INT and HUP blocked before any thread starts, so only sigwait below sees them.
     sigset_t signals;

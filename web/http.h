@@ -18,6 +18,9 @@ struct HttpRequest {
     std::string body;     // read within the size cap (web/server.cpp); "" for none
     std::string clientIp; // the client as web/client_address.h decided (proxies honoured)
     bool secure = false;  // HTTPS to us, or to a trusted proxy (X-Forwarded-Proto: https)
+    /// The peer is one of [web] trusted_proxies (its X-Forwarded-* and, when configured, its
+    /// authenticated-user header are believed).
+    bool fromTrustedProxy = false;
 
     /// The first field of that name ("" when absent).
     std::string header(std::string_view name) const;

@@ -235,6 +235,7 @@ void WebServer::State::handle(Poco::Net::HTTPServerRequest& req,
                         request.header("X-Forwarded-For"), request.header("X-Forwarded-Proto"));
     request.clientIp = client.ip;
     request.secure = client.secure;
+    request.fromTrustedProxy = proxies.trusted(req.clientAddress().host().toString());
     const Lang lang = preferredLang(request.header("Accept-Language"));
     const bool isApi = Api::handles(request.path);
 

@@ -1,0 +1,20 @@
+# Writes OUTPUT, a C++ header holding every file of DIR matching PATTERN as a raw string literal
+# in namespace NAMESPACE (web/CMakeLists.txt runs it at build time for the page templates,
+# web/templates/*.mustache, and the static files, web/static/*).
+file(GLOB files RELATIVE ${DIR} ${DIR}/${PATTERN})
+list(SORT files)
+set(delimiter "vwasset")
+set(body "// Generated from ${DIR} by web/assets_embed.cmake. Do not edit: edit the files.\n")
+string(APPEND body "#pragma once\n\n#include <string_view>\n\nnamespace ${NAMESPACE} {\n\n")
+string(APPEND body "struct File {\n    std::string_view name;\n    std::string_view text;\n};\n\n")
+string(APPEND body "inline constexpr File kFiles[] = {\n")
+foreach(name IN LISTS files)
+    file(READ ${DIR}/${name} text)
+    string(FIND "${text}" ")${delimiter}\"" clash)
+    if(NOT clash EQUAL -1)
+        message(FATAL_ERROR "${name} contains )${delimiter}\" and cannot be embedded")
+    endif()
+    string(APPEND body "    {\"${name}\", R\"${delimiter}(${text})${delimiter}\"},\n")
+endforeach()
+string(APPEND body "};\n\n} // namespace ${NAMESPACE}\n")
+file(WRITE ${OUTPUT} "${body}")
