@@ -129,6 +129,10 @@ commands:
   evidence show HASH [--out FILE|-] [--json]
                                     one blob: media type, size, dates, SHA-256 verified;
                                     --out writes its raw bytes
+  backup FILE [--force] [--json]    an online copy of the store (while the daemon and the web
+                                    server write), checked: integrity and the audit chain
+  restore FILE [--json]             the store replaced by a checked backup; refused while any
+                                    process has the store open; the old file is kept beside it
   serve [--listen IP:PORT]          the web server (REST API under /api/v1) in the foreground
                                     until SIGTERM/SIGINT; [web] in the config (docs/web.md)
   users add NAME --role viewer|triager|admin [--product P]... [--password-file FILE]
@@ -669,7 +673,7 @@ int runCli(const std::vector<std::string>& argsIn, std::ostream& out, std::ostre
                 {"notify", cmdNotify},         {"poll", cmdPoll},         {"run", cmdRun},
                 {"backfill", cmdBackfill},     {"calendar", cmdCalendar}, {"audit", cmdAudit},
                 {"evidence", cmdEvidence},     {"cases", cmdCases},       {"users", cmdUsers},
-                {"serve", cmdServe},
+                {"serve", cmdServe},           {"backup", cmdBackup},     {"restore", cmdRestore},
             };
         auto it = commands.find(command);
         if (it == commands.end()) {

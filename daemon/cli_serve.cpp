@@ -6,6 +6,7 @@
 #include "daemon/cli.h"
 #include "daemon/cli_support.h"
 #include "daemon/log.h"
+#include "store/backup.h"
 #include "web/pages.h"
 #include "web/server.h"
 
@@ -57,6 +58,13 @@ int cmdServe(Context& ctx, const std::vector<std::string>& args) {
     // Opened (and migrated) once here, so a store that cannot open fails at start, not at the
     // first request.
     openStore(ctx, loaded).reset();
+    // Says "in use" to `vulnwatch restore` for as long as the server runs.
+    const std::unique_ptr<InstanceLock> instanceLock = InstanceLock::tryLock(dbPath, false);
+    if (!instanceLock) {
+        ctx.err << "vulnwatch: a restore is replacing " << dbPath
+                << "; start again when it is done\n";
+        return kExitFailure;
+    }
 
     web::ServerOptions options;
     options.web = config.web;

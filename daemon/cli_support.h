@@ -130,6 +130,9 @@ int cmdCases(Context& ctx, const std::vector<std::string>& args);
 int cmdCalendar(Context& ctx, const std::vector<std::string>& args);
 /// `serve`: the web server (daemon/cli_serve.cpp, web/server.h).
 int cmdServe(Context& ctx, const std::vector<std::string>& args);
+/// `backup FILE` and `restore FILE` (daemon/cli_backup.cpp).
+int cmdBackup(Context& ctx, const std::vector<std::string>& args);
+int cmdRestore(Context& ctx, const std::vector<std::string>& args);
 /// `users add|set|passwd|remove|list|token|revoke-token` (daemon/cli_users.cpp).
 int cmdUsers(Context& ctx, const std::vector<std::string>& args);
 

@@ -4,6 +4,7 @@
 #include "daemon/log.h"
 #include "daemon/service.h"
 #include "feeds/curl_http_client.h"
+#include "store/backup.h"
 #include "store/store.h"
 
 #include <algorithm>
@@ -125,6 +126,22 @@ int runDaemon(const RunOptions& options) {
     } catch (const std::exception& e) {
         VW_LOG_ERROR(kComponent, "cannot open the store: " << e.what());
         return 1;
+    }
+    // Says "in use" to `vulnwatch restore` for as long as the daemon runs.
+    std::unique_ptr<InstanceLock> instanceLock;
+    if (dbPath != ":memory:") {
+        try {
+            instanceLock = InstanceLock::tryLock(dbPath, false);
+        } catch (const std::exception& e) {
+            VW_LOG_ERROR(kComponent, e.what());
+            return 1;
+        }
+        if (!instanceLock) {
+            VW_LOG_ERROR(kComponent, "a restore is replacing " << dbPath
+                                                               << "; start again when "
+                                                                  "it is done");
+            return 1;
+        }
     }
     CurlHttpClient http;
     http.setCancelFlag(&wakeup.stopFlag());
