@@ -463,6 +463,70 @@ std::string pathValue(const Context& ctx, const IniField& field) {
     return path;
 }
 
+/// `proxy = none | env | http://host:port` (https://, socks5://, socks5h:// too): "" for none.
+std::string proxyValue(const Context& ctx, const IniField& field) {
+    if (field.value == "none") {
+        return "";
+    }
+    if (field.value == "env") {
+        return "env";
+    }
+    const auto url = splitUrl(field.value);
+    static const std::vector<std::string> schemes{"http", "https", "socks5", "socks5h"};
+    if (!url || !contains(schemes, url->scheme)) {
+        // Redacted: a mistyped URL may still carry a password.
+        ctx.fail(field, "'" + redactSecrets(field.value) +
+                            "' is not none, env or a proxy URL (http://proxy.example.co.jp:8080; "
+                            "https://, socks5:// and socks5h:// also work) / プロキシは none、env "
+                            "または URL で指定してください");
+    }
+    if (url->userInfo) {
+        ctx.fail(field, "no user name or password in the proxy URL: put user:password into a "
+                        "file and name it with proxy_credentials_file");
+    }
+    if (!url->rest.empty() && url->rest != "/") {
+        ctx.fail(field, "a proxy URL has only a host and a port (no path)");
+    }
+    if (url->port.empty()) {
+        ctx.fail(field, "give the proxy's port (" + url->scheme + "://" + url->host +
+                            ":8080, for instance)");
+    }
+    return url->scheme + "://" + url->host + ":" + url->port;
+}
+
+/// `no_proxy = localhost, .example.co.jp, 10.0.0.0/8`: host names, domains (a leading dot: the
+/// domain and everything in it), addresses and CIDR blocks, or `*`; as curl's comma list.
+std::string noProxyValue(const Context& ctx, const IniField& field) {
+    std::string list;
+    std::string item;
+    const auto flush = [&] {
+        if (item.empty()) {
+            return;
+        }
+        for (char c : item) {
+            const bool ok = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' ||
+                            c == '-' || c == ':' || c == '/' || c == '[' || c == ']' || c == '*' ||
+                            c == '_';
+            if (!ok) {
+                ctx.fail(field, "'" + item +
+                                    "' is not a host, domain, address or CIDR block (separate "
+                                    "them with commas)");
+            }
+        }
+        list += (list.empty() ? "" : ",") + item;
+        item.clear();
+    };
+    for (char c : field.value) {
+        if (c == ',' || c == ' ' || c == '\t') {
+            flush();
+        } else {
+            item += c;
+        }
+    }
+    flush();
+    return list;
+}
+
 Secret inlineSecret(const IniField& field) {
     return Secret{field.value, ""};
 }
@@ -483,6 +547,16 @@ Secret fileSecret(const Context& ctx, const IniField& field) {
     }
     if (secret.value.empty()) {
         ctx.fail(field, "the file " + secret.sourceFile + " is empty");
+    }
+    return secret;
+}
+
+/// proxy_credentials_file: one line `user:password` for the proxy.
+Secret proxyCredentialsValue(const Context& ctx, const IniField& field) {
+    Secret secret = fileSecret(ctx, field);
+    if (ctx.readSecrets && secret.value.find(':') == std::string::npos) {
+        ctx.fail(field, "the file " + secret.sourceFile +
+                            " must hold one line user:password for the proxy");
     }
     return secret;
 }
@@ -732,6 +806,43 @@ void webTrustedProxies(WebConfig& w, const IniField& f, const Context& c) {
     }
 }
 
+/// [web] trusted_user_header: an HTTP field name (RFC 9110 token) that is not one of the
+/// fields the server reads for something else.
+void webTrustedUserHeader(WebConfig& w, const IniField& f, const Context& c) {
+    const std::string& v = f.value;
+    const bool token =
+        v.size() <= 100 && std::all_of(v.begin(), v.end(), [](char ch) {
+            return std::isalnum(static_cast<unsigned char>(ch)) != 0 ||
+                   std::string_view("!#$%&'*+-.^_`|~").find(ch) != std::string_view::npos;
+        });
+    if (!token) {
+        c.fail(f, "'" + v +
+                      "' is not an HTTP header name (letters, digits and !#$%&'*+-.^_`|~, at "
+                      "most 100; e.g. X-Remote-User) / ヘッダ名の形式が正しくありません");
+    }
+    static const std::vector<std::string_view> reserved{"authorization",
+                                                        "cookie",
+                                                        "host",
+                                                        "origin",
+                                                        "content-type",
+                                                        "content-length",
+                                                        "x-forwarded-for",
+                                                        "x-forwarded-proto",
+                                                        "x-csrf-token",
+                                                        "sec-fetch-site",
+                                                        "transfer-encoding"};
+    std::string lower = v;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    if (std::find(reserved.begin(), reserved.end(), lower) != reserved.end()) {
+        c.fail(f, "'" + v +
+                      "' is a header the server reads for something else; name the one your "
+                      "proxy sets for the user, e.g. X-Remote-User / このヘッダは他の用途に使われ"
+                      "ています");
+    }
+    w.trustedUserHeader = v;
+}
+
 const std::vector<KeySpec<WebConfig>>& webKeys() {
     static const std::vector<KeySpec<WebConfig>> keys{
         {"listen", {}, webListen},
@@ -767,6 +878,7 @@ const std::vector<KeySpec<WebConfig>>& webKeys() {
              }
              w.sessionHours = value;
          }},
+        {"trusted_user_header", {}, webTrustedUserHeader},
     };
     return keys;
 }
@@ -780,6 +892,20 @@ const std::vector<KeySpec<Config>>& daemonKeys() {
          {},
          [](Config& s, const IniField& f, const Context& c) {
              s.logLevel = oneOf(c, f, logLevels);
+         }},
+        {"proxy",
+         {},
+         [](Config& s, const IniField& f, const Context& c) { s.proxy.url = proxyValue(c, f); }},
+        {"no_proxy",
+         {},
+         [](Config& s, const IniField& f, const Context& c) {
+             s.proxy.noProxy = noProxyValue(c, f);
+         }},
+        {"proxy_credentials_file",
+         {},
+         [](Config& s, const IniField& f, const Context& c) {
+             s.proxyCredentials = proxyCredentialsValue(c, f);
+             s.proxy.credentials = s.proxyCredentials.value;
          }},
     };
     return keys;
@@ -808,6 +934,17 @@ const std::vector<KeySpec<SourceConfig>>& sourceKeys() {
         {"ca_file",
          {},
          [](S& s, const IniField& f, const Context& c) { s.caFile = pathValue(c, f); }},
+        {"proxy",
+         {},
+         [](S& s, const IniField& f, const Context& c) {
+             s.proxy.url = proxyValue(c, f);
+             s.proxySet = true;
+         }},
+        {"proxy_credentials_file",
+         {},
+         [](S& s, const IniField& f, const Context& c) {
+             s.proxyCredentials = proxyCredentialsValue(c, f);
+         }},
         {"user", {}, [](S& s, const IniField& f, const Context&) { s.user = f.value; }},
         {"password",
          {},
@@ -1041,6 +1178,15 @@ const std::vector<KeySpec<NotifierConfig>>& notifierKeys() {
         {"ca_file",
          {},
          [](N& n, const IniField& f, const Context& c) { n.caFile = pathValue(c, f); }},
+        {"proxy", chat,
+         [](N& n, const IniField& f, const Context& c) {
+             n.proxy.url = proxyValue(c, f);
+             n.proxySet = true;
+         }},
+        {"proxy_credentials_file", chat,
+         [](N& n, const IniField& f, const Context& c) {
+             n.proxyCredentials = proxyCredentialsValue(c, f);
+         }},
         {"smtp", email,
          [](N& n, const IniField& f, const Context& c) {
              const auto url = splitUrl(f.value);
@@ -1185,6 +1331,25 @@ void applyFields(T& target, const IniSection& section, const std::vector<KeySpec
         }
         spec->apply(target, field, ctx);
     }
+}
+
+/// The proxy a source or chat notifier uses: its own `proxy` key, else [daemon]'s; its own
+/// credentials, else [daemon]'s when it goes through [daemon]'s proxy; [daemon]'s no_proxy.
+ProxySettings effectiveProxy(const Config& config, bool ownSet, const std::string& ownUrl,
+                             const Secret& ownCredentials) {
+    ProxySettings p;
+    p.url = ownSet ? ownUrl : config.proxy.url;
+    p.noProxy = config.proxy.noProxy;
+    if (!ownCredentials.empty()) {
+        p.credentials = ownCredentials.value;
+    } else if (p.url == config.proxy.url) {
+        p.credentials = config.proxy.credentials;
+    }
+    if (p.url.empty() || p.url == "env") {
+        p.noProxy.clear();
+        p.credentials.clear();
+    }
+    return p;
 }
 
 /// The validated `type` of a [source.NAME] or [notifier.NAME] section.
@@ -1438,6 +1603,11 @@ void validateWeb(const WebConfig& w, const IniSection& section, const Context& c
                  std::string("needs ") + missing +
                      " too (HTTPS takes both files) / TLS には証明書と秘密鍵の両方が必要です");
     }
+    if (!w.trustedUserHeader.empty() && w.trustedProxies.empty()) {
+        ctx.fail(findField(section, "trusted_user_header")->line, "trusted_user_header",
+                 "needs trusted_proxies (the header is believed only from the reverse proxies "
+                 "listed there) / trusted_user_header には trusted_proxies の指定が必要です");
+    }
     if (!ctx.readSecrets) {
         return;
     }
@@ -1508,6 +1678,14 @@ Config parseText(std::string_view text, const std::string& name, const fs::path&
         }
     }
     resolveOwners(config, ownerSections, Context{name, baseDir, readSecrets, ""});
+    for (SourceConfig& s : config.sources) {
+        s.proxy = effectiveProxy(config, s.proxySet, s.proxy.url, s.proxyCredentials);
+    }
+    for (NotifierConfig& n : config.notifiers) {
+        if (n.type != "email") {
+            n.proxy = effectiveProxy(config, n.proxySet, n.proxy.url, n.proxyCredentials);
+        }
+    }
     return config;
 }
 
@@ -1737,6 +1915,13 @@ std::string redacted(const Config& config) {
     if (!config.admins.empty()) {
         out << "admin = " << join(config.admins, ", ") << '\n';
     }
+    if (!config.proxy.url.empty()) {
+        out << "proxy = " << config.proxy.url << '\n';
+    }
+    if (!config.proxy.noProxy.empty()) {
+        out << "no_proxy = " << config.proxy.noProxy << '\n';
+    }
+    writeSecret(out, "proxy_credentials", config.proxyCredentials);
     if (!config.match.cpeMapPath.empty()) {
         out << "\n[match]\n; " << (config.match.cpeMap ? config.match.cpeMap->size() : 0)
             << " mappings\ncpe_map = " << config.match.cpeMapPath << '\n';
@@ -1782,6 +1967,9 @@ std::string redacted(const Config& config) {
     }
     out << "max_body = " << formatSize(config.web.maxBody)
         << "\nsession_hours = " << config.web.sessionHours << '\n';
+    if (!config.web.trustedUserHeader.empty()) {
+        out << "trusted_user_header = " << config.web.trustedUserHeader << '\n';
+    }
     for (const auto& source : config.sources) {
         out << "\n[source." << source.name << "]\n";
         out << "type = " << source.type << '\n';
@@ -1794,6 +1982,10 @@ std::string redacted(const Config& config) {
         if (!source.caFile.empty()) {
             out << "ca_file = " << source.caFile << '\n';
         }
+        if (source.proxySet) {
+            out << "proxy = " << (source.proxy.url.empty() ? "none" : source.proxy.url) << '\n';
+        }
+        writeSecret(out, "proxy_credentials", source.proxyCredentials);
         if (!source.user.empty()) {
             out << "user = " << source.user << '\n';
         }
@@ -1843,6 +2035,10 @@ std::string redacted(const Config& config) {
         if (!notifier.caFile.empty()) {
             out << "ca_file = " << notifier.caFile << '\n';
         }
+        if (notifier.proxySet) {
+            out << "proxy = " << (notifier.proxy.url.empty() ? "none" : notifier.proxy.url) << '\n';
+        }
+        writeSecret(out, "proxy_credentials", notifier.proxyCredentials);
         if (notifier.type == "email") {
             out << "smtp = " << notifier.smtp << '\n';
             if (!notifier.smtp.starts_with("smtps://")) {

@@ -4,6 +4,7 @@
 #include "config/calendar_config.h"
 #include "config/schedule.h"
 #include "core/cases.h"
+#include "core/http.h"
 
 #include <chrono>
 #include <cstddef>
@@ -61,6 +62,11 @@ struct SourceConfig {
     /// No new item for this long alerts the admins (0: never); nullopt: the type's default
     /// (defaultSilenceLimit()).
     std::optional<std::chrono::seconds> alertWhenSilent;
+    /// proxy / proxy_credentials_file: how the source reaches its server, [daemon]'s unless the
+    /// section sets its own (resolved when the config is loaded; docs/configuration.md "Proxy").
+    ProxySettings proxy;
+    bool proxySet = false;   // the section has a proxy key
+    Secret proxyCredentials; // the section's own proxy_credentials_file (for the dump)
     bool operator==(const SourceConfig&) const = default;
 };
 
@@ -104,6 +110,10 @@ struct NotifierConfig {
     // chat notifiers (every type but email): the products whose matches they post (by product
     // name); empty: every product (`products = *`)
     std::vector<std::string> products;
+    /// Chat notifiers: as SourceConfig::proxy (e-mail goes to its relay directly).
+    ProxySettings proxy;
+    bool proxySet = false;
+    Secret proxyCredentials;
     bool operator==(const NotifierConfig&) const = default;
 };
 
@@ -161,6 +171,9 @@ struct WebConfig {
     std::vector<std::string> trustedProxies;
     std::size_t maxBody = 20u * 1024u * 1024u; // max_body: the largest request body
     int sessionHours = 12;                     // session_hours: how long a login lasts
+    /// trusted_user_header: the header by which a reverse proxy of trusted_proxies names the
+    /// user it authenticated (single sign-on, e.g. X-Remote-User); "" (default): none.
+    std::string trustedUserHeader;
     bool operator==(const WebConfig&) const = default;
 };
 
@@ -180,6 +193,11 @@ struct Config {
     /// [daemon] admin: who hears of operational problems (a source failing or silent, a
     /// message given up), by every e-mail notifier.
     std::vector<std::string> admins;
+    /// [daemon] proxy, no_proxy, proxy_credentials_file: how every source and chat notifier
+    /// reaches the internet unless its section says otherwise (url "" direct, "env" the
+    /// environment's http_proxy/https_proxy/no_proxy).
+    ProxySettings proxy;
+    Secret proxyCredentials;
     bool operator==(const Config&) const = default;
 };
 

@@ -239,6 +239,7 @@ BackfillStats runBackfill(Store& store, HttpClient& http, const Routing& notifie
     HttpRequest listRequest;
     listRequest.url = options.checksumUrl;
     listRequest.caFile = options.caFile;
+    listRequest.proxy = options.proxy;
     listRequest.timeoutMs =
         std::min<long>(static_cast<long>(options.timeout.count()) * 1000, 120000);
     listRequest.maxBytes = 16u * 1024u * 1024u;
@@ -306,6 +307,7 @@ BackfillStats runBackfill(Store& store, HttpClient& http, const Routing& notifie
         HttpRequest request;
         request.url = url;
         request.caFile = options.caFile;
+        request.proxy = options.proxy;
         request.timeoutMs = static_cast<long>(options.timeout.count()) * 1000;
         request.maxBytes = options.maxBytes;
         pacer.wait();
@@ -414,6 +416,7 @@ BackfillOptions backfillOptionsFor(const SourceConfig& source) {
     options.checksumUrl =
         source.checksumUrl.empty() ? checksumUrlFor(options.baseUrl) : source.checksumUrl;
     options.caFile = source.caFile;
+    options.proxy = source.proxy;
     // A yearly file is tens of MB: the transfer may take longer than a poll's timeout.
     options.timeout = std::max(options.timeout, source.timeout);
     options.maxBytes = source.maxBytes;

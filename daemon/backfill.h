@@ -50,6 +50,7 @@ struct BackfillOptions {
     std::string checksumUrl = kDetailChecksumUrl;
     std::string channel = "backfill"; // records are stored under this channel
     std::string caFile;
+    ProxySettings proxy;
     std::chrono::seconds timeout{1800}; // whole transfer of one yearly file
     std::size_t maxBytes = 512u * 1024u * 1024u;
     std::chrono::milliseconds requestInterval{1000}; // at least this between two requests

@@ -28,6 +28,7 @@ ImapSourceOptions imapOptions(const SourceConfig& c, const SourceContext& ctx) {
     o.connection.password = c.password.value;
     o.connection.starttls = c.starttls;
     o.connection.caFile = c.caFile;
+    o.connection.proxy = c.proxy;
     o.connection.timeoutMs = static_cast<long>(c.timeout.count()) * 1000;
     o.connection.cancel = ctx.cancel;
     o.afterProcessing = c.afterProcessing;
@@ -49,7 +50,7 @@ const std::map<std::string, SourceFactory>& sourceFactories() {
          [](const SourceConfig& c, const SourceContext& ctx) -> std::unique_ptr<Source> {
              return std::make_unique<JvnRssSource>(c.name, c.url, ctx.http,
                                                    static_cast<long>(c.timeout.count()) * 1000,
-                                                   c.maxBytes, c.caFile);
+                                                   c.maxBytes, c.caFile, c.proxy);
          }},
         {"myjvn",
          [](const SourceConfig& c, const SourceContext& ctx) -> std::unique_ptr<Source> {
@@ -67,7 +68,7 @@ const std::map<std::string, SourceFactory>& sourceFactories() {
          [](const SourceConfig& c, const SourceContext& ctx) -> std::unique_ptr<Source> {
              return std::make_unique<KevSource>(c.name, c.url, ctx.http,
                                                 static_cast<long>(c.timeout.count()) * 1000,
-                                                c.maxBytes, c.caFile);
+                                                c.maxBytes, c.caFile, c.proxy);
          }},
     };
     return factories;

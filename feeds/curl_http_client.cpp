@@ -127,6 +127,31 @@ void setOption(CURL* handle, CURLoption option, Value value, const char* what) {
     }
 }
 
+} // namespace
+
+void applyProxy(void* handle, const ProxySettings& proxy, bool tunnel) {
+    CURL* curl = static_cast<CURL*>(handle);
+    if (proxy.url == "env") {
+        return; // curl reads the environment by itself
+    }
+    setOption(curl, CURLOPT_PROXY, proxy.url.c_str(), "PROXY");
+    if (proxy.url.empty()) {
+        return;
+    }
+    if (!proxy.noProxy.empty()) {
+        setOption(curl, CURLOPT_NOPROXY, proxy.noProxy.c_str(), "NOPROXY");
+    }
+    if (!proxy.credentials.empty()) {
+        setOption(curl, CURLOPT_PROXYUSERPWD, proxy.credentials.c_str(), "PROXYUSERPWD");
+        setOption(curl, CURLOPT_PROXYAUTH, static_cast<long>(CURLAUTH_ANY), "PROXYAUTH");
+    }
+    if (tunnel) {
+        setOption(curl, CURLOPT_HTTPPROXYTUNNEL, 1L, "HTTPPROXYTUNNEL");
+    }
+}
+
+namespace {
+
 std::string describeFailure(CURLcode code, const HttpRequest& request, const Transfer& transfer,
                             const char* detailBuffer) {
     const std::string& url = request.url;
@@ -263,6 +288,7 @@ HttpResponse CurlHttpClient::performTo(const HttpRequest& request, std::FILE* fi
     if (!request.caFile.empty()) {
         setOption(curl, CURLOPT_CAINFO, request.caFile.c_str(), "CAINFO");
     }
+    applyProxy(curl, request.proxy, false);
     setOption(curl, CURLOPT_ACCEPT_ENCODING, "", "ACCEPT_ENCODING");
     setOption(curl, CURLOPT_USERAGENT, kUserAgent, "USERAGENT");
     setOption(curl, CURLOPT_WRITEFUNCTION, &onBody, "WRITEFUNCTION");

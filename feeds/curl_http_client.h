@@ -10,6 +10,13 @@
 
 namespace vw {
 
+/// Sets the proxy options of a curl easy handle (`curl` is a CURL*): none (CURLOPT_PROXY "",
+/// which also keeps curl from reading http_proxy and friends), the environment's ("env": curl's
+/// own reading of http_proxy, https_proxy, all_proxy and no_proxy), or the URL with its
+/// no_proxy list and credentials. `tunnel`: CONNECT for every protocol (IMAP through an HTTP
+/// proxy); HTTPS always goes by CONNECT. Throws std::runtime_error when curl refuses an option.
+void applyProxy(void* curl, const ProxySettings& proxy, bool tunnel);
+
 class CurlHttpClient : public HttpClient {
 public:
     /// Initializes libcurl's global state on first construction (once per process).

@@ -2,6 +2,7 @@
 
 #include "core/text.h"
 #include "feeds/conditional_get.h"
+#include "feeds/curl_http_client.h"
 #include "feeds/parse/charset.h"
 #include "feeds/parse/parse_error.h"
 #include "feeds/pgp.h"
@@ -365,6 +366,7 @@ ImapSession::ImapSession(ImapConnectionOptions options)
     if (!options_.caFile.empty()) {
         setOption(curl, CURLOPT_CAINFO, options_.caFile.c_str(), "CAINFO");
     }
+    applyProxy(curl, options_.proxy, true);
     setOption(curl, CURLOPT_USERNAME, options_.user.c_str(), "USERNAME");
     setOption(curl, CURLOPT_PASSWORD, options_.password.c_str(), "PASSWORD");
     setOption(curl, CURLOPT_TIMEOUT_MS, options_.timeoutMs, "TIMEOUT_MS");

@@ -4,6 +4,7 @@
 // in afterCommit, once the records are safe in the store.
 #pragma once
 
+#include "core/http.h"
 #include "feeds/parse/mail.h"
 #include "feeds/source.h"
 
@@ -37,6 +38,7 @@ struct ImapConnectionOptions {
     std::string password;
     std::string starttls = "auto"; // imap:// only: auto | required | off
     std::string caFile;            // extra CA bundle; verification is always on
+    ProxySettings proxy;           // through an HTTP proxy by CONNECT (core/http.h)
     long timeoutMs = 60000;        // per request
     long connectTimeoutMs = 10000;
     const std::atomic<bool>* cancel = nullptr; // requests abort soon after it becomes true

@@ -2,6 +2,7 @@
 // overview query) fetched with a conditional GET and parsed by parseJvnRss.
 #pragma once
 
+#include "core/http.h"
 #include "feeds/source.h"
 
 #include <cstddef>
@@ -12,9 +13,10 @@ namespace vw {
 class JvnRssSource : public Source {
 public:
     /// `http` must outlive the source. `timeoutMs` bounds the whole transfer, `maxBytes` the
-    /// response body; `caFile` is an extra CA bundle ("" for the system store only).
+    /// response body; `caFile` is an extra CA bundle ("" for the system store only), `proxy` how to
+    /// reach the server.
     JvnRssSource(std::string name, std::string url, HttpClient& http, long timeoutMs,
-                 std::size_t maxBytes, std::string caFile);
+                 std::size_t maxBytes, std::string caFile, ProxySettings proxy = {});
 
     const std::string& name() const override { return name_; }
     const std::string& url() const { return url_; }
@@ -32,6 +34,7 @@ private:
     long timeoutMs_;
     std::size_t maxBytes_;
     std::string caFile_;
+    ProxySettings proxy_;
 };
 
 } // namespace vw

@@ -10,9 +10,9 @@
 namespace vw {
 
 KevSource::KevSource(std::string name, std::string url, HttpClient& http, long timeoutMs,
-                     std::size_t maxBytes, std::string caFile)
+                     std::size_t maxBytes, std::string caFile, ProxySettings proxy)
     : name_(std::move(name)), url_(std::move(url)), http_(http), timeoutMs_(timeoutMs),
-      maxBytes_(maxBytes), caFile_(std::move(caFile)) {}
+      maxBytes_(maxBytes), caFile_(std::move(caFile)), proxy_(std::move(proxy)) {}
 
 PollOutcome KevSource::poll(const SourceState& state) {
     HttpRequest request;
@@ -20,6 +20,7 @@ PollOutcome KevSource::poll(const SourceState& state) {
     request.timeoutMs = timeoutMs_;
     request.maxBytes = maxBytes_;
     request.caFile = caFile_;
+    request.proxy = proxy_;
     request.headers.emplace_back("Accept", "application/json, */*;q=0.1");
     PollOutcome done;
     std::optional<HttpResponse> response = conditionalGet(http_, std::move(request), state, done);

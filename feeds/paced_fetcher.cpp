@@ -102,6 +102,7 @@ PacedFetchSettings PacedFetchSettings::of(const SourceConfig& config) {
         static_cast<long>(std::chrono::duration_cast<milliseconds>(config.timeout).count());
     settings.maxBytes = config.maxBytes;
     settings.caFile = config.caFile;
+    settings.proxy = config.proxy;
     return settings;
 }
 
@@ -137,6 +138,7 @@ PacedFetcher::Fetched PacedFetcher::fetch(const std::string& url) {
         request.timeoutMs = settings_.timeoutMs;
         request.maxBytes = settings_.maxBytes;
         request.caFile = settings_.caFile;
+        request.proxy = settings_.proxy;
         request.headers.emplace_back("Accept", settings_.accept);
         HttpResponse response = http_.perform(request);
         lastRequestEnd_ = pacer_.now();

@@ -41,9 +41,10 @@ struct PacedFetchSettings {
     long timeoutMs = 0; // per request: a stall past it is a transport error
     std::size_t maxBytes = 0;
     std::string caFile;
+    ProxySettings proxy;
     std::string accept = "application/xml, text/xml;q=0.9, */*;q=0.1";
 
-    /// A source's request_interval, retries, timeout, max_bytes and ca_file.
+    /// A source's request_interval, retries, timeout, max_bytes, ca_file and proxy.
     static PacedFetchSettings of(const SourceConfig& config);
 };
 

@@ -195,6 +195,7 @@ std::optional<HttpRequest> WebhookNotifier::buildRequest(const OutMessage& messa
     request.maxBytes = kMaxResponseBytes;
     request.maxRedirects = 0; // a redirected POST would be replayed as GET by most clients
     request.caFile = config_.caFile;
+    request.proxy = config_.proxy;
     return request;
 }
 
