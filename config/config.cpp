@@ -21,12 +21,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <grp.h>
 #include <limits>
 #include <memory>
 #include <optional>
 #include <sstream>
 #include <string_view>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <system_error>
 
 namespace vw {
@@ -38,6 +40,11 @@ constexpr std::size_t maxConfigBytes = 1024u * 1024u;
 constexpr std::size_t maxSecretBytes = 64u * 1024u;
 constexpr std::chrono::seconds minSourceInterval{10};
 constexpr std::chrono::seconds maxDuration{3650LL * 86400LL};
+// What no sane configuration needs (issue 15: a timeout of ten years is a typo, not a wish).
+constexpr std::chrono::seconds maxSourceInterval{7LL * 86400LL};
+constexpr std::chrono::seconds maxSourceTimeout{6LL * 3600LL}; // a yearly detail file, slowly
+constexpr std::chrono::seconds maxNotifierTimeout{600};
+constexpr std::chrono::seconds maxSilence{365LL * 86400LL};
 const std::vector<std::string> logLevels{"debug", "info", "warning", "error"};
 const std::vector<std::string> notifierModes{"immediate", "digest"};
 const std::vector<std::string> starttlsModes{"auto", "required", "off"};
@@ -242,9 +249,15 @@ struct Context {
     fs::path baseDir; // absolute; relative paths resolve against it
     bool readSecrets = true;
     std::string section;
+    std::vector<std::string>* warnings = nullptr; // Config::warnings, when collected
 
     [[noreturn]] void fail(int line, const std::string& key, const std::string& message) const {
         throw ConfigError(file, line, section, key, message);
+    }
+    void warn(const IniField& field, const std::string& message) const {
+        if (warnings != nullptr) {
+            warnings->push_back(formatError(file, field.line, section, field.key, message));
+        }
     }
     [[noreturn]] void fail(const IniField& field, const std::string& message) const {
         fail(field.line, field.key, message);
@@ -268,7 +281,8 @@ std::string oneOf(const Context& ctx, const IniField& field,
 }
 
 std::chrono::seconds durationValue(const Context& ctx, const IniField& field,
-                                   std::chrono::seconds minimum = std::chrono::seconds(1)) {
+                                   std::chrono::seconds minimum = std::chrono::seconds(1),
+                                   std::chrono::seconds maximum = maxDuration) {
     std::chrono::seconds value{};
     try {
         value = parseDuration(field.value);
@@ -278,6 +292,12 @@ std::chrono::seconds durationValue(const Context& ctx, const IniField& field,
     if (value < minimum) {
         ctx.fail(field,
                  "'" + field.value + "' is shorter than the minimum of " + formatDuration(minimum));
+    }
+    if (value > maximum) {
+        ctx.fail(field, "'" + field.value + "' is longer than the maximum of " +
+                            formatDuration(maximum) + " (allowed: " + formatDuration(minimum) +
+                            " to " + formatDuration(maximum) + ") / 指定できる範囲は " +
+                            formatDuration(minimum) + "〜" + formatDuration(maximum) + " です");
     }
     return value;
 }
@@ -527,6 +547,38 @@ std::string noProxyValue(const Context& ctx, const IniField& field) {
     return list;
 }
 
+/// A secret file others may read is allowed (the daemon still works) but warned of: readable
+/// by everyone, or by a group other than `vulnwatch` (the service's) and the reader's own.
+void warnIfExposed(const Context& ctx, const IniField& field, const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+        return;
+    }
+    const auto mode = st.st_mode & 07777;
+    char octal[8];
+    std::snprintf(octal, sizeof octal, "%04o", static_cast<unsigned>(mode));
+    if ((mode & S_IROTH) != 0) {
+        ctx.warn(field, path + " is readable by every user (mode " + octal +
+                            "); chmod o-rwx it (chmod 0640, group vulnwatch) / "
+                            "秘密情報のファイルが全ユーザーから読めます");
+        return;
+    }
+    if ((mode & S_IRGRP) != 0) {
+        const group* service = ::getgrnam("vulnwatch");
+        const bool ownGroup = st.st_gid == ::getgid() || st.st_gid == ::getegid() ||
+                              (service != nullptr && st.st_gid == service->gr_gid);
+        if (!ownGroup) {
+            const group* g = ::getgrgid(st.st_gid);
+            ctx.warn(field,
+                     path + " is readable by the group " +
+                         (g != nullptr ? std::string(g->gr_name) : std::to_string(st.st_gid)) +
+                         " (mode " + octal +
+                         "); give it to the group vulnwatch or chmod g-r it / "
+                         "秘密情報のファイルが他のグループから読めます");
+        }
+    }
+}
+
 Secret inlineSecret(const IniField& field) {
     return Secret{field.value, ""};
 }
@@ -548,6 +600,7 @@ Secret fileSecret(const Context& ctx, const IniField& field) {
     if (secret.value.empty()) {
         ctx.fail(field, "the file " + secret.sourceFile + " is empty");
     }
+    warnIfExposed(ctx, field, secret.sourceFile);
     return secret;
 }
 
@@ -923,11 +976,13 @@ const std::vector<KeySpec<SourceConfig>>& sourceKeys() {
         {"interval",
          {},
          [](S& s, const IniField& f, const Context& c) {
-             s.interval = durationValue(c, f, minSourceInterval);
+             s.interval = durationValue(c, f, minSourceInterval, maxSourceInterval);
          }},
         {"timeout",
          {},
-         [](S& s, const IniField& f, const Context& c) { s.timeout = durationValue(c, f); }},
+         [](S& s, const IniField& f, const Context& c) {
+             s.timeout = durationValue(c, f, std::chrono::seconds(1), maxSourceTimeout);
+         }},
         {"max_bytes",
          {},
          [](S& s, const IniField& f, const Context& c) { s.maxBytes = sizeValue(c, f); }},
@@ -970,7 +1025,7 @@ const std::vector<KeySpec<SourceConfig>>& sourceKeys() {
         {"alert_when_silent",
          {},
          [](S& s, const IniField& f, const Context& c) {
-             s.alertWhenSilent = durationValue(c, f, std::chrono::seconds(0));
+             s.alertWhenSilent = durationValue(c, f, std::chrono::seconds(0), maxSilence);
          }},
         {"retries", paced,
          [](S& s, const IniField& f, const Context& c) {
@@ -1174,7 +1229,9 @@ const std::vector<KeySpec<NotifierConfig>>& notifierKeys() {
          }},
         {"timeout",
          {},
-         [](N& n, const IniField& f, const Context& c) { n.timeout = durationValue(c, f); }},
+         [](N& n, const IniField& f, const Context& c) {
+             n.timeout = durationValue(c, f, std::chrono::seconds(1), maxNotifierTimeout);
+         }},
         {"ca_file",
          {},
          [](N& n, const IniField& f, const Context& c) { n.caFile = pathValue(c, f); }},
@@ -1630,7 +1687,7 @@ Config parseText(std::string_view text, const std::string& name, const fs::path&
     constexpr std::string_view ownerPrefix = "owner.";
     std::vector<const IniSection*> ownerSections;
     for (const auto& section : sections) {
-        const Context ctx{name, baseDir, readSecrets, section.name};
+        const Context ctx{name, baseDir, readSecrets, section.name, &config.warnings.items};
         const std::string_view header = section.name;
         if (header == "store") {
             applyFields(config.store, section, storeKeys(), "", "", ctx);
@@ -1677,7 +1734,8 @@ Config parseText(std::string_view text, const std::string& name, const fs::path&
                      "[source.NAME], [notifier.NAME] or [owner.NAME])");
         }
     }
-    resolveOwners(config, ownerSections, Context{name, baseDir, readSecrets, ""});
+    resolveOwners(config, ownerSections,
+                  Context{name, baseDir, readSecrets, "", &config.warnings.items});
     for (SourceConfig& s : config.sources) {
         s.proxy = effectiveProxy(config, s.proxySet, s.proxy.url, s.proxyCredentials);
     }

@@ -4,7 +4,7 @@
 #include "config/calendar_config.h"
 #include "config/schedule.h"
 #include "core/cases.h"
-#include "core/http.h"
+#include "core/proxy.h"
 
 #include <chrono>
 #include <cstddef>
@@ -198,6 +198,13 @@ struct Config {
     /// environment's http_proxy/https_proxy/no_proxy).
     ProxySettings proxy;
     Secret proxyCredentials;
+    /// What is allowed but unwise (a secret file others may read), one line each in the form of
+    /// an error ("FILE:LINE: [section] key: …"); `config check --strict` refuses them. Not part
+    /// of the configuration's value (two configs that differ only here are equal).
+    struct Warnings {
+        std::vector<std::string> items;
+        bool operator==(const Warnings&) const { return true; }
+    } warnings;
     bool operator==(const Config&) const = default;
 };
 

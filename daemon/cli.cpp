@@ -147,7 +147,10 @@ commands:
                                     (users commands take --by NAME, the actor audited, default
                                     $SUDO_USER or $USER, and --lang ja|en)
   notify test NAME [--to EMAIL]     send a test message through one configured notifier
-  config check [--no-secrets]       validate the config file and print it with secrets redacted
+  config check [--no-secrets] [--strict]
+                                    validate the config file and print it with secrets redacted;
+                                    warnings (a secret file others may read) go to stderr, and
+                                    --strict refuses them (exit 2)
 
 options:
   --config PATH     configuration file (default /etc/vulnwatch/vulnwatch.conf)
@@ -471,10 +474,10 @@ int cmdMatch(Context& ctx, const std::vector<std::string>& args) {
 
 int cmdConfig(Context& ctx, const std::vector<std::string>& args) {
     if (args.empty() || args[0] != "check") {
-        throw UsageError("config check [--no-secrets]");
+        throw UsageError("config check [--no-secrets] [--strict]");
     }
-    Options opt({args.begin() + 1, args.end()}, {{"no-secrets", false}});
-    opt.expectPositional(0, 0, "no arguments besides --no-secrets");
+    Options opt({args.begin() + 1, args.end()}, {{"no-secrets", false}, {"strict", false}});
+    opt.expectPositional(0, 0, "no arguments besides --no-secrets and --strict");
     // --no-secrets: check everything but the secret files themselves (e.g. as a user who may
     // not read them); the daemon always reads them.
     const Config config = loadConfig(ctx.globals.configPath, !opt.has("no-secrets"));
@@ -489,6 +492,16 @@ int cmdConfig(Context& ctx, const std::vector<std::string>& args) {
         makeNotifier(n, http);
     }
     ctx.out << redacted(config);
+    for (const std::string& warning : config.warnings.items) {
+        ctx.err << "vulnwatch: " << (opt.has("strict") ? "error" : "warning") << ": " << warning
+                << "\n";
+    }
+    if (opt.has("strict") && !config.warnings.items.empty()) {
+        ctx.err << "vulnwatch: " << ctx.globals.configPath << ": " << config.warnings.items.size()
+                << " warning" << (config.warnings.items.size() == 1 ? "" : "s")
+                << ", refused by --strict\n";
+        return 2;
+    }
     ctx.err << "vulnwatch: " << ctx.globals.configPath << ": ok (" << config.sources.size()
             << " sources, " << config.notifiers.size() << " notifiers)\n";
     return kExitOk;

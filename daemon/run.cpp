@@ -118,6 +118,9 @@ int runDaemon(const RunOptions& options) {
         return 2;
     }
     log::setLevel(log::parseLevel(config->logLevel));
+    for (const std::string& warning : config->warnings.items) {
+        VW_LOG_WARNING(kComponent, warning);
+    }
     const std::string dbPath = options.dbOverride.empty() ? config->store.path : options.dbOverride;
 
     std::unique_ptr<Store> store;
@@ -270,6 +273,9 @@ int runDaemon(const RunOptions& options) {
                 }
                 service->reconfigure(fresh);
                 log::setLevel(log::parseLevel(fresh->logLevel));
+                for (const std::string& warning : fresh->warnings.items) {
+                    VW_LOG_WARNING(kComponent, warning);
+                }
                 schedule();
                 VW_LOG_INFO(kComponent,
                             "configuration reloaded: " << nextPoll.size() << " sources");
