@@ -332,7 +332,13 @@ ImportEvidence storeImportEvidence(Store& store, const std::string& path, std::i
     bool keep = sizeError || fileSize <= kKeepImportBytes;
     std::uint64_t size = 0;
     std::string head; // the first piece, for the media type
-    std::string buffer(kImportReadSize, '\0');
+    // A file smaller than a piece gets a buffer of its size (plus one byte, so the first read
+    // meets the end), as in importStream: zeroing 1 MiB for each of 2,000 mails was 30% of the
+    // instructions of their import (callgrind).
+    const std::size_t bufferSize = !sizeError && fileSize < kImportReadSize
+                                       ? static_cast<std::size_t>(fileSize) + 1
+                                       : kImportReadSize;
+    std::string buffer(bufferSize, '\0');
     while (const std::size_t got = readChunk(in, buffer, path)) {
         const std::string_view piece(buffer.data(), got);
         if (head.empty()) {

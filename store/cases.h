@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -51,6 +52,10 @@ std::vector<Case> listCases(Store& store, const CaseFilter& filter);
 
 /// The earliest due time of a clock that still runs (0 when none runs), and which clock.
 std::pair<std::int64_t, std::string> nextDue(const Case& c);
+/// nextDue(c).first of a vcase row as an SQL expression, with "none" as the largest integer
+/// (such cases sort last): what listCases orders by, and the expression of the index
+/// vcase_next_due (schema migration 18).
+std::string_view caseNextDueSql();
 /// The running clocks past due at `now` ("decide", "inform", "fix").
 std::vector<std::string> overdueClocks(const Case& c, std::int64_t now);
 

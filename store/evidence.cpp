@@ -29,6 +29,21 @@ std::string hexOf(const unsigned char* digest, unsigned size) {
     return out;
 }
 
+/// Resets a statement kept by the store (Store::cachedStatement) when the scope ends.
+class Rewind {
+public:
+    explicit Rewind(Statement& statement) : statement_(statement) {}
+    ~Rewind() {
+        statement_.reset();
+        statement_.clearBindings();
+    }
+    Rewind(const Rewind&) = delete;
+    Rewind& operator=(const Rewind&) = delete;
+
+private:
+    Statement& statement_;
+};
+
 EVP_MD_CTX* ctxOf(void* p) {
     return static_cast<EVP_MD_CTX*>(p);
 }
@@ -116,13 +131,17 @@ bool isEvidenceHash(std::string_view text) {
 std::string putEvidence(Store& store, std::string_view bytes, std::string_view mediaType,
                         std::int64_t now) {
     std::string hash = sha256Hex(bytes);
-    Database& db = store.db();
+    // The statements are kept by the store: an import stores a blob per mail, and preparing
+    // them each time cost more than the insert.
     {
-        Statement q = db.prepare("SELECT data IS NOT NULL FROM evidence WHERE hash = ?1");
+        Statement& q =
+            store.cachedStatement("SELECT data IS NOT NULL FROM evidence WHERE hash = ?1");
+        Rewind rewind(q);
         q.bind(1, hash);
         if (q.step() && q.integer(0) != 0) {
-            Statement bump =
-                db.prepare("UPDATE evidence SET last_seen = max(last_seen, ?2) WHERE hash = ?1");
+            Statement& bump = store.cachedStatement(
+                "UPDATE evidence SET last_seen = max(last_seen, ?2) WHERE hash = ?1");
+            Rewind rewindBump(bump);
             bump.bind(1, hash).bind(2, now).run();
             return hash;
         }
@@ -131,11 +150,12 @@ std::string putEvidence(Store& store, std::string_view bytes, std::string_view m
     const std::string_view data = packed ? std::string_view(*packed) : bytes;
     const std::string_view compression = packed ? kZlib : kNone;
     // New, or known by hash only (pruned or never kept): the bytes are here again.
-    Statement q = db.prepare(
+    Statement& q = store.cachedStatement(
         "INSERT INTO evidence (hash, media_type, size, compression, data, first_seen, last_seen) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) "
         "ON CONFLICT (hash) DO UPDATE SET compression = excluded.compression, "
         "data = excluded.data, pruned_at = NULL, last_seen = max(last_seen, excluded.last_seen)");
+    Rewind rewind(q);
     q.bind(1, hash)
         .bind(2, mediaType)
         .bind(3, static_cast<std::int64_t>(bytes.size()))
@@ -150,10 +170,11 @@ void putEvidenceReference(Store& store, const std::string& hash, std::string_vie
         throw std::invalid_argument("evidence: '" + hash +
                                     "' is not a SHA-256 in lower-case hex (64 digits)");
     }
-    Statement q = store.db().prepare(
+    Statement& q = store.cachedStatement(
         "INSERT INTO evidence (hash, media_type, size, compression, data, first_seen, last_seen) "
         "VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?5) "
         "ON CONFLICT (hash) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)");
+    Rewind rewind(q);
     q.bind(1, hash).bind(2, mediaType).bind(3, size).bind(4, kNotKept).bind(5, now).run();
 }
 
@@ -282,7 +303,8 @@ std::string evidenceProblemJa(const EvidenceRead& read, const std::string& hash)
 }
 
 void setRevisionEvidence(Store& store, std::int64_t revisionId, const std::string& hash) {
-    Statement q = store.db().prepare("UPDATE revision SET evidence = ?2 WHERE id = ?1");
+    Statement& q = store.cachedStatement("UPDATE revision SET evidence = ?2 WHERE id = ?1");
+    Rewind rewind(q);
     q.bind(1, revisionId).bind(2, hash).run();
 }
 

@@ -597,20 +597,43 @@ Statement& Store::cached(std::string_view sql) {
 
 Store::Transaction::Transaction(Store& store)
     : store_(store), nested_(sqlite3_get_autocommit(store.db_.handle()) == 0) {
+    if (!nested_ && !store_.textTableMade_) {
+        // The waiting room of the record_text rows (Store::flushText): made once per connection,
+        // outside any transaction (a rollback would take it away again; making it again would
+        // expire every prepared statement). Temporary: in memory, never in the file.
+        store_.db_.exec("CREATE TEMP TABLE IF NOT EXISTS vw_pending_text (record_id INTEGER "
+                        "PRIMARY KEY, replace_old INTEGER NOT NULL, text TEXT)");
+        store_.textTableMade_ = true;
+    }
     store_.db_.exec(nested_ ? "SAVEPOINT vw_nested" : "BEGIN IMMEDIATE");
+    if (!nested_) {
+        store_.deferText_ = true;
+        store_.textPending_ = false;
+    }
 }
 
 Store::Transaction::~Transaction() {
     sqlite3* handle = store_.db_.handle();
     if (!done_ && sqlite3_get_autocommit(handle) == 0) {
+        // The waiting record_text rows go with the rest (the temporary table is part of it).
         sqlite3_exec(handle, nested_ ? "ROLLBACK TO vw_nested; RELEASE vw_nested" : "ROLLBACK",
                      nullptr, nullptr, nullptr);
+    }
+    if (!nested_) {
+        store_.deferText_ = false;
+        store_.textPending_ = false;
     }
 }
 
 void Store::Transaction::commit() {
+    if (!nested_) {
+        store_.flushText();
+    }
     store_.db_.exec(nested_ ? "RELEASE vw_nested" : "COMMIT");
     done_ = true;
+    if (!nested_) {
+        store_.deferText_ = false;
+    }
 }
 
 // --- source state --------------------------------------------------------------------------
@@ -1145,24 +1168,68 @@ void Store::indexCpes(std::int64_t recordId, const std::string& cpeNames, bool r
 
 void Store::indexText(std::int64_t recordId, const Advisory& advisory, bool namesNoCpe,
                       bool replace) {
+    if (!replace && !namesNoCpe) {
+        return;
+    }
+    std::string text;
+    if (namesNoCpe) {
+        // As migration 7 builds it in SQL: title, summary, "vendor product / …" of affected
+        // items.
+        std::string raw = advisory.title + "\n" + advisory.summary + "\n";
+        for (std::size_t i = 0; i < advisory.affected.size(); ++i) {
+            raw += (i > 0 ? " / " : "") + advisory.affected[i].vendor + " " +
+                   advisory.affected[i].product;
+        }
+        text = keywordText(raw);
+    }
+    if (deferText_ && sqlite3_get_autocommit(db_.handle()) == 0) {
+        // Inside an outermost Store::Transaction: written at its commit (flushText). A record
+        // written twice in it keeps its last text and whether it had a row before.
+        Use q(cached("INSERT INTO temp.vw_pending_text (record_id, replace_old, text) "
+                     "VALUES (?1, ?2, ?3) ON CONFLICT (record_id) DO UPDATE SET "
+                     "replace_old = max(replace_old, excluded.replace_old), text = excluded.text"));
+        q->bind(1, recordId).bind(2, replace ? 1 : 0);
+        if (namesNoCpe) {
+            q->bind(3, text);
+        } else {
+            q->bindNull(3);
+        }
+        q->run();
+        textPending_ = true;
+        return;
+    }
     if (replace) {
         Use q(cached("DELETE FROM record_text WHERE rowid = ?1"));
         q->bind(1, recordId).run();
     }
-    if (!namesNoCpe) {
+    if (namesNoCpe) {
+        Use q(cached("INSERT INTO record_text (rowid, text) VALUES (?1, ?2)"));
+        q->bind(1, recordId).bind(2, text).run();
+    }
+}
+
+void Store::flushText() {
+    if (!textPending_) {
         return;
     }
-    // As migration 7 builds it in SQL: title, summary, "vendor product / …" of affected items.
-    std::string raw = advisory.title + "\n" + advisory.summary + "\n";
-    for (std::size_t i = 0; i < advisory.affected.size(); ++i) {
-        raw +=
-            (i > 0 ? " / " : "") + advisory.affected[i].vendor + " " + advisory.affected[i].product;
+    // Three statements for all the rows of the transaction: FTS5 writes one segment.
+    static constexpr std::string_view steps[] = {
+        "DELETE FROM record_text WHERE rowid IN "
+        "(SELECT record_id FROM temp.vw_pending_text WHERE replace_old)",
+        "INSERT INTO record_text (rowid, text) SELECT p.record_id, p.text "
+        "FROM temp.vw_pending_text p WHERE p.text IS NOT NULL "
+        "AND EXISTS (SELECT 1 FROM record r WHERE r.id = p.record_id) ORDER BY p.record_id",
+        "DELETE FROM temp.vw_pending_text",
+    };
+    for (const auto sql : steps) {
+        Use q(cached(sql));
+        q->run();
     }
-    Use q(cached("INSERT INTO record_text (rowid, text) VALUES (?1, ?2)"));
-    q->bind(1, recordId).bind(2, keywordText(raw)).run();
+    textPending_ = false;
 }
 
 std::vector<std::int64_t> Store::recordsWithText(const std::vector<std::string>& searchForms) {
+    flushText(); // rows waiting for the commit of this transaction are read too
     std::vector<std::int64_t> ids;
     // Many keywords (every component name is one): one pass over the table with the keyword
     // index beats a full-text query per keyword (10k components: 10k queries).
@@ -1805,6 +1872,29 @@ std::vector<MatchRow> Store::matches(const std::string& productFilter) {
     if (!productFilter.empty()) {
         q->bind(1, productFilter);
     }
+    std::vector<MatchRow> rows;
+    while (q->step()) {
+        rows.push_back(matchRow(*q));
+    }
+    return rows;
+}
+
+std::vector<MatchRow> Store::matchesAfter(const std::string& productFilter, std::int64_t afterId,
+                                          int limit) {
+    // By id from the primary key (all) or from match_product, whose entries end with the id.
+    static constexpr std::string_view all =
+        "SELECT id, cluster_id, advisory, aliases, product, version, component, confidence, "
+        "method, reason, state, created_at, verdict FROM match WHERE id > ?2 ORDER BY id "
+        "LIMIT ?3";
+    static constexpr std::string_view one =
+        "SELECT id, cluster_id, advisory, aliases, product, version, component, confidence, "
+        "method, reason, state, created_at, verdict FROM match WHERE product = ?1 AND id > ?2 "
+        "ORDER BY id LIMIT ?3";
+    Use q(cached(productFilter.empty() ? all : one));
+    if (!productFilter.empty()) {
+        q->bind(1, productFilter);
+    }
+    q->bind(2, afterId).bind(3, limit);
     std::vector<MatchRow> rows;
     while (q->step()) {
         rows.push_back(matchRow(*q));

@@ -376,6 +376,10 @@ public:
     /// time and gets the new method, confidence, reason and record id.
     MatchSaved saveMatch(std::int64_t clusterId, const Match& match, std::int64_t now);
     std::vector<MatchRow> matches(const std::string& productFilter = "");
+    /// At most `limit` of the matches() (of `productFilter`, "" = all) whose id is above
+    /// `afterId`, by id: one page of the list without reading the rest.
+    std::vector<MatchRow> matchesAfter(const std::string& productFilter, std::int64_t afterId,
+                                       int limit);
     /// The matches of one cluster, by id.
     std::vector<MatchRow> matchesOfCluster(std::int64_t clusterId);
 
@@ -539,6 +543,14 @@ private:
     /// True once event_log is the hash chain (store/audit.cpp; false only while migrate() runs
     /// the migrations before the one that chains it).
     bool auditChained_ = false;
+    /// record_text rows written inside an outermost Store::Transaction wait in a temporary
+    /// table until its commit (flushText): FTS5 writes its pending rows out as a new segment at
+    /// every savepoint and statement journal, i.e. once per mail of a grouped import (22% of
+    /// its instructions). `deferText_`: such a transaction is open; `textPending_`: rows wait.
+    bool deferText_ = false;
+    bool textPending_ = false;
+    bool textTableMade_ = false; // the temporary table exists on this connection
+    void flushText();
     // Destroyed before db_ (declared after it).
     std::unordered_map<std::string_view, std::unique_ptr<Statement>> statements_;
 };
