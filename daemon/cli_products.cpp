@@ -12,13 +12,13 @@
 #include "daemon/json_read.h"
 #include "daemon/pipeline.h"
 #include "inventory/sbom.h"
+#include "inventory/sbom_import.h"
 #include "store/evidence.h"
 
 #include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <iomanip>
-#include <unordered_set>
 
 namespace vw::cli {
 namespace {
@@ -153,19 +153,8 @@ std::string changeText(const Component& from, const Component& to) {
 /// `products import-sbom FILE --product NAME --version V`: the SBOM's components become the
 /// components of that product version (added when new); the report says what changed against
 /// the version as it was, or when it is new against the product's newest other version. The
-/// same file twice changes nothing. A bad SBOM changes nothing and exits 1.
-/// The media type an SBOM is kept under as evidence, from what readSbom() says it read.
-std::string sbomMediaType(const std::string& format, const std::string& bytes) {
-    const bool json = format.find("JSON") != std::string::npos;
-    if (format.rfind("CycloneDX", 0) == 0) {
-        return json ? "application/vnd.cyclonedx+json" : "application/vnd.cyclonedx+xml";
-    }
-    if (format.rfind("SPDX", 0) == 0) {
-        return json ? "application/spdx+json" : "text/spdx";
-    }
-    return bytes.empty() ? "application/octet-stream" : "text/plain";
-}
-
+/// same file twice changes nothing. A bad SBOM changes nothing and exits 1. The reading and the
+/// commit are inventory/sbom_import.h's, shared with the pages and the REST API.
 int importSbom(Context& ctx, const Options& opt, Store& store, std::int64_t now,
                const std::function<void(const std::vector<std::string>&)>& rematch) {
     opt.expectPositional(1, kMaxSbomFiles,
@@ -187,9 +176,7 @@ int importSbom(Context& ctx, const Options& opt, Store& store, std::int64_t now,
     // Several documents (Yocto writes one per recipe) make one version: their components,
     // in order, each identical component once.
     const SbomLimits limits;
-    SbomDocument sbom;
-    std::unordered_set<std::string> seen; // the components taken, as one string each
-    std::vector<std::pair<std::string, std::string>> documents; // (media type, bytes): evidence
+    SbomBatch batch;
     for (const std::string& path : files) {
         std::error_code sizeError;
         const auto size = path == "-" ? 0 : std::filesystem::file_size(path, sizeError);
@@ -199,96 +186,31 @@ int importSbom(Context& ctx, const Options& opt, Store& store, std::int64_t now,
                     << "); nothing was imported\n";
             return kExitFailure;
         }
-        SbomDocument doc;
+        SbomDocumentReport doc;
         try {
-            std::string bytes = readInput(path);
-            doc = readSbom(bytes, *format, limits);
-            documents.emplace_back(sbomMediaType(doc.format, bytes), std::move(bytes));
+            doc = batch.add(path, readInput(path), *format, limits);
         } catch (const SbomError& e) {
             ctx.err << "vulnwatch: " << path << ": " << e.what() << "; nothing was imported\n";
             return kExitFailure;
         }
-        // A document that lists nothing but what it describes (a Yocto per-recipe document:
-        // the recipe shadow 4.14.2 and its download) is about that software: its subject is the
-        // component. Subjects without a version, CPE or purl say nothing to match.
-        const bool subjectOnly = doc.components.empty() && !doc.subject.empty();
-        if (subjectOnly) {
-            for (auto& c : doc.subject) {
-                if (!c.version.empty() || !c.cpes.empty() || !c.purl.empty()) {
-                    doc.components.push_back(std::move(c));
-                }
-            }
+        if (doc.subjectOnly) {
             ctx.err << "vulnwatch: " << path << ": note: the document lists only what it "
-                    << "describes; taken as " << doc.components.size() << " component"
-                    << (doc.components.size() == 1 ? "" : "s") << "\n";
+                    << "describes; taken as " << doc.components << " component"
+                    << (doc.components == 1 ? "" : "s") << "\n";
         }
         for (const auto& warning : doc.warnings) {
-            if (subjectOnly && warning.find("lists no components besides") != std::string::npos) {
-                continue; // answered by the note above
-            }
             ctx.err << "vulnwatch: " << path << ": warning: " << terminalSafe(warning) << "\n";
         }
         if (files.size() > 1) {
-            ctx.out << path << ": " << doc.format << ", " << doc.components.size()
-                    << " components\n";
-        }
-        sbom.format = sbom.format.empty() || sbom.format == doc.format
-                          ? doc.format
-                          : std::string("several formats");
-        sbom.skipped += doc.skipped;
-        for (auto& c : doc.components) {
-            std::string key = c.name + '\x1f' + c.version + '\x1f' + c.purl + '\x1f' + c.vendor +
-                              '\x1f' + c.supplier;
-            for (const auto& cpe : c.cpes) {
-                key += '\x1f' + cpe;
-            }
-            if (seen.insert(std::move(key)).second) {
-                sbom.components.push_back(std::move(c));
-            }
-        }
-        for (auto& w : doc.warnings) {
-            sbom.warnings.push_back(path + ": " + w);
+            ctx.out << path << ": " << doc.format << ", " << doc.components << " components\n";
         }
     }
-
-    // The version as registered: unchanged components are not rewritten.
-    std::optional<std::string> comparedWith;
-    std::vector<Component> before;
-    bool existing = false;
-    if (auto registered = findRegistered(store, product)) {
-        for (const auto& v : registered->versions) {
-            if (v.version == version && !v.removed && !registered->removed) {
-                before = v.components;
-                comparedWith = version;
-                existing = true;
-            }
-        }
-    }
-    SbomDiff diff;
-    if (existing) {
-        diff = diffComponents(before, sbom.components);
-    }
-    if (!existing || !diff.empty()) {
-        Store::Transaction tx(store);
-        before = store.replaceComponents(product, version, sbom.components, now, &comparedWith);
-        diff = diffComponents(before, sbom.components);
-        AuditEvent event;
-        event.kind = "product";
-        event.at = now;
-        event.text = "imported SBOM " + std::filesystem::path(file).filename().string() + " (" +
-                     sbom.format + ", " + std::to_string(sbom.components.size()) +
-                     " components) into " + product + " version " + version + ": " +
-                     std::to_string(diff.added.size()) + " added, " +
-                     std::to_string(diff.removed.size()) + " removed, " +
-                     std::to_string(diff.changed.size()) + " changed";
-        event.subjects = {"product:" + product + " " + version};
-        // Each SBOM document as imported (docs/audit.md "Evidence").
-        for (const auto& [mediaType, bytes] : documents) {
-            event.evidence.push_back(putEvidence(store, bytes, mediaType, now));
-        }
-        store.appendEvent(event);
-        tx.commit();
-    }
+    const SbomDocument& sbom = batch.document();
+    const SbomImportOutcome outcome =
+        commitSbomImport(store, product, version, batch, file, "", now);
+    const std::optional<std::string>& comparedWith = outcome.comparedWith;
+    const SbomDiff& diff = outcome.diff;
+    const bool existing = outcome.existing;
 
     std::size_t withCpe = 0;
     std::size_t withPurl = 0;
@@ -359,7 +281,7 @@ int importSbom(Context& ctx, const Options& opt, Store& store, std::int64_t now,
             }
         }
     }
-    if (!existing || !diff.empty()) {
+    if (outcome.changes) {
         rematch({product});
     }
     return kExitOk;
