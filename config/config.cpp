@@ -896,6 +896,40 @@ void webTrustedUserHeader(WebConfig& w, const IniField& f, const Context& c) {
     w.trustedUserHeader = v;
 }
 
+/// on | off (also the boolean words of boolValue).
+bool onOff(const Context& ctx, const IniField& field) {
+    std::string lower = field.value;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (lower == "on" || lower == "true" || lower == "yes" || lower == "1") {
+        return true;
+    }
+    if (lower == "off" || lower == "false" || lower == "no" || lower == "0") {
+        return false;
+    }
+    ctx.fail(field, "'" + field.value + "' is neither on nor off / on か off を指定してください");
+}
+
+/// [daemon] metrics_textfile: a *.prom file (node_exporter's textfile collector reads only
+/// those) in a directory that exists when the configuration is checked with its files.
+void metricsTextfileValue(Config& config, const IniField& field, const Context& ctx) {
+    const std::string path = resolvePath(ctx, field.value);
+    const fs::path p(path);
+    if (p.extension() != ".prom" || p.stem().empty()) {
+        ctx.fail(field, "'" + field.value +
+                            "' does not end in .prom (node_exporter's textfile collector reads "
+                            "only *.prom files) / ファイル名は .prom で終わる必要があります");
+    }
+    if (ctx.readSecrets) {
+        std::error_code error;
+        if (!fs::is_directory(p.parent_path(), error)) {
+            ctx.fail(field, "the directory " + p.parent_path().string() +
+                                " does not exist / ディレクトリがありません");
+        }
+    }
+    config.metricsTextfile = path;
+}
+
 const std::vector<KeySpec<WebConfig>>& webKeys() {
     static const std::vector<KeySpec<WebConfig>> keys{
         {"listen", {}, webListen},
@@ -932,6 +966,9 @@ const std::vector<KeySpec<WebConfig>>& webKeys() {
              w.sessionHours = value;
          }},
         {"trusted_user_header", {}, webTrustedUserHeader},
+        {"metrics",
+         {},
+         [](WebConfig& w, const IniField& f, const Context& c) { w.metrics = onOff(c, f); }},
     };
     return keys;
 }
@@ -946,6 +983,7 @@ const std::vector<KeySpec<Config>>& daemonKeys() {
          [](Config& s, const IniField& f, const Context& c) {
              s.logLevel = oneOf(c, f, logLevels);
          }},
+        {"metrics_textfile", {}, metricsTextfileValue},
         {"proxy",
          {},
          [](Config& s, const IniField& f, const Context& c) { s.proxy.url = proxyValue(c, f); }},
@@ -1970,6 +2008,9 @@ std::string redacted(const Config& config) {
     out << "\n; defaults filled in, secrets redacted\n";
     out << "\n[store]\npath = " << config.store.path << '\n';
     out << "\n[daemon]\nlog_level = " << config.logLevel << '\n';
+    if (!config.metricsTextfile.empty()) {
+        out << "metrics_textfile = " << config.metricsTextfile << '\n';
+    }
     if (!config.admins.empty()) {
         out << "admin = " << join(config.admins, ", ") << '\n';
     }
@@ -2028,6 +2069,7 @@ std::string redacted(const Config& config) {
     if (!config.web.trustedUserHeader.empty()) {
         out << "trusted_user_header = " << config.web.trustedUserHeader << '\n';
     }
+    out << "metrics = " << (config.web.metrics ? "on" : "off") << '\n';
     for (const auto& source : config.sources) {
         out << "\n[source." << source.name << "]\n";
         out << "type = " << source.type << '\n';

@@ -174,6 +174,9 @@ struct WebConfig {
     /// trusted_user_header: the header by which a reverse proxy of trusted_proxies names the
     /// user it authenticated (single sign-on, e.g. X-Remote-User); "" (default): none.
     std::string trustedUserHeader;
+    /// metrics: GET /metrics answers the Prometheus text exposition without a login (counts
+    /// only; docs/operations.md "Monitoring"); off (default): 404.
+    bool metrics = false;
     bool operator==(const WebConfig&) const = default;
 };
 
@@ -190,6 +193,9 @@ struct Config {
     std::vector<NotifierConfig> notifiers;
     std::vector<OwnerConfig> owners; // [owner.NAME] sections, in file order
     std::string logLevel = "info";   // [daemon] log_level: debug | info | warning | error
+    /// [daemon] metrics_textfile: where the daemon writes the Prometheus exposition after each
+    /// round of polls (for node_exporter's textfile collector; a *.prom file); "" = none.
+    std::string metricsTextfile;
     /// [daemon] admin: who hears of operational problems (a source failing or silent, a
     /// message given up), by every e-mail notifier.
     std::vector<std::string> admins;

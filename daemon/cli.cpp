@@ -13,6 +13,7 @@
 #include "daemon/import.h"
 #include "daemon/json_read.h"
 #include "daemon/log.h"
+#include "daemon/metrics_file.h"
 #include "daemon/pipeline.h"
 #include "daemon/registry.h"
 #include "daemon/run.h"
@@ -133,6 +134,13 @@ commands:
                                     server write), checked: integrity and the audit chain
   restore FILE [--json]             the store replaced by a checked backup; refused while any
                                     process has the store open; the old file is kept beside it
+  vex export --product NAME [--version V] | --case ID [--out FILE] [--lang ja|en]
+             [--publisher NAME] [--namespace URL]
+                                    a CSAF 2.0 VEX document of what the cases say (all the
+                                    product's versions, one version, or one case): product
+                                    tree with components, statuses, remediations, CVSS; a
+                                    product with no case gets an informational advisory
+                                    saying so (docs/vex.md)
   serve [--listen IP:PORT]          the web server (REST API under /api/v1) in the foreground
                                     until SIGTERM/SIGINT; [web] in the config (docs/web.md)
   users add NAME --role viewer|triager|admin [--product P]... [--password-file FILE]
@@ -146,6 +154,9 @@ commands:
   users token NAME [--label L]      a new API token, printed once | users revoke-token ID
                                     (users commands take --by NAME, the actor audited, default
                                     $SUDO_USER or $USER, and --lang ja|en)
+  status [--json] [--lang ja|en]    health at a glance: per source last success, last error,
+                                    next poll and records today (JST); outbox pending and dead;
+                                    open and overdue cases; audit head; database size
   notify test NAME [--to EMAIL]     send a test message through one configured notifier
   config check [--no-secrets] [--strict]
                                     validate the config file and print it with secrets redacted;
@@ -621,6 +632,7 @@ int cmdPoll(Context& ctx, const std::vector<std::string>& args) {
                                                 << ", which holds the delivery lease (a running "
                                                    "vulnwatch run)");
     }
+    writeMetricsTextfile(*store, *config, unixNow()); // [daemon] metrics_textfile
     const OutboxCounts counts = store->outboxCounts();
     VW_LOG_INFO("poll", names.size() << " sources polled, " << failed << " failed; " << d.delivered
                                      << " delivered, " << d.retried << " to retry, " << d.dead
@@ -680,13 +692,29 @@ int runCli(const std::vector<std::string>& argsIn, std::ostream& out, std::ostre
         const std::vector<std::string> rest(args.begin() + static_cast<long>(i) + 1, args.end());
         static const std::map<std::string, int (*)(Context&, const std::vector<std::string>&)>
             commands = {
-                {"parse", cmdParse},           {"import", cmdImport},     {"match", cmdMatch},
-                {"advisories", cmdAdvisories}, {"products", cmdProducts}, {"matches", cmdMatches},
-                {"deliveries", cmdDeliveries}, {"digest", cmdDigest},     {"config", cmdConfig},
-                {"notify", cmdNotify},         {"poll", cmdPoll},         {"run", cmdRun},
-                {"backfill", cmdBackfill},     {"calendar", cmdCalendar}, {"audit", cmdAudit},
-                {"evidence", cmdEvidence},     {"cases", cmdCases},       {"users", cmdUsers},
-                {"serve", cmdServe},           {"backup", cmdBackup},     {"restore", cmdRestore},
+                {"parse", cmdParse},
+                {"import", cmdImport},
+                {"match", cmdMatch},
+                {"advisories", cmdAdvisories},
+                {"products", cmdProducts},
+                {"matches", cmdMatches},
+                {"deliveries", cmdDeliveries},
+                {"digest", cmdDigest},
+                {"config", cmdConfig},
+                {"notify", cmdNotify},
+                {"poll", cmdPoll},
+                {"run", cmdRun},
+                {"backfill", cmdBackfill},
+                {"calendar", cmdCalendar},
+                {"audit", cmdAudit},
+                {"evidence", cmdEvidence},
+                {"cases", cmdCases},
+                {"users", cmdUsers},
+                {"serve", cmdServe},
+                {"backup", cmdBackup},
+                {"restore", cmdRestore},
+                {"vex", cmdVex},
+                {"status", cmdStatus},
             };
         auto it = commands.find(command);
         if (it == commands.end()) {

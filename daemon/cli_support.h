@@ -133,6 +133,10 @@ int cmdServe(Context& ctx, const std::vector<std::string>& args);
 /// `backup FILE` and `restore FILE` (daemon/cli_backup.cpp).
 int cmdBackup(Context& ctx, const std::vector<std::string>& args);
 int cmdRestore(Context& ctx, const std::vector<std::string>& args);
+/// `vex export` (daemon/cli_vex.cpp).
+int cmdVex(Context& ctx, const std::vector<std::string>& args);
+/// `status [--json]` (daemon/cli_status.cpp).
+int cmdStatus(Context& ctx, const std::vector<std::string>& args);
 /// `users add|set|passwd|remove|list|token|revoke-token` (daemon/cli_users.cpp).
 int cmdUsers(Context& ctx, const std::vector<std::string>& args);
 

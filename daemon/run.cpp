@@ -2,6 +2,7 @@
 
 #include "config/config.h"
 #include "daemon/log.h"
+#include "daemon/metrics_file.h"
 #include "daemon/service.h"
 #include "feeds/curl_http_client.h"
 #include "store/backup.h"
@@ -183,7 +184,8 @@ int runDaemon(const RunOptions& options) {
                                             << " notifiers; store " << dbPath);
     sd_notifyf(0, "READY=1\nSTATUS=polling %zu sources", nextPoll.size());
 
-    std::map<std::string, int> failures; // consecutive, for the retry backoff
+    std::map<std::string, int> failures;       // consecutive, for the retry backoff
+    web::DaemonProcess process{unixNow(), {}}; // this process's polls ([daemon] metrics_textfile)
     while (!wakeup.stopRequested()) {
         const auto now = Clock::now();
         for (auto& [name, due] : nextPoll) {
@@ -191,6 +193,8 @@ int runDaemon(const RunOptions& options) {
                 continue;
             }
             SourceRun run = service->pollSource(name, unixNow());
+            process.polls[name].polls += 1;
+            process.polls[name].failures += run.kind == PollOutcome::Kind::Error ? 1 : 0;
             const SourceConfig* sc = nullptr;
             for (const auto& s : service->config().sources) {
                 if (s.name == name) {
@@ -243,6 +247,8 @@ int runDaemon(const RunOptions& options) {
                 VW_LOG_ERROR(kComponent, "delivery step failed: " << e.what());
             }
             keepalive();
+            // The round's numbers for node_exporter, when configured (docs/operations.md).
+            writeMetricsTextfile(*store, service->config(), unixNow(), &process);
         }
 
         // Sleep until the next source or digest is due, at most 30 s (outbox retries,

@@ -1,0 +1,66 @@
+// The Prometheus text exposition (format 0.0.4) of a status snapshot (store/status.h): what
+// `vulnwatch serve` answers at /metrics ([web] metrics = on) and what the daemon writes to
+// [daemon] metrics_textfile for node_exporter's textfile collector. Counts only: no names of
+// vulnerabilities, products or users; the only label values are source names and fixed words.
+// Pure: no I/O, no clock. Metric list: docs/operations.md "Monitoring".
+#pragma once
+
+#include "store/status.h"
+#include "web/http.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace vw::web {
+
+inline constexpr std::string_view kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+/// A label value as the format writes it between double quotes: `\` → `\\`, `"` → `\"`,
+/// newline → `\n`.
+std::string escapeLabelValue(std::string_view value);
+/// A HELP text: `\` → `\\`, newline → `\n`.
+std::string escapeHelp(std::string_view text);
+
+/// Builds an exposition family by family. Each family's HELP and TYPE come once, before its
+/// samples; a sample must belong to the family declared last. Names must be valid metric and
+/// label names ([a-zA-Z_:][a-zA-Z0-9_:]*; labels without ':'): std::invalid_argument otherwise.
+class Exposition {
+public:
+    using Labels = std::vector<std::pair<std::string, std::string>>;
+    /// type: "counter" or "gauge".
+    Exposition& family(std::string_view name, std::string_view type, std::string_view help);
+    Exposition& sample(std::int64_t value, const Labels& labels = {});
+    const std::string& str() const { return text_; }
+
+private:
+    std::string text_;
+    std::string current_;
+    std::vector<std::string> declared_;
+};
+
+/// One process's own poll counts (the daemon's): not in the store, so they start at 0 with the
+/// process and are exposed as gauges, not counters.
+struct PollCounts {
+    std::int64_t polls = 0;
+    std::int64_t failures = 0;
+};
+struct DaemonProcess {
+    std::int64_t startedAt = 0;
+    std::map<std::string, PollCounts> polls; // by source name
+};
+
+/// The whole exposition: the store's numbers, and the daemon's own when `daemon` is given.
+std::string metricsText(const StatusSnapshot& status, const DaemonProcess* daemon = nullptr);
+
+struct PageCall; // web/page_routes.h
+
+/// GET /metrics of the pages' router (web/pages.cpp), no login: the exposition of the store
+/// the request was lent, with the configured sources; 404 when [web] metrics is off, 405 for
+/// other methods than GET and HEAD.
+HttpResponse metricsRoute(PageCall& call, const std::vector<std::string>& rest);
+
+} // namespace vw::web
