@@ -6,6 +6,7 @@
 #include "daemon/cli.h"
 #include "daemon/cli_support.h"
 #include "daemon/log.h"
+#include "daemon/pipeline.h"
 #include "store/backup.h"
 #include "web/pages.h"
 #include "web/server.h"
@@ -13,6 +14,7 @@
 #include <csignal>
 #include <cstdint>
 #include <ctime>
+#include <filesystem>
 #include <pthread.h>
 #include <systemd/sd-daemon.h>
 
@@ -87,11 +89,31 @@ int cmdServe(Context& ctx, const std::vector<std::string>& args) {
             return outcome;
         };
 
+    // An SBOM upload re-matches the product version it changed, as `products import-sbom` does.
+    auto mapper =
+        std::make_shared<const CpeMapper>(loaded ? cpeMapperFor(loaded->match) : CpeMapper());
+    options.api.rematch = [routing, mapper](Store& store, const std::string& product,
+                                            const std::string& version, std::int64_t now) {
+        std::vector<Product> versions;
+        for (auto& p : store.products()) {
+            if (p.name == product && p.version == version) {
+                versions.push_back(std::move(p));
+            }
+        }
+        return rematchStored(store, *routing, versions, now, *mapper).newMatches;
+    };
+    // Upload bodies and staged SBOMs: a private folder beside the database.
+    options.uploadDir =
+        (std::filesystem::path(dbPath).parent_path() / "vulnwatch-uploads").string();
+
     // The pages: the same sources and case work as the API, their own failed-login limiter.
     web::PageSettings pageSettings;
     pageSettings.api = options.api;
     pageSettings.sessionHours = config.web.sessionHours;
+    pageSettings.trustedUserHeader = config.web.trustedUserHeader;
     pageSettings.dbPath = dbPath;
+    pageSettings.uploadDir = options.uploadDir;
+    pageSettings.metrics = config.web.metrics; // GET /metrics (web/metrics.h)
     auto pageLimiter = std::make_shared<web::FailedAuthLimiter>();
     auto pages = std::make_shared<const web::Pages>(std::move(pageSettings), *pageLimiter);
     options.pages = [pages, pageLimiter](const web::HttpRequest& request, Store& store,

@@ -15,8 +15,11 @@ BUILD_PKGS=(build-essential cmake ninja-build pkg-config libpoco-dev libpugixml-
     libcurl4-openssl-dev libsqlite3-dev catch2 libsystemd-dev libicu-dev libssl-dev clang-format
     libgpgme-dev gnupg clang libclang-rt-14-dev libxxhash-dev libhowardhinnant-date-dev libsimdjson-dev
     libkainjow-mustache-dev zlib1g-dev libsodium-dev)
-# chromium: the browser tests of the pages (playwright-core drives it; no browser download).
-TEST_PKGS=(dovecot-imapd python3-aiosmtpd openssl curl systemd sqlite3 chromium)
+# chromium: the browser tests of the pages (playwright-core drives it; no browser download);
+# fonts-ipafont-gothic: Japanese glyphs in its screenshots.
+TEST_PKGS=(dovecot-imapd python3-aiosmtpd openssl curl systemd sqlite3 chromium fonts-ipafont-gothic)
+# prometheus: its promtool checks the metrics exposition (tests/e2e/test_status_metrics.py).
+TEST_PKGS+=(prometheus)
 # node and npm for tests/js/: Debian's, unless a node with npm is already installed (a
 # NodeSource nodejs carries its own npm and conflicts with Debian's npm package).
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

@@ -8,16 +8,21 @@
 #include "store/cases.h"
 #include "store/store.h"
 #include "store/users.h"
+#include "web/advisory_search.h"
 #include "web/auth.h"
 #include "web/json_views.h"
 #include "web/openapi_document.h"
 #include "web/problem.h"
+#include "web/sbom_upload.h"
+#include "web/upload.h"
 #include "web/url.h"
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <algorithm>
 #include <charconv>
+#include <memory>
+#include <mutex>
 #include <set>
 
 namespace vw::web {
@@ -236,34 +241,6 @@ HttpResponse getMe(Call& call) {
     return json(w.str());
 }
 
-/// The clusters a query names exactly: the cluster of a vulnerability id, or those an advisory
-/// id covers (nullopt when `q` is no id the store knows).
-std::optional<std::vector<std::int64_t>> clustersNamedBy(Store& store, const std::string& q) {
-    const std::optional<std::string> id = normalizeId(q);
-    if (!id) {
-        return std::nullopt;
-    }
-    if (const auto cluster = store.clusterOf(*id)) {
-        return std::vector<std::int64_t>{*cluster};
-    }
-    if (const auto advisory = store.advisoryOf(*id)) {
-        return store.coveredClusters(*advisory);
-    }
-    return std::nullopt;
-}
-
-std::string likePattern(std::string_view text) {
-    std::string out = "%";
-    for (const char c : text) {
-        if (c == '%' || c == '_' || c == '\\') {
-            out.push_back('\\');
-        }
-        out.push_back(c);
-    }
-    out.push_back('%');
-    return out;
-}
-
 HttpResponse getAdvisories(Call& call) {
     Query q(call, {"q", "limit", "cursor"});
     const int limit = q.limit();
@@ -354,9 +331,40 @@ HttpResponse getAdvisory(Call& call, const std::string& raw) {
             "nothing is known as '" + raw + "'"));
 }
 
+/// The registry's JSON, made again only when the registry changed (its generation, raised by
+/// triggers on every change), and sent from one buffer (HttpResponse::sharedBody): 10k
+/// components are 1 MB of JSON, 35 ms to read and write each time and 1 MB more memory per
+/// answer under way (docs/performance.md "Web (issue 13)"). One file's registry at a time; an
+/// in-memory store (tests) is never cached.
+std::shared_ptr<const std::string> registryJson(Store& store, bool all) {
+    struct Cached {
+        std::string path;
+        std::int64_t generation = -1;
+        bool all = false;
+        std::shared_ptr<const std::string> json;
+    };
+    static std::mutex mutex; // held while the JSON is made: requests at once make it once
+    static Cached cached;
+    Store::ReadTransaction read(store); // the generation and the registry of one snapshot
+    const std::string path = store.db().path();
+    const std::int64_t generation = store.registryGeneration();
+    if (path.empty() || path == ":memory:") {
+        return std::make_shared<const std::string>(toJson(store.registry(all)));
+    }
+    const std::lock_guard<std::mutex> lock(mutex);
+    if (!cached.json || cached.path != path || cached.generation != generation ||
+        cached.all != all) {
+        cached = Cached{path, generation, all, nullptr};
+        cached.json = std::make_shared<const std::string>(toJson(store.registry(all)));
+    }
+    return cached.json;
+}
+
 HttpResponse getProducts(Call& call) {
     Query q(call, {"all"});
-    return json(toJson(call.store.registry(q.flag("all"))));
+    HttpResponse r;
+    r.sharedBody = registryJson(call.store, q.flag("all"));
+    return r;
 }
 
 HttpResponse getMatches(Call& call) {
@@ -364,7 +372,9 @@ HttpResponse getMatches(Call& call) {
     const int limit = q.limit();
     const auto cursor = q.cursor(1); // the id of the last match shown
     Store::ReadTransaction read(call.store);
-    const std::vector<MatchRow> rows = call.store.matches(q.get("product").value_or(""));
+    // One more than shown: whether more follow (docs/performance.md "Web (issue 13)").
+    const std::vector<MatchRow> rows = call.store.matchesAfter(
+        q.get("product").value_or(""), cursor ? (*cursor)[0] : 0, limit + 1);
     JsonWriter w;
     w.beginArray();
     int shown = 0;
@@ -372,9 +382,6 @@ HttpResponse getMatches(Call& call) {
     std::optional<std::string> next;
     std::map<std::int64_t, std::string> keys;
     for (const MatchRow& m : rows) {
-        if (cursor && m.id <= (*cursor)[0]) {
-            continue;
-        }
         if (shown == limit) {
             next = std::to_string(lastShown); // more follow
             break;
@@ -624,6 +631,92 @@ HttpResponse postTransition(Call& call, const std::string& idText, const ApiSett
     return json(w.str());
 }
 
+// --- SBOM upload (docs/web.md "SBOM upload") ---------------------------------------------
+
+/// POST /products/{name}/versions/{version}/sbom: the raw body is an SBOM (CycloneDX or SPDX);
+/// `dry_run` answers the difference against the version as registered without changing
+/// anything; otherwise it is committed as `products import-sbom` does it and the version
+/// re-matched. The server streamed the body to a file (web/upload.h).
+HttpResponse postSbom(Call& call, const std::string& product, const std::string& version,
+                      const ApiSettings& settings) {
+    Query q(call, {"dry_run", "format"});
+    const bool dryRun = q.flag("dry_run");
+    const std::string formatName = q.get("format").value_or("auto");
+    const std::optional<SbomFormat> format = parseSbomFormat(formatName);
+    if (!format) {
+        fail(400, "bad-request",
+             tr(call.lang, "format は auto, cyclonedx, spdx のいずれかです ('",
+                "format must be auto, cyclonedx or spdx (not '") +
+                 formatName + "')");
+    }
+    const User& user = call.principal->user;
+    if (!mayTriage(user, product)) {
+        fail(
+            403, "forbidden",
+            user.role == UserRole::Viewer
+                ? tr(call.lang, "閲覧者 (viewer) は SBOM を登録できません",
+                     "a viewer cannot upload SBOMs")
+                : tr(call.lang,
+                     user.name + " は製品 " + product + " の担当ではないため SBOM を登録できません",
+                     user.name + " does not triage product " + product));
+    }
+    {
+        Statement s =
+            call.store.db().prepare("SELECT 1 FROM product WHERE name = ?1 AND removed_at IS NULL");
+        s.bind(1, product);
+        if (!s.step()) {
+            fail(404, "not-found",
+                 tr(call.lang, "製品 '" + product + "' は登録されていません",
+                    "no product '" + product + "' is registered"));
+        }
+    }
+    if (version.find_first_of("\r\n") != std::string::npos) {
+        fail(422, "invalid-input",
+             tr(call.lang, "バージョンは 1 行で指定してください", "the version must be one line"),
+             {{"field", "\"version\""}});
+    }
+    const SbomLimits limits;
+    std::string body;
+    try {
+        body = requestBody(call.request, limits.maxBytes);
+    } catch (const std::length_error&) {
+        fail(413, "payload-too-large",
+             tr(call.lang, "SBOM は " + std::to_string(limits.maxBytes) + " バイトまでです",
+                "an SBOM may have at most " + std::to_string(limits.maxBytes) + " bytes"));
+    }
+    if (trim(body).empty()) {
+        fail(400, "bad-request",
+             tr(call.lang, "本文が空です。SBOM (CycloneDX または SPDX) を本文として送ってください",
+                "the body is empty; send the SBOM (CycloneDX or SPDX) as the body"));
+    }
+    SbomBatch batch;
+    try {
+        batch.add("upload", std::move(body), *format, limits);
+    } catch (const SbomError& e) {
+        fail(422, "invalid-sbom",
+             tr(call.lang, "SBOM を読めません (何も変更していません): ",
+                "the SBOM cannot be read (nothing was changed): ") +
+                 e.what());
+    }
+    SbomUploadReport report;
+    report.product = product;
+    report.version = version;
+    report.document = batch.document();
+    report.dryRun = dryRun;
+    if (dryRun) {
+        report.outcome =
+            previewSbomImport(call.store, product, version, batch.document().components);
+    } else {
+        report.outcome = commitSbomImport(call.store, product, version, batch, "API upload",
+                                          user.name, call.now);
+        report.committed = report.outcome.changes;
+        if (report.committed && settings.rematch) {
+            report.newMatches = settings.rematch(call.store, product, version, call.now);
+        }
+    }
+    return json(sbomUploadJson(report));
+}
+
 HttpResponse getDeliveries(Call& call) {
     Query q(call, {"state", "limit", "cursor"});
     const int limit = q.limit();
@@ -708,6 +801,7 @@ const std::vector<Route>& routes() {
         {{"advisories"}, "GET"},
         {{"advisories", "*"}, "GET"},
         {{"products"}, "GET"},
+        {{"products", "*", "versions", "*", "sbom"}, "POST"},
         {{"matches"}, "GET"},
         {{"cases"}, "GET"},
         {{"cases", "*"}, "GET"},
@@ -822,7 +916,7 @@ HttpResponse Api::handle(const HttpRequest& request, Store* store, std::int64_t 
         } else if (s[0] == "advisories") {
             response = s.size() == 1 ? getAdvisories(call) : getAdvisory(call, s[1]);
         } else if (s[0] == "products") {
-            response = getProducts(call);
+            response = s.size() == 1 ? getProducts(call) : postSbom(call, s[1], s[3], settings_);
         } else if (s[0] == "matches") {
             response = getMatches(call);
         } else if (s[0] == "cases") {

@@ -45,9 +45,16 @@ struct SourceInfo {
     std::chrono::seconds interval{0};
 };
 
+/// Re-matches one product version after an SBOM upload changed its components (the daemon's
+/// pipeline, daemon/pipeline.h rematchStored); returns how many new matches it found.
+using RematchFn = std::function<int(Store& store, const std::string& product,
+                                    const std::string& version, std::int64_t now)>;
+
 struct ApiSettings {
     std::vector<SourceInfo> sources;
     TransitionFn transition;
+    /// May be empty (an upload is then committed without a re-match).
+    RematchFn rematch;
     /// The largest JSON body an API call reads (the server's max_body caps every request).
     std::size_t maxJsonBody = 1024 * 1024;
 };

@@ -2,6 +2,7 @@
 // without sockets in tests; web/server.cpp translates Poco's HTTPServerRequest/Response.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -15,7 +16,11 @@ struct HttpRequest {
     std::string query;  // after '?', still encoded ("" when none)
     /// Header fields as received (names compared case-insensitively by header()).
     std::vector<std::pair<std::string, std::string>> headers;
-    std::string body;     // read within the size cap (web/server.cpp); "" for none
+    std::string body; // read within the size cap (web/server.cpp); "" for none
+    /// An upload's body (web/upload.h streamedUpload()): the private file the server wrote it
+    /// to while reading it, within the same cap; `body` stays "". "" for other requests. The
+    /// server removes the file after the request.
+    std::string bodyFile;
     std::string clientIp; // the client as web/client_address.h decided (proxies honoured)
     bool secure = false;  // HTTPS to us, or to a trusted proxy (X-Forwarded-Proto: https)
     /// The peer is one of [web] trusted_proxies (its X-Forwarded-* and, when configured, its
@@ -31,6 +36,9 @@ struct HttpResponse {
     int status = 200;
     std::string contentType = "application/json";
     std::string body;
+    /// When set, the body sent instead of `body`: an answer kept for many requests (the
+    /// registry's JSON) goes out without a copy per request.
+    std::shared_ptr<const std::string> sharedBody;
     /// Extra header fields (Allow, WWW-Authenticate, Retry-After, …); web/headers.h adds the
     /// security headers every response carries.
     std::vector<std::pair<std::string, std::string>> headers;

@@ -1,9 +1,13 @@
 #include "web/pages.h"
 
+#include "core/credentials.h"
 #include "core/datetime.h"
+#include "core/text.h"
 #include "store/users.h"
 #include "web/headers.h"
+#include "web/metrics.h"
 #include "web/page_routes.h"
+#include "web/page_session.h"
 #include "web/url.h"
 
 #include <map>
@@ -126,10 +130,19 @@ std::string selfTarget(const HttpRequest& request) {
 }
 
 /// Whether `next` is a local path to return to after a login or a language switch (no
-/// scheme, no host: "/cases?x=1", never "//evil" or "/\evil").
+/// scheme, no host: "/cases?x=1", never "//evil" or "/\evil"; no control character, which
+/// would end up in the Location header).
 bool localTarget(std::string_view next) {
-    return !next.empty() && next.front() == '/' &&
-           (next.size() == 1 || (next[1] != '/' && next[1] != '\\'));
+    if (next.empty() || next.front() != '/' ||
+        (next.size() > 1 && (next[1] == '/' || next[1] == '\\'))) {
+        return false;
+    }
+    for (const char c : next) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+            return false;
+        }
+    }
+    return true;
 }
 
 /// GET /lang?set=en&next=/cases: remembers the language in a cookie (a year) and goes back.
@@ -163,17 +176,21 @@ struct RouteEntry {
     std::string_view first; // the path's first segment ("" for /)
     Route route;
     bool needsLogin;
+    /// The route checks its form posts itself (the login form has no session yet: its own
+    /// pre-login token, web/page_login.cpp).
+    bool ownCsrf = false;
 };
 
 constexpr RouteEntry kRoutes[] = {
     {"", dashboardRoute, true},
-    {"login", loginRoute, false},
+    {"login", loginRoute, false, true},
     {"logout", logoutRoute, true},
     {"advisories", advisoriesRoute, true},
     {"products", productsRoute, true},
     {"cases", casesRoute, true},
     {"deliveries", deliveriesRoute, true},
     {"audit", auditRoute, true},
+    {"metrics", metricsRoute, false}, // [web] metrics = on; counts only (web/metrics.h)
 };
 
 } // namespace
@@ -281,13 +298,32 @@ std::optional<HttpResponse> Pages::handle(const HttpRequest& request, Store& sto
         r.setHeader("Allow", "GET, HEAD, POST");
         return r;
     }
-    // Who is logged in: the session cookie (an unknown or expired one counts as a failure).
+    // Who is logged in: the session cookie.
+    std::string cookieToken;
     if (request.hasHeader("Cookie")) {
         if (const auto token = cookieValue(request.header("Cookie"), kSessionCookie);
             token && !token->empty() && token->size() <= 256) {
             if (auto session = sessionFor(store, *token, now)) {
                 call.principal = Principal{std::move(session->user), true, session->csrf};
+                cookieToken = *token;
             }
+        }
+    }
+    // Single sign-on: a trusted reverse proxy names the user in [web] trusted_user_header
+    // (from anyone else the header is ignored). The session cookie stands while it is the same
+    // user's; else a session is made and its cookie set.
+    std::string ssoCookie;
+    const std::string& ssoHeader = state_->settings.trustedUserHeader;
+    if (!ssoHeader.empty() && request.fromTrustedProxy && request.hasHeader(ssoHeader)) {
+        const std::string named(trim(request.header(ssoHeader)));
+        if (!named.empty() && (!call.principal || userNameKey(call.principal->user.name) !=
+                                                      userNameKey(normalizeUserName(named)))) {
+            call.principal.reset();
+            SsoOutcome sso = ssoLogin(call, ssoHeader, named, cookieToken);
+            if (sso.refused) {
+                return std::move(*sso.refused);
+            }
+            ssoCookie = std::move(sso.setCookie);
         }
     }
     if (entry->needsLogin && !call.principal) {
@@ -296,7 +332,7 @@ std::optional<HttpResponse> Pages::handle(const HttpRequest& request, Store& sto
         }
         return errorPage(call, 401, call.t("ログインしてください", "please log in"));
     }
-    if (request.method == "POST" && call.principal) {
+    if (request.method == "POST" && call.principal && !entry->ownCsrf) {
         // Forms: the session's CSRF token in the `csrf` field, from this origin.
         const std::string type = request.header("Content-Type");
         if (type.rfind("application/x-www-form-urlencoded", 0) == 0) {
@@ -325,7 +361,14 @@ std::optional<HttpResponse> Pages::handle(const HttpRequest& request, Store& sto
             }
         }
     }
-    return entry->route(call, rest);
+    HttpResponse response = entry->route(call, rest);
+    if (!ssoCookie.empty() && response.header("Set-Cookie").empty()) {
+        response.setHeader("Set-Cookie", ssoCookie);
+    }
+    if (response.user.empty() && call.principal) {
+        response.user = call.principal->user.name; // for the access log
+    }
+    return response;
 }
 
 } // namespace vw::web

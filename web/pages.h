@@ -31,6 +31,12 @@ struct PageSettings {
     std::string trustedUserHeader;
     /// The store's path (audit export downloads).
     std::string dbPath;
+    /// A private folder for staged SBOM uploads (the product page's preview before the commit;
+    /// web/upload.h); "" for a folder beside dbPath.
+    std::string uploadDir;
+    /// [web] metrics: GET /metrics answers the Prometheus exposition (web/metrics.h) without a
+    /// login; off: 404.
+    bool metrics = false;
 };
 
 class Pages {

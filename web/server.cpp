@@ -4,6 +4,7 @@
 #include "web/client_address.h"
 #include "web/headers.h"
 #include "web/problem.h"
+#include "web/upload.h"
 
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -18,11 +19,19 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/ThreadPool.h>
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
 #include <ctime>
+#include <filesystem>
+#include <malloc.h>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
+#include <unistd.h>
 #include <vector>
 
 namespace vw::web {
@@ -32,12 +41,15 @@ std::int64_t unixNow() {
     return static_cast<std::int64_t>(std::time(nullptr));
 }
 
-/// Store connections for the request threads: one per thread at a time, opened on demand,
-/// kept for the next request. A connection whose request failed inside SQLite is dropped.
+/// Store connections for the request threads: one per request at a time, opened on demand,
+/// kept for the next request, at most `limit` open (a request past that waits for one: the
+/// connection threads outnumber them, see kConnectionThreads). A connection whose request
+/// failed inside SQLite is dropped.
 class StorePool {
 public:
-    StorePool(std::string path, int busyTimeoutMs)
-        : path_(std::move(path)), busyTimeoutMs_(busyTimeoutMs) {}
+    StorePool(std::string path, int busyTimeoutMs, int limit)
+        : path_(std::move(path)), busyTimeoutMs_(busyTimeoutMs),
+          limit_(static_cast<std::size_t>(std::max(limit, 1))) {}
 
     class Lease {
     public:
@@ -52,7 +64,10 @@ public:
         Lease(const Lease&) = delete;
         Lease& operator=(const Lease&) = delete;
         Store& store() { return *store_; }
-        void discard() { store_.reset(); }
+        void discard() {
+            store_.reset();
+            pool_.dropped();
+        }
 
     private:
         StorePool& pool_;
@@ -61,41 +76,148 @@ public:
 
     Lease take() {
         {
-            const std::lock_guard<std::mutex> lock(mutex_);
+            std::unique_lock<std::mutex> lock(mutex_);
+            available_.wait(lock, [this] { return !idle_.empty() || open_ < limit_; });
             if (!idle_.empty()) {
                 std::unique_ptr<Store> store = std::move(idle_.back());
                 idle_.pop_back();
                 return Lease(*this, std::move(store));
             }
+            ++open_; // opened below, outside the lock
         }
-        std::unique_ptr<Store> store = Store::open(path_);
-        // The daemon writes in batches; a request that writes waits for it instead of failing
-        // with "database is locked".
-        store->db().exec("PRAGMA busy_timeout = " + std::to_string(busyTimeoutMs_));
-        return Lease(*this, std::move(store));
+        try {
+            std::unique_ptr<Store> store = Store::open(path_);
+            // The daemon writes in batches; a request that writes waits for it instead of
+            // failing with "database is locked".
+            store->db().exec("PRAGMA busy_timeout = " + std::to_string(busyTimeoutMs_));
+            // Each connection's page cache counts towards serve's memory (target ≤ 48 MB with
+            // all of them full: docs/performance.md "Web (issue 13)"); the OS caches the file
+            // as well. No mmap: mapped pages would count as resident too.
+            store->db().exec("PRAGMA cache_size = -" + std::to_string(kCacheKiB));
+            store->db().exec("PRAGMA mmap_size = 0");
+            return Lease(*this, std::move(store));
+        } catch (...) {
+            dropped();
+            throw;
+        }
     }
 
     void clear() {
         const std::lock_guard<std::mutex> lock(mutex_);
+        open_ -= idle_.size();
         idle_.clear();
     }
 
 private:
+    static constexpr int kCacheKiB = 512;
+
     void giveBack(std::unique_ptr<Store> store) {
-        const std::lock_guard<std::mutex> lock(mutex_);
-        idle_.push_back(std::move(store));
+        {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            idle_.push_back(std::move(store));
+        }
+        available_.notify_one();
+    }
+
+    /// A connection was closed (or failed to open): another may be opened.
+    void dropped() {
+        {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            --open_;
+        }
+        available_.notify_one();
     }
 
     std::string path_;
     int busyTimeoutMs_;
+    std::size_t limit_;
     std::mutex mutex_;
+    std::condition_variable available_;
     std::vector<std::unique_ptr<Store>> idle_; // guarded by mutex_
+    std::size_t open_ = 0;                     // idle or leased; guarded by mutex_
 };
+
+/// Connections served at once. Poco's server keeps a thread on a keep-alive connection until
+/// the client closes it or it idles for 5 s, so with as many threads as store connections a
+/// few browsers or API clients kept every other client waiting seconds (50 keep-alive clients:
+/// p99 8.6 s). The threads wait for a store connection (ServerOptions::threads of them) instead.
+constexpr int kConnectionThreads = 64;
 
 constexpr std::size_t kReadPiece = 64 * 1024;
 /// After a 413, what is read and dropped so the client sees the answer (a socket closed with
 /// unread input sends a reset that can swallow it): at most this much, for at most 2 s.
 constexpr std::streamsize kDrainLimit = 1024 * 1024;
+
+/// An upload's body on disk (web/upload.h): a new private file (O_EXCL, 0600) in the server's
+/// private folder, removed when the request is done.
+class UploadFile {
+public:
+    explicit UploadFile(NewFile file) : file_(std::move(file)) {}
+    ~UploadFile() {
+        if (file_.fd >= 0) {
+            ::close(file_.fd);
+        }
+        std::error_code ec;
+        std::filesystem::remove(file_.path, ec);
+    }
+    UploadFile(const UploadFile&) = delete;
+    UploadFile& operator=(const UploadFile&) = delete;
+
+    const std::string& path() const { return file_.path; }
+
+    /// Copies `in` to the file in pieces; false (and stops reading) past `max` bytes. Throws
+    /// std::runtime_error when the file cannot be written.
+    bool readFrom(std::istream& in, std::size_t max) {
+        std::vector<char> piece(kReadPiece);
+        std::size_t total = 0;
+        while (in) {
+            in.read(piece.data(), static_cast<std::streamsize>(piece.size()));
+            const auto got = static_cast<std::size_t>(in.gcount());
+            if (got == 0) {
+                break;
+            }
+            if (total + got > max) {
+                return false;
+            }
+            total += got;
+            std::size_t written = 0;
+            while (written < got) {
+                const ssize_t n = ::write(file_.fd, piece.data() + written, got - written);
+                if (n < 0 && errno == EINTR) {
+                    continue;
+                }
+                if (n <= 0) {
+                    throw std::runtime_error("cannot write the upload to " + file_.path + ": " +
+                                             std::strerror(errno));
+                }
+                written += static_cast<std::size_t>(n);
+            }
+        }
+        ::close(file_.fd);
+        file_.fd = -1;
+        return true;
+    }
+
+private:
+    NewFile file_;
+};
+
+/// The server's private folder for upload bodies: a new mkdtemp(3) folder (0700) in `base`
+/// (made private when missing), or in the system's temporary folder when `base` is "".
+std::string makeBodyDir(const std::string& base) {
+    std::string parent = base;
+    if (parent.empty()) {
+        parent = std::filesystem::temp_directory_path().string();
+    } else {
+        ensurePrivateDir(parent);
+    }
+    std::string pattern = parent + "/vulnwatch-body-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) {
+        throw std::runtime_error("cannot create a private folder for uploads in " + parent + ": " +
+                                 std::strerror(errno));
+    }
+    return pattern;
+}
 
 std::string formatAddress(const Poco::Net::SocketAddress& a) {
     const std::string host = a.host().toString();
@@ -116,13 +238,21 @@ struct WebServer::State {
     std::unique_ptr<Poco::Net::HTTPServer> server;
     bool tls = false;
     bool started = false;
+    std::string bodyDir; // upload bodies (removed with the server)
 
     explicit State(ServerOptions o)
         : options(std::move(o)), proxies(options.web.trustedProxies),
-          stores(options.dbPath, options.busyTimeoutMs),
-          pool("vulnwatch-web", 2, options.threads + 2, 60) {
+          stores(options.dbPath, options.busyTimeoutMs, options.threads),
+          pool("vulnwatch-web", 2, options.threads + 2, 60),
+          bodyDir(makeBodyDir(options.uploadDir)) {
         api = std::make_unique<Api>(options.api, limiter);
     }
+    ~State() {
+        std::error_code ec;
+        std::filesystem::remove_all(bodyDir, ec);
+    }
+    State(const State&) = delete;
+    State& operator=(const State&) = delete;
 
     void log(LogLevel level, const std::string& message) const {
         if (options.log) {
@@ -200,10 +330,11 @@ void send(Poco::Net::HTTPServerResponse& resp, const HttpResponse& r, bool head)
     for (const auto& [name, value] : r.headers) {
         resp.set(name, value);
     }
-    resp.setContentLength64(static_cast<Poco::UInt64>(r.body.size()));
+    const std::string& body = r.sharedBody ? *r.sharedBody : r.body;
+    resp.setContentLength64(static_cast<Poco::UInt64>(body.size()));
     std::ostream& out = resp.send();
     if (!head) {
-        out.write(r.body.data(), static_cast<std::streamsize>(r.body.size()));
+        out.write(body.data(), static_cast<std::streamsize>(body.size()));
     }
     out.flush();
 }
@@ -243,8 +374,20 @@ void WebServer::State::handle(Poco::Net::HTTPServerRequest& req,
     std::string error;
     bool tooLarge = false;
     const std::size_t maxBody = options.web.maxBody;
+    std::optional<UploadFile> upload; // removed when the request is done
+    std::string uploadError;
     if (req.hasContentLength() && req.getContentLength64() > static_cast<Poco::Int64>(maxBody)) {
         tooLarge = true;
+    } else if ((req.hasContentLength() || req.getChunkedTransferEncoding()) &&
+               streamedUpload(request.method, request.path, request.header("Content-Type"))) {
+        // An upload: written to a private file in pieces, never held in memory.
+        try {
+            upload.emplace(createPrivateFile(bodyDir, "body-"));
+            request.bodyFile = upload->path();
+            tooLarge = !upload->readFrom(req.stream(), maxBody);
+        } catch (const std::exception& e) {
+            uploadError = e.what();
+        }
     } else if (req.hasContentLength() || req.getChunkedTransferEncoding()) {
         std::istream& in = req.stream();
         char piece[kReadPiece];
@@ -270,6 +413,15 @@ void WebServer::State::handle(Poco::Net::HTTPServerRequest& req,
                    "a request body may have at most " + formatSize(maxBody) + " ([web] max_body)"),
                 {}},
             lang, request.path);
+        resp.setKeepAlive(false);
+    } else if (!uploadError.empty()) {
+        error = uploadError;
+        response = problemResponse(Problem{500,
+                                           "internal",
+                                           tr(lang, "アップロードを保存できません (ログを参照)",
+                                              "the upload cannot be stored (see the server's log)"),
+                                           {}},
+                                   lang, request.path);
         resp.setKeepAlive(false);
     } else {
         const std::int64_t now = unixNow();
@@ -319,8 +471,9 @@ void WebServer::State::handle(Poco::Net::HTTPServerRequest& req,
                         .count();
     std::ostringstream line;
     line << request.clientIp << " " << request.method << " " << request.path << " "
-         << response.status << " " << response.body.size() << "B " << ms << "ms"
-         << (response.user.empty() ? "" : " user=" + response.user);
+         << response.status << " "
+         << (response.sharedBody ? response.sharedBody->size() : response.body.size()) << "B " << ms
+         << "ms" << (response.user.empty() ? "" : " user=" + response.user);
     if (!error.empty()) {
         line << ": " << error;
     }
@@ -328,6 +481,13 @@ void WebServer::State::handle(Poco::Net::HTTPServerRequest& req,
 }
 
 WebServer::WebServer(ServerOptions options) : state_(std::make_unique<State>(std::move(options))) {
+    // glibc gives each thread that allocates its own arena (up to 8 per CPU), each keeping
+    // what its requests freed: with the connection threads that was most of serve's resident
+    // memory. Two arenas are enough for requests that mostly wait on SQLite. And a fixed mmap
+    // threshold: glibc raises it after the first large block is freed, so the 1 MB answers
+    // (the registry of 10k components) stayed in the arenas after they were sent.
+    mallopt(M_ARENA_MAX, 2);
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
     const WebConfig& web = state_->options.web;
     Poco::Net::SocketAddress address;
     try {
@@ -360,7 +520,9 @@ WebServer::WebServer(ServerOptions options) : state_(std::make_unique<State>(std
                                  " で待ち受けできません): " + e.displayText());
     }
     auto params = Poco::AutoPtr<Poco::Net::HTTPServerParams>(new Poco::Net::HTTPServerParams);
-    params->setMaxThreads(state_->options.threads);
+    const int connections = std::max(kConnectionThreads, state_->options.threads);
+    state_->pool.addCapacity(connections - state_->options.threads);
+    params->setMaxThreads(connections);
     params->setMaxQueued(state_->options.queued);
     params->setKeepAlive(true);
     params->setKeepAliveTimeout(Poco::Timespan(5, 0));

@@ -32,7 +32,10 @@ struct ServerOptions {
     WebConfig web;
     std::string dbPath;
     ApiSettings api;
-    PageFn pages;    // may be empty
+    PageFn pages; // may be empty
+    /// Where upload bodies are written while they are read (web/upload.h): a private folder
+    /// made inside it; "" for the system's temporary folder.
+    std::string uploadDir;
     LogFn log;       // may be empty
     int threads = 8; // requests handled at once
     int queued = 64; // connections waiting for a thread; more are refused

@@ -4,9 +4,11 @@
 #include "web/static_files_builtin.h"
 
 #include <kainjow/mustache.hpp>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <unordered_map>
+#include <vector>
 
 namespace vw::web {
 
@@ -133,8 +135,7 @@ struct ViewAccess {
 
 namespace {
 
-/// The parsed built-in templates, parsed once (kainjow's render is const-safe on a parsed
-/// template only through a copy: each render copies the parsed tree's root, not the text).
+/// The built-in templates' text by name.
 class TemplateCache {
 public:
     const std::string* source(std::string_view name) {
@@ -166,23 +167,65 @@ bool hasTemplate(std::string_view name) {
     return cache().source(name) != nullptr;
 }
 
+namespace {
+
+/// Parsed templates kept for the next render, by name. kainjow's render is not const, so a
+/// parsed template serves one render at a time: a render takes one (or parses the text when
+/// none is free) and gives it back, so there are as many copies of a template as renders of it
+/// ran at once (at most the server's store connections), not one per thread.
+class ParsedTemplates {
+public:
+    std::unique_ptr<mustache::mustache> take(const std::string& name) {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        auto it = free_.find(name);
+        if (it == free_.end() || it->second.empty()) {
+            return nullptr;
+        }
+        auto tmpl = std::move(it->second.back());
+        it->second.pop_back();
+        return tmpl;
+    }
+    void giveBack(const std::string& name, std::unique_ptr<mustache::mustache> tmpl) {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        free_[name].push_back(std::move(tmpl));
+    }
+
+private:
+    std::mutex mutex_;
+    std::unordered_map<std::string, std::vector<std::unique_ptr<mustache::mustache>>> free_;
+};
+
+ParsedTemplates& parsedTemplates() {
+    static ParsedTemplates instance;
+    return instance;
+}
+
+} // namespace
+
 std::string renderTemplate(std::string_view name, const View& view) {
-    const std::string* source = cache().source(name);
-    if (source == nullptr) {
-        throw std::runtime_error("no page template named " + std::string(name));
+    // Parsed once and kept, not on every render (docs/performance.md "Web (issue 13)").
+    const std::string key(name);
+    std::unique_ptr<mustache::mustache> tmpl = parsedTemplates().take(key);
+    if (!tmpl) {
+        const std::string* source = cache().source(name);
+        if (source == nullptr) {
+            throw std::runtime_error("no page template named " + key);
+        }
+        tmpl = std::make_unique<mustache::mustache>(*source);
+        if (!tmpl->is_valid()) {
+            throw std::runtime_error("page template " + key +
+                                     " does not parse: " + tmpl->error_message());
+        }
+        // Values arrive escaped (View::text) or as trusted markup (View::html).
+        tmpl->set_custom_escape([](const std::string& text) { return text; });
     }
-    mustache::mustache tmpl{*source};
-    if (!tmpl.is_valid()) {
-        throw std::runtime_error("page template " + std::string(name) +
-                                 " does not parse: " + tmpl.error_message());
+    std::string out = tmpl->render(ViewAccess::toData(view));
+    if (!tmpl->is_valid()) {
+        // Not kept: the next render parses the text again.
+        throw std::runtime_error("page template " + key +
+                                 " does not render: " + tmpl->error_message());
     }
-    // Values arrive escaped (View::text) or as trusted markup (View::html).
-    tmpl.set_custom_escape([](const std::string& text) { return text; });
-    std::string out = tmpl.render(ViewAccess::toData(view));
-    if (!tmpl.is_valid()) {
-        throw std::runtime_error("page template " + std::string(name) +
-                                 " does not render: " + tmpl.error_message());
-    }
+    parsedTemplates().giveBack(key, std::move(tmpl));
     return out;
 }
 

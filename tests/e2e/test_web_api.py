@@ -336,6 +336,14 @@ def api_checks(c, db, admin, viewer, triager, server):
     t.check(st == 200 and GATEWAY in names and VIEWER in names, "GET /products: the registry")
     st, _, doc = c.request("GET", "/api/v1/products?all=true", bearer(viewer))
     t.check(st == 200, "GET /products?all=true")
+    # The SBOM upload (tested in test_web_products.py): a dry run changes nothing.
+    sbom = json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+                       "components": [{"type": "library", "name": "zlib",
+                                       "version": "1.3"}]}).encode()
+    st, _, doc = c.request("POST", "/api/v1/products/%s/versions/1.8/sbom?dry_run=true"
+                           % urllib.parse.quote(GATEWAY, safe=""), bearer(admin), sbom)
+    t.check(st == 200 and doc["dry_run"] and not doc["committed"],
+            "POST /products/{name}/versions/{version}/sbom?dry_run=true: the difference only")
     st, _, doc = c.request("GET", "/api/v1/matches", bearer(viewer))
     t.check(st == 200 and len(doc["items"]) >= 2 and all(m["cluster_key"] for m in doc["items"]),
             "GET /matches lists the demo's matches")
@@ -390,8 +398,8 @@ def api_checks(c, db, admin, viewer, triager, server):
     t.check(st == 405 and h.get("allow") == "GET", "DELETE /cases/{id}: 405, Allow: GET")
     st, h, doc = c.request("GET", "/api/v1/cases/%d/transition" % gateway_case, bearer(admin))
     t.check(st == 405 and h.get("allow") == "POST", "GET …/transition: 405, Allow: POST")
-    st, _, doc = c.request("GET", "/", check_schema=False)
-    t.check(st == 404, "a path outside /api/v1: 404 (no pages in this build)")
+    st, _, doc = c.request("GET", "/no-such-page", check_schema=False)
+    t.check(st == 404, "a path neither the API nor a page serves: 404")
 
     # --- transitions -----------------------------------------------------------------------------
     tpath = "/api/v1/cases/%d/transition" % gateway_case

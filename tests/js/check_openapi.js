@@ -9,6 +9,7 @@ const SwaggerParser = require('@apidevtools/swagger-parser');
 const expected = [
     'GET /api/v1/health', 'GET /api/v1/openapi.json', 'GET /api/v1/me',
     'GET /api/v1/advisories', 'GET /api/v1/advisories/{id}', 'GET /api/v1/products',
+    'POST /api/v1/products/{name}/versions/{version}/sbom',
     'GET /api/v1/matches', 'GET /api/v1/cases', 'GET /api/v1/cases/{id}',
     'POST /api/v1/cases/{id}/transition', 'GET /api/v1/deliveries', 'GET /api/v1/sources',
     'GET /api/v1/audit/verify',

@@ -72,10 +72,10 @@ struct Fixture {
         api = std::make_unique<Api>(std::move(settings), limiter);
     }
 
-    HttpResponse call(const std::string& method, const std::string& target,
-                      std::vector<std::pair<std::string, std::string>> headers = {},
-                      const std::string& body = "", const std::string& ip = "192.0.2.1") {
-        HttpRequest r;
+    web::HttpResponse call(const std::string& method, const std::string& target,
+                           std::vector<std::pair<std::string, std::string>> headers = {},
+                           const std::string& body = "", const std::string& ip = "192.0.2.1") {
+        web::HttpRequest r;
         r.method = method;
         const auto q = target.find('?');
         r.path = target.substr(0, q);
@@ -84,7 +84,7 @@ struct Fixture {
         r.body = body;
         r.clientIp = ip;
         std::string error;
-        HttpResponse response = api->handle(r, store.get(), kNow, &error);
+        web::HttpResponse response = api->handle(r, store.get(), kNow, &error);
         INFO(error);
         CHECK(response.status != 500);
         return response;
@@ -112,11 +112,11 @@ TEST_CASE("the API wants a token or a session and says so", "[web][api]") {
     CHECK(r.user == "vic");
     CHECK(parse(r.body)->getObject("user")->getValue<std::string>("role") == "viewer");
     // No store needed for the document; a health check needs no credentials.
-    HttpRequest doc;
+    web::HttpRequest doc;
     doc.method = "GET";
     doc.path = "/api/v1/openapi.json";
     CHECK_FALSE(Api::needsStore(doc));
-    const HttpResponse d = f.api->handle(doc, nullptr, kNow);
+    const web::HttpResponse d = f.api->handle(doc, nullptr, kNow);
     CHECK(d.status == 200);
     CHECK(parse(d.body)->getValue<std::string>("openapi") == "3.1.0");
     CHECK(f.call("GET", "/api/v1/health").status == 200);
