@@ -28,6 +28,9 @@
 #   REPEAT=3 bench/run.sh quick    run each program 3 times and keep the fastest (less noise)
 #   JOBS=2 bench/run.sh            build with 2 jobs (default 1: the machine is shared)
 #   PYTHON=1 bench/run.sh          also the Python reference
+#   VULNWATCH_BENCH_BUILD=DIR bench/run.sh   build in (and run from) DIR instead of build-bench/
+#   NO_BUILD=1 bench/run.sh        run the binaries already in the build directory (another
+#                                  build is using it, or two builds are compared by hand)
 #
 # Builds what it needs in build-bench/ (Release, -DVULNWATCH_BUILD_BENCH=ON) and generates the
 # synthetic data into bench/data/MODE/ (gitignored) when it is missing.
@@ -52,10 +55,20 @@ repeat=${REPEAT:-1}
 python=/usr/bin/python3
 vulnwatch=$build/daemon/vulnwatch
 
-echo "== build ($build)"
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVULNWATCH_BUILD_BENCH=ON \
-    >/dev/null
-cmake --build "$build" --target vulnwatch bench_floor -j"${JOBS:-1}" | tail -1
+if [ "${NO_BUILD:-0}" = 1 ]; then
+    echo "== using the binaries in $build (NO_BUILD=1)"
+    for program in "$vulnwatch" "$build/bench/bench_floor"; do
+        if [ ! -x "$program" ]; then
+            echo "NO_BUILD=1: $program is missing (build it first, or leave NO_BUILD unset)" >&2
+            exit 2
+        fi
+    done
+else
+    echo "== build ($build)"
+    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVULNWATCH_BUILD_BENCH=ON \
+        >/dev/null
+    cmake --build "$build" --target vulnwatch bench_floor -j"${JOBS:-1}" | tail -1
+fi
 
 # The sets: generated when missing or made for another size (SYNTHETIC-SET is written last).
 for set in overlap no-overlap; do
