@@ -211,6 +211,20 @@ std::string makeBodyDir(const std::string& base) {
     } else {
         ensurePrivateDir(parent);
     }
+    // Folders a server killed with SIGKILL left behind (the server removes its own when it
+    // stops): those untouched for a day. A server running beside this one writes into its
+    // folder while a body arrives, so its folder is never that old while in use.
+    std::error_code ec;
+    const auto dayAgo = std::filesystem::file_time_type::clock::now() - std::chrono::hours(24);
+    for (std::filesystem::directory_iterator it(parent, ec), end; !ec && it != end;
+         it.increment(ec)) {
+        std::error_code entryError;
+        if (it->path().filename().string().rfind("vulnwatch-body-", 0) == 0 &&
+            it->is_directory(entryError) && it->last_write_time(entryError) < dayAgo &&
+            !entryError) {
+            std::filesystem::remove_all(it->path(), entryError);
+        }
+    }
     std::string pattern = parent + "/vulnwatch-body-XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr) {
         throw std::runtime_error("cannot create a private folder for uploads in " + parent + ": " +
@@ -382,6 +396,8 @@ void WebServer::State::handle(Poco::Net::HTTPServerRequest& req,
                streamedUpload(request.method, request.path, request.header("Content-Type"))) {
         // An upload: written to a private file in pieces, never held in memory.
         try {
+            // Made again if it went (another server starting cleans folders idle for a day).
+            ensurePrivateDir(bodyDir);
             upload.emplace(createPrivateFile(bodyDir, "body-"));
             request.bodyFile = upload->path();
             tooLarge = !upload->readFrom(req.stream(), maxBody);

@@ -26,6 +26,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -200,6 +201,17 @@ def run_all(work):
     config = os.path.join(work, "web.conf")
     with open(config, "w") as f:
         f.write("[store]\npath = %s\n\n[web]\nlisten = 127.0.0.1:0\nmax_body = 16M\n" % db)
+    # What a server killed with SIGKILL leaves: its body folder, untouched for two days; and a
+    # folder a server running beside it is using now.
+    uploads = os.path.join(work, "vulnwatch-uploads")
+    os.makedirs(uploads, mode=0o700, exist_ok=True)
+    stale = os.path.join(uploads, "vulnwatch-body-stale1")
+    os.makedirs(stale)
+    open(os.path.join(stale, "body-0123"), "w").close()
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(stale, (two_days_ago, two_days_ago))
+    recent = os.path.join(uploads, "vulnwatch-body-recent")
+    os.makedirs(recent)
     log_path = os.path.join(work, "serve.log")
     log = open(log_path, "w")
     proc = subprocess.Popen([t.BINARY, "--config", config, "--db", db, "--log-level", "debug",
@@ -211,6 +223,9 @@ def run_all(work):
             print(t.read_text(log_path))
             t.check(False, "serve logs the address it listens on")
             return
+        t.check(not os.path.exists(stale) and os.path.isdir(recent),
+                "at start serve removes body folders idle for a day, not a recent one")
+        os.rmdir(recent)
         with open(os.path.join(t.SOURCE_DIR, "web", "openapi.json"), encoding="utf-8") as f:
             spec = openapi_check.OpenApi(json.load(f))
         site = Site(int(line.group(1)), spec)
