@@ -89,6 +89,17 @@ int cmdServe(Context& ctx, const std::vector<std::string>& args) {
             return outcome;
         };
 
+    options.api.ssvc = [routing](Store& store, std::int64_t id, const std::string& by,
+                                 const std::map<std::string, std::string>& points,
+                                 std::int64_t now) {
+        web::TransitionOutcome outcome;
+        try {
+            outcome.done = setCaseSsvc(store, *routing, id, by, points, now);
+        } catch (const CaseRefused& e) {
+            outcome.refused = e.what();
+        }
+        return outcome;
+    };
     // An SBOM upload re-matches the product version it changed, as `products import-sbom` does.
     auto mapper =
         std::make_shared<const CpeMapper>(loaded ? cpeMapperFor(loaded->match) : CpeMapper());

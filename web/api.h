@@ -50,9 +50,18 @@ struct SourceInfo {
 using RematchFn = std::function<int(Store& store, const std::string& product,
                                     const std::string& version, std::int64_t now)>;
 
+/// A triager's SSVC points for a case (daemon/cases.h setCaseSsvc): each of exploitation,
+/// automatable, technical_impact given ("" gives the derived value back); the case as it is
+/// now, or why it was refused.
+using SsvcFn = std::function<TransitionOutcome(
+    Store& store, std::int64_t caseId, const std::string& by,
+    const std::map<std::string, std::string>& points, std::int64_t now)>;
+
 struct ApiSettings {
     std::vector<SourceInfo> sources;
     TransitionFn transition;
+    /// May be empty (the case page then shows the points without a form).
+    SsvcFn ssvc;
     /// May be empty (an upload is then committed without a re-match).
     RematchFn rematch;
     /// The largest JSON body an API call reads (the server's max_body caps every request).

@@ -568,6 +568,42 @@ void ssvcView(const PageCall& call, View& v, const Case& c) {
     point("使命と安全への影響 (Mission & well-being)", "Mission & well-being", r.mission);
 }
 
+/// The form of a triager's SSVC points: each point's choices, the current setting selected
+/// ("" = derived from KEV, alerts and CVSS).
+void ssvcForm(const PageCall& call, View& v, const Case& c) {
+    struct Point {
+        std::string_view name, ja, en;
+        std::vector<std::string_view> values;
+    };
+    const Point points[] = {
+        {"exploitation", "悪用状況 (Exploitation)", "Exploitation", {"none", "poc", "active"}},
+        {"automatable", "自動化可能性 (Automatable)", "Automatable", {"yes", "no"}},
+        {"technical_impact",
+         "技術的影響 (Technical impact)",
+         "Technical impact",
+         {"partial", "total"}},
+    };
+    View& form = v.object("ssvc_form");
+    for (const Point& p : points) {
+        const auto set = c.fields.find("ssvc_" + std::string(p.name));
+        const std::string current = set == c.fields.end() ? std::string() : set->second;
+        View& item = form.item("points");
+        item.text("name", p.name);
+        item.text("label", call.t(p.ja, p.en));
+        View& derived = item.item("options");
+        derived.text("value", "");
+        derived.text("text",
+                     call.t("自動 (KEV、注意喚起、CVSS から)", "derived (KEV, alerts, CVSS)"));
+        derived.flag("selected", current.empty());
+        for (const std::string_view value : p.values) {
+            View& option = item.item("options");
+            option.text("value", value);
+            option.text("text", value);
+            option.flag("selected", current == value);
+        }
+    }
+}
+
 void fact(View& v, const std::string& label, const std::string& value, const std::string& href = "",
           const std::string& id = "") {
     View& item = v.item("facts");
@@ -623,6 +659,8 @@ HttpResponse casePage(PageCall& call, const Case& c, const Posted* posted, int s
                   "only an approver may do this ([cases] approvers; anyone when none are set)"));
     v.text("l_submit", call.t("遷移する", "Move the case"));
     v.text("l_back", call.t("案件一覧へ", "Back to the cases"));
+    v.text("l_ssvc_set", call.t("SSVC の判断点を設定する", "Set the SSVC points"));
+    v.text("l_ssvc_submit", call.t("設定する", "Set"));
     v.text("l_ssvc_cli",
            call.t("SSVC の判断点は CLI で設定します:", "The SSVC points are set with the CLI:"));
 
@@ -728,9 +766,12 @@ HttpResponse casePage(PageCall& call, const Case& c, const Posted* posted, int s
         }
     }
 
-    // Transitions: only for whoever may triage the product.
+    // Transitions and SSVC points: only for whoever may triage the product.
     const User& user = call.principal->user;
     const bool may = mayTriage(user, c.product);
+    if (may && call.settings.api.ssvc) {
+        ssvcForm(call, v, c);
+    }
     v.flag("may_transition", may);
     if (may) {
         transitionForms(call, v, c, posted);
@@ -887,6 +928,52 @@ HttpResponse postTransition(PageCall& call, std::int64_t id) {
     return forUser(call, redirect("/cases/" + std::to_string(id)));
 }
 
+/// POST /cases/N/ssvc: a triager's SSVC points, through setCaseSsvc (one case-ssvc event
+/// naming the user, the priority evaluated again at once).
+HttpResponse postSsvc(PageCall& call, std::int64_t id) {
+    if (!call.csrfValid(call.field("csrf"))) {
+        return forUser(call,
+                       errorPage(call, 403,
+                                 call.t("フォームの確認トークンがありません。ページを開き直して"
+                                        "ください",
+                                        "the form's CSRF token is missing; reload the page")));
+    }
+    const User& user = call.principal->user;
+    std::optional<Case> before;
+    {
+        Store::ReadTransaction read(call.store);
+        before = caseById(call.store, id);
+    }
+    if (!before) {
+        return caseNotFound(call, id);
+    }
+    if (!mayTriage(user, before->product) || !call.settings.api.ssvc) {
+        return forUser(call, errorPage(call, 403,
+                                       call.t("この案件の SSVC の判断点は設定できません",
+                                              "you cannot set this case's SSVC points")));
+    }
+    std::map<std::string, std::string> points;
+    for (const char* name : {"exploitation", "automatable", "technical_impact"}) {
+        for (const auto& [key, value] : call.form) {
+            if (key == name) {
+                points[name] = std::string(trim(value));
+            }
+        }
+    }
+    Posted posted;
+    if (points.empty()) {
+        posted.message = call.t("判断点が送られていません", "no SSVC point was sent");
+        return forUser(call, refusedPage(call, id, posted, 422));
+    }
+    const TransitionOutcome outcome =
+        call.settings.api.ssvc(call.store, id, user.name, points, call.now);
+    if (!outcome.done) {
+        posted.message = outcome.refused;
+        return forUser(call, refusedPage(call, id, posted, 422));
+    }
+    return forUser(call, redirect("/cases/" + std::to_string(id) + "#h-ssvc"));
+}
+
 } // namespace
 
 HttpResponse casesRoute(PageCall& call, const std::vector<std::string>& rest) {
@@ -897,7 +984,8 @@ HttpResponse casesRoute(PageCall& call, const std::vector<std::string>& rest) {
         return listPage(call);
     }
     const std::optional<std::int64_t> id = caseNumber(rest[0]);
-    if (!id || rest.size() > 2 || (rest.size() == 2 && rest[1] != "transition")) {
+    if (!id || rest.size() > 2 ||
+        (rest.size() == 2 && rest[1] != "transition" && rest[1] != "ssvc")) {
         return forUser(call, errorPage(call, 404,
                                        call.t("そのような案件のページはありません (/cases/番号)",
                                               "no such case page (/cases/NUMBER)")));
@@ -906,7 +994,7 @@ HttpResponse casesRoute(PageCall& call, const std::vector<std::string>& rest) {
         if (!call.isPost()) {
             return forUser(call, methodNotAllowed(call, "POST"));
         }
-        return postTransition(call, *id);
+        return rest[1] == "ssvc" ? postSsvc(call, *id) : postTransition(call, *id);
     }
     if (call.isPost()) {
         return forUser(call, methodNotAllowed(call, "GET"));

@@ -84,8 +84,21 @@ struct Site {
                 }
                 return out;
             };
+        settings.api.ssvc = [this](Store& s, std::int64_t id, const std::string& by,
+                                   const std::map<std::string, std::string>& points,
+                                   std::int64_t now) {
+            ++ssvcCalls;
+            TransitionOutcome out;
+            try {
+                out.done = setCaseSsvc(s, Routing(), id, by, points, now);
+            } catch (const CaseRefused& e) {
+                out.refused = e.what();
+            }
+            return out;
+        };
         pages = std::make_unique<Pages>(std::move(settings), limiter);
     }
+    int ssvcCalls = 0;
 
     web::HttpResponse call(const std::string& method, const std::string& target,
                            const NewSession& session,
@@ -429,4 +442,40 @@ TEST_CASE("Unknown cases and paths and methods", "[web][pages][cases]") {
     CHECK(site.post("/cases", site.admin, "x=1").status == 405);
     CHECK(site.post(site.transitionPath(999), site.admin, "to=confirming&assignee=x").status ==
           404);
+}
+
+TEST_CASE("A triager sets the SSVC points from the case page", "[web][pages][cases]") {
+    Site site;
+    const std::string page = "/cases/" + std::to_string(site.mine);
+    const std::string path = page + "/ssvc";
+    auto r = site.get(page, site.triager);
+    CHECK(has(r.body, "id=\"ssvc-form\""));
+    CHECK(has(r.body, "<option value=\"\" selected>"));
+    // Viewers and triagers of other products get no form, and their posts are refused.
+    CHECK_FALSE(has(site.get(page, site.viewer).body, "id=\"ssvc-form\""));
+    CHECK(site.post(path, site.viewer, "exploitation=poc").status == 403);
+    CHECK(site.post("/cases/" + std::to_string(site.other) + "/ssvc", site.triager,
+                    "exploitation=poc")
+              .status == 403);
+    CHECK(site.call("POST", path, site.triager,
+                    {{"Content-Type", "application/x-www-form-urlencoded"}}, "exploitation=poc")
+              .status == 403);
+    CHECK(site.ssvcCalls == 0);
+    // A value the procedure refuses: 422 with its reason, nothing recorded.
+    r = site.post(path, site.triager, "exploitation=sometimes&automatable=&technical_impact=");
+    CHECK(r.status == 422);
+    CHECK(has(r.body, "sometimes"));
+    // Set: one case-ssvc event by the user, the form shows the setting.
+    r = site.post(path, site.triager, "exploitation=poc&automatable=&technical_impact=total");
+    CHECK(r.status == 303);
+    const auto events = caseEvents(*site.store, site.mine);
+    REQUIRE_FALSE(events.empty());
+    bool recorded = false;
+    for (const auto& e : events) {
+        recorded = recorded || (e.kind == std::string(kCaseSsvc) && e.actor == "tomo");
+    }
+    CHECK(recorded);
+    r = site.get(page, site.triager);
+    CHECK(has(r.body, "<option value=\"poc\" selected>"));
+    CHECK(has(r.body, "<option value=\"total\" selected>"));
 }
