@@ -477,6 +477,8 @@ HttpResponse dashboardRoute(PageCall& call, const std::vector<std::string>& rest
         matchesChart(call, matches);
         sourcesSection(call, v);
     }
+    v.text("matches_caption", matches.title);
+    v.text("ages_caption", ages.title);
     v.html("matches_svg", barChartSvg(matches));
     v.html("matches_table", barChartTable(matches));
     v.html("ages_svg", barChartSvg(ages));
