@@ -141,6 +141,12 @@ commands:
                                     tree with components, statuses, remediations, CVSS; a
                                     product with no case gets an informational advisory
                                     saying so (docs/vex.md)
+  installbase import FILE.csv [--dry-run] [--allow-unknown] [--json] [--by NAME]
+                                    the install base (sites, product versions, contacts:
+                                    hospital, lessor, distributor) from a CSV in UTF-8 or
+                                    Shift_JIS; every bad row reported with its line, nothing
+                                    imported then; prints what changed (docs/installbase.md)
+  installbase list [--product P] [--json]
   serve [--listen IP:PORT]          the web server (REST API under /api/v1) in the foreground
                                     until SIGTERM/SIGINT; [web] in the config (docs/web.md)
   users add NAME --role viewer|triager|admin [--product P]... [--password-file FILE]
@@ -714,6 +720,7 @@ int runCli(const std::vector<std::string>& argsIn, std::ostream& out, std::ostre
                 {"backup", cmdBackup},
                 {"restore", cmdRestore},
                 {"vex", cmdVex},
+                {"installbase", cmdInstallBase},
                 {"status", cmdStatus},
             };
         auto it = commands.find(command);

@@ -139,5 +139,7 @@ int cmdVex(Context& ctx, const std::vector<std::string>& args);
 int cmdStatus(Context& ctx, const std::vector<std::string>& args);
 /// `users add|set|passwd|remove|list|token|revoke-token` (daemon/cli_users.cpp).
 int cmdUsers(Context& ctx, const std::vector<std::string>& args);
+/// `installbase import|list` (daemon/cli_installbase.cpp).
+int cmdInstallBase(Context& ctx, const std::vector<std::string>& args);
 
 } // namespace vw::cli

@@ -707,6 +707,29 @@ CREATE INDEX vcase_open_summary ON vcase(state, severity, received_at, product);
 CREATE INDEX match_created ON match(created_at);
 )sql";
 
+// The install base (issue 14 part 1, store/installbase.h, docs/installbase.md): which site runs
+// which product version and whom to tell (the hospital, a lessor, a distributor), one row per
+// site id × product × version × role, replaced as a whole by `installbase import`. Product and
+// version are the names as written, not references: an install base may name a version not
+// registered (yet) when imported with --allow-unknown.
+constexpr std::string_view installBase = R"sql(
+CREATE TABLE install_base (
+    site_id       TEXT NOT NULL,
+    product       TEXT NOT NULL,
+    version       TEXT NOT NULL,
+    role          TEXT NOT NULL CHECK (role IN ('hospital', 'lessor', 'distributor')),
+    site_name     TEXT NOT NULL,
+    quantity      INTEGER NOT NULL DEFAULT 1 CHECK (quantity >= 1),
+    contact_name  TEXT NOT NULL DEFAULT '',
+    contact_email TEXT NOT NULL,
+    contact_phone TEXT NOT NULL DEFAULT '',
+    notes         TEXT NOT NULL DEFAULT '',
+    updated_at    INTEGER NOT NULL,
+    PRIMARY KEY (site_id, product, version, role)
+) WITHOUT ROWID;
+CREATE INDEX install_base_product ON install_base(product, version);
+)sql";
+
 } // namespace
 
 const std::vector<std::string_view>& schemaMigrations() {
@@ -727,7 +750,8 @@ const std::vector<std::string_view>& schemaMigrations() {
                                                              casesAndKev,
                                                              evidenceBlobs,
                                                              webUsers,
-                                                             webIndexes};
+                                                             webIndexes,
+                                                             installBase};
     return migrations;
 }
 
