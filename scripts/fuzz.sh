@@ -3,7 +3,10 @@
 # (CI compiles with g++, which has no libFuzzer):
 #   fuzz_mail   the mail parser, MIME helpers and id extraction, seeded with tests/data/mail;
 #   fuzz_feeds  VULDEF streamed in pieces against whole, JVN RSS and format detection, seeded
-#               with the real JVN files of the shared fixtures, the demo feed and tests/data/vuldef.
+#               with the real JVN files of the shared fixtures, the demo feed and tests/data/vuldef;
+#   fuzz_inputs SBOMs (CycloneDX, SPDX), CPE names, version text and comparison, package URLs and
+#               install-base CSV, seeded with tests/data/sbom, the demo's SBOM and a few lines
+#               (the first byte of an input picks the parser).
 #
 #   scripts/fuzz.sh [SECONDS]      default 30 per target; exit status non-zero on a crash
 #
@@ -21,7 +24,7 @@ done
 
 CC=clang CXX=clang++ cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DVULNWATCH_BUILD_TESTS=ON >/dev/null
-cmake --build "$BUILD" --target fuzz_mail fuzz_feeds -j"${JOBS:-1}"
+cmake --build "$BUILD" --target fuzz_mail fuzz_feeds fuzz_inputs -j"${JOBS:-1}"
 
 FIXTURES=${VULNWATCH_FIXTURES_DIR:-$ROOT/../shared/fixtures}
 feed_seeds=("$ROOT/demo" "$ROOT/tests/data/vuldef")
@@ -31,7 +34,22 @@ else
     echo "fuzz.sh: no fixtures at $FIXTURES/jvn; fuzz_feeds starts from the project's own documents only" >&2
 fi
 
-mkdir -p "$BUILD/corpus-mail" "$BUILD/corpus-feeds" "$BUILD/crashes"
+mkdir -p "$BUILD/corpus-mail" "$BUILD/corpus-feeds" "$BUILD/corpus-inputs" "$BUILD/crashes"
+# fuzz_inputs' seeds: each file with its parser's selector byte in front (0 SBOM, 1 CPE,
+# 2 versions, 3 purl, 4 install base), written afresh each run.
+inputs_seeds="$BUILD/seeds-inputs"
+rm -rf "$inputs_seeds" && mkdir -p "$inputs_seeds"
+n=0
+for f in "$ROOT"/tests/data/sbom/* "$ROOT"/demo/*.cdx.json; do
+    n=$((n + 1))
+    { printf '\000'; cat "$f"; } >"$inputs_seeds/sbom-$n"
+done
+printf '\x01cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*' >"$inputs_seeds/cpe-1"
+printf '\x01cpe:/a:example:pump_console:2.0' >"$inputs_seeds/cpe-2"
+printf '\x022.0-beta9 から 2.14.1 まで\x002.14.1\x002.0.1' >"$inputs_seeds/version-1"
+printf '\x02ファームウエア 2.20 およびそれ以前\x001.0.1f\x007.1 SP2' >"$inputs_seeds/version-2"
+printf '\x03pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1?type=jar' >"$inputs_seeds/purl-1"
+printf '\x04site,site_id,product,version,quantity,contact_name,contact_email,contact_phone,role,notes\r\n"A病院",H1,Gateway,1.0,2,"田中, 一郎",t@example.jp,03-0000-0000,hospital,\r\n' >"$inputs_seeds/installbase-1"
 run() {
     local target=$1
     shift
@@ -41,3 +59,4 @@ run() {
 }
 run fuzz_mail "$BUILD/corpus-mail" "$ROOT/tests/data/mail"
 run fuzz_feeds -max_len=65536 "$BUILD/corpus-feeds" "${feed_seeds[@]}"
+run fuzz_inputs -max_len=65536 "$BUILD/corpus-inputs" "$inputs_seeds"
