@@ -53,4 +53,7 @@ void appendUtf8(std::string& out, char32_t codePoint);
 /// too; otherwise LF, CR and TAB become one space each.
 std::string terminalSafe(std::string_view text, bool keepNewlines = false);
 
+/// `text` HTML-escaped: & < > " ' as entities (for element content and quoted attributes).
+std::string htmlEscape(std::string_view text);
+
 } // namespace vw

@@ -20,21 +20,6 @@ constexpr const char* kUsage =
     "audit head [--json]";
 
 /// Japanese (the default) or English human text.
-struct Lang {
-    bool ja = true;
-    const char* operator()(const char* japanese, const char* english) const {
-        return ja ? japanese : english;
-    }
-};
-
-Lang langOf(const Options& opt) {
-    const std::string lang = opt.get("lang", "ja");
-    if (lang != "ja" && lang != "en") {
-        throw UsageError("--lang must be ja or en, not '" + lang + "'");
-    }
-    return Lang{lang == "ja"};
-}
-
 std::string seqText(std::int64_t seq) {
     return "#" + std::to_string(seq);
 }

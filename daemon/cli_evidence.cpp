@@ -17,21 +17,6 @@ constexpr const char* kUsage =
     "evidence stats [--json] [--lang ja|en] | evidence prune [--retention-days N|forever] "
     "[--json] [--lang ja|en] | evidence show HASH [--out FILE|-] [--json] [--lang ja|en]";
 
-struct Lang {
-    bool ja = true;
-    const char* operator()(const char* japanese, const char* english) const {
-        return ja ? japanese : english;
-    }
-};
-
-Lang langOf(const Options& opt) {
-    const std::string lang = opt.get("lang", "ja");
-    if (lang != "ja" && lang != "en") {
-        throw UsageError("--lang must be ja or en, not '" + lang + "'");
-    }
-    return Lang{lang == "ja"};
-}
-
 std::unique_ptr<Store> storeFor(Context& ctx, std::optional<Config>& config) {
     config = maybeConfig(ctx, false);
     return openStore(ctx, config);

@@ -23,40 +23,6 @@ constexpr const char* kUsage =
     "installbase import FILE.csv [--dry-run] [--allow-unknown] [--json] [--by NAME] "
     "[--lang ja|en] | installbase list [--product P] [--json] [--lang ja|en]";
 
-struct Lang {
-    bool ja = true;
-    const char* operator()(const char* japanese, const char* english) const {
-        return ja ? japanese : english;
-    }
-};
-
-Lang langOf(const Options& opt) {
-    const std::string lang = opt.get("lang", "ja");
-    if (lang != "ja" && lang != "en") {
-        throw UsageError("--lang must be ja or en, not '" + lang + "'");
-    }
-    return Lang{lang == "ja"};
-}
-
-/// Who makes the change, for the audit event: --by, else the user sudo ran us for, else the
-/// login user, else "cli" (as `users` does).
-std::string actorOf(const Options& opt) {
-    if (opt.has("by")) {
-        const std::string by = opt.get("by");
-        if (by.empty()) {
-            throw UsageError("--by needs a name");
-        }
-        return by;
-    }
-    for (const char* variable : {"SUDO_USER", "USER"}) {
-        const char* value = std::getenv(variable);
-        if (value != nullptr && *value != '\0') {
-            return value;
-        }
-    }
-    return "cli";
-}
-
 InstallBaseEntry toEntry(const InstallBaseRow& r) {
     InstallBaseEntry e;
     e.siteId = r.siteId;

@@ -14,13 +14,6 @@ namespace vw::cli {
 
 namespace {
 
-struct Lang {
-    bool ja = true;
-    const char* operator()(const char* japanese, const char* english) const {
-        return ja ? japanese : english;
-    }
-};
-
 void writeTime(JsonWriter& w, std::int64_t t) {
     if (t == 0) {
         w.null();
@@ -168,10 +161,7 @@ void printText(Context& ctx, const StatusSnapshot& s, const std::string& dbPath,
 int cmdStatus(Context& ctx, const std::vector<std::string>& args) {
     Options opt(args, {{"json", false}, {"lang", true}});
     opt.expectPositional(0, 0, "no arguments besides --json and --lang");
-    const std::string lang = opt.get("lang", "ja");
-    if (lang != "ja" && lang != "en") {
-        throw UsageError("--lang must be ja or en, not '" + lang + "'");
-    }
+    const Lang lang = langOf(opt);
     const auto config = maybeConfig(ctx, false);
     auto store = openStore(ctx, config);
     std::vector<StatusSource> sources;
@@ -185,7 +175,7 @@ int cmdStatus(Context& ctx, const std::vector<std::string>& args) {
     if (opt.has("json")) {
         printJson(ctx, s, dbPath);
     } else {
-        printText(ctx, s, dbPath, Lang{lang == "ja"});
+        printText(ctx, s, dbPath, lang);
     }
     return kExitOk;
 }

@@ -2,6 +2,7 @@
 
 #include "core/datetime.h"
 
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -49,6 +50,31 @@ std::unique_ptr<Store> openStore(const Context& ctx, const std::optional<Config>
         throw UsageError("no store: give --db PATH or a config file with [store] path");
     }
     return Store::open(path);
+}
+
+Lang langOf(const Options& opt) {
+    const std::string lang = opt.get("lang", "ja");
+    if (lang != "ja" && lang != "en") {
+        throw UsageError("--lang must be ja or en, not '" + lang + "'");
+    }
+    return Lang{lang == "ja"};
+}
+
+std::string actorOf(const Options& opt) {
+    if (opt.has("by")) {
+        const std::string by = opt.get("by");
+        if (by.empty()) {
+            throw UsageError("--by needs a name");
+        }
+        return by;
+    }
+    for (const char* variable : {"SUDO_USER", "USER"}) {
+        const char* value = std::getenv(variable);
+        if (value != nullptr && *value != '\0') {
+            return value;
+        }
+    }
+    return "cli";
 }
 
 std::string formatTime(std::int64_t t) {

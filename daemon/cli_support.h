@@ -108,6 +108,20 @@ std::unique_ptr<Store> openStore(const Context& ctx, const std::optional<Config>
 /// A Unix time as ISO 8601 in JST, "-" for 0.
 std::string formatTime(std::int64_t t);
 
+/// The language of a command's human text (--lang ja|en; Japanese by default): t("日本語",
+/// "English") picks one.
+struct Lang {
+    bool ja = true;
+    const char* operator()(const char* japanese, const char* english) const {
+        return ja ? japanese : english;
+    }
+};
+/// --lang of `opt` (ja when absent); UsageError for anything but ja or en.
+Lang langOf(const Options& opt);
+/// Who makes a change, for its audit event: --by (not empty), else the user sudo ran us for,
+/// else the login user, else "cli".
+std::string actorOf(const Options& opt);
+
 /// Ids joined by ", ".
 std::string joinedIds(const std::vector<std::string>& ids);
 

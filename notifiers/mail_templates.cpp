@@ -1,6 +1,7 @@
 #include "notifiers/mail_templates.h"
 
 #include "core/fold.h"
+#include "core/text.h"
 #include "notifiers/mail_templates_builtin.h"
 
 #include <array>
@@ -71,33 +72,6 @@ std::size_t entryIndex(MailKind kind, std::size_t language, MailPart part) {
            static_cast<std::size_t>(part);
 }
 
-std::string htmlEscaped(std::string_view text) {
-    std::string out;
-    out.reserve(text.size() + text.size() / 8);
-    for (char ch : text) {
-        switch (ch) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        case '\'':
-            out += "&#39;";
-            break;
-        default:
-            out += ch;
-        }
-    }
-    return out;
-}
-
 /// kainjow reports where a template breaks as " at OFFSET"; people read lines.
 std::string withLine(const std::string& message, const std::string& source) {
     const auto at = message.rfind(" at ");
@@ -131,7 +105,7 @@ public:
 
     void text(mustache::data& target, const std::string& key, const std::string& value) const {
         if (!value.empty()) {
-            target.set(key, mustache::data(html_ ? htmlEscaped(value) : value));
+            target.set(key, mustache::data(html_ ? htmlEscape(value) : value));
         }
     }
 
@@ -142,7 +116,7 @@ public:
     mustache::data strings(const std::vector<std::string>& values) const {
         mustache::data list(mustache::data::type::list);
         for (const auto& value : values) {
-            list.push_back(mustache::data(html_ ? htmlEscaped(value) : value));
+            list.push_back(mustache::data(html_ ? htmlEscape(value) : value));
         }
         return list;
     }

@@ -813,9 +813,11 @@ HttpResponse refusedPage(PageCall& call, std::int64_t id, Posted& posted, int st
     return casePage(call, *now, &posted, status);
 }
 
-HttpResponse postTransition(PageCall& call, std::int64_t id) {
-    // The router checked the form's CSRF token and origin; a post that is no form (multipart,
-    // JSON) has no decoded fields and so no token here either.
+/// What every triage form post (a transition, SSVC points) checks first: the form's CSRF token
+/// (the router checked it for decoded forms; a post that is no form has none, so it is refused
+/// here) and that the case exists, read as it is now into `before`. The refusal, or nullopt.
+std::optional<HttpResponse> openTriagePost(PageCall& call, std::int64_t id,
+                                           std::optional<Case>& before) {
     if (!call.csrfValid(call.field("csrf"))) {
         return forUser(call,
                        errorPage(call, 403,
@@ -823,8 +825,6 @@ HttpResponse postTransition(PageCall& call, std::int64_t id) {
                                         "ください",
                                         "the form's CSRF token is missing; reload the page")));
     }
-    const User& user = call.principal->user;
-    std::optional<Case> before;
     {
         Store::ReadTransaction read(call.store);
         before = caseById(call.store, id);
@@ -832,6 +832,15 @@ HttpResponse postTransition(PageCall& call, std::int64_t id) {
     if (!before) {
         return caseNotFound(call, id);
     }
+    return std::nullopt;
+}
+
+HttpResponse postTransition(PageCall& call, std::int64_t id) {
+    std::optional<Case> before;
+    if (std::optional<HttpResponse> refused = openTriagePost(call, id, before)) {
+        return *refused;
+    }
+    const User& user = call.principal->user;
     if (!mayTriage(user, before->product)) {
         return forUser(call, errorPage(call, 403,
                                        user.role == UserRole::Viewer
@@ -931,22 +940,11 @@ HttpResponse postTransition(PageCall& call, std::int64_t id) {
 /// POST /cases/N/ssvc: a triager's SSVC points, through setCaseSsvc (one case-ssvc event
 /// naming the user, the priority evaluated again at once).
 HttpResponse postSsvc(PageCall& call, std::int64_t id) {
-    if (!call.csrfValid(call.field("csrf"))) {
-        return forUser(call,
-                       errorPage(call, 403,
-                                 call.t("フォームの確認トークンがありません。ページを開き直して"
-                                        "ください",
-                                        "the form's CSRF token is missing; reload the page")));
+    std::optional<Case> before;
+    if (std::optional<HttpResponse> refused = openTriagePost(call, id, before)) {
+        return *refused;
     }
     const User& user = call.principal->user;
-    std::optional<Case> before;
-    {
-        Store::ReadTransaction read(call.store);
-        before = caseById(call.store, id);
-    }
-    if (!before) {
-        return caseNotFound(call, id);
-    }
     if (!mayTriage(user, before->product) || !call.settings.api.ssvc) {
         return forUser(call, errorPage(call, 403,
                                        call.t("この案件の SSVC の判断点は設定できません",

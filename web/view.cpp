@@ -28,33 +28,6 @@ View::~View() = default;
 View::View(View&&) noexcept = default;
 View& View::operator=(View&&) noexcept = default;
 
-std::string htmlEscape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size() + text.size() / 8);
-    for (char ch : text) {
-        switch (ch) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        case '\'':
-            out += "&#39;";
-            break;
-        default:
-            out += ch;
-        }
-    }
-    return out;
-}
-
 View& View::text(const std::string& key, std::string_view value) {
     return html(key, htmlEscape(value));
 }

@@ -5,6 +5,8 @@
 // built itself (the server-rendered SVG charts).
 #pragma once
 
+#include "core/text.h"
+
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -51,8 +53,8 @@ std::string renderTemplate(std::string_view name, const View& view);
 /// Whether the built-in template `name` exists.
 bool hasTemplate(std::string_view name);
 
-/// `text` HTML-escaped (& < > " ').
-std::string htmlEscape(std::string_view text);
+/// `text` HTML-escaped (& < > " '): core/text.h's.
+using vw::htmlEscape;
 
 /// The embedded static file `name` (web/static/NAME), or nullptr.
 struct StaticFile {
