@@ -6,7 +6,10 @@
 #include "core/proxy.h"
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -40,6 +43,21 @@ struct HttpResponse {
     /// The first header with this lower-case name, or "".
     std::string header(const std::string& lowerName) const;
 };
+
+/// Adds one raw header line of a response as the HTTP clients read them: the name lower-cased,
+/// name and value trimmed, an obsolete folded line (leading space or tab) appended to the
+/// previous value, lines without a name ignored. A status line ("HTTP/…") starts a new
+/// response (a redirect, a 100 Continue): the headers so far are dropped.
+void addHeaderLine(std::vector<std::pair<std::string, std::string>>& headers,
+                   std::string_view line);
+
+/// A Retry-After value in delta-seconds form ("120", at most nine digits); nullopt for
+/// anything else.
+std::optional<long> parseRetryAfter(std::string_view value);
+/// As above, and an HTTP date (IMF-fixdate "Wed, 21 Oct 2026 07:28:00 GMT", or the obsolete
+/// RFC 850 and asctime forms every recipient must read, RFC 9110 5.6.7) as the seconds from
+/// `now` (Unix time) until then, 0 when it is past.
+std::optional<long> parseRetryAfter(std::string_view value, std::int64_t now);
 
 class HttpClient {
 public:

@@ -33,17 +33,6 @@ void initCurlOnce() {
     });
 }
 
-std::string_view trimmed(std::string_view text) {
-    const auto isSpace = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-    while (!text.empty() && isSpace(text.front())) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && isSpace(text.back())) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
-
 /// What the callbacks fill in during one transfer.
 struct Transfer {
     const std::atomic<bool>* cancel = nullptr;
@@ -81,30 +70,7 @@ size_t onBody(char* data, size_t size, size_t count, void* user) {
 size_t onHeader(char* data, size_t size, size_t count, void* user) {
     auto* transfer = static_cast<Transfer*>(user);
     const std::size_t bytes = size * count;
-    const std::string_view line(data, bytes);
-    if (line.substr(0, 5) == "HTTP/") {
-        transfer->headers.clear();
-        return bytes;
-    }
-    const std::string_view content = trimmed(line);
-    if (content.empty()) {
-        return bytes;
-    }
-    if ((line.front() == ' ' || line.front() == '\t') && !transfer->headers.empty()) {
-        // obsolete line folding: continues the previous header's value
-        auto& value = transfer->headers.back().second;
-        value.append(" ").append(content);
-        return bytes;
-    }
-    const auto colon = content.find(':');
-    if (colon == std::string_view::npos || colon == 0) {
-        return bytes; // not a header; ignored
-    }
-    std::string name(trimmed(content.substr(0, colon)));
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    transfer->headers.emplace_back(std::move(name),
-                                   std::string(trimmed(content.substr(colon + 1))));
+    addHeaderLine(transfer->headers, std::string_view(data, bytes));
     return bytes;
 }
 

@@ -1,11 +1,7 @@
 #include "feeds/paced_fetcher.h"
 
-#include "core/datetime.h"
-
 #include <algorithm>
-#include <charconv>
 #include <cstdint>
-#include <cstdio>
 #include <thread>
 #include <utility>
 
@@ -26,49 +22,16 @@ std::string describe(const HttpResponse& response) {
     return "HTTP status " + std::to_string(response.status);
 }
 
-/// Retry-After as a wait from `now`: delta-seconds or an IMF-fixdate
-/// ("Sun, 06 Nov 1994 08:49:37 GMT"); nullopt when absent or unreadable.
+/// Retry-After as a wait from `now`; nullopt when absent or unreadable.
 std::optional<milliseconds> retryAfter(const HttpResponse& response,
                                        std::chrono::system_clock::time_point now) {
-    std::string value = response.header("retry-after");
-    const auto first = value.find_first_not_of(" \t");
-    if (first == std::string::npos) {
+    const auto seconds = parseRetryAfter(
+        response.header("retry-after"),
+        std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
+    if (!seconds) {
         return std::nullopt;
     }
-    value = value.substr(first, value.find_last_not_of(" \t") - first + 1);
-    long long seconds = 0;
-    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-    if (ec == std::errc() && end == value.data() + value.size()) {
-        return seconds < 0 ? std::nullopt : std::optional<milliseconds>(seconds * 1000);
-    }
-    static const char* const kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    int day = 0;
-    char month[4] = {};
-    int year = 0;
-    int hour = 0;
-    int minute = 0;
-    int second = 0;
-    const auto comma = value.find(',');
-    if (comma == std::string::npos ||
-        std::sscanf(value.c_str() + comma + 1, " %d %3s %d %d:%d:%d GMT", &day, month, &year, &hour,
-                    &minute, &second) != 6) {
-        return std::nullopt;
-    }
-    unsigned monthNumber = 0;
-    for (unsigned i = 0; i < 12; ++i) {
-        if (std::string_view(month) == kMonths[i]) {
-            monthNumber = i + 1;
-        }
-    }
-    if (monthNumber == 0 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
-        return std::nullopt;
-    }
-    const std::int64_t at = daysFromCivil(year, monthNumber, static_cast<unsigned>(day)) * 86400 +
-                            hour * 3600 + minute * 60 + second;
-    const std::int64_t nowSeconds =
-        std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-    return milliseconds(std::max<std::int64_t>(0, at - nowSeconds) * 1000);
+    return milliseconds(static_cast<std::int64_t>(*seconds) * 1000);
 }
 
 } // namespace

@@ -3,9 +3,6 @@
 #include "core/redact.h"
 #include "notifiers/standard_webhooks.h"
 
-#include <Poco/DateTime.h>
-#include <Poco/DateTimeFormat.h>
-#include <Poco/DateTimeParser.h>
 #include <Poco/DigestEngine.h>
 #include <Poco/HMACEngine.h>
 #include <Poco/SHA2Engine.h>
@@ -69,54 +66,6 @@ std::string webhookSignature(const std::string& secret, const std::string& body)
     Poco::HMACEngine<Sha256Engine> hmac(secret);
     hmac.update(body);
     return "sha256=" + Poco::DigestEngine::digestToHex(hmac.digest());
-}
-
-std::optional<long> parseRetryAfter(const std::string& value, std::int64_t now) {
-    if (auto seconds = parseRetryAfter(value)) {
-        return seconds;
-    }
-    // An HTTP date: IMF-fixdate, and the obsolete RFC 850 and asctime forms every recipient
-    // must read (RFC 9110, 5.6.7).
-    Poco::DateTime date;
-    int zone = 0;
-    const std::string text = value.substr(std::min(value.find_first_not_of(" \t"), value.size()));
-    // Poco's parser is lenient ("tomorrow" parses): a date has a time with two colons and its
-    // digits.
-    if (std::count(text.begin(), text.end(), ':') != 2 ||
-        std::count_if(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); }) <
-            10) {
-        return std::nullopt;
-    }
-    // The form by its shape (Poco's parser would read an RFC 850 date as IMF with year 26).
-    const std::string& format =
-        text.find('-') != std::string::npos   ? Poco::DateTimeFormat::RFC850_FORMAT
-        : text.find(',') != std::string::npos ? Poco::DateTimeFormat::HTTP_FORMAT
-                                              : Poco::DateTimeFormat::ASCTIME_FORMAT;
-    if (Poco::DateTimeParser::tryParse(format, text, date, zone)) {
-        const std::int64_t at = date.timestamp().epochTime() - zone;
-        return static_cast<long>(std::max<std::int64_t>(0, at - now));
-    }
-    return std::nullopt;
-}
-
-std::optional<long> parseRetryAfter(const std::string& value) {
-    std::size_t begin = value.find_first_not_of(" \t");
-    std::size_t end = value.find_last_not_of(" \t");
-    if (begin == std::string::npos) {
-        return std::nullopt;
-    }
-    const std::string digits = value.substr(begin, end - begin + 1);
-    if (digits.size() > 9) {
-        return std::nullopt;
-    }
-    long seconds = 0;
-    for (char ch : digits) {
-        if (!std::isdigit(static_cast<unsigned char>(ch))) {
-            return std::nullopt;
-        }
-        seconds = seconds * 10 + (ch - '0');
-    }
-    return seconds;
 }
 
 WebhookNotifier::WebhookNotifier(NotifierConfig config, HttpClient& http,

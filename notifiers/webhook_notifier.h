@@ -60,10 +60,4 @@ private:
 /// `sha256=` followed by the lower-case hex HMAC-SHA256 of `body` under `secret`.
 std::string webhookSignature(const std::string& secret, const std::string& body);
 
-/// A Retry-After value in delta-seconds form ("120"); nullopt for anything else.
-std::optional<long> parseRetryAfter(const std::string& value);
-/// As above, and an HTTP date ("Wed, 21 Oct 2026 07:28:00 GMT", or the RFC 850 and asctime
-/// forms) as the seconds from `now` (Unix time) until then, 0 when it is past.
-std::optional<long> parseRetryAfter(const std::string& value, std::int64_t now);
-
 } // namespace vw

@@ -144,23 +144,3 @@ TEST_CASE("webhook without a url fails without a request", "[notifiers]") {
     CHECK(notifier.deliver(hookMessage()).kind == vw::DeliveryResult::Kind::Failed);
     CHECK(http.requests.empty());
 }
-
-TEST_CASE("Retry-After parsing accepts delta seconds only", "[notifiers]") {
-    CHECK(vw::parseRetryAfter("30") == std::optional<long>(30));
-    CHECK(vw::parseRetryAfter(" 5 ") == std::optional<long>(5));
-    CHECK_FALSE(vw::parseRetryAfter("").has_value());
-    CHECK_FALSE(vw::parseRetryAfter("-1").has_value());
-    CHECK_FALSE(vw::parseRetryAfter("1.5").has_value());
-    CHECK_FALSE(vw::parseRetryAfter("Fri, 31 Dec 1999 23:59:59 GMT").has_value());
-    CHECK_FALSE(vw::parseRetryAfter("99999999999999").has_value());
-}
-
-TEST_CASE("Retry-After as an HTTP date counts from now", "[notifiers]") {
-    const std::int64_t now = 1795903200; // 2026-11-28T22:00:00Z
-    CHECK(vw::parseRetryAfter("Sat, 28 Nov 2026 22:02:00 GMT", now) == std::optional<long>(120));
-    CHECK(vw::parseRetryAfter("Saturday, 28-Nov-26 22:00:30 GMT", now) == std::optional<long>(30));
-    CHECK(vw::parseRetryAfter("Sat Nov 28 22:01:00 2026", now) == std::optional<long>(60));
-    CHECK(vw::parseRetryAfter("Fri, 31 Dec 1999 23:59:59 GMT", now) == std::optional<long>(0));
-    CHECK(vw::parseRetryAfter("45", now) == std::optional<long>(45));
-    CHECK_FALSE(vw::parseRetryAfter("tomorrow", now).has_value());
-}
