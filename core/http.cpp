@@ -155,7 +155,8 @@ void addHeaderLine(std::vector<std::pair<std::string, std::string>>& headers,
     }
     if ((line.front() == ' ' || line.front() == '\t') && !headers.empty()) {
         // obsolete line folding: continues the previous header's value
-        headers.back().second.append(" ").append(content);
+        auto& value = headers.back().second;
+        value.append(value.empty() ? "" : " ").append(content);
         return;
     }
     const auto colon = content.find(':');

@@ -397,10 +397,13 @@ CsafVulnerability buildVulnerability(const VexInput& in, const VexVulnerabilityI
     }
     v.notes.push_back({"summary", tr(in, "概要", "Summary"), summary});
 
-    for (const auto& [url, what] : vin.links) {
+    for (const auto& link : vin.links) {
+        const std::string& url = link.first;
+        const std::string& what = link.second;
         if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
             continue;
         }
+        // (a named reference, not the structured binding: clang 14 cannot capture those)
         if (std::any_of(v.references.begin(), v.references.end(),
                         [&](const CsafReference& r) { return r.url == url; })) {
             continue;

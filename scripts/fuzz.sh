@@ -6,7 +6,10 @@
 #               with the real JVN files of the shared fixtures, the demo feed and tests/data/vuldef;
 #   fuzz_inputs SBOMs (CycloneDX, SPDX), CPE names, version text and comparison, package URLs and
 #               install-base CSV, seeded with tests/data/sbom, the demo's SBOM and a few lines
-#               (the first byte of an input picks the parser).
+#               (the first byte of an input picks the parser);
+#   fuzz_config the INI configuration, the product registry JSON and HTTP response header lines
+#               with Retry-After, seeded with the annotated example config, the demo registry
+#               and a few header blocks (the first byte picks the parser).
 #
 #   scripts/fuzz.sh [SECONDS]      default 30 per target; exit status non-zero on a crash
 #
@@ -24,7 +27,7 @@ done
 
 CC=clang CXX=clang++ cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DVULNWATCH_BUILD_TESTS=ON >/dev/null
-cmake --build "$BUILD" --target fuzz_mail fuzz_feeds fuzz_inputs -j"${JOBS:-1}"
+cmake --build "$BUILD" --target fuzz_mail fuzz_feeds fuzz_inputs fuzz_config -j"${JOBS:-1}"
 
 FIXTURES=${VULNWATCH_FIXTURES_DIR:-$ROOT/../shared/fixtures}
 feed_seeds=("$ROOT/demo" "$ROOT/tests/data/vuldef")
@@ -34,7 +37,7 @@ else
     echo "fuzz.sh: no fixtures at $FIXTURES/jvn; fuzz_feeds starts from the project's own documents only" >&2
 fi
 
-mkdir -p "$BUILD/corpus-mail" "$BUILD/corpus-feeds" "$BUILD/corpus-inputs" "$BUILD/crashes"
+mkdir -p "$BUILD/corpus-mail" "$BUILD/corpus-feeds" "$BUILD/corpus-inputs" "$BUILD/corpus-config" "$BUILD/crashes"
 # fuzz_inputs' seeds: each file with its parser's selector byte in front (0 SBOM, 1 CPE,
 # 2 versions, 3 purl, 4 install base), written afresh each run.
 inputs_seeds="$BUILD/seeds-inputs"
@@ -50,6 +53,15 @@ printf '\x022.0-beta9 から 2.14.1 まで\x002.14.1\x002.0.1' >"$inputs_seeds/v
 printf '\x02ファームウエア 2.20 およびそれ以前\x001.0.1f\x007.1 SP2' >"$inputs_seeds/version-2"
 printf '\x03pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1?type=jar' >"$inputs_seeds/purl-1"
 printf '\x04site,site_id,product,version,quantity,contact_name,contact_email,contact_phone,role,notes\r\n"A病院",H1,Gateway,1.0,2,"田中, 一郎",t@example.jp,03-0000-0000,hospital,\r\n' >"$inputs_seeds/installbase-1"
+# fuzz_config's seeds: 0 configuration, 1 product registry JSON, 2 response header lines.
+config_seeds="$BUILD/seeds-config"
+rm -rf "$config_seeds" && mkdir -p "$config_seeds"
+{ printf '\000'; cat "$ROOT/config/vulnwatch.conf.example"; } >"$config_seeds/config-1"
+printf '\000[daemon]\nstate_dir = /tmp/vw\n\n[source ipedia]\ntype = jvn_rss\nurl = https://jvndb.jvn.jp/ja/rss/jvndb_new.rdf\ninterval = 1h\n' >"$config_seeds/config-2"
+{ printf '\x01'; cat "$ROOT/demo/products_demo.json"; } >"$config_seeds/products-1"
+printf '\x02HTTP/1.1 429 Too Many Requests\r\nRetry-After: 120\r\nContent-Type: text/plain\r\n\r\n' >"$config_seeds/headers-1"
+printf '\x02HTTP/1.1 301 Moved\r\nLocation: /x\r\n\r\nHTTP/1.1 503 Busy\r\nRetry-After: Sat, 28 Nov 2026 22:02:00 GMT\r\nX-A: one\r\n\ttwo\r\n' >"$config_seeds/headers-2"
+printf '\x02Retry-After: Saturday, 28-Nov-26 22:00:30 GMT\r\nRetry-After: Sat Nov 28 22:01:00 2026\r\n' >"$config_seeds/headers-3"
 run() {
     local target=$1
     shift
@@ -60,3 +72,4 @@ run() {
 run fuzz_mail "$BUILD/corpus-mail" "$ROOT/tests/data/mail"
 run fuzz_feeds -max_len=65536 "$BUILD/corpus-feeds" "${feed_seeds[@]}"
 run fuzz_inputs -max_len=65536 "$BUILD/corpus-inputs" "$inputs_seeds"
+run fuzz_config -max_len=65536 "$BUILD/corpus-config" "$config_seeds"

@@ -83,3 +83,10 @@ TEST_CASE("A status line after a redirect drops the earlier response's headers",
 TEST_CASE("A folded line before any header is ignored", "[core][http]") {
     CHECK(read({" folded\r\n"}).empty());
 }
+
+TEST_CASE("A folded line continuing an empty value adds no leading space", "[core][http]") {
+    // found by fuzz_config: "X-A:" then " on" read as " on"
+    const Headers headers = read({"X-A:\n", " on\n"});
+    REQUIRE(headers.size() == 1);
+    CHECK(headers[0].second == "on");
+}
