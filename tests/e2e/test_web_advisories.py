@@ -23,7 +23,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,7 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(__file__))
 import delivery_support as ds  # noqa: E402
 import vwtest as t  # noqa: E402
+import web_support as ws  # noqa: E402
 
 PASSWORD = "correct horse battery staple 7"
 HOSTILE = "<script>alert(1)</script>"
@@ -117,19 +117,9 @@ def check_page_safe(where, body):
     return p
 
 
-class Server:
+class Server(ws.Serve):
     def __init__(self, work, config, db):
-        self.log_path = os.path.join(work, "serve.log")
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen([t.BINARY, "--config", config, "--db", db, "serve"],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        m = t.wait_until(lambda: re.search(r"listening on http://127\.0\.0\.1:(\d+)",
-                                           t.read_text(self.log_path)), 20)
-        if not m:
-            print(t.read_text(self.log_path))
-            t.check(False, "serve logs the address it listens on")
-            t.finish()
-        self.port = int(m.group(1))
+        super().__init__(work, db, config=config, log_level=None)
 
     def request(self, method, path, cookie=None, body=None, headers=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
@@ -150,23 +140,9 @@ class Server:
         status, headers, raw = self.request("GET", path, cookie)
         return status, headers, raw.decode("utf-8", "replace")
 
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = None
-        self.log.close()
-        return rc
-
 
 def make_session(db, user):
-    helper = os.environ.get("VULNWATCH_MAKE_SESSION") or os.path.join(
-        os.path.dirname(t.BINARY), "..", "tests", "make_session")
-    p = subprocess.run([helper, db, user], capture_output=True, text=True, timeout=60)
-    t.check(p.returncode == 0, "make_session %s works (%s)" % (user, p.stderr.strip()))
-    token, csrf = p.stdout.split()
+    token, csrf = ws.make_session(db, user)
     return "vw_session=" + token, csrf
 
 

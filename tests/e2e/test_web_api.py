@@ -22,7 +22,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import ssl
 import subprocess
@@ -35,41 +34,18 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(__file__))
 import openapi_check  # noqa: E402
 import vwtest as t  # noqa: E402
+import web_support as ws  # noqa: E402
 
 PASSWORD = "correct horse battery staple 7"
 GATEWAY = "Bedside Monitor Gateway"
 VIEWER = "Example Imaging Viewer"
 
 
-class Server:
+class Server(ws.Serve):
     """One `vulnwatch serve` process on a free port ([web] listen = 127.0.0.1:0)."""
 
     def __init__(self, work, name, config_text, db):
-        self.config = os.path.join(work, name + ".conf")
-        with open(self.config, "w", encoding="utf-8") as f:
-            f.write(config_text)
-        self.log_path = os.path.join(work, name + ".log")
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen([t.BINARY, "--config", self.config, "--db", db,
-                                      "--log-level", "debug", "serve"],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        line = t.wait_until(lambda: re.search(r"listening on (https?)://127\.0\.0\.1:(\d+)",
-                                              t.read_text(self.log_path)), 20)
-        if not line:
-            print(t.read_text(self.log_path))
-            t.check(False, "%s: serve logs the address it listens on" % name)
-            t.finish()
-        self.scheme, self.port = line.group(1), int(line.group(2))
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = None
-        self.log.close()
-        return rc
+        super().__init__(work, db, config_text=config_text, name=name)
 
 
 class Client:
@@ -157,15 +133,6 @@ def make_store(work):
         tokens[name] = p.stdout.strip().splitlines()[0]
         t.check(tokens[name].startswith("vw_"), "users token prints the new token (%s)" % name)
     return db, tokens
-
-
-def make_session(db, user):
-    helper = os.environ.get("VULNWATCH_MAKE_SESSION") or os.path.join(
-        os.path.dirname(t.BINARY), "..", "tests", "make_session")
-    p = subprocess.run([helper, db, user], capture_output=True, text=True, timeout=60)
-    t.check(p.returncode == 0, "make_session %s works (%s)" % (user, p.stderr.strip()))
-    token, csrf = p.stdout.split()
-    return token, csrf
 
 
 def raw_exchange(port, data, read_timeout=20):
@@ -431,7 +398,7 @@ def api_checks(c, db, admin, viewer, triager, server):
     t.check(st == 415, "a body that is not application/json: 415")
 
     # Cookie sessions: the CSRF token is required for writes.
-    session, csrf = make_session(db, "tomo")
+    session, csrf = ws.make_session(db, "tomo")
     cookie = {"Cookie": "vw_session=" + session}
     st, _, doc = c.request("GET", "/api/v1/me", cookie)
     t.check(st == 200 and doc["auth"] == "session" and doc["user"]["name"] == "tomo",

@@ -16,13 +16,13 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 import vwtest as t  # noqa: E402
+import web_support as ws  # noqa: E402
 
 SKIP_EXIT = 77
 PASSWORD = "browser test password 8"
@@ -172,39 +172,15 @@ def case_json(db, case_id):
     return json.loads(p.stdout)
 
 
-class Server:
+class Server(ws.Serve):
     """`vulnwatch serve` on a free port ([web] listen = 127.0.0.1:0)."""
 
     def __init__(self, work, db):
-        self.config = os.path.join(work, "browser.conf")
-        with open(self.config, "w", encoding="utf-8") as f:
-            # A source, never polled (serve polls nothing), for the dashboard's health table.
-            f.write("[store]\npath = %s\n\n[web]\nlisten = 127.0.0.1:0\nmax_body = 20M\n\n"
-                    "[source.jvndb-new]\ntype = jvn-rss\nurl = http://127.0.0.1:9/never.rdf\n" % db)
-        self.log_path = os.path.join(work, "serve.log")
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen([t.BINARY, "--config", self.config, "--db", db,
-                                      "--log-level", "debug", "serve"],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        line = t.wait_until(lambda: re.search(r"listening on http://127\.0\.0\.1:(\d+)",
-                                              t.read_text(self.log_path)), 20)
-        if not line:
-            print(t.read_text(self.log_path))
-            self.stop()
-            t.check(False, "serve logs the address it listens on")
-            t.finish()
-        self.base = "http://127.0.0.1:%s" % line.group(1)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = None
-        self.log.close()
-        return rc
+        # A source, never polled (serve polls nothing), for the dashboard's health table.
+        super().__init__(
+            work, db, name="browser",
+            config_text="[store]\npath = %s\n\n[web]\nlisten = 127.0.0.1:0\nmax_body = 20M\n\n"
+            "[source.jvndb-new]\ntype = jvn-rss\nurl = http://127.0.0.1:9/never.rdf\n" % db)
 
 
 def run_browser(modules, config):

@@ -23,15 +23,14 @@ import json
 import os
 import re
 import shutil
-import signal
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 import vwtest as t  # noqa: E402
+import web_support as ws  # noqa: E402
 
 PASSWORD = "correct horse battery staple 7"
 GATEWAY = "Bedside Monitor Gateway"
@@ -82,36 +81,12 @@ class Page(html.parser.HTMLParser):
             self.text_of[ident] += data
 
 
-class Server:
+class Server(ws.Serve):
     """One `vulnwatch serve` on a free loopback port."""
 
     def __init__(self, work, db):
-        self.config = os.path.join(work, "web.conf")
-        with open(self.config, "w", encoding="utf-8") as f:
-            f.write("[store]\npath = %s\n\n[web]\nlisten = 127.0.0.1:0\n" % db)
-        self.log_path = os.path.join(work, "serve.log")
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen([t.BINARY, "--config", self.config, "--db", db,
-                                      "--log-level", "debug", "serve"],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        line = t.wait_until(lambda: re.search(r"listening on http://127\.0\.0\.1:(\d+)",
-                                              t.read_text(self.log_path)), 20)
-        if not line:
-            print(t.read_text(self.log_path))
-            t.check(False, "serve logs the address it listens on")
-            self.stop()
-            t.finish()
-        self.port = int(line.group(1))
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = None
-        self.log.close()
-        return rc
+        super().__init__(work, db, name="web",
+                         config_text="[store]\npath = %s\n\n[web]\nlisten = 127.0.0.1:0\n" % db)
 
     def request(self, method, path, session=None, headers=None, form=None, lang=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
@@ -140,15 +115,6 @@ class Server:
         h = {"Origin": "http://127.0.0.1:%d" % self.port}
         h.update(headers or {})
         return self.request("POST", path, session, h, form, lang)
-
-
-def make_session(db, user):
-    helper = os.environ.get("VULNWATCH_MAKE_SESSION") or os.path.join(
-        os.path.dirname(t.BINARY), "..", "tests", "make_session")
-    p = subprocess.run([helper, db, user], capture_output=True, text=True, timeout=60)
-    t.check(p.returncode == 0, "make_session %s works (%s)" % (user, p.stderr.strip()))
-    token, csrf = p.stdout.split()
-    return token, csrf
 
 
 def make_store(work):
@@ -225,9 +191,9 @@ def main():
 
 
 def checks(server, db, ids):
-    admin = make_session(db, "alice")
-    viewer = make_session(db, "vic")
-    triager = make_session(db, "tomo")
+    admin = ws.make_session(db, "alice")
+    viewer = ws.make_session(db, "vic")
+    triager = ws.make_session(db, "tomo")
 
     # --- the list ----------------------------------------------------------------------
     st, h, _ = server.request("GET", "/cases?state=received")

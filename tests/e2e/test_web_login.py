@@ -24,13 +24,10 @@ a free loopback port:
 Needs no loopback test server."""
 import html
 import http.client
-import json
 import os
 import re
 import shutil
-import signal
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,6 +35,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 import vwtest as t  # noqa: E402
+import web_support as ws  # noqa: E402
 
 PASSWORD = "correct horse battery staple 7"
 VIEWER = "Example Imaging Viewer"
@@ -49,25 +47,11 @@ PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
             "base-uri 'none'")
 
 
-class Server:
+class Server(ws.Serve):
     """One `vulnwatch serve` process on a free port ([web] listen = 127.0.0.1:0)."""
 
     def __init__(self, work, name, config_text, db):
-        self.config = os.path.join(work, name + ".conf")
-        with open(self.config, "w", encoding="utf-8") as f:
-            f.write(config_text)
-        self.log_path = os.path.join(work, name + ".log")
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen([t.BINARY, "--config", self.config, "--db", db,
-                                      "--log-level", "debug", "serve"],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        line = t.wait_until(lambda: re.search(r"listening on http://127\.0\.0\.1:(\d+)",
-                                              t.read_text(self.log_path)), 20)
-        if not line:
-            print(t.read_text(self.log_path))
-            t.check(False, "%s: serve logs the address it listens on" % name)
-            t.finish()
-        self.port = int(line.group(1))
+        super().__init__(work, db, config_text=config_text, name=name)
 
     def request(self, method, path, headers=None, form=None):
         """(status, {lower-case header: value}, Set-Cookie values, body text)."""
@@ -84,16 +68,6 @@ class Server:
         cookies = [v for k, v in r.getheaders() if k.lower() == "set-cookie"]
         conn.close()
         return r.status, got, cookies, raw.decode("utf-8", "replace")
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = None
-        self.log.close()
-        return rc
 
 
 def cookie_value(set_cookie, name):

@@ -32,6 +32,7 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(__file__))
 import openapi_check  # noqa: E402
 import vwtest as t  # noqa: E402
+import web_support as ws  # noqa: E402
 
 PASSWORD = "correct horse battery staple 7"
 GATEWAY = "Bedside Monitor Gateway"
@@ -147,15 +148,6 @@ def vm_hwm_kb(pid):
     return 0
 
 
-def make_session(db, user):
-    helper = os.environ.get("VULNWATCH_MAKE_SESSION") or os.path.join(
-        os.path.dirname(t.BINARY), "..", "tests", "make_session")
-    p = subprocess.run([helper, db, user], capture_output=True, text=True, timeout=60)
-    t.check(p.returncode == 0, "make_session %s works (%s)" % (user, p.stderr.strip()))
-    token, csrf = p.stdout.split()
-    return token, csrf
-
-
 def staged_token(html):
     m = re.search(r'name="staged" value="([0-9a-f]{32})"', html)
     return m.group(1) if m else ""
@@ -196,11 +188,9 @@ def run_all(work):
         t.run(args, db=db, check_rc=0)
         p = t.run(["users", "token", name, "--label", "e2e", "--by", "setup"], db=db, check_rc=0)
         tokens[name] = p.stdout.strip().splitlines()[0]
-    sessions = {u: make_session(db, u) for u in ("alice", "vic", "tomo")}
+    sessions = {u: ws.make_session(db, u) for u in ("alice", "vic", "tomo")}
 
-    config = os.path.join(work, "web.conf")
-    with open(config, "w") as f:
-        f.write("[store]\npath = %s\n\n[web]\nlisten = 127.0.0.1:0\nmax_body = 16M\n" % db)
+    config_text = "[store]\npath = %s\n\n[web]\nlisten = 127.0.0.1:0\nmax_body = 16M\n" % db
     # What a server killed with SIGKILL leaves: its body folder, untouched for two days; and a
     # folder a server running beside it is using now.
     uploads = os.path.join(work, "vulnwatch-uploads")
@@ -212,33 +202,19 @@ def run_all(work):
     os.utime(stale, (two_days_ago, two_days_ago))
     recent = os.path.join(uploads, "vulnwatch-body-recent")
     os.makedirs(recent)
-    log_path = os.path.join(work, "serve.log")
-    log = open(log_path, "w")
-    proc = subprocess.Popen([t.BINARY, "--config", config, "--db", db, "--log-level", "debug",
-                             "serve"], stdout=log, stderr=subprocess.STDOUT)
+    server = ws.Serve(work, db, config_text=config_text, name="web")
     try:
-        line = t.wait_until(lambda: re.search(r"listening on http://127\.0\.0\.1:(\d+)",
-                                              t.read_text(log_path)), 20)
-        if not line:
-            print(t.read_text(log_path))
-            t.check(False, "serve logs the address it listens on")
-            return
         t.check(not os.path.exists(stale) and os.path.isdir(recent),
                 "at start serve removes body folders idle for a day, not a recent one")
         os.rmdir(recent)
         with open(os.path.join(t.SOURCE_DIR, "web", "openapi.json"), encoding="utf-8") as f:
             spec = openapi_check.OpenApi(json.load(f))
-        site = Site(int(line.group(1)), spec)
-        checks(site, db, work, tokens, sessions, proc.pid)
+        site = Site(server.port, spec)
+        checks(site, db, work, tokens, sessions, server.proc.pid)
         t.check(not site.schema_errors, "every API response matches web/openapi.json (%s)"
                 % "; ".join(site.schema_errors[:5]))
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        server.stop()
     leftovers = [n for n in os.listdir(os.path.join(work, "vulnwatch-uploads"))
                  if n.startswith("vulnwatch-body-")]
     t.check(not leftovers, "the server removes its folder of upload bodies (%s)" % leftovers)
