@@ -20,6 +20,15 @@ BUILD_PKGS=(build-essential cmake ninja-build pkg-config libpoco-dev libpugixml-
 TEST_PKGS=(dovecot-imapd python3-aiosmtpd openssl curl systemd sqlite3 chromium fonts-ipafont-gothic)
 # prometheus: its promtool checks the metrics exposition (tests/e2e/test_status_metrics.py).
 TEST_PKGS+=(prometheus)
+# lintian, fakeroot: the Debian package is checked by lintian, built and installed by
+# tests/e2e/test_deb.py (dpkg-deb and dpkg-shlibdeps come with build-essential's dpkg-dev).
+TEST_PKGS+=(lintian fakeroot)
+# python3-matplotlib: scripts/plot_soak.py draws docs/soak.png from the soak's samples;
+# valgrind: the soak's leak check (scripts/soak.sh --valgrind).
+TEST_PKGS+=(python3-matplotlib valgrind)
+# python3-cryptography: tests/servers/fault_server.py makes its expired and wrong-host
+# certificates (the fault matrix, docs/reliability.md).
+TEST_PKGS+=(python3-cryptography)
 # node and npm for tests/js/: Debian's, unless a node with npm is already installed (a
 # NodeSource nodejs carries its own npm and conflicts with Debian's npm package).
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
