@@ -114,7 +114,7 @@ void printText(Context& ctx, const StatusSnapshot& s, const std::string& dbPath,
         if (src.state.lastError.empty()) {
             out << "-\n";
         } else {
-            out << src.state.lastError << " (" << t("連続", "") << src.state.errorCount
+            out << src.state.lastError << " (" << t("連続 ", "") << src.state.errorCount
                 << t(" 回失敗", " failures in a row") << ")\n";
         }
         out << "    " << t("次回取得 (推定)", "next poll (estimated)") << ": "
@@ -162,7 +162,9 @@ int cmdStatus(Context& ctx, const std::vector<std::string>& args) {
     Options opt(args, {{"json", false}, {"lang", true}});
     opt.expectPositional(0, 0, "no arguments besides --json and --lang");
     const Lang lang = langOf(opt);
-    const auto config = maybeConfig(ctx, false);
+    // No secret is needed to report the state: a missing or unreadable secret file (the
+    // notifier's password, say) must not hide the rest of the status from the administrator.
+    const auto config = maybeConfig(ctx, false, false);
     auto store = openStore(ctx, config);
     std::vector<StatusSource> sources;
     if (config) {

@@ -30,7 +30,7 @@ std::string readInput(const std::string& path) {
     return s.str();
 }
 
-std::optional<Config> maybeConfig(const Context& ctx, bool required) {
+std::optional<Config> maybeConfig(const Context& ctx, bool required, bool readSecrets) {
     if (!ctx.globals.configGiven && !std::filesystem::exists(ctx.globals.configPath)) {
         if (required) {
             throw ConfigError(ctx.globals.configPath, 0, "",
@@ -38,7 +38,7 @@ std::optional<Config> maybeConfig(const Context& ctx, bool required) {
         }
         return std::nullopt;
     }
-    return loadConfig(ctx.globals.configPath);
+    return loadConfig(ctx.globals.configPath, readSecrets);
 }
 
 std::unique_ptr<Store> openStore(const Context& ctx, const std::optional<Config>& config) {

@@ -102,7 +102,7 @@ std::int64_t unixNow();
 std::string readInput(const std::string& path);
 /// The config when one is given or the default file exists; nullopt otherwise (only allowed
 /// when `required` is false). ConfigError propagates (exit 2).
-std::optional<Config> maybeConfig(const Context& ctx, bool required);
+std::optional<Config> maybeConfig(const Context& ctx, bool required, bool readSecrets = true);
 /// The store of --db, else of the config's [store] path; UsageError when there is neither.
 std::unique_ptr<Store> openStore(const Context& ctx, const std::optional<Config>& config);
 /// A Unix time as ISO 8601 in JST, "-" for 0.
