@@ -331,9 +331,13 @@ void Store::migrate() {
         WriteScope scope(db_, "migrate");
         const int version = schemaVersion();
         if (version > latest) {
-            throw StoreError(db_.path() + " has schema version " + std::to_string(version) +
-                             ", newer than this build of vulnwatch knows (" +
-                             std::to_string(latest) + "); use a newer vulnwatch");
+            const std::string v = std::to_string(version);
+            const std::string known = std::to_string(latest);
+            throw StoreError(
+                db_.path() + " のスキーマ版 " + v + " は、この vulnwatch が扱える版 (" + known +
+                ") より新しいため開けません。新しい vulnwatch を使ってください / " + db_.path() +
+                " has schema version " + v + ", newer than this build of vulnwatch knows (" +
+                known + "); use a newer vulnwatch");
         }
         if (version == latest) {
             scope.commit();
@@ -525,6 +529,12 @@ void Store::recorrelate(std::int64_t now) {
     }
     // Any match or decision still on a cluster that no longer exists: onto the first new
     // cluster of its old one, or the old cluster is kept as it was (nothing is dropped).
+    // Migration 5 runs this before cases exist (the vcase table comes with migration 15).
+    const bool hasCases = [&] {
+        Statement q =
+            db_.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'vcase'");
+        return q.step();
+    }();
     for (const std::int64_t old : referenced) {
         Statement exists = db_.prepare("SELECT 1 FROM cluster WHERE id = ?1");
         exists.bind(1, old);
@@ -542,6 +552,9 @@ void Store::recorrelate(std::int64_t now) {
                   "UPDATE vcase SET cluster_id = ?1 WHERE cluster_id = ?2",
                   "DELETE FROM match WHERE cluster_id = ?2",
                   "DELETE FROM decision WHERE cluster_id = ?2"}) {
+                if (!hasCases && std::string_view(sql).find("vcase") != std::string_view::npos) {
+                    continue;
+                }
                 Statement q = db_.prepare(sql);
                 q.bind(1, target).bind(2, old).run();
             }

@@ -79,6 +79,10 @@ TEST_CASE("A database from a newer build is refused with a clear error", "[store
     CHECK_THROWS_AS(Store::open(path), StoreError);
     CHECK_THROWS_WITH(Store::open(path), Catch::Contains("newer") && Catch::Contains(path) &&
                                              Catch::Contains(std::to_string(newer)));
+    // Japanese first, then English, like the other refusals an administrator reads
+    CHECK_THROWS_WITH(Store::open(path),
+                      Catch::StartsWith(path + " のスキーマ版 " + std::to_string(newer)) &&
+                          Catch::Contains("新しい vulnwatch を使ってください / "));
 }
 
 TEST_CASE("Data survives closing and re-opening a file database", "[store][migrations]") {
