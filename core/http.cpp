@@ -1,6 +1,7 @@
 #include "core/http.h"
 
 #include "core/datetime.h"
+#include "core/text.h"
 
 #include <algorithm>
 #include <array>
@@ -18,20 +19,6 @@ std::string HttpResponse::header(const std::string& lowerName) const {
 }
 
 namespace {
-
-bool isSpace(char c) {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-std::string_view trimmed(std::string_view text) {
-    while (!text.empty() && isSpace(text.front())) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && isSpace(text.back())) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
 
 bool allDigits(std::string_view text) {
     return !text.empty() && std::all_of(text.begin(), text.end(),
@@ -149,7 +136,7 @@ void addHeaderLine(std::vector<std::pair<std::string, std::string>>& headers,
         headers.clear();
         return;
     }
-    const std::string_view content = trimmed(line);
+    const std::string_view content = trim(line);
     if (content.empty()) {
         return;
     }
@@ -163,14 +150,14 @@ void addHeaderLine(std::vector<std::pair<std::string, std::string>>& headers,
     if (colon == std::string_view::npos || colon == 0) {
         return; // not a header; ignored
     }
-    std::string name(trimmed(content.substr(0, colon)));
+    std::string name(trim(content.substr(0, colon)));
     std::transform(name.begin(), name.end(), name.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    headers.emplace_back(std::move(name), std::string(trimmed(content.substr(colon + 1))));
+    headers.emplace_back(std::move(name), std::string(trim(content.substr(colon + 1))));
 }
 
 std::optional<long> parseRetryAfter(std::string_view value) {
-    const std::string_view digits = trimmed(value);
+    const std::string_view digits = trim(value);
     if (digits.size() > 9 || !allDigits(digits)) {
         return std::nullopt;
     }
@@ -185,7 +172,7 @@ std::optional<long> parseRetryAfter(std::string_view value, std::int64_t now) {
     if (auto seconds = parseRetryAfter(value)) {
         return seconds;
     }
-    const auto at = parseHttpDate(trimmed(value), now);
+    const auto at = parseHttpDate(trim(value), now);
     if (!at) {
         return std::nullopt;
     }
