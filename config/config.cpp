@@ -984,6 +984,22 @@ const std::vector<KeySpec<Config>>& daemonKeys() {
              s.logLevel = oneOf(c, f, logLevels);
          }},
         {"metrics_textfile", {}, metricsTextfileValue},
+        {"max_field_bytes",
+         {},
+         [](Config& s, const IniField& f, const Context& c) {
+             s.limits.maxFieldBytes = sizeValue(c, f);
+             if (s.limits.maxFieldBytes < 1024) {
+                 c.fail(f, "'" + f.value + "' is smaller than the minimum of 1K");
+             }
+         }},
+        {"max_record_bytes",
+         {},
+         [](Config& s, const IniField& f, const Context& c) {
+             s.limits.maxRecordBytes = sizeValue(c, f);
+             if (s.limits.maxRecordBytes < 64 * 1024) {
+                 c.fail(f, "'" + f.value + "' is smaller than the minimum of 64K");
+             }
+         }},
         {"proxy",
          {},
          [](Config& s, const IniField& f, const Context& c) { s.proxy.url = proxyValue(c, f); }},
@@ -1987,7 +2003,11 @@ Config loadConfig(const std::string& path, bool readSecrets) {
     if (error) {
         throw ConfigError(path, 0, "", "cannot resolve " + path + ": " + error.message());
     }
-    return parseText(text, path, absolute.parent_path(), readSecrets);
+    Config config = parseText(text, path, absolute.parent_path(), readSecrets);
+    // The parsers read the limits when they are made (core/parse_limits.h): a loaded (or
+    // reloaded) file sets them for what this process parses from now on.
+    setParseLimits(config.limits);
+    return config;
 }
 
 Config parseConfig(const std::string& text, const std::string& name, bool readSecrets) {
@@ -2008,6 +2028,8 @@ std::string redacted(const Config& config) {
     out << "\n; defaults filled in, secrets redacted\n";
     out << "\n[store]\npath = " << config.store.path << '\n';
     out << "\n[daemon]\nlog_level = " << config.logLevel << '\n';
+    out << "max_field_bytes = " << formatSize(config.limits.maxFieldBytes) << '\n';
+    out << "max_record_bytes = " << formatSize(config.limits.maxRecordBytes) << '\n';
     if (!config.metricsTextfile.empty()) {
         out << "metrics_textfile = " << config.metricsTextfile << '\n';
     }

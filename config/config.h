@@ -4,6 +4,7 @@
 #include "config/calendar_config.h"
 #include "config/schedule.h"
 #include "core/cases.h"
+#include "core/parse_limits.h"
 #include "core/proxy.h"
 
 #include <chrono>
@@ -193,6 +194,9 @@ struct Config {
     std::vector<NotifierConfig> notifiers;
     std::vector<OwnerConfig> owners; // [owner.NAME] sections, in file order
     std::string logLevel = "info";   // [daemon] log_level: debug | info | warning | error
+    /// [daemon] max_field_bytes, max_record_bytes: the largest field and record a parser
+    /// accepts (a larger one is a problem and skipped); applied with setParseLimits().
+    ParseLimits limits;
     /// [daemon] metrics_textfile: where the daemon writes the Prometheus exposition after each
     /// round of polls (for node_exporter's textfile collector; a *.prom file); "" = none.
     std::string metricsTextfile;
@@ -276,7 +280,8 @@ private:
 /// Reads, validates and fills defaults. Throws ConfigError on the first problem. Relative
 /// paths in the file resolve against the file's directory. With `readSecrets` false no file the
 /// config names is opened: `*_file` paths are recorded in Secret::sourceFile, values stay empty
-/// (`config check --no-secrets`, tests of the example file).
+/// (`config check --no-secrets`, tests of the example file). Sets the parse limits of the
+/// process (setParseLimits) to the file's `[daemon] max_field_bytes`, `max_record_bytes`.
 Config loadConfig(const std::string& path, bool readSecrets = true);
 
 /// Same, from text (for tests); `name` is used in error messages and relative paths resolve

@@ -3,6 +3,7 @@
 #include "config/config.h"
 #include "daemon/log.h"
 #include "daemon/metrics_file.h"
+#include "daemon/poll_schedule.h"
 #include "daemon/service.h"
 #include "feeds/curl_http_client.h"
 #include "store/backup.h"
@@ -10,6 +11,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdlib>
 #include <ctime>
 #include <map>
 #include <pthread.h>
@@ -22,7 +24,7 @@ namespace {
 constexpr const char* kComponent = "daemon";
 
 std::int64_t unixNow() {
-    return static_cast<std::int64_t>(std::time(nullptr));
+    return systemClock().wallNow();
 }
 
 /// Blocks TERM/INT/HUP in every thread and turns them into Wakeup requests from one thread
@@ -66,6 +68,26 @@ private:
     std::atomic<bool> done_{false};
     std::thread thread_;
 };
+
+/// TEST ONLY (scripts/soak.sh, docs/testing.md): VULNWATCH_TEST_POLL_INTERVAL_MS, when set,
+/// replaces every source's interval and retry backoff (below the configuration's 10 s minimum)
+/// so a soak runs thousands of poll cycles. Unset, nothing changes.
+std::chrono::milliseconds testPollInterval() {
+    const char* text = std::getenv("VULNWATCH_TEST_POLL_INTERVAL_MS");
+    if (text == nullptr || *text == '\0') {
+        return std::chrono::milliseconds(0);
+    }
+    char* end = nullptr;
+    const long ms = std::strtol(text, &end, 10);
+    if (*end != '\0' || ms < 1 || ms > 3600000) {
+        VW_LOG_WARNING(kComponent, "VULNWATCH_TEST_POLL_INTERVAL_MS="
+                                       << text << " ignored (1 to 3600000 milliseconds)");
+        return std::chrono::milliseconds(0);
+    }
+    VW_LOG_WARNING(kComponent, "test only: every source is polled every "
+                                   << ms << " ms (VULNWATCH_TEST_POLL_INTERVAL_MS)");
+    return std::chrono::milliseconds(ms);
+}
 
 /// The watchdog interval systemd asked for (WatchdogSec), or zero.
 std::chrono::microseconds watchdogInterval() {
@@ -157,19 +179,18 @@ int runDaemon(const RunOptions& options) {
         return 2;
     }
 
-    using Clock = std::chrono::steady_clock;
-    std::map<std::string, Clock::time_point> nextPoll;
+    // Polls and waits on the monotonic clock, digests and case clocks on the wall clock
+    // (daemon/poll_schedule.h; docs/reliability.md "Time").
+    const Clock& clock = systemClock();
+    PollSchedule nextPoll(clock);
     auto schedule = [&] {
-        std::map<std::string, Clock::time_point> next;
+        std::vector<PollSchedule::Source> sources;
         for (const auto& s : service->config().sources) {
-            if (!s.enabled) {
-                continue;
+            if (s.enabled) {
+                sources.push_back({s.name, s.interval});
             }
-            auto it = nextPoll.find(s.name);
-            next[s.name] = it != nextPoll.end() ? std::min(it->second, Clock::now() + s.interval)
-                                                : Clock::now();
         }
-        nextPoll = std::move(next);
+        nextPoll.reschedule(sources);
     };
     schedule();
 
@@ -184,13 +205,12 @@ int runDaemon(const RunOptions& options) {
                                             << " notifiers; store " << dbPath);
     sd_notifyf(0, "READY=1\nSTATUS=polling %zu sources", nextPoll.size());
 
-    std::map<std::string, int> failures;       // consecutive, for the retry backoff
+    const std::chrono::milliseconds testInterval = testPollInterval();
     web::DaemonProcess process{unixNow(), {}}; // this process's polls ([daemon] metrics_textfile)
     while (!wakeup.stopRequested()) {
-        const auto now = Clock::now();
-        for (auto& [name, due] : nextPoll) {
-            if (wakeup.stopRequested() || due > now) {
-                continue;
+        for (const std::string& name : nextPoll.due()) {
+            if (wakeup.stopRequested()) {
+                break;
             }
             SourceRun run = service->pollSource(name, unixNow());
             process.polls[name].polls += 1;
@@ -201,16 +221,13 @@ int runDaemon(const RunOptions& options) {
                     sc = &s;
                 }
             }
-            const auto interval = sc != nullptr ? sc->interval : std::chrono::seconds(900);
-            if (run.kind == PollOutcome::Kind::Error && !wakeup.stopRequested()) {
-                // Back off 1, 2, 4 … minutes, never longer than the interval.
-                const int n = std::min(++failures[name], 10);
-                due = Clock::now() + std::min<std::chrono::seconds>(
-                                         interval, std::chrono::seconds(60LL << (n - 1)));
-            } else {
-                failures[name] = 0;
-                due = Clock::now() + interval;
-            }
+            using Duration = PollSchedule::Duration;
+            const Duration interval = testInterval.count() > 0 ? Duration(testInterval)
+                                      : sc != nullptr          ? Duration(sc->interval)
+                                                      : Duration(std::chrono::seconds(900));
+            // A failure backs off 1, 2, 4 … minutes, never longer than the interval.
+            nextPoll.polled(name, run.kind == PollOutcome::Kind::Error && !wakeup.stopRequested(),
+                            interval);
             keepalive();
             if (run.stats.enqueued > 0 && !wakeup.stopRequested()) {
                 // New matches go out now, not after the other due sources' polls (a poll's new
@@ -253,18 +270,13 @@ int runDaemon(const RunOptions& options) {
 
         // Sleep until the next source or digest is due, at most 30 s (outbox retries,
         // watchdog).
-        auto deadline = Clock::now() + std::chrono::seconds(30);
-        for (const auto& [name, due] : nextPoll) {
-            deadline = std::min(deadline, due);
-        }
         // (One due already was tried above; should it have failed, the 30 s round retries it.)
-        const std::int64_t wallNow = unixNow();
-        if (const auto digest = service->nextDigest(wallNow); digest && *digest > wallNow) {
-            deadline = std::min(deadline, Clock::now() + std::chrono::seconds(*digest - wallNow));
-        }
+        auto deadline =
+            nextPoll.wakeAt(service->nextDigest(clock.wallNow()), std::chrono::seconds(30));
         if (watchdog.count() > 0) {
             deadline = std::min(
-                deadline, Clock::now() + std::chrono::duration_cast<Clock::duration>(watchdog / 2));
+                deadline, clock.monotonicNow() +
+                              std::chrono::duration_cast<PollSchedule::Duration>(watchdog / 2));
         }
         const Wakeup::Event event = wakeup.waitUntil(deadline);
         keepalive();

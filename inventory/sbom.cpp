@@ -3,6 +3,7 @@
 
 #include "core/cpe.h"
 #include "core/text.h"
+#include "core/xml_chars.h"
 #include "inventory/sbom_reader.h"
 
 #include <Poco/Exception.h>
@@ -259,6 +260,9 @@ void prescanXml(std::string_view xml, const SbomLimits& limits) {
 
 SbomDocument readXml(std::string_view xml, SbomFormat format, const SbomLimits& limits) {
     prescanXml(xml, limits);
+    if (const std::optional<ForbiddenXmlChar> bad = findForbiddenXmlChar(xml)) {
+        throw SbomError(forbiddenXmlCharMessage(*bad) + " at byte " + std::to_string(bad->offset));
+    }
     pugi::xml_document doc;
     const pugi::xml_parse_result parsed =
         doc.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_auto);

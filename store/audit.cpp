@@ -334,7 +334,8 @@ AuditVerification verifyAuditChain(Store& store, const std::optional<RecordedHea
     sqlite3_stmt* stmt = nullptr;
     const char* sql = "SELECT id, json, prev_hash, hash FROM event_log ORDER BY id";
     if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK) {
-        throw StoreError(std::string("cannot read event_log: ") + sqlite3_errmsg(db));
+        throw StoreError("database " + store.db().path() +
+                         ": cannot read event_log: " + sqlite3_errmsg(db));
     }
     const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> guard(stmt, sqlite3_finalize);
     Sha256& hasher = threadHasher();
@@ -352,7 +353,8 @@ AuditVerification verifyAuditChain(Store& store, const std::optional<RecordedHea
             break;
         }
         if (rc != SQLITE_ROW) {
-            throw StoreError(std::string("cannot read event_log: ") + sqlite3_errmsg(db));
+            throw StoreError("database " + store.db().path() +
+                             ": cannot read event_log: " + sqlite3_errmsg(db));
         }
         const std::int64_t seq = sqlite3_column_int64(stmt, 0);
         const std::string_view json = columnText(stmt, 1);

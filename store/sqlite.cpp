@@ -21,6 +21,14 @@ std::string errorText(sqlite3* db) {
     return db != nullptr ? sqlite3_errmsg(db) : "out of memory";
 }
 
+/// "database /var/lib/vulnwatch/vulnwatch.db: " — every error names the file it is about, as
+/// SQLite knows it (absolute); "(in memory)" for an in-memory or temporary database.
+std::string where(sqlite3* db) {
+    const char* file = db != nullptr ? sqlite3_db_filename(db, "main") : nullptr;
+    return "database " + std::string(file != nullptr && *file != '\0' ? file : "(in memory)") +
+           ": ";
+}
+
 } // namespace
 
 // --- Database ----------------------------------------------------------------------------
@@ -68,7 +76,7 @@ void Database::exec(std::string_view sql) {
     if (rc != SQLITE_OK) {
         std::string message = error != nullptr ? error : errorText(db_);
         sqlite3_free(error);
-        throw StoreError(path_ + ": " + message + " (in: " + excerpt(sql) + ")");
+        throw StoreError(where(db_) + message + " (in: " + excerpt(sql) + ")");
     }
 }
 
@@ -88,16 +96,16 @@ int Database::changes() const {
 
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
     if (sql.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
-        throw StoreError("SQL text too long");
+        throw StoreError(where(db_) + "SQL text too long");
     }
     const char* tail = nullptr;
     const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                                       SQLITE_PREPARE_PERSISTENT, &stmt_, &tail);
     if (rc != SQLITE_OK) {
-        throw StoreError(errorText(db_) + " (preparing: " + excerpt(sql) + ")");
+        throw StoreError(where(db_) + errorText(db_) + " (preparing: " + excerpt(sql) + ")");
     }
     if (stmt_ == nullptr) {
-        throw StoreError("no statement in SQL: " + excerpt(sql));
+        throw StoreError(where(db_) + "no statement in SQL: " + excerpt(sql));
     }
 }
 
@@ -111,7 +119,7 @@ Statement::Statement(Statement&& other) noexcept
 namespace {
 
 [[noreturn]] void throwBindError(sqlite3* db, sqlite3_stmt* stmt, int index) {
-    throw StoreError(errorText(db) + " (binding parameter " + std::to_string(index) +
+    throw StoreError(where(db) + errorText(db) + " (binding parameter " + std::to_string(index) +
                      " of: " + excerpt(sqlite3_sql(stmt)) + ")");
 }
 
@@ -158,7 +166,7 @@ bool Statement::step() {
     }
     std::string message = errorText(db_);
     sqlite3_reset(stmt_); // leave the statement reusable
-    throw StoreError(message + " (running: " + excerpt(sqlite3_sql(stmt_)) + ")");
+    throw StoreError(where(db_) + message + " (running: " + excerpt(sqlite3_sql(stmt_)) + ")");
 }
 
 void Statement::run() {

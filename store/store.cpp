@@ -350,7 +350,8 @@ void Store::migrate() {
             }
             Statement check = db_.prepare("PRAGMA foreign_key_check");
             if (check.step()) {
-                throw StoreError("foreign key check failed in table " + check.text(0));
+                throw StoreError("database " + db_.path() + ": foreign key check failed in table " +
+                                 check.text(0));
             }
             // PRAGMA takes no bound parameters; the value is our own integer.
             db_.exec("PRAGMA user_version = " + std::to_string(version + 1));
@@ -1148,7 +1149,8 @@ ClusterSummary Store::cluster(std::int64_t clusterId) {
     Use q(cached("SELECT " VW_CLUSTER_SUMMARY_COLUMNS "FROM cluster c WHERE c.id = ?1"));
     q->bind(1, clusterId);
     if (!q->step()) {
-        throw StoreError("no cluster with id " + std::to_string(clusterId));
+        throw StoreError("no cluster with id " + std::to_string(clusterId) + " in database " +
+                         db_.path());
     }
     ClusterSummary summary;
     readClusterSummary(*q, summary);
@@ -1476,7 +1478,8 @@ AdvisoryDetail Store::advisoryDetail(std::int64_t advisoryId) {
         Use q(cached("SELECT ident, first_seen FROM advisory WHERE id = ?1"));
         q->bind(1, advisoryId);
         if (!q->step()) {
-            throw StoreError("no advisory with id " + std::to_string(advisoryId));
+            throw StoreError("no advisory with id " + std::to_string(advisoryId) + " in database " +
+                             db_.path());
         }
         d.advisoryId = advisoryId;
         d.ident = q->text(0);
@@ -2008,7 +2011,8 @@ namespace {
 
 void requireOne(const Database& db, std::int64_t id) {
     if (db.changes() != 1) {
-        throw StoreError("no outbox message with id " + std::to_string(id));
+        throw StoreError("no outbox message with id " + std::to_string(id) + " in database " +
+                         db.path());
     }
 }
 
@@ -2105,7 +2109,8 @@ int Store::attempts(std::int64_t id) {
     Use q(cached("SELECT attempts FROM outbox WHERE id = ?1"));
     q->bind(1, id);
     if (!q->step()) {
-        throw StoreError("no outbox message with id " + std::to_string(id));
+        throw StoreError("no outbox message with id " + std::to_string(id) + " in database " +
+                         db_.path());
     }
     return static_cast<int>(q->integer(0));
 }

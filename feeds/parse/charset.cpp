@@ -203,17 +203,48 @@ bool isValidUtf8(std::string_view bytes) {
     return true;
 }
 
+std::string printableLabel(std::string_view label, std::size_t maxBytes) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    const std::size_t n = std::min(label.size(), maxBytes);
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto c = static_cast<unsigned char>(label[i]);
+        if (c >= 0x20 && c < 0x7F && c != '\\') {
+            out.push_back(static_cast<char>(c));
+        } else {
+            out.append("\\x").push_back(kHex[c >> 4]);
+            out.push_back(kHex[c & 0xF]);
+        }
+    }
+    if (label.size() > maxBytes) {
+        out.append("…");
+    }
+    return out;
+}
+
+namespace {
+
+/// Charsets whose text is not ASCII even when every byte is: UTF-7 ("+MEIwpDBG-"), UTF-16 and
+/// UTF-32 (NUL bytes), HZ ("~{…~}"). Such text must go through the converter.
+bool asciiIncompatible(const std::string& label) {
+    return label == "utf-7" || label == "utf7" || label == "unicode-1-1-utf-7" ||
+           label == "csunicode11utf7" || label.rfind("utf-16", 0) == 0 ||
+           label.rfind("utf-32", 0) == 0 || label == "hz-gb-2312" || label == "hz";
+}
+
+} // namespace
+
 ConvertedText toUtf8(std::string_view bytes, std::string_view charset) {
     std::string label = lowerAscii(charset);
     while (!label.empty() && (label.back() == ' ' || label.back() == '\t')) {
         label.pop_back();
     }
+    const std::string shown = printableLabel(charset);
     ConvertedText result;
-    bool ascii = true;
-    for (char c : bytes) {
-        if (static_cast<unsigned char>(c) >= 0x80 || c == '\x1B') {
+    bool ascii = !asciiIncompatible(label);
+    for (std::size_t i = 0; ascii && i < bytes.size(); ++i) {
+        if (static_cast<unsigned char>(bytes[i]) >= 0x80 || bytes[i] == '\x1B') {
             ascii = false;
-            break;
         }
     }
     if (ascii) {
@@ -224,7 +255,7 @@ ConvertedText toUtf8(std::string_view bytes, std::string_view charset) {
             UErrorCode status = U_ZERO_ERROR;
             ConverterPtr converter(ucnv_open(icuName(label).c_str(), &status));
             if (U_FAILURE(status)) {
-                result.problem = "unknown charset '" + std::string(charset) + "', read as ASCII";
+                result.problem = "unknown charset '" + shown + "', read as ASCII";
             }
         }
         return result;
@@ -249,8 +280,7 @@ ConvertedText toUtf8(std::string_view bytes, std::string_view charset) {
             }
         } else {
             result.text = repairUtf8(bytes);
-            result.problem =
-                "invalid bytes in " + std::string(charset) + " text replaced by U+FFFD";
+            result.problem = "invalid bytes in " + shown + " text replaced by U+FFFD";
         }
         return result;
     }
@@ -262,16 +292,16 @@ ConvertedText toUtf8(std::string_view bytes, std::string_view charset) {
     }
     if (convertWithIcu(bytes, icuName(label), result.text, clean)) {
         if (!clean) {
-            result.problem = "invalid bytes in " + std::string(charset) + " text replaced";
+            result.problem = "invalid bytes in " + shown + " text replaced";
         }
         return result;
     }
     if (isValidUtf8(bytes)) {
         result.text.assign(bytes);
-        result.problem = "unknown charset '" + std::string(charset) + "', read as UTF-8";
+        result.problem = "unknown charset '" + shown + "', read as UTF-8";
     } else {
         result.text = latin1ToUtf8(bytes);
-        result.problem = "unknown charset '" + std::string(charset) + "', read as ISO-8859-1";
+        result.problem = "unknown charset '" + shown + "', read as ISO-8859-1";
     }
     return result;
 }

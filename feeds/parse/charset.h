@@ -18,6 +18,11 @@ struct ConvertedText {
 /// else Latin-1. An unknown label or invalid bytes give a best-effort text plus a problem.
 ConvertedText toUtf8(std::string_view bytes, std::string_view charset);
 
+/// A label from a message (a charset, a transfer encoding, a Content-Type) as it may be shown
+/// in a warning: printable ASCII kept, anything else (control characters, 8-bit bytes) as
+/// \xNN, at most `maxBytes` of the input (then "…"). Logs never get raw bytes from a message.
+std::string printableLabel(std::string_view label, std::size_t maxBytes = 60);
+
 /// A mailbox name as IMAP wants it (RFC 3501 5.1.3, "modified UTF-7"): ASCII stays as it is
 /// (but '&' becomes "&-"), other characters become "&…-" runs, e.g. 脆弱性情報 → &gQZfMWAnYMVYMQ-.
 /// Throws std::invalid_argument when `utf8` is not well-formed UTF-8.

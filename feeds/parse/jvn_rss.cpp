@@ -357,9 +357,32 @@ struct JvnRssStreamParser::Impl {
 
     std::string source() const { return myJvnChannel || status ? "myjvn" : "jvn-rss"; }
 
+    /// An item over the record limit is skipped with a problem; anything else that large ends
+    /// the document.
+    void handleOversize(std::string_view head, std::size_t offset, std::size_t bytes) {
+        const std::string_view rawName =
+            leadingXmlName(head.substr(std::min<std::size_t>(1, head.size())));
+        const std::string message = "<" + std::string(rawName) + "> is " + std::to_string(bytes) +
+                                    " bytes, more than the record limit of " +
+                                    std::to_string(stream.limits().maxRecordBytes) +
+                                    " bytes (max_record_bytes)";
+        if (localOf(rawName) != "item") {
+            stream.fail(message + XmlChildStream::at(offset));
+        }
+        stream.countItem();
+        problems(ItemProblem{"", stream.items(),
+                             message + "; item skipped" + XmlChildStream::at(offset)});
+    }
+
     void handleChild(std::string_view text, std::size_t offset) {
         std::string error;
         const pugi::xml_node node = stream.parseChild(text, offset, error);
+        if (!node && stream.childRefused() && localOf(leadingXmlName(text.substr(1))) == "item") {
+            // A forbidden character or an oversized field: this item alone is bad.
+            stream.countItem();
+            problems(ItemProblem{"", stream.items(), error + "; item skipped"});
+            return;
+        }
         if (!node) {
             stream.fail(error.empty() ? "not well-formed XML" + XmlChildStream::at(offset) : error);
         }
@@ -422,6 +445,10 @@ JvnRssStreamParser::JvnRssStreamParser(RecordSink records, ProblemSink problems)
     : impl_(std::make_unique<Impl>()) {
     impl_->records = std::move(records);
     impl_->problems = std::move(problems);
+    impl_->stream.onOversize(
+        [impl = impl_.get()](std::string_view head, std::size_t offset, std::size_t bytes) {
+            impl->handleOversize(head, offset, bytes);
+        });
 }
 
 JvnRssStreamParser::~JvnRssStreamParser() = default;

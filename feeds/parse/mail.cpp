@@ -389,7 +389,7 @@ private:
             return mime::decodeQuotedPrintable(entity.body);
         }
         if (!encoding.empty() && encoding != "7bit" && encoding != "8bit" && encoding != "binary") {
-            problem("unknown Content-Transfer-Encoding '" + encoding.substr(0, 40) +
+            problem("unknown Content-Transfer-Encoding '" + printableLabel(encoding, 40) +
                     "', read as 8bit");
         }
         return std::string(entity.body);

@@ -613,8 +613,8 @@ Entity parseEntity(std::string_view raw, std::vector<std::string>& problems, int
         if (type.find('/') != std::string::npos) {
             entity.type = std::move(type);
         } else {
-            problems.push_back("unreadable Content-Type '" +
-                               std::string(contentType->substr(0, 60)) + "', read as text/plain");
+            problems.push_back("unreadable Content-Type '" + printableLabel(*contentType) +
+                               "', read as text/plain");
             entity.params.clear();
         }
     }

@@ -358,6 +358,24 @@ struct VuldefStreamParser::Impl {
         // Anything else (sec:handling, unknown elements) is ignored.
     }
 
+    /// A child larger than the record limit, skipped unread: a Vulinfo is a problem, anything
+    /// else the end of the document.
+    void handleOversize(std::string_view head, std::size_t start, std::size_t bytes) {
+        const std::string_view rawName =
+            leadingXmlName(head.substr(std::min<std::size_t>(1, head.size())));
+        const std::string limit = "more than the record limit of " +
+                                  std::to_string(stream.limits().maxRecordBytes) +
+                                  " bytes (max_record_bytes)";
+        if (localOf(rawName) != "Vulinfo") {
+            stream.fail("<" + std::string(rawName) + "> is " + std::to_string(bytes) + " bytes, " +
+                        limit + at(start));
+        }
+        stream.countItem();
+        problem(rawVulinfoId(head), stream.items(),
+                "Vulinfo is " + std::to_string(bytes) + " bytes, " + limit +
+                    "; Vulinfo skipped (Vulinfo at byte offset " + std::to_string(start) + ")");
+    }
+
     /// The VulinfoID of a Vulinfo that pugixml cannot read, found by text, or "".
     static std::string rawVulinfoId(std::string_view text) {
         const auto open = text.find("VulinfoID>");
@@ -604,6 +622,10 @@ VuldefStreamParser::VuldefStreamParser(RecordSink records, ProblemSink problems)
     : impl_(std::make_unique<Impl>()) {
     impl_->records = std::move(records);
     impl_->problems = std::move(problems);
+    impl_->stream.onOversize(
+        [impl = impl_.get()](std::string_view head, std::size_t offset, std::size_t bytes) {
+            impl->handleOversize(head, offset, bytes);
+        });
 }
 
 VuldefStreamParser::~VuldefStreamParser() = default;

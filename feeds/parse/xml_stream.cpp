@@ -1,6 +1,7 @@
 #include "feeds/parse/xml_stream.h"
 
 #include "core/text.h"
+#include "core/xml_chars.h"
 #include "feeds/parse/xml_util.h"
 
 #include <algorithm>
@@ -10,9 +11,9 @@ namespace vw {
 
 namespace {
 
-/// Limits on what is buffered before the root start tag and for one child of the root.
+/// The limit on what is buffered before the root start tag (one child of the root: the record
+/// limit, ParseLimits).
 constexpr std::size_t kMaxPrologBytes = 1u << 20;
-constexpr std::size_t kMaxElementBytes = 256u << 20;
 /// The consumed head of the buffer is dropped once it is this large (or half the buffer).
 constexpr std::size_t kCompactBytes = 1u << 16;
 
@@ -140,6 +141,9 @@ void XmlChildStream::compact() {
     if (inElement_) {
         elemStart_ -= keep;
         elemScan_ -= keep;
+        if (split_ != std::string::npos) {
+            split_ -= keep;
+        }
     }
 }
 
@@ -149,9 +153,16 @@ void XmlChildStream::run() {
         switch (phase_) {
         case Phase::Prolog:
             step = prolog();
+            // Something before the root (a comment, a DOCTYPE, the root start tag itself) that
+            // never ends: what is buffered for it is bounded.
+            if (step == Step::NeedMore && phase_ == Phase::Prolog &&
+                buf_.size() - pos_ > kMaxPrologBytes) {
+                fail("not a " + names_.document + " document: no root element in the first " +
+                     std::to_string(kMaxPrologBytes) + " bytes");
+            }
             break;
         case Phase::Body:
-            step = inElement_ ? element() : body();
+            step = !inElement_ ? body() : over_.active ? oversize() : element();
             break;
         case Phase::Epilogue:
             step = epilogue();
@@ -327,6 +338,12 @@ XmlChildStream::Step XmlChildStream::body() {
     if (next == '?' || next == '!') {
         const std::size_t end = skipMarkup(pos_);
         if (end == std::string_view::npos) {
+            if (view.size() - pos_ > limits_.maxRecordBytes) {
+                fail("a comment, CDATA section or processing instruction is larger than the "
+                     "record limit of " +
+                     std::to_string(limits_.maxRecordBytes) + " bytes (max_record_bytes)" +
+                     atBuf(pos_));
+            }
             return Step::NeedMore;
         }
         if (end == pos_) {
@@ -355,11 +372,8 @@ XmlChildStream::Step XmlChildStream::body() {
     elemStart_ = pos_;
     elemScan_ = pos_;
     open_.clear();
+    split_ = std::string::npos;
     return Step::Done;
-}
-
-std::string_view XmlChildStream::openName(std::size_t k) const {
-    return std::string_view(buf_).substr(elemStart_ + open_[k].first, open_[k].second);
 }
 
 /// The common case, tried before the full scan: the child ends at the first end tag of its name
@@ -381,7 +395,7 @@ std::size_t XmlChildStream::quickEnd(std::string_view view) const {
         return view.compare(at, wanted.size(), wanted) == 0 &&
                (at + wanted.size() == view.size() || !isNameChar(view[at + wanted.size()]));
     };
-    const std::size_t limit = std::min(view.size(), elemStart_ + kMaxElementBytes);
+    const std::size_t limit = std::min(view.size(), elemStart_ + limits_.maxRecordBytes);
     for (std::size_t at = gt + 1; at < limit;) {
         const void* found = std::memchr(view.data() + at, '<', limit - at);
         if (found == nullptr) {
@@ -427,9 +441,14 @@ XmlChildStream::Step XmlChildStream::element() {
         }
     }
     for (;;) {
-        if (elemScan_ - elemStart_ > kMaxElementBytes) {
-            fail("an element of the root is larger than " + std::to_string(kMaxElementBytes) +
-                 " bytes" + atBuf(elemStart_));
+        // Measured on what is buffered, so an unfinished comment or tag counts too.
+        if (view.size() - elemStart_ > limits_.maxRecordBytes) {
+            if (split_ != std::string::npos) {
+                complete(split_);
+                return Step::Done;
+            }
+            startOversize();
+            return Step::Done;
         }
         const void* found = std::memchr(view.data() + elemScan_, '<', view.size() - elemScan_);
         if (found == nullptr) {
@@ -463,31 +482,38 @@ XmlChildStream::Step XmlChildStream::element() {
         }
         if (next == '/') {
             const std::string_view name = leadingXmlName(view.substr(lt + 2, gt - lt - 2));
-            std::size_t k = open_.size();
-            while (k > 0 && openName(k - 1) != name) {
-                --k;
-            }
-            if (k == 0 && name == rootName_) {
-                // The root ends inside this child: the child is broken. It ends here, and the
-                // root end tag is handled at the root level.
-                complete(lt);
-                return Step::Done;
-            }
-            if (k > 0) {
-                open_.resize(k - 1); // a mismatch in between is left to pugixml to report
+            if (!open_.empty() && open_.back() == name) {
+                open_.pop_back();
+            } else {
+                // Not well-formed. When the child's own name opened again inside it, its end
+                // tag was missing: it ends there, and the rest is scanned again from there.
+                if (split_ != std::string::npos) {
+                    complete(split_);
+                    return Step::Done;
+                }
+                std::size_t k = open_.size();
+                while (k > 0 && open_[k - 1] != name) {
+                    --k;
+                }
+                if (k == 0 && name == rootName_) {
+                    // The root ends inside this child: the child is broken. It ends here, and
+                    // the root end tag is handled at the root level.
+                    complete(lt);
+                    return Step::Done;
+                }
+                if (k > 0) {
+                    open_.resize(k - 1); // the mismatch is left to pugixml to report
+                }
             }
             elemScan_ = gt + 1;
         } else {
             const std::string_view name = leadingXmlName(view.substr(lt + 1, gt - lt - 1));
-            if (!open_.empty() && name == openName(0)) {
-                // The same element as the root child opens again inside it: the previous one
-                // was never closed. It ends here.
-                complete(lt);
-                return Step::Done;
+            if (!open_.empty() && name == open_.front() && split_ == std::string::npos) {
+                split_ = lt;
             }
             const bool selfClosing = view[gt - 1] == '/';
             if (!selfClosing) {
-                open_.emplace_back(lt + 1 - elemStart_, name.size());
+                open_.emplace_back(name);
             }
             elemScan_ = gt + 1;
         }
@@ -498,6 +524,125 @@ XmlChildStream::Step XmlChildStream::element() {
     }
 }
 
+/// The child has grown past the record limit (and has no missing end tag to end it): from here
+/// it is skipped, keeping only its first bytes and its nesting depth.
+void XmlChildStream::startOversize() {
+    if (!oversizeSink_) {
+        fail("an element of the root is larger than the record limit of " +
+             std::to_string(limits_.maxRecordBytes) + " bytes (max_record_bytes)" +
+             atBuf(elemStart_));
+    }
+    over_ = Oversize{};
+    over_.active = true;
+    over_.start = base_ + elemStart_;
+    // The first bytes of the child, whether scanned yet or not (its name, its id).
+    over_.head.assign(buf_, elemStart_, std::min<std::size_t>(64u << 10, buf_.size() - elemStart_));
+    over_.depth = open_.size();
+    open_.clear();
+    split_ = std::string::npos;
+    elemStart_ = elemScan_; // the rest of the child is scanned from here and not kept
+}
+
+/// Skips the rest of an oversized child byte by byte (resumable at any piece boundary), then
+/// reports it to the oversize sink.
+XmlChildStream::Step XmlChildStream::oversize() {
+    const std::string_view view(buf_);
+    std::size_t i = elemScan_;
+    const auto park = [&](std::size_t at) {
+        elemScan_ = at;
+        elemStart_ = at; // nothing before it is needed again
+        return Step::NeedMore;
+    };
+    while (i < view.size()) {
+        switch (over_.mode) {
+        case Oversize::Mode::Text: {
+            const void* found = std::memchr(view.data() + i, '<', view.size() - i);
+            if (found == nullptr) {
+                return park(view.size());
+            }
+            i = static_cast<std::size_t>(static_cast<const char*>(found) - view.data());
+            if (view.size() - i < 9 &&
+                (mayBecome(i, "<!--") || mayBecome(i, "<![CDATA[") || view.size() - i < 2)) {
+                return park(i);
+            }
+            if (view.compare(i, 4, "<!--") == 0) {
+                over_.mode = Oversize::Mode::Markup;
+                over_.close = "-->";
+                i += 4;
+            } else if (view.compare(i, 9, "<![CDATA[") == 0) {
+                over_.mode = Oversize::Mode::Markup;
+                over_.close = "]]>";
+                i += 9;
+            } else if (view[i + 1] == '?') {
+                over_.mode = Oversize::Mode::Markup;
+                over_.close = "?>";
+                i += 2;
+            } else if (view[i + 1] == '!') {
+                over_.mode = Oversize::Mode::Markup;
+                over_.close = ">";
+                i += 2;
+            } else {
+                over_.mode = Oversize::Mode::Tag;
+                over_.endTag = view[i + 1] == '/';
+                over_.quote = 0;
+                over_.last = 0;
+                i += over_.endTag ? 2 : 1;
+            }
+            break;
+        }
+        case Oversize::Mode::Markup: {
+            const std::size_t end = view.find(over_.close, i);
+            if (end == std::string_view::npos) {
+                const std::size_t keep = std::min(view.size() - i, over_.close.size() - 1);
+                return park(view.size() - keep);
+            }
+            i = end + over_.close.size();
+            over_.mode = Oversize::Mode::Text;
+            break;
+        }
+        case Oversize::Mode::Tag: {
+            for (; i < view.size(); ++i) {
+                const char c = view[i];
+                if (over_.quote != 0) {
+                    if (c == over_.quote) {
+                        over_.quote = 0;
+                    }
+                } else if (c == '"' || c == '\'') {
+                    over_.quote = c;
+                } else if (c == '>') {
+                    break;
+                }
+                over_.last = c;
+            }
+            if (i == view.size()) {
+                return park(i);
+            }
+            ++i;
+            over_.mode = Oversize::Mode::Text;
+            if (over_.endTag) {
+                --over_.depth;
+            } else if (over_.last != '/') {
+                ++over_.depth;
+            }
+            if (over_.depth == 0) {
+                const std::size_t bytes = base_ + i - over_.start;
+                const std::string head = std::move(over_.head);
+                const std::size_t start = over_.start;
+                over_ = Oversize{};
+                inElement_ = false;
+                pos_ = i;
+                open_.clear();
+                ++children_;
+                oversizeSink_(head, start, bytes);
+                return Step::Done;
+            }
+            break;
+        }
+        }
+    }
+    return park(i);
+}
+
 /// The child [elemStart_, end) is complete: hand it out.
 void XmlChildStream::complete(std::size_t end) {
     const std::string_view text = std::string_view(buf_).substr(elemStart_, end - elemStart_);
@@ -505,12 +650,63 @@ void XmlChildStream::complete(std::size_t end) {
     inElement_ = false;
     pos_ = end;
     open_.clear();
+    split_ = std::string::npos;
     ++children_;
     childSink_(text, base_ + start);
 }
 
+namespace {
+
+/// The first element whose text, or attribute whose value, is longer than `limit` bytes below
+/// `top`: "<Title> holds 209715200 bytes of text". Iterative. "" when there is none.
+std::string oversizedField(pugi::xml_node top, std::size_t limit) {
+    pugi::xml_node node = top;
+    while (node) {
+        std::size_t text = 0;
+        for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling()) {
+            if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) {
+                text += std::strlen(c.value());
+            }
+        }
+        if (text > limit) {
+            return "<" + std::string(node.name()) + "> holds " + std::to_string(text) +
+                   " bytes of text";
+        }
+        for (pugi::xml_attribute a = node.first_attribute(); a; a = a.next_attribute()) {
+            const std::size_t size = std::strlen(a.value());
+            if (size > limit) {
+                return "attribute " + std::string(a.name()) + " of <" + std::string(node.name()) +
+                       "> holds " + std::to_string(size) + " bytes";
+            }
+        }
+        if (pugi::xml_node first = firstElementChild(node)) {
+            node = first;
+            continue;
+        }
+        while (node) {
+            if (node == top) {
+                return "";
+            }
+            if (pugi::xml_node next = nextElementSibling(node)) {
+                node = next;
+                break;
+            }
+            node = node.parent();
+        }
+    }
+    return "";
+}
+
+} // namespace
+
 pugi::xml_node XmlChildStream::parseChild(std::string_view text, std::size_t offset,
                                           std::string& error) {
+    refused_ = false;
+    if (const std::optional<ForbiddenXmlChar> bad = findForbiddenXmlChar(text)) {
+        refused_ = true;
+        error = forbiddenXmlCharMessage(*bad) + XmlChildStream::at(offset + bad->offset);
+        return {};
+    }
     scratch_.assign(wrapperOpen_);
     scratch_.append(text);
     scratch_.append(kWrapperClose);
@@ -529,6 +725,17 @@ pugi::xml_node XmlChildStream::parseChild(std::string_view text, std::size_t off
     if (!node || nextElementSibling(node)) {
         error.clear();
         return {};
+    }
+    // No field can be larger than the whole text: the walk is only needed for large children.
+    if (text.size() > limits_.maxFieldBytes) {
+        const std::string field = oversizedField(node, limits_.maxFieldBytes);
+        if (!field.empty()) {
+            refused_ = true;
+            error = field + ", more than the field limit of " +
+                    std::to_string(limits_.maxFieldBytes) + " bytes (max_field_bytes)" +
+                    XmlChildStream::at(offset);
+            return {};
+        }
     }
     return node;
 }

@@ -3,6 +3,7 @@
 // streaming parsers (vuldef.cpp, jvn_rss.cpp); internal to feeds/parse.
 #pragma once
 
+#include "core/parse_limits.h"
 #include "feeds/parse/parse_error.h"
 
 #include <cstddef>
@@ -41,10 +42,21 @@ public:
     using RootCheck = std::function<bool(pugi::xml_node root, std::size_t end)>;
     /// One complete child of the root: its text and its offset in the document.
     using ChildSink = std::function<void(std::string_view text, std::size_t offset)>;
+    /// A child of the root larger than ParseLimits::maxRecordBytes, skipped without being
+    /// buffered: its first bytes (up to 64 KiB, to find its name and id), its offset and its
+    /// size in bytes.
+    using OversizeSink =
+        std::function<void(std::string_view head, std::size_t offset, std::size_t bytes)>;
 
+    /// The limits are parseLimits() at the time of construction.
     XmlChildStream(Names names, EncodingCheck encoding, RootCheck root, ChildSink child);
     XmlChildStream(const XmlChildStream&) = delete;
     XmlChildStream& operator=(const XmlChildStream&) = delete;
+
+    /// Where children larger than the record limit go; without one such a child fails the
+    /// whole document.
+    void onOversize(OversizeSink sink) { oversizeSink_ = std::move(sink); }
+    const ParseLimits& limits() const { return limits_; }
 
     /// Throws ParseError when the bytes cannot be such a document (not XML).
     void feed(std::string_view bytes);
@@ -66,8 +78,12 @@ public:
     /// Parses one child handed to the sink inside the wrapper (into a document reused from call
     /// to call). Returns the child element, or a null node with `error` set to pugixml's
     /// description and the document offset ("not well-formed XML: … at byte offset N"), or
-    /// with `error` empty when the text is not one element.
+    /// with `error` empty when the text is not one element. A child holding a character XML
+    /// forbids (core/xml_chars.h) or a field larger than ParseLimits::maxFieldBytes is refused
+    /// the same way, with childRefused() true: the child alone is bad, the scan goes on.
     pugi::xml_node parseChild(std::string_view text, std::size_t offset, std::string& error);
+    /// The last parseChild() refused the child for a forbidden character or an oversized field.
+    bool childRefused() const { return refused_; }
 
     /// Children of the root handed out so far; the sink may count items with countItem().
     std::size_t children() const { return children_; }
@@ -92,9 +108,10 @@ private:
     Step prolog();
     void readRoot(std::string_view tag);
     Step body();
-    std::string_view openName(std::size_t k) const;
     std::size_t quickEnd(std::string_view view) const;
     Step element();
+    void startOversize();
+    Step oversize();
     void complete(std::size_t end);
     Step epilogue();
 
@@ -111,11 +128,33 @@ private:
     std::size_t pos_ = 0;  // next unscanned byte at the root-child level
 
     // The root child being collected: [elemStart_, …), scanned up to elemScan_; the stack of
-    // open element names as (offset from elemStart_, length).
+    // open element names. split_: where a start tag of the child's own name was seen inside
+    // it (npos: none) — in a well-formed document just a nested element, but when the
+    // document turns out broken (an end tag that does not match, the root's end tag, the
+    // record limit reached) the child is taken to end there (its end tag was missing), so one
+    // unclosed Vulinfo does not swallow the ones after it.
     bool inElement_ = false;
     std::size_t elemStart_ = 0;
     std::size_t elemScan_ = 0;
-    std::vector<std::pair<std::size_t, std::size_t>> open_;
+    std::vector<std::string> open_;
+    std::size_t split_ = std::string::npos;
+
+    // A child larger than the record limit, being skipped: only nesting depth and lexical
+    // state are kept, its bytes are dropped as they are scanned.
+    struct Oversize {
+        bool active = false;
+        std::size_t start = 0; // document offset of the child
+        std::size_t depth = 0;
+        std::string head;
+        enum class Mode { Text, Tag, Markup } mode = Mode::Text;
+        bool endTag = false;    // Tag: an end tag
+        char quote = 0;         // Tag: inside a quoted attribute value
+        char last = 0;          // Tag: the previous character ('/' before '>': self-closing)
+        std::string_view close; // Markup: what ends it ("-->", "]]>", "?>", ">")
+    } over_;
+    ParseLimits limits_ = parseLimits();
+    OversizeSink oversizeSink_;
+    bool refused_ = false;
 
     std::string rootName_;
     std::string lang_;

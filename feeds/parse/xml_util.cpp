@@ -1,6 +1,7 @@
 #include "feeds/parse/xml_util.h"
 
 #include "core/text.h"
+#include "core/xml_chars.h"
 #include "feeds/parse/parse_error.h"
 
 #include <algorithm>
@@ -340,6 +341,10 @@ std::string offsetText(std::string_view xml, std::ptrdiff_t offset) {
 }
 
 pugi::xml_node loadDocument(pugi::xml_document& doc, std::string_view xml) {
+    if (const std::optional<ForbiddenXmlChar> bad = findForbiddenXmlChar(xml)) {
+        throw ParseError(forbiddenXmlCharMessage(*bad) +
+                         offsetText(xml, static_cast<std::ptrdiff_t>(bad->offset)));
+    }
     const pugi::xml_parse_result loaded = doc.load_buffer(
         xml.data(), xml.size(), pugi::parse_default | pugi::parse_declaration, pugi::encoding_auto);
     if (!loaded) {
