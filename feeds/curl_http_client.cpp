@@ -163,6 +163,10 @@ std::string describeFailure(CURLcode code, const HttpRequest& request, const Tra
         return "too many redirects (more than " + std::to_string(request.maxRedirects) +
                ") fetching " + url;
     case CURLE_UNSUPPORTED_PROTOCOL:
+        if (detail.find("HTTP/0.9") != std::string::npos) {
+            // libcurl's words for an answer without an HTTP status line
+            return "the server's answer is not HTTP fetching " + url + ": " + detail;
+        }
         return "unsupported protocol (only http and https are allowed) fetching " + url + ": " +
                detail;
     case CURLE_URL_MALFORMAT:

@@ -670,9 +670,11 @@ PollOutcome ImapSource::poll(const SourceState& state) {
                          " bytes: skipped"});
                 continue;
             }
+            if (!wasSeen) {
+                fetchedUnseen.push_back(uid); // before the FETCH: one cut part-way sets \Seen too
+            }
             std::string raw = session->fetchMessage(uid, uidValidity, options_.maxMessageBytes);
             if (!wasSeen) {
-                fetchedUnseen.push_back(uid);
                 pending.unseenBefore.push_back(uid);
             }
             log("debug", "fetched " + uidName + " (" + std::to_string(raw.size()) + " bytes)");
@@ -737,8 +739,27 @@ PollOutcome ImapSource::poll(const SourceState& state) {
                         " record(s), " + std::to_string(result.problems.size()) + " problem(s)");
         return outcome;
     } catch (const std::exception& e) {
+        // The server marked the messages fetched before the failure \Seen (a FETCH of BODY[]
+        // does). Clear the mark now, as if the poll had not happened, so that a process that
+        // ends after this poll (`poll --once`, a restart) leaves no mail marked read; when
+        // that fails too, this process's next poll restores them.
+        std::vector<std::uint32_t> unrestored = fetchedUnseen;
+        if (!fetchedUnseen.empty()) {
+            try {
+                ImapSession again(options_.connection);
+                if (again.status().uidValidity == uidValidity) {
+                    restoreUnseen(again, fetchedUnseen);
+                    unrestored.clear();
+                }
+            } catch (const std::exception& restoreError) {
+                log("warning", "cannot clear the \\Seen flag of UIDs " +
+                                   formatUidSet(fetchedUnseen) +
+                                   " fetched before the failure now (the next poll does): " +
+                                   restoreError.what());
+            }
+        }
         carriedValidity_ = uidValidity;
-        carriedUnseen_.insert(fetchedUnseen.begin(), fetchedUnseen.end());
+        carriedUnseen_.insert(unrestored.begin(), unrestored.end());
         return pollFailure(state, std::string("IMAP poll of ") + options_.connection.url +
                                       " failed: " + e.what());
     }

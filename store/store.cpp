@@ -9,10 +9,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <set>
 #include <sqlite3.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 #include <unordered_set>
 #include <utility>
 #include <xxhash.h>
@@ -247,6 +250,32 @@ void registerFunctions(Database& db, const std::string& path) {
     }
 }
 
+/// Why a store may fail to open in WAL mode, which needs to create PATH-wal and PATH-shm
+/// beside the file even to read (docs/reliability.md): "" when no reason is visible.
+std::string walOpenHint(const std::string& path) {
+    if (path.empty() || path == ":memory:") {
+        return "";
+    }
+    std::string folder = std::filesystem::path(path).parent_path().string();
+    if (folder.empty()) {
+        folder = ".";
+    }
+    struct statvfs fs {};
+    if (::statvfs(folder.c_str(), &fs) == 0) {
+        if ((fs.f_flag & ST_RDONLY) != 0) {
+            return "; the file system holding " + folder + " is mounted read-only";
+        }
+        if (fs.f_bavail == 0) {
+            return "; the file system holding " + folder + " is full";
+        }
+    }
+    if (::access(folder.c_str(), W_OK) != 0) {
+        return "; the folder " + folder +
+               " is not writable (SQLite creates the -wal and -shm files there)";
+    }
+    return "";
+}
+
 } // namespace
 
 // --- opening and migrations ----------------------------------------------------------------
@@ -260,15 +289,21 @@ std::unique_ptr<Store> Store::open(const std::string& path) {
     // whole record JSON (about 2 KB) without overflow pages and quarter the write calls of a
     // bulk ingest compared with the 4 KiB default (measured: bench/run.sh, docs/performance.md).
     db.exec("PRAGMA page_size = 16384");
-    {
+    try {
         Statement mode = db.prepare("PRAGMA journal_mode = WAL");
         const std::string result = mode.step() ? mode.text(0) : std::string();
         const char* file = sqlite3_db_filename(db.handle(), "main");
         const bool inMemory = file == nullptr || *file == '\0';
         if (!inMemory && result != "wal") {
             throw StoreError("cannot enable WAL journal mode on " + path + " (got '" + result +
-                             "')");
+                             "')" + walOpenHint(path));
         }
+    } catch (const StoreError& e) {
+        const std::string hint = walOpenHint(path);
+        if (hint.empty() || std::string(e.what()).find(hint) != std::string::npos) {
+            throw;
+        }
+        throw StoreError(e.what() + hint);
     }
     db.exec("PRAGMA synchronous = NORMAL");
     db.exec("PRAGMA foreign_keys = ON");

@@ -1,0 +1,290 @@
+#!/usr/bin/python3
+"""Fault matrix, rows "HTTP feeds" and "MyJVN API" (docs/reliability.md): the real binary polls
+tests/servers/fault_server.py, which fails in one way per source: a host under .invalid (DNS),
+a port nothing listens on, a port answering the TLS ClientHello with garbage, an expired and a
+wrong-host certificate (their CA trusted through ca_file, so only the named fault remains),
+a stall before the headers and one in the middle of the body, a body cut short of its
+Content-Length, HTTP 500, HTTP 429, a redirect loop, an oversized body (with and without
+Content-Length), a connection reset and an answer that is not HTTP.
+
+Asserted per cell: `poll --once` exits 3, within the configured timeout (2 s per stalled
+transfer, not the 60 s default), the good source beside the failing ones still stores its
+records, nothing of a failing source is stored and its ETag/cursor stay unset, `status --json`
+shows the error count and a last error naming the fault and the URL; after
+alert_after_failures polls in a row the admins get one alert mail (the real SMTP server), and
+only for that source. The daemon (`run`) retries a failing source on its schedule (backoff,
+capped at the interval), keeps running, and recovers when the server does. MyJVN requests are
+retried (`retries = 1`) for the transient faults and not for the permanent ones, Retry-After is
+honoured, and the poll then fails alone."""
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+import delivery_support as ds  # noqa: E402
+import fault_support as fs  # noqa: E402
+import vwtest as t  # noqa: E402
+
+TIMEOUT = 2  # seconds, every source's `timeout`
+server = fs.FaultServer()
+ws = t.Workspace("faults-http")
+server.serve("feed.rdf", ds.feed(3))
+refused, _ = fs.refused_url()
+
+# (source name, URL, what its last error must say)
+FEEDS = [
+    ("dns", "http://%s/feed.rdf" % fs.DNS_FAIL_HOST, "cannot resolve the host name"),
+    ("refused", refused, "connection refused"),
+    ("tls-handshake", server.url("ok/feed.rdf", "tls_garbage"), "TLS handshake failed"),
+    ("cert-expired", server.url("ok/feed.rdf", "tls_expired"), "certificate has expired"),
+    ("cert-wrong-host", server.url("ok/feed.rdf", "tls_wronghost"),
+     "no alternative certificate subject name matches"),
+    ("stall-headers", server.url("stall-headers/feed.rdf"), "timed out after 2000 ms"),
+    ("stall-body", server.url("stall-body/feed.rdf"), "timed out after 2000 ms"),
+    ("truncated", server.url("truncate/feed.rdf"), "response body truncated"),
+    ("http-500", server.url("status/500/feed.rdf"), "HTTP status 500"),
+    ("http-429", server.url("status/429/feed.rdf?ra=120"), "HTTP status 429"),
+    ("redirect-loop", server.url("redirect-loop/feed.rdf"), "too many redirects"),
+    ("oversized", server.url("oversized/3000000/feed.rdf"), "response larger than 1048576 bytes"),
+    ("oversized-chunked", server.url("oversized-chunked/3000000/feed.rdf"),
+     "response larger than 1048576 bytes"),
+    ("reset", server.url("reset/feed.rdf"), "Connection reset by peer"),
+    ("not-http", server.url("garbage/feed.rdf"), "not HTTP"),
+]
+STALLS = 2  # sources that cost one timeout each
+
+
+def feed_config(db, sources, extra=""):
+    smtp = "smtp://127.0.0.1:%s" % t.env("TS_SMTP_PORT")
+    text = f"""[store]
+path = {db}
+
+[daemon]
+admin = {ws.address("ops")}
+
+[notifier.mail]
+type = email
+smtp = {smtp}
+from = vulnwatch <vulnwatch@example.jp>
+user = {t.env("TS_SMTP_USER")}
+password = {t.env("TS_SMTP_PASS")}
+ca_file = {t.env("TS_CA_CERT")}
+timeout = 10s
+"""
+    for name, url, source_extra in sources:
+        text += f"""
+[source.{name}]
+type = jvn-rss
+url = {url}
+timeout = {TIMEOUT}s
+max_bytes = 1M
+ca_file = {server.ca}
+{source_extra}"""
+    return ws.write("vulnwatch.conf" if not extra else extra, text)
+
+
+def query(db, sql):
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def feeds_row():
+    print("\n== HTTP feeds (jvn-rss) ==")
+    sources = [("good", server.url("ok/feed.rdf"), "")]
+    sources += [(name, url, "alert_after_failures = 2\n" if name == "refused" else "")
+                for name, url, _ in FEEDS]
+    cfg = feed_config(ws.db, sources)
+    p, took = fs.timed(lambda: t.run(["poll", "--once"], config=cfg))
+    t.check(p.returncode == 3, "poll --once with failing sources exits 3 (got %d)" % p.returncode)
+    t.check(took < STALLS * TIMEOUT + 8,
+            "the poll is bounded by the timeouts: %.1f s for %d stalls of %d s" %
+            (took, STALLS, TIMEOUT))
+    t.check(query(ws.db, "SELECT count(*) FROM record WHERE channel = 'good'")[0][0] == 3,
+            "the good source stored its 3 records beside the failing ones")
+    t.check(query(ws.db, "SELECT count(*) FROM record WHERE channel != 'good'")[0][0] == 0,
+            "nothing of a failing source is stored")
+    states = {r[0]: r[1:] for r in query(ws.db, "SELECT source, etag, cursor, error_count "
+                                                "FROM source_state")}
+    sources_status = fs.status_sources(cfg)
+    for name, url, expected in FEEDS:
+        s = sources_status.get(name, {})
+        last = s.get("last_error") or ""
+        t.check(s.get("error_count") == 1 and expected in last and url.split("?")[0] in last,
+                "%s: error counted, last error names the fault and the URL (%r)" %
+                (name, last[:160]))
+        etag, cursor, _ = states.get(name, ("", "", 0))
+        t.check(not etag and not cursor, "%s: no ETag or cursor was saved" % name)
+        t.check(name in p.stderr and "poll failed" in p.stderr, "%s: the log names the failure"
+                % name)
+    requests = server.stats()
+    for mode in ("stall-headers", "stall-body", "truncate", "status/500", "status/429",
+                 "reset", "garbage"):
+        t.check(requests.get("/%s/feed.rdf" % mode) == 1,
+                "%s: one request per poll (the daemon's schedule retries, not a loop)" % mode)
+    t.check(requests.get("/redirect-loop/feed.rdf", 0) <= 6,
+            "the redirect loop is followed at most 5 times (%s)" %
+            requests.get("/redirect-loop/feed.rdf"))
+
+    p, took = fs.timed(lambda: t.run(["poll", "--once"], config=cfg))
+    t.check(p.returncode == 3 and took < STALLS * TIMEOUT + 8, "a second poll fails alike, "
+            "bounded (%.1f s)" % took)
+    sources_status = fs.status_sources(cfg)
+    t.check(all(sources_status.get(n, {}).get("error_count") == 2 for n, _, _ in FEEDS),
+            "every failing source counts 2 failures in a row")
+    t.check(sources_status.get("good", {}).get("error_count") == 0 and
+            query(ws.db, "SELECT count(*) FROM record")[0][0] == 3,
+            "the good source: no error, nothing stored twice")
+    # alert_after_failures = 2 on "refused" only (the others keep the default 3)
+    alerts = query(ws.db, "SELECT subject, state FROM outbox WHERE subject LIKE "
+                          "'[vulnwatch] 監視%'")
+    t.check(len(alerts) == 1 and "refused" in alerts[0][0] and alerts[0][1] == "delivered",
+            "one admin alert, for the source that failed alert_after_failures = 2 times, "
+            "delivered: %r" % alerts)
+    mails = t.mails_for(ws.tag)
+    t.check(len(mails) == 1 and "refused" in str(mails[0][1]["Subject"]),
+            "the admin got the alert mail (%d mails)" % len(mails))
+    if mails:
+        body = mails[0][1].get_body(preferencelist=("plain",)).get_content()
+        t.check("connection refused" in body, "the alert says what failed")
+    t.run(["poll", "--once"], config=cfg)
+    subjects = [r[0] for r in query(ws.db, "SELECT subject FROM outbox WHERE subject LIKE "
+                                           "'[vulnwatch] 監視%'")]
+    t.check(sum(" refused " in s for s in subjects) == 1,
+            "a third failure raises no second alert for the same source")
+    t.check(len(subjects) == len(FEEDS),
+            "the third failure in a row (the default alert_after_failures = 3) alerts for "
+            "each of the other sources, once: %d alerts" % len(subjects))
+
+
+def daemon_row():
+    print("\n== the daemon retries a failing feed on its schedule and recovers ==")
+    db = os.path.join(ws.dir, "daemon.db")
+    late = "late-%s.rdf" % ws.tag
+    cfg = feed_config(db, [("late", server.url("ok/" + late), "interval = 10s\n")],
+                      extra="daemon.conf")
+    log_path = os.path.join(ws.dir, "daemon.log")
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([t.BINARY, "--config", cfg, "run"], stdout=log, stderr=log)
+    try:
+        path = "/ok/" + late
+        t.check(t.wait_until(lambda: len(server.requests_to(path)) >= 2, 25),
+                "the daemon polls the failing source again")
+        times = [r["time"] for r in server.requests_to(path)]
+        gap = times[1] - times[0] if len(times) >= 2 else 0
+        t.check(9.0 <= gap <= 16.0,
+                "after a failure it waits (backoff, capped at the 10 s interval): %.1f s" % gap)
+        t.check(proc.poll() is None, "the daemon keeps running while the source fails")
+        server.serve(late, ds.feed(2, first=50))
+        t.check(t.wait_until(lambda: query(db, "SELECT count(*) FROM record")[0][0] == 2, 25),
+                "once the server has the feed, the next poll stores it")
+        s = fs.status_sources(cfg).get("late", {})
+        t.check(s.get("error_count") == 0 and not s.get("last_error"),
+                "status: the error count is reset by the good poll (%r)" % s)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            rc = proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            rc = None
+    t.check(rc == 0, "the daemon stops with exit 0 (got %s)" % rc)
+    text = t.read_text(log_path)
+    t.check("poll failed" in text and "HTTP status 404" in text,
+            "the daemon's log has the failed polls")
+
+
+# MyJVN: (source name, URL path under the fault server or full URL, requests expected with
+# retries = 1, what the error must say)
+def myjvn_row():
+    print("\n== MyJVN API (myjvn) ==")
+    db = os.path.join(ws.dir, "myjvn.db")
+    base = server.url("")
+    cases = [
+        ("dns", "http://%s/myjvn" % fs.DNS_FAIL_HOST, None, "resolve"),
+        ("refused", refused, None, "connection refused"),
+        ("tls-handshake", server.url("ok/myjvn", "tls_garbage"), None, "TLS handshake failed"),
+        ("cert-expired", server.url("ok/myjvn", "tls_expired"), None, "certificate has expired"),
+        ("cert-wrong-host", server.url("ok/myjvn", "tls_wronghost"), None,
+         "no alternative certificate subject name"),
+        ("stall-headers", base + "stall-headers/myjvn", 2, "timed out"),
+        ("stall-body", base + "stall-body/myjvn", 2, "timed out"),
+        ("truncated", base + "truncate/myjvn", 2, "truncated"),
+        ("http-500", base + "status/500/myjvn", 2, "HTTP status 500"),
+        ("http-429", base + "status/429/myjvn", 2, "HTTP status 429"),
+        ("redirect-loop", base + "redirect-loop/myjvn", None, "too many redirects"),
+        ("oversized", base + "oversized/3000000/myjvn", 2, "larger than"),
+        ("reset", base + "reset/myjvn", 2, "reset"),
+    ]
+    text = "[store]\npath = %s\n" % db
+    for name, url, _, _ in cases:
+        text += ("\n[source.%s]\ntype = myjvn\nurl = %s\ntimeout = %ds\nmax_bytes = 1M\n"
+                 "ca_file = %s\nrequest_interval = 100ms\nretries = 1\n" %
+                 (name, url, TIMEOUT, server.ca))
+    cfg = ws.write("myjvn.conf", text)
+    p, took = fs.timed(lambda: t.run(["poll", "--once"], config=cfg))
+    t.check(p.returncode == 3, "poll --once with failing MyJVN sources exits 3 (got %d)"
+            % p.returncode)
+    # 2 stalls x 2 attempts x 2 s, plus the pauses between attempts
+    t.check(took < 2 * 2 * TIMEOUT + 15, "bounded by the timeouts and retries: %.1f s" % took)
+    status = fs.status_sources(cfg)
+    for name, url, attempts, expected in cases:
+        last = status.get(name, {}).get("last_error") or ""
+        t.check(status.get(name, {}).get("error_count") == 1 and expected in last,
+                "myjvn %s: the poll fails with %r (%r)" % (name, expected, last[:160]))
+        if attempts is not None:
+            path = url[len(base) - 1:]
+            got = len(server.requests_to(path))
+            t.check(got == attempts, "myjvn %s: retried once (retries = 1): %d requests"
+                    % (name, got))
+    reqs = server.requests_to("/status/429/myjvn")
+    if len(reqs) == 2:
+        t.check(reqs[1]["time"] - reqs[0]["time"] >= 0.9,
+                "myjvn 429: the retry waits for Retry-After (1 s): %.2f s" %
+                (reqs[1]["time"] - reqs[0]["time"]))
+    t.check(query(db, "SELECT count(*) FROM record")[0][0] == 0, "myjvn: nothing stored")
+    t.check(all(not r[0] for r in query(db, "SELECT cursor FROM source_state")),
+            "myjvn: no cursor advanced")
+
+
+def csaf_row():
+    print("\n== CSAF source (type = csaf): the listing (changes.csv) fails ==")
+    db = os.path.join(ws.dir, "csaf.db")
+    text = "[store]\npath = %s\n" % db
+    cases = []
+    for name, url, expected in FEEDS:
+        # the same faults, on the changes.csv the source lists the documents from
+        listing = url.replace("feed.rdf", "changes.csv")
+        if name == "refused":
+            listing = refused.replace("feed.rdf", "changes.csv")
+        cases.append((name, listing, expected))
+        text += ("\n[source.%s]\ntype = csaf\nurl = %s\ntimeout = %ds\nmax_bytes = 1M\n"
+                 "ca_file = %s\n" % (name, listing, TIMEOUT, server.ca))
+    cfg = ws.write("csaf.conf", text)
+    p, took = fs.timed(lambda: t.run(["poll", "--once"], config=cfg))
+    t.check(p.returncode == 3, "poll --once with failing CSAF sources exits 3 (got %d)"
+            % p.returncode)
+    t.check(took < STALLS * TIMEOUT + 8, "bounded by the timeouts: %.1f s" % took)
+    status = fs.status_sources(cfg)
+    for name, url, expected in cases:
+        last = status.get(name, {}).get("last_error") or ""
+        t.check(status.get(name, {}).get("error_count") == 1 and expected in last,
+                "csaf %s: the poll fails with %r (%r)" % (name, expected, last[:160]))
+    t.check(query(db, "SELECT count(*) FROM record")[0][0] == 0, "csaf: nothing stored")
+    t.check(all(not r[0] for r in query(db, "SELECT cursor FROM source_state")),
+            "csaf: no cursor advanced")
+
+
+try:
+    feeds_row()
+    myjvn_row()
+    csaf_row()
+    daemon_row()
+finally:
+    server.stop()
+    ws.cleanup()
+t.finish()
