@@ -291,10 +291,13 @@ int cmdImport(Context& ctx, const std::vector<std::string>& args) {
             grouped = 0;
         }
     };
+    // The small files are read, hashed, compressed and parsed on a thread of their own, ahead
+    // of their turn (daemon/import.h).
+    const std::string format = opt.get("format", "auto");
+    ImportAhead ahead(opt.positional(), format, kImportGroupFileBytes);
     for (const auto& file : opt.positional()) {
-        std::error_code sizeError;
-        const auto size = std::filesystem::file_size(file, sizeError);
-        const bool small = !sizeError && size <= kImportGroupFileBytes;
+        PreparedImportFile prepared = ahead.next();
+        const bool small = prepared.small;
         if (!small) {
             commitGroup();
         } else if (!group) {
@@ -308,11 +311,10 @@ int cmdImport(Context& ctx, const std::vector<std::string>& args) {
             // The file as evidence first, so the revisions (and the cases they open) name it;
             // then the import, streamed in batches (one transaction each; daemon/import.h), and
             // the `import` event naming the file (docs/audit.md).
-            const ImportEvidence evidence = storeImportEvidence(*store, file, unixNow());
-            session.setFileEvidence(evidence.hash);
-            const ImportStats s = importFile(*store, notifiers, file, opt.get("format", "auto"),
-                                             "import", nullptr, kImportBatchSize, mapper, &session);
-            recordImportEvent(*store, file, evidence, s, "import", unixNow());
+            const ImportedFile done = importWithEvidence(
+                *store, notifiers, prepared, format, "import", kImportBatchSize, mapper, session);
+            const ImportStats& s = done.stats;
+            recordImportEvent(*store, file, done.evidence, s, "import", unixNow());
             if (s.format == "kev" && s.complete()) {
                 // CISA's KEV catalog: entries in their own table, not advisory records.
                 ctx.out << file << ": CISA KEV catalog, " << s.records << " CVEs listed ("

@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <ctime>
+#include <deque>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -21,6 +22,7 @@
 #include <malloc.h>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -239,12 +241,15 @@ public:
           registry_(registry), fileEvidence_(fileEvidence) {}
 
     ParseResult& pending() { return pending_; }
+    /// serializeRecord() of each pending record, or empty (ingestBatch serializes them).
+    std::vector<SerializedRecord>& pendingSerialized() { return pendingSerialized_; }
 
     /// Ingests what is pending (nothing when empty).
     void flush() {
-        ingest(pending_);
+        ingest(pending_, pendingSerialized_);
         pending_.records.clear();
         pending_.problems.clear();
+        pendingSerialized_.clear();
     }
 
     /// Ingests `batch` in one transaction (nothing when empty). `serialized`: as for
@@ -277,7 +282,69 @@ private:
     RegistryCache& registry_;
     const std::string& fileEvidence_;
     ParseResult pending_;
+    std::vector<SerializedRecord> pendingSerialized_;
 };
+
+/// A document parsed whole (not streamed): ingested in batches of `batchSize` records (the
+/// problems with the first), or as CISA's KEV catalog. `serialized`: of result.records, or empty.
+void ingestWhole(Store& store, const Routing& notifiers, const std::string& channel,
+                 ParseResult&& result, std::vector<SerializedRecord>&& serialized,
+                 std::size_t batchSize, ImportStats& stats, BatchIngest& batches,
+                 const std::function<void(std::size_t, bool)>& notify) {
+    if (result.kev) {
+        // CISA's KEV catalog: its own table and exploitation signals, never advisory
+        // records (daemon/kev.h); one transaction.
+        const KevIngestStats kev = ingestKev(store, notifiers, channel, result, unixNow());
+        stats.items = result.kev->entries.size() + result.problems.size();
+        stats.records = static_cast<std::size_t>(kev.ingest.records);
+        stats.newRecords = static_cast<std::size_t>(kev.ingest.newRecords);
+        stats.changed = static_cast<std::size_t>(kev.ingest.changed);
+        stats.problems = static_cast<std::size_t>(kev.ingest.problems);
+        stats.enqueued = static_cast<std::size_t>(kev.ingest.enqueued);
+        stats.kevSignalled = kev.signalled.size();
+        stats.batches = 1;
+        notify(stats.items, true);
+        return;
+    }
+    const bool withSerialized = serialized.size() == result.records.size();
+    stats.items = result.records.size() + result.problems.size();
+    batches.pending().problems = std::move(result.problems);
+    for (std::size_t i = 0; i < result.records.size(); ++i) {
+        batches.pending().records.push_back(std::move(result.records[i]));
+        if (withSerialized) {
+            batches.pendingSerialized().push_back(std::move(serialized[i]));
+        }
+        if (batches.pending().records.size() >= batchSize) {
+            batches.flush();
+            notify(stats.records, false);
+        }
+    }
+    batches.flush();
+    notify(stats.items, true);
+}
+
+/// The size of the first piece importStream reads of a file of `size` bytes (0: unknown): a file
+/// smaller than a piece gets a buffer of its size plus one byte, so the first read meets the
+/// end (zeroing 1 MiB for each of 2,000 mails of a few KB was a fifth of an import's
+/// instructions, callgrind).
+std::size_t firstPieceSize(std::uint64_t size) {
+    return size > 0 && size < kImportReadSize ? static_cast<std::size_t>(size) + 1
+                                              : kImportReadSize;
+}
+
+bool streamedFormat(const std::string& format) {
+    return format == "vuldef" || format == "jvn-rss";
+}
+
+/// importStream; `prepared` (when not null) holds the file parsed whole already
+/// (PreparedImportFile::parsed, `in` is not read); `beforeIngest` (when set) runs on this thread
+/// before the first batch is stored, while the parsing thread reads the first batch.
+ImportStats importStreamImpl(Store& store, const Routing& notifiers, std::istream& in,
+                             const std::string& path, std::uint64_t size, const std::string& format,
+                             const std::string& channel, const ProgressFn& progress,
+                             std::size_t batchSize, const CpeMapper& mapper, ImportSession* session,
+                             PreparedImportFile* prepared,
+                             const std::function<void()>& beforeIngest);
 
 } // namespace
 
@@ -334,10 +401,12 @@ ImportEvidence storeImportEvidence(Store& store, const std::string& path, std::i
     std::string head; // the first piece, for the media type
     // A file smaller than a piece gets a buffer of its size (plus one byte, so the first read
     // meets the end), as in importStream: zeroing 1 MiB for each of 2,000 mails was 30% of the
-    // instructions of their import (callgrind).
-    const std::size_t bufferSize = !sizeError && fileSize < kImportReadSize
-                                       ? static_cast<std::size_t>(fileSize) + 1
-                                       : kImportReadSize;
+    // instructions of their import (callgrind). A larger one is hashed in pieces of 128 KiB:
+    // importWithEvidence hashes it while the parsing thread holds its own 1 MiB piece and
+    // batch, and a second 1 MiB took the peak memory of an import 1 MB closer to its 48 MB.
+    constexpr std::size_t kHashPiece = 128 * 1024;
+    const std::size_t bufferSize =
+        !sizeError && fileSize < kHashPiece ? static_cast<std::size_t>(fileSize) + 1 : kHashPiece;
     std::string buffer(bufferSize, '\0');
     while (const std::size_t got = readChunk(in, buffer, path)) {
         const std::string_view piece(buffer.data(), got);
@@ -391,11 +460,23 @@ ImportStats importStream(Store& store, const Routing& notifiers, std::istream& i
                          const std::string& path, std::uint64_t size, const std::string& format,
                          const std::string& channel, const ProgressFn& progress,
                          std::size_t batchSize, const CpeMapper& mapper, ImportSession* session) {
+    return importStreamImpl(store, notifiers, in, path, size, format, channel, progress, batchSize,
+                            mapper, session, nullptr, nullptr);
+}
+
+namespace {
+
+ImportStats importStreamImpl(Store& store, const Routing& notifiers, std::istream& in,
+                             const std::string& path, std::uint64_t size, const std::string& format,
+                             const std::string& channel, const ProgressFn& progress,
+                             std::size_t batchSize, const CpeMapper& mapper, ImportSession* session,
+                             PreparedImportFile* prepared,
+                             const std::function<void()>& beforeIngest) {
     checkImportArguments(format, batchSize);
     ImportStats stats;
     ImportProgress report;
     report.bytesTotal = size;
-    auto notify = [&](std::size_t items, bool finished) {
+    const std::function<void(std::size_t, bool)> notify = [&](std::size_t items, bool finished) {
         if (progress) {
             report.bytesDone = stats.bytes;
             report.items = items;
@@ -404,16 +485,6 @@ ImportStats importStream(Store& store, const Routing& notifiers, std::istream& i
             progress(report);
         }
     };
-
-    // A file smaller than a piece gets a buffer of its size (plus one byte, so the first read
-    // meets the end): zeroing 1 MiB for each of 2,000 mails of a few KB was a fifth of an
-    // import's instructions (callgrind).
-    const std::size_t bufferSize =
-        size > 0 && size < kImportReadSize ? static_cast<std::size_t>(size) + 1 : kImportReadSize;
-    std::string buffer(bufferSize, '\0');
-    std::size_t got = readChunk(in, buffer, path);
-    stats.bytes += got;
-    stats.format = format == "auto" ? detectFormat(std::string_view(buffer.data(), got)) : format;
     std::optional<ImportSession> own;
     if (session == nullptr) {
         session = &own.emplace(store);
@@ -421,9 +492,40 @@ ImportStats importStream(Store& store, const Routing& notifiers, std::istream& i
     BatchIngest batches(store, notifiers, channel, stats, mapper, session->registry(),
                         session->fileEvidence());
 
-    if (stats.format != "vuldef" && stats.format != "jvn-rss") {
+    if (prepared != nullptr) {
+        // Read, parsed and serialized on ImportAhead's thread.
+        stats.bytes = prepared->content.size();
+        stats.format = prepared->format;
+        if (beforeIngest) {
+            beforeIngest();
+        }
+        if (prepared->parseFailure) {
+            std::rethrow_exception(prepared->parseFailure);
+        }
+        if (!prepared->parseError.empty()) {
+            stats.error = prepared->parseError;
+            notify(0, true);
+            return stats;
+        }
+        if (stats.format.empty()) {
+            stats.format = format;
+        }
+        ingestWhole(store, notifiers, channel, std::move(prepared->result),
+                    std::move(prepared->serialized), batchSize, stats, batches, notify);
+        return stats;
+    }
+
+    std::string buffer(firstPieceSize(size), '\0');
+    std::size_t got = readChunk(in, buffer, path);
+    stats.bytes += got;
+    stats.format = format == "auto" ? detectFormat(std::string_view(buffer.data(), got)) : format;
+
+    if (!streamedFormat(stats.format)) {
         // Small documents (MyJVN alert lists, mail): parsed whole, as `parse` does, then
         // ingested in batches.
+        if (beforeIngest) {
+            beforeIngest();
+        }
         std::string content(buffer.data(), got);
         while ((got = readChunk(in, buffer, path)) > 0) {
             content.append(buffer.data(), got);
@@ -446,32 +548,8 @@ ImportStats importStream(Store& store, const Routing& notifiers, std::istream& i
         if (stats.format.empty()) {
             stats.format = format;
         }
-        if (result.kev) {
-            // CISA's KEV catalog: its own table and exploitation signals, never advisory
-            // records (daemon/kev.h); one transaction.
-            const KevIngestStats kev = ingestKev(store, notifiers, channel, result, unixNow());
-            stats.items = result.kev->entries.size() + result.problems.size();
-            stats.records = static_cast<std::size_t>(kev.ingest.records);
-            stats.newRecords = static_cast<std::size_t>(kev.ingest.newRecords);
-            stats.changed = static_cast<std::size_t>(kev.ingest.changed);
-            stats.problems = static_cast<std::size_t>(kev.ingest.problems);
-            stats.enqueued = static_cast<std::size_t>(kev.ingest.enqueued);
-            stats.kevSignalled = kev.signalled.size();
-            stats.batches = 1;
-            notify(stats.items, true);
-            return stats;
-        }
-        stats.items = result.records.size() + result.problems.size();
-        batches.pending().problems = std::move(result.problems);
-        for (auto& record : result.records) {
-            batches.pending().records.push_back(std::move(record));
-            if (batches.pending().records.size() >= batchSize) {
-                batches.flush();
-                notify(stats.records, false);
-            }
-        }
-        batches.flush();
-        notify(stats.items, true);
+        ingestWhole(store, notifiers, channel, std::move(result), {}, batchSize, stats, batches,
+                    notify);
         return stats;
     }
 
@@ -491,6 +569,9 @@ ImportStats importStream(Store& store, const Routing& notifiers, std::istream& i
         }
     });
     try {
+        if (beforeIngest) {
+            beforeIngest(); // while the parsing thread reads the first batch
+        }
         while (std::optional<ParsedBatch> batch = queue.take()) {
             for (std::size_t i = 0; i < batch->serialized.size(); ++i) {
                 if (batch->serialized[i].json.empty()) {
@@ -515,6 +596,224 @@ ImportStats importStream(Store& store, const Routing& notifiers, std::istream& i
     stats.items = parsed.items;
     notify(stats.items, true);
     return stats;
+}
+
+/// storeImportEvidence of a file ImportAhead read: the same rows, from what it prepared.
+ImportEvidence storePreparedEvidence(Store& store, const PreparedImportFile& file,
+                                     std::int64_t now) {
+    if (file.evidenceFailure) {
+        std::rethrow_exception(file.evidenceFailure);
+    }
+    const std::string_view content(file.content);
+    ImportEvidence out;
+    out.hash = file.evidence.hash;
+    out.size = content.size();
+    out.kept = content.size() <= kKeepImportBytes;
+    Store::Transaction tx(store);
+    if (out.kept) {
+        out.hash = putEvidence(store, content, file.evidence, file.mediaType, now);
+    } else {
+        putEvidenceReference(store, out.hash, file.mediaType, static_cast<std::int64_t>(out.size),
+                             now);
+    }
+    tx.commit();
+    return out;
+}
+
+/// ImportAhead's work on one file (never throws: what fails is kept for the storing thread).
+PreparedImportFile prepareImportFile(const std::string& path, const std::string& format,
+                                     std::uintmax_t smallBytes) {
+    PreparedImportFile file;
+    file.path = path;
+    std::error_code sizeError;
+    const auto size = std::filesystem::file_size(path, sizeError);
+    file.small = !sizeError && size <= smallBytes;
+    if (!file.small) {
+        return file;
+    }
+    try {
+        std::ifstream in(path, std::ios::binary);
+        if (!in) {
+            throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
+        }
+        // As importStream reads it: the first piece tells the format.
+        std::string buffer(firstPieceSize(size), '\0');
+        std::size_t got = readChunk(in, buffer, path);
+        file.content.assign(buffer.data(), got);
+        file.format = format == "auto" ? detectFormat(file.content) : format;
+        while ((got = readChunk(in, buffer, path)) > 0) {
+            file.content.append(buffer.data(), got);
+        }
+    } catch (...) {
+        file.readFailure = std::current_exception();
+        return file;
+    }
+    // As storeImportEvidence tells it (from the first 4 KiB; the format of a file within them
+    // is known already).
+    const std::string_view head = std::string_view(file.content).substr(0, 4096);
+    const bool mail = format == "auto" && head.size() == file.content.size()
+                          ? file.format == "mail"
+                          : detectFormat(head) == "mail";
+    file.mediaType = mail ? kMediaMail : kMediaXml;
+    try {
+        if (file.content.size() <= kKeepImportBytes) {
+            file.evidence = prepareEvidence(file.content);
+        } else {
+            file.evidence.hash = sha256Hex(file.content);
+        }
+    } catch (...) {
+        file.evidenceFailure = std::current_exception();
+        return file;
+    }
+    const auto& formats = documentFormats();
+    if (streamedFormat(file.format) ||
+        std::find(formats.begin(), formats.end(), format) == formats.end()) {
+        return file; // streamed from `content`, or refused, by importWithEvidence
+    }
+    file.parsed = true;
+    try {
+        if (file.content.size() >= (1u << 20)) {
+            ::malloc_trim(0); // as importStream does before a DOM
+        }
+        // The format told already (parseDocument would tell it again from the same bytes).
+        file.result = parseDocument(file.content, file.format.empty() ? format : file.format);
+        if (!file.result.kev) {
+            file.serialized.reserve(file.result.records.size());
+            for (const Advisory& record : file.result.records) {
+                file.serialized.push_back(serializeRecord(record));
+            }
+        }
+    } catch (const ParseError& e) {
+        file.parseError = e.what();
+    } catch (...) {
+        file.parseFailure = std::current_exception();
+    }
+    return file;
+}
+
+} // namespace
+
+struct ImportAhead::Impl {
+    /// Files made ready and not taken yet, at most this many.
+    static constexpr std::size_t kAhead = 2;
+
+    std::vector<std::string> paths;
+    std::string format;
+    std::uintmax_t smallBytes = 0;
+    std::size_t taken = 0; // files handed over by next()
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::deque<PreparedImportFile> ready;
+    bool stop = false;
+    std::exception_ptr failure; // the thread stopped (out of memory): next() rethrows it
+    std::thread worker;
+
+    void run() {
+        try {
+            for (const std::string& path : paths) {
+                {
+                    std::unique_lock lock(mutex);
+                    changed.wait(lock, [&] { return stop || ready.size() < kAhead; });
+                    if (stop) {
+                        return;
+                    }
+                }
+                PreparedImportFile file = prepareImportFile(path, format, smallBytes);
+                std::lock_guard lock(mutex);
+                ready.push_back(std::move(file));
+                changed.notify_all();
+            }
+        } catch (...) {
+            std::lock_guard lock(mutex);
+            failure = std::current_exception();
+            changed.notify_all();
+        }
+    }
+};
+
+ImportAhead::ImportAhead(std::vector<std::string> paths, std::string format,
+                         std::uintmax_t smallBytes)
+    : impl_(std::make_unique<Impl>()) {
+    impl_->paths = std::move(paths);
+    impl_->format = std::move(format);
+    impl_->smallBytes = smallBytes;
+    impl_->worker = std::thread([impl = impl_.get()] { impl->run(); });
+}
+
+ImportAhead::~ImportAhead() {
+    {
+        std::lock_guard lock(impl_->mutex);
+        impl_->stop = true;
+        impl_->changed.notify_all();
+    }
+    impl_->worker.join();
+}
+
+PreparedImportFile ImportAhead::next() {
+    std::unique_lock lock(impl_->mutex);
+    if (impl_->taken >= impl_->paths.size()) {
+        throw std::logic_error("ImportAhead::next: no files left");
+    }
+    impl_->changed.wait(lock, [&] { return !impl_->ready.empty() || impl_->failure; });
+    if (impl_->ready.empty()) {
+        std::rethrow_exception(impl_->failure);
+    }
+    PreparedImportFile file = std::move(impl_->ready.front());
+    impl_->ready.pop_front();
+    ++impl_->taken;
+    impl_->changed.notify_all();
+    return file;
+}
+
+ImportedFile importWithEvidence(Store& store, const Routing& notifiers, PreparedImportFile& file,
+                                const std::string& format, const std::string& channel,
+                                std::size_t batchSize, const CpeMapper& mapper,
+                                ImportSession& session) {
+    ImportedFile out;
+    if (file.small) {
+        // As storeImportEvidence and then importFile, from what ImportAhead prepared.
+        if (file.readFailure) {
+            std::rethrow_exception(file.readFailure);
+        }
+        out.evidence = storePreparedEvidence(store, file, unixNow());
+        session.setFileEvidence(out.evidence.hash);
+        if (file.parsed) {
+            std::istringstream none;
+            out.stats =
+                importStreamImpl(store, notifiers, none, file.path, file.content.size(), format,
+                                 channel, nullptr, batchSize, mapper, &session, &file, nullptr);
+        } else {
+            // VULDEF or JVN RSS (streamed from the bytes read), or a format refused.
+            const std::uint64_t size = file.content.size();
+            std::istringstream in(std::move(file.content));
+            out.stats = importStreamImpl(store, notifiers, in, file.path, size, format, channel,
+                                         nullptr, batchSize, mapper, &session, nullptr, nullptr);
+        }
+        return out;
+    }
+    // A large file: hashed on this thread while the parsing thread starts. The evidence is
+    // stored before the first batch, as before; when the import is refused (an unknown
+    // format), after the refusal was decided, as storeImportEvidence and importFile did.
+    try {
+        checkImportArguments(format, batchSize);
+    } catch (const std::invalid_argument&) {
+        storeImportEvidence(store, file.path, unixNow());
+        throw;
+    }
+    std::ifstream in(file.path, std::ios::binary);
+    if (!in) {
+        throw std::runtime_error("cannot read " + file.path + ": " + std::strerror(errno));
+    }
+    std::error_code sizeError;
+    const auto fileSize = std::filesystem::file_size(file.path, sizeError);
+    const auto storeEvidence = [&] {
+        out.evidence = storeImportEvidence(store, file.path, unixNow());
+        session.setFileEvidence(out.evidence.hash);
+    };
+    out.stats = importStreamImpl(
+        store, notifiers, in, file.path, sizeError ? 0 : static_cast<std::uint64_t>(fileSize),
+        format, channel, nullptr, batchSize, mapper, &session, nullptr, storeEvidence);
+    return out;
 }
 
 } // namespace vw

@@ -12,10 +12,13 @@
 #pragma once
 
 #include "config/config.h"
+#include "feeds/source.h"
+#include "store/evidence.h"
 #include "store/store.h"
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <istream>
 #include <memory>
@@ -127,6 +130,62 @@ ImportEvidence storeImportEvidence(Store& store, const std::string& path, std::i
 std::int64_t recordImportEvent(Store& store, const std::string& path, const ImportEvidence& file,
                                const ImportStats& stats, const std::string& channel,
                                std::int64_t now);
+
+/// A file of `vulnwatch import` as ImportAhead hands it over: a small one (mail, alert list)
+/// already read, hashed, compressed, parsed and serialized on ImportAhead's thread.
+struct PreparedImportFile {
+    std::string path;
+    /// Its size was known and at most ImportAhead's limit: the fields below are filled. Else
+    /// nothing was read (importWithEvidence streams it).
+    bool small = false;
+    std::string content;                // the whole file
+    std::exception_ptr readFailure;     // reading it failed (rethrown by importWithEvidence)
+    PreparedEvidence evidence;          // hash (and zlib form when `content` is kept)
+    std::exception_ptr evidenceFailure; // zlib failed (rethrown)
+    std::string mediaType;              // of the evidence (kMediaMail, kMediaXml)
+    std::string format;                 // the format it is imported as (as importStream tells)
+    bool parsed = false;                // parsed whole here (every format but VULDEF, JVN RSS)
+    ParseResult result;
+    std::string parseError;                   // a ParseError
+    std::exception_ptr parseFailure;          // anything else parseDocument threw (rethrown)
+    std::vector<SerializedRecord> serialized; // serializeRecord() of result.records
+};
+
+/// Makes the files of one `vulnwatch import` ready on a thread of its own, in order, up to two
+/// files ahead of the one being stored, so the storing thread only stores (issue 9: the mails
+/// were fully serial; their reading, format detection, SHA-256, zlib, parse and JSON were 28% of
+/// their import's instructions, callgrind). Files over `smallBytes` (or of unknown size) are
+/// handed over unread.
+class ImportAhead {
+public:
+    ImportAhead(std::vector<std::string> paths, std::string format,
+                std::uintmax_t smallBytes = kImportGroupFileBytes);
+    ~ImportAhead();
+    ImportAhead(const ImportAhead&) = delete;
+    ImportAhead& operator=(const ImportAhead&) = delete;
+    /// The next file, in the order given. Throws std::logic_error past the last.
+    PreparedImportFile next();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+/// What importWithEvidence stored: the file as evidence, and its import.
+struct ImportedFile {
+    ImportEvidence evidence;
+    ImportStats stats;
+};
+
+/// `vulnwatch import` of one file: stores it as evidence (storeImportEvidence) and imports it
+/// (importFile), its revisions naming the evidence (`session`'s file evidence). The store ends up
+/// as with those two calls in turn; the work is spread: a small file comes prepared, and a
+/// streamed file is hashed on this thread while the parsing thread reads its first batch (the
+/// revisions need the hash at the first batch only). Throws as those two do.
+ImportedFile importWithEvidence(Store& store, const Routing& notifiers, PreparedImportFile& file,
+                                const std::string& format, const std::string& channel,
+                                std::size_t batchSize, const CpeMapper& mapper,
+                                ImportSession& session);
 
 /// As importFile, reading `in` (named `path` in messages; `size` bytes, 0 when unknown). A
 /// read error (badbit) after the first piece happens on the parsing thread and is rethrown

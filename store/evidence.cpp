@@ -128,25 +128,29 @@ bool isEvidenceHash(std::string_view text) {
            });
 }
 
-std::string putEvidence(Store& store, std::string_view bytes, std::string_view mediaType,
-                        std::int64_t now) {
-    std::string hash = sha256Hex(bytes);
+namespace {
+
+/// putEvidence: true (and last_seen moved) when the bytes of `hash` are stored already.
+bool bumpStoredEvidence(Store& store, const std::string& hash, std::int64_t now) {
     // The statements are kept by the store: an import stores a blob per mail, and preparing
     // them each time cost more than the insert.
-    {
-        Statement& q =
-            store.cachedStatement("SELECT data IS NOT NULL FROM evidence WHERE hash = ?1");
-        Rewind rewind(q);
-        q.bind(1, hash);
-        if (q.step() && q.integer(0) != 0) {
-            Statement& bump = store.cachedStatement(
-                "UPDATE evidence SET last_seen = max(last_seen, ?2) WHERE hash = ?1");
-            Rewind rewindBump(bump);
-            bump.bind(1, hash).bind(2, now).run();
-            return hash;
-        }
+    Statement& q = store.cachedStatement("SELECT data IS NOT NULL FROM evidence WHERE hash = ?1");
+    Rewind rewind(q);
+    q.bind(1, hash);
+    if (q.step() && q.integer(0) != 0) {
+        Statement& bump = store.cachedStatement(
+            "UPDATE evidence SET last_seen = max(last_seen, ?2) WHERE hash = ?1");
+        Rewind rewindBump(bump);
+        bump.bind(1, hash).bind(2, now).run();
+        return true;
     }
-    const std::optional<std::string> packed = deflated(bytes);
+    return false;
+}
+
+/// putEvidence: writes the row of new bytes (or bytes known by hash only).
+void insertEvidence(Store& store, const std::string& hash, std::string_view bytes,
+                    const std::optional<std::string>& packed, std::string_view mediaType,
+                    std::int64_t now) {
     const std::string_view data = packed ? std::string_view(*packed) : bytes;
     const std::string_view compression = packed ? kZlib : kNone;
     // New, or known by hash only (pruned or never kept): the bytes are here again.
@@ -161,7 +165,29 @@ std::string putEvidence(Store& store, std::string_view bytes, std::string_view m
         .bind(3, static_cast<std::int64_t>(bytes.size()))
         .bind(4, compression);
     q.bindBlob(5, data).bind(6, now).run();
+}
+
+} // namespace
+
+std::string putEvidence(Store& store, std::string_view bytes, std::string_view mediaType,
+                        std::int64_t now) {
+    std::string hash = sha256Hex(bytes);
+    if (!bumpStoredEvidence(store, hash, now)) {
+        insertEvidence(store, hash, bytes, deflated(bytes), mediaType, now);
+    }
     return hash;
+}
+
+PreparedEvidence prepareEvidence(std::string_view bytes) {
+    return PreparedEvidence{sha256Hex(bytes), deflated(bytes)};
+}
+
+std::string putEvidence(Store& store, std::string_view bytes, const PreparedEvidence& prepared,
+                        std::string_view mediaType, std::int64_t now) {
+    if (!bumpStoredEvidence(store, prepared.hash, now)) {
+        insertEvidence(store, prepared.hash, bytes, prepared.packed, mediaType, now);
+    }
+    return prepared.hash;
 }
 
 void putEvidenceReference(Store& store, const std::string& hash, std::string_view mediaType,

@@ -59,6 +59,21 @@ bool isEvidenceHash(std::string_view text);
 std::string putEvidence(Store& store, std::string_view bytes, std::string_view mediaType,
                         std::int64_t now);
 
+/// What putEvidence computes from the bytes alone (their SHA-256 and zlib form), made on
+/// another thread than the one holding the store's transaction (`vulnwatch import` prepares the
+/// next mails while it stores the current one, daemon/import.h).
+struct PreparedEvidence {
+    std::string hash;
+    std::optional<std::string> packed; // zlib form; nullopt when it saves nothing
+};
+/// Throws std::runtime_error when zlib fails.
+PreparedEvidence prepareEvidence(std::string_view bytes);
+
+/// As putEvidence(store, bytes, mediaType, now), with `prepared` = prepareEvidence(bytes):
+/// stores the same row.
+std::string putEvidence(Store& store, std::string_view bytes, const PreparedEvidence& prepared,
+                        std::string_view mediaType, std::int64_t now);
+
 /// Records that bytes with this hash and size existed without keeping them (compression
 /// 'not-kept'), unless the hash is stored already (then only last_seen moves). Throws
 /// std::invalid_argument for a hash that is not 64 lower-case hex digits.
