@@ -930,6 +930,36 @@ void metricsTextfileValue(Config& config, const IniField& field, const Context& 
     config.metricsTextfile = path;
 }
 
+const std::vector<KeySpec<NoticeConfig>>& noticeKeys() {
+    static const std::vector<KeySpec<NoticeConfig>> keys{
+        {"notifier",
+         {},
+         [](NoticeConfig& n, const IniField& f, const Context&) { n.notifier = f.value; }},
+        {"contact",
+         {},
+         [](NoticeConfig& n, const IniField& f, const Context&) {
+             n.contact.clear();
+             for (std::size_t i = 0; i < f.value.size(); ++i) {
+                 if (f.value[i] == '\\' && i + 1 < f.value.size() && f.value[i + 1] == 'n') {
+                     n.contact += '\n';
+                     ++i;
+                 } else {
+                     n.contact += f.value[i];
+                 }
+             }
+         }},
+        {"language",
+         {},
+         [](NoticeConfig& n, const IniField& f, const Context& c) {
+             if (f.value != "ja" && f.value != "en") {
+                 c.fail(f, "'" + f.value + "' is neither ja nor en / ja か en を指定してください");
+             }
+             n.language = f.value;
+         }},
+    };
+    return keys;
+}
+
 const std::vector<KeySpec<WebConfig>>& webKeys() {
     static const std::vector<KeySpec<WebConfig>> keys{
         {"listen", {}, webListen},
@@ -1740,6 +1770,7 @@ Config parseText(std::string_view text, const std::string& name, const fs::path&
     constexpr std::string_view notifierPrefix = "notifier.";
     constexpr std::string_view ownerPrefix = "owner.";
     std::vector<const IniSection*> ownerSections;
+    const IniSection* noticesSection = nullptr;
     for (const auto& section : sections) {
         const Context ctx{name, baseDir, readSecrets, section.name, &config.warnings.items};
         const std::string_view header = section.name;
@@ -1760,6 +1791,9 @@ Config parseText(std::string_view text, const std::string& name, const fs::path&
         } else if (header == "web") {
             applyFields(config.web, section, webKeys(), "", "", ctx);
             validateWeb(config.web, section, ctx);
+        } else if (header == "notices") {
+            applyFields(config.notices, section, noticeKeys(), "", "", ctx);
+            noticesSection = &section;
         } else if (header.starts_with(sourcePrefix) || header.starts_with(notifierPrefix)) {
             const bool isSource = header.starts_with(sourcePrefix);
             const std::string itemName(
@@ -1784,12 +1818,24 @@ Config parseText(std::string_view text, const std::string& name, const fs::path&
         } else {
             ctx.fail(section.line, "",
                      "unknown section (expected [store], [daemon], [match], [calendar], "
-                     "[deadlines], [cases], [evidence], [web], "
+                     "[deadlines], [cases], [evidence], [web], [notices], "
                      "[source.NAME], [notifier.NAME] or [owner.NAME])");
         }
     }
     resolveOwners(config, ownerSections,
                   Context{name, baseDir, readSecrets, "", &config.warnings.items});
+    if (noticesSection != nullptr && !config.notices.notifier.empty()) {
+        bool found = false;
+        for (const NotifierConfig& n : config.notifiers) {
+            found = found || (n.name == config.notices.notifier && n.type == "email");
+        }
+        if (!found) {
+            const Context ctx{name, baseDir, readSecrets, "notices", &config.warnings.items};
+            ctx.fail(findField(*noticesSection, "notifier")->line, "notifier",
+                     "no e-mail notifier [notifier." + config.notices.notifier +
+                         "] / そのメール通知先はありません");
+        }
+    }
     for (SourceConfig& s : config.sources) {
         s.proxy = effectiveProxy(config, s.proxySet, s.proxy.url, s.proxyCredentials);
     }
@@ -2092,6 +2138,21 @@ std::string redacted(const Config& config) {
         out << "trusted_user_header = " << config.web.trustedUserHeader << '\n';
     }
     out << "metrics = " << (config.web.metrics ? "on" : "off") << '\n';
+    if (!config.notices.notifier.empty() || !config.notices.contact.empty() ||
+        config.notices.language != "ja") {
+        std::string contact;
+        for (const char ch : config.notices.contact) {
+            contact += ch == '\n' ? std::string("\\n") : std::string(1, ch);
+        }
+        out << "\n[notices]\n";
+        if (!config.notices.notifier.empty()) {
+            out << "notifier = " << config.notices.notifier << '\n';
+        }
+        if (!contact.empty()) {
+            out << "contact = " << contact << '\n';
+        }
+        out << "language = " << config.notices.language << '\n';
+    }
     for (const auto& source : config.sources) {
         out << "\n[source." << source.name << "]\n";
         out << "type = " << source.type << '\n';

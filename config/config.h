@@ -181,6 +181,18 @@ struct WebConfig {
     bool operator==(const WebConfig&) const = default;
 };
 
+/// [notices]: hospital notices (daemon/notices.h, docs/notices.md).
+struct NoticeConfig {
+    /// notifier: the e-mail notifier that sends them ("" = the first e-mail notifier); its
+    /// `from`, `charset` and `templates` apply.
+    std::string notifier;
+    /// contact: whom the hospitals ask (shown in every letter; `\n` in the value breaks the
+    /// line); "" = "reply to this e-mail".
+    std::string contact;
+    std::string language = "ja"; // language: ja | en, the letters' default
+    bool operator==(const NoticeConfig&) const = default;
+};
+
 struct Config {
     std::string file; // where it was read from ("" for defaults)
     StoreConfig store;
@@ -190,6 +202,7 @@ struct Config {
     CasePolicy cases;         // [cases]: approvers, longest risk acceptance (core/cases.h)
     EvidenceConfig evidence;  // [evidence]: retention of the evidence blobs
     WebConfig web;            // [web]: `vulnwatch serve`
+    NoticeConfig notices;     // [notices]: hospital notices
     std::vector<SourceConfig> sources;
     std::vector<NotifierConfig> notifiers;
     std::vector<OwnerConfig> owners; // [owner.NAME] sections, in file order

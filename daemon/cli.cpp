@@ -147,6 +147,21 @@ commands:
                                     Shift_JIS; every bad row reported with its line, nothing
                                     imported then; prints what changed (docs/installbase.md)
   installbase list [--product P] [--json]
+  notices preview --case ID [--lang ja|en] [--json]
+                                    the hospital notice of a case group in informing, one
+                                    letter per install-base contact; changes nothing
+  notices prepare --case ID --user U [--lang ja|en]
+                                    store it as a draft; each letter archived as evidence
+                                    (SHA-256) and named in the case's audit trail
+  notices approve ID --user U       a second user approves it (never the one who prepared it)
+  notices send ID --user U          queue one mail per letter (only an approved notice; a
+                                    second run queues nothing)
+  notices withdraw ID --user U --reason TEXT
+                                    give up a notice not sent yet (the group may be prepared
+                                    again)
+  notices list [--case ID] [--limit N] [--json] | notices show ID [--json]
+                                    notices and each letter's state: draft, queued, sent,
+                                    bounced, failed (docs/notices.md)
   serve [--listen IP:PORT]          the web server (REST API under /api/v1) in the foreground
                                     until SIGTERM/SIGINT; [web] in the config (docs/web.md)
   users add NAME --role viewer|triager|admin [--product P]... [--password-file FILE]
@@ -723,6 +738,7 @@ int runCli(const std::vector<std::string>& argsIn, std::ostream& out, std::ostre
                 {"restore", cmdRestore},
                 {"vex", cmdVex},
                 {"installbase", cmdInstallBase},
+                {"notices", cmdNotices},
                 {"status", cmdStatus},
             };
         auto it = commands.find(command);

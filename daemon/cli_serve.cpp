@@ -6,6 +6,7 @@
 #include "daemon/cli.h"
 #include "daemon/cli_support.h"
 #include "daemon/log.h"
+#include "daemon/notices.h"
 #include "daemon/pipeline.h"
 #include "store/backup.h"
 #include "web/pages.h"
@@ -112,6 +113,32 @@ int cmdServe(Context& ctx, const std::vector<std::string>& args) {
             }
         }
         return rematchStored(store, *routing, versions, now, *mapper).newMatches;
+    };
+    // Hospital notices from the case page, as `notices prepare|approve|send` (daemon/notices.h).
+    auto noticeConfig = std::make_shared<const Config>(config);
+    options.api.notices = [noticeConfig](Store& store, const std::string& action, std::int64_t id,
+                                         const std::string& by, std::int64_t now) {
+        web::NoticeOutcome outcome;
+        try {
+            if (action == "prepare") {
+                prepareNotice(store, *noticeConfig, id, by, "", now);
+            } else if (action == "approve") {
+                approveNotice(store, *noticeConfig, id, by, now);
+            } else if (action == "send") {
+                sendNotice(store, *noticeConfig, id, by, now);
+            } else {
+                outcome.status = 422;
+                outcome.message = "不明な操作です / unknown action '" + action + "'";
+            }
+        } catch (const NoticeRefused& e) {
+            using K = NoticeRefused::Kind;
+            outcome.status = e.kind() == K::NotFound    ? 404
+                             : e.kind() == K::Forbidden ? 403
+                             : e.kind() == K::Conflict  ? 409
+                                                        : 422;
+            outcome.message = e.both();
+        }
+        return outcome;
     };
     // Upload bodies and staged SBOMs: a private folder beside the database.
     options.uploadDir =

@@ -155,5 +155,7 @@ int cmdStatus(Context& ctx, const std::vector<std::string>& args);
 int cmdUsers(Context& ctx, const std::vector<std::string>& args);
 /// `installbase import|list` (daemon/cli_installbase.cpp).
 int cmdInstallBase(Context& ctx, const std::vector<std::string>& args);
+/// `notices preview|prepare|approve|send|list|show` (daemon/cli_notices.cpp).
+int cmdNotices(Context& ctx, const std::vector<std::string>& args);
 
 } // namespace vw::cli

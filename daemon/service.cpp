@@ -5,6 +5,7 @@
 #include "daemon/cases.h"
 #include "daemon/kev.h"
 #include "daemon/log.h"
+#include "daemon/notices.h"
 #include "daemon/registry.h"
 #include "store/evidence.h"
 
@@ -441,6 +442,15 @@ DeliveryStats Service::deliver(std::int64_t now) {
         return true;
     };
     DeliveryStats stats = deliverDue(store_, notifiers, now, mayContinue, &unrecorded_);
+    // Hospital notices: each letter delivered or given up records its result (daemon/notices.h).
+    if (stats.delivered > 0 || stats.dead > 0) {
+        try {
+            settleNoticeLetters(store_, now);
+        } catch (const std::exception& e) {
+            VW_LOG_WARNING("notify", "cannot record the hospital notices' delivery results yet ("
+                                         << e.what() << "); `notices list` records them later");
+        }
+    }
     // A notifier whose settings fail (SMTP 535) tells the admins once per episode; a round in
     // which it delivers ends the episode.
     for (const auto& [notifier, reply] : stats.misconfigured) {

@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 namespace mustache = kainjow::mustache;
 
 constexpr std::size_t kMaxTemplateBytes = 256u * 1024u;
-constexpr std::array kKinds{MailKind::Match, MailKind::Update, MailKind::Digest};
+constexpr std::array kKinds{MailKind::Match, MailKind::Update, MailKind::Digest, MailKind::Notice};
 constexpr std::array kParts{MailPart::Subject, MailPart::Text, MailPart::Html};
 const std::string kBuiltInOrigin = "built-in";
 
@@ -34,6 +34,8 @@ std::string_view kindName(MailKind kind) {
         return "update";
     case MailKind::Digest:
         return "digest";
+    case MailKind::Notice:
+        return "notice";
     }
     return "match";
 }
@@ -341,6 +343,31 @@ mustache::data digestData(const DigestMailView& v, std::string_view language,
     return d;
 }
 
+mustache::data callerData(const MailData& v, bool html, std::string_view language,
+                          const std::string& subject) {
+    const DataBuilder b(html);
+    mustache::data d;
+    b.text(d, "lang", std::string(language));
+    b.text(d, "subject", subject);
+    for (const auto& [key, value] : v.texts) {
+        b.text(d, key, value);
+    }
+    for (const auto& [key, value] : v.flags) {
+        DataBuilder::flag(d, key, value);
+    }
+    for (const auto& [key, values] : v.strings) {
+        d.set(key, b.strings(values));
+    }
+    for (const auto& [key, items] : v.lists) {
+        mustache::data list(mustache::data::type::list);
+        for (const MailData& item : items) {
+            list.push_back(callerData(item, html, language, subject));
+        }
+        d.set(key, list);
+    }
+    return d;
+}
+
 /// One template rendered with `data`. Values arrive escaped as each part needs (DataBuilder),
 /// so the template's own escaping is off: {{x}} and {{{x}}} insert the same text.
 std::string renderOne(const std::string& source, const std::string& origin,
@@ -446,7 +473,8 @@ std::shared_ptr<const MailTemplates> MailTemplates::load(const std::string& dir)
             if (known.count(path.filename().string()) == 0) {
                 throw MailTemplateError(path.string(),
                                         "not a template name vulnwatch knows (expected "
-                                        "match|update . ja|en . subject|text|html .mustache "
+                                        "match|update|notice . ja|en . subject|text|html "
+                                        ".mustache "
                                         "or digest . ja|en . html .mustache, e.g. "
                                         "match.ja.html.mustache)");
             }
@@ -522,6 +550,23 @@ RenderedMail MailTemplates::render(MailKind kind, std::string_view language,
     out.text = renderOne(text.source, text.origin, viewData(view, false, used, out.subject));
     const Entry& html = entry(kind, used, MailPart::Html);
     out.html = renderOne(html.source, html.origin, viewData(view, true, used, out.subject));
+    return out;
+}
+
+RenderedMail MailTemplates::renderData(MailKind kind, std::string_view language,
+                                       const MailData& data) const {
+    if (kind != MailKind::Notice) {
+        throw std::invalid_argument("only notices are rendered from caller-built data");
+    }
+    const std::string_view used = languages()[languageIndex(language)];
+    RenderedMail out;
+    const Entry& subject = entry(kind, used, MailPart::Subject);
+    out.subject = subjectLine(
+        renderOne(subject.source, subject.origin, callerData(data, false, used, std::string())));
+    const Entry& text = entry(kind, used, MailPart::Text);
+    out.text = renderOne(text.source, text.origin, callerData(data, false, used, out.subject));
+    const Entry& html = entry(kind, used, MailPart::Html);
+    out.html = renderOne(html.source, html.origin, callerData(data, true, used, out.subject));
     return out;
 }
 

@@ -13,14 +13,15 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace vw {
 
-/// Which mail: the first message about a match, the update after a material revision, or an
+/// Which mail: the first message about a match, the update after a material revision, an
 /// owner's digest (whose subject and text are written by notifiers/digest.cpp: it has an `html`
-/// template only).
-enum class MailKind { Match, Update, Digest };
+/// template only), or a hospital notice (notifiers/hospital_notice.h, rendered from MailData).
+enum class MailKind { Match, Update, Digest, Notice };
 
 /// Which part of it a template renders.
 enum class MailPart { Subject, Text, Html };
@@ -151,6 +152,16 @@ struct DigestMailView {
     std::string auditHead;                 // "audit head SEQ HASH", "" when not given
 };
 
+/// A template view its caller builds (hospital notices): named texts (already cleaned; left
+/// out when empty, HTML-escaped for the HTML part like every other value), flags, lists of
+/// texts ({{.}}) and lists of such views.
+struct MailData {
+    std::vector<std::pair<std::string, std::string>> texts;
+    std::vector<std::pair<std::string, bool>> flags;
+    std::vector<std::pair<std::string, std::vector<std::string>>> strings;
+    std::vector<std::pair<std::string, std::vector<MailData>>> lists;
+};
+
 struct RenderedMail {
     std::string subject; // one line
     std::string text;
@@ -194,6 +205,10 @@ public:
     /// while rendering (load() already parsed each one), std::invalid_argument for
     /// MailKind::Digest (renderDigestHtml).
     RenderedMail render(MailKind kind, std::string_view language, const MailView& view) const;
+
+    /// The subject, text and HTML of a mail of `kind` (MailKind::Notice) from a view its caller
+    /// built; same language fallback and errors as render().
+    RenderedMail renderData(MailKind kind, std::string_view language, const MailData& data) const;
 
     /// The HTML of a digest from the `digest.<language>.html` template, which also sees
     /// `subject` and `lang`. Same language fallback and errors as render().

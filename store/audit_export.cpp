@@ -167,6 +167,11 @@ std::string kindLabel(const std::string& kind, Lang t) {
         {"import", {"ファイルの取り込み", "file import"}},
         {"backfill", {"過去データの取り込み", "backfill"}},
         {"evidence-prune", {"証拠の保存期間による削除", "evidence pruned"}},
+        {"notice-prepare", {"医療機関へのお知らせの作成", "hospital notice prepared"}},
+        {"notice-approve", {"医療機関へのお知らせの承認", "hospital notice approved"}},
+        {"notice-send", {"医療機関へのお知らせの送信", "hospital notice sent"}},
+        {"notice-letter", {"お知らせの配信結果", "hospital notice delivery result"}},
+        {"notice-withdraw", {"医療機関へのお知らせの取り下げ", "hospital notice withdrawn"}},
     };
     const auto it = labels.find(kind);
     if (it == labels.end() || !t.ja) {

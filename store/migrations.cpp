@@ -730,6 +730,54 @@ CREATE TABLE install_base (
 CREATE INDEX install_base_product ON install_base(product, version);
 )sql";
 
+// Hospital notices (issue 14 part 2, store/notices.h, docs/notices.md): one `notice` per case
+// group (the cases of one vulnerability cluster and product in `informing`; a case opened by
+// hand without a cluster is a group of its own) and one `notice_recipient` row per address it
+// goes to (each install-base contact of a site running an affected version, once per address).
+// A notice is prepared (draft), approved by a second person (approved) and sent (sent: its
+// letters queued in the outbox), or withdrawn before it is sent; a letter goes draft → queued →
+// sent | bounced (a permanent SMTP 5xx) | failed (given up). `content_hash` is the SHA-256 of the
+// archived letter (the evidence blob of the same hash); `outbox_id` its message once queued.
+// `cases` lists the case ids of the group, one per line.
+constexpr std::string_view hospitalNotices = R"sql(
+CREATE TABLE notice (
+    id          INTEGER PRIMARY KEY,
+    case_id     INTEGER NOT NULL,
+    cluster_id  INTEGER NOT NULL DEFAULT 0,
+    product     TEXT NOT NULL,
+    cases       TEXT NOT NULL,
+    language    TEXT NOT NULL CHECK (language IN ('ja', 'en')),
+    state       TEXT NOT NULL CHECK (state IN ('draft', 'approved', 'sent', 'withdrawn')),
+    prepared_by TEXT NOT NULL,
+    prepared_at INTEGER NOT NULL,
+    approved_by TEXT NOT NULL DEFAULT '',
+    approved_at INTEGER NOT NULL DEFAULT 0,
+    sent_by     TEXT NOT NULL DEFAULT '',
+    sent_at     INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX notice_case ON notice(case_id);
+CREATE INDEX notice_group ON notice(cluster_id, product);
+CREATE TABLE notice_recipient (
+    id           INTEGER PRIMARY KEY,
+    notice_id    INTEGER NOT NULL REFERENCES notice(id),
+    address      TEXT NOT NULL,
+    name         TEXT NOT NULL DEFAULT '',
+    roles        TEXT NOT NULL DEFAULT '',
+    sites        TEXT NOT NULL DEFAULT '',
+    subject      TEXT NOT NULL,
+    text         TEXT NOT NULL,
+    html         TEXT NOT NULL DEFAULT '',
+    content_hash TEXT NOT NULL,
+    state        TEXT NOT NULL DEFAULT 'draft'
+                 CHECK (state IN ('draft', 'queued', 'sent', 'bounced', 'failed')),
+    outbox_id    INTEGER NOT NULL DEFAULT 0,
+    reply        TEXT NOT NULL DEFAULT '',
+    updated_at   INTEGER NOT NULL,
+    UNIQUE (notice_id, address)
+);
+CREATE INDEX notice_recipient_state ON notice_recipient(state) WHERE state = 'queued';
+)sql";
+
 } // namespace
 
 const std::vector<std::string_view>& schemaMigrations() {
@@ -751,7 +799,8 @@ const std::vector<std::string_view>& schemaMigrations() {
                                                              evidenceBlobs,
                                                              webUsers,
                                                              webIndexes,
-                                                             installBase};
+                                                             installBase,
+                                                             hospitalNotices};
     return migrations;
 }
 

@@ -57,6 +57,18 @@ using SsvcFn = std::function<TransitionOutcome(
     Store& store, std::int64_t caseId, const std::string& by,
     const std::map<std::string, std::string>& points, std::int64_t now)>;
 
+/// A hospital notice step from the case page (daemon/notices.h): `action` prepare (`id` is
+/// the case), approve or send (`id` is the notice), by user `by`. `status` 200 when done, else
+/// 403 (not allowed: the preparer approving, a viewer), 404, 409 (wrong state) or 422, with
+/// `message` saying why (Japanese / English).
+struct NoticeOutcome {
+    int status = 200;
+    std::string message;
+};
+using NoticeFn =
+    std::function<NoticeOutcome(Store& store, const std::string& action, std::int64_t id,
+                                const std::string& by, std::int64_t now)>;
+
 struct ApiSettings {
     std::vector<SourceInfo> sources;
     TransitionFn transition;
@@ -64,6 +76,8 @@ struct ApiSettings {
     SsvcFn ssvc;
     /// May be empty (an upload is then committed without a re-match).
     RematchFn rematch;
+    /// May be empty (the case page then lists notices without forms).
+    NoticeFn notices;
     /// The largest JSON body an API call reads (the server's max_body caps every request).
     std::size_t maxJsonBody = 1024 * 1024;
 };

@@ -12,6 +12,7 @@
 #include "store/cases.h"
 #include "store/store.h"
 #include "store/users.h"
+#include "web/page_notices.h"
 #include "web/page_routes.h"
 
 #include <algorithm>
@@ -784,6 +785,7 @@ HttpResponse casePage(PageCall& call, const Case& c, const Posted* posted, int s
                                             ", so you cannot move "
                                             "this case."));
     }
+    noticesView(call, v, c); // hospital notices of the case's group (web/page_notices.cpp)
     const std::string title = call.t("案件", "Case") + " #" + std::to_string(c.id) + " " + c.title;
     return forUser(call, templatePage(call, title, "cases", "cases_show", v, status));
 }
@@ -983,7 +985,8 @@ HttpResponse casesRoute(PageCall& call, const std::vector<std::string>& rest) {
     }
     const std::optional<std::int64_t> id = caseNumber(rest[0]);
     if (!id || rest.size() > 2 ||
-        (rest.size() == 2 && rest[1] != "transition" && rest[1] != "ssvc")) {
+        (rest.size() == 2 && rest[1] != "transition" && rest[1] != "ssvc" &&
+         rest[1] != "notices")) {
         return forUser(call, errorPage(call, 404,
                                        call.t("そのような案件のページはありません (/cases/番号)",
                                               "no such case page (/cases/NUMBER)")));
@@ -991,6 +994,9 @@ HttpResponse casesRoute(PageCall& call, const std::vector<std::string>& rest) {
     if (rest.size() == 2) {
         if (!call.isPost()) {
             return forUser(call, methodNotAllowed(call, "POST"));
+        }
+        if (rest[1] == "notices") {
+            return postNotice(call, *id);
         }
         return rest[1] == "ssvc" ? postSsvc(call, *id) : postTransition(call, *id);
     }

@@ -156,8 +156,8 @@ TEST_CASE("unknown sections and keys are errors", "[config][errors][unknown]") {
         CHECK(error.section() == "sources.x");
         CHECK(std::string(error.what()) ==
               "t.conf:3: [sources.x]: unknown section (expected [store], [daemon], [match], "
-              "[calendar], [deadlines], [cases], [evidence], [web], [source.NAME], "
-              "[notifier.NAME] or [owner.NAME])");
+              "[calendar], [deadlines], [cases], [evidence], [web], [notices], "
+              "[source.NAME], [notifier.NAME] or [owner.NAME])");
     }
     SECTION("a section named in upper case") {
         CHECK(errorOf("[Store]\n").line() == 1);
