@@ -1054,6 +1054,8 @@ const std::vector<KeySpec<SourceConfig>>& sourceKeys() {
     static const std::vector<std::string> paced{"myjvn", "myjvn-alert", "jvn-detail-feed"};
     static const std::vector<std::string> detailFeed{"jvn-detail-feed"};
     static const std::vector<std::string> imap{"imap"};
+    static const std::vector<std::string> signedFiles{"imap", "csaf"};
+    static const std::vector<std::string> csaf{"csaf"};
     static const std::vector<KeySpec<S>> keys{
         {"type", {}, [](S& s, const IniField& f, const Context&) { s.type = f.value; }},
         {"url", {}, [](S& s, const IniField& f, const Context&) { s.url = f.value; }},
@@ -1150,7 +1152,7 @@ const std::vector<KeySpec<SourceConfig>>& sourceKeys() {
         {"move_to", imap, [](S& s, const IniField& f, const Context&) { s.moveTo = f.value; }},
         {"max_message_bytes", imap,
          [](S& s, const IniField& f, const Context& c) { s.maxMessageBytes = sizeValue(c, f); }},
-        {"keyring", imap,
+        {"keyring", signedFiles,
          [](S& s, const IniField& f, const Context& c) { s.keyring = directoryValue(c, f); }},
         {"unsigned_policy", imap,
          [](S& s, const IniField& f, const Context& c) {
@@ -1161,6 +1163,9 @@ const std::vector<KeySpec<SourceConfig>>& sourceKeys() {
              s.invalidPolicy = oneOf(c, f, mailPolicies);
          }},
         {"list", imap, [](S& s, const IniField& f, const Context&) { s.list = f.value; }},
+        // csaf
+        {"path", csaf,
+         [](S& s, const IniField& f, const Context& c) { s.path = directoryValue(c, f); }},
     };
     return keys;
 }
@@ -1566,6 +1571,20 @@ SourceConfig validateSource(const IniSection& section, const std::string& name,
         if (findField(section, "interval") == nullptr) {
             source.interval = std::chrono::hours(24);
         }
+    } else if (type == "csaf") {
+        // A provider's metadata or feed by URL, or a local directory: one of the two.
+        const auto* pathField = findField(section, "path");
+        if (urlField != nullptr && pathField != nullptr) {
+            ctx.fail(*pathField, "both url (line " + std::to_string(urlField->line) +
+                                     ") and path are set: keep one");
+        }
+        require(section, {"url", "path"}, ctx);
+        if (urlField != nullptr) {
+            checkHttpUrl(ctx, *urlField);
+        }
+        if (findField(section, "interval") == nullptr) {
+            source.interval = std::chrono::hours(1);
+        }
     } else if (type == "imap") {
         require(section, {"url"}, ctx);
         const auto url = splitUrl(source.url);
@@ -1892,6 +1911,9 @@ std::chrono::seconds defaultSilenceLimit(const std::string& sourceType) {
     if (sourceType == "kev") {
         return hours(24 * 30); // CISA adds entries most weeks, sometimes not for weeks
     }
+    if (sourceType == "csaf") {
+        return hours(24 * 60); // CISA publishes ICS Medical Advisories a few times a quarter
+    }
     return hours(24 * 7);
 }
 
@@ -1900,8 +1922,8 @@ std::chrono::seconds silenceLimit(const SourceConfig& source) {
 }
 
 const std::vector<std::string>& knownSourceTypes() {
-    static const std::vector<std::string> types{"jvn-rss",         "myjvn", "myjvn-alert",
-                                                "jvn-detail-feed", "imap",  "kev"};
+    static const std::vector<std::string> types{
+        "jvn-rss", "myjvn", "myjvn-alert", "jvn-detail-feed", "imap", "kev", "csaf"};
     return types;
 }
 
@@ -2156,7 +2178,9 @@ std::string redacted(const Config& config) {
     for (const auto& source : config.sources) {
         out << "\n[source." << source.name << "]\n";
         out << "type = " << source.type << '\n';
-        out << "url = " << source.url << '\n';
+        if (source.type != "csaf" || !source.url.empty()) { // a csaf source has url or path
+            out << "url = " << source.url << '\n';
+        }
         out << "interval = " << formatDuration(source.interval) << '\n';
         out << "timeout = " << formatDuration(source.timeout) << '\n';
         out << "max_bytes = " << formatSize(source.maxBytes) << '\n';
@@ -2190,6 +2214,14 @@ std::string redacted(const Config& config) {
         }
         if (source.type == "jvn-detail-feed") {
             out << "checksum_url = " << source.checksumUrl << '\n';
+        }
+        if (source.type == "csaf") {
+            if (!source.path.empty()) {
+                out << "path = " << source.path << '\n';
+            }
+            out << (source.keyring.empty() ? "; keyring: not set (.asc signatures not checked)"
+                                           : "keyring = " + source.keyring)
+                << '\n';
         }
         if (source.type == "imap") {
             if (!source.url.starts_with("imaps://")) {

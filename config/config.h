@@ -32,8 +32,9 @@ struct StoreConfig {
 
 struct SourceConfig {
     std::string name; // from [source.NAME]
-    std::string type; // jvn-rss, myjvn, myjvn-alert, jvn-detail-feed, imap, kev
+    std::string type; // jvn-rss, myjvn, myjvn-alert, jvn-detail-feed, imap, kev, csaf
     std::string url;
+    std::string path; // csaf: a local directory of CSAF documents (instead of url)
     std::chrono::seconds interval{std::chrono::minutes(15)};
     std::chrono::seconds timeout{60};
     std::size_t maxBytes = 128u * 1024u * 1024u;
@@ -54,7 +55,7 @@ struct SourceConfig {
     std::string afterProcessing = "seen"; // seen | move | leave
     std::string moveTo;                   // folder for afterProcessing = move
     std::size_t maxMessageBytes = 16u * 1024u * 1024u;
-    std::string keyring;                   // GnuPG home folder holding the trusted public keys
+    std::string keyring; // GnuPG home folder holding the trusted public keys (imap, csaf)
     std::string unsignedPolicy = "accept"; // accept | flag | reject
     std::string invalidPolicy = "flag";    // accept | flag | reject (also unknown-key)
     std::string list;                      // mailing-list label for records; default: NAME

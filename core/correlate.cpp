@@ -13,6 +13,10 @@ namespace vw {
 std::optional<IdClass> idClass(std::string_view normalizedId) {
     const std::optional<IdKind> kind = idKind(normalizedId);
     if (!kind) {
+        // CISA's ICS (Medical) advisories, as CSAF documents name them (feeds/parse/csaf.h).
+        if (isCisaIcsAdvisoryId(normalizedId)) {
+            return IdClass::Advisory;
+        }
         return std::nullopt;
     }
     switch (*kind) {

@@ -14,8 +14,9 @@
 namespace vw {
 
 /// Vulnerability ids (JVNDB-, CVE-) name one vulnerability: they are a cluster's aliases.
-/// Advisory ids (JVN#, JVNVU#, JVNTA, JPCERT-AT-) name a document that covers one or more
-/// vulnerabilities: an advisory covers clusters and never merges them.
+/// Advisory ids (JVN#, JVNVU#, JVNTA, JPCERT-AT-; CISA's ICSA-/ICSMA- of CSAF documents) name a
+/// document that covers one or more vulnerabilities: an advisory covers clusters and never merges
+/// them.
 enum class IdClass { Vulnerability, Advisory };
 
 /// The class of a normalized id (as normalizeId() returns it); nullopt for anything else.

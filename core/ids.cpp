@@ -258,6 +258,28 @@ std::vector<std::string> extractIds(std::string_view text) {
     return ids;
 }
 
+bool isCisaIcsAdvisoryId(std::string_view id) {
+    std::string_view rest;
+    if (id.starts_with("ICSMA-")) {
+        rest = id.substr(6);
+    } else if (id.starts_with("ICSA-")) {
+        rest = id.substr(5);
+    } else {
+        return false;
+    }
+    // YY-DDD-NN and an optional update letter.
+    if (rest.size() != 9 && rest.size() != 10) {
+        return false;
+    }
+    for (std::size_t i = 0; i < 9; ++i) {
+        const bool dash = i == 2 || i == 6;
+        if (dash ? rest[i] != '-' : !isDigit(rest[i])) {
+            return false;
+        }
+    }
+    return rest.size() == 9 || (rest[9] >= 'A' && rest[9] <= 'Z');
+}
+
 void canonicalizeAliases(std::vector<std::string>& ids, std::string_view self) {
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());

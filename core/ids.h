@@ -23,6 +23,11 @@ std::optional<IdKind> idKind(std::string_view normalized);
 /// A CERT/CC `VU#323172` is not a JVN id and is not returned.
 std::vector<std::string> extractIds(std::string_view text);
 
+/// True for a CISA ICS advisory id as CISA writes it in CSAF `tracking.id`: `ICSA-YY-DDD-NN` or
+/// `ICSMA-YY-DDD-NN` (ICS Medical), optionally with one update letter (`ICSA-24-100-01A`),
+/// upper case. Advisory ids (docs/correlation.md); not found by extractIds in free text.
+bool isCisaIcsAdvisoryId(std::string_view id);
+
 /// Sorts and de-duplicates `ids` in place and removes `self` from it.
 void canonicalizeAliases(std::vector<std::string>& ids, std::string_view self);
 

@@ -56,7 +56,8 @@ commands:
   poll --once [--source NAME]...    one full cycle (fetch, store, match, deliver what is due)
   parse [--format F] FILE|-         parse one file (no DB, no network); one JSON record per line
                                     F: auto (default), jvn-rss, vuldef, myjvn-alert, mail,
-                                    kev (CISA's KEV catalog: one line per entry)
+                                    kev (CISA's KEV catalog: one line per entry),
+                                    csaf (a CSAF 2.0 advisory: one record per CVE)
   import [--format F] FILE...       ingest local files as if a source had fetched them
   backfill --since YEAR [--until YEAR] [--source NAME] [--base-url URL] [--checksum-url URL]
            [--work-dir DIR] [--batch-size N]

@@ -1,11 +1,13 @@
 #include "daemon/registry.h"
 
 #include "daemon/log.h"
+#include "feeds/csaf_source.h"
 #include "feeds/imap_source.h"
 #include "feeds/jvn_rss_source.h"
 #include "feeds/kev_source.h"
 #include "feeds/myjvn_alert_source.h"
 #include "feeds/myjvn_source.h"
+#include "feeds/pgp.h"
 #include "notifiers/email_notifier.h"
 #include "notifiers/webhook_notifier.h"
 
@@ -44,6 +46,23 @@ ImapSourceOptions imapOptions(const SourceConfig& c, const SourceContext& ctx) {
     return o;
 }
 
+CsafSourceOptions csafOptions(const SourceConfig& c) {
+    CsafSourceOptions o;
+    o.url = c.url;
+    o.path = c.path;
+    o.timeoutMs = static_cast<long>(c.timeout.count()) * 1000;
+    o.maxBytes = c.maxBytes;
+    o.caFile = c.caFile;
+    o.proxy = c.proxy;
+    if (!c.keyring.empty()) {
+        o.verifier = makeGpgmeVerifier(c.keyring);
+    }
+    o.log = [component = "feeds." + c.name](std::string_view level, const std::string& message) {
+        VW_LOG(log::parseLevel(level), component, message);
+    };
+    return o;
+}
+
 const std::map<std::string, SourceFactory>& sourceFactories() {
     static const std::map<std::string, SourceFactory> factories = {
         {"jvn-rss",
@@ -69,6 +88,10 @@ const std::map<std::string, SourceFactory>& sourceFactories() {
              return std::make_unique<KevSource>(c.name, c.url, ctx.http,
                                                 static_cast<long>(c.timeout.count()) * 1000,
                                                 c.maxBytes, c.caFile, c.proxy);
+         }},
+        {"csaf",
+         [](const SourceConfig& c, const SourceContext& ctx) -> std::unique_ptr<Source> {
+             return std::make_unique<CsafSource>(c.name, csafOptions(c), ctx.http);
          }},
     };
     return factories;

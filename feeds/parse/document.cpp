@@ -1,5 +1,6 @@
 #include "feeds/parse/document.h"
 
+#include "feeds/parse/csaf.h"
 #include "feeds/parse/jvn_rss.h"
 #include "feeds/parse/kev.h"
 #include "feeds/parse/mail.h"
@@ -55,8 +56,8 @@ std::string_view rootLocalName(std::string_view content) {
 } // namespace
 
 const std::vector<std::string>& documentFormats() {
-    static const std::vector<std::string> formats = {"auto",        "jvn-rss", "vuldef",
-                                                     "myjvn-alert", "mail",    "kev"};
+    static const std::vector<std::string> formats = {"auto", "jvn-rss", "vuldef", "myjvn-alert",
+                                                     "mail", "kev",     "csaf"};
     return formats;
 }
 
@@ -79,6 +80,9 @@ std::string detectFormat(std::string_view content) {
     content.remove_prefix(first);
     const std::string_view start = head(content, 4096);
     if (content.front() == '{') {
+        if (looksLikeCsaf(content)) {
+            return "csaf";
+        }
         return looksLikeKevCatalog(content) ? "kev" : "";
     }
     if (content.front() == '<') {
@@ -138,8 +142,9 @@ ParseResult parseDocument(std::string_view content, const std::string& format) {
     if (actual == "auto") {
         actual = detectFormat(content);
         if (actual.empty()) {
-            throw ParseError("cannot tell the format: not JVN RSS, VULDEF, a MyJVN alert list, "
-                             "a mail message or CISA's KEV catalog (use --format)");
+            throw ParseError(
+                "cannot tell the format: not JVN RSS, VULDEF, a MyJVN alert list, "
+                "a mail message, CISA's KEV catalog or a CSAF document (use --format)");
         }
     }
     if (actual == "jvn-rss") {
@@ -156,6 +161,9 @@ ParseResult parseDocument(std::string_view content, const std::string& format) {
     }
     if (actual == "kev") {
         return parseKevCatalog(content);
+    }
+    if (actual == "csaf") {
+        return parseCsaf(content);
     }
     throw std::invalid_argument("unknown format '" + format + "' (" + formatList() + ")");
 }

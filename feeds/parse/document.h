@@ -18,7 +18,8 @@ std::string formatList();
 /// Tells the formats apart by content: "jvn-rss" (iPedia RSS, MyJVN overview), "vuldef",
 /// "myjvn-alert" (an Atom feed that is a MyJVN getAlertList response: `getAlertList` anywhere
 /// in `content`, or the alert service's feed id `…myjvn_alert…` in its first 4 KiB), "mail",
-/// "kev" (CISA's KEV catalog: looksLikeKevCatalog); "" when it is none of them.
+/// "kev" (CISA's KEV catalog: looksLikeKevCatalog), "csaf" (a CSAF document: looksLikeCsaf);
+/// "" when it is none of them.
 std::string detectFormat(std::string_view content);
 
 /// Parses `content` as `format` ("auto" detects). Throws ParseError for unreadable documents

@@ -1,13 +1,17 @@
 // libFuzzer target: the parsers of what users hand in rather than what feeds send — SBOMs
 // (CycloneDX JSON/XML, SPDX JSON/tag-value), CPE names, version text and version comparison,
-// package URLs, and install-base CSV (UTF-8 or Shift_JIS). The first byte picks the parser; the
+// package URLs, install-base CSV (UTF-8 or Shift_JIS) and CSAF documents (`import`, the `csaf`
+// source). The first byte picks the parser; the
 // rest is its input. Beyond "no crash, no sanitizer report" each checks a property:
 // a CPE that parses prints as a CPE that parses to the same text; version comparison is a
 // consistent order on the pair (and the triple) it is given; an SBOM's components all have a
-// key; an install-base row always names its line. Built only with clang (tests/CMakeLists.txt).
+// key; an install-base row always names its line; a CSAF record has an id, source "csaf" and
+// canonical aliases, and the tracking id reader agrees with the parser. Built only with clang
+// (tests/CMakeLists.txt).
 #include "core/cpe.h"
 #include "core/purl.h"
 #include "core/version.h"
+#include "feeds/parse/csaf.h"
 #include "inventory/installbase.h"
 #include "inventory/sbom.h"
 
@@ -109,6 +113,36 @@ void installBase(std::string_view input) {
     }
 }
 
+void csaf(std::string_view input) {
+    (void)vw::looksLikeCsaf(input);
+    const std::string trackingId = vw::csafTrackingId(input);
+    vw::ParseResult result;
+    try {
+        result = vw::parseCsaf(input);
+    } catch (const vw::ParseError&) {
+        return; // refusing a document is fine
+    }
+    if (trackingId.empty()) {
+        fail("a CSAF document parsed but its tracking id reads as empty", input.substr(0, 80));
+    }
+    for (const auto& record : result.records) {
+        if (record.id.empty() || record.source != "csaf") {
+            fail("a CSAF record without an id or source", record.id);
+        }
+        for (std::size_t i = 0; i < record.aliases.size(); ++i) {
+            if (record.aliases[i] == record.id ||
+                (i > 0 && !(record.aliases[i - 1] < record.aliases[i]))) {
+                fail("CSAF record aliases are not sorted, unique and without the id", record.id);
+            }
+        }
+    }
+    for (const auto& problem : result.problems) {
+        if (problem.message.empty()) {
+            fail("a CSAF problem without a message", input.substr(0, 80));
+        }
+    }
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -116,7 +150,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
     const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
-    switch (data[0] % 5) {
+    switch (data[0] % 6) {
     case 0:
         sbom(input);
         break;
@@ -129,8 +163,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 3:
         purl(input);
         break;
-    default:
+    case 4:
         installBase(input);
+        break;
+    default:
+        csaf(input);
         break;
     }
     return 0;

@@ -193,7 +193,7 @@ TEST_CASE("type is required and must be known", "[config][errors][types]") {
         CHECK(error.key() == "type");
         CHECK(std::string(error.what()) ==
               "t.conf:2: [source.s] type: required key missing (one of: jvn-rss, myjvn, "
-              "myjvn-alert, jvn-detail-feed, imap, kev)");
+              "myjvn-alert, jvn-detail-feed, imap, kev, csaf)");
     }
     SECTION("a notifier without type") {
         CHECK_THROWS_WITH(parse("[notifier.n]\nurl = https://x.jp/\n"),
@@ -206,7 +206,7 @@ TEST_CASE("type is required and must be known", "[config][errors][types]") {
         CHECK(error.key() == "type");
         CHECK(std::string(error.what()) ==
               "t.conf:3: [source.s] type: unknown type 'atom' (known: jvn-rss, myjvn, "
-              "myjvn-alert, jvn-detail-feed, imap, kev)");
+              "myjvn-alert, jvn-detail-feed, imap, kev, csaf)");
     }
     SECTION("an unknown notifier type") {
         CHECK(errorOf("[notifier.n]\ntype = discord\n").line() == 2);

@@ -223,7 +223,8 @@ TEST_CASE("a source and a notifier may share a name", "[config][parse]") {
 
 TEST_CASE("the known type lists", "[config][types]") {
     CHECK(vw::knownSourceTypes() == std::vector<std::string>{"jvn-rss", "myjvn", "myjvn-alert",
-                                                             "jvn-detail-feed", "imap", "kev"});
+                                                             "jvn-detail-feed", "imap", "kev",
+                                                             "csaf"});
     CHECK(vw::knownNotifierTypes() ==
           std::vector<std::string>{"email", "webhook", "slack", "teams", "mattermost", "chatwork"});
 }

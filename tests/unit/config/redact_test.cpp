@@ -166,7 +166,11 @@ TEST_CASE("the commented-out source examples load when switched on", "[config][e
     const auto text = exampleWithAllSources();
     INFO(text);
     const auto config = vw::parseConfig(text, "example.conf", false);
-    REQUIRE(config.sources.size() == 7);
+    REQUIRE(config.sources.size() == 8);
+    const auto& csaf = config.sources[7];
+    CHECK(csaf.type == "csaf");
+    CHECK(csaf.keyring == "/etc/vulnwatch/gnupg-cisa");
+    CHECK(csaf.interval == std::chrono::hours(1));
     const auto& kev = config.sources[6];
     CHECK(kev.type == "kev");
     CHECK(kev.url ==

@@ -449,12 +449,16 @@ TEST_CASE("keys of one source type are errors on another", "[config][sources][ty
     SECTION("imap keys on the HTTP types") {
         for (const char* line :
              {"starttls = auto", "after_processing = seen", "move_to = A", "max_message_bytes = 1M",
-              "keyring = /x", "unsigned_policy = flag", "invalid_policy = flag", "list = l"}) {
+              "unsigned_policy = flag", "invalid_policy = flag", "list = l"}) {
             const std::string key = std::string(line).substr(0, std::string(line).find(' '));
             checkError(rss + line + "\n", 4, "source.r", key, imapOnly + "jvn-rss");
             checkError(myjvn + line + "\n", 3, "source.j", key, imapOnly + "myjvn");
             checkError(detail + line + "\n", 3, "source.d", key, imapOnly + "jvn-detail-feed");
         }
+        // keyring: also the csaf type's (signatures of CSAF documents)
+        const std::string signedOnly = "applies only to imap, csaf sources, not to type ";
+        checkError(rss + "keyring = /x\n", 4, "source.r", "keyring", signedOnly + "jvn-rss");
+        checkError(myjvn + "keyring = /x\n", 3, "source.j", "keyring", signedOnly + "myjvn");
     }
     SECTION("the type line may come after the key") {
         checkError("[source.r]\nlang = ja\ntype = jvn-rss\n", 2, "source.r", "lang",
