@@ -186,7 +186,7 @@ fi
 phase "fuzz (clang libFuzzer)"
 fuzz_rc=0
 JOBS=$JOBS bash scripts/fuzz.sh "${VULNWATCH_FUZZ_SECONDS:-30}" >"$BUILD_DIR/fuzz.log" 2>&1 || fuzz_rc=$?
-grep -E '^== |^stat::(number_of_executed_units|new_units_added|peak_rss_mb)|SUMMARY|differ' \
+grep -E '^== |^fuzz-summary |^stat::(number_of_executed_units|new_units_added|peak_rss_mb)|SUMMARY|differ' \
     "$BUILD_DIR/fuzz.log" >&2 || true
 if [ "$fuzz_rc" -ne 0 ]; then
     tail -n 30 "$BUILD_DIR/fuzz.log" >&2
