@@ -1,6 +1,7 @@
 #include "feeds/parse/csaf.h"
 
 #include "core/ids.h"
+#include "core/text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -24,16 +25,6 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-std::string_view trimmed(std::string_view text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
-
 std::string_view withoutBom(std::string_view text) {
     if (text.substr(0, 3) == "\xEF\xBB\xBF") {
         text.remove_prefix(3);
@@ -47,7 +38,7 @@ std::string text(sj::object object, std::string_view key) {
     if (object[key].get(value) != simdjson::SUCCESS) {
         return {};
     }
-    return std::string(trimmed(value));
+    return std::string(trim(value));
 }
 
 /// The elements of the array member `key`; none when it is absent or not an array (a
@@ -168,7 +159,7 @@ ProductIndex productIndex(sj::object root) {
 
 /// "HIGH" → "High", as the other sources state severities.
 std::string severityText(std::string_view severity) {
-    std::string out(trimmed(severity));
+    std::string out(trim(severity));
     for (std::size_t i = 0; i < out.size(); ++i) {
         const auto c = static_cast<unsigned char>(out[i]);
         out[i] = static_cast<char>(i == 0 ? std::toupper(c) : std::tolower(c));
@@ -253,9 +244,9 @@ std::vector<const ProductInfo*> productsOf(sj::object status, std::string_view k
         if (element.get(id) != simdjson::SUCCESS) {
             continue;
         }
-        const auto found = index.find(std::string(trimmed(id)));
+        const auto found = index.find(std::string(trim(id)));
         if (found == index.end()) {
-            unknown.insert(std::string(trimmed(id)));
+            unknown.insert(std::string(trim(id)));
         } else {
             out.push_back(&found->second);
         }
@@ -301,7 +292,7 @@ VulnerabilityFacts readVulnerability(sj::object v, const ProductIndex& index,
         }
         const auto id = normalizeId(raw);
         if (!id || idKind(*id) != IdKind::Cve) {
-            throw BadVulnerability("cve '" + std::string(trimmed(raw)) +
+            throw BadVulnerability("cve '" + std::string(trim(raw)) +
                                    "' is not a CVE id (CVE-YYYY-NNNN)");
         }
         f.cve = *id;

@@ -1,5 +1,7 @@
 #include "feeds/parse/kev.h"
 
+#include "core/text.h"
+
 #include <cctype>
 #include <set>
 #include <simdjson.h>
@@ -18,16 +20,6 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-std::string_view trimmed(std::string_view text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
-
 bool digits(std::string_view text) {
     for (char c : text) {
         if (c < '0' || c > '9') {
@@ -39,7 +31,7 @@ bool digits(std::string_view text) {
 
 /// "CVE-YYYY-NNNN…" (4 to 19 digits after the year, as the schema's pattern), upper case.
 std::optional<std::string> cveId(std::string_view text) {
-    std::string id(trimmed(text));
+    std::string id(trim(text));
     for (char& c : id) {
         c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     }
@@ -91,7 +83,7 @@ KevEntry readEntry(sj::object object, std::string& cveText) {
     if (!cve) {
         throw BadEntry("no cveID");
     }
-    cveText = std::string(trimmed(*cve));
+    cveText = std::string(trim(*cve));
     const auto id = cveId(*cve);
     if (!id) {
         throw BadEntry("cveID '" + cveText + "' is not a CVE id (CVE-YYYY-NNNN)");
@@ -102,10 +94,10 @@ KevEntry readEntry(sj::object object, std::string& cveText) {
     if (!added) {
         throw BadEntry("no dateAdded");
     }
-    if (!isDate(trimmed(*added))) {
+    if (!isDate(trim(*added))) {
         throw BadEntry("dateAdded '" + *added + "' is not a date (YYYY-MM-DD)");
     }
-    entry.dateAdded = std::string(trimmed(*added));
+    entry.dateAdded = std::string(trim(*added));
     entry.vendor = stringMember(object, "vendorProject").value_or("");
     entry.product = stringMember(object, "product").value_or("");
     entry.name = stringMember(object, "vulnerabilityName").value_or("");

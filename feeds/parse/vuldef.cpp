@@ -232,8 +232,7 @@ private:
 /// it carries the root's declarations). Iterative, so deep nesting cannot exhaust the stack.
 /// Returns "" or a description of the first problem.
 std::string undeclaredPrefix(pugi::xml_node top, const Namespaces& ns) {
-    pugi::xml_node node = top;
-    while (node) {
+    return firstInElements(top, [&ns](pugi::xml_node node) -> std::string {
         const std::string_view name = node.name();
         if (name.find(':') != std::string_view::npos) {
             if (!ns.lookup(node, prefixOf(name))) {
@@ -250,22 +249,8 @@ std::string undeclaredPrefix(pugi::xml_node top, const Namespaces& ns) {
                        " is not declared";
             }
         }
-        if (pugi::xml_node first = firstElementChild(node)) {
-            node = first;
-            continue;
-        }
-        while (node) {
-            if (node == top) {
-                return "";
-            }
-            if (pugi::xml_node next = nextElementSibling(node)) {
-                node = next;
-                break;
-            }
-            node = node.parent();
-        }
-    }
-    return "";
+        return "";
+    });
 }
 
 } // namespace

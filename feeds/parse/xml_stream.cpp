@@ -660,8 +660,7 @@ namespace {
 /// The first element whose text, or attribute whose value, is longer than `limit` bytes below
 /// `top`: "<Title> holds 209715200 bytes of text". Iterative. "" when there is none.
 std::string oversizedField(pugi::xml_node top, std::size_t limit) {
-    pugi::xml_node node = top;
-    while (node) {
+    return firstInElements(top, [limit](pugi::xml_node node) -> std::string {
         std::size_t text = 0;
         for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling()) {
             if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) {
@@ -679,22 +678,8 @@ std::string oversizedField(pugi::xml_node top, std::size_t limit) {
                        "> holds " + std::to_string(size) + " bytes";
             }
         }
-        if (pugi::xml_node first = firstElementChild(node)) {
-            node = first;
-            continue;
-        }
-        while (node) {
-            if (node == top) {
-                return "";
-            }
-            if (pugi::xml_node next = nextElementSibling(node)) {
-                node = next;
-                break;
-            }
-            node = node.parent();
-        }
-    }
-    return "";
+        return "";
+    });
 }
 
 } // namespace

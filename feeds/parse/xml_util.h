@@ -30,6 +30,35 @@ pugi::xml_node firstElementChild(pugi::xml_node node);
 /// The next sibling of `node` that is an element, else a null node.
 pugi::xml_node nextElementSibling(pugi::xml_node node);
 
+/// Visits `top` and every element below it in document order, iteratively (deep nesting
+/// cannot exhaust the stack), until `visit(node)` returns a non-empty string, which is
+/// returned; "" when every element passed.
+template <typename Visit>
+std::string firstInElements(pugi::xml_node top, Visit&& visit) {
+    pugi::xml_node node = top;
+    while (node) {
+        std::string found = visit(node);
+        if (!found.empty()) {
+            return found;
+        }
+        if (pugi::xml_node first = firstElementChild(node)) {
+            node = first;
+            continue;
+        }
+        while (node) {
+            if (node == top) {
+                return "";
+            }
+            if (pugi::xml_node next = nextElementSibling(node)) {
+                node = next;
+                break;
+            }
+            node = node.parent();
+        }
+    }
+    return "";
+}
+
 /// The namespace URI bound to `prefix` ("" for the default namespace) at `node`, looking
 /// through its element ancestors; `xml` is always bound. Undeclared: "" for the default
 /// namespace, nullopt for a named prefix.
