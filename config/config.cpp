@@ -10,6 +10,7 @@
 #include "config/ini.h"
 #include "config/read_file.h"
 #include "core/redact.h"
+#include "core/text.h"
 #include "notifiers/mail_templates.h"
 
 #include <algorithm>
@@ -76,27 +77,8 @@ std::string formatError(const std::string& file, int line, const std::string& se
     return file + ":" + std::to_string(line) + ": " + (where.empty() ? "" : where + ": ") + message;
 }
 
-std::string join(const std::vector<std::string>& items, std::string_view separator) {
-    std::string text;
-    for (const auto& item : items) {
-        if (!text.empty()) {
-            text += separator;
-        }
-        text += item;
-    }
-    return text;
-}
-
 bool contains(const std::vector<std::string>& items, const std::string& item) {
     return std::find(items.begin(), items.end(), item) != items.end();
-}
-
-std::string_view trim(std::string_view text) {
-    const auto first = text.find_first_not_of(" \t");
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    return text.substr(first, text.find_last_not_of(" \t") - first + 1);
 }
 
 /// Reads a whole file of at most `limit` bytes. Returns "" on success, else why not.
@@ -1014,6 +996,11 @@ const std::vector<KeySpec<Config>>& daemonKeys() {
              s.logLevel = oneOf(c, f, logLevels);
          }},
         {"metrics_textfile", {}, metricsTextfileValue},
+        {"check_at_start",
+         {},
+         [](Config& s, const IniField& f, const Context& c) {
+             s.checkAtStart = oneOf(c, f, {"quick", "off"});
+         }},
         {"max_field_bytes",
          {},
          [](Config& s, const IniField& f, const Context& c) {
@@ -2101,6 +2088,7 @@ std::string redacted(const Config& config) {
     if (!config.metricsTextfile.empty()) {
         out << "metrics_textfile = " << config.metricsTextfile << '\n';
     }
+    out << "check_at_start = " << config.checkAtStart << '\n';
     if (!config.admins.empty()) {
         out << "admin = " << join(config.admins, ", ") << '\n';
     }

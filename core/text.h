@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace vw {
 
@@ -30,6 +31,13 @@ std::string lowerAscii(std::string_view text);
 /// `text` without leading and trailing isSpace() bytes (U+3000 and other non-ASCII spaces
 /// are kept; see trimId in core/ids.cpp for the variant that drops U+3000 too).
 std::string_view trim(std::string_view text);
+
+/// `items` joined by `separator`, which goes only after text already written (leading empty
+/// items add nothing).
+std::string join(const std::vector<std::string>& items, std::string_view separator);
+
+/// The lines of `text`, split at '\n': empty lines kept, none after a final '\n', none for "".
+std::vector<std::string> textLines(std::string_view text);
 
 /// Same length and equal after toLower() on both sides.
 bool equalsIgnoreCase(std::string_view a, std::string_view b);

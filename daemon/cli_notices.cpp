@@ -47,20 +47,6 @@ std::string letterLanguage(const Options& opt) {
     return lang;
 }
 
-std::vector<std::string> splitLines(const std::string& text) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        std::size_t end = text.find('\n', start);
-        if (end == std::string::npos) {
-            end = text.size();
-        }
-        out.push_back(text.substr(start, end - start));
-        start = end + 1;
-    }
-    return out;
-}
-
 void writeNoticeJson(JsonWriter& w, const Notice& n, bool withBodies) {
     w.beginObject();
     w.key("id").value(static_cast<long long>(n.id));
@@ -87,7 +73,7 @@ void writeNoticeJson(JsonWriter& w, const Notice& n, bool withBodies) {
         w.key("to").value(l.address);
         w.key("name").value(l.name);
         w.key("roles").value(l.roles);
-        w.key("sites").stringArray(splitLines(l.sites));
+        w.key("sites").stringArray(textLines(l.sites));
         w.key("subject").value(l.subject);
         w.key("content_hash").value(l.contentHash);
         w.key("state").value(letterStateName(l.state));

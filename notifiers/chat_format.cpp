@@ -195,17 +195,6 @@ bool withdrawnNow(const UpdateNotice* update) {
     });
 }
 
-std::string joined(const std::vector<std::string>& items, std::string_view separator) {
-    std::string out;
-    for (const auto& item : items) {
-        if (!out.empty()) {
-            out += separator;
-        }
-        out += item;
-    }
-    return out;
-}
-
 Content makeContent(const Advisory& a, const Match& m, const UpdateNotice* update,
                     const Caps& caps) {
     Content c;
@@ -233,7 +222,7 @@ Content makeContent(const Advisory& a, const Match& m, const UpdateNotice* updat
     fact("判定方法 (Method)", m.method);
     fact("理由 (Reason)", m.reason);
     if (!a.aliases.empty()) {
-        fact("別名 (Aliases)", joined(a.aliases, ", "));
+        fact("別名 (Aliases)", join(a.aliases, ", "));
     }
     if (a.published) {
         fact("公開日 (Published)", formatIsoDateTime(*a.published));
@@ -533,7 +522,7 @@ std::string slackFrom(const Content& c) {
     json.endObject();
 
     if (!c.changes.empty()) {
-        slackSection(json, slackLabelled("変更点 (Changes; * = material)", joined(c.changes, "\n"),
+        slackSection(json, slackLabelled("変更点 (Changes; * = material)", join(c.changes, "\n"),
                                          kSlackSectionTextMax));
     }
     if (!c.summary.empty()) {
@@ -734,7 +723,7 @@ std::string chatworkFrom(const Content& c) {
     const std::size_t limit = kChatworkBodyMax - closing.size();
     if (!c.changes.empty()) {
         text += "[hr]変更点 (Changes; * = material)\n";
-        text += chatworkEscape(joined(c.changes, "\n"), remaining(limit, text) / 2) + "\n";
+        text += chatworkEscape(join(c.changes, "\n"), remaining(limit, text) / 2) + "\n";
     }
     if (!c.summary.empty()) {
         text += "[hr]";

@@ -1,6 +1,7 @@
 #include "notifiers/hospital_notice.h"
 
 #include "core/json_writer.h"
+#include "core/text.h"
 #include "notifiers/case_notice.h"
 #include "notifiers/chat_format.h"
 #include "notifiers/render.h"
@@ -18,20 +19,6 @@ std::string line(const std::string& text) {
 
 std::string block(const std::string& text) {
     return cleanChatText(text, true);
-}
-
-std::vector<std::string> linesOf(const std::string& text) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        std::size_t end = text.find('\n', start);
-        if (end == std::string::npos) {
-            end = text.size();
-        }
-        out.push_back(text.substr(start, end - start));
-        start = end + 1;
-    }
-    return out;
 }
 
 std::string joined(const std::vector<std::string>& items, const std::string& separator) {
@@ -123,7 +110,7 @@ RenderedMail renderHospitalNotice(const HospitalNoticeContent& c, const MailTemp
     text("title", line(c.title));
     const std::string summary = block(c.summary);
     text("summary", summary);
-    d.strings.emplace_back("summary_lines", linesOf(summary));
+    d.strings.emplace_back("summary_lines", textLines(summary));
     text("url", link(c.url));
     text("cvss_score", scoreText(c.cvssScore));
     text("cvss_severity", line(c.cvssSeverity));
@@ -131,7 +118,7 @@ RenderedMail renderHospitalNotice(const HospitalNoticeContent& c, const MailTemp
     text("cvss_vector", line(c.cvssVector));
     const std::string remedy = block(c.remedy);
     text("remedy", remedy);
-    d.strings.emplace_back("remedy_lines", linesOf(remedy));
+    d.strings.emplace_back("remedy_lines", textLines(remedy));
     text("fixed_version", line(c.fixedVersion));
     text("target_version", line(c.targetVersion));
     const std::string due = c.fixDue == 0 ? std::string() : caseDueText(c.fixDue).substr(0, 10);
@@ -140,7 +127,7 @@ RenderedMail renderHospitalNotice(const HospitalNoticeContent& c, const MailTemp
                                              !line(c.targetVersion).empty() || !due.empty());
     const std::string contact = block(c.contact);
     text("contact", contact);
-    d.strings.emplace_back("contact_lines", linesOf(contact));
+    d.strings.emplace_back("contact_lines", textLines(contact));
     const MailTemplates& set = templates != nullptr ? *templates : *MailTemplates::builtIn();
     return set.renderData(MailKind::Notice, english ? "en" : "ja", d);
 }

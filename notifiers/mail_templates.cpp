@@ -127,17 +127,6 @@ private:
     bool html_;
 };
 
-std::string joined(const std::vector<std::string>& items, std::string_view separator) {
-    std::string out;
-    for (const auto& item : items) {
-        if (!out.empty()) {
-            out += separator;
-        }
-        out += item;
-    }
-    return out;
-}
-
 std::vector<std::string> lines(const std::string& text) {
     std::vector<std::string> out;
     if (text.empty()) {
@@ -181,7 +170,7 @@ mustache::data viewData(const MailView& v, bool html, std::string_view language,
     b.text(d, "subject", subject);
     b.text(d, "id", v.id);
     d.set("aliases", b.strings(v.aliases));
-    b.text(d, "aliases_text", joined(v.aliases, ", "));
+    b.text(d, "aliases_text", join(v.aliases, ", "));
     b.text(d, "title", v.title);
     b.text(d, "title_short", v.titleShort);
     DataBuilder::flag(d, "withdrawn", v.withdrawn);

@@ -2,6 +2,7 @@
 
 #include "core/credentials.h"
 #include "core/fold.h"
+#include "core/text.h"
 #include "store/store.h"
 
 #include <algorithm>
@@ -218,14 +219,6 @@ void throwProblem(const std::optional<CredentialProblem>& problem) {
     }
 }
 
-std::string joined(const std::vector<std::string>& items) {
-    std::string out;
-    for (const std::string& item : items) {
-        out += (out.empty() ? "" : ", ") + item;
-    }
-    return out;
-}
-
 /// The audit event of a change of user `name` (never a password or a token).
 std::int64_t audit(Store& store, const std::string& name, const std::string& actor,
                    std::int64_t now, const std::string& text,
@@ -350,8 +343,8 @@ User addUser(Store& store, const std::string& nameIn, UserRole role, const std::
     std::vector<std::pair<std::string, std::string>> details{
         {"action", existing ? "add-again" : "add"}, {"role", std::string(userRoleName(role))}};
     if (!owned.empty()) {
-        details.emplace_back("products", joined(owned));
-        text += " (products: " + joined(owned) + ")";
+        details.emplace_back("products", join(owned, ", "));
+        text += " (products: " + join(owned, ", ") + ")";
     }
     audit(store, stored, actor, now, text, std::move(details));
     User user = userRow(store, stored)->user;
@@ -395,11 +388,11 @@ User setUserRole(Store& store, const std::string& name, UserRole role,
         {"role", std::string(userRoleName(role))},
         {"previous_role", std::string(userRoleName(user.role))}};
     if (!owned.empty()) {
-        details.emplace_back("products", joined(owned));
-        text += " (products: " + joined(owned) + ")";
+        details.emplace_back("products", join(owned, ", "));
+        text += " (products: " + join(owned, ", ") + ")";
     }
     if (!user.products.empty()) {
-        details.emplace_back("previous_products", joined(user.products));
+        details.emplace_back("previous_products", join(user.products, ", "));
     }
     audit(store, user.name, actor, now, text, std::move(details));
     User changed = userRow(store, user.name)->user;

@@ -410,14 +410,6 @@ VulnerabilityFacts readVulnerability(sj::object v, const ProductIndex& index,
     return f;
 }
 
-std::string joinLines(const std::vector<std::string>& lines, std::string_view separator) {
-    std::string out;
-    for (const auto& line : lines) {
-        out += (out.empty() ? std::string() : std::string(separator)) + line;
-    }
-    return out;
-}
-
 /// The record of one vulnerability (or of the document's vulnerabilities without a CVE).
 Advisory recordOf(const DocumentFacts& doc, const std::string& id,
                   const std::vector<const VulnerabilityFacts*>& parts) {
@@ -473,9 +465,9 @@ Advisory recordOf(const DocumentFacts& doc, const std::string& id,
         record.aliases.insert(record.aliases.end(), f->ids.begin(), f->ids.end());
     }
     record.references.insert(record.references.end(), doc.references.begin(), doc.references.end());
-    record.summary = joinLines(summary, "\n\n");
+    record.summary = join(summary, "\n\n");
     if (!extra.empty()) {
-        record.summary += (record.summary.empty() ? "" : "\n\n") + joinLines(extra, "\n");
+        record.summary += (record.summary.empty() ? "" : "\n\n") + join(extra, "\n");
     }
     canonicalizeAliases(record.aliases, record.id);
     return record;
