@@ -7,7 +7,10 @@ This script builds the store (the demo's products and feed, a feed written for t
 titles are hostile markup, users made with `vulnwatch users add … --password-file`), starts
 `vulnwatch serve` on a free loopback port, runs the browser flows with node, stops the server and
 checks in the store what the browser did (the transition audited with the user, nothing changed
-by the refused posts). Screenshots go to $VULNWATCH_ARTIFACTS_DIR/screenshots (the build dir's
+by the refused posts, the hospital notice approved by a second person). For the case page's
+"Hospital notices" section with letters and forms, a case opened by hand is taken to `informing`,
+given an install base (`installbase import`) and a notice prepared by the administrator
+(`notices prepare`): the triager approves it in the browser. Screenshots go to $VULNWATCH_ARTIFACTS_DIR/screenshots (the build dir's
 test-artifacts/ by default).
 
 Without node, the node packages (npm ci) or chromium it prints "BROWSER TESTS SKIPPED" and exits
@@ -31,6 +34,14 @@ GATEWAY = "Bedside Monitor Gateway"
 HOSTILE_SCRIPT = "<script>alert(1)</script>"
 HOSTILE_ATTR = '"><img src=x onerror=alert(1)>'
 NODE_SECONDS = 240
+NOTICE_TITLE = "輸液ポンプ操作卓の保守用ポートにおける認証回避 (ブラウザテスト用)"
+# The install base of the notice case (docs/installbase.md): two sites, a hospital and its
+# lessor at one, the hospital at the other; the addresses are made up.
+INSTALL_BASE_CSV = """施設名,施設ID,製品,バージョン,台数,担当者,メールアドレス,電話番号,宛先種別,備考
+○○総合病院,H-0001,{product},{version},12,山田 太郎,it@hospital.example.jp,03-0000-0000,病院,
+○○総合病院,H-0001,{product},{version},12,佐藤 花子,lease@lessor.example.jp,,リース会社,"リース契約 2026-001"
+△△市民病院,H-0002,{product},{version},4,鈴木 一郎,joho@shimin.example.jp,,病院,3階 臨床工学室
+"""
 
 # Two advisories for the demo's Infusion Pump Console (cpe:/a:example:pump_console) whose titles
 # and summary are markup: the cases they open carry them to every page.
@@ -160,6 +171,46 @@ def make_store(work):
     return db, {k: {"name": v[0], "password": PASSWORD} for k, v in users.items()}
 
 
+def prepare_notice(db, work, admin):
+    """A case of PUMP opened by hand and taken to informing, its install base and a notice
+    prepared by `admin` (the triager, a second person, may approve it). Returns (case, notice)
+    ids, or None after a failed check."""
+    p = t.run(["cases", "open", "--product", PUMP, "--version", "2.0", "--title", NOTICE_TITLE,
+               "--by", "setup", "--severity", "High"], db=db, check_rc=0)
+    m = re.search(r"case #(\d+) opened", p.stdout)
+    t.check(m, "cases open names the new case (%s)" % p.stdout.strip())
+    if not m:
+        return None
+    case_id = int(m.group(1))
+    for state, fields in [
+            ("confirming", ["--assignee", "佐藤"]),
+            ("evaluating", ["--finding", "2.0 の保守用ポートで認証を回避できる"]),
+            ("responding", ["--risk", "uncontrolled", "--assessment", "院内ネットワークから到達可能",
+                            "--action", "fix", "--target-version", "2.1"]),
+            ("informing", ["--remedy", "保守用ポートを院内のファイアウォールで遮断してください。\n"
+                           "2.1 への更新をお願いします。", "--fixed-version", "2.1"])]:
+        t.run(["cases", "transition", str(case_id), state, "--by", "setup"] + fields, db=db,
+              check_rc=0)
+    csv_path = os.path.join(work, "installbase.csv")
+    with open(csv_path, "w", encoding="utf-8") as f:
+        f.write(INSTALL_BASE_CSV.format(product=PUMP, version="2.0"))
+    t.run(["installbase", "import", csv_path, "--by", "setup"], db=db, check_rc=0)
+    t.run(["notices", "prepare", "--case", str(case_id), "--user", admin], db=db, check_rc=0)
+    p = t.run(["notices", "list", "--case", str(case_id), "--json"], db=db, check_rc=0)
+    notices = json.loads(p.stdout)
+    t.check(len(notices) == 1 and notices[0]["state"] == "draft"
+            and len(notices[0]["letters"]) == 3,
+            "a draft notice of case %d with 3 letters (%s)" % (case_id, p.stdout[:300]))
+    if len(notices) != 1:
+        return None
+    return case_id, notices[0]["id"]
+
+
+def notice_json(db, notice_id):
+    p = t.run(["notices", "show", str(notice_id), "--json"], db=db, check_rc=0)
+    return json.loads(p.stdout)
+
+
 def cases_by_title(db):
     p = t.run(["cases", "list", "--json"], db=db, check_rc=0)
     # one JSON object per line
@@ -226,6 +277,9 @@ def run_all(work, chromium, modules, shots):
     if not gateway:
         return
     before_attr = case_json(db, attr_case["id"])
+    notice = prepare_notice(db, work, users["admin"]["name"])
+    if not notice:
+        return
 
     server = Server(work, db)
     try:
@@ -243,6 +297,8 @@ def run_all(work, chromium, modules, shots):
             "sbom_product": GATEWAY,
             "sbom_version": "1.9",
             "assignee": "田中 (browser test)",
+            "notice_case": notice[0],
+            "notice": notice[1],
         }
         config["config_path"] = os.path.join(work, "browser.json")
         with open(config["config_path"], "w", encoding="utf-8") as f:
@@ -285,6 +341,13 @@ def run_all(work, chromium, modules, shots):
     t.check("zlib" in versions.get((GATEWAY, config["sbom_version"]), []),
             "the SBOM uploaded in the browser is %s %s in the registry (%s)"
             % (GATEWAY, config["sbom_version"], versions.get((GATEWAY, config["sbom_version"]))))
+    approved = notice_json(db, notice[1])
+    t.check(approved["state"] == "approved"
+            and approved["approved_by"] == users["triager"]["name"]
+            and approved["prepared_by"] == users["admin"]["name"],
+            "notice %d was approved in the browser by %s, a second person (%s, by %r)"
+            % (notice[1], users["triager"]["name"], approved["state"],
+               approved.get("approved_by")))
     p = t.run(["audit", "verify"], db=db)
     t.check(p.returncode == 0, "audit verify passes after the browser's changes (%s)"
             % p.stdout.strip()[-200:])

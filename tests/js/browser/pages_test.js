@@ -6,7 +6,8 @@
 //
 // tests/e2e/test_web_browser.py builds the store, starts the server and writes CONFIG.json:
 // {base, chromium, screenshots, users: {admin|triager|viewer: {name, password}}, hostile: [...],
-// case, other_case, gateway_case, sbom, sbom_product, sbom_version, assignee}. Every check
+// case, other_case, gateway_case, sbom, sbom_product, sbom_version, assignee, notice_case,
+// notice}. Every check
 // prints "ok   …" or "FAIL …"; the exit status is 1 when one failed. A page area that still
 // answers the placeholder ("this page does not exist yet") is reported as "PENDING".
 "use strict";
@@ -142,6 +143,25 @@ async function axeCheck(page, name) {
   }
   check(bad.length === 0, `${name}: axe-core finds no serious or critical violation` +
     (bad.length ? ` (${bad.map((v) => v.id).join(", ")})` : ""));
+}
+
+// The violations of every impact (minor and moderate too) within the element `selector`: for a
+// part of a page that should have none at all.
+async function axeStrict(page, selector, name) {
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) {
+    await page.evaluate(axe.source);
+  }
+  const result = await page.evaluate((sel) =>
+    window.axe.run(document.querySelector(sel), { resultTypes: ["violations"] }), selector);
+  for (const v of result.violations) {
+    console.log(`  axe ${v.impact} ${v.id} in ${selector} on ${name}: ${v.help}`);
+    for (const node of v.nodes.slice(0, 5)) {
+      console.log(`      ${node.target.join(" ")}: ${node.failureSummary.replace(/\n/g, " ")}`);
+    }
+  }
+  check(result.violations.length === 0, `${name}: axe-core finds no violation at all in ` +
+    `${selector}` + (result.violations.length ?
+    ` (${result.violations.map((v) => `${v.id} ${v.impact}`).join(", ")})` : ""));
 }
 
 // The checks of every page a flow lands on: status, headers, language, nothing injected,
@@ -448,6 +468,63 @@ async function sbomFlow(page) {
     "sbom: the registry has the SBOM's components after the commit");
 }
 
+// The case page's "Hospital notices" section with a notice (prepared by the administrator): its
+// letters, a letter's preview opened, the approve form, then (approved here by the triager, a
+// second person) the send form; in Japanese and English.
+async function noticeFlow(page) {
+  const id = cfg.notice;
+  await visit(page, `/cases/${cfg.notice_case}`);
+  const set = page.locator(`#notice-${id}`);
+  if (!check(await set.count() === 1,
+    `notice: the case page shows notice ${id} (#notice-${id})`)) {
+    return;
+  }
+  const letters = set.locator("table.notice-letters tbody tr");
+  check(await letters.count() === 3, `notice: its 3 letters (${await letters.count()})`);
+  check(await set.getAttribute("data-state") === "draft", "notice: it is a draft");
+  // One letter's preview opened, so that its text is checked too.
+  await letters.first().locator("details.notice-preview summary").click();
+  check(await letters.first().locator("pre.notice-body").isVisible() &&
+    (await letters.first().locator("pre.notice-body").innerText()).includes("2.1"),
+  "notice: a letter's preview shows the text to be sent (the fixed version 2.1)");
+  const approve = page.locator(`#notice-approve-${id}`);
+  check(await approve.count() === 1, `notice: the triager may approve (#notice-approve-${id})`);
+  check(await page.locator(`#notice-send-${id}`).count() === 0,
+    "notice: no send form before the approval");
+  await inspect(page, "case-notice");
+  await axeStrict(page, "#notices", "case-notice");
+  if (await approve.count() !== 1) {
+    return;
+  }
+  page.allowConfirm = true; // a form[data-confirm] may ask
+  await navigate(page, () => page.locator(`#notice-approve-submit-${id}`).click());
+  page.allowConfirm = false;
+  check(new URL(page.url()).pathname === `/cases/${cfg.notice_case}`,
+    `notice: after the approval back on the case page (${page.url()})`);
+  check(await page.locator(`#notice-${id}`).getAttribute("data-state") === "approved",
+    "notice: it is approved now");
+  check(await page.locator(`#notice-send-${id}`).count() === 1,
+    `notice: the send form follows (#notice-send-${id})`);
+  await page.locator(`#notice-${id} details.notice-preview summary`).first().click();
+  await inspect(page, "case-notice-approved");
+  await axeStrict(page, "#notices", "case-notice-approved");
+  // In English: the same section, its headings and labels English.
+  await navigate(page, () => page.locator(".langswitch a[lang=en]").click());
+  check(await page.evaluate(() => document.documentElement.lang) === "en",
+    "notice: the case page in English");
+  const heading = await page.locator("#h-notices").innerText().catch(() => "");
+  check(heading !== "" && !/[\u3040-\u30ff\u4e00-\u9fff]/.test(heading),
+    `notice: the section's heading is English (${heading})`);
+  check(await page.locator(`#notice-send-${id}`).count() === 1,
+    "notice: the send form in English too");
+  await page.locator(`#notice-${id} details.notice-preview summary`).first().click();
+  await inspect(page, "case-notice-en");
+  await axeStrict(page, "#notices", "case-notice-en");
+  await navigate(page, () => page.locator(".langswitch a[lang=ja]").click());
+  check(await page.evaluate(() => document.documentElement.lang) === "ja",
+    "notice: and back to Japanese");
+}
+
 async function otherPages(page) {
   for (const [name, p, area] of [
     ["advisories", "/advisories", "advisories"],
@@ -584,6 +661,7 @@ async function main() {
         await forgeryFlow(page);
       }
       await sbomFlow(page);
+      await noticeFlow(page);
       await otherPages(page);
       await logoutFlow(page);
       await page.context().close();

@@ -23,10 +23,12 @@
 #include "core/cpe.h"
 #include "core/json_writer.h"
 #include "core/keywords.h"
+#include "notifiers/hospital_notice.h"
 #include "store/audit.h"
 #include "store/cases.h"
 #include "store/evidence.h"
 #include "store/migrations.h"
+#include "store/notices.h"
 #include "store/store.h"
 #include "store_test_support.h"
 
@@ -226,6 +228,99 @@ const std::string kRawVuldef = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<VUL
                                "<Vulinfo><VulinfoID>JVNDB-2021-005429</VulinfoID></Vulinfo>"
                                "</VULDEF-Document>\n";
 
+// --- hospital notices (schema version 20) ----------------------------------------------------
+
+/// One contact of the install base of Bedside Monitor Gateway 1.8 (schema version 19 on).
+struct Contact {
+    const char* site;
+    const char* siteName;
+    const char* role;
+    std::int64_t quantity;
+    const char* name;
+    const char* email;
+    std::int64_t updatedAt;
+};
+const Contact kContacts[] = {
+    {"H-0001", "○○総合病院", "hospital", 3, "山田 太郎", "it@hospital.example.jp", 1700},
+    {"H-0001", "○○総合病院", "lessor", 3, "佐藤 花子", "lease@lessor.example.jp", 1687},
+    {"H-0002", "△△市民病院", "hospital", 1, "鈴木 一郎", "joho@shimin.example.jp", 1687},
+    {"H-0002", "△△市民病院", "distributor", 1, "高橋 次郎", "support@dealer.example.jp", 1687},
+};
+
+/// One letter of a notice, as notices prepare/send and the outbox's results left it.
+struct Letter {
+    std::int64_t id;
+    std::int64_t notice;
+    const Contact* to;
+    const char* state;       // notice_recipient.state
+    std::int64_t outboxId;   // 0: never queued
+    const char* outboxState; // the outbox row's state once queued
+    const char* reply;
+    std::int64_t updatedAt;
+    vw::RenderedMail mail;
+    std::string hash; // SHA-256 of hospitalNoticeDocument: the evidence row
+};
+
+/// The notices of case 1 (Bedside Monitor Gateway 1.8 in informing): notice 1 prepared while
+/// the install base named only site H-0001 and withdrawn (its letters stay drafts); notice 2
+/// prepared again, approved by a second person and sent, its letters delivered, bounced (a
+/// permanent refusal), failed (retries used up) and one still queued.
+std::vector<Letter> noticeLetters() {
+    struct Spec {
+        std::int64_t notice;
+        const Contact* to;
+        const char* state;
+        std::int64_t outboxId;
+        const char* outboxState;
+        const char* reply;
+        std::int64_t updatedAt;
+    };
+    const Spec specs[] = {
+        {1, &kContacts[0], "draft", 0, "", "", 1685},
+        {1, &kContacts[1], "draft", 0, "", "", 1685},
+        {2, &kContacts[0], "sent", 4, "delivered", "250 2.0.0 Ok: queued as 4F2A1", 1698},
+        {2, &kContacts[1], "bounced", 5, "dead",
+         "RCPT TO: 550 5.1.1 <lease@lessor.example.jp>: Recipient address rejected", 1698},
+        {2, &kContacts[2], "queued", 6, "pending", "", 1694},
+        {2, &kContacts[3], "failed", 7, "dead", "421 4.4.2 connection timed out", 1698},
+    };
+    const vw::Advisory log4j = sources()[0].advisory;
+    std::vector<Letter> out;
+    for (const Spec& spec : specs) {
+        vw::HospitalNoticeContent c;
+        c.noticeId = spec.notice;
+        c.recipientName = spec.to->name;
+        c.recipientAddress = spec.to->email;
+        c.partner = std::string(spec.to->role) != "hospital";
+        c.product = "Bedside Monitor Gateway";
+        c.versions = {"1.8"};
+        c.sites = {{spec.to->siteName, spec.to->role, "1.8", spec.to->quantity}};
+        c.advisory = log4j.id;
+        c.ids = {"CVE-2021-44228", "JVNDB-2021-005429"};
+        c.title = log4j.title;
+        c.summary = log4j.summary;
+        c.url = log4j.url;
+        c.cvssScore = 10.0;
+        c.cvssSeverity = "Critical";
+        c.remedy = "ゲートウェイのログ収集機能を停止してください。\n1.9 への更新をお願いします。";
+        c.fixedVersion = "1.9";
+        c.contact = "株式会社サンプル 製品セキュリティ窓口\nTEL 03-0000-0000 / psirt@example.jp";
+        Letter l{static_cast<std::int64_t>(out.size()) + 1,
+                 spec.notice,
+                 spec.to,
+                 spec.state,
+                 spec.outboxId,
+                 spec.outboxState,
+                 spec.reply,
+                 spec.updatedAt,
+                 vw::renderHospitalNotice(c),
+                 ""};
+        l.hash = vw::sha256Hex(vw::hospitalNoticeDocument(l.notice, "ja", l.to->email, l.mail));
+        out.push_back(std::move(l));
+    }
+    return out;
+}
+
 vw::AuditEvent auditEvent(std::string kind, std::int64_t at, std::string text) {
     vw::AuditEvent e;
     e.kind = std::move(kind);
@@ -274,6 +369,91 @@ std::vector<vw::AuditEvent> eventsFor(int v) {
         kept.actor = "daemon";
         kept.evidence = {vw::sha256Hex(kRawVuldef)};
         events.push_back(kept);
+    }
+    if (v >= 20) {
+        // The case goes on to informing, and the hospitals are told (daemon/notices.cpp).
+        const auto move = [&](std::int64_t at, const char* by, const char* from, const char* to,
+                              std::vector<std::pair<std::string, std::string>> details) {
+            vw::AuditEvent e = auditEvent(std::string(vw::kCaseTransition), at,
+                                          std::string("案件 1: ") + from + " → " + to);
+            e.caseId = "1";
+            e.actor = by;
+            details.emplace_back("from", from);
+            details.emplace_back("state", to);
+            std::sort(details.begin(), details.end());
+            e.details = std::move(details);
+            events.push_back(e);
+        };
+        move(1660, "田中", "confirming", "evaluating",
+             {{"f.finding", "1.8 は log4j-core 2.14.1 を同梱し、JNDI 参照が有効"}});
+        move(1670, "田中", "evaluating", "responding",
+             {{"f.risk", "uncontrolled"},
+              {"f.assessment", "院内ネットワークから到達可能"},
+              {"f.action", "fix"},
+              {"f.target_version", "1.9"},
+              {"decided_at", "1670"},
+              {"risk", "uncontrolled"},
+              {"inform_due", "605100"},
+              {"fix_due", "2593500"}});
+        move(1680, "田中", "responding", "informing",
+             {{"f.remedy", "ゲートウェイのログ収集機能を停止してください。\n1.9 への更新をお願い"
+                           "します。"},
+              {"f.fixed_version", "1.9"}});
+        const std::vector<Letter> letters = noticeLetters();
+        const auto notice = [&](const char* kind, std::int64_t at, std::int64_t id,
+                                const char* actor, std::string text,
+                                std::vector<std::string> evidence,
+                                std::vector<std::pair<std::string, std::string>> details) {
+            vw::AuditEvent e = auditEvent(kind, at, std::move(text));
+            e.caseId = "1";
+            e.actor = actor;
+            e.subjects = {"notice:" + std::to_string(id), "product:Bedside Monitor Gateway"};
+            std::sort(evidence.begin(), evidence.end());
+            e.evidence = std::move(evidence);
+            details.emplace_back("notice", std::to_string(id));
+            std::sort(details.begin(), details.end());
+            e.details = std::move(details);
+            events.push_back(e);
+        };
+        for (const std::int64_t id : {1, 2}) {
+            std::vector<std::string> hashes;
+            std::vector<std::pair<std::string, std::string>> prepared;
+            std::vector<std::pair<std::string, std::string>> queued;
+            for (const Letter& l : letters) {
+                if (l.notice == id) {
+                    hashes.push_back(l.hash);
+                    const std::string n = std::to_string(hashes.size());
+                    prepared.emplace_back("letter." + n, std::string(l.to->email) + " " + l.hash);
+                    queued.emplace_back("outbox." + n, std::string(l.to->email) + " " +
+                                                           std::to_string(l.outboxId));
+                }
+            }
+            const std::string count = std::to_string(hashes.size());
+            prepared.emplace_back("letters", count);
+            prepared.emplace_back("cases", "1");
+            notice("notice-prepare", id == 1 ? 1685 : 1690, id, "田中",
+                   "notice " + std::to_string(id) + " prepared: " + count +
+                       " letter(s) about Bedside Monitor Gateway",
+                   hashes, prepared);
+            if (id == 1) {
+                notice("notice-withdraw", 1686, 1, "田中",
+                       "notice 1 withdrawn: 設置先の情報が古かった", {},
+                       {{"reason", "設置先の情報が古かった"}, {"from", "draft"}});
+                continue;
+            }
+            notice("notice-approve", 1692, 2, "admin", "notice 2 approved (prepared by 田中)",
+                   hashes, {{"prepared_by", "田中"}});
+            queued.emplace_back("notifier", "mail");
+            notice("notice-send", 1694, 2, "admin",
+                   "notice 2 sent: " + count + " letter(s) queued via mail", hashes, queued);
+        }
+        for (const Letter& l : letters) {
+            if (l.updatedAt == 1698) {
+                notice("notice-letter", 1698, l.notice, "daemon",
+                       "notice 2 to " + std::string(l.to->email) + ": " + l.state, {l.hash},
+                       {{"to", l.to->email}, {"state", l.state}, {"reply", l.reply}});
+            }
+        }
     }
     return events;
 }
@@ -609,7 +789,7 @@ std::vector<Row> rowsFor(int v) {
                           {"prev_hash", text(prev)},
                           {"hash", text(hash)}});
         prev = hash;
-        if (!e.caseId.empty()) {
+        if (!e.caseId.empty() && vw::isCaseEventKind(e.kind)) {
             if (!kase) {
                 kase.emplace();
                 kase->id = std::stoll(e.caseId);
@@ -622,7 +802,12 @@ std::vector<Row> rowsFor(int v) {
         for (const auto& b : kase->breached) {
             breached += (breached.empty() ? "" : "\n") + b;
         }
-        REQUIRE(kase->fields.empty()); // written as "{}" below
+        vw::JsonWriter fields; // as store/cases.cpp writes them: an object, keys sorted
+        fields.beginObject();
+        for (const auto& [name, value] : kase->fields) {
+            fields.key(name).value(value);
+        }
+        fields.endObject();
         add("vcase", {{"id", num(kase->id)},
                       {"cluster_id", num(kase->clusterId)},
                       {"cluster_key", text(kase->clusterKey)},
@@ -640,7 +825,7 @@ std::vector<Row> rowsFor(int v) {
                       {"risk", text(kase->risk)},
                       {"ssvc", text(kase->ssvc)},
                       {"ssvc_points", text(kase->ssvcPoints)},
-                      {"fields", text("{}")},
+                      {"fields", text(fields.str())},
                       {"components", text(kase->components)},
                       {"inherited_from", num(kase->inheritedFrom)},
                       {"reopen_reason", text(kase->reopenReason)},
@@ -690,17 +875,94 @@ std::vector<Row> rowsFor(int v) {
                       {"created_at", num(1598)},
                       {"last_used", num(1620)},
                       {"revoked_at", Value()}});
-    add("install_base", {{"site_id", text("H-0001")},
-                         {"product", text("Bedside Monitor Gateway")},
-                         {"version", text("1.8")},
-                         {"role", text("hospital")},
-                         {"site_name", text("○○総合病院")},
-                         {"quantity", num(3)},
-                         {"contact_name", text("山田 太郎")},
-                         {"contact_email", text("it@hospital.example.jp")},
-                         {"contact_phone", text("03-0000-0000")},
-                         {"notes", text("")},
-                         {"updated_at", num(1700)}});
+    for (const Contact& c : kContacts) {
+        add("install_base", {{"site_id", text(c.site)},
+                             {"product", text("Bedside Monitor Gateway")},
+                             {"version", text("1.8")},
+                             {"role", text(c.role)},
+                             {"site_name", text(c.siteName)},
+                             {"quantity", num(c.quantity)},
+                             {"contact_name", text(c.name)},
+                             {"contact_email", text(c.email)},
+                             {"contact_phone", text(c.updatedAt == 1700 ? "03-0000-0000" : "")},
+                             {"notes", text(std::string(c.role) == "lessor" ? "リース契約" : "")},
+                             {"updated_at", num(c.updatedAt)}});
+    }
+
+    // Hospital notices (migration 20): the notices of case 1 (noticeLetters), each letter
+    // archived as evidence under its content hash, the queued ones in the outbox.
+    if (v >= 20) {
+        for (const std::int64_t id : {1, 2}) {
+            add("notice", {{"id", num(id)},
+                           {"case_id", num(1)},
+                           {"cluster_id", num(1)},
+                           {"product", text("Bedside Monitor Gateway")},
+                           {"cases", text("1")},
+                           {"language", text("ja")},
+                           {"state", text(id == 1 ? "withdrawn" : "sent")},
+                           {"prepared_by", text("田中")},
+                           {"prepared_at", num(id == 1 ? 1685 : 1690)},
+                           {"approved_by", text(id == 1 ? "" : "admin")},
+                           {"approved_at", num(id == 1 ? 0 : 1692)},
+                           {"sent_by", text(id == 1 ? "" : "admin")},
+                           {"sent_at", num(id == 1 ? 0 : 1694)}});
+        }
+        for (const Letter& l : noticeLetters()) {
+            const std::string document =
+                vw::hospitalNoticeDocument(l.notice, "ja", l.to->email, l.mail);
+            add("evidence", {{"hash", text(l.hash)},
+                             {"media_type", text("application/json")},
+                             {"size", num(static_cast<std::int64_t>(document.size()))},
+                             {"compression", text("none")},
+                             {"data", Value(Blob{document})},
+                             {"first_seen", num(l.notice == 1 ? 1685 : 1690)},
+                             {"last_seen", num(l.notice == 1 ? 1685 : 1690)},
+                             {"pruned_at", Value()}});
+            if (l.outboxId != 0) {
+                const vw::OutMessage m =
+                    vw::hospitalNoticeMessage("mail", l.notice, l.to->email, l.mail);
+                const std::string state = l.outboxState;
+                add("outbox", {{"id", num(l.outboxId)},
+                               {"notifier", text(m.notifier)},
+                               {"recipient", text(m.recipient)},
+                               {"subject", text(m.subject)},
+                               {"text", text(m.text)},
+                               {"payload", text(m.payload)},
+                               {"idempotency_key", text(m.idempotencyKey)},
+                               {"due_at", num(1694)},
+                               {"state", text(state)},
+                               {"attempts", num(state == "pending"                 ? 0
+                                                : l.state == std::string("failed") ? 8
+                                                                                   : 1)},
+                               {"last_reply", text(l.reply)},
+                               {"created_at", num(1694)},
+                               {"updated_at", num(state == "pending" ? 1694 : 1696)},
+                               {"thread", text(m.thread)},
+                               {"html", text(m.html)}});
+                if (state != "pending") {
+                    add("delivery", {{"id", num(l.outboxId - 1)},
+                                     {"outbox_id", num(l.outboxId)},
+                                     {"at", num(1696)},
+                                     {"ok", num(state == "delivered" ? 1 : 0)},
+                                     {"reply", text(l.reply)}});
+                }
+            }
+            add("notice_recipient", {{"id", num(l.id)},
+                                     {"notice_id", num(l.notice)},
+                                     {"address", text(l.to->email)},
+                                     {"name", text(l.to->name)},
+                                     {"roles", text(l.to->role)},
+                                     {"sites", text(l.to->siteName)},
+                                     {"subject", text(l.mail.subject)},
+                                     {"text", text(l.mail.text)},
+                                     {"html", text(l.mail.html)},
+                                     {"content_hash", text(l.hash)},
+                                     {"state", text(l.state)},
+                                     {"outbox_id", num(l.outboxId)},
+                                     {"reply", text(l.reply)},
+                                     {"updated_at", num(l.updatedAt)}});
+        }
+    }
     return rows;
 }
 
@@ -1068,17 +1330,29 @@ TEST_CASE("Every shipped schema version upgrades to the latest with its data int
         }
         CHECK(vw::test::countRows(*store, "decision") == 1);
 
-        // Outbox: every message with its idempotency key and state, and its deliveries.
+        // Outbox: every message with its idempotency key and state, and its deliveries (from
+        // version 20 on also the letters of notice 2).
+        const std::vector<Letter> letters = noticeLetters();
+        std::vector<std::string> keys = {
+            "match/JVNDB-2021-005429/Bedside Monitor Gateway/mail delivered",
+            "match/JVNDB-2021-005429/Bedside Monitor Gateway/chat dead",
+            "match/JVNDB-2023-004814/Viewer/mail pending"};
+        if (v >= 20) {
+            for (const Letter& l : letters) {
+                if (l.outboxId != 0) {
+                    keys.push_back(vw::hospitalNoticeMessage("mail", l.notice, l.to->email, l.mail)
+                                       .idempotencyKey +
+                                   " " + l.outboxState);
+                }
+            }
+        }
         CHECK(strings(*store, "SELECT idempotency_key || ' ' || state FROM outbox ORDER BY id") ==
-              std::vector<std::string>{
-                  "match/JVNDB-2021-005429/Bedside Monitor Gateway/mail delivered",
-                  "match/JVNDB-2021-005429/Bedside Monitor Gateway/chat dead",
-                  "match/JVNDB-2023-004814/Viewer/mail pending"});
+              keys);
         const vw::OutboxCounts counts = store->outboxCounts();
-        CHECK(counts.pending == 1);
-        CHECK(counts.delivered == 1);
-        CHECK(counts.dead == 1);
-        CHECK(vw::test::countRows(*store, "delivery") == 2);
+        CHECK(counts.pending == (v >= 20 ? 2 : 1));
+        CHECK(counts.delivered == (v >= 20 ? 2 : 1));
+        CHECK(counts.dead == (v >= 20 ? 3 : 1));
+        CHECK(vw::test::countRows(*store, "delivery") == (v >= 20 ? 5 : 2));
 
         // The audit chain: the events logged before it existed are chained by migration 14;
         // the chain holds, and goes on with the next event.
@@ -1094,6 +1368,44 @@ TEST_CASE("Every shipped schema version upgrades to the latest with its data int
         const auto cases = vw::storedCases(*store);
         CHECK(cases.size() == (v >= 15 ? 1u : 0u));
         CHECK(vw::rebuildCases(*store) == cases);
+        if (v >= 20) {
+            REQUIRE(cases.size() == 1);
+            CHECK(cases[0].state == vw::CaseState::Informing);
+            CHECK(cases[0].fields.at("remedy").find("1.9") != std::string::npos);
+        }
+
+        // Hospital notices (version 20 on): the notices of the case with their letters, each
+        // letter's archived document under its content hash, the outbox's results recorded.
+        const std::vector<vw::Notice> notices = vw::noticesOfCase(*store, 1);
+        REQUIRE(notices.size() == (v >= 20 ? 2u : 0u));
+        if (v >= 20) {
+            CHECK(notices[0].id == 2); // newest first
+            CHECK(notices[0].state == vw::NoticeState::Sent);
+            CHECK(notices[0].preparedBy == "田中");
+            CHECK(notices[0].approvedBy == "admin");
+            CHECK(notices[0].cases == std::vector<std::int64_t>{1});
+            CHECK(notices[1].state == vw::NoticeState::Withdrawn);
+            std::vector<std::string> states;
+            for (const vw::Notice& n : notices) {
+                for (const vw::NoticeLetter& l : n.letters) {
+                    INFO("letter " << l.id << " to " << l.address);
+                    states.push_back(std::to_string(l.id) + " " +
+                                     std::string(vw::letterStateName(l.state)));
+                    const vw::EvidenceRead kept = vw::readEvidence(*store, l.contentHash);
+                    REQUIRE(kept.ok());
+                    CHECK(kept.bytes == vw::hospitalNoticeDocument(n.id, n.language, l.address,
+                                                                   {l.subject, l.text, l.html}));
+                }
+            }
+            std::sort(states.begin(), states.end());
+            CHECK(states == std::vector<std::string>{"1 draft", "2 draft", "3 sent", "4 bounced",
+                                                     "5 queued", "6 failed"});
+            // The letters' states already match the outbox's: nothing to settle.
+            CHECK(vw::settleLetters(*store, 3000).empty());
+            // Every notice event of the case names archived letters.
+            CHECK(strings(*store, "SELECT count(*) FROM event_log WHERE kind LIKE 'notice-%'") ==
+                  std::vector<std::string>{"8"});
+        }
 
         // Opening again migrates nothing.
         store.reset();
