@@ -60,10 +60,13 @@ commands:
                                     csaf (a CSAF 2.0 advisory: one record per CVE)
   import [--format F] FILE...       ingest local files as if a source had fetched them
   backfill --since YEAR [--until YEAR] [--source NAME] [--base-url URL] [--checksum-url URL]
-           [--work-dir DIR] [--batch-size N]
+           [--work-dir DIR] [--batch-size N] [--notify configured|digest|none]
                                     load history from the yearly JVN detail feeds (resumable;
                                     years unchanged since their last load are skipped; downloads
-                                    go to DIR; N records per transaction, default 1000)
+                                    go to DIR; N records per transaction, default 1000); the
+                                    matches found are notified as configured, all in the
+                                    owners' next digests (the cases' Act alerts still at
+                                    once), or not at all
   match --products FILE.json [--cpe-map FILE] ADVISORIES.jsonl
                                     pure matching: registry x records -> one JSON line per match
   advisories list [--json] [--since DATE] [--product NAME] [--min-score X] [--channel NAME]
@@ -385,6 +388,27 @@ int parseYear(const std::string& option, const std::string& text) {
     return year;
 }
 
+/// The routing of a backfill's matches: as configured, all into the owners' next digests
+/// (`--notify digest`: e-mail notifiers and owner sections in digest mode, chat notifiers,
+/// which keep no digest, left out), or to no one (`--notify none`: matches and cases are
+/// recorded, nothing is queued).
+Routing backfillRouting(const std::optional<Config>& config, const std::string& notify) {
+    Routing routing = config ? Routing(*config) : Routing();
+    if (notify == "none") {
+        routing.notifiers.clear();
+        routing.owners.clear();
+    } else if (notify == "digest") {
+        std::erase_if(routing.notifiers, [](const NotifierConfig& n) { return n.type != "email"; });
+        for (NotifierConfig& n : routing.notifiers) {
+            n.mode = "digest";
+        }
+        for (OwnerConfig& o : routing.owners) {
+            o.mode = "digest";
+        }
+    }
+    return routing;
+}
+
 int cmdBackfill(Context& ctx, const std::vector<std::string>& args) {
     Options opt(args, {{"since", true},
                        {"until", true},
@@ -392,8 +416,13 @@ int cmdBackfill(Context& ctx, const std::vector<std::string>& args) {
                        {"base-url", true},
                        {"checksum-url", true},
                        {"batch-size", true},
-                       {"work-dir", true}});
+                       {"work-dir", true},
+                       {"notify", true}});
     opt.expectPositional(0, 0, "no arguments besides the options");
+    const std::string notify = opt.get("notify", "configured");
+    if (notify != "configured" && notify != "digest" && notify != "none") {
+        throw UsageError("--notify takes configured, digest or none, not '" + notify + "'");
+    }
     const auto config = maybeConfig(ctx, opt.has("source"));
     const SourceConfig* source = nullptr;
     if (config) {
@@ -451,7 +480,7 @@ int cmdBackfill(Context& ctx, const std::vector<std::string>& args) {
         options.mapper = cpeMapperFor(config->match);
     }
     auto store = openStore(ctx, config);
-    const Routing notifiers = config ? Routing(*config) : Routing();
+    const Routing notifiers = backfillRouting(config, notify);
     CurlHttpClient http;
     const BackfillStats s = runBackfill(*store, http, notifiers, options, ctx.out, ctx.err);
     ctx.out << "backfill: " << s.loaded << " years loaded, " << s.skipped << " unchanged, "

@@ -270,6 +270,46 @@ request_interval = 100ms
     t.check(p.returncode == 0 and not any(n.startswith("jvndb_detail_") for n in got),
             "the next poll skips both unchanged years: %s" % got)
     t.check("not modified" in p.stderr or "unchanged" in p.stderr, "and says so")
+
+    # --- --notify: a first backfill that does not flood the owners ------------------------------
+    # An e-mail notifier (immediate) and the chat hook; the same three years into new stores.
+    quiet_config = ws.write("quiet.conf", f"""
+[notifier.chat]
+type = webhook
+url = {ws.hook_url()}
+
+[notifier.mail]
+type = email
+smtp = smtp://127.0.0.1:25
+from = vulnwatch@example.jp
+""")
+    make_years(years)
+    write_checksums(years)
+    for mode in ("none", "digest"):
+        db = os.path.join(ws.dir, "notify-%s.db" % mode)
+        t.run(["products", "import", products_file], config=quiet_config, db=db, check_rc=0)
+        p = backfill(db, 2019, 2021, extra=["--notify", mode], config=quiet_config)
+        found = count(db, "match")
+        t.check(p.returncode == 0 and found == matches,
+                "--notify %s: every match is still recorded (%d)" % (mode, found))
+        queued = query(db, "SELECT subject FROM outbox")
+        if mode == "none":
+            t.check(not queued, "--notify none: nothing is queued (%d)" % len(queued))
+        else:
+            # The cases' Act alerts stay immediate (docs/cases.md); no match notice is queued.
+            t.check(all(subject.startswith("[vulnwatch] 対応優先度 Act") for (subject,) in queued),
+                    "--notify digest: only the cases' Act alerts are queued now (%d, %s)"
+                    % (len(queued), queued[:2]))
+        items = query(db, "SELECT COUNT(*), COUNT(DISTINCT owner) FROM digest_item")[0]
+        if mode == "none":
+            t.check(items[0] == 0, "--notify none: nothing waits for a digest either")
+        else:
+            t.check(items[0] == matches and items[1] == 1,
+                    "--notify digest: each match waits for the owner's next digest (%s)" % (items,))
+    p = backfill(os.path.join(ws.dir, "notify-bad.db"), 2019, 2019, extra=["--notify", "later"],
+                 config=quiet_config, rc=2)
+    t.check(p.returncode == 2 and "--notify takes configured, digest or none" in p.stderr,
+            "--notify with another value is a usage error")
 finally:
     ws.cleanup()
 
