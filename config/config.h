@@ -214,6 +214,9 @@ struct Config {
     /// [daemon] metrics_textfile: where the daemon writes the Prometheus exposition after each
     /// round of polls (for node_exporter's textfile collector; a *.prom file); "" = none.
     std::string metricsTextfile;
+    /// [daemon] check_at_start: `quick` (PRAGMA quick_check when `run` and `serve` start; a
+    /// corrupt store stops them with exit 4) or `off`. docs/reliability.md.
+    std::string checkAtStart = "quick";
     /// [daemon] admin: who hears of operational problems (a source failing or silent, a
     /// message given up), by every e-mail notifier.
     std::vector<std::string> admins;

@@ -1,6 +1,7 @@
 #include "daemon/backfill.h"
 
 #include "daemon/import.h"
+#include "feeds/conditional_get.h"
 #include "store/evidence.h"
 
 #include <Poco/DigestEngine.h>
@@ -249,8 +250,12 @@ BackfillStats runBackfill(Store& store, HttpClient& http, const Routing& notifie
         throw std::runtime_error(list.error);
     }
     if (list.status != 200) {
-        throw std::runtime_error("HTTP " + std::to_string(list.status) + " fetching " +
-                                 options.checksumUrl);
+        const std::string message =
+            "HTTP " + std::to_string(list.status) + " fetching " + options.checksumUrl;
+        if (const std::optional<long> wait = retryAfterOf(list)) {
+            throw BackfillBusy(message, *wait);
+        }
+        throw std::runtime_error(message);
     }
     std::map<std::string, ChecksumEntry> byName;
     for (auto& e : parseChecksumList(list.body)) {
@@ -323,6 +328,9 @@ BackfillStats runBackfill(Store& store, HttpClient& http, const Routing& notifie
         if (response.status != 200) {
             fs::remove(file, ignored);
             fail("HTTP " + std::to_string(response.status) + " fetching " + url);
+            if (const std::optional<long> wait = retryAfterOf(response)) {
+                stats.retryAfter = std::max(stats.retryAfter.value_or(0), *wait);
+            }
             continue;
         }
         const std::string actual = sha256OfFile(file.string());

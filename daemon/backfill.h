@@ -18,7 +18,9 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <ostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -70,6 +72,16 @@ struct BackfillStats {
     std::size_t changed = 0;
     std::size_t newMatches = 0;
     std::size_t enqueued = 0;
+    /// The longest `Retry-After` of a yearly file answered 429 or 503 (seconds), if any.
+    std::optional<long> retryAfter;
+};
+
+/// checksum.txt was answered 429 or 503 with `Retry-After` (`seconds`).
+class BackfillBusy : public std::runtime_error {
+public:
+    BackfillBusy(const std::string& message, long seconds)
+        : std::runtime_error(message), seconds(seconds) {}
+    long seconds;
 };
 
 /// "https://host/ja/feed/detail/" -> "https://host/ja/feed/checksum.txt" (the list beside the

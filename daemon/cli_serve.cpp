@@ -8,6 +8,7 @@
 #include "daemon/log.h"
 #include "daemon/notices.h"
 #include "daemon/pipeline.h"
+#include "daemon/run.h"
 #include "store/backup.h"
 #include "web/pages.h"
 #include "web/server.h"
@@ -60,7 +61,12 @@ int cmdServe(Context& ctx, const std::vector<std::string>& args) {
     const std::string dbPath = ctx.globals.db.empty() ? config.store.path : ctx.globals.db;
     // Opened (and migrated) once here, so a store that cannot open fails at start, not at the
     // first request.
-    openStore(ctx, loaded).reset();
+    {
+        std::unique_ptr<Store> store = openStore(ctx, loaded);
+        if (!storeSoundAtStart(*store, dbPath, config.checkAtStart)) {
+            return kExitCorruptStore;
+        }
+    }
     // Says "in use" to `vulnwatch restore` for as long as the server runs.
     const std::unique_ptr<InstanceLock> instanceLock = InstanceLock::tryLock(dbPath, false);
     if (!instanceLock) {

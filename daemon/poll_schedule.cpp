@@ -25,7 +25,8 @@ std::vector<std::string> PollSchedule::due() const {
     return out;
 }
 
-void PollSchedule::polled(const std::string& name, bool failed, Duration interval) {
+void PollSchedule::polled(const std::string& name, bool failed, Duration interval,
+                          std::optional<Duration> retryAfter) {
     const auto it = due_.find(name);
     if (it == due_.end()) {
         return;
@@ -33,7 +34,13 @@ void PollSchedule::polled(const std::string& name, bool failed, Duration interva
     const Clock::Monotonic now = clock_.monotonicNow();
     if (failed) {
         const int n = std::min(++failures_[name], 10);
-        it->second = now + std::min<Duration>(interval, std::chrono::seconds(60LL << (n - 1)));
+        Duration wait = std::min<Duration>(interval, std::chrono::seconds(60LL << (n - 1)));
+        if (retryAfter) {
+            // The server said when to come back: not before, and not after a day.
+            wait =
+                std::max(wait, std::clamp<Duration>(*retryAfter, Duration::zero(), kMaxRetryAfter));
+        }
+        it->second = now + wait;
     } else {
         failures_[name] = 0;
         it->second = now + interval;

@@ -35,8 +35,14 @@ public:
     /// The sources due now (in name order).
     std::vector<std::string> due() const;
     /// After a poll of `name`: next due after `interval`, or after a failure after 1, 2, 4 …
-    /// minutes (the n-th failure in a row), never longer than `interval`.
-    void polled(const std::string& name, bool failed, Duration interval);
+    /// minutes (the n-th failure in a row), never longer than `interval`. A failure the server
+    /// answered with `Retry-After` (`retryAfter`, 429 or 503) waits at least that long, at most
+    /// kMaxRetryAfter (a day), even when that is longer than `interval`.
+    void polled(const std::string& name, bool failed, Duration interval,
+                std::optional<Duration> retryAfter = std::nullopt);
+
+    /// The longest wait a server's Retry-After can impose on a source.
+    static constexpr Duration kMaxRetryAfter = std::chrono::hours(24);
     /// When to wake up: the next poll, the next digest (`nextDigest`, wall seconds; only when
     /// later than now), at most `cap` from now.
     Clock::Monotonic wakeAt(std::optional<std::int64_t> nextDigest, Duration cap) const;

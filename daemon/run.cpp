@@ -71,6 +71,7 @@ private:
 
 /// TEST ONLY (scripts/soak.sh, docs/testing.md): VULNWATCH_TEST_POLL_INTERVAL_MS, when set,
 /// replaces every source's interval and retry backoff (below the configuration's 10 s minimum)
+/// and caps a server's Retry-After at that interval
 /// so a soak runs thousands of poll cycles. Unset, nothing changes.
 std::chrono::milliseconds testPollInterval() {
     const char* text = std::getenv("VULNWATCH_TEST_POLL_INTERVAL_MS");
@@ -99,6 +100,39 @@ std::chrono::microseconds watchdogInterval() {
 }
 
 } // namespace
+
+bool storeSoundAtStart(Store& store, const std::string& dbPath, const std::string& mode) {
+    if (mode == "off" || dbPath == ":memory:") {
+        return true;
+    }
+    const auto started = std::chrono::steady_clock::now();
+    std::vector<std::string> problems;
+    try {
+        problems = store.quickCheck(5);
+    } catch (const std::exception& e) {
+        // Not corruption (a lock held for longer than the busy timeout): the first step that
+        // needs the store will say so.
+        VW_LOG_WARNING("store", "cannot check " << dbPath << " at start: " << e.what());
+        return true;
+    }
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    if (problems.empty()) {
+        VW_LOG_INFO("store", "quick_check of " << dbPath << ": ok (" << took.count() << " ms)");
+        return true;
+    }
+    std::string found;
+    for (const std::string& problem : problems) {
+        found += (found.empty() ? "" : "; ") + problem;
+    }
+    VW_LOG_ERROR("store", "データベース " << dbPath
+                                          << " が壊れています (the database is corrupt: "
+                                             "PRAGMA quick_check found: "
+                                          << found
+                                          << "). Stop here and restore the last good backup "
+                                             "(vulnwatch restore; docs/operations.md); exit 4");
+    return false;
+}
 
 void Wakeup::requestStop() {
     {
@@ -152,6 +186,9 @@ int runDaemon(const RunOptions& options) {
     } catch (const std::exception& e) {
         VW_LOG_ERROR(kComponent, "cannot open the store: " << e.what());
         return 1;
+    }
+    if (!storeSoundAtStart(*store, dbPath, config->checkAtStart)) {
+        return 4; // kExitCorruptStore (daemon/cli.h)
     }
     // Says "in use" to `vulnwatch restore` for as long as the daemon runs.
     std::unique_ptr<InstanceLock> instanceLock;
@@ -225,9 +262,21 @@ int runDaemon(const RunOptions& options) {
             const Duration interval = testInterval.count() > 0 ? Duration(testInterval)
                                       : sc != nullptr          ? Duration(sc->interval)
                                                       : Duration(std::chrono::seconds(900));
-            // A failure backs off 1, 2, 4 … minutes, never longer than the interval.
+            // A failure backs off 1, 2, 4 … minutes, never longer than the interval; one the
+            // server answered with Retry-After (429, 503) waits at least that, at most a day
+            // (the test interval, when set).
+            std::optional<Duration> retryAfter;
+            if (run.retryAfter) {
+                retryAfter = std::chrono::seconds(*run.retryAfter);
+                if (testInterval.count() > 0) {
+                    retryAfter = std::min<Duration>(*retryAfter, testInterval);
+                }
+                VW_LOG_INFO(kComponent, "source " << name << ": the server asked to wait "
+                                                  << *run.retryAfter
+                                                  << " s (Retry-After) before the next poll");
+            }
             nextPoll.polled(name, run.kind == PollOutcome::Kind::Error && !wakeup.stopRequested(),
-                            interval);
+                            interval, retryAfter);
             keepalive();
             if (run.stats.enqueued > 0 && !wakeup.stopRequested()) {
                 // New matches go out now, not after the other due sources' polls (a poll's new

@@ -33,6 +33,13 @@ struct RunOptions {
     std::string dbOverride; // --db
 };
 
+class Store;
+
+/// The start check of `run` and `serve` ([daemon] check_at_start = quick | off): PRAGMA
+/// quick_check over `store`; false, with an error naming `dbPath` and what the check found
+/// logged, when the file is corrupt (the caller exits kExitCorruptStore, 4).
+bool storeSoundAtStart(Store& store, const std::string& dbPath, const std::string& mode);
+
 /// Runs until SIGTERM/SIGINT; SIGHUP reloads the config (keeping the old one when the new one
 /// is invalid). Returns the process exit code.
 int runDaemon(const RunOptions& options);

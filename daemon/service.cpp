@@ -208,11 +208,16 @@ SourceRun Service::pollDetailFeed(const SourceConfig& source, std::int64_t now) 
         if (stats.failed > 0) {
             run.kind = PollOutcome::Kind::Error;
             run.error = std::to_string(stats.failed) + " yearly file(s) failed (see above)";
+            run.retryAfter = stats.retryAfter;
         } else {
             run.kind =
                 stats.loaded > 0 ? PollOutcome::Kind::Records : PollOutcome::Kind::NotModified;
             return run;
         }
+    } catch (const BackfillBusy& e) {
+        run.kind = PollOutcome::Kind::Error;
+        run.error = e.what();
+        run.retryAfter = e.seconds;
     } catch (const std::exception& e) {
         run.kind = PollOutcome::Kind::Error;
         run.error = e.what();
@@ -321,6 +326,7 @@ SourceRun Service::pollSource(const std::string& name, std::int64_t now) {
         }
         case PollOutcome::Kind::Error:
             run.error = outcome.error;
+            run.retryAfter = outcome.retryAfter;
             break;
         }
     } catch (const std::exception& e) {

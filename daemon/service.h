@@ -27,6 +27,7 @@ struct SourceRun {
     PollOutcome::Kind kind = PollOutcome::Kind::Error;
     IngestStats stats;
     std::string error;
+    std::optional<long> retryAfter; // PollOutcome::retryAfter of a failed poll
 };
 
 class Service {

@@ -1,5 +1,7 @@
 #include "feeds/conditional_get.h"
 
+#include <chrono>
+#include <cstdint>
 #include <utility>
 
 namespace vw {
@@ -38,9 +40,24 @@ std::optional<HttpResponse> conditionalGet(HttpClient& http, HttpRequest request
     if (response.status < 200 || response.status > 299) {
         done = pollFailure(state, "fetching " + url + " failed: HTTP status " +
                                       std::to_string(response.status));
+        done.retryAfter = retryAfterOf(response);
         return std::nullopt;
     }
     return response;
+}
+
+std::optional<long> retryAfterOf(const HttpResponse& response) {
+    if (response.status != 429 && response.status != 503) {
+        return std::nullopt;
+    }
+    const std::string value = response.header("retry-after");
+    if (value.empty()) {
+        return std::nullopt;
+    }
+    const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+    return parseRetryAfter(value, now);
 }
 
 SourceState withValidators(const SourceState& state, const HttpResponse& response) {

@@ -155,6 +155,13 @@ bool readFile(const fs::path& path, std::size_t maxBytes, std::string& out, std:
     return true;
 }
 
+/// A poll that failed on fetching a listing (`response`): with its Retry-After, if any.
+PollOutcome failedFetch(const SourceState& state, const HttpResponse& response) {
+    PollOutcome outcome = pollFailure(state, response.error);
+    outcome.retryAfter = retryAfterOf(response);
+    return outcome;
+}
+
 } // namespace
 
 CsafSource::CsafSource(std::string name, CsafSourceOptions options, HttpClient& http)
@@ -286,7 +293,7 @@ PollOutcome CsafSource::poll(const SourceState& state) {
         mode = "csv";
         const HttpResponse csv = get(url + "changes.csv");
         if (!csv.ok()) {
-            return pollFailure(state, csv.error);
+            return failedFetch(state, csv);
         }
         csvEntries(url + "changes.csv", csv.body);
     } else {
@@ -335,7 +342,7 @@ PollOutcome CsafSource::poll(const SourceState& state) {
             for (const std::string& feedUrl : feeds) {
                 const HttpResponse feed = get(feedUrl);
                 if (!feed.ok()) {
-                    return pollFailure(state, feed.error);
+                    return failedFetch(state, feed);
                 }
                 sj::parser feedParser;
                 const simdjson::padded_string feedBytes(feed.body);
@@ -355,7 +362,7 @@ PollOutcome CsafSource::poll(const SourceState& state) {
                     }
                     const HttpResponse csv = get(dir + "changes.csv");
                     if (!csv.ok()) {
-                        return pollFailure(state, csv.error);
+                        return failedFetch(state, csv);
                     }
                     csvEntries(dir + "changes.csv", csv.body);
                 }
@@ -618,6 +625,12 @@ PollOutcome CsafSource::pollEntries(const SourceState& state, std::vector<Entry>
     }
     outcome.kind = PollOutcome::Kind::Records;
     outcome.state = next;
+    if (!firstRefusal.empty()) {
+        // A document refused (a stall, a cut, an oversized body, a bad checksum) is read again
+        // at the next poll: the listing must then be fetched whole, not answered 304.
+        outcome.state.etag = state.etag;
+        outcome.state.lastModified = state.lastModified;
+    }
     outcome.state.cursor = writeCursor(mode, kept);
     return outcome;
 }

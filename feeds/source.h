@@ -92,6 +92,10 @@ struct PollOutcome {
     ParseResult result; // for Records
     std::string error;  // for Error: what went wrong, for the log and `poll --once`
     SourceState state;  // the state to store once the records are committed
+    /// For Error: the seconds the server asked to be left alone (`Retry-After` of a 429 or 503,
+    /// core/http.h parseRetryAfter); the daemon's next poll of the source waits at least that
+    /// long (daemon/poll_schedule.h). nullopt when the server said nothing.
+    std::optional<long> retryAfter;
 };
 
 class Source {

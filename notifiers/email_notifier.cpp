@@ -17,10 +17,14 @@
 #include <Poco/Net/SocketStream.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/Net/StringPartSource.h>
+#include <Poco/Net/X509Certificate.h>
 #include <Poco/Timespan.h>
 #include <Poco/Timestamp.h>
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
@@ -171,6 +175,11 @@ public:
         socket() = secure;
     }
 
+    /// The server's certificate, after upgradeToTls.
+    Poco::Net::X509Certificate peerCertificate() {
+        return Poco::Net::SecureStreamSocket(socket()).peerCertificate();
+    }
+
     void authPlain(const std::string& user, const std::string& password) {
         loginUsingPlain(user, password);
     }
@@ -221,6 +230,80 @@ Poco::Net::Context::Ptr tlsContext(const std::string& caFile) {
         new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
     context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
     return context;
+}
+
+/// After a TLS failure, why the server's certificate was refused: a second connection that
+/// does not verify (it sends EHLO and STARTTLS at most, never a message) reads the certificate
+/// and checks its dates and names. "" when it cannot tell (the chain itself, or no
+/// certificate: OpenSSL's own message stands).
+std::string certificateProblem(const SmtpEndpoint& endpoint, const std::string& helo,
+                               const Poco::Timespan& timeout, const std::string& failure) {
+    try {
+        Poco::Net::Context::Params params;
+        params.verificationMode = Poco::Net::Context::VERIFY_NONE;
+        Poco::Net::Context::Ptr context =
+            new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
+        Poco::Net::StreamSocket socket;
+        socket.connect(Poco::Net::SocketAddress(endpoint.host, endpoint.port), timeout);
+        socket.setReceiveTimeout(timeout);
+        socket.setSendTimeout(timeout);
+        std::optional<Poco::Net::X509Certificate> certificate;
+        if (endpoint.implicitTls) {
+            Poco::Net::SecureStreamSocket secure =
+                Poco::Net::SecureStreamSocket::attach(socket, endpoint.host, context);
+            certificate = secure.peerCertificate();
+            secure.close();
+        } else {
+            SmtpSession session(socket);
+            session.setTimeout(timeout);
+            session.open();
+            session.hello(helo);
+            std::string reply;
+            const int status = session.sendCommand("STARTTLS", reply);
+            if (status < 200 || status >= 300) {
+                return "";
+            }
+            session.upgradeToTls(endpoint.host, context);
+            certificate = session.peerCertificate();
+            session.close();
+        }
+        const Poco::DateTime now;
+        auto day = [](const Poco::DateTime& t) {
+            char text[32];
+            std::snprintf(text, sizeof text, "%04d-%02d-%02d", t.year(), t.month(), t.day());
+            return std::string(text);
+        };
+        if (certificate->expiresOn() < now) {
+            return "the server's certificate expired on " + day(certificate->expiresOn()) +
+                   " (UTC) / サーバー証明書の有効期限が切れています";
+        }
+        if (now < certificate->validFrom()) {
+            return "the server's certificate is not valid before " + day(certificate->validFrom()) +
+                   " (UTC) / サーバー証明書はまだ有効ではありません";
+        }
+        if (!certificate->verify(endpoint.host)) {
+            std::string common;
+            std::set<std::string> names;
+            certificate->extractNames(common, names);
+            if (names.empty() && !common.empty()) {
+                names.insert(common);
+            }
+            std::string listed;
+            for (const std::string& name : names) {
+                listed += (listed.empty() ? "" : ", ") + name;
+            }
+            return "the server's certificate names " + (listed.empty() ? "no host" : listed) +
+                   ", not " + endpoint.host + " / サーバー証明書のホスト名が一致しません";
+        }
+        if (failure.find("certificate verify failed") != std::string::npos) {
+            return "the server's certificate (issued by " + certificate->issuerName() +
+                   ") is not signed by a CA in ca_file or the system's store / "
+                   "サーバー証明書の発行者を信頼できません";
+        }
+    } catch (const std::exception&) {
+        // Poco::Exception is a std::exception: the first message stands.
+    }
+    return "";
 }
 
 /// `text` with CRLF line ends, as 7bit and 8bit MIME content must be written (Poco's mail
@@ -389,7 +472,11 @@ DeliveryResult EmailNotifier::deliver(const OutMessage& message) {
         const Kind kind = (status >= 500 && status < 600) ? Kind::Failed : Kind::Retry;
         return outcome(kind, e.displayText());
     } catch (const Poco::Net::SSLException& e) {
-        return outcome(Kind::Retry, "TLS failure: " + e.displayText());
+        const std::string why = certificateProblem(
+            endpoint_, heloName(), Poco::Timespan(static_cast<long>(config_.timeout.count()), 0),
+            e.displayText());
+        return outcome(Kind::Retry,
+                       "TLS failure: " + e.displayText() + (why.empty() ? "" : ": " + why));
     } catch (const Poco::TimeoutException& e) {
         return outcome(Kind::Retry, "timeout: " + e.displayText());
     } catch (const Poco::Exception& e) {

@@ -324,6 +324,28 @@ int Store::latestSchemaVersion() {
     return static_cast<int>(schemaMigrations().size());
 }
 
+std::vector<std::string> Store::quickCheck(int maxProblems) {
+    std::vector<std::string> problems;
+    try {
+        Statement check =
+            db_.prepare("PRAGMA quick_check(" + std::to_string(std::max(1, maxProblems)) + ")");
+        while (check.step()) {
+            std::string line = check.text(0);
+            if (line != "ok") {
+                problems.push_back(std::move(line));
+            }
+        }
+    } catch (const StoreError& e) {
+        const std::string what = e.what();
+        if (what.find("malformed") == std::string::npos &&
+            what.find("not a database") == std::string::npos) {
+            throw;
+        }
+        problems.push_back(what);
+    }
+    return problems;
+}
+
 int Store::schemaVersion() {
     Statement query = db_.prepare("PRAGMA user_version");
     return query.step() ? static_cast<int>(query.integer(0)) : 0;

@@ -236,6 +236,12 @@ public:
     /// How many migrations open() applied to this database (0 when it was up to date).
     int migrationsApplied() const { return migrationsApplied_; }
 
+    /// `PRAGMA quick_check` (`vulnwatch run` and `serve` at start, docs/reliability.md): the
+    /// problems it reports, at most `maxProblems`; empty when every page is sound. Reads the
+    /// whole file once (seconds for a store of 300k records). A page too broken for the check
+    /// to go on is reported as one problem; other errors (a lock) throw StoreError.
+    std::vector<std::string> quickCheck(int maxProblems = 10);
+
     /// BEGIN IMMEDIATE … COMMIT; rolled back when destroyed without commit(). Inside another
     /// transaction it is a savepoint: commit() releases it into the outer one, destruction
     /// without commit() rolls back to it (`vulnwatch import` groups small files this way).

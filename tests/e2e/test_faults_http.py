@@ -15,7 +15,16 @@ alert_after_failures polls in a row the admins get one alert mail (the real SMTP
 only for that source. The daemon (`run`) retries a failing source on its schedule (backoff,
 capped at the interval), keeps running, and recovers when the server does. MyJVN requests are
 retried (`retries = 1`) for the transient faults and not for the permanent ones, Retry-After is
-honoured, and the poll then fails alone."""
+honoured, and the poll then fails alone.
+
+One CSAF document that stalls, is cut short, is oversized or answers 503 while its changes.csv
+is fine: skipped with a problem naming it, the others stored, fetched again at the next poll
+(which fails when every new document is refused), stored once it can be read. The daemon's
+next poll of a jvn-rss, kev, csaf or jvn-detail-feed source answered 429/503 with Retry-After
+comes no earlier than Retry-After (16 s, beyond the 10 s interval that caps the backoff of a
+plain 500)."""
+import hashlib
+import json
 import os
 import signal
 import sqlite3
@@ -279,11 +288,148 @@ def csaf_row():
             "csaf: no cursor advanced")
 
 
+def csaf_document(cve):
+    """A CSAF document written for this test (fictitious vendor and CVE)."""
+    return json.dumps({
+        "document": {
+            "category": "csaf_security_advisory", "csaf_version": "2.0",
+            "title": "Example Infusion Pump", "publisher": {
+                "category": "vendor", "name": "Example", "namespace": "https://example.jp"},
+            "tracking": {"id": "ICSMA-99-%s" % cve[-3:], "status": "final", "version": "1",
+                         "initial_release_date": "2024-01-01T00:00:00Z",
+                         "current_release_date": "2024-01-01T00:00:00Z",
+                         "revision_history": []}},
+        "vulnerabilities": [{"cve": cve, "title": "Example flaw"}],
+    }).encode()
+
+
+def csaf_documents_row():
+    print("\n== CSAF source: one document fails, its listing is fine ==")
+    db = os.path.join(ws.dir, "csaf-docs.db")
+    folder = "csafdocs-%s" % ws.tag
+    os.makedirs(os.path.join(server.docroot, folder), exist_ok=True)
+    docs = {"good": "CVE-2099-0101", "slow": "CVE-2099-0102", "cut": "CVE-2099-0103",
+            "huge": "CVE-2099-0104", "busy": "CVE-2099-0105"}
+    for name, cve in docs.items():
+        data = csaf_document(cve)
+        server.serve("%s/%s.json" % (folder, name), data)
+        server.serve("%s/%s.json.sha512" % (folder, name),
+                     ("%s  %s.json\n" % (hashlib.sha512(data).hexdigest(), name)).encode())
+    # Each document behind its own fault (changes.csv may name absolute URLs).
+    faults = {
+        "good": server.url("ok/%s/good.json" % folder),
+        "slow": server.url("stall-body/%s/slow.json" % folder),
+        "cut": server.url("truncate/%s/cut.json" % folder),
+        "huge": server.url("oversized/3000000/%s/huge.json" % folder),
+        "busy": server.url("status/503/%s/busy.json" % folder),
+    }
+    expected = {"slow": "timed out after 2000 ms", "cut": "response body truncated",
+                "huge": "response larger than 1048576 bytes", "busy": "HTTP status 503"}
+    server.serve("%s/changes.csv" % folder, "".join(
+        '"%s","2024-06-11T06:00:00Z"\n' % url for url in faults.values()).encode())
+    cfg = ws.write("csaf-docs.conf", "[store]\npath = %s\n\n[source.docs]\ntype = csaf\n"
+                   "url = %s\ntimeout = %ds\nmax_bytes = 1M\n" %
+                   (db, server.url("ok/%s/changes.csv" % folder), TIMEOUT))
+    p, took = fs.timed(lambda: t.run(["poll", "--once"], config=cfg))
+    t.check(p.returncode == 0, "the poll succeeds: the listing was read and one document "
+            "stored (exit %d)" % p.returncode)
+    t.check(took < 3 * TIMEOUT + 8, "a stalled document costs one timeout: %.1f s" % took)
+    cves = sorted(r[0] for r in query(db, "SELECT record_id FROM record WHERE channel = 'docs'"))
+    t.check(cves == ["CVE-2099-0101"], "the good document is stored, none of the failed: %s"
+            % cves)
+    for name, fault in expected.items():
+        line = [x for x in p.stderr.splitlines() if "refused" in x and "/%s.json" % name in x]
+        t.check(line and fault in line[0],
+                "%s: skipped with a problem naming the document and the fault (%r)" %
+                (name, (line or [""])[0][-200:]))
+    s = fs.status_sources(cfg).get("docs", {})
+    t.check(s.get("error_count") == 0, "the source's poll counts as a success (%r)" % s)
+
+    # Only the refused documents are new now: every new document refused fails the poll (F),
+    # so a document that keeps failing reaches the admins (alert_after_failures).
+    p = t.run(["poll", "--once"], config=cfg)
+    s = fs.status_sources(cfg).get("docs", {})
+    t.check(p.returncode == 3 and s.get("error_count") == 1 and
+            "4 new CSAF documents were refused" in (s.get("last_error") or ""),
+            "the next poll, where every new document is refused, fails (exit %d, %r)"
+            % (p.returncode, (s.get("last_error") or "")[:120]))
+    for name in expected:
+        path = faults[name].split("127.0.0.1:%d" % server.ports["http"])[1].split("?")[0]
+        got = len([r for r in server.requests_to(path) if r["path"] == path])
+        t.check(got == 2, "%s: fetched again at the next poll (%d requests)" % (name, got))
+    good = "/ok/%s/good.json" % folder
+    got = len([r for r in server.requests_to(good) if r["path"] == good])
+    t.check(got == 1, "the stored document is not fetched again (%d requests)" % got)
+    t.check(query(db, "SELECT count(*) FROM record WHERE channel = 'docs'")[0][0] == 1,
+            "nothing stored twice")
+
+    # The listing names the failed documents' fixed copies: they are stored, once.
+    server.serve("%s/changes.csv" % folder, "".join(
+        '"%s","2024-06-12T06:00:00Z"\n' % server.url("ok/%s/%s.json" % (folder, name))
+        for name in docs).encode())
+    p = t.run(["poll", "--once"], config=cfg)
+    cves = sorted(r[0] for r in query(db, "SELECT record_id FROM record WHERE channel = 'docs'"))
+    t.check(p.returncode == 0 and cves == sorted(docs.values()),
+            "once the documents can be read, every one is stored once: %s" % cves)
+
+
+def retry_after_row():
+    print("\n== the daemon waits for Retry-After (jvn-rss, kev, csaf, jvn-detail-feed) ==")
+    db = os.path.join(ws.dir, "retry-after.db")
+    wait = 16  # seconds; more than the 10 s interval that caps the backoff
+    text = "[store]\npath = %s\n" % db
+    sources = [
+        ("rss", "jvn-rss", server.url("status/429/ra-%s/feed.rdf?ra=%d" % (ws.tag, wait))),
+        ("kev", "kev", server.url("status/503/ra-%s/kev.json?ra=%d" % (ws.tag, wait))),
+        ("csaf", "csaf", server.url("status/429/ra-%s/changes.csv?ra=%d" % (ws.tag, wait))),
+        ("detail", "jvn-detail-feed", server.url("status/429/ra-%s/detail/" % ws.tag)),
+        ("plain", "jvn-rss", server.url("status/500/ra-%s/plain.rdf" % ws.tag)),
+    ]
+    for name, kind, url in sources:
+        text += ("\n[source.%s]\ntype = %s\nurl = %s\ninterval = 10s\ntimeout = %ds\n"
+                 % (name, kind, url, TIMEOUT))
+        if kind == "jvn-detail-feed":  # its checksum.txt is what it fetches first
+            text += "checksum_url = %s\n" % server.url("status/429/ra-%s/checksum.txt?ra=%d"
+                                                       % (ws.tag, wait))
+    cfg = ws.write("retry-after.conf", text)
+    log_path = os.path.join(ws.dir, "retry-after.log")
+    paths = {name: url.split("127.0.0.1:%d" % server.ports["http"])[1].split("?")[0]
+             for name, _, url in sources}
+    paths["detail"] = "/status/429/ra-%s/checksum.txt" % ws.tag
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([t.BINARY, "--config", cfg, "run"], stdout=log, stderr=log)
+    try:
+        t.check(t.wait_until(lambda: all(len(server.requests_to(p)) >= 2
+                                         for p in paths.values()), wait + 10),
+                "the daemon polls every failing source a second time")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            rc = proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            rc = None
+    t.check(rc == 0, "the daemon stops with exit 0 (got %s)" % rc)
+    for name, path in paths.items():
+        times = [r["time"] for r in server.requests_to(path)]
+        gap = times[1] - times[0] if len(times) >= 2 else 0
+        if name == "plain":
+            t.check(9.0 <= gap < wait - 2, "a 500 without Retry-After: the backoff, capped at "
+                    "the 10 s interval (%.1f s)" % gap)
+        else:
+            t.check(wait - 0.5 <= gap < wait + 6, "%s: the second request waits for "
+                    "Retry-After: %d s (%.1f s after the first)" % (name, wait, gap))
+    text = t.read_text(log_path)
+    t.check(text.count("(Retry-After)") >= 4, "the log says the server asked to wait")
+
+
 try:
     feeds_row()
     myjvn_row()
     csaf_row()
+    csaf_documents_row()
     daemon_row()
+    retry_after_row()
 finally:
     server.stop()
     ws.cleanup()

@@ -15,9 +15,10 @@ real file systems:
   readers are not blocked), and after the lock ends the next poll stores the new items, none
   twice. `poll --once` during the lock exits 3 before the lock ends.
 - a corrupt page (bytes of a page in the middle of the file overwritten): `backup` refuses
-  (integrity check, exit 1, nothing written), and a command that reads the page fails with an
-  error naming the file and "malformed"; the daemon logs it and carries on with what it can
-  (see docs/reliability.md on what is not yet detected).
+  (integrity check, exit 1, nothing written), a command that reads the page fails with an
+  error naming the file and "malformed", and `run` and `serve` stop at start with exit 4
+  (PRAGMA quick_check, [daemon] check_at_start = quick) naming the file; with
+  check_at_start = off the daemon starts, logs the page's error and carries on.
 Needs the loopback servers only for nothing: the fault server serves the feeds."""
 import os
 import shutil
@@ -182,6 +183,8 @@ def locked():
     try:
         t.check(t.wait_until(lambda: query(db, "SELECT count(*) FROM record")[0][0] == 5, 20),
                 "the daemon stored the first feed")
+        t.check("quick_check of %s: ok" % db in t.read_text(log_path),
+                "a sound store passes the start check (the log says so)")
         holder = sqlite3.connect(db, isolation_level=None, timeout=20)
         holder.execute("BEGIN EXCLUSIVE")
         locked_at = time.monotonic()
@@ -246,6 +249,40 @@ def corrupt():
     t.check(p.returncode == 3 and line and db in line[0],
             "a poll that reads the page fails (exit 3), the error names the file and says "
             "malformed (%d, %r)" % (p.returncode, line[:1]))
+
+    # The start check ([daemon] check_at_start = quick, the default): `run` and `serve` stop
+    # before doing anything, with exit 4 and an error naming the file.
+    with open(db, "rb") as f:
+        before = f.read()
+    _, free_port = fs.refused_url()
+    for args in (["run"], ["serve", "--listen", "127.0.0.1:%d" % free_port]):
+        p, took = fs.timed(lambda: t.run(args, config=cfg, timeout=60))
+        line = [x for x in p.stderr.splitlines() if "quick_check" in x][:1]
+        t.check(p.returncode == 4 and took < 20 and line and db in line[0] and
+                "corrupt" in line[0] and "restore" in line[0],
+                "`%s` on a corrupt store stops at start with exit 4, naming the file and what "
+                "to do (%d, %.1f s, %r)" % (args[0], p.returncode, took,
+                                            (line[:1] or [p.stderr.strip()[-300:]])[0][:300]))
+    with open(db, "rb") as f:
+        t.check(f.read() == before, "the start check changed nothing in the file")
+    # check_at_start = off: the daemon starts (and meets the page when it reads it).
+    off = config("corrupt-off", db, extra="\n[daemon]\ncheck_at_start = off\n")
+    log_path = os.path.join(work, "corrupt-off.log")
+    with open(log_path, "w") as log:
+        daemon = subprocess.Popen([t.BINARY, "--config", off, "run"], stdout=log, stderr=log)
+    try:
+        t.check(t.wait_until(lambda: "malformed" in t.read_text(log_path), 20),
+                "with check_at_start = off the daemon starts and its poll meets the page")
+        t.check(daemon.poll() is None and "quick_check" not in t.read_text(log_path),
+                "and keeps running, without the check")
+    finally:
+        rc = stop(daemon)
+    t.check(rc == 0, "the daemon stops with exit 0 (got %s)" % rc)
+    p = t.run(["config", "check"], config=config("bad-check", db,
+                                                  extra="\n[daemon]\ncheck_at_start = full\n"))
+    t.check(p.returncode == 2 and "check_at_start" in p.stderr and "quick, off" in p.stderr,
+            "check_at_start = full is a config error naming the choices (%r)"
+            % p.stderr.strip()[-200:])
 
 
 def has_dbstat(con):

@@ -353,6 +353,7 @@ TEST_CASE("email to a self-signed server without its CA is retried as a TLS fail
         CHECK(result.kind == Kind::Retry);
         CHECK_THAT(result.reply, Catch::Contains("TLS"));
         CHECK_THAT(result.reply, Catch::Contains("certificate", Catch::CaseSensitive::No));
+        CHECK_THAT(result.reply, Catch::Contains("is not signed by a CA in ca_file"));
     }
 }
 
