@@ -8,7 +8,6 @@
 #include "store/audit.h"
 #include "store/audit_export.h"
 
-#include <charconv>
 
 namespace vw::cli {
 
@@ -138,15 +137,7 @@ int exportCase(Context& ctx, const Options& opt, const std::string& idText) {
     if (!opt.positional().empty() && opt.has("case")) {
         throw UsageError("give the case once: audit export CASE or audit export --case ID");
     }
-    std::string digits = idText;
-    if (!digits.empty() && digits[0] == '#') {
-        digits.erase(0, 1);
-    }
-    std::int64_t id = 0;
-    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
-    if (digits.empty() || error != std::errc() || end != digits.data() + digits.size() || id <= 0) {
-        throw UsageError("a case is named by its number (e.g. 12), not '" + idText + "'");
-    }
+    const std::int64_t id = parseNumberedId(idText, "case");
     const Lang t = langOf(opt);
     std::string format = opt.get("format", opt.has("json") ? "jsonl" : "text");
     if (format != "text" && format != "jsonl") {

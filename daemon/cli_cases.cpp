@@ -25,20 +25,6 @@ constexpr const char* kUsage =
     "[--severity S] | cases ssvc ID --by NAME [--exploitation none|poc|active] [--automatable "
     "yes|no] [--technical-impact partial|total] | cases verify";
 
-std::int64_t parseCaseId(const std::string& text) {
-    std::string digits = text;
-    if (!digits.empty() && digits[0] == '#') {
-        digits.erase(0, 1);
-    }
-    std::int64_t value = 0;
-    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-    if (digits.empty() || error != std::errc() || end != digits.data() + digits.size() ||
-        value <= 0) {
-        throw UsageError("a case is named by its number (e.g. 12), not '" + text + "'");
-    }
-    return value;
-}
-
 Routing routingFor(const Context& ctx) {
     const std::optional<Config> config = maybeConfig(ctx, false);
     return config ? Routing(*config) : Routing();
@@ -172,7 +158,7 @@ int list(Context& ctx, const Options& opt) {
 
 int show(Context& ctx, const Options& opt) {
     opt.expectPositional(1, 1, "a case number: cases show ID [--json]");
-    const std::int64_t id = parseCaseId(opt.positional()[0]);
+    const std::int64_t id = parseNumberedId(opt.positional()[0], "case");
     auto store = storeOf(ctx);
     const std::optional<Case> c = caseById(*store, id);
     if (!c) {
@@ -286,7 +272,7 @@ std::map<std::string, bool> transitionOptions() {
 int transition(Context& ctx, const std::vector<std::string>& args) {
     const Options opt(args, transitionOptions());
     opt.expectPositional(2, 2, "cases transition ID STATE --by NAME [--FIELD VALUE]...");
-    const std::int64_t id = parseCaseId(opt.positional()[0]);
+    const std::int64_t id = parseNumberedId(opt.positional()[0], "case");
     const std::optional<CaseState> to = parseCaseState(opt.positional()[1]);
     if (!to) {
         std::string names;
@@ -360,7 +346,7 @@ int open(Context& ctx, const Options& opt) {
 
 int ssvc(Context& ctx, const Options& opt) {
     opt.expectPositional(1, 1, "cases ssvc ID --by NAME [--exploitation …]");
-    const std::int64_t id = parseCaseId(opt.positional()[0]);
+    const std::int64_t id = parseNumberedId(opt.positional()[0], "case");
     std::map<std::string, std::string> points;
     for (const char* name : {"exploitation", "automatable", "technical-impact"}) {
         if (opt.has(name)) {

@@ -19,21 +19,6 @@ constexpr const char* kUsage =
     "[--json] | notices withdraw ID --user U --reason TEXT | notices list [--case ID] [--limit N] "
     "[--json] | notices show ID [--json]";
 
-std::int64_t parseId(const std::string& text, const char* what) {
-    std::string digits = text;
-    if (!digits.empty() && digits[0] == '#') {
-        digits.erase(0, 1);
-    }
-    std::int64_t value = 0;
-    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-    if (digits.empty() || error != std::errc() || end != digits.data() + digits.size() ||
-        value <= 0) {
-        throw UsageError(std::string("a ") + what + " is named by its number (e.g. 3), not '" +
-                         text + "'");
-    }
-    return value;
-}
-
 Config configOf(const Context& ctx) {
     std::optional<Config> config = maybeConfig(ctx, false);
     return config ? *config : Config();
@@ -123,7 +108,7 @@ int preview(Context& ctx, const Options& opt) {
     if (!opt.has("case")) {
         throw UsageError("notices preview needs --case ID");
     }
-    const std::int64_t caseId = parseId(opt.get("case"), "case");
+    const std::int64_t caseId = parseNumberedId(opt.get("case"), "case");
     const std::string lang = letterLanguage(opt);
     const Config config = configOf(ctx);
     auto store = openStore(ctx, config);
@@ -180,7 +165,7 @@ int prepare(Context& ctx, const Options& opt) {
     if (!opt.has("case")) {
         throw UsageError("notices prepare needs --case ID");
     }
-    const std::int64_t caseId = parseId(opt.get("case"), "case");
+    const std::int64_t caseId = parseNumberedId(opt.get("case"), "case");
     const std::string lang = letterLanguage(opt);
     const Config config = configOf(ctx);
     auto store = openStore(ctx, config);
@@ -203,7 +188,7 @@ int prepare(Context& ctx, const Options& opt) {
 
 int approve(Context& ctx, const Options& opt) {
     opt.expectPositional(1, 1, "notices approve ID --user U");
-    const std::int64_t id = parseId(opt.positional()[0], "notice");
+    const std::int64_t id = parseNumberedId(opt.positional()[0], "notice");
     const Config config = configOf(ctx);
     auto store = openStore(ctx, config);
     try {
@@ -224,7 +209,7 @@ int approve(Context& ctx, const Options& opt) {
 
 int send(Context& ctx, const Options& opt) {
     opt.expectPositional(1, 1, "notices send ID --user U");
-    const std::int64_t id = parseId(opt.positional()[0], "notice");
+    const std::int64_t id = parseNumberedId(opt.positional()[0], "notice");
     const Config config = configOf(ctx);
     auto store = openStore(ctx, config);
     try {
@@ -254,7 +239,7 @@ int send(Context& ctx, const Options& opt) {
 
 int withdraw(Context& ctx, const Options& opt) {
     opt.expectPositional(1, 1, "notices withdraw ID --user U --reason TEXT");
-    const std::int64_t id = parseId(opt.positional()[0], "notice");
+    const std::int64_t id = parseNumberedId(opt.positional()[0], "notice");
     const Config config = configOf(ctx);
     auto store = openStore(ctx, config);
     try {
@@ -281,7 +266,7 @@ int list(Context& ctx, const Options& opt) {
     settleNoticeLetters(*store, unixNow());
     std::vector<Notice> notices;
     if (opt.has("case")) {
-        notices = noticesOfCase(*store, parseId(opt.get("case"), "case"));
+        notices = noticesOfCase(*store, parseNumberedId(opt.get("case"), "case"));
         if (notices.size() > static_cast<std::size_t>(limit)) {
             notices.resize(static_cast<std::size_t>(limit));
         }
@@ -309,7 +294,7 @@ int list(Context& ctx, const Options& opt) {
 
 int show(Context& ctx, const Options& opt) {
     opt.expectPositional(1, 1, "notices show ID");
-    const std::int64_t id = parseId(opt.positional()[0], "notice");
+    const std::int64_t id = parseNumberedId(opt.positional()[0], "notice");
     const Config config = configOf(ctx);
     auto store = openStore(ctx, config);
     settleNoticeLetters(*store, unixNow());

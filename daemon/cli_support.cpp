@@ -2,12 +2,14 @@
 
 #include "core/datetime.h"
 
+#include <charconv>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <string_view>
 
 namespace vw::cli {
 
@@ -39,6 +41,21 @@ std::optional<Config> maybeConfig(const Context& ctx, bool required, bool readSe
         return std::nullopt;
     }
     return loadConfig(ctx.globals.configPath, readSecrets);
+}
+
+std::int64_t parseNumberedId(const std::string& text, const char* what) {
+    std::string_view digits = text;
+    if (!digits.empty() && digits[0] == '#') {
+        digits.remove_prefix(1);
+    }
+    std::int64_t value = 0;
+    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (digits.empty() || error != std::errc() || end != digits.data() + digits.size() ||
+        value <= 0) {
+        throw UsageError(std::string("a ") + what + " is named by its number (e.g. 12), not '" +
+                         text + "'");
+    }
+    return value;
 }
 
 std::unique_ptr<Store> openStore(const Context& ctx, const std::optional<Config>& config) {

@@ -103,6 +103,9 @@ std::string readInput(const std::string& path);
 /// The config when one is given or the default file exists; nullopt otherwise (only allowed
 /// when `required` is false). ConfigError propagates (exit 2).
 std::optional<Config> maybeConfig(const Context& ctx, bool required, bool readSecrets = true);
+/// A numbered object named on the command line ("12" or "#12") as its number; UsageError
+/// "a WHAT is named by its number (e.g. 12), not '…'" for anything else.
+std::int64_t parseNumberedId(const std::string& text, const char* what);
 /// The store of --db, else of the config's [store] path; UsageError when there is neither.
 std::unique_ptr<Store> openStore(const Context& ctx, const std::optional<Config>& config);
 /// A Unix time as ISO 8601 in JST, "-" for 0.
