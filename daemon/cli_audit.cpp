@@ -8,7 +8,6 @@
 #include "store/audit.h"
 #include "store/audit_export.h"
 
-
 namespace vw::cli {
 
 namespace {
