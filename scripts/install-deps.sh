@@ -15,6 +15,8 @@ BUILD_PKGS=(build-essential cmake ninja-build pkg-config libpoco-dev libpugixml-
     libcurl4-openssl-dev libsqlite3-dev catch2 libsystemd-dev libicu-dev libssl-dev clang-format
     libgpgme-dev gnupg clang libclang-rt-14-dev libxxhash-dev libhowardhinnant-date-dev libsimdjson-dev
     libkainjow-mustache-dev zlib1g-dev libsodium-dev)
+# libpq-dev: the PostgreSQL client library of the postgresql store backend (docs/storage.md).
+BUILD_PKGS+=(libpq-dev)
 # chromium: the browser tests of the pages (playwright-core drives it; no browser download);
 # fonts-ipafont-gothic: Japanese glyphs in its screenshots.
 TEST_PKGS=(dovecot-imapd python3-aiosmtpd openssl curl systemd sqlite3 chromium fonts-ipafont-gothic)
@@ -29,6 +31,13 @@ TEST_PKGS+=(python3-matplotlib valgrind)
 # python3-cryptography: tests/servers/fault_server.py makes its expired and wrong-host
 # certificates (the fault matrix, docs/reliability.md).
 TEST_PKGS+=(python3-cryptography)
+# postgresql-15: initdb/postgres/psql for the throwaway cluster of scripts/test-servers.sh (the
+# PostgreSQL store tests). Its package also provides postgresql-contrib-15, so pg_trgm (the
+# keyword index) needs no other package; the packaged cluster is never started (policy-rc.d).
+TEST_PKGS+=(postgresql-15)
+# python3-psycopg2: the e2e tests read a PostgreSQL store directly (tests/e2e/vwtest.py's db_*
+# helpers, when VULNWATCH_TEST_PG_URL points the binary at PostgreSQL).
+TEST_PKGS+=(python3-psycopg2)
 # node and npm for tests/js/: Debian's, unless a node with npm is already installed (a
 # NodeSource nodejs carries its own npm and conflicts with Debian's npm package).
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Loopback test servers for vulnwatch: IMAP (dovecot), SMTP (aiosmtpd) and HTTP(S) (stdlib).
+# Loopback test servers for vulnwatch: IMAP (dovecot), SMTP (aiosmtpd), HTTP(S) (stdlib) and
+# PostgreSQL 15 (Debian's postgresql-15, a throwaway cluster; TS_PG=0 leaves it out).
 # No systemd needed; works as root or as a normal user. Packages: scripts/install-deps.sh.
 #
 #   eval "$(scripts/test-servers.sh start [DIR])"   start all; prints `export TS_...` lines
@@ -14,9 +15,19 @@
 #
 # Exported: TS_DIR TS_CA_CERT TS_IMAP_PORT TS_IMAPS_PORT TS_IMAP_USER TS_IMAP_PASS
 # TS_IMAP_MAILDIR TS_SMTP_PORT TS_SMTPS_PORT TS_SMTP_USER TS_SMTP_PASS TS_SMTP_OUTDIR
-# TS_HTTP_PORT TS_HTTPS_PORT TS_HTTP_DOCROOT TS_HTTP_HOOKDIR.
-# Logs: $TS_DIR/logs/{dovecot,smtp,http}.log. One self-signed EC P-256 cert for localhost and
+# TS_HTTP_PORT TS_HTTPS_PORT TS_HTTP_DOCROOT TS_HTTP_HOOKDIR TS_PG_PORT TS_PG_URL TS_PG_BIN.
+# Logs: $TS_DIR/logs/{dovecot,smtp,http,pg}.log. One self-signed EC P-256 cert for localhost and
 # 127.0.0.1 serves every TLS port; clients trust it through $TS_CA_CERT.
+#
+# PostgreSQL: a cluster made by initdb in $TS_DIR/pg (run as the `postgres` system user when
+# this runs as root: initdb and postgres refuse root), listening on 127.0.0.1:$TS_PG_PORT only
+# (password auth, scram-sha-256) and on a unix socket (trust) in $TS_DIR/pg-run. Durability is
+# off for speed (fsync, synchronous_commit, full_page_writes). Role `vulnwatch` (password
+# `secret`, LOGIN CREATEDB) owns database `vulnwatch`, which has the extension pg_trgm.
+# TS_PG_URL=postgresql://vulnwatch:secret@127.0.0.1:PORT/vulnwatch; TS_PG_BIN is the directory
+# of initdb/pg_ctl/psql (/usr/lib/postgresql/15/bin). Encoding UTF8, collation C (byte order,
+# as SQLite's BINARY), character classes C.UTF-8 (pg_trgm indexes Japanese text).
+# Superuser access for tests: psql -h "$TS_DIR/pg-run" -p "$TS_PG_PORT" -U postgres.
 
 TS_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TS_SERVERS=$(cd "$TS_SCRIPTS/../tests/servers" && pwd)
@@ -24,9 +35,11 @@ TS_PY=/usr/bin/python3 # python3-aiosmtpd exists only for Debian's interpreter, 
 TS_MARK=.vulnwatch-test-servers
 TS_VARS=(TS_DIR TS_CA_CERT TS_IMAP_PORT TS_IMAPS_PORT TS_IMAP_USER TS_IMAP_PASS TS_IMAP_MAILDIR
     TS_SMTP_PORT TS_SMTPS_PORT TS_SMTP_USER TS_SMTP_PASS TS_SMTP_OUTDIR
-    TS_HTTP_PORT TS_HTTPS_PORT TS_HTTP_DOCROOT TS_HTTP_HOOKDIR)
+    TS_HTTP_PORT TS_HTTPS_PORT TS_HTTP_DOCROOT TS_HTTP_HOOKDIR TS_PG_PORT TS_PG_URL TS_PG_BIN)
 TS_USER="test"
 TS_PASS="secret"
+TS_PG_DEFAULT_BIN=/usr/lib/postgresql/15/bin
+TS_PG_ROLE=vulnwatch # role and database
 
 _ts_log() { echo "test-servers: $*" >&2; }
 
@@ -201,9 +214,89 @@ _ts_spawn_dovecot() {
     _ts_spawn dovecot /usr/sbin/dovecot -F -c "$TS_DIR/dovecot/dovecot.conf"
 }
 
+_ts_pg_rundir() { # the unix socket directory (short: socket paths must stay under 108 bytes)
+    if [ -f "$TS_DIR/pg-rundir" ]; then cat "$TS_DIR/pg-rundir"; else echo "$TS_DIR/pg-run"; fi
+}
+
+# _ts_as_pg CMD...: run CMD as the cluster's owner: `postgres` when root, else this user.
+_ts_as_pg() {
+    if [ "$(id -u)" -eq 0 ]; then
+        setpriv --reuid=postgres --regid=postgres --init-groups --reset-env -- "$@"
+    else
+        "$@"
+    fi
+}
+
+# _ts_spawn_pg PORT: initdb a fresh cluster in $TS_DIR/pg and start postgres on PORT.
+_ts_spawn_pg() {
+    local port=$1 bin=${TS_PG_BIN:-$TS_PG_DEFAULT_BIN} run
+    if [ ! -x "$bin/initdb" ] || [ ! -x "$bin/postgres" ]; then
+        _ts_log "PostgreSQL 15 is not installed ($bin/initdb missing): run scripts/install-deps.sh, or TS_PG=0 to start without it"
+        return 1
+    fi
+    run=$TS_DIR/pg-run
+    if [ "${#run}" -gt 80 ]; then
+        run=$(mktemp -d /tmp/vwpg.XXXXXX)
+        echo "$run" >"$TS_DIR/pg-rundir"
+    fi
+    mkdir -p "$TS_DIR/pg" "$run"
+    chmod 700 "$TS_DIR/pg"
+    if [ "$(id -u)" -eq 0 ]; then
+        if ! id postgres >/dev/null 2>&1; then
+            _ts_log "no 'postgres' system user to run PostgreSQL as (it comes with postgresql-15)"
+            return 1
+        fi
+        chown postgres:postgres "$TS_DIR/pg" "$run"
+    fi
+    if ! _ts_as_pg "$bin/initdb" -D "$TS_DIR/pg" -U postgres --no-sync --no-instructions \
+        --auth-local=trust --auth-host=scram-sha-256 --encoding=UTF8 --lc-collate=C \
+        --lc-ctype=C.UTF-8 --lc-messages=C >"$TS_DIR/logs/initdb.log" 2>&1; then
+        _ts_log "initdb failed; $TS_DIR/logs/initdb.log:"
+        cat "$TS_DIR/logs/initdb.log" >&2
+        return 1
+    fi
+    local as=()
+    [ "$(id -u)" -ne 0 ] || as=(setpriv --reuid=postgres --regid=postgres --init-groups --reset-env --)
+    _ts_spawn pg "${as[@]}" "$bin/postgres" -D "$TS_DIR/pg" -p "$port" \
+        -c listen_addresses=127.0.0.1 -c unix_socket_directories="$run" \
+        -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+        -c max_connections=200 -c shared_buffers=32MB -c log_min_messages=warning
+}
+
+# _ts_setup_pg PORT: wait until the cluster accepts queries, then make role, database, extension.
+_ts_setup_pg() {
+    local port=$1 bin=${TS_PG_BIN:-$TS_PG_DEFAULT_BIN} run pid deadline
+    run=$(_ts_pg_rundir)
+    pid=$(cat "$TS_DIR/pids/pg" 2>/dev/null || true)
+    deadline=$((SECONDS + ${TS_START_TIMEOUT:-20}))
+    until "$bin/pg_isready" -q -h "$run" -p "$port" -t 1; do
+        if [ -z "$pid" ] || ! _ts_alive "$pid"; then
+            _ts_log "postgres exited before it was ready; $TS_DIR/logs/pg.log:"
+            cat "$TS_DIR/logs/pg.log" >&2 || true
+            return 1
+        fi
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            _ts_log "postgres not ready after ${TS_START_TIMEOUT:-20} s; $TS_DIR/logs/pg.log:"
+            cat "$TS_DIR/logs/pg.log" >&2 || true
+            return 1
+        fi
+        sleep 0.05
+    done
+    local psql=("$bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$run" -p "$port" -U postgres)
+    if ! { "${psql[@]}" -d postgres \
+        -c "CREATE ROLE $TS_PG_ROLE LOGIN CREATEDB PASSWORD '$TS_PASS'" \
+        -c "CREATE DATABASE $TS_PG_ROLE OWNER $TS_PG_ROLE STRATEGY FILE_COPY" &&
+        "${psql[@]}" -d "$TS_PG_ROLE" -c "CREATE EXTENSION pg_trgm"; } \
+        >>"$TS_DIR/logs/psql.log" 2>&1; then
+        _ts_log "PostgreSQL setup failed; $TS_DIR/logs/psql.log:"
+        cat "$TS_DIR/logs/psql.log" >&2
+        return 1
+    fi
+}
+
 # ts_start [DIR]: start all servers, export TS_* here, print them as `export` lines.
 ts_start() {
-    local dir=${1:-} imap imaps smtp smtps http https
+    local dir=${1:-} imap imaps smtp smtps http https pg=
     if [ -n "$dir" ]; then
         mkdir -p "$dir"
         dir=$(cd "$dir" && pwd)
@@ -214,12 +307,23 @@ ts_start() {
     chmod 755 "$TS_DIR" # mktemp makes 0700, which dovecot's mail user (nobody) cannot traverse
     touch "$TS_DIR/$TS_MARK"
     mkdir -p "$TS_DIR"/{tls,pids,logs,dovecot/run,dovecot/state,mail,smtp-out,http/docroot,http/hooks}
-    read -r imap imaps smtp smtps http https <<<"$(_ts_free_ports 6)"
+    read -r imap imaps smtp smtps http https pg <<<"$(_ts_free_ports 7)"
+    [ "${TS_PG:-1}" != 0 ] || pg=
+    # PostgreSQL's initdb and start, the slowest part, run while the rest starts.
+    local pgjob=
+    if [ -n "$pg" ]; then
+        _ts_spawn_pg "$pg" &
+        pgjob=$!
+    fi
 
     if ! openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
         -subj /CN=localhost -addext 'subjectAltName=DNS:localhost,IP:127.0.0.1' \
         -keyout "$TS_DIR/tls/key.pem" -out "$TS_DIR/tls/cert.pem" 2>"$TS_DIR/logs/openssl.log"; then
         cat "$TS_DIR/logs/openssl.log" >&2
+        if [ -n "$pgjob" ]; then
+            wait "$pgjob" || true
+            ts_stop "$TS_DIR" >/dev/null
+        fi
         return 1
     fi
     rm -f "$TS_DIR/logs/openssl.log"
@@ -236,9 +340,13 @@ ts_start() {
         --port "$http" --tls-port "$https" --cert "$TS_DIR/tls/cert.pem" \
         --key "$TS_DIR/tls/key.pem" --docroot "$TS_DIR/http/docroot" \
         --hookdir "$TS_DIR/http/hooks" || ok=
+    if [ -n "$pgjob" ] && ! wait "$pgjob"; then
+        ok=
+    fi
     [ -z "$ok" ] || _ts_wait dovecot "$imap" "$imaps" || ok=
     [ -z "$ok" ] || _ts_wait smtp "$smtp" "$smtps" || ok=
     [ -z "$ok" ] || _ts_wait http "$http" "$https" || ok=
+    [ -z "$ok" ] || [ -z "$pg" ] || _ts_setup_pg "$pg" || ok=
     if [ -z "$ok" ]; then
         _ts_log "start failed; stopping the other servers"
         ts_stop "$TS_DIR" >/dev/null
@@ -262,6 +370,12 @@ ts_start() {
         printf 'export TS_HTTPS_PORT=%q\n' "$https"
         printf 'export TS_HTTP_DOCROOT=%q\n' "$TS_DIR/http/docroot"
         printf 'export TS_HTTP_HOOKDIR=%q\n' "$TS_DIR/http/hooks"
+        if [ -n "$pg" ]; then
+            printf 'export TS_PG_PORT=%q\n' "$pg"
+            printf 'export TS_PG_URL=%q\n' \
+                "postgresql://$TS_PG_ROLE:$TS_PASS@127.0.0.1:$pg/$TS_PG_ROLE"
+            printf 'export TS_PG_BIN=%q\n' "${TS_PG_BIN:-$TS_PG_DEFAULT_BIN}"
+        fi
     } >"$TS_DIR/env.sh"
     # shellcheck source=/dev/null
     . "$TS_DIR/env.sh"
@@ -279,7 +393,9 @@ ts_stop() {
     for name in http smtp dovecot; do
         _ts_signal "$name" TERM
     done
-    for name in http smtp dovecot; do
+    # postgres: SIGQUIT is its immediate shutdown (SIGTERM would wait for every client to leave)
+    _ts_signal pg QUIT
+    for name in http smtp dovecot pg; do
         _ts_reap "$name" 5
     done
     if [ "${TS_KEEP:-0}" = 1 ]; then
@@ -287,6 +403,9 @@ ts_stop() {
     else
         if [ -f "$TS_DIR/dovecot-rundir" ]; then
             rm -rf "$(cat "$TS_DIR/dovecot-rundir")"
+        fi
+        if [ -f "$TS_DIR/pg-rundir" ]; then
+            rm -rf "$(cat "$TS_DIR/pg-rundir")"
         fi
         rm -rf "$TS_DIR"
     fi

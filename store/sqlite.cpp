@@ -1,5 +1,7 @@
 #include "store/sqlite.h"
 
+#include "store/postgres.h"
+
 #include <limits>
 #include <sqlite3.h>
 #include <utility>
@@ -48,6 +50,14 @@ Database::Database(const std::string& path) : path_(path) {
     sqlite3_extended_result_codes(db_, 1);
 }
 
+Database Database::openPostgres(const std::string& url, const std::string& password,
+                                const std::string& searchPath) {
+    Database db;
+    db.pg_ = pg::connect(url, password, searchPath);
+    db.path_ = db.pg_->display;
+    return db;
+}
+
 Database::~Database() {
     if (db_ != nullptr) {
         sqlite3_close_v2(db_);
@@ -55,7 +65,8 @@ Database::~Database() {
 }
 
 Database::Database(Database&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+    : db_(std::exchange(other.db_, nullptr)), pg_(std::move(other.pg_)),
+      path_(std::move(other.path_)) {}
 
 Database& Database::operator=(Database&& other) noexcept {
     if (this != &other) {
@@ -63,12 +74,71 @@ Database& Database::operator=(Database&& other) noexcept {
             sqlite3_close_v2(db_);
         }
         db_ = std::exchange(other.db_, nullptr);
+        pg_ = std::move(other.pg_);
         path_ = std::move(other.path_);
     }
     return *this;
 }
 
+void Database::dropSchemaOnClose(const std::string& schema) {
+    if (pg_) {
+        pg_->dropSchemaOnClose = schema;
+    }
+}
+
+bool Database::inTransaction() const {
+    return pg_ ? pg::inTransaction(*pg_) : sqlite3_get_autocommit(db_) == 0;
+}
+
+void Database::beginWrite() {
+    if (pg_) {
+        // One lock per schema (one store): stores side by side in a database do not wait for
+        // each other. hashtext() is stable across servers of one major version.
+        try {
+            pg::exec(*pg_, "BEGIN; SELECT pg_advisory_xact_lock(hashtext('vulnwatch.write.' || "
+                           "current_schema()))");
+        } catch (...) {
+            // The lock wait failed after BEGIN (lock_timeout): without this rollback the
+            // connection would stay in an aborted transaction refusing every statement.
+            if (pg::inTransaction(*pg_)) {
+                execQuietly("ROLLBACK");
+            }
+            throw;
+        }
+        return;
+    }
+    exec("BEGIN IMMEDIATE");
+}
+
+void Database::beginRead() {
+    exec(pg_ ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN");
+}
+
+void Database::execQuietly(std::string_view sql) noexcept {
+    try {
+        if (pg_) {
+            pg::exec(*pg_, pg::translate(sql));
+        } else {
+            const std::string text(sql);
+            sqlite3_exec(db_, text.c_str(), nullptr, nullptr, nullptr);
+        }
+    } catch (...) { // NOLINT(bugprone-empty-catch): the caller is already unwinding
+    }
+}
+
+void Database::execNative(std::string_view sql) {
+    if (pg_) {
+        pg::exec(*pg_, sql);
+        return;
+    }
+    exec(sql);
+}
+
 void Database::exec(std::string_view sql) {
+    if (pg_) {
+        pg::exec(*pg_, pg::translate(sql));
+        return;
+    }
     // sqlite3_exec needs a NUL-terminated string.
     const std::string text(sql);
     char* error = nullptr;
@@ -81,15 +151,22 @@ void Database::exec(std::string_view sql) {
 }
 
 Statement Database::prepare(std::string_view sql) {
+    if (pg_) {
+        return Statement(*pg_, sql);
+    }
     return Statement(db_, sql);
 }
 
 std::int64_t Database::lastInsertId() const {
+    if (pg_) {
+        Statement last(*pg_, "SELECT lastval()");
+        return last.step() ? last.integer(0) : 0;
+    }
     return sqlite3_last_insert_rowid(db_);
 }
 
 int Database::changes() const {
-    return sqlite3_changes(db_);
+    return pg_ ? pg_->changes : sqlite3_changes(db_);
 }
 
 // --- Statement ---------------------------------------------------------------------------
@@ -109,12 +186,15 @@ Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
     }
 }
 
+Statement::Statement(pg::Connection& connection, std::string_view sql)
+    : pg_(std::make_unique<pg::Stmt>(connection, sql)) {}
+
 Statement::~Statement() {
     sqlite3_finalize(stmt_); // no-op for null
 }
 
 Statement::Statement(Statement&& other) noexcept
-    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
+    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)), pg_(std::move(other.pg_)) {}
 
 namespace {
 
@@ -126,6 +206,10 @@ namespace {
 } // namespace
 
 Statement& Statement::bind(int index, std::string_view text) {
+    if (pg_) {
+        pg_->bindText(index, text);
+        return *this;
+    }
     // An empty view may have a null data pointer, which SQLite would bind as NULL.
     const char* data = text.data() != nullptr ? text.data() : "";
     if (sqlite3_bind_text64(stmt_, index, data, text.size(), SQLITE_TRANSIENT, SQLITE_UTF8) !=
@@ -136,6 +220,10 @@ Statement& Statement::bind(int index, std::string_view text) {
 }
 
 Statement& Statement::bind(int index, std::int64_t number) {
+    if (pg_) {
+        pg_->bindInt(index, number);
+        return *this;
+    }
     if (sqlite3_bind_int64(stmt_, index, number) != SQLITE_OK) {
         throwBindError(db_, stmt_, index);
     }
@@ -143,6 +231,10 @@ Statement& Statement::bind(int index, std::int64_t number) {
 }
 
 Statement& Statement::bind(int index, double number) {
+    if (pg_) {
+        pg_->bindDouble(index, number);
+        return *this;
+    }
     if (sqlite3_bind_double(stmt_, index, number) != SQLITE_OK) {
         throwBindError(db_, stmt_, index);
     }
@@ -150,6 +242,10 @@ Statement& Statement::bind(int index, double number) {
 }
 
 Statement& Statement::bindNull(int index) {
+    if (pg_) {
+        pg_->bindNull(index);
+        return *this;
+    }
     if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) {
         throwBindError(db_, stmt_, index);
     }
@@ -157,6 +253,9 @@ Statement& Statement::bindNull(int index) {
 }
 
 bool Statement::step() {
+    if (pg_) {
+        return pg_->step();
+    }
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) {
         return true;
@@ -175,15 +274,27 @@ void Statement::run() {
 }
 
 void Statement::reset() {
+    if (pg_) {
+        pg_->reset();
+        return;
+    }
     // The result code repeats the last step's error, which step() has already reported.
     sqlite3_reset(stmt_);
 }
 
 void Statement::clearBindings() {
+    if (pg_) {
+        pg_->clearBindings();
+        return;
+    }
     sqlite3_clear_bindings(stmt_);
 }
 
 Statement& Statement::bindBlob(int index, std::string_view bytes) {
+    if (pg_) {
+        pg_->bindBlob(index, bytes);
+        return *this;
+    }
     // A zero-length blob, not NULL, for an empty view.
     const int rc = bytes.empty() ? sqlite3_bind_zeroblob(stmt_, index, 0)
                                  : sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(),
@@ -195,6 +306,9 @@ Statement& Statement::bindBlob(int index, std::string_view bytes) {
 }
 
 std::string Statement::blob(int column) const {
+    if (pg_) {
+        return pg_->blob(column);
+    }
     const void* data = sqlite3_column_blob(stmt_, column);
     if (data == nullptr) {
         return {};
@@ -204,6 +318,9 @@ std::string Statement::blob(int column) const {
 }
 
 std::string Statement::text(int column) const {
+    if (pg_) {
+        return pg_->text(column);
+    }
     const auto* data = sqlite3_column_text(stmt_, column);
     if (data == nullptr) {
         return {};
@@ -213,14 +330,23 @@ std::string Statement::text(int column) const {
 }
 
 std::int64_t Statement::integer(int column) const {
+    if (pg_) {
+        return pg_->integer(column);
+    }
     return sqlite3_column_int64(stmt_, column);
 }
 
 double Statement::real(int column) const {
+    if (pg_) {
+        return pg_->real(column);
+    }
     return sqlite3_column_double(stmt_, column);
 }
 
 bool Statement::isNull(int column) const {
+    if (pg_) {
+        return pg_->isNull(column);
+    }
     return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 

@@ -1,7 +1,10 @@
-// A small RAII layer over the SQLite C API: Database, Statement, StoreError.
+// A small RAII layer over the database: Database, Statement, StoreError. Two backends: SQLite
+// (the C API; the default, one file) and PostgreSQL (libpq; store/postgres.h), with the same
+// interface, so the store's queries are written once (docs/storage.md).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -10,6 +13,13 @@ struct sqlite3;
 struct sqlite3_stmt;
 
 namespace vw {
+
+namespace pg {
+struct Connection;
+class Stmt;
+} // namespace pg
+
+enum class Backend { sqlite, postgresql };
 
 class StoreError : public std::runtime_error {
 public:
@@ -22,6 +32,12 @@ class Database {
 public:
     /// Opens or creates `path` (":memory:" for tests). Throws StoreError naming the path.
     explicit Database(const std::string& path);
+    /// Connects to PostgreSQL: `url` is a libpq connection URL (postgresql://USER@HOST:PORT/DB)
+    /// or key=value string; `password` non-empty overrides the URL's (else the URL's, or
+    /// ~/.pgpass). `searchPath` non-empty sets the session's search_path. Throws StoreError
+    /// naming the URL with any password hidden.
+    static Database openPostgres(const std::string& url, const std::string& password = "",
+                                 const std::string& searchPath = "");
     ~Database();
     Database(Database&& other) noexcept;
     Database& operator=(Database&& other) noexcept;
@@ -29,15 +45,40 @@ public:
     Database& operator=(const Database&) = delete;
 
     /// Runs one or more statements without results. Throws StoreError with the SQL's error.
+    /// On PostgreSQL the SQL is first rewritten by pg::translate (store/postgres.h).
     void exec(std::string_view sql);
+    /// Runs SQL as it is, without the PostgreSQL rewrite (DDL with function bodies).
+    void execNative(std::string_view sql);
     Statement prepare(std::string_view sql);
+    /// The row id of the last INSERT (PostgreSQL: lastval(), the last identity value given).
     std::int64_t lastInsertId() const;
     int changes() const;
+    /// A transaction (or savepoint) is open on this connection.
+    bool inTransaction() const;
+    /// Opens a write transaction that excludes every other writer of the store until it ends,
+    /// as SQLite's BEGIN IMMEDIATE does: on PostgreSQL, BEGIN plus a transaction-level advisory
+    /// lock on the store's schema (docs/storage.md), so read-then-write code behaves the same.
+    void beginWrite();
+    /// Opens a read transaction with one snapshot for all its statements (PostgreSQL:
+    /// REPEATABLE READ; SQLite: BEGIN, whose snapshot starts at the first read).
+    void beginRead();
+    /// Runs SQL and ignores any error: for rollbacks in destructors.
+    void execQuietly(std::string_view sql) noexcept;
+    Backend backend() const { return pg_ ? Backend::postgresql : Backend::sqlite; }
+    bool isPostgres() const { return pg_ != nullptr; }
+    /// The SQLite handle (nullptr on PostgreSQL).
     sqlite3* handle() const { return db_; }
+    /// The SQLite file, or the PostgreSQL URL with any password hidden.
     const std::string& path() const { return path_; }
+    /// PostgreSQL: drop `schema` (with everything in it) when this connection closes — the
+    /// test redirect's in-memory stores (Store::open).
+    void dropSchemaOnClose(const std::string& schema);
 
 private:
+    Database() = default;
+
     sqlite3* db_ = nullptr;
+    std::unique_ptr<pg::Connection> pg_;
     std::string path_;
 };
 
@@ -45,6 +86,7 @@ private:
 class Statement {
 public:
     Statement(sqlite3* db, std::string_view sql);
+    Statement(pg::Connection& connection, std::string_view sql);
     ~Statement();
     Statement(Statement&& other) noexcept;
     Statement& operator=(Statement&&) = delete;
@@ -81,8 +123,9 @@ public:
     bool isNull(int column) const;
 
 private:
-    sqlite3* db_;
+    sqlite3* db_ = nullptr;
     sqlite3_stmt* stmt_ = nullptr;
+    std::unique_ptr<pg::Stmt> pg_;
 };
 
 } // namespace vw

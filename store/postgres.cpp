@@ -1,0 +1,559 @@
+#include "store/postgres.h"
+
+#include "store/sqlite.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <libpq-fe.h>
+
+namespace vw::pg {
+
+namespace {
+
+constexpr unsigned kInt8 = 20;
+constexpr unsigned kFloat8 = 701;
+constexpr unsigned kBytea = 17;
+constexpr unsigned kText = 25;
+
+std::string excerpt(std::string_view sql) {
+    constexpr std::size_t maxLength = 200;
+    if (sql.size() <= maxLength) {
+        return std::string(sql);
+    }
+    return std::string(sql.substr(0, maxLength)) + "…";
+}
+
+bool wordChar(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+}
+
+bool sameWord(std::string_view word, std::string_view upper) {
+    return word.size() == upper.size() &&
+           std::equal(word.begin(), word.end(), upper.begin(), [](char a, char b) {
+               return std::toupper(static_cast<unsigned char>(a)) == b;
+           });
+}
+
+/// The word starting at or after `at` (skipping white space): its bounds, or npos.
+std::pair<std::size_t, std::size_t> nextWord(std::string_view sql, std::size_t at) {
+    while (at < sql.size() && std::isspace(static_cast<unsigned char>(sql[at])) != 0) {
+        ++at;
+    }
+    std::size_t end = at;
+    while (end < sql.size() && wordChar(sql[end])) {
+        ++end;
+    }
+    if (end == at) {
+        return {std::string_view::npos, std::string_view::npos};
+    }
+    return {at, end};
+}
+
+/// Copies a quoted run ('…', "…") starting at `i` with doubled quotes inside; returns the
+/// index after it.
+std::size_t copyQuoted(std::string_view sql, std::size_t i, std::string& out) {
+    const char quote = sql[i];
+    out += sql[i++];
+    while (i < sql.size()) {
+        out += sql[i];
+        if (sql[i] == quote) {
+            if (i + 1 < sql.size() && sql[i + 1] == quote) {
+                out += sql[i + 1];
+                i += 2;
+                continue;
+            }
+            return i + 1;
+        }
+        ++i;
+    }
+    return i;
+}
+
+std::string errorOf(const pg_result* result, const pg_conn* conn) {
+    if (result != nullptr) {
+        const char* primary = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
+        if (primary != nullptr) {
+            std::string message = primary;
+            const char* detail = PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL);
+            if (detail != nullptr) {
+                message += std::string(" (") + detail + ")";
+            }
+            return message;
+        }
+    }
+    std::string message = conn != nullptr ? PQerrorMessage(conn) : "out of memory";
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
+        message.pop_back();
+    }
+    return message;
+}
+
+void ignoreNotice(void* /*arg*/, const char* /*message*/) {}
+
+} // namespace
+
+std::string translate(std::string_view sql, int* parameters, std::vector<bool>* used) {
+    std::string out;
+    out.reserve(sql.size() + 32);
+    int highest = 0;
+    std::string_view previousWord;
+    bool orIgnore = false;
+    bool conflictWritten = false;
+    std::size_t i = 0;
+    const std::size_t n = sql.size();
+    while (i < n) {
+        const char ch = sql[i];
+        if (ch == '\'' || ch == '"') {
+            i = copyQuoted(sql, i, out);
+            continue;
+        }
+        if (ch == '-' && i + 1 < n && sql[i + 1] == '-') {
+            const std::size_t end = std::min(sql.find('\n', i), n);
+            out.append(sql.substr(i, end - i));
+            i = end;
+            continue;
+        }
+        if (ch == '/' && i + 1 < n && sql[i + 1] == '*') {
+            const std::size_t close = sql.find("*/", i + 2);
+            const std::size_t end = close == std::string_view::npos ? n : close + 2;
+            out.append(sql.substr(i, end - i));
+            i = end;
+            continue;
+        }
+        if (ch == '$') { // a dollar-quoted body ($$…$$, $tag$…$tag$) is copied as it is
+            std::size_t tagEnd = i + 1;
+            while (tagEnd < n && wordChar(sql[tagEnd]) &&
+                   std::isdigit(static_cast<unsigned char>(sql[i + 1])) == 0) {
+                ++tagEnd;
+            }
+            if (tagEnd < n && sql[tagEnd] == '$') {
+                const std::string_view tag = sql.substr(i, tagEnd - i + 1);
+                const std::size_t close = sql.find(tag, tagEnd + 1);
+                const std::size_t end = close == std::string_view::npos ? n : close + tag.size();
+                out.append(sql.substr(i, end - i));
+                i = end;
+                continue;
+            }
+        }
+        if (ch == '?') {
+            std::size_t end = i + 1;
+            int number = 0;
+            while (end < n && std::isdigit(static_cast<unsigned char>(sql[end])) != 0) {
+                number = number * 10 + (sql[end] - '0');
+                ++end;
+            }
+            if (end == i + 1) {
+                number = highest + 1; // SQLite: a bare ? is one more than the largest so far
+            }
+            highest = std::max(highest, number);
+            if (used != nullptr) {
+                if (used->size() < static_cast<std::size_t>(number)) {
+                    used->resize(static_cast<std::size_t>(number), false);
+                }
+                (*used)[static_cast<std::size_t>(number) - 1] = true;
+            }
+            out += '$';
+            out += std::to_string(number);
+            i = end;
+            continue;
+        }
+        if (wordChar(ch) && (i == 0 || !wordChar(sql[i - 1]))) {
+            std::size_t end = i;
+            while (end < n && wordChar(sql[end])) {
+                ++end;
+            }
+            const std::string_view word = sql.substr(i, end - i);
+            // `ENABLE/DISABLE TRIGGER USER`: there USER is the keyword, not our column.
+            const bool afterTrigger = sameWord(previousWord, "TRIGGER");
+            previousWord = word;
+            if (sameWord(word, "INSERT")) {
+                const auto [orBegin, orEnd] = nextWord(sql, end);
+                if (orBegin != std::string_view::npos &&
+                    sameWord(sql.substr(orBegin, orEnd - orBegin), "OR")) {
+                    const auto [ignoreBegin, ignoreEnd] = nextWord(sql, orEnd);
+                    if (ignoreBegin != std::string_view::npos &&
+                        sameWord(sql.substr(ignoreBegin, ignoreEnd - ignoreBegin), "IGNORE")) {
+                        out += "INSERT";
+                        orIgnore = true;
+                        i = ignoreEnd;
+                        continue;
+                    }
+                }
+            } else if (sameWord(word, "BEGIN")) {
+                const auto [modeBegin, modeEnd] = nextWord(sql, end);
+                if (modeBegin != std::string_view::npos) {
+                    const std::string_view mode = sql.substr(modeBegin, modeEnd - modeBegin);
+                    if (sameWord(mode, "IMMEDIATE") || sameWord(mode, "EXCLUSIVE") ||
+                        sameWord(mode, "DEFERRED")) {
+                        out += "BEGIN";
+                        i = modeEnd;
+                        continue;
+                    }
+                }
+            } else if (sameWord(word, "USER") && !afterTrigger) {
+                out += "\"user\""; // a column of ours; a reserved word in PostgreSQL
+                i = end;
+                continue;
+            } else if (sameWord(word, "NOT")) {
+                // `t NOT INDEXED` (a SQLite planner hint): dropped
+                const auto [hintBegin, hintEnd] = nextWord(sql, end);
+                if (hintBegin != std::string_view::npos &&
+                    sameWord(sql.substr(hintBegin, hintEnd - hintBegin), "INDEXED")) {
+                    while (!out.empty() && out.back() == ' ') {
+                        out.pop_back();
+                    }
+                    i = hintEnd;
+                    continue;
+                }
+            } else if (sameWord(word, "TEMP") && end < n && sql[end] == '.') {
+                out += "pg_temp"; // SQLite's temp schema
+                i = end;
+                continue;
+            } else if (sameWord(word, "LIKE")) {
+                out += "ILIKE";
+                i = end;
+                continue;
+            } else if (sameWord(word, "RETURNING") && orIgnore && !conflictWritten) {
+                out += "ON CONFLICT DO NOTHING ";
+                conflictWritten = true;
+            }
+            out.append(word);
+            i = end;
+            continue;
+        }
+        out += ch;
+        ++i;
+    }
+    if (orIgnore && !conflictWritten) {
+        while (!out.empty() &&
+               (std::isspace(static_cast<unsigned char>(out.back())) != 0 || out.back() == ';')) {
+            out.pop_back();
+        }
+        out += " ON CONFLICT DO NOTHING";
+    }
+    if (parameters != nullptr) {
+        *parameters = highest;
+    }
+    return out;
+}
+
+std::string redactUrl(std::string_view url) {
+    const std::size_t scheme = url.find("://");
+    if (scheme == std::string_view::npos) {
+        // key=value form: hide a password=… value
+        std::string text(url);
+        const std::size_t key = text.find("password=");
+        if (key != std::string::npos) {
+            const std::size_t end = text.find(' ', key);
+            text.replace(key + 9, (end == std::string::npos ? text.size() : end) - key - 9, "***");
+        }
+        return text;
+    }
+    const std::size_t authorityEnd = std::min(url.find('/', scheme + 3), url.size());
+    const std::size_t at = url.rfind('@', authorityEnd);
+    if (at == std::string_view::npos || at < scheme) {
+        return std::string(url);
+    }
+    const std::size_t colon = url.find(':', scheme + 3);
+    if (colon == std::string_view::npos || colon > at) {
+        return std::string(url);
+    }
+    return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
+}
+
+Connection::~Connection() {
+    if (conn == nullptr) {
+        return;
+    }
+    if (!dropSchemaOnClose.empty() && PQstatus(conn) == CONNECTION_OK) {
+        if (PQtransactionStatus(conn) != PQTRANS_IDLE) {
+            PQclear(PQexec(conn, "ROLLBACK"));
+        }
+        char* quoted = PQescapeIdentifier(conn, dropSchemaOnClose.data(), dropSchemaOnClose.size());
+        if (quoted != nullptr) {
+            PQclear(PQexec(conn,
+                           ("DROP SCHEMA IF EXISTS " + std::string(quoted) + " CASCADE").c_str()));
+            PQfreemem(quoted);
+        }
+    }
+    PQfinish(conn);
+}
+
+std::unique_ptr<Connection> connect(const std::string& url, const std::string& password,
+                                    const std::string& searchPath) {
+    auto c = std::make_unique<Connection>();
+    c->display = redactUrl(url);
+    std::vector<const char*> keys{"dbname", "client_encoding", "application_name",
+                                  "connect_timeout"};
+    std::vector<const char*> values{url.c_str(), "UTF8", "vulnwatch", "10"};
+    if (!password.empty()) {
+        keys.push_back("password");
+        values.push_back(password.c_str());
+    }
+    keys.push_back(nullptr);
+    values.push_back(nullptr);
+    c->conn = PQconnectdbParams(keys.data(), values.data(), 1);
+    if (c->conn == nullptr || PQstatus(c->conn) != CONNECTION_OK) {
+        throw StoreError("cannot connect to PostgreSQL database " + c->display + ": " +
+                         errorOf(nullptr, c->conn));
+    }
+    PQsetNoticeProcessor(c->conn, ignoreNotice, nullptr);
+    // Plain ASCII comparison and ISO output whatever the server's defaults are.
+    exec(*c,
+         "SET datestyle = ISO; SET extra_float_digits = 1; SET standard_conforming_strings = on");
+    if (!searchPath.empty()) {
+        exec(*c, "SET search_path TO " + searchPath);
+    }
+    return c;
+}
+
+void exec(Connection& c, std::string_view sql) {
+    const std::string text(sql);
+    pg_result* result = PQexec(c.conn, text.c_str());
+    const ExecStatusType status = PQresultStatus(result);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) {
+        std::string message = errorOf(result, c.conn);
+        PQclear(result);
+        throw StoreError("database " + c.display + ": " + message + " (in: " + excerpt(sql) + ")");
+    }
+    const char* tuples = PQcmdTuples(result);
+    if (tuples != nullptr && *tuples != '\0') {
+        c.changes = std::atoi(tuples);
+    }
+    PQclear(result);
+}
+
+bool inTransaction(const Connection& c) {
+    return PQtransactionStatus(c.conn) != PQTRANS_IDLE;
+}
+
+// --- Stmt -------------------------------------------------------------------------------------
+
+Stmt::Stmt(Connection& c, std::string_view sql) : c_(c) {
+    int parameters = 0;
+    std::vector<bool> used;
+    sql_ = translate(sql, &parameters, &used);
+    values_.resize(static_cast<std::size_t>(parameters));
+    types_.assign(static_cast<std::size_t>(parameters), 0);
+    formats_.assign(static_cast<std::size_t>(parameters), 0);
+    used.resize(static_cast<std::size_t>(parameters), false);
+    // A number the SQL skips (?1 and ?3 only) gets a type, text, as PostgreSQL cannot infer
+    // one for a parameter it never sees; SQLite just ignores it.
+    for (std::size_t i = 0; i < used.size(); ++i) {
+        if (!used[i]) {
+            unused_.push_back(static_cast<int>(i));
+            types_[i] = kText;
+        }
+    }
+}
+
+Stmt::~Stmt() {
+    PQclear(result_);
+    if (!prepared_.empty() && c_.conn != nullptr && PQstatus(c_.conn) == CONNECTION_OK &&
+        PQtransactionStatus(c_.conn) != PQTRANS_INERROR) {
+        PQclear(PQexec(c_.conn, ("DEALLOCATE " + prepared_).c_str()));
+    }
+}
+
+void Stmt::slot(int index) {
+    if (index < 1 || static_cast<std::size_t>(index) > values_.size()) {
+        throw StoreError("database " + c_.display + ": parameter " + std::to_string(index) +
+                         " out of range (binding: " + excerpt(sql_) + ")");
+    }
+}
+
+void Stmt::keepUnusedText(int index) {
+    if (std::find(unused_.begin(), unused_.end(), index - 1) == unused_.end()) {
+        return;
+    }
+    // Never read by the statement: any text does.
+    if (values_[index - 1]) {
+        values_[index - 1] = std::string();
+    }
+    types_[index - 1] = kText;
+    formats_[index - 1] = 0;
+}
+
+void Stmt::bindText(int index, std::string_view text) {
+    slot(index);
+    values_[index - 1] = std::string(text);
+    types_[index - 1] = 0; // untyped: PostgreSQL infers it from where it is used
+    formats_[index - 1] = 0;
+    keepUnusedText(index);
+}
+
+void Stmt::bindInt(int index, std::int64_t number) {
+    slot(index);
+    values_[index - 1] = std::to_string(number);
+    types_[index - 1] = kInt8;
+    formats_[index - 1] = 0;
+    keepUnusedText(index);
+}
+
+void Stmt::bindDouble(int index, double number) {
+    slot(index);
+    char buffer[64];
+    const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, number);
+    values_[index - 1] = error == std::errc() ? std::string(buffer, end) : std::to_string(number);
+    types_[index - 1] = kFloat8;
+    formats_[index - 1] = 0;
+    keepUnusedText(index);
+}
+
+void Stmt::bindBlob(int index, std::string_view bytes) {
+    slot(index);
+    values_[index - 1] = std::string(bytes);
+    types_[index - 1] = kBytea;
+    formats_[index - 1] = 1;
+    keepUnusedText(index);
+}
+
+void Stmt::bindNull(int index) {
+    slot(index);
+    values_[index - 1].reset();
+    types_[index - 1] = 0;
+    formats_[index - 1] = 0;
+    keepUnusedText(index);
+}
+
+void Stmt::clearBindings() {
+    for (std::size_t i = 0; i < values_.size(); ++i) {
+        values_[i].reset();
+        types_[i] = 0;
+        formats_[i] = 0;
+    }
+    for (const int i : unused_) {
+        types_[static_cast<std::size_t>(i)] = kText;
+    }
+}
+
+void Stmt::execute() {
+    const int count = static_cast<int>(values_.size());
+    std::vector<const char*> values(values_.size());
+    std::vector<int> lengths(values_.size());
+    for (std::size_t i = 0; i < values_.size(); ++i) {
+        values[i] = values_[i] ? values_[i]->data() : nullptr;
+        lengths[i] = values_[i] ? static_cast<int>(values_[i]->size()) : 0;
+    }
+    PQclear(result_);
+    result_ = nullptr;
+    ++runs_;
+    // A statement run again (the store keeps its frequent ones) is prepared on the server
+    // once, with the parameter types of that run, and executed by name afterwards: parsing
+    // and planning once instead of at every run. A run whose types differ goes unnamed.
+    if (runs_ == 2 && prepared_.empty() && PQtransactionStatus(c_.conn) != PQTRANS_INERROR) {
+        const std::string name = "vw" + std::to_string(c_.nextStatement++);
+        pg_result* made = PQprepare(c_.conn, name.c_str(), sql_.c_str(), count, types_.data());
+        if (PQresultStatus(made) == PGRES_COMMAND_OK) {
+            prepared_ = name;
+            preparedTypes_ = types_;
+        }
+        PQclear(made);
+    }
+    const bool byName = !prepared_.empty() && types_ == preparedTypes_;
+    result_ = byName ? PQexecPrepared(c_.conn, prepared_.c_str(), count, values.data(),
+                                      lengths.data(), formats_.data(), 0)
+                     : PQexecParams(c_.conn, sql_.c_str(), count, types_.data(), values.data(),
+                                    lengths.data(), formats_.data(), 0);
+    const ExecStatusType status = PQresultStatus(result_);
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+        std::string message = errorOf(result_, c_.conn);
+        PQclear(result_);
+        result_ = nullptr;
+        throw StoreError("database " + c_.display + ": " + message + " (running: " + excerpt(sql_) +
+                         ")");
+    }
+    rows_ = status == PGRES_TUPLES_OK ? PQntuples(result_) : 0;
+    const char* tuples = PQcmdTuples(result_);
+    if (tuples != nullptr && *tuples != '\0') {
+        c_.changes = std::atoi(tuples);
+    }
+    row_ = -1;
+    executed_ = true;
+}
+
+bool Stmt::step() {
+    if (!executed_) {
+        execute();
+    }
+    if (row_ + 1 < rows_) {
+        ++row_;
+        return true;
+    }
+    row_ = rows_;
+    return false;
+}
+
+void Stmt::reset() {
+    executed_ = false;
+    row_ = -1;
+    rows_ = 0;
+    PQclear(result_);
+    result_ = nullptr;
+}
+
+bool Stmt::isNull(int column) const {
+    return result_ == nullptr || row_ < 0 || row_ >= rows_ || column >= PQnfields(result_) ||
+           PQgetisnull(result_, row_, column) != 0;
+}
+
+std::string Stmt::text(int column) const {
+    if (isNull(column)) {
+        return {};
+    }
+    if (PQftype(result_, column) == kBytea) {
+        return blob(column);
+    }
+    return std::string(PQgetvalue(result_, row_, column),
+                       static_cast<std::size_t>(PQgetlength(result_, row_, column)));
+}
+
+std::string Stmt::blob(int column) const {
+    if (isNull(column)) {
+        return {};
+    }
+    const char* value = PQgetvalue(result_, row_, column);
+    if (PQftype(result_, column) != kBytea) {
+        return std::string(value, static_cast<std::size_t>(PQgetlength(result_, row_, column)));
+    }
+    std::size_t length = 0;
+    unsigned char* bytes = PQunescapeBytea(reinterpret_cast<const unsigned char*>(value), &length);
+    if (bytes == nullptr) {
+        throw StoreError("database " + c_.display + ": cannot decode a bytea value");
+    }
+    std::string out(reinterpret_cast<const char*>(bytes), length);
+    PQfreemem(bytes);
+    return out;
+}
+
+std::int64_t Stmt::integer(int column) const {
+    if (isNull(column)) {
+        return 0;
+    }
+    const char* value = PQgetvalue(result_, row_, column);
+    if (value[0] == 't' && value[1] == '\0') {
+        return 1;
+    }
+    if (value[0] == 'f' && value[1] == '\0') {
+        return 0;
+    }
+    const std::size_t length = static_cast<std::size_t>(PQgetlength(result_, row_, column));
+    std::int64_t number = 0;
+    const auto [end, error] = std::from_chars(value, value + length, number);
+    if (error == std::errc() && end == value + length) {
+        return number;
+    }
+    // "12.5", "1e3": as SQLite converts a real to an integer (truncation).
+    return static_cast<std::int64_t>(std::strtod(value, nullptr));
+}
+
+double Stmt::real(int column) const {
+    if (isNull(column)) {
+        return 0.0;
+    }
+    return std::strtod(PQgetvalue(result_, row_, column), nullptr);
+}
+
+} // namespace vw::pg
