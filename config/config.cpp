@@ -612,6 +612,30 @@ const std::vector<KeySpec<StoreConfig>>& storeKeys() {
          [](StoreConfig& s, const IniField& f, const Context& c) {
              s.path = resolvePath(c, f.value);
          }},
+        {"backend",
+         {},
+         [](StoreConfig& s, const IniField& f, const Context& c) {
+             s.backend = oneOf(c, f, {"sqlite", "postgresql"});
+         }},
+        {"url",
+         {},
+         [](StoreConfig& s, const IniField& f, const Context& c) {
+             if (f.value.rfind("postgresql://", 0) != 0 && f.value.rfind("postgres://", 0) != 0) {
+                 c.fail(f, "'" + f.value +
+                               "' is not a PostgreSQL URL (postgresql://USER@HOST:PORT/DB)");
+             }
+             if (f.value.find('@') != std::string::npos &&
+                 f.value.find(':', f.value.find("://") + 3) < f.value.find('@')) {
+                 c.fail(f, "the URL carries a password: put it in password_file instead, so "
+                           "the configuration can be shown and backed up without it");
+             }
+             s.url = f.value;
+         }},
+        {"password_file",
+         {},
+         [](StoreConfig& s, const IniField& f, const Context& c) {
+             s.password = fileSecret(c, f);
+         }},
     };
     return keys;
 }
@@ -1000,6 +1024,30 @@ const std::vector<KeySpec<Config>>& daemonKeys() {
          {},
          [](Config& s, const IniField& f, const Context& c) {
              s.checkAtStart = oneOf(c, f, {"quick", "off"});
+         }},
+        {"standby_retry",
+         {},
+         [](Config& s, const IniField& f, const Context& c) {
+             s.standbyRetry = millisecondsValue(c, f, std::chrono::milliseconds(100));
+             if (s.standbyRetry > std::chrono::minutes(5)) {
+                 c.fail(f, "'" + f.value +
+                               "' is longer than the maximum of 5m (allowed: 100ms to 5m) / "
+                               "指定できる範囲は 100ms〜5m です");
+             }
+         }},
+        {"site",
+         {},
+         [](Config& s, const IniField& f, const Context& c) {
+             const bool control = std::any_of(f.value.begin(), f.value.end(), [](char ch) {
+                 return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
+             });
+             if (f.value.empty() || f.value.size() > 100 || control) {
+                 c.fail(f, "'" + f.value +
+                               "' is not a site name (1 to 100 bytes of text on one line, e.g. "
+                               "東京 or Osaka; leave the key out for the host name) / "
+                               "拠点名は 1〜100 バイトの 1 行で指定してください");
+             }
+             s.site = f.value;
          }},
         {"max_field_bytes",
          {},
@@ -1782,6 +1830,11 @@ Config parseText(std::string_view text, const std::string& name, const fs::path&
         const std::string_view header = section.name;
         if (header == "store") {
             applyFields(config.store, section, storeKeys(), "", "", ctx);
+            if (config.store.backend == "postgresql" && config.store.url.empty()) {
+                throw ConfigError(
+                    name, section.line, "store", "url",
+                    "backend = postgresql needs url = postgresql://USER@HOST:PORT/DB");
+            }
         } else if (header == "daemon") {
             applyFields(config, section, daemonKeys(), "", "", ctx);
         } else if (header == "match") {
@@ -2082,6 +2135,12 @@ std::string redacted(const Config& config) {
     }
     out << "\n; defaults filled in, secrets redacted\n";
     out << "\n[store]\npath = " << config.store.path << '\n';
+    if (config.store.backend != "sqlite") {
+        out << "backend = " << config.store.backend << "\nurl = " << config.store.url << '\n';
+        if (!config.store.password.sourceFile.empty()) {
+            out << "password_file = " << config.store.password.sourceFile << '\n';
+        }
+    }
     out << "\n[daemon]\nlog_level = " << config.logLevel << '\n';
     out << "max_field_bytes = " << formatSize(config.limits.maxFieldBytes) << '\n';
     out << "max_record_bytes = " << formatSize(config.limits.maxRecordBytes) << '\n';
@@ -2089,6 +2148,10 @@ std::string redacted(const Config& config) {
         out << "metrics_textfile = " << config.metricsTextfile << '\n';
     }
     out << "check_at_start = " << config.checkAtStart << '\n';
+    out << "standby_retry = " << formatDurationMs(config.standbyRetry) << '\n';
+    if (!config.site.empty()) {
+        out << "site = " << config.site << '\n';
+    }
     if (!config.admins.empty()) {
         out << "admin = " << join(config.admins, ", ") << '\n';
     }

@@ -27,6 +27,12 @@ struct Secret {
 
 struct StoreConfig {
     std::string path = "/var/lib/vulnwatch/vulnwatch.db";
+    /// "sqlite" (the file at `path`) or "postgresql" (the database at `url`; docs/storage.md).
+    std::string backend = "sqlite";
+    std::string url; // postgresql://USER@HOST:PORT/DB
+    Secret password; // from password_file (never printed)
+    /// What Store::open takes: the URL for PostgreSQL, else the path.
+    const std::string& location() const { return backend == "postgresql" ? url : path; }
     bool operator==(const StoreConfig&) const = default;
 };
 
@@ -217,6 +223,12 @@ struct Config {
     /// [daemon] check_at_start: `quick` (PRAGMA quick_check when `run` and `serve` start; a
     /// corrupt store stops them with exit 4) or `off`. docs/reliability.md.
     std::string checkAtStart = "quick";
+    /// [daemon] standby_retry: how often a standby `vulnwatch run` on a PostgreSQL store tries
+    /// the active daemon's advisory lock (at most a source's interval; docs/operations.md).
+    std::chrono::milliseconds standbyRetry{5000};
+    /// [daemon] site: the name of this installation's site (東京, Osaka, …) that every case
+    /// change made here records beside the user (docs/cases.md "Sites"); "" = the host name.
+    std::string site;
     /// [daemon] admin: who hears of operational problems (a source failing or silent, a
     /// message given up), by every e-mail notifier.
     std::vector<std::string> admins;
@@ -249,12 +261,15 @@ struct Routing {
     explicit Routing(const Config& config)
         : notifiers(config.notifiers), owners(config.owners), deadlines(config.deadlines),
           cases(config.cases),
-          calendar(std::make_shared<const BusinessCalendar>(makeCalendar(config.calendar))) {}
+          calendar(std::make_shared<const BusinessCalendar>(makeCalendar(config.calendar))),
+          site(config.site) {}
     /// What the case work needs (daemon/cases.h): the clocks' policy and calendar, and who may
     /// approve. A Routing built from notifiers alone has the defaults.
     DeadlinePolicy deadlines;
     CasePolicy cases;
     std::shared_ptr<const BusinessCalendar> calendar = std::make_shared<const BusinessCalendar>();
+    /// [daemon] site: recorded with every case change ("" = the host name, daemon/cases.h).
+    std::string site;
 };
 
 /// The bare address of a mailbox, lower case: "担当 <A@Example.jp>" -> "a@example.jp".

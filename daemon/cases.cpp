@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <set>
+#include <unistd.h>
 #include <unordered_map>
 
 namespace vw {
@@ -350,6 +351,7 @@ Case reevaluateSsvc(Store& store, const Routing& routing, const Case& c, const C
     }
     change.kind = std::string(kCaseSsvc);
     change.actor = actor;
+    change.site = caseSite(routing);
     change.text = caseLabel(c) + ": SSVC " + (c.ssvc.empty() ? "" : c.ssvc + " -> ") +
                   ssvcLine(u.result) + (why.empty() ? "" : "; " + why);
     Case next = recordCaseChange(store, c.id, change, now);
@@ -366,6 +368,7 @@ Case reopen(Store& store, const Case& c, const std::string& reason, const std::s
     CaseChange change;
     change.kind = std::string(kCaseReopen);
     change.actor = actor;
+    change.site = caseSite(routing);
     change.text = caseLabel(c) + " re-opened (" + std::string(caseStateName(c.state)) +
                   " -> received): " + reason;
     change.details = {{"from", std::string(caseStateName(c.state))},
@@ -482,6 +485,7 @@ void casesForMatches(Store& store, const Routing& routing, std::int64_t clusterI
             CaseChange change;
             change.kind = std::string(kCaseComponents);
             change.actor = "daemon";
+            change.site = caseSite(routing);
             change.text = caseLabel(*existing) + ": components changed: " + what;
             change.subjects = {advisory.id};
             change.evidence = evidence;
@@ -502,6 +506,7 @@ void casesForMatches(Store& store, const Routing& routing, std::int64_t clusterI
         CaseChange change;
         change.kind = std::string(kCaseOpen);
         change.actor = "daemon";
+        change.site = caseSite(routing);
         change.subjects = {advisory.id,
                            "product:" + product + (version.empty() ? "" : " " + version)};
         change.evidence = evidence;
@@ -593,6 +598,7 @@ void casesOnMaterialRevision(Store& store, const Routing& routing,
                 CaseChange change;
                 change.kind = std::string(kCaseSignal);
                 change.actor = "daemon";
+                change.site = caseSite(routing);
                 change.text = caseLabel(c) + ": " + reason;
                 change.subjects = {advisory.id};
                 change.details = {{"reason", reason}};
@@ -722,6 +728,7 @@ CaseTickStats caseTick(Store& store, const Routing& routing, std::int64_t now) {
             CaseChange change;
             change.kind = std::string(kCaseBreach);
             change.actor = "daemon";
+            change.site = caseSite(routing);
             change.text = caseLabel(*c) + ": the " + clock + " deadline " + caseDueText(due) +
                           " has passed in state " + std::string(caseStateName(c->state));
             change.details = {{"clock", clock}, {"due", str(due)}, {"breached", joined}};
@@ -742,13 +749,59 @@ CaseTickStats caseTick(Store& store, const Routing& routing, std::int64_t now) {
     return stats;
 }
 
+std::string hostSiteName() {
+    static const std::string name = [] {
+        char buffer[256] = {};
+        if (gethostname(buffer, sizeof buffer - 1) != 0 || buffer[0] == '\0') {
+            return std::string("localhost");
+        }
+        return std::string(buffer);
+    }();
+    return name;
+}
+
+std::string caseSite(const Routing& routing) {
+    return routing.site.empty() ? hostSiteName() : routing.site;
+}
+
+namespace {
+
+std::string conflictMessage(const Case& current, const std::optional<CaseEventRow>& change,
+                            std::int64_t expected) {
+    const std::string id = str(current.id);
+    const std::string who = change ? actorAtSite(*change) : std::string("someone");
+    const std::string when = change ? caseDueText(change->at) : caseDueText(current.updatedAt);
+    const std::string state(caseStateName(current.state));
+    const std::string stateJa(caseStateJapanese(current.state));
+    return "case " + id + " was changed by " + who + " at " + when +
+           " after the version you saw (version " + str(expected) + ", now " +
+           str(current.lastEvent) + "): it is now " + state +
+           "; nothing was written — look at the case again (vulnwatch cases show " + id +
+           ") and repeat the change if it still applies (案件 " + id + " は、確認された版 (" +
+           str(expected) + ") の後に " + who + " が " + when + " に変更しました。現在の状態は「" +
+           stateJa + "」(版 " + str(current.lastEvent) +
+           ") です。何も記録していません。案件を確認し、必要ならもう一度実行してください)";
+}
+
+} // namespace
+
+CaseConflict::CaseConflict(Case current, std::optional<CaseEventRow> change, std::int64_t expected)
+    : CaseRefused(conflictMessage(current, change, expected)), current_(std::move(current)),
+      change_(std::move(change)), expected_(expected) {}
+
 Case transitionCase(Store& store, const Routing& routing, std::int64_t id, CaseState to,
                     const std::string& by, const std::map<std::string, std::string>& fields,
-                    std::int64_t now) {
+                    std::int64_t now, std::int64_t expectVersion) {
     Store::Transaction tx(store);
-    const std::optional<Case> c = caseById(store, id);
+    // The row's lock first, then the case as it is under that lock: a change another process
+    // makes meanwhile either came before (and is seen here) or waits for this one.
+    const bool exists = lockCase(store, id);
+    const std::optional<Case> c = exists ? caseById(store, id) : std::nullopt;
     if (!c) {
         throw CaseRefused("there is no case " + str(id) + " (案件 " + str(id) + " はありません)");
+    }
+    if (expectVersion != 0 && c->lastEvent != expectVersion) {
+        throw CaseConflict(*c, lastCaseChange(store, *c), expectVersion);
     }
     CaseTransitionRequest request;
     request.from = c->state;
@@ -763,6 +816,7 @@ Case transitionCase(Store& store, const Routing& routing, std::int64_t id, CaseS
     }
     CaseChange change;
     change.actor = by;
+    change.site = caseSite(routing);
     change.details = {{"from", std::string(caseStateName(c->state))},
                       {"state", std::string(caseStateName(to))}};
     for (const auto& [name, value] : fields) {
@@ -855,6 +909,7 @@ Case openManualCase(Store& store, const Routing& routing, const std::string& pro
     CaseChange change;
     change.kind = std::string(kCaseOpen);
     change.actor = by;
+    change.site = caseSite(routing);
     change.text = "case opened by hand by " + by + " for " + product +
                   (version.empty() ? "" : " " + version) + ": " + title;
     change.subjects = ids;
@@ -892,6 +947,7 @@ Case setCaseSsvc(Store& store, const Routing& routing, std::int64_t id, const st
     CaseChange change;
     change.kind = std::string(kCaseSsvc);
     change.actor = by;
+    change.site = caseSite(routing);
     std::string what;
     for (const auto& [name, value] : points) {
         bool ok = value.empty();

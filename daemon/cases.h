@@ -29,6 +29,28 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/// A change refused because the case changed after the version the caller saw (optimistic
+/// concurrency, docs/cases.md "Sites"): the case as it is now and the event that changed it
+/// last (who, at which site, when). Nothing was written. The message says so in English and
+/// Japanese.
+class CaseConflict : public CaseRefused {
+public:
+    CaseConflict(Case current, std::optional<CaseEventRow> change, std::int64_t expected);
+    const Case& current() const { return current_; }
+    const std::optional<CaseEventRow>& change() const { return change_; }
+    std::int64_t expected() const { return expected_; }
+
+private:
+    Case current_;
+    std::optional<CaseEventRow> change_;
+    std::int64_t expected_ = 0;
+};
+
+/// This machine's host name ("localhost" when it has none): the default site.
+std::string hostSiteName();
+/// The site every case change made with `routing` records: [daemon] site, else the host name.
+std::string caseSite(const Routing& routing);
+
 /// After `advisory` (a record of cluster `clusterId`) was matched: `matches` are every match it
 /// made (new, re-evaluated or unchanged). Each product version gets its case when it has none:
 /// a new one in `received` with its clocks and SSVC priority, or, when another version of the
@@ -81,10 +103,13 @@ CaseTickStats caseTick(Store& store, const Routing& routing, std::int64_t now);
 
 /// A person's transition of case `id` to `to` (checked by core/cases checkCaseTransition with
 /// the routing's case policy). Moving to responding with risk=controlled recomputes the clocks
-/// on the controlled policy from the receipt. Throws CaseRefused.
+/// on the controlled policy from the receipt. Throws CaseRefused. The event records `by` and
+/// the site (caseSite). `expectVersion` (not 0): the case's version (Case::lastEvent, the id
+/// of its last event) the caller saw; when the case has changed since, nothing is written and
+/// CaseConflict is thrown.
 Case transitionCase(Store& store, const Routing& routing, std::int64_t id, CaseState to,
                     const std::string& by, const std::map<std::string, std::string>& fields,
-                    std::int64_t now);
+                    std::int64_t now, std::int64_t expectVersion = 0);
 
 /// A case opened by hand (a finder's or a hospital's report): for a registered product version,
 /// with a title; `ids` (vulnerability ids) link it to their cluster when one is stored (the

@@ -138,6 +138,12 @@ commands:
                                     server write), checked: integrity and the audit chain
   restore FILE [--json]             the store replaced by a checked backup; refused while any
                                     process has the store open; the old file is kept beside it
+  store copy --to postgresql://USER@HOST:PORT/DB [--password-file FILE] [--json]
+             [--lang ja|en]
+                                    the SQLite store (--db FILE) copied into an empty PostgreSQL
+                                    database in one transaction, ids and audit chain kept; row
+                                    counts and the chain's head checked; without --to: the
+                                    config's [store] url (docs/operations.md)
   vex export --product NAME [--version V] | --case ID [--out FILE] [--lang ja|en]
              [--publisher NAME] [--namespace URL]
                                     a CSAF 2.0 VEX document of what the cases say (all the
@@ -766,6 +772,7 @@ int runCli(const std::vector<std::string>& argsIn, std::ostream& out, std::ostre
                 {"serve", cmdServe},
                 {"backup", cmdBackup},
                 {"restore", cmdRestore},
+                {"store", cmdStore},
                 {"vex", cmdVex},
                 {"installbase", cmdInstallBase},
                 {"notices", cmdNotices},

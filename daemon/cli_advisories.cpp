@@ -322,7 +322,9 @@ int cmdAdvisories(Context& ctx, const std::vector<std::string>& args) {
     // clusters on 300k stored: 1.4 ms instead of 2.1 ms for its clusters). Not for `list`,
     // which reads the whole cluster table: mapped, all of it would count as its resident memory
     // (150 MB instead of 20 MB). The daemon and the writing commands keep plain reads.
-    store->db().exec("PRAGMA mmap_size = 2147418112");
+    if (!store->db().isPostgres()) {
+        store->db().exec("PRAGMA mmap_size = 2147418112");
+    }
     const std::string raw = opt.positional()[0];
     const std::optional<std::string> id = normalizeId(raw);
     const std::string key = id ? *id : std::string(trim(raw));

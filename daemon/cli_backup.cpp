@@ -8,6 +8,7 @@
 #include "store/store.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <fcntl.h>
 #include <filesystem>
@@ -18,16 +19,32 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// The store's path: --db, else [store] path.
+/// The store's location: --db, else [store] path (or url with backend = postgresql).
 std::string storePath(const Context& ctx) {
     if (!ctx.globals.db.empty()) {
         return ctx.globals.db;
     }
     if (const std::optional<Config> config = maybeConfig(ctx, false);
-        config && !config->store.path.empty()) {
-        return config->store.path;
+        config && !config->store.location().empty()) {
+        return config->store.location();
     }
     throw UsageError("no store: give --db PATH or a config file with [store] path");
+}
+
+/// backup and restore copy a SQLite file: a PostgreSQL store (a URL, or a file path the test
+/// redirect of docs/testing.md turns into one) is refused with what to use instead.
+bool refusedOnPostgres(Context& ctx, const std::string& location, const char* command) {
+    const char* redirect = std::getenv("VULNWATCH_TEST_PG_URL");
+    if (!Store::isPostgresUrl(location) && (redirect == nullptr || *redirect == '\0')) {
+        return false;
+    }
+    ctx.err << "vulnwatch: " << command
+            << " は SQLite のストアのためのものです。PostgreSQL のストアは pg_dump と pg_restore "
+               "(またはサーバーのバックアップ) で保存・復元してください / "
+            << command
+            << " is for a SQLite store; back up and restore a PostgreSQL store with pg_dump and "
+               "pg_restore (or the server's own backups) — docs/operations.md\n";
+    return true;
 }
 
 /// Makes a rename in `file`'s directory durable.
@@ -95,6 +112,9 @@ int cmdBackup(Context& ctx, const std::vector<std::string>& args) {
     const Options opt(args, {{"force", false}, {"json", false}});
     opt.expectPositional(1, 1, "the backup FILE to write (backup FILE [--force] [--json])");
     const std::string source = storePath(ctx);
+    if (refusedOnPostgres(ctx, source, "backup")) {
+        return kExitFailure;
+    }
     const std::string dest = opt.positional()[0];
     std::error_code ec;
     if (!fs::is_regular_file(source, ec)) {
@@ -146,6 +166,9 @@ int cmdRestore(Context& ctx, const std::vector<std::string>& args) {
     const Options opt(args, {{"json", false}});
     opt.expectPositional(1, 1, "the backup FILE to restore (restore FILE [--json])");
     const std::string target = storePath(ctx);
+    if (refusedOnPostgres(ctx, target, "restore")) {
+        return kExitFailure;
+    }
     const std::string backup = opt.positional()[0];
     std::error_code ec;
     if (fs::exists(target, ec) && fs::equivalent(target, backup, ec)) {

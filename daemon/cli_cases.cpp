@@ -20,7 +20,8 @@ namespace {
 
 constexpr const char* kUsage =
     "cases list [--product P [--version V]] [--state S] [--open] [--overdue] [--limit N] "
-    "[--json] | cases show ID [--json] | cases transition ID STATE --by NAME [--FIELD VALUE]... "
+    "[--json] | cases show ID [--json] | cases transition ID STATE --by NAME [--expect-version N] "
+    "[--FIELD VALUE]... "
     "| cases open --product P [--version V] --title T --by NAME [--id VULN-ID]... "
     "[--severity S] | cases ssvc ID --by NAME [--exploitation none|poc|active] [--automatable "
     "yes|no] [--technical-impact partial|total] | cases verify";
@@ -85,6 +86,8 @@ void writeCaseJson(JsonWriter& w, const Case& c, std::int64_t now) {
     w.key("notified").stringArray(c.breached);
     w.key("opened_at").value(formatTime(c.openedAt));
     w.key("updated_at").value(formatTime(c.updatedAt));
+    // The case's version (the id of its last event), as --expect-version takes it.
+    w.key("last_event").value(static_cast<long long>(c.lastEvent));
     w.endObject();
 }
 
@@ -177,7 +180,8 @@ int show(Context& ctx, const Options& opt) {
         for (const CaseEventRow& e : events) {
             h.beginObject().key("seq").value(static_cast<long long>(e.seq));
             h.key("time").value(formatTime(e.at)).key("kind").value(e.kind);
-            h.key("actor").value(e.actor).key("text").value(e.text);
+            h.key("actor").value(e.actor).key("site").value(e.site);
+            h.key("text").value(e.text);
             h.key("evidence").stringArray(e.evidence);
             h.key("details").beginObject();
             for (const auto& [name, value] : e.details) {
@@ -244,10 +248,11 @@ int show(Context& ctx, const Options& opt) {
     if (!c->reopenReason.empty()) {
         out << "  再開理由 re-opened: " << terminalSafe(c->reopenReason) << "\n";
     }
+    out << "  版 version:        " << c->lastEvent << " (--expect-version)\n";
     out << "\n履歴 (history, audit events):\n";
     for (const CaseEventRow& e : events) {
         out << "  #" << e.seq << "  " << formatTime(e.at) << "  " << e.kind
-            << (e.actor.empty() ? "" : "  by " + terminalSafe(e.actor)) << "\n";
+            << (e.actor.empty() ? "" : "  by " + terminalSafe(actorAtSite(e))) << "\n";
         out << "      " << terminalSafe(e.text) << "\n";
     }
     return kExitOk;
@@ -255,7 +260,8 @@ int show(Context& ctx, const Options& opt) {
 
 /// Every field name of the transition table, with '-' spellings too.
 std::map<std::string, bool> transitionOptions() {
-    std::map<std::string, bool> known{{"by", true}, {"field", true}, {"json", false}};
+    std::map<std::string, bool> known{
+        {"by", true}, {"field", true}, {"json", false}, {"expect-version", true}};
     for (const CaseTransitionRule& rule : caseTransitionRules()) {
         for (const auto* list : {&rule.required, &rule.optional}) {
             for (const std::string_view name : *list) {
@@ -271,7 +277,9 @@ std::map<std::string, bool> transitionOptions() {
 
 int transition(Context& ctx, const std::vector<std::string>& args) {
     const Options opt(args, transitionOptions());
-    opt.expectPositional(2, 2, "cases transition ID STATE --by NAME [--FIELD VALUE]...");
+    opt.expectPositional(2, 2,
+                         "cases transition ID STATE --by NAME [--expect-version N] "
+                         "[--FIELD VALUE]...");
     const std::int64_t id = parseNumberedId(opt.positional()[0], "case");
     const std::optional<CaseState> to = parseCaseState(opt.positional()[1]);
     if (!to) {
@@ -283,7 +291,8 @@ int transition(Context& ctx, const std::vector<std::string>& args) {
     }
     std::map<std::string, std::string> fields;
     for (const auto& [name, takesValue] : transitionOptions()) {
-        if (name == "by" || name == "field" || name == "json" || !opt.has(name)) {
+        if (name == "by" || name == "field" || name == "json" || name == "expect-version" ||
+            !opt.has(name)) {
             continue;
         }
         std::string n = name;
@@ -299,17 +308,31 @@ int transition(Context& ctx, const std::vector<std::string>& args) {
         std::replace(n.begin(), n.end(), '-', '_');
         fields[n] = f.substr(eq + 1);
     }
+    // The case's version the caller saw (`cases show`: version; JSON: last_event): refused,
+    // nothing written, when the case changed since.
+    std::int64_t expectVersion = 0;
+    if (opt.has("expect-version")) {
+        const std::string text = opt.get("expect-version");
+        const auto [end, error] =
+            std::from_chars(text.data(), text.data() + text.size(), expectVersion);
+        if (error != std::errc() || end != text.data() + text.size() || expectVersion <= 0) {
+            throw UsageError("--expect-version takes the case's version, a positive number "
+                             "(`cases show` prints it), not '" +
+                             text + "'");
+        }
+    }
     const Routing routing = routingFor(ctx);
     auto store = storeOf(ctx);
     try {
-        const Case c = transitionCase(*store, routing, id, *to, opt.get("by"), fields, unixNow());
+        const Case c = transitionCase(*store, routing, id, *to, opt.get("by"), fields, unixNow(),
+                                      expectVersion);
         if (opt.has("json")) {
             JsonWriter w;
             writeCaseJson(w, c, unixNow());
             ctx.out << w.str() << "\n";
         } else {
             ctx.out << "case #" << c.id << " is now " << stateText(c.state) << " (event #"
-                    << c.lastEvent << ")\n";
+                    << c.lastEvent << ", at site " << terminalSafe(caseSite(routing)) << ")\n";
         }
     } catch (const CaseRefused& e) {
         ctx.err << "vulnwatch: " << e.what() << "\n";

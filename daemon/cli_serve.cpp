@@ -58,18 +58,23 @@ int cmdServe(Context& ctx, const std::vector<std::string>& args) {
     if (ctx.globals.logLevel.empty()) {
         log::setLevel(log::parseLevel(config.logLevel));
     }
-    const std::string dbPath = ctx.globals.db.empty() ? config.store.path : ctx.globals.db;
+    const std::string dbPath = ctx.globals.db.empty() ? config.store.location() : ctx.globals.db;
+    const bool postgres = Store::isPostgresUrl(dbPath);
     // Opened (and migrated) once here, so a store that cannot open fails at start, not at the
     // first request.
+    bool postgresStore = postgres; // a file path too under VULNWATCH_TEST_PG_URL (tests)
     {
         std::unique_ptr<Store> store = openStore(ctx, loaded);
+        postgresStore = store->db().isPostgres();
         if (!storeSoundAtStart(*store, dbPath, config.checkAtStart)) {
             return kExitCorruptStore;
         }
     }
     // Says "in use" to `vulnwatch restore` for as long as the server runs.
-    const std::unique_ptr<InstanceLock> instanceLock = InstanceLock::tryLock(dbPath, false);
-    if (!instanceLock) {
+    // (a file lock beside the SQLite file; PostgreSQL has no such file and no restore)
+    const std::unique_ptr<InstanceLock> instanceLock =
+        postgresStore ? nullptr : InstanceLock::tryLock(dbPath, false);
+    if (!postgresStore && !instanceLock) {
         ctx.err << "vulnwatch: a restore is replacing " << dbPath
                 << "; start again when it is done\n";
         return kExitFailure;
@@ -78,23 +83,28 @@ int cmdServe(Context& ctx, const std::vector<std::string>& args) {
     web::ServerOptions options;
     options.web = config.web;
     options.dbPath = dbPath;
+    options.dbPassword = ctx.globals.db.empty() ? config.store.password.value : std::string();
     options.log = writeLog;
     for (const SourceConfig& s : config.sources) {
         options.api.sources.push_back(
             web::SourceInfo{s.name, s.type, redactSecrets(s.url), s.enabled, s.interval});
     }
     auto routing = std::make_shared<const Routing>(loaded ? Routing(*loaded) : Routing());
-    options.api.transition =
-        [routing](Store& store, std::int64_t id, CaseState to, const std::string& by,
-                  const std::map<std::string, std::string>& fields, std::int64_t now) {
-            web::TransitionOutcome outcome;
-            try {
-                outcome.done = transitionCase(store, *routing, id, to, by, fields, now);
-            } catch (const CaseRefused& e) {
-                outcome.refused = e.what();
-            }
-            return outcome;
-        };
+    options.api.transition = [routing](Store& store, std::int64_t id, CaseState to,
+                                       const std::string& by,
+                                       const std::map<std::string, std::string>& fields,
+                                       std::int64_t now, std::int64_t expectVersion) {
+        web::TransitionOutcome outcome;
+        try {
+            outcome.done = transitionCase(store, *routing, id, to, by, fields, now, expectVersion);
+        } catch (const CaseConflict& e) {
+            outcome.refused = e.what();
+            outcome.conflict = true;
+        } catch (const CaseRefused& e) {
+            outcome.refused = e.what();
+        }
+        return outcome;
+    };
 
     options.api.ssvc = [routing](Store& store, std::int64_t id, const std::string& by,
                                  const std::map<std::string, std::string>& points,
@@ -147,8 +157,10 @@ int cmdServe(Context& ctx, const std::vector<std::string>& args) {
         return outcome;
     };
     // Upload bodies and staged SBOMs: a private folder beside the database.
+    // With PostgreSQL (no file): the system's temporary folder.
     options.uploadDir =
-        (std::filesystem::path(dbPath).parent_path() / "vulnwatch-uploads").string();
+        postgres ? std::string()
+                 : (std::filesystem::path(dbPath).parent_path() / "vulnwatch-uploads").string();
 
     // The pages: the same sources and case work as the API, their own failed-login limiter.
     web::PageSettings pageSettings;

@@ -5,6 +5,7 @@
 #include "core/json_writer.h"
 #include "daemon/cli.h"
 #include "daemon/cli_support.h"
+#include "daemon/leader_lock.h"
 #include "store/status.h"
 
 #include <iomanip>
@@ -36,7 +37,11 @@ std::string formatBytes(std::int64_t bytes) {
     return out.str();
 }
 
-void printJson(Context& ctx, const StatusSnapshot& s, const std::string& dbPath) {
+/// PostgreSQL: the `vulnwatch run` that is active (nullopt: none); nullptr on SQLite.
+using ActiveDaemon = std::optional<LeaderLock::Holder>;
+
+void printJson(Context& ctx, const StatusSnapshot& s, const std::string& dbPath,
+               const ActiveDaemon* active) {
     JsonWriter w;
     w.beginObject().key("generated_at");
     writeTime(w, s.now);
@@ -94,11 +99,22 @@ void printJson(Context& ctx, const StatusSnapshot& s, const std::string& dbPath)
     w.key("wal_bytes").value(static_cast<long long>(s.walBytes));
     w.key("schema_version").value(s.schemaVersion);
     w.endObject();
+    if (active != nullptr) {
+        w.key("active_daemon");
+        if (*active) {
+            w.beginObject().key("name").value((*active)->application);
+            w.key("client").value((*active)->client).key("since").value((*active)->since);
+            w.endObject();
+        } else {
+            w.null();
+        }
+    }
     w.endObject();
     ctx.out << w.str() << "\n";
 }
 
-void printText(Context& ctx, const StatusSnapshot& s, const std::string& dbPath, Lang t) {
+void printText(Context& ctx, const StatusSnapshot& s, const std::string& dbPath, Lang t,
+               const ActiveDaemon* active) {
     std::ostream& out = ctx.out;
     out << t("状態", "status") << " (" << formatTime(s.now) << ")\n\n";
     out << t("情報源", "sources") << ":\n";
@@ -151,9 +167,21 @@ void printText(Context& ctx, const StatusSnapshot& s, const std::string& dbPath,
         << s.matches << "\n";
     out << t("監査証跡の先頭", "audit head") << ": " << s.auditHead.seq << " " << s.auditHead.hash
         << " (" << formatTime(s.auditHeadAt) << ")\n";
+    // PostgreSQL (active != nullptr): the server's WAL is shared by all its databases, so
+    // there is no WAL of this store to show (the JSON keeps wal_bytes 0).
     out << t("データベース", "database") << ": " << dbPath << " " << formatBytes(s.dbBytes)
-        << " + WAL " << formatBytes(s.walBytes) << " (" << t("スキーマ ", "schema ")
-        << s.schemaVersion << ")\n";
+        << (active != nullptr ? std::string() : " + WAL " + formatBytes(s.walBytes)) << " ("
+        << t("スキーマ ", "schema ") << s.schemaVersion << ")\n";
+    if (active != nullptr) {
+        out << t("稼働中のデーモン", "active daemon") << ": ";
+        if (*active) {
+            out << (*active)->application << " (" << t("接続元 ", "from ") << (*active)->client
+                << ", " << t("開始 ", "since ") << (*active)->since << ")\n";
+        } else {
+            out << t("なし (vulnwatch run は動いていません)", "none (no vulnwatch run is running)")
+                << "\n";
+        }
+    }
 }
 
 } // namespace
@@ -164,6 +192,7 @@ int cmdStatus(Context& ctx, const std::vector<std::string>& args) {
     const Lang lang = langOf(opt);
     // No secret is needed to report the state: a missing or unreadable secret file (the
     // notifier's password, say) must not hide the rest of the status from the administrator.
+    // (The one secret it needs, the PostgreSQL store's password, openStore reads itself.)
     const auto config = maybeConfig(ctx, false, false);
     auto store = openStore(ctx, config);
     std::vector<StatusSource> sources;
@@ -174,10 +203,16 @@ int cmdStatus(Context& ctx, const std::vector<std::string>& args) {
     }
     const StatusSnapshot s = readStatus(*store, sources, unixNow());
     const std::string& dbPath = store->db().path();
+    // PostgreSQL: which `vulnwatch run` holds the store's lock (docs/operations.md).
+    ActiveDaemon active;
+    const bool showActive = store->db().isPostgres();
+    if (showActive) {
+        active = activeDaemon(store->db());
+    }
     if (opt.has("json")) {
-        printJson(ctx, s, dbPath);
+        printJson(ctx, s, dbPath, showActive ? &active : nullptr);
     } else {
-        printText(ctx, s, dbPath, lang);
+        printText(ctx, s, dbPath, lang, showActive ? &active : nullptr);
     }
     return kExitOk;
 }

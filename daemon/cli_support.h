@@ -108,6 +108,10 @@ std::optional<Config> maybeConfig(const Context& ctx, bool required, bool readSe
 std::int64_t parseNumberedId(const std::string& text, const char* what);
 /// The store of --db, else of the config's [store] path; UsageError when there is neither.
 std::unique_ptr<Store> openStore(const Context& ctx, const std::optional<Config>& config);
+
+/// What an administrator does about a failed PostgreSQL connection (`why`: the StoreError's
+/// text), in Japanese and English; `fromDb`: the URL came from --db, not [store] url.
+std::string postgresConnectHint(const std::string& why, bool fromDb);
 /// A Unix time as ISO 8601 in JST, "-" for 0.
 std::string formatTime(std::int64_t t);
 
@@ -150,6 +154,8 @@ int cmdServe(Context& ctx, const std::vector<std::string>& args);
 /// `backup FILE` and `restore FILE` (daemon/cli_backup.cpp).
 int cmdBackup(Context& ctx, const std::vector<std::string>& args);
 int cmdRestore(Context& ctx, const std::vector<std::string>& args);
+/// `store copy --to postgresql://…` (daemon/cli_store_copy.cpp).
+int cmdStore(Context& ctx, const std::vector<std::string>& args);
 /// `vex export` (daemon/cli_vex.cpp).
 int cmdVex(Context& ctx, const std::vector<std::string>& args);
 /// `status [--json]` (daemon/cli_status.cpp).

@@ -1,6 +1,8 @@
 #include "daemon/run.h"
 
 #include "config/config.h"
+#include "daemon/cli_support.h"
+#include "daemon/leader_lock.h"
 #include "daemon/log.h"
 #include "daemon/metrics_file.h"
 #include "daemon/poll_schedule.h"
@@ -11,9 +13,11 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <map>
+#include <optional>
 #include <pthread.h>
 #include <systemd/sd-daemon.h>
 #include <thread>
@@ -99,11 +103,155 @@ std::chrono::microseconds watchdogInterval() {
     return std::chrono::microseconds(0);
 }
 
+/// How often a standby tries the lock: [daemon] standby_retry, at most the shortest interval of
+/// an enabled source (and the test interval), so a takeover comes within one poll interval.
+std::chrono::milliseconds standbyRetry(const Config& config, std::chrono::milliseconds test) {
+    std::chrono::milliseconds retry = config.standbyRetry;
+    for (const auto& s : config.sources) {
+        if (s.enabled) {
+            retry = std::min<std::chrono::milliseconds>(retry, s.interval);
+        }
+    }
+    if (test.count() > 0) {
+        retry = std::min(retry, test);
+    }
+    return std::max(retry, std::chrono::milliseconds(100));
+}
+
+std::string formatRetry(std::chrono::milliseconds retry) {
+    return retry.count() % 1000 == 0 ? std::to_string(retry.count() / 1000) + " s"
+                                     : std::to_string(retry.count()) + " ms";
+}
+
+std::string formatSeconds(std::chrono::milliseconds value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f s", static_cast<double>(value.count()) / 1000.0);
+    return text;
+}
+
+std::string describe(const LeaderLock::Holder& h) {
+    return (h.application.empty() ? std::string("a session without a name") : h.application) +
+           " (PostgreSQL pid " + std::to_string(h.pid) + ", from " + h.client + ", since " +
+           h.since + ")";
+}
+
+/// The lock of a daemon on a PostgreSQL store: a connection of its own to the store's database
+/// (the URL and password the store was opened with; the test redirect's URL for a file path),
+/// keyed by the store's schema.
+std::unique_ptr<LeaderLock> makeLeaderLock(Store& store, const std::string& location,
+                                           const std::string& password) {
+    std::string url = location;
+    std::string secret = password;
+    if (!Store::isPostgresUrl(location)) {
+        const char* redirect = std::getenv("VULNWATCH_TEST_PG_URL"); // docs/testing.md
+        url = redirect != nullptr ? redirect : "";
+        secret.clear();
+    }
+    Statement q = store.db().prepare("SELECT current_schema()");
+    const std::string schema = q.step() ? q.text(0) : std::string("public");
+    return std::make_unique<LeaderLock>([url = withLockConnectionSettings(url),
+                                         secret] { return Database::openPostgres(url, secret); },
+                                        schema, leaderApplicationName());
+}
+
+/// The active daemon's watch over its lock: every second the lock connection must answer and
+/// show the lock. When it does not (PostgreSQL restarted, the network or the session is gone), a
+/// standby may be active already: the run loop is stopped at once (deliveries under way are
+/// cancelled; their messages stay due) and the daemon exits 1, which systemd answers with a
+/// restart (Restart=on-failure) that comes back as a standby. A loop that does not stop within
+/// 10 s (a store call hanging on the dead network) is ended with _Exit(1): what is stored is
+/// crash safe (docs/reliability.md).
+class LeaderWatch {
+public:
+    LeaderWatch(LeaderLock& lock, Wakeup& wakeup, std::chrono::milliseconds every)
+        : lock_(lock), wakeup_(wakeup), every_(every) {
+        thread_ = std::thread([this] { loop(); });
+    }
+    ~LeaderWatch() {
+        {
+            std::lock_guard<std::mutex> guard(mutex_);
+            done_ = true;
+        }
+        cv_.notify_all();
+        thread_.join();
+    }
+    LeaderWatch(const LeaderWatch&) = delete;
+    LeaderWatch& operator=(const LeaderWatch&) = delete;
+
+    bool lost() const { return lost_.load(); }
+
+private:
+    void loop() {
+        std::unique_lock<std::mutex> guard(mutex_);
+        while (!done_) {
+            cv_.wait_for(guard, every_, [this] { return done_; });
+            if (done_) {
+                return;
+            }
+            guard.unlock();
+            const bool held = lock_.stillHeld();
+            guard.lock();
+            if (held || done_) {
+                continue;
+            }
+            lost_ = true;
+            VW_LOG_ERROR(kComponent, "lost the PostgreSQL advisory lock ("
+                                         << lock_.lastError()
+                                         << "): another daemon may be active now; stopping at "
+                                            "once and exiting 1 (systemd starts this one again, "
+                                            "as a standby)");
+            wakeup_.requestStop();
+            if (!cv_.wait_for(guard, std::chrono::seconds(10), [this] { return done_; })) {
+                VW_LOG_ERROR(kComponent, "the run loop did not stop within 10 s; exiting now");
+                std::_Exit(1);
+            }
+            return;
+        }
+    }
+
+    LeaderLock& lock_;
+    Wakeup& wakeup_;
+    std::chrono::milliseconds every_;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    bool done_ = false;
+    std::atomic<bool> lost_{false};
+    std::thread thread_;
+};
+
+/// After a takeover: the delivery lease of the daemon that was active before (seen holding the
+/// lock while this one waited) is taken at once instead of after its term (two minutes), since
+/// that daemon's session has ended. A lease of any other process (a `poll --once`) is left.
+void takeOverDeliveryLease(Store& store, const Service& service,
+                           const std::optional<LeaderLock::Holder>& previous) {
+    const std::string prefix = "vulnwatch run ";
+    if (!previous || !previous->application.starts_with(prefix)) {
+        return;
+    }
+    const std::string hostPid = previous->application.substr(prefix.size()) + ":";
+    const std::int64_t now = unixNow();
+    try {
+        const auto lease = store.deliveryLease();
+        if (!lease || lease->expiresAt <= now || lease->holder == service.holderId() ||
+            !lease->holder.starts_with(hostPid)) {
+            return;
+        }
+        // The term Service gives its lease (daemon/service.cpp); it renews it from here on.
+        if (store.takeDeliveryLease(service.holderId(), now, 120, true)) {
+            VW_LOG_INFO("notify", "took over the delivery lease of "
+                                      << lease->holder << ", the daemon active before this one");
+        }
+    } catch (const std::exception& e) {
+        VW_LOG_WARNING("notify", "cannot take over the delivery lease now (it expires by itself): "
+                                     << e.what());
+    }
+}
+
 } // namespace
 
 bool storeSoundAtStart(Store& store, const std::string& dbPath, const std::string& mode) {
-    if (mode == "off" || dbPath == ":memory:") {
-        return true;
+    if (mode == "off" || dbPath == ":memory:" || store.db().isPostgres()) {
+        return true; // PostgreSQL checks its own pages (data checksums, amcheck)
     }
     const auto started = std::chrono::steady_clock::now();
     std::vector<std::string> problems;
@@ -178,21 +326,151 @@ int runDaemon(const RunOptions& options) {
     for (const std::string& warning : config->warnings.items) {
         VW_LOG_WARNING(kComponent, warning);
     }
-    const std::string dbPath = options.dbOverride.empty() ? config->store.path : options.dbOverride;
+    const std::string dbPath =
+        options.dbOverride.empty() ? config->store.location() : options.dbOverride;
+
+    const std::string password =
+        options.dbOverride.empty() ? config->store.password.value : std::string();
 
     std::unique_ptr<Store> store;
     try {
-        store = Store::open(dbPath);
+        store = Store::open(dbPath, password);
     } catch (const std::exception& e) {
-        VW_LOG_ERROR(kComponent, "cannot open the store: " << e.what());
+        const std::string what = e.what();
+        VW_LOG_ERROR(kComponent, "cannot open the store: "
+                                     << what
+                                     << (what.rfind("cannot connect to PostgreSQL", 0) == 0
+                                             ? "; " + cli::postgresConnectHint(
+                                                          what, !options.dbOverride.empty())
+                                             : std::string()));
         return 1;
     }
     if (!storeSoundAtStart(*store, dbPath, config->checkAtStart)) {
         return 4; // kExitCorruptStore (daemon/cli.h)
     }
+
+    const auto watchdog = watchdogInterval();
+    auto keepalive = [&] {
+        if (watchdog.count() > 0) {
+            sd_notify(0, "WATCHDOG=1");
+        }
+    };
+    const std::chrono::milliseconds testInterval = testPollInterval();
+
+    // PostgreSQL: active/standby (docs/operations.md). Nothing of the run loop starts before this
+    // daemon holds the advisory lock; until then it answers the watchdog, SIGHUP and SIGTERM.
+    std::unique_ptr<LeaderLock> leader;
+    std::optional<LeaderLock::Holder> previous; // the active daemon last seen while waiting
+    if (store->db().isPostgres()) {
+        try {
+            leader = makeLeaderLock(*store, dbPath, password);
+        } catch (const std::exception& e) {
+            VW_LOG_ERROR(kComponent, "cannot prepare the advisory lock: " << e.what());
+            return 1;
+        }
+        const auto waitStarted = std::chrono::steady_clock::now();
+        bool announced = false;
+        std::string problem;
+        // A holder that has just ended (a restart after a crash) frees the lock within moments:
+        // the first tries come quickly (0.1, 0.2, 0.4 … s), then every `retry`.
+        std::chrono::milliseconds quick(100);
+        while (!wakeup.stopRequested()) {
+            const std::chrono::milliseconds retry = standbyRetry(*config, testInterval);
+            try {
+                if (leader->tryAcquire()) {
+                    break;
+                }
+                if (!problem.empty()) {
+                    VW_LOG_INFO(kComponent, "standby: PostgreSQL answers again");
+                    problem.clear();
+                }
+                // Said once, and again whenever another daemon is active.
+                const auto holder = leader->holder();
+                if (!announced || (holder && (!previous || previous->pid != holder->pid))) {
+                    const std::string who =
+                        holder ? describe(*holder)
+                               : std::string("a session this role cannot see (or one that has "
+                                             "just ended)");
+                    VW_LOG_INFO(kComponent,
+                                "standby: the active daemon is "
+                                    << who << "; this one takes over within " << formatRetry(retry)
+                                    << " of its end (PostgreSQL advisory lock " << kLeaderLockClass
+                                    << "/" << leader->object() << ")");
+                    sd_notifyf(0, "%sSTATUS=standby: the active daemon is %s",
+                               announced ? "" : "READY=1\n",
+                               holder ? holder->application.c_str() : "another session");
+                    announced = true;
+                    if (holder) {
+                        previous = holder;
+                    }
+                }
+            } catch (const std::exception& e) {
+                if (e.what() != problem) {
+                    problem = e.what();
+                    VW_LOG_WARNING(kComponent, "standby: " << problem << "; trying again every "
+                                                           << formatRetry(retry));
+                    sd_notifyf(0, "%sSTATUS=standby: PostgreSQL does not answer",
+                               announced ? "" : "READY=1\n");
+                    announced = true;
+                }
+            }
+            auto deadline = std::chrono::steady_clock::now() + std::min(quick, retry);
+            if (quick < retry) {
+                quick *= 2;
+            }
+            if (watchdog.count() > 0) {
+                deadline = std::min(
+                    deadline, std::chrono::steady_clock::now() +
+                                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                      watchdog / 2));
+            }
+            const Wakeup::Event event = wakeup.waitUntil(deadline);
+            keepalive();
+            if (event == Wakeup::Event::Reload) {
+                // Kept for when this daemon becomes active ([store] needs a restart).
+                try {
+                    config = std::make_shared<const Config>(loadConfig(options.configPath));
+                    log::setLevel(log::parseLevel(config->logLevel));
+                    VW_LOG_INFO(kComponent, "standby: configuration reloaded");
+                } catch (const std::exception& e) {
+                    VW_LOG_ERROR(kComponent, "reload failed, keeping the current "
+                                             "configuration: "
+                                                 << e.what());
+                }
+                sd_notify(0, "READY=1");
+            }
+        }
+        if (wakeup.stopRequested()) {
+            sd_notify(0, "STOPPING=1");
+            VW_LOG_INFO(kComponent, "stopped (standby)");
+            return 0;
+        }
+        const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - waitStarted);
+        VW_LOG_INFO(
+            kComponent,
+            "active: this daemon holds the PostgreSQL advisory lock "
+                << kLeaderLockClass << "/" << leader->object()
+                << (announced ? " after " + formatSeconds(waited) + " on standby" : std::string())
+                << "; starting the run loop");
+        if (announced) {
+            // The store's connection may have idled through a server restart: a fresh one.
+            try {
+                store->db().exec("SELECT 1");
+            } catch (const std::exception&) {
+                try {
+                    store.reset();
+                    store = Store::open(dbPath, password);
+                } catch (const std::exception& e) {
+                    VW_LOG_ERROR(kComponent, "cannot open the store: " << e.what());
+                    return 1;
+                }
+            }
+        }
+    }
     // Says "in use" to `vulnwatch restore` for as long as the daemon runs.
     std::unique_ptr<InstanceLock> instanceLock;
-    if (dbPath != ":memory:") {
+    if (dbPath != ":memory:" && !store->db().isPostgres()) {
         try {
             instanceLock = InstanceLock::tryLock(dbPath, false);
         } catch (const std::exception& e) {
@@ -231,18 +509,19 @@ int runDaemon(const RunOptions& options) {
     };
     schedule();
 
-    const auto watchdog = watchdogInterval();
-    auto keepalive = [&] {
-        if (watchdog.count() > 0) {
-            sd_notify(0, "WATCHDOG=1");
-        }
-    };
+    std::unique_ptr<LeaderWatch> watch;
+    if (leader) {
+        takeOverDeliveryLease(*store, *service, previous);
+        watch = std::make_unique<LeaderWatch>(
+            *leader, wakeup,
+            std::min<std::chrono::milliseconds>(std::chrono::seconds(1), config->standbyRetry));
+    }
     VW_LOG_INFO(kComponent, "running with " << nextPoll.size() << " sources and "
                                             << service->config().notifiers.size()
                                             << " notifiers; store " << dbPath);
-    sd_notifyf(0, "READY=1\nSTATUS=polling %zu sources", nextPoll.size());
+    sd_notifyf(0, "READY=1\nSTATUS=%spolling %zu sources", leader ? "active: " : "",
+               nextPoll.size());
 
-    const std::chrono::milliseconds testInterval = testPollInterval();
     web::DaemonProcess process{unixNow(), {}}; // this process's polls ([daemon] metrics_textfile)
     while (!wakeup.stopRequested()) {
         for (const std::string& name : nextPoll.due()) {
@@ -354,6 +633,10 @@ int runDaemon(const RunOptions& options) {
         }
     }
     sd_notify(0, "STOPPING=1");
+    if (watch && watch->lost()) {
+        VW_LOG_ERROR(kComponent, "stopped: no longer the active daemon (exit 1)");
+        return 1;
+    }
     VW_LOG_INFO(kComponent, "stopped");
     return 0;
 }

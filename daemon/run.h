@@ -37,11 +37,14 @@ class Store;
 
 /// The start check of `run` and `serve` ([daemon] check_at_start = quick | off): PRAGMA
 /// quick_check over `store`; false, with an error naming `dbPath` and what the check found
-/// logged, when the file is corrupt (the caller exits kExitCorruptStore, 4).
+/// logged, when the file is corrupt (the caller exits kExitCorruptStore, 4). A PostgreSQL store
+/// passes (the server checks its own pages).
 bool storeSoundAtStart(Store& store, const std::string& dbPath, const std::string& mode);
 
 /// Runs until SIGTERM/SIGINT; SIGHUP reloads the config (keeping the old one when the new one
-/// is invalid). Returns the process exit code.
+/// is invalid). Returns the process exit code. On a PostgreSQL store the loop runs only while
+/// this process holds the store's advisory lock (daemon/leader_lock.h): until then it waits as
+/// a standby; when the lock is lost it stops at once and returns 1 (docs/operations.md).
 int runDaemon(const RunOptions& options);
 
 } // namespace vw

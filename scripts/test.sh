@@ -28,6 +28,7 @@ PHASE_START=
 PHASE_NAME=
 SERVERS_UP=
 CTEST_SUMMARY=
+PG_SUMMARY=
 SKIP_LOG=
 
 say() { printf '\n=== %s\n' "$*" >&2; }
@@ -174,6 +175,44 @@ if line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$
     failed=$(sed -E 's/.*passed, ([0-9]+) tests? failed.*/\1/' <<<"$line")
     skipped=$(grep -cE '^[[:space:]]+[0-9]+ - .* \(Skipped\)$' "$ctest_log" || true)
     CTEST_SUMMARY="$((total - failed - skipped)) passed, $failed failed, $skipped skipped"
+fi
+
+# --- the same store, daemon, web and e2e tests on PostgreSQL (issue 17) --------------------------
+# VULNWATCH_TEST_PG_URL makes Store::open(PATH) open a PostgreSQL schema named after PATH in the
+# test server's database (docs/testing.md), so the unchanged tests run there. Tests about SQLite
+# itself say "SKIPPED ON POSTGRESQL" (counted as skipped). tests/postgres-pending.txt lists, one
+# ctest regex per line, tests not yet ported; they are left out of this pass and counted.
+# VULNWATCH_PG_PASS=0 leaves the pass out.
+if [ "${VULNWATCH_PG_PASS:-1}" != 0 ]; then
+    phase "ctest (PostgreSQL)"
+    pg_log="$BUILD_DIR/ctest-postgresql.log"
+    pending=()
+    pending_file=tests/postgres-pending.txt
+    if [ -f "$pending_file" ]; then
+        mapfile -t pending < <(grep -vE '^[[:space:]]*(#|$)' "$pending_file")
+    fi
+    exclude=()
+    if [ ${#pending[@]} -gt 0 ]; then
+        exclude=(-E "$(IFS='|'; echo "${pending[*]}")")
+    fi
+    set +e
+    VULNWATCH_TEST_PG_URL=$TS_PG_URL ctest --test-dir "$BUILD_DIR" --output-on-failure \
+        --no-tests=error -j2 --timeout 300 -L postgresql "${exclude[@]}" "$@" 2>&1 | tee "$pg_log"
+    pg_rc=${PIPESTATUS[0]}
+    set -e
+    if line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$pg_log" | tail -n 1); then
+        total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$line")
+        failed=$(sed -E 's/.*passed, ([0-9]+) tests? failed.*/\1/' <<<"$line")
+        skipped=$(grep -cE '^[[:space:]]+[0-9]+ - .* \(Skipped\)$' "$pg_log" || true)
+        PG_SUMMARY="PostgreSQL pass: $((total - failed - skipped)) passed, $failed failed, $skipped skipped"
+        if [ ${#pending[@]} -gt 0 ]; then
+            PG_SUMMARY+=" (${#pending[@]} patterns of tests not yet ported left out: $pending_file)"
+        fi
+        CTEST_SUMMARY="SQLite pass: $CTEST_SUMMARY"$'\n'"$PG_SUMMARY"
+    fi
+    if [ "$pg_rc" -ne 0 ] && [ "$ctest_rc" -eq 0 ]; then
+        ctest_rc=$pg_rc
+    fi
 fi
 if [ "$ctest_rc" -ne 0 ]; then
     for log in "$TS_DIR"/logs/*.log; do

@@ -22,6 +22,21 @@ constexpr std::int64_t kMaxExactInteger = (std::int64_t{1} << 53) - 1;
 /// appendJsonString (core/json_writer) escapes as RFC 8785 does except for backspace and form
 /// feed, which it writes as \u0008 and \u000c: those two get their short escapes here.
 void appendCanonicalString(std::string& out, std::string_view text) {
+    if (text.find('\0') != std::string_view::npos) {
+        // U+0000 → U+FFFD, as an invalid byte is: PostgreSQL's text cannot hold it, and the
+        // stored event must read back (docs/audit.md, "Strings").
+        std::string cleaned;
+        cleaned.reserve(text.size() + 8);
+        for (const char c : text) {
+            if (c == '\0') {
+                cleaned += "\xEF\xBF\xBD";
+            } else {
+                cleaned += c;
+            }
+        }
+        appendCanonicalString(out, cleaned);
+        return;
+    }
     if (text.find_first_of("\b\f") == std::string_view::npos) {
         appendJsonString(out, text);
         return;
@@ -328,38 +343,20 @@ std::string_view auditProblemName(AuditProblem problem) {
 AuditVerification verifyAuditChain(Store& store, const std::optional<RecordedHead>& recorded) {
     AuditVerification result;
     result.headChecked = recorded.has_value();
-    // A raw statement: its columns are read as views into SQLite's buffers, no copy per row
-    // (Statement::text copies).
-    sqlite3* db = store.db().handle();
-    sqlite3_stmt* stmt = nullptr;
-    const char* sql = "SELECT id, json, prev_hash, hash FROM event_log ORDER BY id";
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK) {
-        throw StoreError("database " + store.db().path() +
-                         ": cannot read event_log: " + sqlite3_errmsg(db));
-    }
-    const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> guard(stmt, sqlite3_finalize);
     Sha256& hasher = threadHasher();
     std::string computed;
     std::string previous(kAuditGenesisHash); // the hash event `expected` must name
     std::int64_t expected = 1;
+    bool failed = false;
     const auto fail = [&](AuditProblem problem, std::int64_t event) {
         result.problem = problem;
         result.badEvent = event;
-        return result;
+        failed = true;
+        return false;
     };
-    for (;;) {
-        const int rc = sqlite3_step(stmt);
-        if (rc == SQLITE_DONE) {
-            break;
-        }
-        if (rc != SQLITE_ROW) {
-            throw StoreError("database " + store.db().path() +
-                             ": cannot read event_log: " + sqlite3_errmsg(db));
-        }
-        const std::int64_t seq = sqlite3_column_int64(stmt, 0);
-        const std::string_view json = columnText(stmt, 1);
-        const std::string_view prevHash = columnText(stmt, 2);
-        const std::string_view hash = columnText(stmt, 3);
+    // One event in id order; false to stop (a problem found).
+    const auto visit = [&](std::int64_t seq, std::string_view json, std::string_view prevHash,
+                           std::string_view hash) {
         if (seq > expected) {
             result.nextPresent = seq;
             return fail(AuditProblem::Deleted, expected);
@@ -396,12 +393,49 @@ AuditVerification verifyAuditChain(Store& store, const std::optional<RecordedHea
         result.head.seq = seq;
         result.head.hash = previous;
         ++expected;
+        return true;
+    };
+    const char* sql = "SELECT id, json, prev_hash, hash FROM event_log ORDER BY id";
+    if (store.db().isPostgres()) {
+        Statement q = store.db().prepare(sql);
+        while (q.step()) {
+            if (!visit(q.integer(0), q.text(1), q.text(2), q.text(3))) {
+                break;
+            }
+        }
+    } else {
+        // A raw statement: its columns are read as views into SQLite's buffers, no copy per
+        // row (Statement::text copies).
+        sqlite3* db = store.db().handle();
+        sqlite3_stmt* stmt = nullptr;
+        if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK) {
+            throw StoreError("database " + store.db().path() +
+                             ": cannot read event_log: " + sqlite3_errmsg(db));
+        }
+        const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> guard(stmt, sqlite3_finalize);
+        for (;;) {
+            const int rc = sqlite3_step(stmt);
+            if (rc == SQLITE_DONE) {
+                break;
+            }
+            if (rc != SQLITE_ROW) {
+                throw StoreError("database " + store.db().path() +
+                                 ": cannot read event_log: " + sqlite3_errmsg(db));
+            }
+            if (!visit(sqlite3_column_int64(stmt, 0), columnText(stmt, 1), columnText(stmt, 2),
+                       columnText(stmt, 3))) {
+                break;
+            }
+        }
+    }
+    if (failed) {
+        return result;
     }
     if (recorded && !result.headReached) {
         // The chain holds but ends before the head recorded outside: its tail is gone (or, for a
         // head given without its number, the chain was rewritten).
         result.expected = recorded->hash;
-        return fail(AuditProblem::Truncated, result.head.seq + 1);
+        fail(AuditProblem::Truncated, result.head.seq + 1);
     }
     return result;
 }
@@ -432,9 +466,14 @@ std::int64_t Store::appendEvent(const AuditEvent& event) {
         // Only while migrate() runs the migrations before the one that chains event_log (a
         // migration that merges clusters logs them): the table is the plain one of schema 1,
         // whose rows that migration chains.
-        Statement column = db_.prepare(
-            "SELECT count(*) FROM pragma_table_info('event_log') WHERE name = 'prev_hash'");
-        auditChained_ = column.step() && column.integer(0) == 1;
+        // PostgreSQL stores start at a schema version long after the chain (docs/storage.md).
+        if (db_.isPostgres()) {
+            auditChained_ = true;
+        } else {
+            Statement column = db_.prepare(
+                "SELECT count(*) FROM pragma_table_info('event_log') WHERE name = 'prev_hash'");
+            auditChained_ = column.step() && column.integer(0) == 1;
+        }
         if (!auditChained_) {
             Statement insert = db_.prepare("INSERT INTO event_log (at, kind, text) VALUES (?1, "
                                            "?2, ?3)");
@@ -446,9 +485,9 @@ std::int64_t Store::appendEvent(const AuditEvent& event) {
     // caller's write transaction), so two writers never chain onto the same head; the
     // event_log_append trigger refuses such an insert anyway. Inside the caller's transaction
     // nothing more is needed: the INSERT is one statement, atomic on its own.
-    const bool own = sqlite3_get_autocommit(db_.handle()) != 0;
+    const bool own = !db_.inTransaction();
     if (own) {
-        db_.exec("BEGIN IMMEDIATE");
+        db_.beginWrite();
     }
     try {
         AuditHead head;
@@ -477,8 +516,8 @@ std::int64_t Store::appendEvent(const AuditEvent& event) {
         }
         return seq;
     } catch (...) {
-        if (own && sqlite3_get_autocommit(db_.handle()) == 0) {
-            sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+        if (own && db_.inTransaction()) {
+            db_.execQuietly("ROLLBACK");
         }
         throw;
     }

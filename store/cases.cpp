@@ -170,8 +170,12 @@ void writeCase(Store& store, const Case& c) {
 class CaseSavepoint {
 public:
     explicit CaseSavepoint(Store& store) : store_(store) {
-        own_ = sqlite3_get_autocommit(store.db().handle()) != 0;
-        run(own_ ? "BEGIN IMMEDIATE" : "SAVEPOINT vw_case");
+        own_ = !store.db().inTransaction();
+        if (own_) {
+            store.db().beginWrite();
+        } else {
+            run("SAVEPOINT vw_case");
+        }
     }
     ~CaseSavepoint() {
         if (!done_) {
@@ -235,6 +239,11 @@ Case recordCaseChange(Store& store, std::int64_t caseId, const CaseChange& chang
     event.subjects = change.subjects;
     event.evidence = change.evidence;
     event.details = change.details;
+    if (!change.site.empty() &&
+        std::none_of(event.details.begin(), event.details.end(),
+                     [](const auto& detail) { return detail.first == "site"; })) {
+        event.details.emplace_back("site", change.site);
+    }
     // The projection first (it refuses bad details), then the event, then the row.
     Case next = c;
     applyCaseEvent(next, change.kind, now, 0, change.details);
@@ -253,6 +262,14 @@ std::optional<Case> caseById(Store& store, std::int64_t id) {
         return std::nullopt;
     }
     return readCase(store, q);
+}
+
+bool lockCase(Store& store, std::int64_t id) {
+    Statement& q = store.cachedStatement("UPDATE vcase SET last_event = last_event WHERE id = ?1");
+    Rewind rewind(q);
+    q.bind(1, id);
+    q.run();
+    return store.db().changes() > 0;
 }
 
 std::optional<Case> caseFor(Store& store, const std::string& clusterKey, const std::string& product,
@@ -313,7 +330,7 @@ std::vector<Case> listCases(Store& store, const CaseFilter& filter) {
     // Ordered and cut in SQL: nextDue() as an expression (a clock that does not run, or has no
     // due time, counts as the largest integer: such cases come last), which the index
     // vcase_next_due (migration 18) holds, so the first page of a list does not read every case.
-    std::string sql = "SELECT " + std::string(kColumns) + " FROM vcase WHERE 1";
+    std::string sql = "SELECT " + std::string(kColumns) + " FROM vcase WHERE 1 = 1";
     int n = 0;
     std::vector<std::string> binds;
     if (!filter.product.empty()) {
@@ -350,7 +367,8 @@ std::vector<CaseEventRow> caseEvents(Store& store, std::int64_t caseId) {
     Statement& q = store.cachedStatement(
         "SELECT e.id, e.at, e.kind, e.text, coalesce(json_extract(e.json, '$.actor'), ''), "
         "coalesce(json_extract(e.json, '$.evidence'), '[]'), d.key, d.value FROM event_log e "
-        "LEFT JOIN json_each(e.json, '$.details') d WHERE json_extract(e.json, '$.case') = ?1 "
+        "LEFT JOIN json_each(e.json, '$.details') d ON 1 = 1 "
+        "WHERE json_extract(e.json, '$.case') = ?1 "
         "ORDER BY e.id, d.key");
     Rewind rewind(q);
     q.bind(1, std::to_string(caseId));
@@ -374,16 +392,32 @@ std::vector<CaseEventRow> caseEvents(Store& store, std::int64_t caseId) {
         }
         if (!q.isNull(6)) {
             out.back().details.emplace_back(q.text(6), q.text(7));
+            if (out.back().details.back().first == "site") {
+                out.back().site = out.back().details.back().second;
+            }
         }
     }
     return out;
 }
 
+std::optional<CaseEventRow> lastCaseChange(Store& store, const Case& c) {
+    for (CaseEventRow& e : caseEvents(store, c.id)) {
+        if (e.seq == c.lastEvent) {
+            return std::move(e);
+        }
+    }
+    return std::nullopt;
+}
+
+std::string actorAtSite(const CaseEventRow& e) {
+    return e.site.empty() ? e.actor : e.actor + " @ " + e.site;
+}
+
 std::vector<Case> rebuildCases(Store& store) {
     Statement q = store.db().prepare(
         "SELECT e.id, e.at, e.kind, json_extract(e.json, '$.case'), d.key, d.value FROM event_log "
-        "e LEFT JOIN json_each(e.json, '$.details') d WHERE json_extract(e.json, '$.case') IS NOT "
-        "NULL ORDER BY e.id, d.key");
+        "e LEFT JOIN json_each(e.json, '$.details') d ON 1 = 1 "
+        "WHERE json_extract(e.json, '$.case') IS NOT NULL ORDER BY e.id, d.key");
     std::map<std::int64_t, Case> cases;
     std::int64_t seq = 0;
     std::int64_t at = 0;

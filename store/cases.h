@@ -21,6 +21,9 @@ struct CaseChange {
     std::string kind; // kCaseOpen, kCaseTransition, …
     std::string text; // a readable sentence for the audit trail
     std::string actor;
+    /// The site the change was made at ([daemon] site); recorded as the event's detail
+    /// "site" when not empty (docs/cases.md "Sites").
+    std::string site;
     std::vector<std::string> subjects;
     std::vector<std::string> evidence;
     /// Column details (applyCaseEvent) and describing ones (from, reason, …).
@@ -33,6 +36,12 @@ Case recordCaseChange(Store& store, std::int64_t caseId, const CaseChange& chang
                       std::int64_t now);
 
 std::optional<Case> caseById(Store& store, std::int64_t id);
+/// Takes the write lock of case `id`'s row for the caller's transaction (on PostgreSQL a row
+/// lock another session's change of the case waits for; SQLite's BEGIN IMMEDIATE already holds
+/// the whole file), so reading the case, comparing its version (Case::lastEvent) and writing
+/// the change cannot interleave with another process's change of it. False when there is no
+/// such case. Plain SQL: an UPDATE that sets nothing new.
+bool lockCase(Store& store, std::int64_t id);
 /// The case of a cluster (by its stable key) and product version.
 std::optional<Case> caseFor(Store& store, const std::string& clusterKey, const std::string& product,
                             const std::string& version);
@@ -66,10 +75,16 @@ struct CaseEventRow {
     std::string kind;
     std::string text;
     std::string actor;
+    std::string site; // its "site" detail ("" for events from before sites were recorded)
     std::vector<std::string> evidence;
     std::vector<std::pair<std::string, std::string>> details; // sorted by name
 };
 std::vector<CaseEventRow> caseEvents(Store& store, std::int64_t caseId);
+/// The event that made case `c` what it is now (the one numbered c.lastEvent): who changed it
+/// last, where and when. nullopt when the chain does not have it.
+std::optional<CaseEventRow> lastCaseChange(Store& store, const Case& c);
+/// "USER @ SITE", or USER alone when the event names no site.
+std::string actorAtSite(const CaseEventRow& e);
 
 /// Every case replayed from the chain's case events (in sequence order), by id. Throws
 /// std::invalid_argument for an event the projection cannot apply.

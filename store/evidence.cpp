@@ -158,7 +158,8 @@ void insertEvidence(Store& store, const std::string& hash, std::string_view byte
         "INSERT INTO evidence (hash, media_type, size, compression, data, first_seen, last_seen) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) "
         "ON CONFLICT (hash) DO UPDATE SET compression = excluded.compression, "
-        "data = excluded.data, pruned_at = NULL, last_seen = max(last_seen, excluded.last_seen)");
+        "data = excluded.data, pruned_at = NULL, "
+        "last_seen = max(evidence.last_seen, excluded.last_seen)");
     Rewind rewind(q);
     q.bind(1, hash)
         .bind(2, mediaType)
@@ -199,7 +200,7 @@ void putEvidenceReference(Store& store, const std::string& hash, std::string_vie
     Statement& q = store.cachedStatement(
         "INSERT INTO evidence (hash, media_type, size, compression, data, first_seen, last_seen) "
         "VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?5) "
-        "ON CONFLICT (hash) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)");
+        "ON CONFLICT (hash) DO UPDATE SET last_seen = max(evidence.last_seen, excluded.last_seen)");
     Rewind rewind(q);
     q.bind(1, hash).bind(2, mediaType).bind(3, size).bind(4, kNotKept).bind(5, now).run();
 }
@@ -395,9 +396,9 @@ EvidenceStats evidenceStats(Store& store) {
     EvidenceStats stats;
     Statement q = store.db().prepare(
         "SELECT count(*), "
-        "coalesce(sum(data IS NOT NULL), 0), "
-        "coalesce(sum(data IS NULL AND compression != 'not-kept'), 0), "
-        "coalesce(sum(data IS NULL AND compression = 'not-kept'), 0), "
+        "coalesce(sum(CASE WHEN data IS NOT NULL THEN 1 ELSE 0 END), 0), "
+        "coalesce(sum(CASE WHEN data IS NULL AND compression != 'not-kept' THEN 1 ELSE 0 END), 0), "
+        "coalesce(sum(CASE WHEN data IS NULL AND compression = 'not-kept' THEN 1 ELSE 0 END), 0), "
         "coalesce(sum(CASE WHEN data IS NOT NULL THEN size ELSE 0 END), 0), "
         "coalesce(sum(length(data)), 0), coalesce(min(first_seen), 0) FROM evidence");
     if (q.step()) {

@@ -164,14 +164,18 @@ std::optional<std::string> jpcertAlertFor(Store& store, std::int64_t clusterId) 
     }
     // 3. An alert record (MyJVN alert list; a mail whose subject says 注意喚起) in the cluster,
     //    in an advisory covering it, or mentioning one of its aliases.
+    //    The candidates as a UNION of the three indexed look-ups, then the alert condition:
+    //    PostgreSQL plans the OR form as a scan of the alert records for every cluster (31 ms
+    //    a case on 300k records; docs/performance.md, "PostgreSQL (issue 17)").
     Statement& q = store.cachedStatement(
-        "SELECT r.record_id FROM record r WHERE "
-        "(r.source = 'myjvn-alert' OR (r.source = 'mail' AND instr(r.title, '注意喚起') > 0)) "
-        "AND (r.cluster_id = ?1 "
-        "OR r.advisory_id IN (SELECT advisory_id FROM advisory_cluster WHERE cluster_id = ?1) "
-        "OR r.id IN (SELECT m.record_id FROM alias al JOIN mention m ON m.ident = al.id "
-        "WHERE al.cluster_id = ?1)) "
-        "ORDER BY r.first_seen, r.id LIMIT 1");
+        "SELECT x.record_id FROM ("
+        "SELECT r.id FROM record r WHERE r.cluster_id = ?1 "
+        "UNION SELECT r.id FROM record r WHERE r.advisory_id IN "
+        "(SELECT advisory_id FROM advisory_cluster WHERE cluster_id = ?1) "
+        "UNION SELECT m.record_id FROM alias al JOIN mention m ON m.ident = al.id "
+        "WHERE al.cluster_id = ?1) u JOIN record x ON x.id = u.id "
+        "WHERE x.source = 'myjvn-alert' OR (x.source = 'mail' AND instr(x.title, '注意喚起') > 0) "
+        "ORDER BY x.first_seen, x.id LIMIT 1");
     Reset reset(q);
     q.bind(1, clusterId);
     if (q.step()) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <limits>
 #include <utility>
 
 namespace vw {
@@ -197,8 +198,8 @@ std::vector<Notice> noticesOfCase(Store& store, std::int64_t caseId) {
     // case the notice was prepared from), the scan of `cases` the other members of the group.
     Statement q = store.db().prepare(
         "SELECT " + std::string(kNoticeColumns) +
-        " FROM notice WHERE case_id = ?1 OR instr(char(10) || cases || char(10), char(10) || ?1 "
-        "|| char(10)) > 0 ORDER BY id DESC");
+        " FROM notice WHERE case_id = ?1 OR instr('\n' || cases || '\n', '\n' || ?1 || '\n') > 0 "
+        "ORDER BY id DESC");
     q.bind(1, caseId);
     return readNotices(store, q);
 }
@@ -222,7 +223,8 @@ std::vector<Notice> noticesOfGroup(Store& store, std::int64_t clusterId, const s
 std::vector<Notice> listNotices(Store& store, int limit) {
     Statement q = store.db().prepare("SELECT " + std::string(kNoticeColumns) +
                                      " FROM notice ORDER BY id DESC LIMIT ?1");
-    q.bind(1, static_cast<std::int64_t>(limit <= 0 ? -1 : limit));
+    q.bind(1, limit <= 0 ? std::numeric_limits<std::int64_t>::max()
+                         : static_cast<std::int64_t>(limit));
     return readNotices(store, q);
 }
 

@@ -189,7 +189,15 @@ StatusSnapshot readStatus(Store& store, const std::vector<StatusSource>& sources
     }
 
     const std::string& path = store.db().path();
-    if (!path.empty() && path != ":memory:") {
+    if (store.db().isPostgres()) {
+        // Per backend: no file; the size of the store's own schema (tables, their indexes and
+        // TOAST), and no WAL of its own (the server's is shared by every database).
+        Statement q = store.db().prepare(
+            "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c JOIN "
+            "pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND "
+            "c.relkind IN ('r', 'm')");
+        s.dbBytes = q.step() ? q.integer(0) : 0;
+    } else if (!path.empty() && path != ":memory:") {
         s.dbBytes = fileSize(path);
         s.walBytes = fileSize(path + "-wal");
     }

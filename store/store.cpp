@@ -2,13 +2,17 @@
 
 #include "core/correlate.h"
 #include "core/cpe.h"
+#include "core/fold.h"
 #include "core/json_writer.h"
 #include "core/keywords.h"
 #include "core/redact.h"
 #include "store/migrations.h"
+#include "store/postgres_schema.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -43,6 +47,15 @@ private:
     Statement& statement_;
 };
 
+/// Runs an INSERT … RETURNING id and gives the id (the row's own: on PostgreSQL lastval() would
+/// miss an id given by the statement or a trigger rather than the sequence).
+std::int64_t insertedId(Statement& insert) {
+    if (!insert.step()) {
+        throw StoreError("INSERT … RETURNING id returned no row");
+    }
+    return insert.integer(0);
+}
+
 /// Makes a group of writes atomic. Inside a caller's transaction it is a SAVEPOINT (released
 /// on commit(), rolled back to when destroyed without commit()). Without one it opens
 /// BEGIN IMMEDIATE, so the write lock is taken before the first read and a concurrent writer
@@ -50,21 +63,23 @@ private:
 class WriteScope {
 public:
     WriteScope(Database& db, std::string name) : db_(db), name_(std::move(name)) {
-        outer_ = sqlite3_get_autocommit(db_.handle()) != 0;
-        db_.exec(outer_ ? std::string("BEGIN IMMEDIATE") : "SAVEPOINT " + name_);
+        outer_ = !db_.inTransaction();
+        if (outer_) {
+            db_.beginWrite();
+        } else {
+            db_.exec("SAVEPOINT " + name_);
+        }
     }
     ~WriteScope() {
         if (done_) {
             return;
         }
-        sqlite3* handle = db_.handle();
         if (outer_) {
-            if (sqlite3_get_autocommit(handle) == 0) {
-                sqlite3_exec(handle, "ROLLBACK", nullptr, nullptr, nullptr);
+            if (db_.inTransaction()) {
+                db_.execQuietly("ROLLBACK");
             }
         } else {
-            const std::string undo = "ROLLBACK TO " + name_ + "; RELEASE " + name_;
-            sqlite3_exec(handle, undo.c_str(), nullptr, nullptr, nullptr);
+            db_.execQuietly("ROLLBACK TO " + name_ + "; RELEASE " + name_);
         }
     }
     WriteScope(const WriteScope&) = delete;
@@ -282,7 +297,37 @@ std::string walOpenHint(const std::string& path) {
 
 Store::Store(Database db) : db_(std::move(db)) {}
 
-std::unique_ptr<Store> Store::open(const std::string& path) {
+bool Store::isPostgresUrl(std::string_view location) {
+    return location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0;
+}
+
+std::unique_ptr<Store> Store::open(const std::string& path, const std::string& password) {
+    if (isPostgresUrl(path)) {
+        return openPostgres(path, password, "", false);
+    }
+    if (const char* redirect = std::getenv("VULNWATCH_TEST_PG_URL");
+        redirect != nullptr && *redirect != '\0') {
+        // Test-only (docs/testing.md): the same tests against PostgreSQL. A file path becomes a
+        // schema named after it, so every process opening the path finds the same store; an
+        // in-memory store gets a schema of its own, dropped when it closes.
+        if (path.empty() || path == ":memory:") {
+            static std::atomic<std::uint64_t> counter{0};
+            const std::string name = "m" + std::to_string(::getpid()) + "_" +
+                                     std::to_string(counter.fetch_add(1)) + "_" +
+                                     std::to_string(systemNow());
+            return openPostgres(redirect, "", name, true);
+        }
+        const std::string absolute =
+            std::filesystem::absolute(std::filesystem::path(path)).lexically_normal().string();
+        // FNV-1a 64 of the absolute path: tests/e2e/vwtest.py computes the same name.
+        std::uint64_t hash = 14695981039346656037ULL;
+        for (const char c : absolute) {
+            hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+        }
+        char name[24];
+        std::snprintf(name, sizeof name, "t%016llx", static_cast<unsigned long long>(hash));
+        return openPostgres(redirect, "", name, false);
+    }
     Database db(path);
     db.exec("PRAGMA busy_timeout = 5000");
     // Only takes effect on a new, empty database (before WAL is enabled): 16 KiB pages hold a
@@ -316,6 +361,81 @@ std::unique_ptr<Store> Store::open(const std::string& path) {
     return store;
 }
 
+std::unique_ptr<Store> Store::openPostgres(const std::string& url, const std::string& password,
+                                           const std::string& schema, bool temporary) {
+    Database db = Database::openPostgres(url, password);
+    // A writer waits at most 5 s for another's write transaction (the advisory lock of
+    // beginWrite, row locks), as SQLite's busy_timeout does: then its statement fails.
+    db.exec("SET lock_timeout = '5s'");
+    if (!schema.empty()) {
+        // Our own names (letters and digits): no quoting needed. Two processes creating the
+        // same schema at once: the loser's error is harmless, the schema exists.
+        try {
+            db.exec("CREATE SCHEMA IF NOT EXISTS " + schema);
+        } catch (const StoreError&) {
+            if (db.inTransaction()) {
+                db.execQuietly("ROLLBACK");
+            }
+        }
+        db.exec("SET search_path TO " + schema + ", public");
+        if (temporary) {
+            db.dropSchemaOnClose(schema);
+        }
+    }
+    std::unique_ptr<Store> store(new Store(std::move(db)));
+    store->migratePostgres();
+    return store;
+}
+
+void Store::migratePostgres() {
+    const int latest = latestSchemaVersion();
+    if (schemaVersion() == latest) {
+        return;
+    }
+    // Under the store's write lock: two processes opening a new database create it once.
+    WriteScope scope(db_, "migrate");
+    Statement exists = db_.prepare("SELECT to_regclass('schema_version') IS NOT NULL");
+    const bool made = exists.step() && exists.integer(0) == 1;
+    if (!made) {
+        if (postgresSchemaVersion() != latest) {
+            throw StoreError(
+                "database " + db_.path() + ": this build's PostgreSQL schema is version " +
+                std::to_string(postgresSchemaVersion()) + " but its SQLite schema is " +
+                std::to_string(latest) + " (a migration was not written for both)");
+        }
+        db_.execNative(postgresSchema());
+        migrationsApplied_ = latest; // the baseline stands for every migration up to it
+    }
+    const int version = schemaVersion();
+    if (version > latest) {
+        const std::string v = std::to_string(version);
+        const std::string known = std::to_string(latest);
+        throw StoreError(
+            db_.path() + " のスキーマ版 " + v + " は、この vulnwatch が扱える版 (" + known +
+            ") より新しいため開けません。新しい vulnwatch を使ってください / " + db_.path() +
+            " has schema version " + v + ", newer than this build of vulnwatch knows (" + known +
+            "); use a newer vulnwatch");
+    }
+    // Later migrations are written for both backends (docs/storage.md, "Migrations after
+    // version 20"): each step in this one transaction, so a failure leaves the store as it was.
+    for (int next = version + 1; next <= latest; ++next) {
+        const std::string_view step = postgresMigration(next);
+        if (step.empty()) {
+            throw StoreError("database " + db_.path() + ": schema version " +
+                             std::to_string(next - 1) + " has no PostgreSQL migration to version " +
+                             std::to_string(next));
+        }
+        try {
+            db_.execNative(step);
+        } catch (const StoreError& e) {
+            throw StoreError("migration to schema version " + std::to_string(next) +
+                             " failed: " + e.what());
+        }
+        ++migrationsApplied_;
+    }
+    scope.commit();
+}
+
 std::unique_ptr<Store> Store::inMemory() {
     return open(":memory:");
 }
@@ -326,6 +446,9 @@ int Store::latestSchemaVersion() {
 
 std::vector<std::string> Store::quickCheck(int maxProblems) {
     std::vector<std::string> problems;
+    if (db_.isPostgres()) {
+        return problems; // the server checks its own pages (data checksums, amcheck)
+    }
     try {
         Statement check =
             db_.prepare("PRAGMA quick_check(" + std::to_string(std::max(1, maxProblems)) + ")");
@@ -347,6 +470,14 @@ std::vector<std::string> Store::quickCheck(int maxProblems) {
 }
 
 int Store::schemaVersion() {
+    if (db_.isPostgres()) {
+        Statement exists = db_.prepare("SELECT to_regclass('schema_version') IS NOT NULL");
+        if (!exists.step() || exists.integer(0) != 1) {
+            return 0;
+        }
+        Statement query = db_.prepare("SELECT max(version) FROM schema_version");
+        return query.step() ? static_cast<int>(query.integer(0)) : 0;
+    }
     Statement query = db_.prepare("PRAGMA user_version");
     return query.step() ? static_cast<int>(query.integer(0)) : 0;
 }
@@ -589,8 +720,10 @@ void Store::recorrelate(std::int64_t now) {
     // cluster of its old one, or the old cluster is kept as it was (nothing is dropped).
     // Migration 5 runs this before cases exist (the vcase table comes with migration 15).
     const bool hasCases = [&] {
-        Statement q =
-            db_.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'vcase'");
+        Statement q = db_.prepare(
+            db_.isPostgres()
+                ? "SELECT 1 WHERE to_regclass('vcase') IS NOT NULL"
+                : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'vcase'");
         return q.step();
     }();
     for (const std::int64_t old : referenced) {
@@ -659,15 +792,14 @@ void Store::recorrelate(std::int64_t now) {
 Statement& Store::cached(std::string_view sql) {
     auto it = statements_.find(sql);
     if (it == statements_.end()) {
-        it = statements_.emplace(sql, std::make_unique<Statement>(db_.handle(), sql)).first;
+        it = statements_.emplace(sql, std::make_unique<Statement>(db_.prepare(sql))).first;
     }
     return *it->second;
 }
 
 // --- transactions --------------------------------------------------------------------------
 
-Store::Transaction::Transaction(Store& store)
-    : store_(store), nested_(sqlite3_get_autocommit(store.db_.handle()) == 0) {
+Store::Transaction::Transaction(Store& store) : store_(store), nested_(store.db_.inTransaction()) {
     if (!nested_ && !store_.textTableMade_) {
         // The waiting room of the record_text rows (Store::flushText): made once per connection,
         // outside any transaction (a rollback would take it away again; making it again would
@@ -682,7 +814,7 @@ Store::Transaction::Transaction(Store& store)
         Use q(store_.cached("SAVEPOINT vw_nested"));
         q->run();
     } else {
-        store_.db_.exec("BEGIN IMMEDIATE");
+        store_.db_.beginWrite();
     }
     if (!nested_) {
         store_.deferText_ = true;
@@ -691,11 +823,9 @@ Store::Transaction::Transaction(Store& store)
 }
 
 Store::Transaction::~Transaction() {
-    sqlite3* handle = store_.db_.handle();
-    if (!done_ && sqlite3_get_autocommit(handle) == 0) {
+    if (!done_ && store_.db_.inTransaction()) {
         // The waiting record_text rows go with the rest (the temporary table is part of it).
-        sqlite3_exec(handle, nested_ ? "ROLLBACK TO vw_nested; RELEASE vw_nested" : "ROLLBACK",
-                     nullptr, nullptr, nullptr);
+        store_.db_.execQuietly(nested_ ? "ROLLBACK TO vw_nested; RELEASE vw_nested" : "ROLLBACK");
     }
     if (!nested_) {
         store_.deferText_ = false;
@@ -833,7 +963,7 @@ UpsertOutcome Store::upsertRecord(const std::string& channel, const Advisory& ad
     const bool vulnerability = links.role == RecordLinks::Role::Vulnerability;
 
     std::optional<WriteScope> scope;
-    if (savepoint == Savepoint::Take || sqlite3_get_autocommit(db_.handle()) != 0) {
+    if (savepoint == Savepoint::Take || !db_.inTransaction()) {
         scope.emplace(db_, "upsert_record");
     }
     UpsertOutcome outcome;
@@ -909,7 +1039,7 @@ UpsertOutcome Store::upsertRecord(const std::string& channel, const Advisory& ad
     if (!existing) {
         Use q(cached("INSERT INTO record (channel, record_id, source, json, content_hash, title, "
                      "max_score, first_seen, last_seen, cluster_id, advisory_id) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)"));
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10) RETURNING id"));
         q->bind(1, channel)
             .bind(2, advisory.id)
             .bind(3, advisory.source)
@@ -919,9 +1049,9 @@ UpsertOutcome Store::upsertRecord(const std::string& channel, const Advisory& ad
             .bind(7, advisory.maxScore())
             .bind(8, now)
             .bindIdOrNull(9, outcome.clusterId)
-            .bindIdOrNull(10, outcome.advisoryId)
-            .run();
-        outcome.recordId = db_.lastInsertId();
+            .bindIdOrNull(10, outcome.advisoryId);
+        // RETURNING (both backends): on PostgreSQL one round trip instead of two.
+        outcome.recordId = insertedId(*q);
         outcome.isNew = true;
     } else {
         {
@@ -984,13 +1114,12 @@ UpsertOutcome Store::upsertRecord(const std::string& channel, const Advisory& ad
         // record's revision is "new"; a changed one is classified by the caller
         // (classifyRevision), which can read both contents.
         Use q(cached("INSERT INTO revision (record_id, json, content_hash, seen_at, class) "
-                     "VALUES (?1, NULL, ?2, ?3, ?4)"));
+                     "VALUES (?1, NULL, ?2, ?3, ?4) RETURNING id"));
         q->bind(1, outcome.recordId)
             .bind(2, hash)
             .bind(3, now)
-            .bind(4, outcome.isNew ? std::string("new") : std::string())
-            .run();
-        outcome.revisionId = db_.lastInsertId();
+            .bind(4, outcome.isNew ? std::string("new") : std::string());
+        outcome.revisionId = insertedId(*q);
     }
 
     if (scope) {
@@ -1040,22 +1169,20 @@ std::int64_t Store::joinCluster(const std::vector<std::string>& ids,
             const bool title = first != nullptr && !first->title.empty();
             const bool score = first != nullptr && first->maxScore > 0;
             Use q(cached("INSERT INTO cluster (id, first_seen, key, aliases, title, max_score) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id"));
             q->bindIdOrNull(1, free ? preferredId : 0)
                 .bind(2, now)
                 .bind(3, clusterKeyOf(ids))
                 .bind(4, listed)
                 .bind(5, title ? first->title : std::string_view())
-                .bind(6, score ? first->maxScore : 0.0)
-                .run();
+                .bind(6, score ? first->maxScore : 0.0);
+            cluster = insertedId(*q);
         } else {
-            Use q(cached("INSERT INTO cluster (id, first_seen, key) VALUES (?1, ?2, ?3)"));
-            q->bindIdOrNull(1, free ? preferredId : 0)
-                .bind(2, now)
-                .bind(3, clusterKeyOf(ids))
-                .run();
+            Use q(cached("INSERT INTO cluster (id, first_seen, key) VALUES (?1, ?2, ?3) "
+                         "RETURNING id"));
+            q->bindIdOrNull(1, free ? preferredId : 0).bind(2, now).bind(3, clusterKeyOf(ids));
+            cluster = insertedId(*q);
         }
-        cluster = db_.lastInsertId();
     } else {
         // The oldest cluster survives (its key stays the stable id of the vulnerability).
         cluster = clusters.front();
@@ -1068,8 +1195,8 @@ std::int64_t Store::joinCluster(const std::vector<std::string>& ids,
                      "ON CONFLICT (id) DO NOTHING"));
         q->bind(1, id).bind(2, cluster).run();
         if (!created && keepShown_ && db_.changes() > 0) {
-            Use u(cached("UPDATE cluster SET aliases = aliases || ?2 || char(10) WHERE id = ?1"));
-            u->bind(1, cluster).bind(2, id).run();
+            Use u(cached("UPDATE cluster SET aliases = aliases || ?2 WHERE id = ?1"));
+            u->bind(1, cluster).bind(2, id + "\n").run();
         }
     }
     return cluster;
@@ -1083,9 +1210,9 @@ std::int64_t Store::ensureAdvisory(const std::string& ident, std::int64_t now) {
             return q->integer(0);
         }
     }
-    Use q(cached("INSERT INTO advisory (ident, first_seen) VALUES (?1, ?2)"));
-    q->bind(1, ident).bind(2, now).run();
-    return db_.lastInsertId();
+    Use q(cached("INSERT INTO advisory (ident, first_seen) VALUES (?1, ?2) RETURNING id"));
+    q->bind(1, ident).bind(2, now);
+    return insertedId(*q);
 }
 
 void Store::cover(std::int64_t advisoryId, std::int64_t clusterId, std::int64_t now) {
@@ -1112,19 +1239,32 @@ void Store::setMentions(std::int64_t recordRowId, const std::vector<std::string>
 
 void Store::mergeCluster(std::int64_t from, std::int64_t into, std::int64_t now) {
     // Statements taking (?1 = surviving cluster, ?2 = absorbed cluster). Rows whose unique key
-    // already exists in the surviving cluster are left behind by UPDATE OR IGNORE and dropped
-    // below together with the absorbed cluster.
+    // already exists in the surviving cluster are left behind (as SQLite's UPDATE OR IGNORE
+    // would, which PostgreSQL lacks) and dropped below together with the absorbed cluster.
     static constexpr std::string_view moves[] = {
         "UPDATE alias SET cluster_id = ?1 WHERE cluster_id = ?2",
         "UPDATE record SET cluster_id = ?1 WHERE cluster_id = ?2",
-        "UPDATE OR IGNORE match SET cluster_id = ?1 WHERE cluster_id = ?2",
-        "UPDATE OR IGNORE decision SET cluster_id = ?1 WHERE cluster_id = ?2",
-        "UPDATE OR IGNORE advisory_cluster SET cluster_id = ?1 WHERE cluster_id = ?2",
+        "UPDATE decision SET cluster_id = ?1 WHERE cluster_id = ?2 AND NOT EXISTS (SELECT 1 FROM "
+        "decision o WHERE o.cluster_id = ?1 AND o.product = decision.product)",
+        "UPDATE advisory_cluster SET cluster_id = ?1 WHERE cluster_id = ?2 AND NOT EXISTS (SELECT "
+        "1 FROM advisory_cluster o WHERE o.cluster_id = ?1 AND o.advisory_id = "
+        "advisory_cluster.advisory_id)",
         "UPDATE cluster SET first_seen = MIN(first_seen, "
         "(SELECT first_seen FROM cluster WHERE id = ?2)) WHERE id = ?1",
     };
     for (auto sql : moves) {
         Use q(cached(sql));
+        q->bind(1, into).bind(2, from).run();
+    }
+    {
+        // Per backend: SQLite's migration 5 (Store::recorrelate) merges while match has no
+        // version column yet, and PostgreSQL has no UPDATE OR IGNORE.
+        Use q(cached(db_.isPostgres()
+                         ? "UPDATE match SET cluster_id = ?1 WHERE cluster_id = ?2 AND NOT EXISTS "
+                           "(SELECT 1 FROM match o WHERE o.cluster_id = ?1 AND o.product = "
+                           "match.product AND o.version = match.version AND o.component = "
+                           "match.component)"
+                         : "UPDATE OR IGNORE match SET cluster_id = ?1 WHERE cluster_id = ?2"));
         q->bind(1, into).bind(2, from).run();
     }
     if (keepShown_) {
@@ -1266,12 +1406,13 @@ void Store::indexText(std::int64_t recordId, const Advisory& advisory, bool name
         }
         text = keywordText(raw);
     }
-    if (deferText_ && sqlite3_get_autocommit(db_.handle()) == 0) {
+    if (deferText_ && db_.inTransaction()) {
         // Inside an outermost Store::Transaction: written at its commit (flushText). A record
         // written twice in it keeps its last text and whether it had a row before.
         Use q(cached("INSERT INTO temp.vw_pending_text (record_id, replace_old, text) "
                      "VALUES (?1, ?2, ?3) ON CONFLICT (record_id) DO UPDATE SET "
-                     "replace_old = max(replace_old, excluded.replace_old), text = excluded.text"));
+                     "replace_old = max(vw_pending_text.replace_old, excluded.replace_old), "
+                     "text = excluded.text"));
         q->bind(1, recordId).bind(2, replace ? 1 : 0);
         if (namesNoCpe) {
             q->bind(3, text);
@@ -1299,7 +1440,7 @@ void Store::flushText() {
     // Three statements for all the rows of the transaction: FTS5 writes one segment.
     static constexpr std::string_view steps[] = {
         "DELETE FROM record_text WHERE rowid IN "
-        "(SELECT record_id FROM temp.vw_pending_text WHERE replace_old)",
+        "(SELECT record_id FROM temp.vw_pending_text WHERE replace_old <> 0)",
         "INSERT INTO record_text (rowid, text) SELECT p.record_id, p.text "
         "FROM temp.vw_pending_text p WHERE p.text IS NOT NULL "
         "AND EXISTS (SELECT 1 FROM record r WHERE r.id = p.record_id) ORDER BY p.record_id",
@@ -1358,6 +1499,53 @@ std::vector<std::int64_t> Store::recordsWithText(const std::vector<std::string>&
             start = end + 1;
         }
         if (longest.empty()) {
+            continue;
+        }
+        if (db_.isPostgres()) {
+            // record_text is a plain table with a pg_trgm index there (docs/storage.md): every
+            // word of three characters or more as a substring (as the FTS5 phrases), else the
+            // longest word; one ILIKE per word joined by AND, which the trigram index serves
+            // (ILIKE ALL over an array is not: a scan of the table).
+            const auto likePattern = [](const std::string& word) {
+                std::string pattern = "%";
+                for (const char c : word) {
+                    if (c == '%' || c == '_' || c == '\\') {
+                        pattern += '\\';
+                    }
+                    pattern += c;
+                }
+                return pattern + '%';
+            };
+            std::vector<std::string> patterns;
+            std::size_t at = 0;
+            while (at < form.size()) {
+                std::size_t end = form.find(' ', at);
+                if (end == std::string::npos) {
+                    end = form.size();
+                }
+                const std::string word = form.substr(at, end - at);
+                std::size_t chars = 0;
+                for (const char c : word) {
+                    chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+                }
+                if (chars >= 3 || (query.empty() && word == longest && patterns.empty())) {
+                    patterns.push_back(likePattern(word));
+                }
+                at = end + 1;
+            }
+            std::string sql = "SELECT rowid FROM record_text WHERE ";
+            for (std::size_t i = 0; i < patterns.size(); ++i) {
+                sql +=
+                    (i == 0 ? "" : " AND ") + std::string("text ILIKE ?") + std::to_string(i + 1);
+            }
+            // Not cached(): its map keys are views of literals; this text is built here.
+            Statement q = db_.prepare(sql);
+            for (std::size_t i = 0; i < patterns.size(); ++i) {
+                q.bind(static_cast<int>(i + 1), patterns[i]);
+            }
+            while (q.step()) {
+                ids.push_back(q.integer(0));
+            }
             continue;
         }
         if (!query.empty()) {
@@ -1589,16 +1777,16 @@ void Store::classifyRevision(std::int64_t revisionId, const std::string& revisio
 }
 
 Store::ReadTransaction::ReadTransaction(Store& store)
-    : store_(store), own_(sqlite3_get_autocommit(store.db_.handle()) != 0) {
+    : store_(store), own_(!store.db_.inTransaction()) {
     // BEGIN (deferred) takes no write lock, so a running daemon is not held up.
     if (own_) {
-        store_.db_.exec("BEGIN");
+        store_.db_.beginRead();
     }
 }
 
 Store::ReadTransaction::~ReadTransaction() {
-    if (own_ && sqlite3_get_autocommit(store_.db_.handle()) == 0) {
-        sqlite3_exec(store_.db_.handle(), "COMMIT", nullptr, nullptr, nullptr);
+    if (own_ && store_.db_.inTransaction()) {
+        store_.db_.execQuietly("COMMIT");
     }
 }
 
@@ -1969,17 +2157,18 @@ std::vector<MatchRow> Store::matchesAfter(const std::string& productFilter, std:
     // By id from the primary key (all) or from match_product, whose entries end with the id.
     static constexpr std::string_view all =
         "SELECT id, cluster_id, advisory, aliases, product, version, component, confidence, "
-        "method, reason, state, created_at, verdict FROM match WHERE id > ?2 ORDER BY id "
-        "LIMIT ?3";
+        "method, reason, state, created_at, verdict FROM match WHERE id > ?1 ORDER BY id "
+        "LIMIT ?2";
     static constexpr std::string_view one =
         "SELECT id, cluster_id, advisory, aliases, product, version, component, confidence, "
-        "method, reason, state, created_at, verdict FROM match WHERE product = ?1 AND id > ?2 "
-        "ORDER BY id LIMIT ?3";
+        "method, reason, state, created_at, verdict FROM match WHERE id > ?1 AND product = ?3 "
+        "ORDER BY id LIMIT ?2";
+    // Every parameter is used (PostgreSQL cannot type one that is not).
     Use q(cached(productFilter.empty() ? all : one));
+    q->bind(1, afterId).bind(2, limit);
     if (!productFilter.empty()) {
-        q->bind(1, productFilter);
+        q->bind(3, productFilter);
     }
-    q->bind(2, afterId).bind(3, limit);
     std::vector<MatchRow> rows;
     while (q->step()) {
         rows.push_back(matchRow(*q));
@@ -2007,7 +2196,7 @@ bool Store::takeDeliveryLease(const std::string& holder, std::int64_t now, std::
     Use q(cached("INSERT INTO delivery_lease (id, holder, expires_at) VALUES (1, ?1, ?2 + ?3) "
                  "ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, "
                  "expires_at = excluded.expires_at WHERE delivery_lease.holder = excluded.holder "
-                 "OR delivery_lease.expires_at <= ?2 OR ?4"));
+                 "OR delivery_lease.expires_at <= ?2 OR ?4 <> 0"));
     q->bind(1, holder).bind(2, now).bind(3, ttl).bind(4, force ? 1 : 0).run();
     return db_.changes() > 0;
 }
@@ -2026,6 +2215,38 @@ std::optional<Store::DeliveryLease> Store::deliveryLease() {
 }
 
 // --- outbox and deliveries -----------------------------------------------------------------
+
+namespace {
+
+/// `text` with each ill-formed UTF-8 sequence replaced by U+FFFD. A receiver's reply is bytes
+/// from the network (an HTTP body cut at a length, an error page in another charset):
+/// PostgreSQL's text refuses ill-formed UTF-8, so the attempt could not be recorded, and in
+/// SQLite it is bytes no JSON output or page can carry.
+std::string wellFormedUtf8(std::string_view text) {
+    if (isWellFormedUtf8(text)) {
+        return std::string(text);
+    }
+    std::string out;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto lead = static_cast<unsigned char>(text[i]);
+        const std::size_t length = lead < 0x80                    ? 1
+                                   : lead >= 0xC2 && lead <= 0xDF ? 2
+                                   : lead >= 0xE0 && lead <= 0xEF ? 3
+                                   : lead >= 0xF0 && lead <= 0xF4 ? 4
+                                                                  : 0;
+        if (length > 0 && i + length <= text.size() && isWellFormedUtf8(text.substr(i, length))) {
+            out.append(text.substr(i, length));
+            i += length;
+        } else {
+            out += "\xEF\xBF\xBD"; // U+FFFD
+            ++i;
+        }
+    }
+    return out;
+}
+
+} // namespace
 
 std::int64_t Store::enqueue(const OutMessage& message, std::int64_t dueAt) {
     return enqueue(message, dueAt, systemNow());
@@ -2091,7 +2312,7 @@ void Store::recordAttempt(std::int64_t id, const char* update, const std::string
                           std::int64_t now, bool ok, std::int64_t nextDue) {
     WriteScope scope(db_, "record_attempt");
     // Notifiers redact what they return; this is the last guard before the ledger.
-    const std::string safeReply = redactSecrets(reply);
+    const std::string safeReply = wellFormedUtf8(redactSecrets(reply));
     {
         // ?1 id, ?2 reply, ?3 now, and ?4 the next due time for retries (nextDue >= 0)
         Use q(cached(update));

@@ -226,8 +226,16 @@ struct PendingDigest {
 class Store {
 public:
     /// Opens (creating if needed) the file, enables WAL and foreign keys, applies migrations.
-    /// Throws StoreError with the path on failure.
-    static std::unique_ptr<Store> open(const std::string& path);
+    /// `location` may instead be a PostgreSQL URL (postgresql://USER@HOST:PORT/DB, see
+    /// isPostgresUrl): the schema is created there on first use (docs/storage.md); `password`
+    /// (from [store] password_file) is then used to log in. Test-only: with the environment
+    /// variable VULNWATCH_TEST_PG_URL set, a file path opens a PostgreSQL schema named after
+    /// the path in that database instead (docs/testing.md). Throws StoreError with the path
+    /// or URL (password hidden) on failure.
+    static std::unique_ptr<Store> open(const std::string& location,
+                                       const std::string& password = "");
+    /// `location` names a PostgreSQL database (postgresql:// or postgres://) rather than a file.
+    static bool isPostgresUrl(std::string_view location);
     static std::unique_ptr<Store> inMemory();
 
     int schemaVersion();
@@ -486,6 +494,9 @@ public:
 
 private:
     explicit Store(Database db);
+    static std::unique_ptr<Store> openPostgres(const std::string& url, const std::string& password,
+                                               const std::string& schema, bool temporary);
+    void migratePostgres();
     /// A prepared statement for `sql` (a string literal), kept for the Store's lifetime.
     Statement& cached(std::string_view sql);
     /// One delivery attempt: runs `update` on the outbox row and appends to the ledger.

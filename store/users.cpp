@@ -76,20 +76,21 @@ private:
 /// Rolled back when destroyed without commit().
 class WriteScope {
 public:
-    explicit WriteScope(Store& store)
-        : db_(store.db()), nested_(sqlite3_get_autocommit(store.db().handle()) == 0) {
-        db_.exec(nested_ ? "SAVEPOINT vw_users" : "BEGIN IMMEDIATE");
+    explicit WriteScope(Store& store) : db_(store.db()), nested_(store.db().inTransaction()) {
+        if (nested_) {
+            db_.exec("SAVEPOINT vw_users");
+        } else {
+            db_.beginWrite();
+        }
     }
     ~WriteScope() {
         if (done_) {
             return;
         }
-        sqlite3* handle = db_.handle();
         if (nested_) {
-            sqlite3_exec(handle, "ROLLBACK TO vw_users; RELEASE vw_users", nullptr, nullptr,
-                         nullptr);
-        } else if (sqlite3_get_autocommit(handle) == 0) {
-            sqlite3_exec(handle, "ROLLBACK", nullptr, nullptr, nullptr);
+            db_.execQuietly("ROLLBACK TO vw_users; RELEASE vw_users");
+        } else if (db_.inTransaction()) {
+            db_.execQuietly("ROLLBACK");
         }
     }
     WriteScope(const WriteScope&) = delete;

@@ -484,10 +484,11 @@ HttpResponse getCase(Call& call, const std::string& idText) {
     return json(out + ",\"events\":" + events.str() + "}");
 }
 
-/// The body of a transition: {"state": NAME, "fields": {NAME: TEXT, …}}.
+/// The body of a transition: {"state": NAME, "fields": {NAME: TEXT, …}, "expect_version": N}.
 struct TransitionBody {
     CaseState state = CaseState::Received;
     std::map<std::string, std::string> fields;
+    std::int64_t expectVersion = 0; // the case's last_event the caller saw; 0 = not checked
 };
 
 TransitionBody readTransitionBody(const Call& call, std::size_t maxBody) {
@@ -526,15 +527,34 @@ TransitionBody readTransitionBody(const Call& call, std::size_t maxBody) {
     std::vector<std::string> names;
     object->getNames(names);
     for (const std::string& name : names) {
-        if (name != "state" && name != "fields") {
+        if (name != "state" && name != "fields" && name != "expect_version") {
             fail(422, "invalid-input",
                  tr(call.lang, "本文に不明なメンバー '", "unknown member '") + name +
-                     tr(call.lang, "' があります (state と fields のみ)",
-                        "' in the body (only state and fields)"),
+                     tr(call.lang, "' があります (state, fields, expect_version のみ)",
+                        "' in the body (only state, fields and expect_version)"),
                  {{"field", jsonString(name)}});
         }
     }
     TransitionBody body;
+    if (object->has("expect_version")) {
+        const Poco::Dynamic::Var v = object->get("expect_version");
+        std::int64_t version = 0;
+        bool ok = v.isInteger();
+        if (ok) {
+            try {
+                version = v.convert<std::int64_t>();
+            } catch (const Poco::Exception&) {
+                ok = false;
+            }
+        }
+        if (!ok || version < 1) {
+            fail(422, "invalid-input",
+                 tr(call.lang, "expect_version は案件の版 (last_event、正の整数) です",
+                    "expect_version is the case's version (its last_event, a positive integer)"),
+                 {{"field", "\"expect_version\""}});
+        }
+        body.expectVersion = version;
+    }
     const Poco::Dynamic::Var state = object->get("state");
     if (state.isEmpty() || !state.isString()) {
         fail(422, "invalid-input",
@@ -613,8 +633,28 @@ HttpResponse postTransition(Call& call, const std::string& idText, const ApiSett
         fail(503, "unavailable",
              tr(call.lang, "このサーバでは遷移を扱えません", "transitions are not available"));
     }
-    const TransitionOutcome outcome =
-        settings.transition(call.store, id, body.state, user.name, body.fields, call.now);
+    const TransitionOutcome outcome = settings.transition(
+        call.store, id, body.state, user.name, body.fields, call.now, body.expectVersion);
+    if (outcome.conflict) {
+        // Changed after the version the caller saw: nothing was written. Who changed it last,
+        // where and when, and the version to send again with.
+        Store::ReadTransaction read(call.store);
+        const Case now = caseOrNotFound(call, id);
+        const std::optional<CaseEventRow> last = lastCaseChange(call.store, now);
+        std::vector<std::pair<std::string, std::string>> ext{
+            {"case", std::to_string(id)},
+            {"expect_version", std::to_string(body.expectVersion)},
+            {"last_event", std::to_string(now.lastEvent)},
+            {"state", jsonString(caseStateName(now.state))}};
+        if (last) {
+            ext.emplace_back("changed_by", jsonString(last->actor));
+            ext.emplace_back("changed_at_site", jsonString(last->site));
+            JsonWriter at;
+            writeTime(at, last->at);
+            ext.emplace_back("changed_at", at.str());
+        }
+        fail(409, "conflict", outcome.refused, std::move(ext));
+    }
     if (!outcome.done) {
         const auto missing = missingFields(before.state, body.state, body.fields);
         std::vector<std::pair<std::string, std::string>> ext{

@@ -31,10 +31,15 @@ inline constexpr std::string_view kApiPrefix = "/api/v1";
 struct TransitionOutcome {
     std::optional<Case> done;
     std::string refused;
+    /// Refused because the case changed after the version the caller saw (daemon/cases.h
+    /// CaseConflict): answered 409, nothing was written.
+    bool conflict = false;
 };
+/// `expectVersion`: the case's version (Case::lastEvent) the user saw, 0 = no check.
 using TransitionFn = std::function<TransitionOutcome(
     Store& store, std::int64_t caseId, CaseState to, const std::string& by,
-    const std::map<std::string, std::string>& fields, std::int64_t now)>;
+    const std::map<std::string, std::string>& fields, std::int64_t now,
+    std::int64_t expectVersion)>;
 
 /// A configured source as GET /sources lists it (its state comes from the store).
 struct SourceInfo {

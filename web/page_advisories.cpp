@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <map>
 #include <tuple>
+#include <variant>
 
 namespace vw::web {
 namespace {
@@ -168,40 +169,45 @@ std::vector<ClusterSummary> findClusters(Store& store, const ListFilter& f) {
     // index, newest first. A text matches the shown title or any alias (substring, ASCII
     // letters in any case), as GET /api/v1/advisories?q= does.
     // Only the conditions that apply, so that SQLite can seek the index (a row value for the
-    // cursor); every statement ends with LIMIT ?9, so ?1 … ?8 can always be bound.
-    std::string where = "1";
+    // cursor). Each parameter is numbered as it is added: PostgreSQL needs the type of every
+    // parameter number, so none may be left unused.
+    std::vector<std::variant<std::int64_t, double, std::string>> binds;
+    const auto param = [&binds](std::variant<std::int64_t, double, std::string> value) {
+        binds.push_back(std::move(value));
+        return "?" + std::to_string(binds.size());
+    };
+    std::string where = "1 = 1";
     if (f.cursor) {
-        where += " AND (c.first_seen, c.id) < (?2, ?3)";
+        where += " AND (c.first_seen, c.id) < (" + param(f.cursor->first) + ", " +
+                 param(f.cursor->second) + ")";
     }
     if (!f.q.empty()) {
-        where += " AND (c.title LIKE ?4 ESCAPE '\\' OR c.aliases LIKE ?4 ESCAPE '\\')";
+        const std::string pattern = param(likePattern(f.q));
+        where += " AND (c.title LIKE " + pattern + " ESCAPE '\\' OR c.aliases LIKE " + pattern +
+                 " ESCAPE '\\')";
     }
     if (f.minScore > 0.0) {
-        where += " AND c.max_score >= ?5";
+        where += " AND c.max_score >= " + param(f.minScore);
     }
     if (f.from != 0) {
-        where += " AND c.first_seen >= ?6";
+        where += " AND c.first_seen >= " + param(f.from);
     }
     if (f.to != 0) {
-        where += " AND c.first_seen < ?7";
+        where += " AND c.first_seen < " + param(f.to);
     }
     if (byMatch) {
         where += f.product.empty()
                      ? " AND c.id IN (SELECT m.cluster_id FROM match m)"
-                     : " AND c.id IN (SELECT m.cluster_id FROM match m WHERE m.product = ?8)";
+                     : " AND c.id IN (SELECT m.cluster_id FROM match m WHERE m.product = " +
+                           param(f.product) + ")";
     }
     const std::string sql = "SELECT c.id FROM cluster c WHERE " + where +
-                            " ORDER BY c.first_seen DESC, c.id DESC LIMIT ?9";
+                            " ORDER BY c.first_seen DESC, c.id DESC LIMIT " +
+                            param(std::int64_t{kPageSize + 1});
     Statement s = store.db().prepare(sql);
-    s.bind(1, f.cursor ? 1 : 0)
-        .bind(2, f.cursor ? f.cursor->first : 0)
-        .bind(3, f.cursor ? f.cursor->second : 0)
-        .bind(4, f.q.empty() ? std::string() : likePattern(f.q))
-        .bind(5, f.minScore)
-        .bind(6, f.from)
-        .bind(7, f.to)
-        .bind(8, f.product)
-        .bind(9, kPageSize + 1);
+    for (std::size_t i = 0; i < binds.size(); ++i) {
+        std::visit([&](const auto& value) { s.bind(static_cast<int>(i) + 1, value); }, binds[i]);
+    }
     while (s.step()) {
         ids.push_back(s.integer(0));
     }

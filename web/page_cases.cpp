@@ -451,6 +451,7 @@ struct Posted {
     std::map<std::string, std::string> values;
     std::set<std::string> invalid; // fields named in the error
     std::string message;
+    bool conflict = false; // refused: the case changed after the version the form carried
 };
 
 enum class InputKind { Text, TextArea, Date, Select };
@@ -621,8 +622,13 @@ HttpResponse casePage(PageCall& call, const Case& c, const Posted* posted, int s
     View v;
     v.number("id", c.id);
     v.text("state", caseStateName(c.state));
+    // The version the transition forms carry back (expect_version): the id of the case's last
+    // event, which every change of the case replaces with a larger one.
+    v.number("case_version", c.lastEvent);
     if (posted != nullptr && !posted->message.empty()) {
-        v.object("error").text("message", posted->message);
+        View& error = v.object("error");
+        error.text("message", posted->message);
+        error.flag("conflict", posted->conflict);
     }
     v.text("l_overview", call.t("概要", "Overview"));
     v.text("l_clocks", call.t("期限", "Clocks"));
@@ -695,7 +701,18 @@ HttpResponse casePage(PageCall& call, const Case& c, const Posted* posted, int s
         fact(v, call.t("再開の理由", "Re-open reason"), c.reopenReason);
     }
     fact(v, call.t("開始", "Opened"), pageTime(c.openedAt));
-    fact(v, call.t("最終更新", "Last updated"), pageTime(c.updatedAt));
+    // Who changed it last, and where (the event numbered c.lastEvent).
+    std::vector<CaseEventRow> events = caseEvents(call.store, c.id);
+    std::string lastBy;
+    for (const CaseEventRow& e : events) {
+        if (e.seq == c.lastEvent) {
+            lastBy = actorAtSite(e);
+        }
+    }
+    fact(v, call.t("最終更新", "Last updated"),
+         pageTime(c.updatedAt) +
+             (lastBy.empty() ? std::string() : call.t(" (" + lastBy + ")", " by " + lastBy)),
+         "", "case-last-change");
 
     // Clocks.
     const std::vector<std::string> late = overdueClocks(c, call.now);
@@ -733,7 +750,6 @@ HttpResponse casePage(PageCall& call, const Case& c, const Posted* posted, int s
     }
 
     // Timeline.
-    std::vector<CaseEventRow> events = caseEvents(call.store, c.id);
     if (newestFirst) {
         std::reverse(events.begin(), events.end());
     }
@@ -746,6 +762,8 @@ HttpResponse casePage(PageCall& call, const Case& c, const Posted* posted, int s
         item.number("seq", e.seq);
         item.text("time", pageTime(e.at));
         item.text("actor", e.actor);
+        item.text("site", e.site);
+        item.flag("has_site", !e.site.empty());
         item.text("kind", e.kind);
         item.text("kind_label", labelOf(call, kEventKinds, e.kind));
         item.text("text", e.text);
@@ -815,6 +833,32 @@ HttpResponse refusedPage(PageCall& call, std::int64_t id, Posted& posted, int st
     return casePage(call, *now, &posted, status);
 }
 
+/// 409: the case changed after the version the form carried. The page as the case is now,
+/// saying who changed it, where and when (its last event); nothing was written.
+HttpResponse conflictPage(PageCall& call, std::int64_t id, Posted& posted) {
+    Store::ReadTransaction read(call.store);
+    const std::optional<Case> now = caseById(call.store, id);
+    if (!now) {
+        return caseNotFound(call, id);
+    }
+    const std::optional<CaseEventRow> last = lastCaseChange(call.store, *now);
+    // "(bob @ Osaka)", or nothing when the chain does not have the event.
+    const std::string who = last ? " (" + actorAtSite(*last) + ")" : std::string();
+    const std::string when = pageTime(last ? last->at : now->updatedAt);
+    const std::string state = stateLabel(call, now->state);
+    posted.conflict = true;
+    posted.message =
+        call.t("このページを開いた後に、ほかの人" + who + "が " + when +
+                   " にこの案件を変更しました。現在の状態は「" + state +
+                   "」です。送信された遷移は記録していません。下に表示した現在の内容を確認し、"
+                   "必要ならもう一度送信してください。",
+               "Someone else" + who + " changed this case at " + when +
+                   " after you opened this page; it is now " + state +
+                   ". Your transition was not recorded. Check the case as it is now below and send "
+                   "again if it still applies.");
+    return casePage(call, *now, &posted, 409);
+}
+
 /// What every triage form post (a transition, SSVC points) checks first: the form's CSRF token
 /// (the router checked it for decoded forms; a post that is no form has none, so it is refused
 /// here) and that the case exists, read as it is now into `before`. The refusal, or nullopt.
@@ -862,6 +906,29 @@ HttpResponse postTransition(PageCall& call, std::int64_t id) {
         return forUser(call, refusedPage(call, id, posted, 422));
     }
     posted.to = *to;
+    // The version of the case the form was made from (a form without one is not checked).
+    std::int64_t seen = 0;
+    if (const std::string text(trim(call.field("expect_version"))); !text.empty()) {
+        const auto version = caseNumber(text);
+        if (!version) {
+            posted.message = call.t("expect_version は案件の版 (正の整数) です ('" + text + "')",
+                                    "expect_version is the case's version, a positive number "
+                                    "(not '" +
+                                        text + "')");
+            return forUser(call, refusedPage(call, id, posted, 422));
+        }
+        seen = *version;
+    }
+    if (seen != 0 && seen != before->lastEvent) {
+        // Changed since the page was made: nothing is written; the page as it is now, with what
+        // the user typed kept for the form (when that transition is still possible).
+        for (const Label& label : kFieldLabels) {
+            if (const std::string value(trim(call.field(label.key))); !value.empty()) {
+                posted.values[std::string(label.key)] = value;
+            }
+        }
+        return forUser(call, conflictPage(call, id, posted));
+    }
     const CaseTransitionRule* rule = findTransitionRule(before->state, *to);
     std::map<std::string, std::string> fields;
     std::vector<std::string_view> missing;
@@ -931,7 +998,10 @@ HttpResponse postTransition(PageCall& call, std::int64_t id) {
                                               "transitions are not available on this server")));
     }
     const TransitionOutcome outcome =
-        call.settings.api.transition(call.store, id, *to, user.name, fields, call.now);
+        call.settings.api.transition(call.store, id, *to, user.name, fields, call.now, seen);
+    if (outcome.conflict) {
+        return forUser(call, conflictPage(call, id, posted));
+    }
     if (!outcome.done) {
         posted.message = outcome.refused;
         return forUser(call, refusedPage(call, id, posted, 422));

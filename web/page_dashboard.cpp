@@ -115,8 +115,8 @@ std::int64_t weekStart(std::int64_t now) {
 void overdueSection(PageCall& call, View& v, const std::string& mine) {
     const std::string due = nextDueSql();
     Statement count = call.store.db().prepare(
-        "SELECT count(*), coalesce(sum(product IN (SELECT value FROM json_each(?2))), 0) FROM "
-        "vcase WHERE " +
+        "SELECT count(*), coalesce(sum(CASE WHEN product IN (SELECT value FROM json_each(?2)) "
+        "THEN 1 ELSE 0 END), 0) FROM vcase WHERE " +
         due + " < ?1");
     count.bind(1, call.now).bind(2, mine);
     std::int64_t total = 0;

@@ -109,21 +109,31 @@ HttpResponse listPage(PageCall& call) {
     }
     Store::ReadTransaction read(call.store);
     // Only the conditions that apply (the planner can then use the state index or seek the
-    // id); LIMIT ?3 is always there, so ?1 and ?2 can always be bound.
-    std::string where = "WHERE 1";
+    // id), their parameters numbered in order: PostgreSQL needs the type of every parameter
+    // number, so none may be left unused.
+    std::string where = "WHERE 1 = 1";
+    int parameters = 0;
     if (state == "delivered") {
         // Most messages are delivered: newest first by id finds a page at once, where the
-        // state index would sort them all.
-        where += " AND +state = ?1";
+        // state index would sort them all (`state || ''`: no index serves it, on both backends).
+        where += " AND state || '' = ?" + std::to_string(++parameters);
     } else if (!state.empty()) {
-        where += " AND state = ?1";
+        where += " AND state = ?" + std::to_string(++parameters);
     }
     if (before != 0) {
-        where += " AND id < ?2";
+        where += " AND id < ?" + std::to_string(++parameters);
     }
     Statement s =
-        call.store.db().prepare(std::string(kColumns) + where + " ORDER BY id DESC LIMIT ?3");
-    s.bind(1, state).bind(2, before).bind(3, kPageSize + 1);
+        call.store.db().prepare(std::string(kColumns) + where + " ORDER BY id DESC LIMIT ?" +
+                                std::to_string(parameters + 1));
+    int next = 1;
+    if (!state.empty()) {
+        s.bind(next++, state);
+    }
+    if (before != 0) {
+        s.bind(next++, before);
+    }
+    s.bind(next, kPageSize + 1);
     std::vector<OutboxRow> rows;
     while (s.step()) {
         rows.push_back(readRow(s));

@@ -26,6 +26,7 @@ constexpr Title kTitles[] = {
     {"unsupported-media-type", "本文の形式に対応していません", "Unsupported media type"},
     {"invalid-input", "入力が正しくありません", "Invalid input"},
     {"transition-refused", "この遷移はできません", "Transition refused"},
+    {"conflict", "案件はほかの人が先に変更しました", "The case was changed meanwhile"},
     {"internal", "サーバ内部のエラーです", "Internal server error"},
     {"unavailable", "一時的に利用できません", "Service unavailable"},
 };

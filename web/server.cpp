@@ -47,8 +47,8 @@ std::int64_t unixNow() {
 /// failed inside SQLite is dropped.
 class StorePool {
 public:
-    StorePool(std::string path, int busyTimeoutMs, int limit)
-        : path_(std::move(path)), busyTimeoutMs_(busyTimeoutMs),
+    StorePool(std::string path, std::string password, int busyTimeoutMs, int limit)
+        : path_(std::move(path)), password_(std::move(password)), busyTimeoutMs_(busyTimeoutMs),
           limit_(static_cast<std::size_t>(std::max(limit, 1))) {}
 
     class Lease {
@@ -86,15 +86,19 @@ public:
             ++open_; // opened below, outside the lock
         }
         try {
-            std::unique_ptr<Store> store = Store::open(path_);
+            std::unique_ptr<Store> store = Store::open(path_, password_);
             // The daemon writes in batches; a request that writes waits for it instead of
             // failing with "database is locked".
-            store->db().exec("PRAGMA busy_timeout = " + std::to_string(busyTimeoutMs_));
             // Each connection's page cache counts towards serve's memory (target ≤ 48 MB with
             // all of them full: docs/performance.md "Web (issue 13)"); the OS caches the file
-            // as well. No mmap: mapped pages would count as resident too.
-            store->db().exec("PRAGMA cache_size = -" + std::to_string(kCacheKiB));
-            store->db().exec("PRAGMA mmap_size = 0");
+            // as well. No mmap: mapped pages would count as resident too. (SQLite only.)
+            if (store->db().isPostgres()) {
+                store->db().exec("SET lock_timeout = '" + std::to_string(busyTimeoutMs_) + "ms'");
+            } else {
+                store->db().exec("PRAGMA busy_timeout = " + std::to_string(busyTimeoutMs_));
+                store->db().exec("PRAGMA cache_size = -" + std::to_string(kCacheKiB));
+                store->db().exec("PRAGMA mmap_size = 0");
+            }
             return Lease(*this, std::move(store));
         } catch (...) {
             dropped();
@@ -129,6 +133,7 @@ private:
     }
 
     std::string path_;
+    std::string password_;
     int busyTimeoutMs_;
     std::size_t limit_;
     std::mutex mutex_;
@@ -256,7 +261,7 @@ struct WebServer::State {
 
     explicit State(ServerOptions o)
         : options(std::move(o)), proxies(options.web.trustedProxies),
-          stores(options.dbPath, options.busyTimeoutMs, options.threads),
+          stores(options.dbPath, options.dbPassword, options.busyTimeoutMs, options.threads),
           pool("vulnwatch-web", 2, options.threads + 2, 60),
           bodyDir(makeBodyDir(options.uploadDir)) {
         api = std::make_unique<Api>(options.api, limiter);

@@ -30,7 +30,8 @@ using PageFn = std::function<std::optional<HttpResponse>(const HttpRequest& requ
 
 struct ServerOptions {
     WebConfig web;
-    std::string dbPath;
+    std::string dbPath; // or a PostgreSQL URL
+    std::string dbPassword;
     ApiSettings api;
     PageFn pages; // may be empty
     /// Where upload bodies are written while they are read (web/upload.h): a private folder

@@ -9,7 +9,6 @@ import hashlib
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -74,7 +73,7 @@ def fetched():
 
 
 def query(db, sql):
-    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=10)
+    con = t.db_connect(db, timeout=10, readonly=True)
     try:
         return con.execute(sql).fetchall()
     finally:
@@ -206,7 +205,7 @@ try:
         while proc.poll() is None and time.monotonic() < deadline:
             try:
                 n = count(kill_db, "record")
-            except sqlite3.OperationalError:
+            except t.DbError:
                 n = 0
             if 300 <= n < 6000:
                 proc.send_signal(signal.SIGKILL)
@@ -233,7 +232,7 @@ try:
     t.check(count(kill_db, "match") == ref_matches, "same matches as the uninterrupted run")
     t.check(count(kill_db, "outbox") == ref_outbox, "same outbox as the uninterrupted run")
     dupes = query(kill_db, "SELECT COUNT(*) FROM (SELECT notifier, recipient, subject, payload "
-                           "FROM outbox GROUP BY 1, 2, 3, 4 HAVING COUNT(*) > 1)")[0][0]
+                           "FROM outbox GROUP BY 1, 2, 3, 4 HAVING COUNT(*) > 1) AS dup")[0][0]
     t.check(dupes == 0, "no duplicate outbox message")
     state = query(kill_db, "SELECT cursor FROM source_state "
                            "WHERE source = 'backfill:jvndb_detail_2022.rdf'")

@@ -39,6 +39,8 @@ def counts(db):
 
 
 def main():
+    t.sqlite_only("test_backup", "backup and restore copy the SQLite file (online backup API); "
+                  "a PostgreSQL store is backed up with pg_dump (docs/storage.md)")
     work = tempfile.mkdtemp(prefix="vw-backup-")
     db = os.path.join(work, "vulnwatch.db")
     pw = os.path.join(work, "pw")

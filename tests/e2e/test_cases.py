@@ -16,7 +16,6 @@ import os
 import random
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -126,14 +125,13 @@ def run_all(work):
     t.check(p.returncode == 1 and "no case 999999" in p.stderr, "an unknown case is refused")
 
     # Append-only: the shell cannot delete a case; an edited row is caught.
-    r = subprocess.run(["sqlite3", db, "DELETE FROM vcase WHERE id = %d" % case_id],
-                       capture_output=True, text=True, timeout=60)
+    r = t.db_shell(db, "DELETE FROM vcase WHERE id = %d" % case_id)
     t.check(r.returncode != 0 and "never deleted" in r.stderr,
             "the sqlite3 shell cannot delete a case (%r)" % r.stderr)
     t.run(["cases", "verify"], db=db, check_rc=0)
     other = listed[-1]["id"]
-    subprocess.run(["sqlite3", db, "UPDATE vcase SET state = 'closed' WHERE id = %d" % other],
-                   check=True, timeout=60)
+    r = t.db_shell(db, "UPDATE vcase SET state = 'closed' WHERE id = %d" % other)
+    t.check(r.returncode == 0, "the shell can edit a case row (%r)" % r.stderr)
     p = t.run(["cases", "verify"], db=db)
     t.check(p.returncode == 1 and ("case #%d" % other) in p.stdout,
             "cases verify names the edited case (%r)" % p.stdout)
@@ -166,7 +164,7 @@ def run_all(work):
     t.check(0 < kills < 40, "some transitions were killed, some finished (%d of 40 killed)" % kills)
     t.run(["audit", "verify"], db=killed, check_rc=0)
     t.run(["cases", "verify"], db=killed, check_rc=0)
-    con = sqlite3.connect(killed)
+    con = t.db_connect(killed)
     try:
         n = con.execute("SELECT count(*) FROM event_log WHERE kind IN ('case-transition', "
                         "'case-reopen')").fetchone()[0]

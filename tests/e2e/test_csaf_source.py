@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import tempfile
 
@@ -107,7 +106,7 @@ ca_file = {t.env("TS_CA_CERT")}
 
 
 def query(ws, sql, *args):
-    con = sqlite3.connect(ws.db)
+    con = t.db_connect(ws.db)
     try:
         return con.execute(sql, args).fetchall()
     finally:
@@ -223,7 +222,7 @@ try:
     # CISA's own signatures: made by a key the keyring does not hold.
     for name in NAMES:
         ws.serve(name + ".json.asc", read(os.path.join(CISA, name + ".json.asc")))
-    os.remove(ws.db)
+    t.db_remove(ws.db)
     p = t.run(["poll", "--once"], config=cfg)
     t.check(p.returncode != 0 and "is unknown-key" in p.stderr,
             "CISA's .asc files with CISA's key not in the keyring are refused as unknown-key")

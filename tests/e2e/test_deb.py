@@ -178,6 +178,8 @@ def check_man(root):
 
 
 def main():
+    t.sqlite_only("test_deb", "the package's default store is the SQLite file in "
+                  "/var/lib/vulnwatch, which the test checks on disk")
     need_tools()
     work = tempfile.mkdtemp(prefix="vw-deb-")
     try:

@@ -12,7 +12,6 @@ import os
 import random
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -61,7 +60,7 @@ t.run(["import", feed], config=cfg, check_rc=0)
 
 
 def query(sql):
-    con = sqlite3.connect(db_path, timeout=10)
+    con = t.db_connect(db_path, timeout=10)
     try:
         return con.execute(sql).fetchall()
     finally:

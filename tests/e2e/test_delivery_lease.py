@@ -5,7 +5,6 @@ the daemon stops (it releases the lease), a `poll --once` delivers again; a leas
 process that was killed is taken over at once."""
 import os
 import signal
-import sqlite3
 import subprocess
 import time
 
@@ -38,7 +37,7 @@ try:
             "the daemon delivered the Log4j match")
     # A message due now, as a cron `poll --once` beside the daemon would find it (the daemon
     # sleeps up to 30 s between rounds): the poll must leave it to the daemon.
-    db = sqlite3.connect(ws.db, timeout=10)
+    db = t.db_connect(ws.db, timeout=10)
     db.execute("INSERT INTO outbox (notifier, recipient, subject, text, payload, "
                "idempotency_key, due_at, state, attempts, last_reply, created_at, updated_at, "
                "thread) SELECT notifier, recipient, subject, text, payload, 'second-key', 0, "
@@ -50,7 +49,7 @@ try:
     t.check("delivery left to" in p.stderr + p.stdout,
             "poll --once says the running daemon delivers")
     t.check(len(t.hooks_for(ws.tag)) == 1, "poll --once delivered nothing itself")
-    db = sqlite3.connect(ws.db, timeout=10)
+    db = t.db_connect(ws.db, timeout=10)
     holder = db.execute("SELECT holder FROM delivery_lease").fetchone()
     db.close()
     t.check(holder is not None and (":%d:" % proc.pid) in holder[0],
@@ -59,13 +58,13 @@ finally:
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=20)
 
-db = sqlite3.connect(ws.db, timeout=10)
+db = t.db_connect(ws.db, timeout=10)
 t.check(db.execute("SELECT count(*) FROM delivery_lease").fetchone()[0] == 0,
         "the daemon released the lease when it stopped")
 db.close()
 
 # A lease left by a killed process (its pid is gone) does not hold up the next delivery.
-db = sqlite3.connect(ws.db, timeout=10)
+db = t.db_connect(ws.db, timeout=10)
 dead = subprocess.Popen(["true"])
 dead.wait()
 host = os.uname().nodename

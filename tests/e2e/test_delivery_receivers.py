@@ -14,7 +14,6 @@ The whole `poll --once` takes about one timeout, not one per stalled message."""
 import email.utils
 import os
 import shutil
-import sqlite3
 import sys
 import tempfile
 import time
@@ -58,7 +57,7 @@ t.check(TIMEOUT <= took < 2 * TIMEOUT,
         "the round took %.2f s: one stall timeout (%d s), not one per stalled message" %
         (took, TIMEOUT))
 
-con = sqlite3.connect(db_path)
+con = t.db_connect(db_path)
 
 
 def outbox(notifier):

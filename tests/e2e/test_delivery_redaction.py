@@ -9,7 +9,6 @@ import base64
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -76,7 +75,7 @@ with open(log_path, "w") as log:
                             stderr=subprocess.STDOUT)
     try:
         def attempts():
-            con = sqlite3.connect(db_path, timeout=10)
+            con = t.db_connect(db_path, timeout=10)
             try:
                 return con.execute("SELECT count(*) FROM delivery").fetchone()[0]
             finally:
@@ -95,7 +94,7 @@ t.check("last reply: HTTP 500" in p.stdout, "deliveries list shows the last repl
 p = t.run(["deliveries", "list", "--json"], config=cfg, check_rc=0)
 outputs["deliveries list --json"] = p.stdout + p.stderr
 
-con = sqlite3.connect(db_path)
+con = t.db_connect(db_path)
 replies = [r[0] for r in con.execute("SELECT last_reply FROM outbox")]
 con.close()
 t.check(len(replies) == 3 and all(r.startswith("HTTP 500") and "<redacted>" in r for r in replies),

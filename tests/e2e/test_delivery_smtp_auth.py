@@ -14,7 +14,6 @@ import os
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -87,7 +86,7 @@ with open(feed, "wb") as f:
 
 
 def rows(sql, *args):
-    con = sqlite3.connect(db_path, timeout=10)
+    con = t.db_connect(db_path, timeout=10)
     try:
         return con.execute(sql, args).fetchall()
     finally:

@@ -72,15 +72,14 @@ p = t.run(["poll", "--once"], config=cfg, check_rc=0)
 t.check(p.returncode == 0, "poll --once with SMTP down still exits 0 (sources were fine)")
 t.check(len(t.mails_for(ws.tag)) == 0, "no mail arrived while SMTP was down")
 t.check(len(t.hooks_for(ws.tag)) == 2, "the webhook got the two matches (got %d)" % len(t.hooks_for(ws.tag)))
-import sqlite3
-con = sqlite3.connect(ws.db)
+con = t.db_connect(ws.db)
 pending = con.execute("SELECT count(*) FROM outbox WHERE state='pending'").fetchone()[0]
 con.close()
 t.check(pending == 3, "three e-mails wait in the outbox (got %d)" % pending)
 
 # --- SMTP back: the waiting mail goes out once due ---------------------------------------
 cfg = config(smtp_port=t.env("TS_SMTP_PORT"))
-con = sqlite3.connect(ws.db)
+con = t.db_connect(ws.db)
 con.execute("UPDATE outbox SET due_at = 0 WHERE state='pending'")  # skip the backoff wait
 con.commit()
 con.close()
@@ -138,7 +137,7 @@ cfg = config(smtp_port=t.env("TS_SMTP_PORT"), extra_source=extra)
 p = t.run(["poll", "--once"], config=cfg)
 t.check(p.returncode == 3, "poll --once with a truncated feed exits 3 (got %d)" % p.returncode)
 t.check("broken" in p.stderr and "not modified" in p.stderr, "the error names the source; the good one still ran")
-con = sqlite3.connect(ws.db)
+con = t.db_connect(ws.db)
 n = con.execute("SELECT count(*) FROM record WHERE channel='broken'").fetchone()[0]
 errors = con.execute("SELECT error_count FROM source_state WHERE source='broken'").fetchone()
 con.close()
@@ -169,7 +168,7 @@ import email
 import email.policy
 served = t.demo_feed()
 served_hash = hashlib.sha256(served).hexdigest()
-con = sqlite3.connect(ws.db)
+con = t.db_connect(ws.db)
 rev = {r[0] for r in con.execute(
     "SELECT v.evidence FROM revision v JOIN record r ON r.id = v.record_id "
     "WHERE r.channel = 'jvndb-new'")}

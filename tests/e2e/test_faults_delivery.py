@@ -22,7 +22,6 @@ drop the repeat), and nothing is lost."""
 import email
 import email.policy
 import os
-import sqlite3
 import sys
 import time
 
@@ -90,7 +89,7 @@ def prepare(name, notifiers):
 
 
 def outbox(db):
-    con = sqlite3.connect(db)
+    con = t.db_connect(db)
     try:
         return {r[0]: r[1:] for r in con.execute(
             "SELECT notifier, state, attempts, due_at, last_reply, id FROM outbox "
@@ -101,7 +100,7 @@ def outbox(db):
 
 
 def admin_alerts(db):
-    con = sqlite3.connect(db)
+    con = t.db_connect(db)
     try:
         return con.execute("SELECT subject, state FROM outbox WHERE notifier = 'admin-mail' "
                            "AND subject LIKE '[vulnwatch] 監視%'").fetchall()
@@ -242,7 +241,7 @@ def smtp_rows():
             t.check(len(got) == 1 and got[0]["mode"] == "drop",
                     "smtp drop: the server had the whole message when it dropped the line")
             # Its retry time comes (the test moves it, rather than waiting 30 s).
-            con = sqlite3.connect(db)
+            con = t.db_connect(db)
             con.execute("UPDATE outbox SET due_at = 0 WHERE notifier = ?", (name,))
             con.commit()
             con.close()

@@ -27,7 +27,6 @@ import hashlib
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 
@@ -95,7 +94,7 @@ ca_file = {server.ca}
 
 
 def query(db, sql):
-    con = sqlite3.connect(db)
+    con = t.db_connect(db)
     try:
         return con.execute(sql).fetchall()
     finally:

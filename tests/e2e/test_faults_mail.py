@@ -18,7 +18,6 @@
 - Oversized message (over max_message_bytes): skipped with a problem naming its UID and size,
   the rest of the folder is stored, the poll succeeds."""
 import os
-import sqlite3
 import sys
 import time
 
@@ -87,7 +86,7 @@ def config(name, sources):
 
 
 def query(db, sql):
-    con = sqlite3.connect(db)
+    con = t.db_connect(db)
     try:
         return con.execute(sql).fetchall()
     finally:

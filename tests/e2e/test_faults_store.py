@@ -34,6 +34,8 @@ import delivery_support as ds  # noqa: E402
 import fault_support as fs  # noqa: E402
 import vwtest as t  # noqa: E402
 
+t.sqlite_only("test_faults_store", "every cell is about the SQLite file: its disk full or "
+              "read-only, BEGIN EXCLUSIVE from another process, a damaged page, PRAGMA quick_check")
 server = fs.FaultServer()
 work = tempfile.mkdtemp(prefix="vw-faults-store-")
 ITEMS = 3000

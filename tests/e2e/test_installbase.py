@@ -7,7 +7,6 @@ file with bad rows is refused with every line reported and changes nothing; unkn
 are refused unless --allow-unknown; --dry-run writes nothing."""
 import json
 import os
-import sqlite3
 import subprocess
 import tempfile
 
@@ -25,7 +24,7 @@ def write(name, text, encoding):
 
 
 def table():
-    con = sqlite3.connect(db)
+    con = t.db_connect(db)
     try:
         return con.execute("SELECT site_id, product, version, role, site_name, quantity, "
                            "contact_email, notes FROM install_base "
@@ -35,7 +34,7 @@ def table():
 
 
 def events():
-    con = sqlite3.connect(db)
+    con = t.db_connect(db)
     try:
         return [json.loads(row[0]) for row in
                 con.execute("SELECT json FROM event_log WHERE kind = 'installbase' ORDER BY id")]

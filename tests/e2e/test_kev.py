@@ -8,7 +8,6 @@ what left; a document that is not the catalog fails the poll alone (exit 3) and 
 import hashlib
 import json
 import os
-import sqlite3
 import time
 
 import vwtest as t
@@ -36,7 +35,7 @@ url = {ws.feed_url(name)}
 
 
 def query(sql, *args):
-    con = sqlite3.connect(ws.db)
+    con = t.db_connect(ws.db)
     try:
         return con.execute(sql, args).fetchall()
     finally:
@@ -121,7 +120,7 @@ other_db = os.path.join(ws.dir, "import.db")
 p = t.run(["import", FIXTURE], db=other_db, check_rc=0)
 t.check("CISA KEV catalog, 1404 CVEs listed (1404 new, 0 changed, 0 bad entries)" in p.stdout,
         "import reports the catalog: %r" % p.stdout)
-con = sqlite3.connect(other_db)
+con = t.db_connect(other_db)
 t.check(con.execute("SELECT count(*) FROM kev").fetchone()[0] == 1404, "import filled the table")
 t.check(con.execute("SELECT count(*) FROM record").fetchone()[0] == 0, "and made no records")
 con.close()

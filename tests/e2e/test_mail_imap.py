@@ -5,7 +5,6 @@ throwaway key; records land in the store with the right ids and signature verdic
 unseen (after_processing = leave), and a second poll fetches nothing."""
 import os
 import shutil
-import sqlite3
 import subprocess
 import tempfile
 import json
@@ -98,7 +97,7 @@ t.check(p.returncode == 0, "config with an imap source is valid: %s" % p.stderr.
 p = t.run(["poll", "--once"], config=cfg)
 t.check(p.returncode == 0, "poll --once over IMAP exits 0: %s" % p.stderr.strip()[-500:])
 
-con = sqlite3.connect(ws.db)
+con = t.db_connect(ws.db)
 rows = {r[0]: r[1] for r in con.execute("SELECT record_id, json FROM record WHERE channel='jpcert-mail'")}
 con.close()
 expected = len(written) + 2
@@ -134,7 +133,7 @@ t.check(p.returncode == 0 and "not modified" in p.stderr, "second poll: nothing 
 import email
 import email.policy
 import hashlib
-con = sqlite3.connect(ws.db)
+con = t.db_connect(ws.db)
 named = {r[0]: r[1] for r in con.execute(
     "SELECT r.record_id, v.evidence FROM revision v JOIN record r ON r.id = v.record_id "
     "WHERE r.channel = 'jpcert-mail'")}

@@ -7,7 +7,6 @@ alert is stored again, the alert covers the vulnerabilities it names, and an API
 import datetime
 import os
 import shutil
-import sqlite3
 import subprocess
 import tempfile
 import urllib.request
@@ -54,7 +53,7 @@ interval = 1h
             return r.read().decode().splitlines()
 
     def query(sql):
-        con = sqlite3.connect(db)
+        con = t.db_connect(db)
         try:
             return con.execute(sql).fetchall()
         finally:

@@ -18,7 +18,6 @@ import hashlib
 import http.client
 import json
 import os
-import sqlite3
 import sys
 import urllib.parse
 
@@ -69,7 +68,7 @@ def run(args, check_rc=None):
 
 
 def query(sql, *params):
-    con = sqlite3.connect(ws.db)
+    con = t.db_connect(ws.db)
     try:
         return con.execute(sql, params).fetchall()
     finally:

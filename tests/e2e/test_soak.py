@@ -64,7 +64,7 @@ def filled_store():
     """The cached store of ENTRIES advisories, made once (import of synthetic VULDEF files)."""
     os.makedirs(CACHE, exist_ok=True)
     cached = os.path.join(CACHE, "store-%d.db" % ENTRIES)
-    if os.path.exists(cached):
+    if t.db_exists(cached):
         return cached
     made = time.monotonic()
     files = sorted(glob.glob(os.path.join(DATA, "*jvndb_detail_*.rdf"))) if DATA else []
@@ -75,9 +75,7 @@ def filled_store():
                                 templates="project")
         files = sorted(glob.glob(os.path.join(scratch, "jvndb_detail_*.rdf")))
     partial = cached + ".partial"
-    for suffix in ("", "-wal", "-shm"):
-        if os.path.exists(partial + suffix):
-            os.remove(partial + suffix)
+    t.db_remove(partial)
     bare = os.path.join(work, "fill.conf")  # no notifiers; never /etc/vulnwatch's
     with open(bare, "w", encoding="utf-8") as f:
         f.write("[store]\npath = %s\n" % partial)
@@ -86,20 +84,21 @@ def filled_store():
         shutil.rmtree(scratch, ignore_errors=True)
     if p.returncode != 0:
         sys.exit("FAIL: filling the store failed: %s" % p.stderr[-2000:])
-    con = sqlite3.connect(partial)
-    n = con.execute("SELECT count(*) FROM record").fetchone()[0]
-    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    con.close()
+    n = t.db_rows(partial, "SELECT count(*) FROM record")[0][0]
+    if not t.on_postgres():
+        con = sqlite3.connect(partial)
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        con.close()
     if DATA == "" and n != ENTRIES:
         sys.exit("FAIL: the filled store has %d records, not %d" % (n, ENTRIES))
-    os.replace(partial, cached)
+    t.db_rename(partial, cached)
     print("store of %d records made in %.0f s, kept as %s" % (n, time.monotonic() - made, cached))
     return cached
 
 
 db = os.path.join(work, "vulnwatch.db")
-shutil.copyfile(filled_store(), db)
-stored = sqlite3.connect(db).execute("SELECT count(*) FROM record").fetchone()[0]
+t.db_copy(filled_store(), db)
+stored = t.db_rows(db, "SELECT count(*) FROM record")[0][0]
 print("store: %d records (copied in %.0f s)" % (stored, time.monotonic() - started))
 
 # Two feed versions (the server rotates them): the content changes now and then.

@@ -22,7 +22,6 @@ import os
 import re
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -82,7 +81,7 @@ def write(folder, name, text):
 
 
 def store_numbers(db):
-    con = sqlite3.connect(db)
+    con = t.db_connect(db)
     try:
         q = lambda sql, *a: con.execute(sql, a).fetchone()[0]  # noqa: E731
         day_start = (int(time.time()) + 9 * 3600) // 86400 * 86400 - 9 * 3600
@@ -187,9 +186,9 @@ def main():
         t.check(sum(s["cases"]["by_state"].values()) == truth["cases"], "status: cases by state add up")
         t.check([s["audit"]["seq"], s["audit"]["hash"]] == list(truth["head"]),
                 "status: audit head %s %s" % (s["audit"]["seq"], s["audit"]["hash"][:12]))
-        size = os.path.getsize(db)
+        size = t.db_size(db) if t.on_postgres() else os.path.getsize(db)
         t.check(s["database"]["bytes"] == size, "status: database bytes %s = %s" % (s["database"]["bytes"], size))
-        t.check(s["database"]["path"] == db, "status: database path")
+        t.check(s["database"]["path"] == t.db_location(db), "status: database path")
         names = [x["name"] for x in s["sources"]]
         t.check(names == ["demo", "broken"], "status: the configured sources in order (%s)" % names)
         t.check(all(x["last_success"] is None and x["next_poll"] is None for x in s["sources"]),
@@ -212,7 +211,7 @@ def main():
                          "smtp = smtp://127.0.0.1:2525\nfrom = vw@example.co.jp\nuser = vw\nto = psirt@example.co.jp\n"
                          "password_file = %s\n" % os.path.join(work, "missing-secret"))
         r = t.run(["status", "--json"], config=nosecret, db=db)
-        t.check(r.returncode == 0 and json.loads(r.stdout)["database"]["path"] == db,
+        t.check(r.returncode == 0 and json.loads(r.stdout)["database"]["path"] == t.db_location(db),
                 "status reports with a secret file missing (%s)" % r.stderr.strip()[-200:])
         r = t.run(["config", "check"], config=nosecret)
         t.check(r.returncode == 2 and "missing-secret" in r.stderr,

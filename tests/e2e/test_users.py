@@ -11,7 +11,6 @@ import json
 import os
 import pty
 import select
-import sqlite3
 import subprocess
 import tempfile
 import time
@@ -26,7 +25,7 @@ t.check(sodium.sodium_init() >= 0, "libsodium loads (ctypes)")
 
 
 def hash_of(name):
-    con = sqlite3.connect(db)
+    con = t.db_connect(db)
     try:
         row = con.execute("SELECT password_hash FROM app_user WHERE name = ?", (name,)).fetchone()
         return row[0] if row else None
@@ -162,7 +161,7 @@ token = p.stdout.strip()
 t.check(p.returncode == 0 and token.startswith("vw_") and len(token) == 43
         and p.stdout == token + "\n", "users token prints the token alone: %r" % p.stdout)
 t.check("二度と表示されません" in p.stderr, "and says on standard error it is shown only now")
-con = sqlite3.connect(db)
+con = t.db_connect(db)
 token_rows = con.execute("SELECT id, token_hash FROM api_token").fetchall()
 con.close()
 t.check(len(token_rows) == 1 and token_rows[0][1] == hashlib.sha256(token.encode()).hexdigest(),
@@ -244,12 +243,7 @@ t.check("$argon2id$" not in p.stdout, "no audit event holds a hash")
 t.check(run(["audit", "verify"]).returncode == 0, "the audit chain holds")
 
 # 9. No secret in the database file at all.
-with open(db, "rb") as f:
-    raw = f.read()
-for suffix in ("-wal",):
-    if os.path.exists(db + suffix):
-        with open(db + suffix, "rb") as f:
-            raw += f.read()
+raw = t.db_raw(db)
 for secret in (ADMIN_PW, TRIAGER_PW, TTY_PW, "the new triager password", token):
     t.check(secret.encode("utf-8") not in raw, "the database file does not hold %r…" % secret[:6])
 t.finish()

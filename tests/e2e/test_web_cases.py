@@ -23,7 +23,6 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import sys
 import tempfile
 import urllib.parse
@@ -342,7 +341,7 @@ def checks(server, db, ids):
     shown = json.loads(p.stdout)
     t.check(shown["state"] == "confirming" and shown["fields"].get("assignee") == "田中",
             "cases show: confirming, assignee 田中 (%s %s)" % (shown["state"], shown["fields"]))
-    con = sqlite3.connect(db)
+    con = t.db_connect(db)
     try:
         row = con.execute("SELECT kind, json_extract(json, '$.actor') FROM event_log WHERE "
                           "json_extract(json, '$.case') = ? ORDER BY id DESC LIMIT 1",

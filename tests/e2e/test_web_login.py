@@ -27,7 +27,6 @@ import http.client
 import os
 import re
 import shutil
-import sqlite3
 import sys
 import tempfile
 import time
@@ -114,7 +113,7 @@ def make_store(work):
         t.check(m is not None, "cases open prints the case (%r)" % p.stdout[:200])
         ids.append(int(m.group(1)) if m else 0)
     # As if a month had passed for the two hostile cases: their decide clocks ran out.
-    con = sqlite3.connect(db)
+    con = t.db_connect(db)
     with con:
         con.execute("UPDATE vcase SET decide_due = ?, received_at = ? WHERE id IN (?, ?)",
                     (int(time.time()) - 86400, int(time.time()) - 40 * 86400, ids[0], ids[1]))
@@ -129,7 +128,7 @@ def make_store(work):
 
 
 def session_events(db):
-    con = sqlite3.connect(db)
+    con = t.db_connect(db)
     rows = con.execute(
         "SELECT json_extract(json, '$.details.action'), coalesce(json_extract(json, "
         "'$.subjects[0]'), ''), json_extract(json, '$.actor') FROM event_log WHERE kind = 'user' "

@@ -22,7 +22,6 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -120,7 +119,7 @@ class Site:
 
 
 def components(db, product, version):
-    con = sqlite3.connect(db)
+    con = t.db_connect(db)
     try:
         rows = con.execute(
             "SELECT c.name, c.version FROM component c JOIN product_version v ON c.version_id = "
@@ -132,7 +131,7 @@ def components(db, product, version):
 
 
 def product_events(db):
-    con = sqlite3.connect(db)
+    con = t.db_connect(db)
     try:
         return [json.loads(r[0]) for r in
                 con.execute("SELECT json FROM event_log WHERE kind = 'product' ORDER BY id")]
@@ -430,7 +429,7 @@ def fixture_checks(work, db, tokens):
         return
     # The same document through the CLI into a copy of the store: the API must agree.
     cli_db = os.path.join(work, "cli.db")
-    shutil.copy(db, cli_db)
+    t.db_copy(db, cli_db)
     p = t.run(["products", "import-sbom", path, "--product", PUMP, "--version", "3.0", "--json"],
               db=cli_db, check_rc=0)
     cli = json.loads(p.stdout.splitlines()[0])

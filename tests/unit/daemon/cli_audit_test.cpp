@@ -45,8 +45,14 @@ Poco::JSON::Object::Ptr parse(const std::string& line) {
 
 void tamper(const std::string& db, const std::string& sql) {
     auto store = Store::open(db);
-    store->db().exec("DROP TRIGGER event_log_no_update; DROP TRIGGER event_log_no_delete; "
-                     "DROP TRIGGER event_log_append");
+    if (store->db().isPostgres()) { // PostgreSQL's DROP TRIGGER names the table
+        store->db().exec("DROP TRIGGER event_log_no_update ON event_log; "
+                         "DROP TRIGGER event_log_no_delete ON event_log; "
+                         "DROP TRIGGER event_log_append ON event_log");
+    } else {
+        store->db().exec("DROP TRIGGER event_log_no_update; DROP TRIGGER event_log_no_delete; "
+                         "DROP TRIGGER event_log_append");
+    }
     store->db().exec(sql);
 }
 

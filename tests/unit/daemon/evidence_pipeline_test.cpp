@@ -228,8 +228,8 @@ TEST_CASE("audit export --evidence-dir writes the blobs its events name with mat
     // A corrupt blob fails the export and is named.
     {
         auto store = Store::open(db);
-        store->db().exec("UPDATE evidence SET data = zeroblob(16) WHERE hash = '" +
-                         sha256Hex(doc2) + "'");
+        Statement q = store->db().prepare("UPDATE evidence SET data = ?1 WHERE hash = ?2");
+        q.bindBlob(1, std::string(16, '\0')).bind(2, sha256Hex(doc2)).run(); // 16 zero bytes
     }
     r = cli({"--db", db, "audit", "export", "--since", "2026-11-01", "--evidence-dir", dir});
     CHECK(r.code == kExitFailure);

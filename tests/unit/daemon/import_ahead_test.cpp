@@ -51,11 +51,13 @@ Stored storedOf(Store& store) {
     Stored s;
     s.records = rows(store, "SELECT record_id || ' ' || channel || ' ' || content_hash || ' ' || "
                             "json FROM record ORDER BY id");
-    s.revisions = rows(store, "SELECT record_id || ' ' || ifnull(evidence, '-') || ' ' || "
+    s.revisions = rows(store, "SELECT record_id || ' ' || coalesce(evidence, '-') || ' ' || "
                               "content_hash FROM revision ORDER BY id");
+    // The bytes in hex: SQLite's hex(), PostgreSQL's encode() (neither has the other's).
+    const std::string hex = store.db().isPostgres() ? "encode(data, 'hex')" : "hex(data)";
     s.evidence = rows(store, "SELECT hash || ' ' || media_type || ' ' || size || ' ' || "
-                             "compression || ' ' || ifnull(hex(data), '-') FROM evidence "
-                             "ORDER BY hash");
+                             "compression || ' ' || coalesce(" +
+                                 hex + ", '-') FROM evidence ORDER BY hash");
     s.aliases = rows(store, "SELECT id || ' ' || cluster_id FROM alias ORDER BY id");
     return s;
 }
@@ -205,8 +207,10 @@ TEST_CASE("putEvidence of prepared bytes stores the row putEvidence stores", "[s
     }
     CHECK_FALSE(prepareEvidence(incompressible).packed);
     CHECK(prepareEvidence(bytes).packed);
-    const std::string sql = "SELECT hash || media_type || size || compression || hex(data) || "
-                            "first_seen || last_seen FROM evidence ORDER BY hash";
+    // The bytes in hex: SQLite's hex(), PostgreSQL's encode() (neither has the other's).
+    const std::string hex = a->db().isPostgres() ? "encode(data, 'hex')" : "hex(data)";
+    const std::string sql = "SELECT hash || media_type || size || compression || " + hex +
+                            " || first_seen || last_seen FROM evidence ORDER BY hash";
     CHECK(rows(*b, sql) == rows(*a, sql));
     CHECK(rows(*a, sql).size() == 2);
 }

@@ -496,11 +496,13 @@ TEST_CASE("a delivery the locked store cannot record is not sent again, and reco
     batch.records = {log4j()};
     std::vector<NotifierConfig> chatOnly = {notifiers()[1]};
     REQUIRE(ingestBatch(*store, chatOnly, "feed", batch, 1000).enqueued == 1);
-    store->db().exec("PRAGMA busy_timeout = 50"); // the daemon waits 5 s; the test need not
+    // The daemon waits 5 s; the test need not (PostgreSQL: the wait for the write lock).
+    store->db().exec(store->db().isPostgres() ? "SET lock_timeout = '50ms'"
+                                              : "PRAGMA busy_timeout = 50");
 
     // A CLI import in another process holds the write lock while the webhook is delivered.
     auto other = Store::open(path);
-    other->db().exec("BEGIN IMMEDIATE");
+    other->db().beginWrite();
     FakeNotifier chat("chat", {DeliveryResult::Kind::Delivered, "HTTP 200", std::nullopt});
     std::map<std::int64_t, std::string> unrecorded;
     DeliveryStats s = deliverDue(*store, {{"chat", &chat}}, 1100, {}, &unrecorded);

@@ -113,7 +113,8 @@ TEST_CASE("corrupt stored data is detected and named", "[store][evidence]") {
     const std::string hash = putEvidence(*store, xml, kMediaXml, 1000);
 
     SECTION("data that does not decompress") {
-        store->db().exec("UPDATE evidence SET data = zeroblob(40)");
+        Statement q = store->db().prepare("UPDATE evidence SET data = ?1"); // 40 zero bytes
+        q.bindBlob(1, std::string(40, '\0')).run();
         const EvidenceRead read = readEvidence(*store, hash);
         CHECK(read.status == EvidenceStatus::Corrupt);
         CHECK_THAT(read.problem, Catch::Contains(hash) && Catch::Contains("corrupt"));

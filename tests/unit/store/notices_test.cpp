@@ -40,7 +40,12 @@ TEST_CASE("the notice tables exist with their indexes", "[store][notices][migrat
     auto store = Store::inMemory();
     for (const char* name :
          {"notice", "notice_recipient", "notice_case", "notice_group", "notice_recipient_state"}) {
-        auto q = store->db().prepare("SELECT count(*) FROM sqlite_schema WHERE name = ?1");
+        // The catalog of tables and indexes: sqlite_schema, or pg_class in the store's schema.
+        auto q = store->db().prepare(
+            store->db().isPostgres()
+                ? "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                  "WHERE c.relname = ?1 AND n.nspname = current_schema()"
+                : "SELECT count(*) FROM sqlite_schema WHERE name = ?1");
         q.bind(1, std::string(name));
         REQUIRE(q.step());
         INFO(name);

@@ -2,6 +2,7 @@
 // against a plain count of the rows, and every query's plan against a full scan.
 #include "core/cases.h"
 #include "core/datetime.h"
+#include "helpers/backend.h"
 #include "store/cases.h"
 #include "store/status.h"
 #include "store/store.h"
@@ -177,13 +178,42 @@ TEST_CASE("status counts the outbox the ledger the cases and the audit head", "[
     CHECK(s.auditHead.seq == countRows(*store, "event_log"));
     CHECK(s.auditHead.hash == head.hash);
     CHECK(s.auditHeadAt > 0);
-    CHECK(s.dbBytes == static_cast<std::int64_t>(std::filesystem::file_size(dir.file("s.db"))));
-    CHECK(s.walBytes > 0); // the connection is open: its WAL exists
+    if (vw::test::onPostgres()) {
+        // No file: the size of the store's schema, which holds the rows above.
+        CHECK(s.dbBytes > 0);
+        CHECK(s.walBytes == 0);
+    } else {
+        CHECK(s.dbBytes == static_cast<std::int64_t>(std::filesystem::file_size(dir.file("s.db"))));
+        CHECK(s.walBytes > 0); // the connection is open: its WAL exists
+    }
     CHECK(s.schemaVersion == Store::latestSchemaVersion());
 }
 
 TEST_CASE("no status query scans a large table", "[store][status]") {
     auto store = Store::inMemory();
+    if (vw::test::onPostgres()) {
+        // PostgreSQL's plan: with sequential scans priced out (an empty table's statistics
+        // favour them), a query that still reads a table whole has no index to use.
+        store->db().exec("SET enable_seqscan = off");
+        for (const std::string_view sql : statusQueries()) {
+            Statement q = store->db().prepare("EXPLAIN " + std::string(sql));
+            for (int i = 1; i <= 2; ++i) {
+                if (std::string(sql).find("?" + std::to_string(i)) != std::string::npos) {
+                    q.bind(i, std::string_view("1")); // untyped: a number or a state
+                }
+            }
+            int steps = 0;
+            while (q.step()) {
+                ++steps;
+                const std::string line = q.text(0);
+                INFO(sql << ": " << line);
+                CHECK(line.find("Seq Scan") == std::string::npos);
+            }
+            CHECK(steps > 0);
+        }
+        store->db().exec("RESET enable_seqscan");
+        return;
+    }
     for (const std::string_view sql : statusQueries()) {
         Statement q = store->db().prepare("EXPLAIN QUERY PLAN " + std::string(sql));
         for (int i = 1; i <= 2; ++i) {

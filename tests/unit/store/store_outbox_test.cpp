@@ -157,3 +157,28 @@ TEST_CASE("The delivery lease has one holder until it expires or is released",
     CHECK_FALSE(store->deliveryLease());
     CHECK(store->takeDeliveryLease("cron poll", 1201, 120));
 }
+
+TEST_CASE("a reply that is not well-formed UTF-8 is recorded with U+FFFD in its place",
+          "[store][outbox]") {
+    // A webhook's error body cut at 200 bytes inside a character, and a Shift_JIS byte pair:
+    // PostgreSQL's text refuses both, and the attempt must still be recorded.
+    auto store = Store::inMemory();
+    const auto id = store->enqueue(message("k1"), 100, 100);
+    const std::string cut = "HTTP 500: \xE3\x82\xA8\xE3\x83"; // "エ" then half of "ラ"
+    store->markRetry(id, cut, 200, 110);
+    store->markDead(id, "550 \x83\x47\x83\x89\x81\x5B", 120); // "エラー" in Shift_JIS
+    const auto rows = store->outboxRows("", 10);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].lastReply == "550 \xEF\xBF\xBD\x47\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\x5B");
+    auto q = store->db().prepare("SELECT reply FROM delivery WHERE outbox_id = ?1 ORDER BY id");
+    q.bind(1, id);
+    REQUIRE(q.step());
+    CHECK(q.text(0) == "HTTP 500: \xE3\x82\xA8\xEF\xBF\xBD\xEF\xBF\xBD");
+    REQUIRE(q.step());
+    CHECK(q.text(0) == rows[0].lastReply);
+    CHECK_FALSE(q.step());
+    // A well-formed reply is kept as it is.
+    const auto other = store->enqueue(message("k2"), 100, 100);
+    store->markDelivered(other, "250 2.0.0 受け付けました", 130);
+    CHECK(store->outboxRows("delivered", 10).at(0).lastReply == "250 2.0.0 受け付けました");
+}

@@ -3,7 +3,6 @@
 #include "store_test_support.h"
 
 #include <catch2/catch.hpp>
-#include <sqlite3.h>
 #include <stdexcept>
 
 using vw::Store;
@@ -300,7 +299,7 @@ TEST_CASE("forEachCluster reads in one transaction of its own or of the caller",
     auto store = Store::inMemory();
     store->upsertRecord("s", makeAdvisory("JVNDB-2023-000001", {}), 100);
     store->upsertRecord("s", makeAdvisory("JVNDB-2023-000002", {}), 200);
-    const auto inTransaction = [&] { return sqlite3_get_autocommit(store->db().handle()) == 0; };
+    const auto inTransaction = [&] { return store->db().inTransaction(); };
 
     std::vector<std::string> seen;
     store->forEachCluster(0, [&](const vw::ClusterSummary& c) {

@@ -58,12 +58,15 @@ struct Fixture {
             {"jvndb", "jvn-rss", "https://jvndb.jvn.jp/x.rdf", true, std::chrono::seconds(900)});
         settings.transition = [this](Store& s, std::int64_t id, CaseState to, const std::string& by,
                                      const std::map<std::string, std::string>& fields,
-                                     std::int64_t now) {
+                                     std::int64_t now, std::int64_t expectVersion) {
             transitions.push_back(by + ":" + std::to_string(id) + ":" +
                                   std::string(caseStateName(to)));
             TransitionOutcome out;
             try {
-                out.done = transitionCase(s, Routing(), id, to, by, fields, now);
+                out.done = transitionCase(s, Routing(), id, to, by, fields, now, expectVersion);
+            } catch (const CaseConflict& e) {
+                out.refused = e.what();
+                out.conflict = true;
             } catch (const CaseRefused& e) {
                 out.refused = e.what();
             }

@@ -465,7 +465,9 @@ TEST_CASE("the audit page shows the verification and exports as the CLI does",
     CHECK(r.header("Content-Disposition") ==
           "attachment; filename=\"vulnwatch-audit-2026-09-01-2026-09-30.txt\"");
     CHECK(r.body.rfind("Audit trail (vulnwatch audit export)\n", 0) == 0);
-    CHECK(has(r.body, "store: " + f.dbPath + "\n"));
+    // The store it names: the file, or on PostgreSQL the (redacted) URL of the database.
+    const std::string location = f.store->db().isPostgres() ? f.store->db().path() : f.dbPath;
+    CHECK(has(r.body, "store: " + location + "\n"));
     CHECK(has(r.body, "events in the period: " + std::to_string(v.events)));
     CHECK(r.header("X-Vulnwatch-Audit-Chain") == "holds");
 

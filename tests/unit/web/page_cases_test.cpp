@@ -72,18 +72,22 @@ struct Site {
                                "Low", kNow)
                     .id;
         PageSettings settings;
-        settings.api.transition =
-            [this](Store& s, std::int64_t id, CaseState to, const std::string& by,
-                   const std::map<std::string, std::string>& fields, std::int64_t now) {
-                ++transitions;
-                TransitionOutcome out;
-                try {
-                    out.done = transitionCase(s, Routing(), id, to, by, fields, now);
-                } catch (const CaseRefused& e) {
-                    out.refused = e.what();
-                }
-                return out;
-            };
+        settings.api.transition = [this](Store& s, std::int64_t id, CaseState to,
+                                         const std::string& by,
+                                         const std::map<std::string, std::string>& fields,
+                                         std::int64_t now, std::int64_t expectVersion) {
+            ++transitions;
+            TransitionOutcome out;
+            try {
+                out.done = transitionCase(s, Routing(), id, to, by, fields, now, expectVersion);
+            } catch (const CaseConflict& e) {
+                out.refused = e.what();
+                out.conflict = true;
+            } catch (const CaseRefused& e) {
+                out.refused = e.what();
+            }
+            return out;
+        };
         settings.api.ssvc = [this](Store& s, std::int64_t id, const std::string& by,
                                    const std::map<std::string, std::string>& points,
                                    std::int64_t now) {
@@ -297,8 +301,10 @@ TEST_CASE("A case page shows its facts and clocks and timeline", "[web][pages][c
     REQUIRE(transition != std::string::npos);
     REQUIRE(open != std::string::npos);
     CHECK(transition < open);
-    CHECK(has(r.body, "<td class=\"actor\">alice</td>"));
-    CHECK(has(r.body, "<td class=\"actor\">setup</td>"));
+    // Each with the site it acted at (docs/cases.md "Sites"; here the host name).
+    const std::string at = " <span class=\"site\">@ " + hostSiteName() + "</span></td>";
+    CHECK(has(r.body, "<td class=\"actor\">alice" + at));
+    CHECK(has(r.body, "<td class=\"actor\">setup" + at));
     // The transition's row shows the fields it recorded, as text.
     CHECK(has(r.body, "<dl class=\"event-fields\"><dt>担当者</dt><dd>田中</dd><dt>メモ</dt><dd>see "
                       "&lt;script&gt;alert(1)&lt;/script&gt;</dd></dl>"));

@@ -1,0 +1,280 @@
+#!/usr/bin/python3
+"""Many sites, one view (issue 17 part 4; docs/cases.md "Sites"), end to end: two
+`vulnwatch serve` processes on one store, one at site 東京 and one at site Osaka ([daemon]
+site), with login sessions made in the store (make_session):
+
+- user alice at 東京 opens the case page (its transition forms carry the case's version);
+  user bob at Osaka moves the case first; alice's post of the form she saw is refused with 409,
+  the page names bob and Osaka (Japanese, and English with the language switch), shows the case
+  as it is now, and nothing is written (no event, the state bob left);
+- alice reloads the page and her transition goes through; the timeline and "last updated" say
+  "USER @ SITE";
+- `cases show --json` lists both sites in the events; `cases show` prints "by USER @ SITE";
+- `cases transition --expect-version` with a stale version exits 1 naming who changed the case
+  and writes nothing, with the current one it goes through;
+- the REST API's transition with a stale expect_version is 409 conflict naming who, where and
+  when.
+Needs no loopback test server."""
+import html
+import http.client
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(__file__))
+import vwtest as t  # noqa: E402
+import web_support as ws  # noqa: E402
+
+PASSWORD = "correct horse battery staple 7"
+PUMP = "Infusion Pump Console"
+
+
+class Server(ws.Serve):
+    """One `vulnwatch serve` of a site on a free loopback port."""
+
+    def __init__(self, work, db, site, name):
+        super().__init__(work, db, name=name, config_text=site_config(db, site))
+
+    def request(self, method, path, session=None, headers=None, form=None, lang=None,
+                body=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        h = dict(headers or {})
+        cookies = []
+        if session:
+            cookies.append("vw_session=" + session[0])
+        if lang:
+            cookies.append("vw_lang=" + lang)
+        if cookies:
+            h["Cookie"] = "; ".join(cookies)
+        if form is not None:
+            body = urllib.parse.urlencode(form).encode()
+            h.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        conn.request(method, path, body=body, headers=h)
+        r = conn.getresponse()
+        text = r.read().decode("utf-8", "replace")
+        got = {k.lower(): v for k, v in r.getheaders()}
+        conn.close()
+        return r.status, got, text
+
+    def post(self, path, session, fields, lang=None):
+        """A form post as the browser sends it: the session's CSRF token, this origin."""
+        form = [("csrf", session[1])] + list(fields)
+        return self.request("POST", path, session, {"Origin": self.base}, form, lang)
+
+    def api_post(self, path, session, doc):
+        """A JSON POST with the session cookie, its CSRF token and this origin."""
+        return self.request("POST", path, session,
+                            {"Origin": self.base, "X-CSRF-Token": session[1],
+                             "Content-Type": "application/json"},
+                            body=json.dumps(doc).encode())
+
+
+def site_config(db, site):
+    return ("[store]\npath = %s\n\n[daemon]\nsite = %s\n\n[web]\nlisten = 127.0.0.1:0\n"
+            % (db, site))
+
+
+def hidden_inputs(text, form_id):
+    """name -> value of the hidden inputs of the form `form_id`."""
+    m = re.search(r'<form id="%s".*?</form>' % re.escape(form_id), text, re.S)
+    if not m:
+        return {}
+    return {n: html.unescape(v) for n, v in
+            re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', m.group(0))}
+
+
+def text_of(text, ident):
+    """The text (tags removed, entities decoded) of the element with id `ident`."""
+    m = re.search(r'<(\w+)[^>]*\bid="%s"[^>]*>(.*?)</\1>' % re.escape(ident), text, re.S)
+    return html.unescape(re.sub(r"<[^>]+>", "", m.group(2))).strip() if m else ""
+
+
+def case_json(cli_conf, case_id):
+    p = t.run(["cases", "show", str(case_id), "--json"], config=cli_conf, check_rc=0)
+    try:
+        return json.loads(p.stdout)
+    except ValueError:
+        t.check(False, "cases show --json prints JSON (%r)" % p.stdout[:200])
+        return {"events": [], "state": "", "last_event": 0, "fields": {}}
+
+
+def make_store(work):
+    db = os.path.join(work, "sites.db")
+    cli_conf = os.path.join(work, "sapporo.conf")
+    with open(cli_conf, "w", encoding="utf-8") as f:
+        f.write("[store]\npath = %s\n\n[daemon]\nsite = 札幌\n" % db)
+    t.run(["products", "import", os.path.join(t.SOURCE_DIR, "demo", "products_demo.json")],
+          config=cli_conf, check_rc=0)
+    pw = os.path.join(work, "password")
+    with open(pw, "w") as f:
+        f.write(PASSWORD + "\n")
+    for name in ("alice", "bob"):
+        t.run(["users", "add", name, "--role", "admin", "--password-file", pw, "--by", "setup"],
+              config=cli_conf, check_rc=0)
+    p = t.run(["cases", "open", "--product", PUMP, "--version", "2.0", "--title",
+               "a hospital's report of an open debug port", "--severity", "High", "--by", "setup"],
+              config=cli_conf, check_rc=0)
+    m = re.search(r"case #(\d+) opened", p.stdout)
+    t.check(m is not None, "cases open prints the case number (%r)" % p.stdout)
+    return db, cli_conf, int(m.group(1)) if m else 0
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="vw-web-sites-")
+    try:
+        db, cli_conf, case_id = make_store(work)
+        tokyo = Server(work, db, "東京", "tokyo")
+        try:
+            osaka = Server(work, db, "Osaka", "osaka")
+            try:
+                checks(tokyo, osaka, db, cli_conf, case_id)
+            finally:
+                rc = osaka.stop()
+            t.check(rc == 0, "SIGTERM stops the Osaka serve with exit 0 (%r)" % rc)
+        finally:
+            rc = tokyo.stop()
+        t.check(rc == 0, "SIGTERM stops the 東京 serve with exit 0 (%r)" % rc)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    t.finish()
+
+
+def checks(tokyo, osaka, db, cli_conf, case_id):
+    alice = ws.make_session(db, "alice")
+    bob = ws.make_session(db, "bob")
+    path = "/cases/%d" % case_id
+    opened = case_json(cli_conf, case_id)
+    t.check(opened["events"] and all(e.get("site") == "札幌" for e in opened["events"]),
+            "the case-open event of the CLI records its site (%s)"
+            % [e.get("site") for e in opened["events"]])
+
+    # alice at 東京 opens the page: the form carries the version she sees.
+    st, _, page_a = tokyo.request("GET", path, alice)
+    seen_a = hidden_inputs(page_a, "transition-confirming").get("expect_version", "")
+    t.check(st == 200 and seen_a == str(opened["last_event"]),
+            "the 東京 page's form carries the case's version (%r, last_event %s)"
+            % (seen_a, opened["last_event"]))
+
+    # bob at Osaka moves the case first, with the version his page carried.
+    st, _, page_b = osaka.request("GET", path, bob)
+    seen_b = hidden_inputs(page_b, "transition-confirming").get("expect_version", "")
+    t.check(seen_b == seen_a, "both pages were made from the same version (%r, %r)"
+            % (seen_a, seen_b))
+    st, h, _ = osaka.post(path + "/transition", bob,
+                          [("to", "confirming"), ("expect_version", seen_b),
+                           ("assignee", "bob"), ("note", "checked at the Osaka lab")])
+    t.check(st == 303 and h.get("location") == path,
+            "bob's transition at Osaka is 303 back to the case (%d)" % st)
+    after_b = case_json(cli_conf, case_id)
+    t.check(after_b["state"] == "confirming" and after_b["last_event"] > int(seen_a or 0),
+            "the case is confirming with a new version (%s, %s)"
+            % (after_b["state"], after_b["last_event"]))
+
+    # alice's post of the form she saw: 409, the page names bob and Osaka, nothing written.
+    st, _, text = tokyo.post(path + "/transition", alice,
+                             [("to", "confirming"), ("expect_version", seen_a),
+                              ("assignee", "alice")])
+    error = text_of(text, "transition-error")
+    t.check(st == 409, "alice's stale transition at 東京 is 409 (%d)" % st)
+    t.check('data-conflict="true"' in text and "bob @ Osaka" in error and "ほかの人" in error
+            and "記録していません" in error,
+            "the page says in Japanese that bob at Osaka changed the case meanwhile (%r)" % error)
+    t.check(text_of(text, "case-state") == "確認",
+            "the refused page shows the case as it is now (%r)" % text_of(text, "case-state"))
+    t.check("bob @ Osaka" in text_of(text, "case-last-change"),
+            "the last change names bob @ Osaka (%r)" % text_of(text, "case-last-change"))
+    st, _, text = tokyo.post(path + "/transition", alice,
+                             [("to", "confirming"), ("expect_version", seen_a),
+                              ("assignee", "alice")], lang="en")
+    error = text_of(text, "transition-error")
+    t.check(st == 409 and "Someone else (bob @ Osaka) changed this case" in error
+            and "not recorded" in error and "confirming" in error.lower(),
+            "and in English with the language switch (%r)" % error)
+    unchanged = case_json(cli_conf, case_id)
+    t.check(len(unchanged["events"]) == len(after_b["events"])
+            and unchanged["last_event"] == after_b["last_event"]
+            and unchanged["fields"].get("assignee") == "bob",
+            "the refused transitions wrote nothing (%d events, assignee %r)"
+            % (len(unchanged["events"]), unchanged["fields"].get("assignee")))
+    st, _, text = tokyo.post(path + "/transition", alice,
+                             [("to", "evaluating"), ("expect_version", "12x"),
+                              ("finding", "x")])
+    t.check(st == 422 and "expect_version" in text_of(text, "transition-error"),
+            "a version that is no number is 422 naming expect_version (%d)" % st)
+
+    # alice reloads: the form carries the new version, and her transition goes through.
+    st, _, page_a = tokyo.request("GET", path, alice)
+    seen_a2 = hidden_inputs(page_a, "transition-evaluating").get("expect_version", "")
+    t.check(seen_a2 == str(after_b["last_event"]),
+            "the reloaded page carries the new version (%r)" % seen_a2)
+    st, h, _ = tokyo.post(path + "/transition", alice,
+                          [("to", "evaluating"), ("expect_version", seen_a2),
+                           ("finding", "the debug port is open on 2.0")])
+    t.check(st == 303 and h.get("location") == path,
+            "alice's transition from the reloaded page is 303 (%d)" % st)
+    st, _, text = osaka.request("GET", path + "?order=oldest", bob)
+    actors = [html.unescape(re.sub(r"<[^>]+>", "", a)).strip()
+              for a in re.findall(r'<td class="actor">(.*?)</td>', text, re.S)]
+    t.check(actors[-2:] == ["bob @ Osaka", "alice @ 東京"]
+            and actors[:-2] and all(a == "setup @ 札幌" for a in actors[:-2]),
+            "the Osaka page's timeline shows each USER @ SITE (%s)" % actors)
+    t.check("alice @ 東京" in text_of(text, "case-last-change"),
+            "and the last change by alice @ 東京 (%r)" % text_of(text, "case-last-change"))
+
+    # The CLI: both sites in the events; the text names USER @ SITE.
+    now = case_json(cli_conf, case_id)
+    sites = [(e["actor"], e.get("site")) for e in now["events"]]
+    t.check(now["state"] == "evaluating"
+            and ("bob", "Osaka") in sites and ("alice", "東京") in sites,
+            "cases show --json lists both sites (%s)" % sites)
+    t.check(all(e["details"].get("site") == e.get("site") for e in now["events"]),
+            "each event's site is its audit detail \"site\"")
+    p = t.run(["cases", "show", str(case_id)], config=cli_conf, check_rc=0)
+    t.check("by bob @ Osaka" in p.stdout and "by alice @ 東京" in p.stdout,
+            "cases show prints by USER @ SITE")
+    p = t.run(["cases", "transition", str(case_id), "responding", "--by", "carol",
+               "--risk", "controlled", "--action", "mitigation",
+               "--assessment", "reachable only on the service LAN",
+               "--expect-version", str(after_b["last_event"])], config=cli_conf, check_rc=1)
+    t.check("alice @ 東京" in p.stderr and "nothing was written" in p.stderr
+            and "何も記録していません" in p.stderr and str(now["last_event"]) in p.stderr,
+            "a stale --expect-version exits 1 naming alice @ 東京 and the version (%r)"
+            % p.stderr.strip())
+    t.check(len(case_json(cli_conf, case_id)["events"]) == len(now["events"]),
+            "and writes nothing")
+    p = t.run(["cases", "transition", str(case_id), "responding", "--by", "carol",
+               "--expect-version", "abc"], config=cli_conf, check_rc=2)
+    t.check("--expect-version" in p.stderr, "a version that is no number is a usage error (%r)"
+            % p.stderr.strip())
+
+    # The REST API: a stale expect_version is 409 conflict naming who, where and when.
+    st, _, doc = osaka.api_post("/api/v1" + path + "/transition", bob,
+                                {"state": "responding", "expect_version": after_b["last_event"],
+                                 "fields": {"risk": "controlled", "action": "mitigation",
+                                            "assessment": "service LAN only"}})
+    problem = json.loads(doc) if doc.startswith("{") else {}
+    t.check(st == 409 and problem.get("type", "").endswith(":conflict")
+            and problem.get("changed_by") == "alice" and problem.get("changed_at_site") == "東京"
+            and problem.get("last_event") == now["last_event"]
+            and problem.get("state") == "evaluating" and problem.get("changed_at"),
+            "the API's stale transition is 409 conflict naming alice at 東京 (%d %s)"
+            % (st, doc[:400]))
+    st, _, doc = osaka.api_post("/api/v1" + path + "/transition", bob,
+                                {"state": "responding", "expect_version": now["last_event"],
+                                 "fields": {"risk": "controlled", "action": "mitigation",
+                                            "assessment": "service LAN only"}})
+    moved = json.loads(doc) if doc.startswith("{") else {}
+    t.check(st == 200 and moved.get("state") == "responding"
+            and moved.get("last_event", 0) > now["last_event"],
+            "with the current version the API moves the case (%d)" % st)
+    last = case_json(cli_conf, case_id)["events"][-1]
+    t.check((last["actor"], last.get("site")) == ("bob", "Osaka"),
+            "the API's transition records bob @ Osaka (%s)" % ((last["actor"], last.get("site")),))
+
+
+if __name__ == "__main__":
+    main()
