@@ -1469,11 +1469,22 @@ std::vector<std::int64_t> Store::recordsWithText(const std::vector<std::string>&
         }
         return ids;
     }
+    // `%word%` for LIKE/ILIKE with ESCAPE '\\'.
+    const auto likePattern = [](const std::string& word) {
+        std::string pattern = "%";
+        for (const char c : word) {
+            if (c == '%' || c == '_' || c == '\\') {
+                pattern += '\\';
+            }
+            pattern += c;
+        }
+        return pattern + '%';
+    };
     for (const std::string& form : searchForms) {
         // Each word of three characters or more narrows through the trigram index (FTS5 phrase
         // queries are substring searches there); a keyword whose words are all shorter ("日立",
         // "qt x") is looked for with LIKE, which reads the whole (small) table.
-        std::string query;
+        std::vector<std::string> longWords;
         std::string longest;
         std::size_t start = 0;
         while (start < form.size()) {
@@ -1481,20 +1492,16 @@ std::vector<std::int64_t> Store::recordsWithText(const std::vector<std::string>&
             if (end == std::string::npos) {
                 end = form.size();
             }
-            const std::string word = form.substr(start, end - start);
+            std::string word = form.substr(start, end - start);
             std::size_t chars = 0;
             for (const char c : word) {
                 chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
             }
-            if (chars >= 3) {
-                std::string quoted;
-                for (const char c : word) {
-                    quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-                }
-                query += (query.empty() ? "\"" : " \"") + quoted + "\"";
-            }
             if (word.size() > longest.size()) {
                 longest = word;
+            }
+            if (chars >= 3) {
+                longWords.push_back(std::move(word));
             }
             start = end + 1;
         }
@@ -1503,68 +1510,43 @@ std::vector<std::int64_t> Store::recordsWithText(const std::vector<std::string>&
         }
         if (db_.isPostgres()) {
             // record_text is a plain table with a pg_trgm index there (docs/storage.md): every
-            // word of three characters or more as a substring (as the FTS5 phrases), else the
-            // longest word; one ILIKE per word joined by AND, which the trigram index serves
-            // (ILIKE ALL over an array is not: a scan of the table).
-            const auto likePattern = [](const std::string& word) {
-                std::string pattern = "%";
-                for (const char c : word) {
-                    if (c == '%' || c == '_' || c == '\\') {
-                        pattern += '\\';
-                    }
-                    pattern += c;
-                }
-                return pattern + '%';
-            };
-            std::vector<std::string> patterns;
-            std::size_t at = 0;
-            while (at < form.size()) {
-                std::size_t end = form.find(' ', at);
-                if (end == std::string::npos) {
-                    end = form.size();
-                }
-                const std::string word = form.substr(at, end - at);
-                std::size_t chars = 0;
-                for (const char c : word) {
-                    chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
-                }
-                if (chars >= 3 || (query.empty() && word == longest && patterns.empty())) {
-                    patterns.push_back(likePattern(word));
-                }
-                at = end + 1;
-            }
+            // long word as a substring (as the FTS5 phrases), else the longest word; one ILIKE
+            // per word joined by AND, which the trigram index serves (ILIKE ALL over an array
+            // is not: a scan of the table).
+            const std::vector<std::string>& words =
+                longWords.empty() ? std::vector<std::string>{longest} : longWords;
             std::string sql = "SELECT rowid FROM record_text WHERE ";
-            for (std::size_t i = 0; i < patterns.size(); ++i) {
+            for (std::size_t i = 0; i < words.size(); ++i) {
                 sql +=
                     (i == 0 ? "" : " AND ") + std::string("text ILIKE ?") + std::to_string(i + 1);
             }
             // Not cached(): its map keys are views of literals; this text is built here.
             Statement q = db_.prepare(sql);
-            for (std::size_t i = 0; i < patterns.size(); ++i) {
-                q.bind(static_cast<int>(i + 1), patterns[i]);
+            for (std::size_t i = 0; i < words.size(); ++i) {
+                q.bind(static_cast<int>(i + 1), likePattern(words[i]));
             }
             while (q.step()) {
                 ids.push_back(q.integer(0));
             }
             continue;
         }
-        if (!query.empty()) {
+        if (!longWords.empty()) {
+            std::string query;
+            for (const std::string& word : longWords) {
+                std::string quoted;
+                for (const char c : word) {
+                    quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+                }
+                query += (query.empty() ? "\"" : " \"") + quoted + "\"";
+            }
             Use q(cached("SELECT rowid FROM record_text WHERE record_text MATCH ?1"));
             q->bind(1, query);
             while (q->step()) {
                 ids.push_back(q->integer(0));
             }
         } else {
-            std::string pattern = "%";
-            for (const char c : longest) {
-                if (c == '%' || c == '_' || c == '\\') {
-                    pattern += '\\';
-                }
-                pattern += c;
-            }
-            pattern += '%';
             Use q(cached("SELECT rowid FROM record_text WHERE text LIKE ?1 ESCAPE '\\'"));
-            q->bind(1, pattern);
+            q->bind(1, likePattern(longest));
             while (q->step()) {
                 ids.push_back(q->integer(0));
             }

@@ -2,6 +2,7 @@
 // (pure) and, against the PostgreSQL test server (TS_PG_URL from scripts/test-servers.sh), one
 // holder at a time, what a standby sees of it, and a lost session noticed.
 #include "daemon/leader_lock.h"
+#include "helpers/backend.h"
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -17,23 +18,6 @@ using vw::StoreError;
 using vw::withLockConnectionSettings;
 
 namespace {
-
-/// The test server's URL, or "" (then the live checks say so and check nothing; under CI=true
-/// they fail: test.sh starts the server).
-std::string serverUrl() {
-    for (const char* name : {"VULNWATCH_TEST_PG_URL", "TS_PG_URL"}) {
-        const char* value = std::getenv(name);
-        if (value != nullptr && *value != '\0') {
-            return value;
-        }
-    }
-    const char* ci = std::getenv("CI");
-    if (ci != nullptr && std::string(ci) == "true") {
-        FAIL("TS_PG_URL is not set: start the test servers (scripts/test-servers.sh)");
-    }
-    WARN("PostgreSQL test server not running (TS_PG_URL unset): live checks skipped");
-    return "";
-}
 
 /// A schema name of this test run alone: its key collides with no daemon of another test.
 std::string uniqueSchema() {
@@ -81,7 +65,7 @@ TEST_CASE("the application name says vulnwatch run and the host and pid", "[daem
 
 TEST_CASE("one session holds the lock and a standby sees it and takes it when it ends",
           "[daemon][leader]") {
-    const std::string url = serverUrl();
+    const std::string url = vw::test::postgresServerUrl();
     if (url.empty()) {
         return;
     }

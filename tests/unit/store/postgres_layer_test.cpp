@@ -1,5 +1,6 @@
 // The PostgreSQL side of the database layer: the SQL rewrite (pure) and, against the test
 // server (scripts/test-servers.sh exports TS_PG_URL), binding, reading and transactions.
+#include "helpers/backend.h"
 #include "store/postgres.h"
 #include "store/sqlite.h"
 
@@ -64,29 +65,8 @@ TEST_CASE("redactUrl hides the password of a PostgreSQL URL", "[store][postgres]
     CHECK(redactUrl("host=db password=x user=vw") == "host=db password=*** user=vw");
 }
 
-namespace {
-
-/// The test server's URL, or "" (then the live tests say so and check nothing; under CI=true
-/// they fail: test.sh always starts the server).
-std::string serverUrl() {
-    for (const char* name : {"VULNWATCH_TEST_PG_URL", "TS_PG_URL"}) {
-        const char* value = std::getenv(name);
-        if (value != nullptr && *value != '\0') {
-            return value;
-        }
-    }
-    const char* ci = std::getenv("CI");
-    if (ci != nullptr && std::string(ci) == "true") {
-        FAIL("TS_PG_URL is not set: start the test servers (scripts/test-servers.sh)");
-    }
-    WARN("PostgreSQL test server not running (TS_PG_URL unset): live checks skipped");
-    return "";
-}
-
-} // namespace
-
 TEST_CASE("a PostgreSQL statement binds and reads like a SQLite one", "[store][postgres]") {
-    const std::string url = serverUrl();
+    const std::string url = vw::test::postgresServerUrl();
     if (url.empty()) {
         return;
     }
@@ -136,7 +116,7 @@ TEST_CASE("a PostgreSQL statement binds and reads like a SQLite one", "[store][p
 }
 
 TEST_CASE("PostgreSQL transactions and errors behave as the store expects", "[store][postgres]") {
-    const std::string url = serverUrl();
+    const std::string url = vw::test::postgresServerUrl();
     if (url.empty()) {
         return;
     }
@@ -171,7 +151,7 @@ TEST_CASE("PostgreSQL transactions and errors behave as the store expects", "[st
 
 TEST_CASE("a wrong PostgreSQL password gives an error naming the URL without it",
           "[store][postgres]") {
-    const std::string url = serverUrl();
+    const std::string url = vw::test::postgresServerUrl();
     if (url.empty()) {
         return;
     }
