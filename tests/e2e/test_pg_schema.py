@@ -193,17 +193,27 @@ try:
         return out
 
     lite_unique, lite_named, lite_pk, lite_rowid_tables = set(), {}, {}, set()
+
+    def implicit_rowid(table, cols, unique):
+        """A plain index's columns without a trailing INTEGER PRIMARY KEY: SQLite's entries end
+        with the rowid implicitly, PostgreSQL's name it (docs/storage.md), so (product) there
+        and (product, id) here are the same index."""
+        rowid = lite_pk.get(table, ())
+        if (not unique and len(cols) > 1 and len(rowid) == 1 and cols[-1] == rowid[0]
+                and table in lite_rowid_tables):
+            return cols[:-1]
+        return cols
     for table in lite_tables - virtual:
         info = lite.execute("PRAGMA table_info(%s)" % table).fetchall()
         lite_pk[table] = tuple(r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5]))
+        if len(lite_pk[table]) == 1 and [r[2] for r in info if r[5]] == ["INTEGER"]:
+            lite_unique.add((table, lite_pk[table], False))  # the rowid: unique without an index
+            lite_rowid_tables.add(table)
         for name, (tbl, cols, unique, origin, partial) in lite_indexes(table).items():
             if unique:
                 lite_unique.add((tbl, cols, partial))
             if origin == "c":
-                lite_named[name] = (tbl, cols, unique, partial)
-        if len(lite_pk[table]) == 1 and [r[2] for r in info if r[5]] == ["INTEGER"]:
-            lite_unique.add((table, lite_pk[table], False))  # the rowid: unique without an index
-            lite_rowid_tables.add(table)
+                lite_named[name] = (tbl, implicit_rowid(tbl, cols, unique), unique, partial)
     pg_index_rows = pg_json(
         "SELECT json_agg(json_build_array(t.relname, i.relname, x.indisunique, x.indisprimary, "
         "x.indpred IS NOT NULL, (SELECT json_agg(a.attname ORDER BY k.n) FROM unnest(x.indkey) "
@@ -221,13 +231,7 @@ try:
         if primary:
             pg_pk[table] = cols
         if not constraint:
-            # A plain index ending with the table's INTEGER PRIMARY KEY is SQLite's index on the
-            # other columns: SQLite's entries end with the rowid implicitly (docs/storage.md).
-            rowid = lite_pk.get(table, ())
-            if (not unique and len(cols) > 1 and len(rowid) == 1 and cols[-1] == rowid[0]
-                    and table in lite_rowid_tables):
-                cols = cols[:-1]
-            pg_named[name] = (table, cols, unique, partial)
+            pg_named[name] = (table, implicit_rowid(table, cols, unique), unique, partial)
     # FTS5 has no rowid index; its own table is unique on rowid here.
     pg_unique.discard(("record_text", ("rowid",), False))
     pg_pk.pop("record_text", None)
