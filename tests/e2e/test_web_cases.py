@@ -18,7 +18,6 @@ titles) and login sessions made with store/users.h (make_session):
   post without the CSRF token or from another origin is 403 and changes nothing.
 Needs no loopback test server."""
 import html.parser
-import http.client
 import json
 import os
 import re
@@ -86,27 +85,6 @@ class Server(ws.Serve):
     def __init__(self, work, db):
         super().__init__(work, db, name="web",
                          config_text="[store]\npath = %s\n\n[web]\nlisten = 127.0.0.1:0\n" % db)
-
-    def request(self, method, path, session=None, headers=None, form=None, lang=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        h = dict(headers or {})
-        cookies = []
-        if session:
-            cookies.append("vw_session=" + session[0])
-        if lang:
-            cookies.append("vw_lang=" + lang)
-        if cookies:
-            h["Cookie"] = "; ".join(cookies)
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form).encode()
-            h.setdefault("Content-Type", "application/x-www-form-urlencoded")
-        conn.request(method, path, body=body, headers=h)
-        r = conn.getresponse()
-        text = r.read().decode("utf-8", "replace")
-        got = {k.lower(): v for k, v in r.getheaders()}
-        conn.close()
-        return r.status, got, text
 
     def post(self, path, session, fields, headers=None, lang=None):
         """A form post as the browser sends it: the session's CSRF token, this origin."""

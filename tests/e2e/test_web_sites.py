@@ -16,14 +16,12 @@ site), with login sessions made in the store (make_session):
   when.
 Needs no loopback test server."""
 import html
-import http.client
 import json
 import os
 import re
 import shutil
 import sys
 import tempfile
-import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 import vwtest as t  # noqa: E402
@@ -38,27 +36,6 @@ class Server(ws.Serve):
 
     def __init__(self, work, db, site, name):
         super().__init__(work, db, name=name, config_text=site_config(db, site))
-
-    def request(self, method, path, session=None, headers=None, form=None, lang=None,
-                body=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        h = dict(headers or {})
-        cookies = []
-        if session:
-            cookies.append("vw_session=" + session[0])
-        if lang:
-            cookies.append("vw_lang=" + lang)
-        if cookies:
-            h["Cookie"] = "; ".join(cookies)
-        if form is not None:
-            body = urllib.parse.urlencode(form).encode()
-            h.setdefault("Content-Type", "application/x-www-form-urlencoded")
-        conn.request(method, path, body=body, headers=h)
-        r = conn.getresponse()
-        text = r.read().decode("utf-8", "replace")
-        got = {k.lower(): v for k, v in r.getheaders()}
-        conn.close()
-        return r.status, got, text
 
     def post(self, path, session, fields, lang=None):
         """A form post as the browser sends it: the session's CSRF token, this origin."""

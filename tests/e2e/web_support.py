@@ -2,10 +2,12 @@
 ([web] listen = 127.0.0.1:0, the address read from its log) and sessions made straight in the
 store by tests/e2e/make_session.cpp (no login round trip where the login is not the point)."""
 
+import http.client
 import os
 import re
 import signal
 import subprocess
+import urllib.parse
 
 import vwtest as t
 
@@ -37,6 +39,30 @@ class Serve:
             t.finish()
         self.scheme, self.port = line.group(1), int(line.group(2))
         self.base = "%s://127.0.0.1:%d" % (self.scheme, self.port)
+
+    def request(self, method, path, session=None, headers=None, form=None, lang=None,
+                body=None):
+        """One request on a connection of its own: `session` (token, csrf) as the session
+        cookie, `lang` as the language cookie, `form` (pairs) URL-encoded as the body, else
+        `body` as it is. Gives (status, headers with lower-case names, body text)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        h = dict(headers or {})
+        cookies = []
+        if session:
+            cookies.append("vw_session=" + session[0])
+        if lang:
+            cookies.append("vw_lang=" + lang)
+        if cookies:
+            h["Cookie"] = "; ".join(cookies)
+        if form is not None:
+            body = urllib.parse.urlencode(form).encode()
+            h.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        conn.request(method, path, body=body, headers=h)
+        r = conn.getresponse()
+        text = r.read().decode("utf-8", "replace")
+        got = {k.lower(): v for k, v in r.getheaders()}
+        conn.close()
+        return r.status, got, text
 
     def stop(self):
         """SIGTERM, then the exit status (None when it had to be killed after 20 s)."""
