@@ -267,6 +267,7 @@ Connection::~Connection() {
     if (conn == nullptr) {
         return;
     }
+    syncQuietly(*this);
     if (!dropSchemaOnClose.empty() && PQstatus(conn) == CONNECTION_OK) {
         if (PQtransactionStatus(conn) != PQTRANS_IDLE) {
             PQclear(PQexec(conn, "ROLLBACK"));
@@ -310,6 +311,7 @@ std::unique_ptr<Connection> connect(const std::string& url, const std::string& p
 }
 
 void exec(Connection& c, std::string_view sql) {
+    sync(c);
     const std::string text(sql);
     pg_result* result = PQexec(c.conn, text.c_str());
     const ExecStatusType status = PQresultStatus(result);
@@ -323,6 +325,146 @@ void exec(Connection& c, std::string_view sql) {
         c.changes = std::atoi(tuples);
     }
     PQclear(result);
+}
+
+namespace {
+
+/// Commands kept in the pipeline before Stmt::queue() syncs by itself: each answer is a few
+/// dozen bytes, so the server never blocks on a full socket while the client is still sending.
+constexpr std::size_t kMaxQueued = 1000;
+
+/// Reads every answer up to the pipeline's sync point and leaves pipeline mode. Returns the
+/// last command's result if `keepLast` (the caller's to PQclear), else nullptr. Throws
+/// StoreError naming the first command that failed.
+pg_result* finishPipeline(Connection& c, bool keepLast) {
+    if (c.queued.empty()) {
+        return nullptr;
+    }
+    std::string error; // the first failure, with its SQL
+    if (PQpipelineSync(c.conn) != 1) {
+        error = errorOf(nullptr, c.conn);
+    }
+    pg_result* last = nullptr;
+    std::size_t command = 0; // answers end with a NULL result each; then the sync point
+    for (;;) {
+        pg_result* result = PQgetResult(c.conn);
+        if (result == nullptr) {
+            if (++command > c.queued.size()) {
+                break; // no sync point: the connection is gone (the error says so)
+            }
+            continue;
+        }
+        const ExecStatusType status = PQresultStatus(result);
+        if (status == PGRES_PIPELINE_SYNC) {
+            PQclear(result);
+            break;
+        }
+        if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+            const char* tuples = PQcmdTuples(result);
+            if (tuples != nullptr && *tuples != '\0') {
+                c.changes = std::atoi(tuples);
+            }
+            if (keepLast && command + 1 == c.queued.size()) {
+                PQclear(last);
+                last = result;
+                continue;
+            }
+        } else if (status != PGRES_PIPELINE_ABORTED && error.empty()) {
+            // The commands after it come back as PGRES_PIPELINE_ABORTED: never run.
+            error = errorOf(result, c.conn) +
+                    " (running: " + excerpt(c.queued[std::min(command, c.queued.size() - 1)]) + ")";
+        }
+        PQclear(result);
+    }
+    c.queued.clear();
+    if (PQexitPipelineMode(c.conn) != 1 && error.empty()) {
+        error = errorOf(nullptr, c.conn);
+    }
+    if (!error.empty()) {
+        PQclear(last);
+        throw StoreError("database " + c.display + ": " + error);
+    }
+    return last;
+}
+
+} // namespace
+
+void sync(Connection& c) {
+    PQclear(finishPipeline(c, false));
+}
+
+void syncQuietly(Connection& c) noexcept {
+    try {
+        sync(c);
+    } catch (...) { // NOLINT(bugprone-empty-catch): the caller is already unwinding
+    }
+}
+
+std::int64_t nextId(Connection& c, std::string_view table) {
+    if (!c.writing || (c.queued.empty() && PQtransactionStatus(c.conn) == PQTRANS_IDLE)) {
+        c.writing = false; // the transaction ended some other way
+        c.reserved.clear();
+        return 0;
+    }
+    auto it = c.reserved.find(table);
+    if (it == c.reserved.end()) {
+        it = c.reserved.emplace(std::string(table), Connection::Reserved{}).first;
+    }
+    Connection::Reserved& r = it->second;
+    if (r.used == r.ids.size()) {
+        // A row given an id by its INSERT (a cluster keeping its id) may lie above the
+        // sequence: the sequence is moved past the table's highest id first.
+        const std::string name(table);
+        Stmt skip(c, "SELECT setval(t.s, t.m) FROM (SELECT pg_get_serial_sequence('" + name +
+                         "', 'id')::regclass AS s, (SELECT max(id) FROM " + name +
+                         ") AS m) t WHERE t.m > coalesce(pg_sequence_last_value(t.s), 0)");
+        skip.queue();
+        // Blocks of 16, 32, … 256 ids: a command that writes a few rows takes few.
+        const std::int64_t want =
+            std::clamp<std::int64_t>(static_cast<std::int64_t>(r.ids.size()) * 2, 16, 256);
+        Stmt take(c, "SELECT nextval(pg_get_serial_sequence('" + name +
+                         "', 'id')) FROM generate_series(1, ?1)");
+        take.bindInt(1, want);
+        r.ids.clear();
+        r.used = 0;
+        while (take.step()) {
+            r.ids.push_back(take.integer(0));
+        }
+        if (r.ids.empty()) {
+            return 0;
+        }
+    }
+    return r.ids[r.used++];
+}
+
+void endWrite(Connection& c, bool commit) {
+    if (commit && c.writing) {
+        for (const auto& [table, r] : c.reserved) {
+            if (r.used == r.ids.size() || r.ids.empty()) {
+                continue;
+            }
+            // Given back only when the unused ids follow the last used one without a gap and
+            // no other session took an id since (the sequence still stands at the last one).
+            const std::int64_t last = r.used > 0 ? r.ids[r.used - 1] : r.ids[0] - 1;
+            bool consecutive = true;
+            for (std::size_t i = r.used; i < r.ids.size() && consecutive; ++i) {
+                consecutive = r.ids[i] == last + 1 + static_cast<std::int64_t>(i - r.used);
+            }
+            if (!consecutive) {
+                continue;
+            }
+            Stmt back(c, "SELECT CASE WHEN ?1 >= 1 THEN setval(t.s, ?1) ELSE setval(t.s, 1, "
+                         "false) END FROM (SELECT pg_get_serial_sequence('" +
+                             table +
+                             "', 'id')::regclass AS s) t "
+                             "WHERE pg_sequence_last_value(t.s) = ?2");
+            back.bindInt(1, last);
+            back.bindInt(2, r.ids.back());
+            back.queue();
+        }
+    }
+    c.writing = false;
+    c.reserved.clear();
 }
 
 bool inTransaction(const Connection& c) {
@@ -351,10 +493,62 @@ Stmt::Stmt(Connection& c, std::string_view sql) : c_(c) {
 
 Stmt::~Stmt() {
     PQclear(result_);
-    if (!prepared_.empty() && c_.conn != nullptr && PQstatus(c_.conn) == CONNECTION_OK &&
-        PQtransactionStatus(c_.conn) != PQTRANS_INERROR) {
-        PQclear(PQexec(c_.conn, ("DEALLOCATE " + prepared_).c_str()));
+    if (c_.conn == nullptr || PQstatus(c_.conn) != CONNECTION_OK) {
+        return;
     }
+    for (const Prepared& p : prepared_) {
+        const std::string deallocate = "DEALLOCATE " + p.name;
+        if (!c_.queued.empty()) {
+            // Inside a pipeline: sent after the queued commands (a sync here would take their
+            // errors away from the statement that reads the next result).
+            if (PQsendQueryParams(c_.conn, deallocate.c_str(), 0, nullptr, nullptr, nullptr,
+                                  nullptr, 0) == 1) {
+                c_.queued.push_back(deallocate);
+            }
+        } else if (PQtransactionStatus(c_.conn) != PQTRANS_INERROR) {
+            PQclear(PQexec(c_.conn, deallocate.c_str()));
+        }
+    }
+}
+
+const std::string* Stmt::preparedName(bool pipelined) {
+    // A prepared form whose types are those bound now; a NULL fits any type.
+    for (const Prepared& p : prepared_) {
+        bool fits = true;
+        for (std::size_t i = 0; i < types_.size() && fits; ++i) {
+            fits = p.types[i] == types_[i] || !values_[i];
+        }
+        if (fits) {
+            return &p.name;
+        }
+    }
+    // A statement run again (the store keeps its frequent ones) is prepared on the server
+    // with the parameter types of this run, and executed by name afterwards: parsed and
+    // planned once instead of at every run. Up to four forms a statement, as a column bound
+    // NULL in one run and a number in the next needs a form of each.
+    constexpr std::size_t kForms = 4;
+    if (runs_ < 2 || prepared_.size() >= kForms ||
+        PQtransactionStatus(c_.conn) == PQTRANS_INERROR) {
+        return nullptr;
+    }
+    std::string name = "vw" + std::to_string(c_.nextStatement++);
+    const int count = static_cast<int>(values_.size());
+    if (pipelined) {
+        // Its answer comes before the statement's, in the same pipeline.
+        if (PQsendPrepare(c_.conn, name.c_str(), sql_.c_str(), count, types_.data()) != 1) {
+            return nullptr;
+        }
+        c_.queued.push_back(sql_);
+    } else {
+        pg_result* made = PQprepare(c_.conn, name.c_str(), sql_.c_str(), count, types_.data());
+        const bool ok = PQresultStatus(made) == PGRES_COMMAND_OK;
+        PQclear(made);
+        if (!ok) {
+            return nullptr;
+        }
+    }
+    prepared_.push_back({std::move(name), types_});
+    return &prepared_.back().name;
 }
 
 void Stmt::slot(int index) {
@@ -429,34 +623,39 @@ void Stmt::clearBindings() {
     }
 }
 
-void Stmt::execute() {
-    const int count = static_cast<int>(values_.size());
-    std::vector<const char*> values(values_.size());
-    std::vector<int> lengths(values_.size());
+void Stmt::arguments(std::vector<const char*>& values, std::vector<int>& lengths) const {
+    values.resize(values_.size());
+    lengths.resize(values_.size());
     for (std::size_t i = 0; i < values_.size(); ++i) {
         values[i] = values_[i] ? values_[i]->data() : nullptr;
         lengths[i] = values_[i] ? static_cast<int>(values_[i]->size()) : 0;
     }
+}
+
+void Stmt::execute() {
+    const int count = static_cast<int>(values_.size());
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    arguments(values, lengths);
     PQclear(result_);
     result_ = nullptr;
-    ++runs_;
-    // A statement run again (the store keeps its frequent ones) is prepared on the server
-    // once, with the parameter types of that run, and executed by name afterwards: parsing
-    // and planning once instead of at every run. A run whose types differ goes unnamed.
-    if (runs_ == 2 && prepared_.empty() && PQtransactionStatus(c_.conn) != PQTRANS_INERROR) {
-        const std::string name = "vw" + std::to_string(c_.nextStatement++);
-        pg_result* made = PQprepare(c_.conn, name.c_str(), sql_.c_str(), count, types_.data());
-        if (PQresultStatus(made) == PGRES_COMMAND_OK) {
-            prepared_ = name;
-            preparedTypes_ = types_;
+    if (!c_.queued.empty()) {
+        // Queued commands wait for an answer: this one goes after them, and one sync answers
+        // all (one round trip); an earlier command's error is thrown here.
+        send(values, lengths);
+        result_ = finishPipeline(c_, true);
+        if (result_ == nullptr) {
+            throw StoreError("database " + c_.display + ": no result (running: " + excerpt(sql_) +
+                             ")");
         }
-        PQclear(made);
+    } else {
+        ++runs_;
+        const std::string* name = preparedName(false);
+        result_ = name != nullptr ? PQexecPrepared(c_.conn, name->c_str(), count, values.data(),
+                                                   lengths.data(), formats_.data(), 0)
+                                  : PQexecParams(c_.conn, sql_.c_str(), count, types_.data(),
+                                                 values.data(), lengths.data(), formats_.data(), 0);
     }
-    const bool byName = !prepared_.empty() && types_ == preparedTypes_;
-    result_ = byName ? PQexecPrepared(c_.conn, prepared_.c_str(), count, values.data(),
-                                      lengths.data(), formats_.data(), 0)
-                     : PQexecParams(c_.conn, sql_.c_str(), count, types_.data(), values.data(),
-                                    lengths.data(), formats_.data(), 0);
     const ExecStatusType status = PQresultStatus(result_);
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
         std::string message = errorOf(result_, c_.conn);
@@ -472,6 +671,51 @@ void Stmt::execute() {
     }
     row_ = -1;
     executed_ = true;
+}
+
+void Stmt::send(const std::vector<const char*>& values, const std::vector<int>& lengths) {
+    const auto failed = [this]() {
+        std::string message = errorOf(nullptr, c_.conn);
+        syncQuietly(c_);
+        return StoreError("database " + c_.display + ": " + message +
+                          " (sending: " + excerpt(sql_) + ")");
+    };
+    if (c_.queued.empty() && PQenterPipelineMode(c_.conn) != 1) {
+        throw failed();
+    }
+    const int count = static_cast<int>(values_.size());
+    ++runs_;
+    const std::string* name = preparedName(true);
+    const int sent = name != nullptr
+                         ? PQsendQueryPrepared(c_.conn, name->c_str(), count, values.data(),
+                                               lengths.data(), formats_.data(), 0)
+                         : PQsendQueryParams(c_.conn, sql_.c_str(), count, types_.data(),
+                                             values.data(), lengths.data(), formats_.data(), 0);
+    if (sent != 1) {
+        throw failed();
+    }
+    c_.queued.push_back(sql_);
+}
+
+void Stmt::queue() {
+    if (c_.queued.empty() && PQtransactionStatus(c_.conn) != PQTRANS_INTRANS) {
+        // No transaction (each statement its own) or a failed one: run it now.
+        while (step()) {
+        }
+        return;
+    }
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    arguments(values, lengths);
+    PQclear(result_);
+    result_ = nullptr;
+    send(values, lengths);
+    rows_ = 0; // no rows to step through
+    row_ = -1;
+    executed_ = true;
+    if (c_.queued.size() >= kMaxQueued) {
+        sync(c_);
+    }
 }
 
 bool Stmt::step() {

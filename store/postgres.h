@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,8 +41,38 @@ struct Connection {
     std::uint64_t nextStatement = 0;
     /// A schema dropped when the connection closes (the test redirect's in-memory stores).
     std::string dropSchemaOnClose;
+    /// Pipeline mode (Stmt::queue): the SQL of each command sent and not yet answered, in
+    /// order (a PQsendPrepare counts as one). Empty: pipeline mode is off.
+    std::vector<std::string> queued;
+    /// A write transaction (Database::beginWrite) is open: ids may be reserved (nextId).
+    bool writing = false;
+    /// Ids taken from a table's sequence for this write transaction, and how many were used.
+    struct Reserved {
+        std::vector<std::int64_t> ids;
+        std::size_t used = 0;
+    };
+    std::map<std::string, Reserved, std::less<>> reserved;
     ~Connection();
 };
+
+/// Commands sent by Stmt::queue() and not yet answered are answered now: one sync, every
+/// result read. Throws StoreError with the first failed command's error and SQL (the commands
+/// after it were not run; the transaction is aborted, as after any failed statement).
+/// Every other operation on the connection calls it first.
+void sync(Connection& c);
+/// sync() that ignores any error (for rollbacks in destructors).
+void syncQuietly(Connection& c) noexcept;
+
+/// The id of the next new row of `table` (a table of the store whose key is an identity column
+/// `id`), taken from the table's sequence in blocks while a write transaction is open, so an
+/// INSERT can name its id and need not wait for `RETURNING id`; 0 outside a write transaction
+/// (the caller lets the table give the id). Ids a block leaves unused are given back at the
+/// commit (endWrite), so ids stay consecutive as SQLite's are.
+std::int64_t nextId(Connection& c, std::string_view table);
+/// Ends the write transaction's reservations: before a COMMIT (`commit`), the sequences of the
+/// tables with unused ids are set back to the last id used, where no other session took an id
+/// since; after a ROLLBACK (not `commit`) they are forgotten.
+void endWrite(Connection& c, bool commit);
 
 /// Connects (libpq conninfo URL or key=value string); `password` overrides the URL's.
 /// `searchPath` non-empty: SET search_path to it. Throws StoreError naming the URL (redacted).
@@ -69,6 +100,12 @@ public:
     void bindBlob(int index, std::string_view bytes);
     void bindNull(int index);
     bool step();
+    /// Runs the statement without waiting for its answer when the connection is inside a
+    /// transaction (libpq pipeline mode): it is sent, and its result, or its error, is read at
+    /// the next sync() — before the next statement that reads rows, any exec(), changes(), the
+    /// commit. For INSERT/UPDATE/DELETE whose row count and rows nobody reads. Outside a
+    /// transaction, or in a failed one, it runs as step() does.
+    void queue();
     void reset();
     void clearBindings();
     std::string text(int column) const;
@@ -80,6 +117,13 @@ public:
 
 private:
     void execute();
+    /// The name of a prepared form for the types bound now, preparing one if the statement
+    /// has run before (in the pipeline if `pipelined`); nullptr: run it unnamed.
+    const std::string* preparedName(bool pipelined);
+    /// The bound values as libpq takes them (pointers into values_).
+    void arguments(std::vector<const char*>& values, std::vector<int>& lengths) const;
+    /// Sends the statement in pipeline mode (PQsendPrepare first at its second run).
+    void send(const std::vector<const char*>& values, const std::vector<int>& lengths);
     void slot(int index);
     void keepUnusedText(int index);
 
@@ -94,8 +138,12 @@ private:
     int rows_ = 0;
     bool executed_ = false;
     int runs_ = 0;
-    std::string prepared_; // server-side statement name once it ran twice
-    std::vector<unsigned> preparedTypes_;
+    /// Server-side prepared forms (from the second run): name and the parameter types.
+    struct Prepared {
+        std::string name;
+        std::vector<unsigned> types;
+    };
+    std::vector<Prepared> prepared_;
 };
 
 } // namespace vw::pg

@@ -105,6 +105,8 @@ void Database::beginWrite() {
             }
             throw;
         }
+        pg::endWrite(*pg_, false);
+        pg_->writing = true;
         return;
     }
     exec("BEGIN IMMEDIATE");
@@ -117,6 +119,8 @@ void Database::beginRead() {
 void Database::execQuietly(std::string_view sql) noexcept {
     try {
         if (pg_) {
+            pg::syncQuietly(*pg_); // queued writes are moot: the caller is rolling back
+            endsWrite(sql);
             pg::exec(*pg_, pg::translate(sql));
         } else {
             const std::string text(sql);
@@ -134,8 +138,19 @@ void Database::execNative(std::string_view sql) {
     exec(sql);
 }
 
+void Database::endsWrite(std::string_view sql) {
+    // The statements that end a transaction, as the store sends them (Store::Transaction,
+    // WriteScope, the audit log, cases, users).
+    if (sql == "COMMIT") {
+        pg::endWrite(*pg_, true);
+    } else if (sql == "ROLLBACK") {
+        pg::endWrite(*pg_, false);
+    }
+}
+
 void Database::exec(std::string_view sql) {
     if (pg_) {
+        endsWrite(sql);
         pg::exec(*pg_, pg::translate(sql));
         return;
     }
@@ -165,8 +180,24 @@ std::int64_t Database::lastInsertId() const {
     return sqlite3_last_insert_rowid(db_);
 }
 
+std::int64_t Database::nextId(std::string_view table) {
+    return pg_ ? pg::nextId(*pg_, table) : 0;
+}
+
+void Database::ownIdGiven(std::string_view table) {
+    if (pg_) {
+        if (const auto it = pg_->reserved.find(table); it != pg_->reserved.end()) {
+            pg_->reserved.erase(it);
+        }
+    }
+}
+
 int Database::changes() const {
-    return pg_ ? pg_->changes : sqlite3_changes(db_);
+    if (pg_) {
+        pg::sync(*pg_); // the count of the last statement answered
+        return pg_->changes;
+    }
+    return sqlite3_changes(db_);
 }
 
 // --- Statement ---------------------------------------------------------------------------
@@ -271,6 +302,14 @@ bool Statement::step() {
 void Statement::run() {
     while (step()) {
     }
+}
+
+void Statement::runLater() {
+    if (pg_) {
+        pg_->queue();
+        return;
+    }
+    run();
 }
 
 void Statement::reset() {

@@ -52,6 +52,14 @@ public:
     Statement prepare(std::string_view sql);
     /// The row id of the last INSERT (PostgreSQL: lastval(), the last identity value given).
     std::int64_t lastInsertId() const;
+    /// PostgreSQL, inside beginWrite()'s transaction: the id for the next new row of `table`
+    /// (one of the store's tables keyed by an identity column `id`), reserved from its sequence,
+    /// so the INSERT names it and need not wait for its answer (Statement::runLater). Else 0:
+    /// the INSERT lets the table give the id (SQLite: NULL for the rowid) and reads it back.
+    std::int64_t nextId(std::string_view table);
+    /// An INSERT gave a row of `table` an id of its own choosing: ids nextId() reserved and
+    /// did not hand out yet are dropped (one of them may be that id), the next are taken past it.
+    void ownIdGiven(std::string_view table);
     int changes() const;
     /// A transaction (or savepoint) is open on this connection.
     bool inTransaction() const;
@@ -76,6 +84,8 @@ public:
 
 private:
     Database() = default;
+    /// PostgreSQL: `sql` ends the transaction (COMMIT, ROLLBACK): its id reservations end.
+    void endsWrite(std::string_view sql);
 
     sqlite3* db_ = nullptr;
     std::unique_ptr<pg::Connection> pg_;
@@ -110,6 +120,12 @@ public:
     bool step();
     /// Steps until done (for INSERT/UPDATE/DELETE).
     void run();
+    /// run() for a write whose rows and row count nobody reads. On PostgreSQL inside a
+    /// transaction it is sent without waiting for the server (pipeline mode): its error, if
+    /// any, is thrown by the next statement that waits for an answer — a read, an exec, the
+    /// commit — and the transaction fails as a whole, as with run(). Never between a write and
+    /// code that catches that write's error. SQLite: run().
+    void runLater();
     /// Rewinds so the statement can run again; bindings are kept. Never throws (a failed
     /// step has already thrown).
     void reset();
