@@ -509,7 +509,9 @@ std::int64_t Store::appendEvent(const AuditEvent& event) {
             Statement& q =
                 cached("INSERT INTO event_log (id, json, prev_hash, hash) VALUES (?1, ?2, ?3, ?4)");
             Rewind rewind(q);
-            q.bind(1, seq).bind(2, json).bind(3, head.hash).bind(4, hash).run();
+            // Not waited for on PostgreSQL: an error (the append-only trigger) fails the
+            // transaction at its next statement or commit, as it would here.
+            q.bind(1, seq).bind(2, json).bind(3, head.hash).bind(4, hash).runLater();
         }
         if (own) {
             db_.exec("COMMIT");

@@ -162,7 +162,7 @@ void writeCase(Store& store, const Case& c) {
         .bind(23, c.openedAt)
         .bind(24, c.updatedAt)
         .bind(25, c.lastEvent);
-    q.run();
+    q.runLater(); // the case's event and projection fail or commit together
 }
 
 /// SAVEPOINT around one change: inside the caller's transaction or on its own. The statements

@@ -332,7 +332,7 @@ std::string evidenceProblemJa(const EvidenceRead& read, const std::string& hash)
 void setRevisionEvidence(Store& store, std::int64_t revisionId, const std::string& hash) {
     Statement& q = store.cachedStatement("UPDATE revision SET evidence = ?2 WHERE id = ?1");
     Rewind rewind(q);
-    q.bind(1, revisionId).bind(2, hash).run();
+    q.bind(1, revisionId).bind(2, hash).runLater();
 }
 
 std::vector<std::string> evidenceOfCluster(Store& store, std::int64_t clusterId) {

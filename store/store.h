@@ -298,11 +298,30 @@ public:
     UpsertOutcome upsertRecord(const std::string& channel, const Advisory& advisory,
                                std::int64_t now, Savepoint savepoint = Savepoint::Take);
     /// As above with the record's JSON and hash already computed (serializeRecord(advisory)).
+    /// `evidence` non-empty: the evidence blob (store/evidence.h) a new revision is read from,
+    /// when known before (an imported file), written with the revision.
     UpsertOutcome upsertRecord(const std::string& channel, const Advisory& advisory,
                                const SerializedRecord& serialized, std::int64_t now,
-                               Savepoint savepoint = Savepoint::Take);
+                               Savepoint savepoint = Savepoint::Take,
+                               const std::string& evidence = std::string());
     /// The cluster that has this alias (a vulnerability id: JVNDB-, CVE-), if any.
     std::optional<std::int64_t> clusterOf(const std::string& id);
+    /// For a batch about to be stored in the open write transaction (ingestBatch): looks up at
+    /// once, 64 ids a statement, which of the ids `records` link by (their aliases, the
+    /// vulnerabilities an advisory names) are aliases and of which cluster, and which of the
+    /// advisories they name exist, so upsertRecord finds them in memory instead of a statement
+    /// or more a record (on PostgreSQL, a round trip each). The store's own alias and advisory
+    /// writes keep the answers current until the scope ends.
+    class IdLookahead {
+    public:
+        IdLookahead(Store& store, const std::vector<Advisory>& records);
+        ~IdLookahead();
+        IdLookahead(const IdLookahead&) = delete;
+        IdLookahead& operator=(const IdLookahead&) = delete;
+
+    private:
+        Store& store_;
+    };
     /// The stable key of a cluster ("" when there is no such cluster).
     std::string clusterKey(std::int64_t clusterId);
     /// The advisory with this ident (JVN#, JVNVU#, JPCERT-AT-, …), if any.
@@ -376,6 +395,8 @@ public:
     /// Records a match of a cluster; returns true when it is new (first time this
     /// cluster × product × component matched).
     bool insertMatch(std::int64_t clusterId, const Match& match, std::int64_t now);
+    /// insertMatch giving the new row's id (0: the match existed).
+    std::int64_t insertMatchRow(std::int64_t clusterId, const Match& match, std::int64_t now);
     /// What saveMatch() did.
     struct MatchSaved {
         bool inserted = false;       // a new cluster × product version × component
@@ -568,6 +589,15 @@ private:
     bool textPending_ = false;
     bool textTableMade_ = false; // the temporary table exists on this connection
     void flushText();
+    /// IdLookahead's answers, while `aliasAhead_` is set: alias → cluster, advisory ident →
+    /// advisory row (0: none yet).
+    std::unordered_map<std::string, std::int64_t> aliasesAhead_;
+    std::unordered_map<std::string, std::int64_t> advisoriesAhead_;
+    bool aliasAhead_ = false;
+    /// The store wrote these aliases of `cluster` (those IdLookahead saw absent are now
+    /// its), or moved every alias of cluster `from` to `into` (from != 0).
+    void noteAliases(const std::vector<std::string>& ids, std::int64_t cluster,
+                     std::int64_t from = 0);
     // Destroyed before db_ (declared after it).
     std::unordered_map<std::string_view, std::unique_ptr<Statement>> statements_;
 };
