@@ -1,6 +1,13 @@
 #include "daemon/leader_lock.h"
 
 #include <array>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <fcntl.h>
+#include <sstream>
+#include <sys/file.h>
 #include <unistd.h>
 #include <utility>
 
@@ -116,15 +123,98 @@ std::string withLockConnectionSettings(const std::string& url) {
     return out;
 }
 
-std::string leaderApplicationName() {
+std::string localHostName() {
     std::array<char, 256> host{};
     if (::gethostname(host.data(), host.size() - 1) != 0) {
         host = {};
     }
-    const std::string name = "vulnwatch run " +
-                             std::string(host[0] != '\0' ? host.data() : "localhost") + ":" +
-                             std::to_string(::getpid());
+    return host[0] != '\0' ? std::string(host.data()) : std::string("localhost");
+}
+
+std::string leaderApplicationName() {
+    const std::string name = "vulnwatch run " + localHostName() + ":" + std::to_string(::getpid());
     return name.size() <= 63 ? name : name.substr(0, 63);
+}
+
+std::string runLockPath(const std::string& dbPath) {
+    return dbPath + ".run.lock";
+}
+
+RunFileLock::RunFileLock(std::string path) : path_(std::move(path)) {
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd_ < 0) {
+        throw StoreError("cannot open the lock file " + path_ + ": " + std::strerror(errno));
+    }
+}
+
+RunFileLock::~RunFileLock() {
+    if (fd_ >= 0) {
+        ::close(fd_); // releases the flock
+    }
+}
+
+bool RunFileLock::tryAcquire(std::int64_t now, const std::string& metricsTextfile) {
+    if (held_) {
+        return true;
+    }
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK || errno == EINTR) {
+            return false;
+        }
+        throw StoreError("cannot lock " + path_ + ": " + std::strerror(errno));
+    }
+    held_ = true;
+    char since[32] = "";
+    const std::time_t t = static_cast<std::time_t>(now);
+    std::tm tm{};
+    if (::gmtime_r(&t, &tm) != nullptr) {
+        std::strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    }
+    // A record for the standbys; the lock does not depend on it (a failed write is harmless).
+    const std::string record = "pid=" + std::to_string(::getpid()) + "\nhost=" + localHostName() +
+                               "\nsince=" + since + "\nmetrics_textfile=" + metricsTextfile + "\n";
+    if (::ftruncate(fd_, 0) == 0) {
+        [[maybe_unused]] const ssize_t n = ::pwrite(fd_, record.data(), record.size(), 0);
+    }
+    return true;
+}
+
+std::optional<RunFileLock::Holder> RunFileLock::holder() const {
+    const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        return std::nullopt;
+    }
+    std::string text;
+    std::array<char, 4096> buffer{};
+    for (ssize_t n; (n = ::read(fd, buffer.data(), buffer.size())) > 0 && text.size() < 65536;) {
+        text.append(buffer.data(), static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    Holder h;
+    bool complete = false; // the last line is written last
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        const auto eq = line.find('=');
+        if (eq == std::string::npos) {
+            continue;
+        }
+        const std::string key = line.substr(0, eq);
+        const std::string value = line.substr(eq + 1);
+        if (key == "pid") {
+            h.pid = std::atoll(value.c_str());
+        } else if (key == "host") {
+            h.host = value;
+        } else if (key == "since") {
+            h.since = value;
+        } else if (key == "metrics_textfile") {
+            h.metricsTextfile = value;
+            complete = !in.eof();
+        }
+    }
+    if (!complete || h.pid <= 0) {
+        return std::nullopt;
+    }
+    return h;
 }
 
 LeaderLock::LeaderLock(std::function<Database()> connect, std::string_view schema,

@@ -1,6 +1,8 @@
 // Active/standby daemons on one PostgreSQL store (docs/operations.md, "Active/standby with
 // PostgreSQL"): the active `vulnwatch run` holds a session-level advisory lock on a connection
-// of its own; the others retry it and take over when that session ends.
+// of its own; the others retry it and take over when that session ends. On a SQLite store the
+// same roles come from an exclusive flock(2) on a lock file beside the database (RunFileLock,
+// docs/operations.md "One daemon per SQLite store").
 #pragma once
 
 #include "store/sqlite.h"
@@ -80,6 +82,51 @@ private:
     std::optional<Database> db_;
     bool held_ = false;
     std::string lastError_;
+};
+
+/// "<dbPath>.run.lock": the lock file of `vulnwatch run` on the SQLite store `dbPath`.
+std::string runLockPath(const std::string& dbPath);
+
+/// This machine's host name ("localhost" when it has none).
+std::string localHostName();
+
+/// One active daemon per SQLite store: an exclusive flock(2) (non-blocking) on the lock file
+/// beside the database, held for the process's life. The kernel releases it when the process
+/// ends however it ends (kill -9 too), so a lock file left behind never blocks a start; the file
+/// itself is never removed (removing it while a daemon holds it would let a second daemon lock a
+/// new file). Only `vulnwatch run` takes it: not `serve`, not the other commands. The holder
+/// writes who it is into the file (pid, host, since, its metrics textfile) for the standbys.
+class RunFileLock {
+public:
+    /// What the file says of the daemon that holds it.
+    struct Holder {
+        std::int64_t pid = 0;
+        std::string host;
+        std::string since;           // when it took the lock, UTC ("2026-11-29T09:00:04Z")
+        std::string metricsTextfile; // its [daemon] metrics_textfile ("" when none)
+    };
+
+    /// Opens `path`, creating it (mode 0644) when missing; it does not lock yet. Throws
+    /// StoreError naming the file and the system's reason (a folder that is not writable).
+    explicit RunFileLock(std::string path);
+    ~RunFileLock(); // releases the lock (closing the file)
+    RunFileLock(const RunFileLock&) = delete;
+    RunFileLock& operator=(const RunFileLock&) = delete;
+
+    /// One attempt without waiting: true when this process holds the lock now (also when it held
+    /// it already); on taking it, writes this process (pid, host, `now`, `metricsTextfile`) into
+    /// the file. Throws StoreError on an error other than "held by another process".
+    bool tryAcquire(std::int64_t now, const std::string& metricsTextfile);
+    bool held() const { return held_; }
+    /// What the file records: the holder while one holds it (nullopt when the file is empty,
+    /// unreadable, or being written this very moment). Never throws.
+    std::optional<Holder> holder() const;
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+    int fd_ = -1;
+    bool held_ = false;
 };
 
 /// The daemon active on the PostgreSQL store that `store` (a connection of the store: its

@@ -74,4 +74,15 @@ void writeMetricsTextfile(Store& store, const Config& config, std::int64_t now,
     }
 }
 
+void writeDaemonRoleTextfile(const Config& config, const web::DaemonProcess& daemon) {
+    if (config.metricsTextfile.empty()) {
+        return;
+    }
+    try {
+        writeFileAtomically(config.metricsTextfile, web::daemonRoleText(daemon));
+    } catch (const std::exception& e) {
+        VW_LOG_WARNING("metrics", "cannot write the metrics textfile: " << e.what());
+    }
+}
+
 } // namespace vw

@@ -23,4 +23,9 @@ void writeFileAtomically(const std::string& path, const std::string& text);
 void writeMetricsTextfile(Store& store, const Config& config, std::int64_t now,
                           const web::DaemonProcess* daemon = nullptr);
 
+/// The daemon's role only (web::daemonRoleText: vulnwatch_daemon_active and its times), written
+/// to config.metricsTextfile; nothing when that is "". What a standby writes while it waits and
+/// a daemon when it stops (docs/operations.md "Monitoring"). Never throws, like the above.
+void writeDaemonRoleTextfile(const Config& config, const web::DaemonProcess& daemon);
+
 } // namespace vw

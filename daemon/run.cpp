@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <pthread.h>
@@ -154,6 +155,85 @@ std::unique_ptr<LeaderLock> makeLeaderLock(Store& store, const std::string& loca
                                         schema, leaderApplicationName());
 }
 
+/// The active daemon as a standby sees it.
+struct ActiveDaemon {
+    std::string identity;                // another value: another daemon became active (said again)
+    std::string description;             // for the journal
+    std::string name;                    // "vulnwatch run HOST:PID": STATUS= and the delivery lease
+    std::optional<std::string> textfile; // its metrics textfile, when it runs on this host
+};
+
+/// What the standby loop needs of the store's lock.
+class RunLock {
+public:
+    virtual ~RunLock() = default;
+    /// True when this daemon holds the lock now; throws when the lock cannot be tried.
+    virtual bool tryAcquire() = 0;
+    /// The active daemon (nullopt: not to be seen); throws like tryAcquire().
+    virtual std::optional<ActiveDaemon> holder() = 0;
+    virtual std::string name() const = 0;        // "PostgreSQL advisory lock 1987510273/0"
+    virtual std::string unseen() const = 0;      // a holder that cannot be seen
+    virtual std::string unreachable() const = 0; // STATUS= after a failed attempt
+    virtual std::string reachable() const = 0;   // the journal, when attempts work again
+};
+
+class PostgresRunLock : public RunLock {
+public:
+    explicit PostgresRunLock(LeaderLock& lock) : lock_(lock) {}
+    bool tryAcquire() override { return lock_.tryAcquire(); }
+    std::optional<ActiveDaemon> holder() override {
+        const auto h = lock_.holder();
+        if (!h) {
+            return std::nullopt;
+        }
+        return ActiveDaemon{std::to_string(h->pid), describe(*h), h->application, std::nullopt};
+    }
+    std::string name() const override {
+        return "PostgreSQL advisory lock " + std::to_string(kLeaderLockClass) + "/" +
+               std::to_string(lock_.object());
+    }
+    std::string unseen() const override {
+        return "a session this role cannot see (or one that has just ended)";
+    }
+    std::string unreachable() const override { return "PostgreSQL does not answer"; }
+    std::string reachable() const override { return "PostgreSQL answers again"; }
+
+private:
+    LeaderLock& lock_;
+};
+
+/// SQLite: the lock file beside the database (daemon/leader_lock.h, RunFileLock). `config` is
+/// the daemon's current configuration (its metrics textfile goes into the file).
+class SqliteRunLock : public RunLock {
+public:
+    SqliteRunLock(RunFileLock& lock, const std::shared_ptr<const Config>& config)
+        : lock_(lock), config_(config) {}
+    bool tryAcquire() override { return lock_.tryAcquire(unixNow(), config_->metricsTextfile); }
+    std::optional<ActiveDaemon> holder() override {
+        const auto h = lock_.holder();
+        if (!h) {
+            return std::nullopt;
+        }
+        const std::string who = "vulnwatch run " + h->host + ":" + std::to_string(h->pid);
+        std::optional<std::string> textfile;
+        if (h->host == localHostName()) {
+            textfile = h->metricsTextfile;
+        }
+        return ActiveDaemon{h->host + ":" + std::to_string(h->pid),
+                            who + " (since " + h->since + ")", who, textfile};
+    }
+    std::string name() const override { return "lock file " + lock_.path(); }
+    std::string unseen() const override {
+        return "a process that has not written its name into the lock file yet";
+    }
+    std::string unreachable() const override { return "the lock file cannot be locked"; }
+    std::string reachable() const override { return "the lock file can be locked again"; }
+
+private:
+    RunFileLock& lock_;
+    const std::shared_ptr<const Config>& config_;
+};
+
 /// The active daemon's watch over its lock: every second the lock connection must answer and
 /// show the lock. When it does not (PostgreSQL restarted, the network or the session is gone), a
 /// standby may be active already: the run loop is stopped at once (deliveries under way are
@@ -223,12 +303,12 @@ private:
 /// lock while this one waited) is taken at once instead of after its term (two minutes), since
 /// that daemon's session has ended. A lease of any other process (a `poll --once`) is left.
 void takeOverDeliveryLease(Store& store, const Service& service,
-                           const std::optional<LeaderLock::Holder>& previous) {
+                           const std::optional<ActiveDaemon>& previous) {
     const std::string prefix = "vulnwatch run ";
-    if (!previous || !previous->application.starts_with(prefix)) {
+    if (!previous || !previous->name.starts_with(prefix)) {
         return;
     }
-    const std::string hostPid = previous->application.substr(prefix.size()) + ":";
+    const std::string hostPid = previous->name.substr(prefix.size()) + ":";
     const std::int64_t now = unixNow();
     try {
         const auto lease = store.deliveryLease();
@@ -357,64 +437,117 @@ int runDaemon(const RunOptions& options) {
     };
     const std::chrono::milliseconds testInterval = testPollInterval();
 
-    // PostgreSQL: active/standby (docs/operations.md). Nothing of the run loop starts before this
-    // daemon holds the advisory lock; until then it answers the watchdog, SIGHUP and SIGTERM.
+    // Active/standby (docs/operations.md): on PostgreSQL the store's advisory lock, on SQLite the
+    // lock file beside the database. Nothing of the run loop starts before this daemon holds it;
+    // until then it answers the watchdog, SIGHUP and SIGTERM, and writes its role (standby) to
+    // [daemon] metrics_textfile.
+    web::DaemonProcess process{unixNow(), {}}; // this process's polls ([daemon] metrics_textfile)
+    process.active = false;
     std::unique_ptr<LeaderLock> leader;
-    std::optional<LeaderLock::Holder> previous; // the active daemon last seen while waiting
-    if (store->db().isPostgres()) {
+    std::unique_ptr<RunFileLock> fileLock;
+    std::unique_ptr<RunLock> runLock;
+    const bool postgres = store->db().isPostgres();
+    if (postgres) {
         try {
             leader = makeLeaderLock(*store, dbPath, password);
         } catch (const std::exception& e) {
             VW_LOG_ERROR(kComponent, "cannot prepare the advisory lock: " << e.what());
             return 1;
         }
+        runLock = std::make_unique<PostgresRunLock>(*leader);
+    } else if (dbPath != ":memory:") {
+        try {
+            // The file's real path: a symbolic link to the database locks the same file.
+            std::error_code ec;
+            const std::filesystem::path real = std::filesystem::canonical(dbPath, ec);
+            fileLock = std::make_unique<RunFileLock>(runLockPath(ec ? dbPath : real.string()));
+        } catch (const std::exception& e) {
+            VW_LOG_ERROR(kComponent,
+                         "ロックファイルを開けません。データベースのフォルダにサービスの"
+                         "ユーザーが書けるか確かめてください (cannot open the lock "
+                         "file of the store: "
+                             << e.what()
+                             << "; the database's folder must be writable by the "
+                                "service's user)");
+            return 1;
+        }
+        runLock = std::make_unique<SqliteRunLock>(*fileLock, config);
+    }
+    std::optional<ActiveDaemon> previous; // the active daemon last seen while waiting
+    bool textfileShared = false; // the active daemon writes the same textfile: leave it alone
+    if (runLock) {
         const auto waitStarted = std::chrono::steady_clock::now();
         bool announced = false;
         std::string problem;
+        std::chrono::steady_clock::time_point roleWritten{};
+        bool roleDue = true; // the standby's role is to be written now
+        // SQLite: whether the holder's textfile is known (its record may be a moment late).
+        bool holderKnown = postgres;
         // A holder that has just ended (a restart after a crash) frees the lock within moments:
         // the first tries come quickly (0.1, 0.2, 0.4 … s), then every `retry`.
         std::chrono::milliseconds quick(100);
         while (!wakeup.stopRequested()) {
             const std::chrono::milliseconds retry = standbyRetry(*config, testInterval);
             try {
-                if (leader->tryAcquire()) {
+                if (runLock->tryAcquire()) {
                     break;
                 }
                 if (!problem.empty()) {
-                    VW_LOG_INFO(kComponent, "standby: PostgreSQL answers again");
+                    VW_LOG_INFO(kComponent, "standby: " << runLock->reachable());
                     problem.clear();
                 }
+                if (!postgres && store) {
+                    // A standby keeps no connection to the file (a restore may replace it
+                    // meanwhile): opened again when this daemon becomes active.
+                    store.reset();
+                }
                 // Said once, and again whenever another daemon is active.
-                const auto holder = leader->holder();
-                if (!announced || (holder && (!previous || previous->pid != holder->pid))) {
-                    const std::string who =
-                        holder ? describe(*holder)
-                               : std::string("a session this role cannot see (or one that has "
-                                             "just ended)");
-                    VW_LOG_INFO(kComponent,
-                                "standby: the active daemon is "
-                                    << who << "; this one takes over within " << formatRetry(retry)
-                                    << " of its end (PostgreSQL advisory lock " << kLeaderLockClass
-                                    << "/" << leader->object() << ")");
+                const auto holder = runLock->holder();
+                if (!announced ||
+                    (holder && (!previous || previous->identity != holder->identity))) {
+                    const std::string who = holder ? holder->description : runLock->unseen();
+                    VW_LOG_INFO(kComponent, "standby: the active daemon is "
+                                                << who << "; this one takes over within "
+                                                << formatRetry(retry) << " of its end ("
+                                                << runLock->name() << ")");
                     sd_notifyf(0, "%sSTATUS=standby: the active daemon is %s",
                                announced ? "" : "READY=1\n",
-                               holder ? holder->application.c_str() : "another session");
+                               holder ? holder->name.c_str() : "another session");
                     announced = true;
                     if (holder) {
                         previous = holder;
                     }
                 }
+                const bool shared = holder && holder->textfile &&
+                                    !config->metricsTextfile.empty() &&
+                                    *holder->textfile == config->metricsTextfile;
+                if (shared && !textfileShared) {
+                    VW_LOG_INFO(kComponent, "standby: the active daemon writes the same "
+                                            "metrics textfile "
+                                                << config->metricsTextfile
+                                                << "; this one leaves it to it");
+                }
+                textfileShared = shared;
+                holderKnown = holderKnown || holder.has_value();
             } catch (const std::exception& e) {
                 if (e.what() != problem) {
                     problem = e.what();
                     VW_LOG_WARNING(kComponent, "standby: " << problem << "; trying again every "
                                                            << formatRetry(retry));
-                    sd_notifyf(0, "%sSTATUS=standby: PostgreSQL does not answer",
-                               announced ? "" : "READY=1\n");
+                    sd_notifyf(0, "%sSTATUS=standby: %s", announced ? "" : "READY=1\n",
+                               runLock->unreachable().c_str());
                     announced = true;
                 }
             }
-            auto deadline = std::chrono::steady_clock::now() + std::min(quick, retry);
+            // The role for Prometheus (vulnwatch_daemon_active 0): now, then every 30 s.
+            const auto now = std::chrono::steady_clock::now();
+            if (!textfileShared && (holderKnown || !problem.empty()) &&
+                (roleDue || now - roleWritten >= std::chrono::seconds(30))) {
+                writeDaemonRoleTextfile(*config, process);
+                roleWritten = now;
+                roleDue = false;
+            }
+            auto deadline = now + std::min(quick, retry);
             if (quick < retry) {
                 quick *= 2;
             }
@@ -432,6 +565,7 @@ int runDaemon(const RunOptions& options) {
                     config = std::make_shared<const Config>(loadConfig(options.configPath));
                     log::setLevel(log::parseLevel(config->logLevel));
                     VW_LOG_INFO(kComponent, "standby: configuration reloaded");
+                    roleDue = true; // [daemon] metrics_textfile may name another file
                 } catch (const std::exception& e) {
                     VW_LOG_ERROR(kComponent, "reload failed, keeping the current "
                                              "configuration: "
@@ -442,6 +576,9 @@ int runDaemon(const RunOptions& options) {
         }
         if (wakeup.stopRequested()) {
             sd_notify(0, "STOPPING=1");
+            if (!textfileShared && (holderKnown || !problem.empty())) {
+                writeDaemonRoleTextfile(*config, process);
+            }
             VW_LOG_INFO(kComponent, "stopped (standby)");
             return 0;
         }
@@ -449,25 +586,29 @@ int runDaemon(const RunOptions& options) {
             std::chrono::steady_clock::now() - waitStarted);
         VW_LOG_INFO(
             kComponent,
-            "active: this daemon holds the PostgreSQL advisory lock "
-                << kLeaderLockClass << "/" << leader->object()
+            "active: this daemon holds the "
+                << runLock->name()
                 << (announced ? " after " + formatSeconds(waited) + " on standby" : std::string())
                 << "; starting the run loop");
-        if (announced) {
+        if (announced && store) {
             // The store's connection may have idled through a server restart: a fresh one.
             try {
                 store->db().exec("SELECT 1");
             } catch (const std::exception&) {
-                try {
-                    store.reset();
-                    store = Store::open(dbPath, password);
-                } catch (const std::exception& e) {
-                    VW_LOG_ERROR(kComponent, "cannot open the store: " << e.what());
-                    return 1;
-                }
+                store.reset();
+            }
+        }
+        if (!store) {
+            try {
+                store = Store::open(dbPath, password);
+            } catch (const std::exception& e) {
+                VW_LOG_ERROR(kComponent, "cannot open the store: " << e.what());
+                return 1;
             }
         }
     }
+    process.active = true;
+    process.activeSince = unixNow();
     // Says "in use" to `vulnwatch restore` for as long as the daemon runs.
     std::unique_ptr<InstanceLock> instanceLock;
     if (dbPath != ":memory:" && !store->db().isPostgres()) {
@@ -510,8 +651,8 @@ int runDaemon(const RunOptions& options) {
     schedule();
 
     std::unique_ptr<LeaderWatch> watch;
+    takeOverDeliveryLease(*store, *service, previous);
     if (leader) {
-        takeOverDeliveryLease(*store, *service, previous);
         watch = std::make_unique<LeaderWatch>(
             *leader, wakeup,
             std::min<std::chrono::milliseconds>(std::chrono::seconds(1), config->standbyRetry));
@@ -519,10 +660,9 @@ int runDaemon(const RunOptions& options) {
     VW_LOG_INFO(kComponent, "running with " << nextPoll.size() << " sources and "
                                             << service->config().notifiers.size()
                                             << " notifiers; store " << dbPath);
-    sd_notifyf(0, "READY=1\nSTATUS=%spolling %zu sources", leader ? "active: " : "",
+    sd_notifyf(0, "READY=1\nSTATUS=%spolling %zu sources", runLock ? "active: " : "",
                nextPoll.size());
 
-    web::DaemonProcess process{unixNow(), {}}; // this process's polls ([daemon] metrics_textfile)
     while (!wakeup.stopRequested()) {
         for (const std::string& name : nextPoll.due()) {
             if (wakeup.stopRequested()) {
@@ -633,6 +773,10 @@ int runDaemon(const RunOptions& options) {
         }
     }
     sd_notify(0, "STOPPING=1");
+    // No longer active: vulnwatch_daemon_active 0 (the store's numbers are left to the daemon
+    // that takes over; the lock is released only after this, when the process ends).
+    process.active = false;
+    writeDaemonRoleTextfile(service->config(), process);
     if (watch && watch->lost()) {
         VW_LOG_ERROR(kComponent, "stopped: no longer the active daemon (exit 1)");
         return 1;

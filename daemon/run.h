@@ -42,9 +42,11 @@ class Store;
 bool storeSoundAtStart(Store& store, const std::string& dbPath, const std::string& mode);
 
 /// Runs until SIGTERM/SIGINT; SIGHUP reloads the config (keeping the old one when the new one
-/// is invalid). Returns the process exit code. On a PostgreSQL store the loop runs only while
-/// this process holds the store's advisory lock (daemon/leader_lock.h): until then it waits as
-/// a standby; when the lock is lost it stops at once and returns 1 (docs/operations.md).
+/// is invalid). Returns the process exit code. The loop runs only while this process holds the
+/// store's lock (daemon/leader_lock.h): on PostgreSQL the advisory lock, on SQLite the lock file
+/// `<db>.run.lock`. Until then it waits as a standby (writing vulnwatch_daemon_active 0 to
+/// [daemon] metrics_textfile); when PostgreSQL's lock is lost it stops at once and returns 1
+/// (docs/operations.md).
 int runDaemon(const RunOptions& options);
 
 } // namespace vw

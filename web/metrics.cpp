@@ -31,6 +31,19 @@ Labels sourceLabel(const std::string& name) {
     return {{"source", name}};
 }
 
+void daemonRole(Exposition& e, const DaemonProcess& daemon) {
+    e.family("vulnwatch_daemon_start_time_seconds", "gauge",
+             "When this daemon process started (Unix time).");
+    e.sample(daemon.startedAt);
+    e.family("vulnwatch_daemon_active", "gauge",
+             "1 while this daemon is the store's active one (it polls and delivers), 0 while it "
+             "waits as a standby or after it stopped.");
+    e.sample(daemon.active ? 1 : 0);
+    e.family("vulnwatch_daemon_active_since_timestamp_seconds", "gauge",
+             "When this daemon became the active one (Unix time; 0 while it is not active).");
+    e.sample(daemon.active ? daemon.activeSince : 0);
+}
+
 } // namespace
 
 std::string escapeLabelValue(std::string_view value) {
@@ -176,9 +189,7 @@ std::string metricsText(const StatusSnapshot& s, const DaemonProcess* daemon) {
     e.family("vulnwatch_schema_version", "gauge", "The store's schema version.");
     e.sample(s.schemaVersion);
     if (daemon != nullptr) {
-        e.family("vulnwatch_daemon_start_time_seconds", "gauge",
-                 "When this daemon process started (Unix time).");
-        e.sample(daemon->startedAt);
+        daemonRole(e, *daemon);
         e.family("vulnwatch_daemon_polls", "gauge",
                  "Polls of the source by this daemon process since it started (not stored: "
                  "starts at 0 with every start, so a gauge, not a counter).");
@@ -192,6 +203,12 @@ std::string metricsText(const StatusSnapshot& s, const DaemonProcess* daemon) {
             e.sample(counts.failures, sourceLabel(name));
         }
     }
+    return e.str();
+}
+
+std::string daemonRoleText(const DaemonProcess& daemon) {
+    Exposition e;
+    daemonRole(e, daemon);
     return e.str();
 }
 

@@ -51,10 +51,20 @@ struct PollCounts {
 struct DaemonProcess {
     std::int64_t startedAt = 0;
     std::map<std::string, PollCounts> polls; // by source name
+    /// True while this daemon is the active one (it holds the store's lock: the PostgreSQL
+    /// advisory lock or the SQLite lock file, daemon/leader_lock.h); false on standby and once
+    /// it stopped.
+    bool active = true;
+    std::int64_t activeSince = 0; // when it became active (Unix time; 0 while not active)
 };
 
 /// The whole exposition: the store's numbers, and the daemon's own when `daemon` is given.
 std::string metricsText(const StatusSnapshot& status, const DaemonProcess* daemon = nullptr);
+
+/// The daemon's role only (vulnwatch_daemon_active, _active_since_timestamp_seconds,
+/// _start_time_seconds), without the store's numbers: what a standby (or a daemon that stopped)
+/// writes to [daemon] metrics_textfile, so that exactly one daemon of a store exports them.
+std::string daemonRoleText(const DaemonProcess& daemon);
 
 struct PageCall; // web/page_routes.h
 

@@ -111,3 +111,40 @@ TEST_CASE("metricsText types counters and gauges and escapes source names", "[we
           1);
     CHECK(linesStarting(withDaemon, "vulnwatch_daemon_start_time_seconds 1795960000").size() == 1);
 }
+
+TEST_CASE("the daemon's role is exported active or standby", "[web][metrics]") {
+    DaemonProcess active{1795960000, {{"jvn", {4, 1}}}};
+    active.activeSince = 1795960005;
+    const std::string text = metricsText(sample(), &active);
+    CHECK(linesStarting(text, "# TYPE vulnwatch_daemon_active gauge").size() == 1);
+    CHECK(linesStarting(text, "vulnwatch_daemon_active 1").size() == 1);
+    CHECK(linesStarting(text, "# TYPE vulnwatch_daemon_active_since_timestamp_seconds gauge")
+              .size() == 1);
+    CHECK(
+        linesStarting(text, "vulnwatch_daemon_active_since_timestamp_seconds 1795960005").size() ==
+        1);
+    // The web process (no daemon) has no role.
+    CHECK(metricsText(sample()).find("vulnwatch_daemon_active") == std::string::npos);
+
+    // A standby: its role and start only, none of the store's numbers (the active daemon
+    // exports those, once).
+    DaemonProcess standby{1795960100, {}};
+    standby.active = false;
+    standby.activeSince = 1795960005; // not active: never exported as a time
+    const std::string role = daemonRoleText(standby);
+    CHECK(role == "# HELP vulnwatch_daemon_start_time_seconds When this daemon process started "
+                  "(Unix time).\n"
+                  "# TYPE vulnwatch_daemon_start_time_seconds gauge\n"
+                  "vulnwatch_daemon_start_time_seconds 1795960100\n"
+                  "# HELP vulnwatch_daemon_active 1 while this daemon is the store's active one "
+                  "(it polls and delivers), 0 while it waits as a standby or after it stopped.\n"
+                  "# TYPE vulnwatch_daemon_active gauge\n"
+                  "vulnwatch_daemon_active 0\n"
+                  "# HELP vulnwatch_daemon_active_since_timestamp_seconds When this daemon "
+                  "became the active one (Unix time; 0 while it is not active).\n"
+                  "# TYPE vulnwatch_daemon_active_since_timestamp_seconds gauge\n"
+                  "vulnwatch_daemon_active_since_timestamp_seconds 0\n");
+    CHECK(role.find("vulnwatch_records_total") == std::string::npos);
+    active.active = true;
+    CHECK(linesStarting(daemonRoleText(active), "vulnwatch_daemon_active 1").size() == 1);
+}
