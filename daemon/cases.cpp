@@ -764,23 +764,58 @@ std::string caseSite(const Routing& routing) {
     return routing.site.empty() ? hostSiteName() : routing.site;
 }
 
+std::string configSite(const Config& config) {
+    return config.site.empty() ? hostSiteName() : config.site;
+}
+
+StaleViewText staleViewText(const std::string& what, const std::string& whatJa,
+                            const std::optional<CaseEventRow>& change, std::int64_t changedAt,
+                            std::int64_t expected, std::int64_t now, const std::string& state,
+                            const std::string& stateJa, const std::string& again) {
+    const std::string who = change ? actorAtSite(*change) : std::string("someone");
+    const std::string whoJa = change ? actorAtSite(*change) : std::string("ほかの人");
+    const std::string when = caseDueText(change ? change->at : changedAt);
+    // "case 12" -> "the case", "案件 12" -> "案件".
+    const std::string noun = what.substr(0, what.find(' '));
+    const std::string nounJa = whatJa.substr(0, whatJa.find(' '));
+    StaleViewText out;
+    out.english = what + " was changed by " + who + " at " + when +
+                  " after the version you saw (version " + str(expected) + ", now " + str(now) +
+                  "): it is now " + state + "; nothing was written — look at the " + noun +
+                  " again (" + again + ") and repeat the change if it still applies";
+    out.japanese = whatJa + " は、確認された版 (" + str(expected) + ") の後に " + whoJa + " が " +
+                   when + " に変更しました。現在の状態は「" + stateJa + "」(版 " + str(now) +
+                   ") です。何も記録していません。" + nounJa +
+                   "を確認し、必要ならもう一度実行してください";
+    return out;
+}
+
 namespace {
 
 std::string conflictMessage(const Case& current, const std::optional<CaseEventRow>& change,
                             std::int64_t expected) {
     const std::string id = str(current.id);
-    const std::string who = change ? actorAtSite(*change) : std::string("someone");
-    const std::string when = change ? caseDueText(change->at) : caseDueText(current.updatedAt);
-    const std::string state(caseStateName(current.state));
-    const std::string stateJa(caseStateJapanese(current.state));
-    return "case " + id + " was changed by " + who + " at " + when +
-           " after the version you saw (version " + str(expected) + ", now " +
-           str(current.lastEvent) + "): it is now " + state +
-           "; nothing was written — look at the case again (vulnwatch cases show " + id +
-           ") and repeat the change if it still applies (案件 " + id + " は、確認された版 (" +
-           str(expected) + ") の後に " + who + " が " + when + " に変更しました。現在の状態は「" +
-           stateJa + "」(版 " + str(current.lastEvent) +
-           ") です。何も記録していません。案件を確認し、必要ならもう一度実行してください)";
+    const StaleViewText text =
+        staleViewText("case " + id, "案件 " + id, change, current.updatedAt, expected,
+                      current.lastEvent, std::string(caseStateName(current.state)),
+                      std::string(caseStateJapanese(current.state)), "vulnwatch cases show " + id);
+    return text.english + " (" + text.japanese + ")";
+}
+
+/// Case `id` under its row's write lock for the caller's transaction, checked against the
+/// version the caller saw (`expectVersion`, 0 = not checked): CaseRefused when there is no such
+/// case, CaseConflict when it changed since. A change another process makes meanwhile either
+/// came before (and is seen here) or waits for the caller's transaction.
+Case lockedCase(Store& store, std::int64_t id, std::int64_t expectVersion) {
+    const bool exists = lockCase(store, id);
+    std::optional<Case> c = exists ? caseById(store, id) : std::nullopt;
+    if (!c) {
+        throw CaseRefused("there is no case " + str(id) + " (案件 " + str(id) + " はありません)");
+    }
+    if (expectVersion != 0 && c->lastEvent != expectVersion) {
+        throw CaseConflict(*c, lastCaseChange(store, *c), expectVersion);
+    }
+    return std::move(*c);
 }
 
 } // namespace
@@ -793,16 +828,8 @@ Case transitionCase(Store& store, const Routing& routing, std::int64_t id, CaseS
                     const std::string& by, const std::map<std::string, std::string>& fields,
                     std::int64_t now, std::int64_t expectVersion) {
     Store::Transaction tx(store);
-    // The row's lock first, then the case as it is under that lock: a change another process
-    // makes meanwhile either came before (and is seen here) or waits for this one.
-    const bool exists = lockCase(store, id);
-    const std::optional<Case> c = exists ? caseById(store, id) : std::nullopt;
-    if (!c) {
-        throw CaseRefused("there is no case " + str(id) + " (案件 " + str(id) + " はありません)");
-    }
-    if (expectVersion != 0 && c->lastEvent != expectVersion) {
-        throw CaseConflict(*c, lastCaseChange(store, *c), expectVersion);
-    }
+    // The row's lock first, then the case as it is under that lock.
+    const std::optional<Case> c = lockedCase(store, id, expectVersion);
     CaseTransitionRequest request;
     request.from = c->state;
     request.to = to;
@@ -935,15 +962,14 @@ Case openManualCase(Store& store, const Routing& routing, const std::string& pro
 }
 
 Case setCaseSsvc(Store& store, const Routing& routing, std::int64_t id, const std::string& by,
-                 const std::map<std::string, std::string>& points, std::int64_t now) {
+                 const std::map<std::string, std::string>& points, std::int64_t now,
+                 std::int64_t expectVersion) {
     if (by.empty() || by == "daemon" || by == "vulnwatch") {
         throw CaseRefused("--by NAME is needed: who sets the SSVC points (a person's name)");
     }
     Store::Transaction tx(store);
-    std::optional<Case> c = caseById(store, id);
-    if (!c) {
-        throw CaseRefused("there is no case " + str(id) + " (案件 " + str(id) + " はありません)");
-    }
+    // Under the row's lock, checked against the version the caller saw (as transitionCase).
+    const std::optional<Case> c = lockedCase(store, id, expectVersion);
     CaseChange change;
     change.kind = std::string(kCaseSsvc);
     change.actor = by;

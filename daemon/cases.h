@@ -46,10 +46,28 @@ private:
     std::int64_t expected_ = 0;
 };
 
+/// What a change refused on a stale view says (CaseConflict, NoticeConflict): in English and
+/// in Japanese, separately.
+struct StaleViewText {
+    std::string english;
+    std::string japanese;
+};
+/// The text of a refusal because `what` ("case 12" / 案件 12, "notice 3" / お知らせ 3) was
+/// changed by `change` (who, at which site, when; `changedAt` when the chain does not have the
+/// event) after the version `expected` the caller saw; it is now at version `now` in state
+/// `state` / `stateJa`; `again` is the command that shows it ("vulnwatch cases show 12").
+/// Nothing was written, the text says, and the change may be repeated after a look.
+StaleViewText staleViewText(const std::string& what, const std::string& whatJa,
+                            const std::optional<CaseEventRow>& change, std::int64_t changedAt,
+                            std::int64_t expected, std::int64_t now, const std::string& state,
+                            const std::string& stateJa, const std::string& again);
+
 /// This machine's host name ("localhost" when it has none): the default site.
 std::string hostSiteName();
 /// The site every case change made with `routing` records: [daemon] site, else the host name.
 std::string caseSite(const Routing& routing);
+/// The same from a configuration (hospital notices, daemon/notices.h).
+std::string configSite(const Config& config);
 
 /// After `advisory` (a record of cluster `clusterId`) was matched: `matches` are every match it
 /// made (new, re-evaluated or unchanged). Each product version gets its case when it has none:
@@ -123,8 +141,11 @@ Case openManualCase(Store& store, const Routing& routing, const std::string& pro
 
 /// A triager's SSVC points for case `id` (each optional; "" clears the setting): exploitation
 /// (none|poc|active), automatable (yes|no), technical_impact (partial|total). Evaluated again at
-/// once; Act alerts. Throws CaseRefused.
+/// once; Act alerts. Throws CaseRefused. The event records `by` and the site. `expectVersion`
+/// (not 0): the case's version the caller saw, checked under the row's lock as
+/// transitionCase does (CaseConflict, nothing written).
 Case setCaseSsvc(Store& store, const Routing& routing, std::int64_t id, const std::string& by,
-                 const std::map<std::string, std::string>& points, std::int64_t now);
+                 const std::map<std::string, std::string>& points, std::int64_t now,
+                 std::int64_t expectVersion = 0);
 
 } // namespace vw

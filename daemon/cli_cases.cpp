@@ -23,7 +23,8 @@ constexpr const char* kUsage =
     "[--json] | cases show ID [--json] | cases transition ID STATE --by NAME [--expect-version N] "
     "[--FIELD VALUE]... "
     "| cases open --product P [--version V] --title T --by NAME [--id VULN-ID]... "
-    "[--severity S] | cases ssvc ID --by NAME [--exploitation none|poc|active] [--automatable "
+    "[--severity S] | cases ssvc ID --by NAME [--expect-version N] [--exploitation "
+    "none|poc|active] [--automatable "
     "yes|no] [--technical-impact partial|total] | cases verify";
 
 Routing routingFor(const Context& ctx) {
@@ -310,17 +311,7 @@ int transition(Context& ctx, const std::vector<std::string>& args) {
     }
     // The case's version the caller saw (`cases show`: version; JSON: last_event): refused,
     // nothing written, when the case changed since.
-    std::int64_t expectVersion = 0;
-    if (opt.has("expect-version")) {
-        const std::string text = opt.get("expect-version");
-        const auto [end, error] =
-            std::from_chars(text.data(), text.data() + text.size(), expectVersion);
-        if (error != std::errc() || end != text.data() + text.size() || expectVersion <= 0) {
-            throw UsageError("--expect-version takes the case's version, a positive number "
-                             "(`cases show` prints it), not '" +
-                             text + "'");
-        }
-    }
+    const std::int64_t expectVersion = expectVersionOption(opt, "the case's", "cases show");
     const Routing routing = routingFor(ctx);
     auto store = storeOf(ctx);
     try {
@@ -368,7 +359,7 @@ int open(Context& ctx, const Options& opt) {
 }
 
 int ssvc(Context& ctx, const Options& opt) {
-    opt.expectPositional(1, 1, "cases ssvc ID --by NAME [--exploitation …]");
+    opt.expectPositional(1, 1, "cases ssvc ID --by NAME [--expect-version N] [--exploitation …]");
     const std::int64_t id = parseNumberedId(opt.positional()[0], "case");
     std::map<std::string, std::string> points;
     for (const char* name : {"exploitation", "automatable", "technical-impact"}) {
@@ -378,10 +369,13 @@ int ssvc(Context& ctx, const Options& opt) {
             points[n] = opt.get(name);
         }
     }
+    // As for a transition: refused, nothing written, when the case changed since.
+    const std::int64_t expectVersion = expectVersionOption(opt, "the case's", "cases show");
     const Routing routing = routingFor(ctx);
     auto store = storeOf(ctx);
     try {
-        const Case c = setCaseSsvc(*store, routing, id, opt.get("by"), points, unixNow());
+        const Case c =
+            setCaseSsvc(*store, routing, id, opt.get("by"), points, unixNow(), expectVersion);
         ctx.out << "case #" << c.id << ": SSVC " << ssvcShort(c) << "\n";
     } catch (const CaseRefused& e) {
         ctx.err << "vulnwatch: " << e.what() << "\n";
@@ -466,6 +460,7 @@ int cmdCases(Context& ctx, const std::vector<std::string>& args) {
     }
     if (sub == "ssvc") {
         return ssvc(ctx, Options(rest, {{"by", true},
+                                        {"expect-version", true},
                                         {"exploitation", true},
                                         {"automatable", true},
                                         {"technical-impact", true}}));

@@ -3,6 +3,7 @@
 // Japanese and English on one line and exit 1; --json gives one object (or an array for list).
 #include "core/json_writer.h"
 #include "core/text.h"
+#include "daemon/cases.h"
 #include "daemon/cli.h"
 #include "daemon/cli_support.h"
 #include "daemon/notices.h"
@@ -15,8 +16,9 @@ namespace {
 
 constexpr const char* kUsage =
     "notices preview --case ID [--lang ja|en] [--json] | notices prepare --case ID --user U "
-    "[--lang ja|en] [--json] | notices approve ID --user U [--json] | notices send ID --user U "
-    "[--json] | notices withdraw ID --user U --reason TEXT | notices list [--case ID] [--limit N] "
+    "[--lang ja|en] [--json] | notices approve ID --user U [--expect-version N] [--json] | "
+    "notices send ID --user U [--expect-version N] [--json] | notices withdraw ID --user U "
+    "--reason TEXT | notices list [--case ID] [--limit N] "
     "[--json] | notices show ID [--json]";
 
 Config configOf(const Context& ctx) {
@@ -32,9 +34,28 @@ std::string letterLanguage(const Options& opt) {
     return lang;
 }
 
-void writeNoticeJson(JsonWriter& w, const Notice& n, bool withBodies) {
+/// The notice's events (who did each step, where) and its version (--expect-version).
+struct NoticeSteps {
+    std::vector<CaseEventRow> events;
+    std::int64_t version = 0;
+    std::string preparedBy, approvedBy, sentBy; // "USER @ SITE" (USER alone before sites)
+};
+
+NoticeSteps stepsOf(Store& store, const Notice& n) {
+    NoticeSteps s;
+    s.events = noticeEvents(store, n);
+    s.version = noticeVersion(s.events);
+    s.preparedBy = noticeStepBy(s.events, "notice-prepare", n.preparedBy);
+    s.approvedBy = noticeStepBy(s.events, "notice-approve", n.approvedBy);
+    s.sentBy = noticeStepBy(s.events, "notice-send", n.sentBy);
+    return s;
+}
+
+void writeNoticeJson(JsonWriter& w, Store& store, const Notice& n, bool withBodies) {
+    const NoticeSteps steps = stepsOf(store, n);
     w.beginObject();
     w.key("id").value(static_cast<long long>(n.id));
+    w.key("version").value(static_cast<long long>(steps.version));
     w.key("case").value(static_cast<long long>(n.caseId));
     w.key("cases").beginArray();
     for (const std::int64_t id : n.cases) {
@@ -52,6 +73,16 @@ void writeNoticeJson(JsonWriter& w, const Notice& n, bool withBodies) {
     w.key("sent_by").value(n.sentBy);
     w.key("sent_at");
     n.sentAt == 0 ? w.null() : w.value(formatTime(n.sentAt));
+    // Each step's user and site, from its audit event.
+    w.key("steps").beginArray();
+    for (const CaseEventRow& e : steps.events) {
+        w.beginObject();
+        w.key("seq").value(static_cast<long long>(e.seq));
+        w.key("kind").value(e.kind).key("at").value(formatTime(e.at));
+        w.key("actor").value(e.actor).key("site").value(e.site);
+        w.endObject();
+    }
+    w.endArray();
     w.key("letters").beginArray();
     for (const NoticeLetter& l : n.letters) {
         w.beginObject();
@@ -76,18 +107,21 @@ void writeNoticeJson(JsonWriter& w, const Notice& n, bool withBodies) {
     w.endObject();
 }
 
-void writeNoticeText(std::ostream& out, const Notice& n) {
+void writeNoticeText(std::ostream& out, Store& store, const Notice& n) {
+    const NoticeSteps steps = stepsOf(store, n);
     out << "notice " << n.id << "  " << noticeStateName(n.state) << " ("
         << noticeStateJapanese(n.state) << ")  case #" << n.caseId << "  "
         << terminalSafe(n.product) << "  [" << n.language << "]\n";
-    out << "  作成 (prepared): " << terminalSafe(n.preparedBy) << " " << formatTime(n.preparedAt)
-        << "\n";
+    out << "  版 version: " << steps.version << " (--expect-version)\n";
+    out << "  作成 (prepared): by " << terminalSafe(steps.preparedBy) << " "
+        << formatTime(n.preparedAt) << "\n";
     if (!n.approvedBy.empty()) {
-        out << "  承認 (approved): " << terminalSafe(n.approvedBy) << " "
+        out << "  承認 (approved): by " << terminalSafe(steps.approvedBy) << " "
             << formatTime(n.approvedAt) << "\n";
     }
     if (!n.sentBy.empty()) {
-        out << "  送信 (sent): " << terminalSafe(n.sentBy) << " " << formatTime(n.sentAt) << "\n";
+        out << "  送信 (sent): by " << terminalSafe(steps.sentBy) << " " << formatTime(n.sentAt)
+            << "\n";
     }
     for (const NoticeLetter& l : n.letters) {
         out << "  - " << terminalSafe(l.address) << "  " << letterStateName(l.state) << " ("
@@ -173,12 +207,12 @@ int prepare(Context& ctx, const Options& opt) {
         const Notice n = prepareNotice(*store, config, caseId, opt.get("user"), lang, unixNow());
         if (opt.has("json")) {
             JsonWriter w;
-            writeNoticeJson(w, n, false);
+            writeNoticeJson(w, *store, n, false);
             ctx.out << w.str() << "\n";
         } else {
             ctx.out << "お知らせ " << n.id << " を作成しました (notice " << n.id
                     << " prepared): " << n.letters.size() << " 通 (letters), 下書き (draft)\n";
-            writeNoticeText(ctx.out, n);
+            writeNoticeText(ctx.out, *store, n);
         }
     } catch (const NoticeRefused& e) {
         return refused(ctx, e);
@@ -187,15 +221,17 @@ int prepare(Context& ctx, const Options& opt) {
 }
 
 int approve(Context& ctx, const Options& opt) {
-    opt.expectPositional(1, 1, "notices approve ID --user U");
+    opt.expectPositional(1, 1, "notices approve ID --user U [--expect-version N]");
     const std::int64_t id = parseNumberedId(opt.positional()[0], "notice");
+    const std::int64_t expectVersion = expectVersionOption(opt, "the notice's", "notices show");
     const Config config = configOf(ctx);
     auto store = openStore(ctx, config);
     try {
-        const Notice n = approveNotice(*store, config, id, opt.get("user"), unixNow());
+        const Notice n =
+            approveNotice(*store, config, id, opt.get("user"), unixNow(), expectVersion);
         if (opt.has("json")) {
             JsonWriter w;
-            writeNoticeJson(w, n, false);
+            writeNoticeJson(w, *store, n, false);
             ctx.out << w.str() << "\n";
         } else {
             ctx.out << "お知らせ " << n.id << " を承認しました (notice " << n.id << " approved by "
@@ -208,19 +244,21 @@ int approve(Context& ctx, const Options& opt) {
 }
 
 int send(Context& ctx, const Options& opt) {
-    opt.expectPositional(1, 1, "notices send ID --user U");
+    opt.expectPositional(1, 1, "notices send ID --user U [--expect-version N]");
     const std::int64_t id = parseNumberedId(opt.positional()[0], "notice");
+    const std::int64_t expectVersion = expectVersionOption(opt, "the notice's", "notices show");
     const Config config = configOf(ctx);
     auto store = openStore(ctx, config);
     try {
-        const NoticeSendOutcome o = sendNotice(*store, config, id, opt.get("user"), unixNow());
+        const NoticeSendOutcome o =
+            sendNotice(*store, config, id, opt.get("user"), unixNow(), expectVersion);
         if (opt.has("json")) {
             JsonWriter w;
             w.beginObject();
             w.key("queued").value(o.queued);
             w.key("already_sent").value(o.alreadySent);
             w.key("notice");
-            writeNoticeJson(w, o.notice, false);
+            writeNoticeJson(w, *store, o.notice, false);
             w.endObject();
             ctx.out << w.str() << "\n";
         } else if (o.alreadySent) {
@@ -243,7 +281,8 @@ int withdraw(Context& ctx, const Options& opt) {
     const Config config = configOf(ctx);
     auto store = openStore(ctx, config);
     try {
-        const Notice n = withdrawNotice(*store, id, opt.get("user"), opt.get("reason"), unixNow());
+        const Notice n = withdrawNotice(*store, id, opt.get("user"), opt.get("reason"), unixNow(),
+                                        configSite(config));
         ctx.out << "お知らせ " << n.id << " を取り下げました (notice " << n.id << " withdrawn)\n";
     } catch (const NoticeRefused& e) {
         return refused(ctx, e);
@@ -263,7 +302,7 @@ int list(Context& ctx, const Options& opt) {
     }
     const Config config = configOf(ctx);
     auto store = openStore(ctx, config);
-    settleNoticeLetters(*store, unixNow());
+    settleNoticeLetters(*store, unixNow(), configSite(config));
     std::vector<Notice> notices;
     if (opt.has("case")) {
         notices = noticesOfCase(*store, parseNumberedId(opt.get("case"), "case"));
@@ -277,7 +316,7 @@ int list(Context& ctx, const Options& opt) {
         JsonWriter w;
         w.beginArray();
         for (const Notice& n : notices) {
-            writeNoticeJson(w, n, false);
+            writeNoticeJson(w, *store, n, false);
         }
         w.endArray();
         ctx.out << w.str() << "\n";
@@ -287,7 +326,7 @@ int list(Context& ctx, const Options& opt) {
         ctx.out << "お知らせはありません (no notices)\n";
     }
     for (const Notice& n : notices) {
-        writeNoticeText(ctx.out, n);
+        writeNoticeText(ctx.out, *store, n);
     }
     return kExitOk;
 }
@@ -297,7 +336,7 @@ int show(Context& ctx, const Options& opt) {
     const std::int64_t id = parseNumberedId(opt.positional()[0], "notice");
     const Config config = configOf(ctx);
     auto store = openStore(ctx, config);
-    settleNoticeLetters(*store, unixNow());
+    settleNoticeLetters(*store, unixNow(), configSite(config));
     const std::optional<Notice> n = noticeById(*store, id);
     if (!n) {
         ctx.err << "vulnwatch: お知らせ " << id << " はありません / there is no notice " << id
@@ -306,11 +345,11 @@ int show(Context& ctx, const Options& opt) {
     }
     if (opt.has("json")) {
         JsonWriter w;
-        writeNoticeJson(w, *n, true);
+        writeNoticeJson(w, *store, *n, true);
         ctx.out << w.str() << "\n";
         return kExitOk;
     }
-    writeNoticeText(ctx.out, *n);
+    writeNoticeText(ctx.out, *store, *n);
     for (const NoticeLetter& l : n->letters) {
         ctx.out << "\n=== To: " << terminalSafe(l.address)
                 << " ===\nSubject: " << terminalSafe(l.subject) << "\n\n"
@@ -335,10 +374,12 @@ int cmdNotices(Context& ctx, const std::vector<std::string>& args) {
             ctx, Options(rest, {{"case", true}, {"user", true}, {"lang", true}, {"json", false}}));
     }
     if (sub == "approve") {
-        return approve(ctx, Options(rest, {{"user", true}, {"json", false}}));
+        return approve(ctx,
+                       Options(rest, {{"user", true}, {"expect-version", true}, {"json", false}}));
     }
     if (sub == "send") {
-        return send(ctx, Options(rest, {{"user", true}, {"json", false}}));
+        return send(ctx,
+                    Options(rest, {{"user", true}, {"expect-version", true}, {"json", false}}));
     }
     if (sub == "withdraw") {
         return withdraw(ctx, Options(rest, {{"user", true}, {"reason", true}}));

@@ -107,11 +107,14 @@ int cmdServe(Context& ctx, const std::vector<std::string>& args) {
     };
 
     options.api.ssvc = [routing](Store& store, std::int64_t id, const std::string& by,
-                                 const std::map<std::string, std::string>& points,
-                                 std::int64_t now) {
+                                 const std::map<std::string, std::string>& points, std::int64_t now,
+                                 std::int64_t expectVersion) {
         web::TransitionOutcome outcome;
         try {
-            outcome.done = setCaseSsvc(store, *routing, id, by, points, now);
+            outcome.done = setCaseSsvc(store, *routing, id, by, points, now, expectVersion);
+        } catch (const CaseConflict& e) {
+            outcome.refused = e.what();
+            outcome.conflict = true;
         } catch (const CaseRefused& e) {
             outcome.refused = e.what();
         }
@@ -133,15 +136,16 @@ int cmdServe(Context& ctx, const std::vector<std::string>& args) {
     // Hospital notices from the case page, as `notices prepare|approve|send` (daemon/notices.h).
     auto noticeConfig = std::make_shared<const Config>(config);
     options.api.notices = [noticeConfig](Store& store, const std::string& action, std::int64_t id,
-                                         const std::string& by, std::int64_t now) {
+                                         const std::string& by, std::int64_t now,
+                                         std::int64_t expectVersion) {
         web::NoticeOutcome outcome;
         try {
             if (action == "prepare") {
                 prepareNotice(store, *noticeConfig, id, by, "", now);
             } else if (action == "approve") {
-                approveNotice(store, *noticeConfig, id, by, now);
+                approveNotice(store, *noticeConfig, id, by, now, expectVersion);
             } else if (action == "send") {
-                sendNotice(store, *noticeConfig, id, by, now);
+                sendNotice(store, *noticeConfig, id, by, now, expectVersion);
             } else {
                 outcome.status = 422;
                 outcome.message = "不明な操作です / unknown action '" + action + "'";
@@ -153,6 +157,7 @@ int cmdServe(Context& ctx, const std::vector<std::string>& args) {
                              : e.kind() == K::Conflict  ? 409
                                                         : 422;
             outcome.message = e.both();
+            outcome.conflict = dynamic_cast<const NoticeConflict*>(&e) != nullptr;
         }
         return outcome;
     };

@@ -61,6 +61,21 @@ std::int64_t parseNumberedId(const std::string& text, const char* what) {
     return value;
 }
 
+std::int64_t expectVersionOption(const Options& opt, const char* whose, const char* show) {
+    if (!opt.has("expect-version")) {
+        return 0;
+    }
+    const std::string text = opt.get("expect-version");
+    std::int64_t value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || error != std::errc() || end != text.data() + text.size() || value <= 0) {
+        throw UsageError(std::string("--expect-version takes ") + whose +
+                         " version, a positive number (`" + show + "` prints it), not '" + text +
+                         "'");
+    }
+    return value;
+}
+
 namespace {
 
 /// [store] password_file's first line. A file that cannot be read or holds no password is a

@@ -106,6 +106,10 @@ std::optional<Config> maybeConfig(const Context& ctx, bool required, bool readSe
 /// A numbered object named on the command line ("12" or "#12") as its number; UsageError
 /// "a WHAT is named by its number (e.g. 12), not '…'" for anything else.
 std::int64_t parseNumberedId(const std::string& text, const char* what);
+/// --expect-version N (the version of a case or notice the caller saw; docs/cases.md "Sites")
+/// as its number, 0 when not given; UsageError naming `whose` ("the case's") and the command
+/// that prints it (`show`) for anything but a positive number.
+std::int64_t expectVersionOption(const Options& opt, const char* whose, const char* show);
 /// The store of --db, else of the config's [store] path; UsageError when there is neither.
 std::unique_ptr<Store> openStore(const Context& ctx, const std::optional<Config>& config);
 

@@ -1,6 +1,7 @@
 #include "daemon/notices.h"
 
 #include "core/advisory.h"
+#include "daemon/cases.h"
 #include "daemon/json_read.h"
 #include "store/audit.h"
 #include "store/cases.h"
@@ -46,7 +47,8 @@ User userWhoMay(Store& store, const std::string& name, const std::string& produc
 }
 
 void appendNoticeEvent(Store& store, const char* kind, const Notice& n, const std::string& actor,
-                       const std::string& text, std::vector<std::string> evidence,
+                       const std::string& site, const std::string& text,
+                       std::vector<std::string> evidence,
                        std::vector<std::pair<std::string, std::string>> details, std::int64_t now) {
     AuditEvent e;
     e.kind = kind;
@@ -59,6 +61,8 @@ void appendNoticeEvent(Store& store, const char* kind, const Notice& n, const st
     evidence.erase(std::unique(evidence.begin(), evidence.end()), evidence.end());
     e.evidence = std::move(evidence);
     details.emplace_back("notice", std::to_string(n.id));
+    // Where the step was made, as a case change records it (docs/cases.md "Sites").
+    details.emplace_back("site", site.empty() ? hostSiteName() : site);
     std::sort(details.begin(), details.end());
     e.details = std::move(details);
     store.appendEvent(e);
@@ -123,7 +127,50 @@ VulnFacts factsOf(Store& store, const Case& c) {
     return f;
 }
 
+/// Notice `id` under its row's write lock, checked against the version the caller saw
+/// (`expectVersion`, 0 = not checked): NotFound, or NoticeConflict when it changed since.
+Notice lockedNotice(Store& store, std::int64_t id, std::int64_t expectVersion) {
+    if (!lockNotice(store, id)) {
+        return noticeOrRefuse(store, id); // refuses: there is no such notice
+    }
+    Notice n = noticeOrRefuse(store, id);
+    if (expectVersion != 0) {
+        std::vector<CaseEventRow> events = noticeEvents(store, n);
+        const std::int64_t version = noticeVersion(events);
+        if (version != expectVersion) {
+            std::optional<CaseEventRow> change;
+            if (!events.empty()) {
+                change = std::move(events.back());
+            }
+            throw NoticeConflict(std::move(n), std::move(change), version, expectVersion);
+        }
+    }
+    return n;
+}
+
+std::pair<std::string, std::string> conflictText(const Notice& n,
+                                                 const std::optional<CaseEventRow>& change,
+                                                 std::int64_t version, std::int64_t expected) {
+    const std::string id = std::to_string(n.id);
+    const StaleViewText text =
+        staleViewText("notice " + id, "お知らせ " + id, change, n.preparedAt, expected, version,
+                      std::string(noticeStateName(n.state)),
+                      std::string(noticeStateJapanese(n.state)), "vulnwatch notices show " + id);
+    return {text.english, text.japanese};
+}
+
 } // namespace
+
+NoticeConflict::NoticeConflict(Notice current, std::optional<CaseEventRow> change,
+                               std::int64_t version, std::int64_t expected)
+    : NoticeConflict(current, change, version, expected,
+                     conflictText(current, change, version, expected)) {}
+
+NoticeConflict::NoticeConflict(Notice current, std::optional<CaseEventRow> change,
+                               std::int64_t version, std::int64_t expected,
+                               const std::pair<std::string, std::string>& text)
+    : NoticeRefused(Kind::Conflict, text.first, text.second), current_(std::move(current)),
+      change_(std::move(change)), version_(version), expected_(expected) {}
 
 CaseGroup caseGroupOf(Store& store, std::int64_t caseId) {
     std::optional<Case> c = caseById(store, caseId);
@@ -328,7 +375,7 @@ Notice prepareNotice(Store& store, const Config& config, std::int64_t caseId,
         caseList += (caseList.empty() ? "" : ",") + std::to_string(id);
     }
     details.emplace_back("cases", caseList);
-    appendNoticeEvent(store, "notice-prepare", n, who.name,
+    appendNoticeEvent(store, "notice-prepare", n, who.name, configSite(config),
                       "notice " + std::to_string(n.id) + " prepared: " +
                           std::to_string(letters.size()) + " letter(s) about " + n.product,
                       hashes, details, now);
@@ -337,9 +384,9 @@ Notice prepareNotice(Store& store, const Config& config, std::int64_t caseId,
 }
 
 Notice approveNotice(Store& store, const Config& config, std::int64_t noticeId,
-                     const std::string& user, std::int64_t now) {
+                     const std::string& user, std::int64_t now, std::int64_t expectVersion) {
     Store::Transaction tx(store);
-    const Notice n = noticeOrRefuse(store, noticeId);
+    const Notice n = lockedNotice(store, noticeId, expectVersion);
     const User who = userWhoMay(store, user, n.product, "approve", "承認する");
     if (!config.cases.approvers.empty() &&
         std::find(config.cases.approvers.begin(), config.cases.approvers.end(), who.name) ==
@@ -364,12 +411,15 @@ Notice approveNotice(Store& store, const Config& config, std::int64_t noticeId,
                                 std::string(noticeStateJapanese(n.state)) +
                                 "」です (下書きではありません)");
     }
-    markNoticeApproved(store, n.id, who.name, now);
+    if (!markNoticeApproved(store, n.id, who.name, now)) {
+        throw NoticeRefused(Kind::Conflict, "notice " + std::to_string(n.id) + " is not a draft",
+                            "お知らせ " + std::to_string(n.id) + " は下書きではありません");
+    }
     std::vector<std::string> hashes;
     for (const NoticeLetter& l : n.letters) {
         hashes.push_back(l.contentHash);
     }
-    appendNoticeEvent(store, "notice-approve", n, who.name,
+    appendNoticeEvent(store, "notice-approve", n, who.name, configSite(config),
                       "notice " + std::to_string(n.id) + " approved (prepared by " + n.preparedBy +
                           ")",
                       hashes, {{"prepared_by", n.preparedBy}}, now);
@@ -378,10 +428,11 @@ Notice approveNotice(Store& store, const Config& config, std::int64_t noticeId,
 }
 
 NoticeSendOutcome sendNotice(Store& store, const Config& config, std::int64_t noticeId,
-                             const std::string& user, std::int64_t now) {
+                             const std::string& user, std::int64_t now,
+                             std::int64_t expectVersion) {
     Store::Transaction tx(store);
     NoticeSendOutcome out;
-    const Notice n = noticeOrRefuse(store, noticeId);
+    const Notice n = lockedNotice(store, noticeId, expectVersion);
     const User who = userWhoMay(store, user, n.product, "send", "送信する");
     if (n.state == NoticeState::Sent) {
         out.notice = n;
@@ -431,9 +482,12 @@ NoticeSendOutcome sendNotice(Store& store, const Config& config, std::int64_t no
         details.emplace_back("outbox." + std::to_string(hashes.size()),
                              l.address + " " + std::to_string(outboxId));
     }
-    markNoticeSent(store, n.id, who.name, now);
+    if (!markNoticeSent(store, n.id, who.name, now)) {
+        throw NoticeRefused(Kind::Conflict, "notice " + std::to_string(n.id) + " is not approved",
+                            "お知らせ " + std::to_string(n.id) + " は承認済みではありません");
+    }
     details.emplace_back("notifier", notifier->name);
-    appendNoticeEvent(store, "notice-send", n, who.name,
+    appendNoticeEvent(store, "notice-send", n, who.name, configSite(config),
                       "notice " + std::to_string(n.id) + " sent: " + std::to_string(out.queued) +
                           " letter(s) queued via " + notifier->name,
                       hashes, details, now);
@@ -443,9 +497,9 @@ NoticeSendOutcome sendNotice(Store& store, const Config& config, std::int64_t no
 }
 
 Notice withdrawNotice(Store& store, std::int64_t noticeId, const std::string& user,
-                      const std::string& reason, std::int64_t now) {
+                      const std::string& reason, std::int64_t now, const std::string& site) {
     Store::Transaction tx(store);
-    const Notice n = noticeOrRefuse(store, noticeId);
+    const Notice n = lockedNotice(store, noticeId, 0);
     const User who = userWhoMay(store, user, n.product, "withdraw", "取り下げる");
     if (reason.find_first_not_of(" \t\r\n") == std::string::npos) {
         throw NoticeRefused(Kind::Invalid, "say why the notice is withdrawn (--reason)",
@@ -459,14 +513,14 @@ Notice withdrawNotice(Store& store, std::int64_t noticeId, const std::string& us
                                 std::string(noticeStateJapanese(n.state)) +
                                 "」のため取り下げられません");
     }
-    appendNoticeEvent(store, "notice-withdraw", n, who.name,
+    appendNoticeEvent(store, "notice-withdraw", n, who.name, site,
                       "notice " + std::to_string(n.id) + " withdrawn: " + reason, {},
                       {{"reason", reason}, {"from", std::string(noticeStateName(n.state))}}, now);
     tx.commit();
     return noticeOrRefuse(store, n.id);
 }
 
-int settleNoticeLetters(Store& store, std::int64_t now) {
+int settleNoticeLetters(Store& store, std::int64_t now, const std::string& site) {
     Store::Transaction tx(store);
     const std::vector<LetterOutcome> changed = settleLetters(store, now);
     for (const LetterOutcome& o : changed) {
@@ -476,7 +530,7 @@ int settleNoticeLetters(Store& store, std::int64_t now) {
         if (const auto stored = noticeById(store, o.noticeId)) {
             n.product = stored->product;
         }
-        appendNoticeEvent(store, "notice-letter", n, "daemon",
+        appendNoticeEvent(store, "notice-letter", n, "daemon", site,
                           "notice " + std::to_string(o.noticeId) + " to " + o.address + ": " +
                               std::string(letterStateName(o.state)),
                           {o.contentHash},

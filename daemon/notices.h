@@ -18,8 +18,10 @@
 #include "store/users.h"
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace vw {
@@ -39,6 +41,28 @@ public:
 private:
     Kind kind_;
     std::string japanese_;
+};
+
+/// A notice step refused because the notice changed after the version the caller saw (its
+/// last event, noticeVersion; docs/notices.md): who changed it, at which site, when, and its
+/// state now, in the words of a case's conflict (daemon/cases.h staleViewText). Kind Conflict
+/// (409); nothing was written.
+class NoticeConflict : public NoticeRefused {
+public:
+    NoticeConflict(Notice current, std::optional<CaseEventRow> change, std::int64_t version,
+                   std::int64_t expected);
+    const Notice& current() const { return current_; }
+    const std::optional<CaseEventRow>& change() const { return change_; }
+    std::int64_t version() const { return version_; }
+    std::int64_t expected() const { return expected_; }
+
+private:
+    NoticeConflict(Notice current, std::optional<CaseEventRow> change, std::int64_t version,
+                   std::int64_t expected, const std::pair<std::string, std::string>& text);
+    Notice current_;
+    std::optional<CaseEventRow> change_;
+    std::int64_t version_ = 0;
+    std::int64_t expected_ = 0;
 };
 
 /// The case group of case `caseId`: the case and the other cases of its cluster and product,
@@ -73,9 +97,11 @@ Notice prepareNotice(Store& store, const Config& config, std::int64_t caseId,
 
 /// Approves a draft as `user`: an enabled user who may triage the product (and is one of
 /// [cases] approvers when that list is set), not the one who prepared it (Forbidden).
-/// `notice-approve` event.
+/// `notice-approve` event. `expectVersion` (not 0): the notice's version the caller saw
+/// (noticeVersion), compared under the notice row's lock: NoticeConflict when it changed since.
+/// Every notice event records the site ([daemon] site, else the host name; detail `site`).
 Notice approveNotice(Store& store, const Config& config, std::int64_t noticeId,
-                     const std::string& user, std::int64_t now);
+                     const std::string& user, std::int64_t now, std::int64_t expectVersion = 0);
 
 /// What sendNotice did.
 struct NoticeSendOutcome {
@@ -87,19 +113,23 @@ struct NoticeSendOutcome {
 /// letter with a stable idempotency key (hospitalNoticeMessage), the letters queued, the notice
 /// sent, a `notice-send` event; all in one transaction. A notice sent before queues nothing
 /// (alreadySent). Refused for a draft (Conflict) or without an e-mail notifier (Invalid).
+/// `expectVersion` as for approveNotice: a notice sent by someone else after the caller's view
+/// is a NoticeConflict, not alreadySent.
 NoticeSendOutcome sendNotice(Store& store, const Config& config, std::int64_t noticeId,
-                             const std::string& user, std::int64_t now);
+                             const std::string& user, std::int64_t now,
+                             std::int64_t expectVersion = 0);
 
 /// Withdraws a notice that is not sent (a draft or approved one that is wrong: the install base
 /// or the case changed) as `user` (who may triage the product), with `reason` (required): a
 /// `notice-withdraw` event; the group may then be prepared again. Refused for a sent notice
-/// (Conflict).
+/// (Conflict). `site`: where (configSite; "" = this host's name).
 Notice withdrawNotice(Store& store, std::int64_t noticeId, const std::string& user,
-                      const std::string& reason, std::int64_t now);
+                      const std::string& reason, std::int64_t now, const std::string& site = "");
 
 /// Records the outbox's delivery results of queued letters (settleLetters): each change is a
 /// `notice-letter` event of the case (sent, bounced, failed, with the receiver's reply).
-/// Returns how many letters changed.
-int settleNoticeLetters(Store& store, std::int64_t now);
+/// Returns how many letters changed. `site`: the site of the process that reads them
+/// (configSite; "" = this host's name).
+int settleNoticeLetters(Store& store, std::int64_t now, const std::string& site = "");
 
 } // namespace vw

@@ -451,7 +451,7 @@ DeliveryStats Service::deliver(std::int64_t now) {
     // Hospital notices: each letter delivered or given up records its result (daemon/notices.h).
     if (stats.delivered > 0 || stats.dead > 0) {
         try {
-            settleNoticeLetters(store_, now);
+            settleNoticeLetters(store_, now, caseSite(routing_));
         } catch (const std::exception& e) {
             VW_LOG_WARNING("notify", "cannot record the hospital notices' delivery results yet ("
                                          << e.what() << "); `notices list` records them later");

@@ -228,6 +228,41 @@ std::vector<Notice> listNotices(Store& store, int limit) {
     return readNotices(store, q);
 }
 
+bool lockNotice(Store& store, std::int64_t id) {
+    Statement q = store.db().prepare("UPDATE notice SET state = state WHERE id = ?1");
+    q.bind(1, id);
+    q.run();
+    return store.db().changes() > 0;
+}
+
+std::vector<CaseEventRow> noticeEvents(Store& store, const Notice& n) {
+    std::vector<CaseEventRow> out;
+    const std::string id = std::to_string(n.id);
+    for (CaseEventRow& e : caseEvents(store, n.caseId)) {
+        const bool ours = std::any_of(e.details.begin(), e.details.end(), [&](const auto& d) {
+            return d.first == "notice" && d.second == id;
+        });
+        if (ours) {
+            out.push_back(std::move(e));
+        }
+    }
+    return out;
+}
+
+std::int64_t noticeVersion(const std::vector<CaseEventRow>& events) {
+    return events.empty() ? 0 : events.back().seq;
+}
+
+std::string noticeStepBy(const std::vector<CaseEventRow>& events, std::string_view kind,
+                         const std::string& fallback) {
+    for (auto it = events.rbegin(); it != events.rend(); ++it) {
+        if (it->kind == kind) {
+            return actorAtSite(*it);
+        }
+    }
+    return fallback;
+}
+
 bool markNoticeApproved(Store& store, std::int64_t id, const std::string& by, std::int64_t now) {
     Statement q = store.db().prepare("UPDATE notice SET state = 'approved', approved_by = ?2, "
                                      "approved_at = ?3 WHERE id = ?1 AND state = 'draft'");

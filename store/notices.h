@@ -8,6 +8,8 @@
 // transaction when one is open.
 #pragma once
 
+#include "store/cases.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -80,6 +82,23 @@ std::vector<Notice> noticesOfGroup(Store& store, std::int64_t clusterId, const s
                                    std::int64_t caseId);
 /// The newest `limit` notices (0: all), newest first, with their letters.
 std::vector<Notice> listNotices(Store& store, int limit = 0);
+
+/// Takes the write lock of notice `id`'s row for the caller's transaction (an UPDATE that sets
+/// nothing new, as lockCase): reading the notice, comparing its version and moving it cannot
+/// interleave with another process's move of it. False when there is no such notice.
+bool lockNotice(Store& store, std::int64_t id);
+
+/// The audit events of notice `n` (its case's events whose detail `notice` is n.id: prepare,
+/// approve, send, withdraw, letter results), oldest first; each with its site when recorded.
+std::vector<CaseEventRow> noticeEvents(Store& store, const Notice& n);
+/// A notice's *version* (docs/notices.md): the sequence number of its last audit event, 0 when
+/// it has none. Every step of the notice appends one event, so the version changes with every
+/// step; no column holds it (no schema change).
+std::int64_t noticeVersion(const std::vector<CaseEventRow>& events);
+/// "USER @ SITE" of the last event of `kind` ("notice-approve", …) in `events`, else `fallback`
+/// (the name the notice row holds: steps recorded before sites were).
+std::string noticeStepBy(const std::vector<CaseEventRow>& events, std::string_view kind,
+                         const std::string& fallback);
 
 /// Moves a draft notice to approved by `by`. False (nothing written) when it is not a draft.
 bool markNoticeApproved(Store& store, std::int64_t id, const std::string& by, std::int64_t now);

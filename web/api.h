@@ -57,22 +57,27 @@ using RematchFn = std::function<int(Store& store, const std::string& product,
 
 /// A triager's SSVC points for a case (daemon/cases.h setCaseSsvc): each of exploitation,
 /// automatable, technical_impact given ("" gives the derived value back); the case as it is
-/// now, or why it was refused.
-using SsvcFn = std::function<TransitionOutcome(
-    Store& store, std::int64_t caseId, const std::string& by,
-    const std::map<std::string, std::string>& points, std::int64_t now)>;
+/// now, or why it was refused (`conflict` as for a transition). `expectVersion`: the case's
+/// version the user saw, 0 = no check.
+using SsvcFn =
+    std::function<TransitionOutcome(Store& store, std::int64_t caseId, const std::string& by,
+                                    const std::map<std::string, std::string>& points,
+                                    std::int64_t now, std::int64_t expectVersion)>;
 
 /// A hospital notice step from the case page (daemon/notices.h): `action` prepare (`id` is
 /// the case), approve or send (`id` is the notice), by user `by`. `status` 200 when done, else
 /// 403 (not allowed: the preparer approving, a viewer), 404, 409 (wrong state) or 422, with
-/// `message` saying why (Japanese / English).
+/// `message` saying why (Japanese / English). `expectVersion` (approve, send): the notice's
+/// version the user saw (store/notices.h noticeVersion), 0 = no check; a notice changed since is
+/// 409 with `conflict` set (daemon/notices.h NoticeConflict), nothing written.
 struct NoticeOutcome {
     int status = 200;
     std::string message;
+    bool conflict = false;
 };
-using NoticeFn =
-    std::function<NoticeOutcome(Store& store, const std::string& action, std::int64_t id,
-                                const std::string& by, std::int64_t now)>;
+using NoticeFn = std::function<NoticeOutcome(Store& store, const std::string& action,
+                                             std::int64_t id, const std::string& by,
+                                             std::int64_t now, std::int64_t expectVersion)>;
 
 struct ApiSettings {
     std::vector<SourceInfo> sources;

@@ -808,6 +808,12 @@ HttpResponse casePage(PageCall& call, const Case& c, const Posted* posted, int s
     return forUser(call, templatePage(call, title, "cases", "cases_show", v, status));
 }
 
+// What a 409 says was not recorded.
+constexpr const char* kTransitionJa = "送信された遷移は記録していません";
+constexpr const char* kTransitionEn = "Your transition was not recorded";
+constexpr const char* kSsvcJa = "送信された SSVC の判断点は記録していません";
+constexpr const char* kSsvcEn = "Your SSVC points were not recorded";
+
 HttpResponse caseNotFound(const PageCall& call, std::int64_t id) {
     return forUser(call, errorPage(call, 404,
                                    call.t("案件 " + std::to_string(id) + " はありません",
@@ -834,29 +840,40 @@ HttpResponse refusedPage(PageCall& call, std::int64_t id, Posted& posted, int st
 }
 
 /// 409: the case changed after the version the form carried. The page as the case is now,
-/// saying who changed it, where and when (its last event); nothing was written.
-HttpResponse conflictPage(PageCall& call, std::int64_t id, Posted& posted) {
+/// saying who changed it, where and when (its last event); nothing was written. `notRecorded`
+/// says what was not recorded ("送信された遷移は記録していません" / "Your transition was not
+/// recorded").
+HttpResponse conflictPage(PageCall& call, std::int64_t id, Posted& posted,
+                          const std::string& notRecordedJa, const std::string& notRecordedEn) {
     Store::ReadTransaction read(call.store);
     const std::optional<Case> now = caseById(call.store, id);
     if (!now) {
         return caseNotFound(call, id);
     }
     const std::optional<CaseEventRow> last = lastCaseChange(call.store, *now);
-    // "(bob @ Osaka)", or nothing when the chain does not have the event.
-    const std::string who = last ? " (" + actorAtSite(*last) + ")" : std::string();
-    const std::string when = pageTime(last ? last->at : now->updatedAt);
-    const std::string state = stateLabel(call, now->state);
     posted.conflict = true;
-    posted.message =
-        call.t("このページを開いた後に、ほかの人" + who + "が " + when +
-                   " にこの案件を変更しました。現在の状態は「" + state +
-                   "」です。送信された遷移は記録していません。下に表示した現在の内容を確認し、"
-                   "必要ならもう一度送信してください。",
-               "Someone else" + who + " changed this case at " + when +
-                   " after you opened this page; it is now " + state +
-                   ". Your transition was not recorded. Check the case as it is now below and send "
-                   "again if it still applies.");
+    posted.message = staleViewPageText(call, last, now->updatedAt, "この案件", "this case",
+                                       stateLabel(call, now->state), notRecordedJa, notRecordedEn);
     return casePage(call, *now, &posted, 409);
+}
+
+/// The version a triage form carried (`expect_version`) into `seen` (0 when the form has
+/// none: not checked); a refusal (422 naming the field) for anything but a positive number.
+std::optional<HttpResponse> formVersion(PageCall& call, std::int64_t id, Posted& posted,
+                                        std::int64_t& seen) {
+    seen = 0;
+    if (const std::string text(trim(call.field("expect_version"))); !text.empty()) {
+        const auto version = caseNumber(text);
+        if (!version) {
+            posted.message = call.t("expect_version は案件の版 (正の整数) です ('" + text + "')",
+                                    "expect_version is the case's version, a positive number "
+                                    "(not '" +
+                                        text + "')");
+            return forUser(call, refusedPage(call, id, posted, 422));
+        }
+        seen = *version;
+    }
+    return std::nullopt;
 }
 
 /// What every triage form post (a transition, SSVC points) checks first: the form's CSRF token
@@ -908,16 +925,8 @@ HttpResponse postTransition(PageCall& call, std::int64_t id) {
     posted.to = *to;
     // The version of the case the form was made from (a form without one is not checked).
     std::int64_t seen = 0;
-    if (const std::string text(trim(call.field("expect_version"))); !text.empty()) {
-        const auto version = caseNumber(text);
-        if (!version) {
-            posted.message = call.t("expect_version は案件の版 (正の整数) です ('" + text + "')",
-                                    "expect_version is the case's version, a positive number "
-                                    "(not '" +
-                                        text + "')");
-            return forUser(call, refusedPage(call, id, posted, 422));
-        }
-        seen = *version;
+    if (std::optional<HttpResponse> bad = formVersion(call, id, posted, seen)) {
+        return *bad;
     }
     if (seen != 0 && seen != before->lastEvent) {
         // Changed since the page was made: nothing is written; the page as it is now, with what
@@ -927,7 +936,7 @@ HttpResponse postTransition(PageCall& call, std::int64_t id) {
                 posted.values[std::string(label.key)] = value;
             }
         }
-        return forUser(call, conflictPage(call, id, posted));
+        return forUser(call, conflictPage(call, id, posted, kTransitionJa, kTransitionEn));
     }
     const CaseTransitionRule* rule = findTransitionRule(before->state, *to);
     std::map<std::string, std::string> fields;
@@ -1000,7 +1009,7 @@ HttpResponse postTransition(PageCall& call, std::int64_t id) {
     const TransitionOutcome outcome =
         call.settings.api.transition(call.store, id, *to, user.name, fields, call.now, seen);
     if (outcome.conflict) {
-        return forUser(call, conflictPage(call, id, posted));
+        return forUser(call, conflictPage(call, id, posted, kTransitionJa, kTransitionEn));
     }
     if (!outcome.done) {
         posted.message = outcome.refused;
@@ -1035,8 +1044,19 @@ HttpResponse postSsvc(PageCall& call, std::int64_t id) {
         posted.message = call.t("判断点が送られていません", "no SSVC point was sent");
         return forUser(call, refusedPage(call, id, posted, 422));
     }
+    // The case's version the form was made from, as for a transition.
+    std::int64_t seen = 0;
+    if (std::optional<HttpResponse> bad = formVersion(call, id, posted, seen)) {
+        return *bad;
+    }
+    if (seen != 0 && seen != before->lastEvent) {
+        return forUser(call, conflictPage(call, id, posted, kSsvcJa, kSsvcEn));
+    }
     const TransitionOutcome outcome =
-        call.settings.api.ssvc(call.store, id, user.name, points, call.now);
+        call.settings.api.ssvc(call.store, id, user.name, points, call.now, seen);
+    if (outcome.conflict) {
+        return forUser(call, conflictPage(call, id, posted, kSsvcJa, kSsvcEn));
+    }
     if (!outcome.done) {
         posted.message = outcome.refused;
         return forUser(call, refusedPage(call, id, posted, 422));
@@ -1045,6 +1065,35 @@ HttpResponse postSsvc(PageCall& call, std::int64_t id) {
 }
 
 } // namespace
+
+std::string staleViewPageText(const PageCall& call, const std::optional<CaseEventRow>& change,
+                              std::int64_t changedAt, const std::string& whatJa,
+                              const std::string& whatEn, const std::string& state,
+                              const std::string& notRecordedJa, const std::string& notRecordedEn) {
+    // "(bob @ Osaka)", or nothing when the chain does not have the event.
+    const std::string who = change ? " (" + actorAtSite(*change) + ")" : std::string();
+    const std::string when = pageTime(change ? change->at : changedAt);
+    return call.t("このページを開いた後に、ほかの人" + who + "が " + when + " に" + whatJa +
+                      "を変更しました。現在の状態は「" + state + "」です。" + notRecordedJa +
+                      "。下に表示した現在の内容を確認し、必要ならもう一度送信"
+                      "してください。",
+                  "Someone else" + who + " changed " + whatEn + " at " + when +
+                      " after you opened this page; it is now " + state + ". " + notRecordedEn +
+                      ". Check the case as it is now below and send again if it "
+                      "still applies.");
+}
+
+HttpResponse caseConflictPage(PageCall& call, std::int64_t caseId, const std::string& message) {
+    Store::ReadTransaction read(call.store);
+    const std::optional<Case> now = caseById(call.store, caseId);
+    if (!now) {
+        return caseNotFound(call, caseId);
+    }
+    Posted posted;
+    posted.conflict = true;
+    posted.message = message;
+    return casePage(call, *now, &posted, 409);
+}
 
 HttpResponse casesRoute(PageCall& call, const std::vector<std::string>& rest) {
     if (rest.empty()) {

@@ -26,6 +26,33 @@ std::string letterStateLabel(const PageCall& call, LetterState s) {
     return call.t(std::string(letterStateJapanese(s)), std::string(letterStateName(s)));
 }
 
+/// 409: notice `noticeId` changed after the version the form carried (NoticeConflict): the
+/// case page as it is now, saying who changed the notice, where and when, and its state now.
+HttpResponse noticeConflictPage(PageCall& call, std::int64_t caseId, std::int64_t noticeId,
+                                const std::string& action) {
+    std::string message;
+    {
+        Store::ReadTransaction read(call.store);
+        if (const std::optional<Notice> n = noticeById(call.store, noticeId)) {
+            std::vector<CaseEventRow> events = noticeEvents(call.store, *n);
+            std::optional<CaseEventRow> last;
+            if (!events.empty()) {
+                last = std::move(events.back());
+            }
+            const std::string id = std::to_string(noticeId);
+            message = staleViewPageText(
+                call, last, n->preparedAt, "お知らせ #" + id, "notice #" + id,
+                noticeStateLabel(call, n->state),
+                action == "approve" ? "送信された承認は記録していません"
+                                    : "送信の操作は記録していません (何も送信していません)",
+                action == "approve" ? "Your approval was not recorded"
+                                    : "Your request to send it was not recorded (nothing "
+                                      "was queued)");
+        }
+    }
+    return caseConflictPage(call, caseId, message);
+}
+
 } // namespace
 
 void noticesView(const PageCall& call, View& v, const Case& c) {
@@ -61,12 +88,19 @@ void noticesView(const PageCall& call, View& v, const Case& c) {
         item.number("notice_id", n.id);
         item.text("notice_state", std::string(noticeStateName(n.state)));
         item.text("notice_state_label", noticeStateLabel(call, n.state));
-        item.text("prepared", n.preparedBy + " " + pageTime(n.preparedAt));
+        // Who did each step and where (its audit event), and the version the forms carry
+        // back (expect_version): the id of the notice's last event.
+        const std::vector<CaseEventRow> events = noticeEvents(call.store, n);
+        item.number("notice_version", noticeVersion(events));
+        item.text("prepared", noticeStepBy(events, "notice-prepare", n.preparedBy) + " " +
+                                  pageTime(n.preparedAt));
         if (!n.approvedBy.empty()) {
-            item.text("approved", n.approvedBy + " " + pageTime(n.approvedAt));
+            item.text("approved", noticeStepBy(events, "notice-approve", n.approvedBy) + " " +
+                                      pageTime(n.approvedAt));
         }
         if (!n.sentBy.empty()) {
-            item.text("sent", n.sentBy + " " + pageTime(n.sentAt));
+            item.text("sent",
+                      noticeStepBy(events, "notice-send", n.sentBy) + " " + pageTime(n.sentAt));
         }
         item.flag("may_approve", may && n.state == NoticeState::Draft && n.preparedBy != user.name);
         item.flag("preparer_waits",
@@ -127,6 +161,7 @@ HttpResponse postNotice(PageCall& call, std::int64_t caseId) {
     }
     const std::string action(trim(call.field("action")));
     std::int64_t id = caseId;
+    std::int64_t seen = 0;
     if (action == "approve" || action == "send") {
         const std::string text(trim(call.field("notice")));
         const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
@@ -136,11 +171,13 @@ HttpResponse postNotice(PageCall& call, std::int64_t caseId) {
                                                   "the notice's number (notice) is missing")));
         }
         // The notice must belong to this case's group (a form of another case is refused).
-        bool ours = false;
+        std::optional<Notice> ours;
         {
             Store::ReadTransaction read(call.store);
-            for (const Notice& n : noticesOfCase(call.store, caseId)) {
-                ours = ours || n.id == id;
+            for (Notice& n : noticesOfCase(call.store, caseId)) {
+                if (n.id == id) {
+                    ours = std::move(n);
+                }
             }
         }
         if (!ours) {
@@ -150,6 +187,19 @@ HttpResponse postNotice(PageCall& call, std::int64_t caseId) {
                                        "case " + std::to_string(caseId) + " has no notice " +
                                            std::to_string(id))));
         }
+        // The notice's version the form was made from (a form without one is not checked).
+        if (const std::string v(trim(call.field("expect_version"))); !v.empty()) {
+            const auto [vEnd, vError] = std::from_chars(v.data(), v.data() + v.size(), seen);
+            if (vError != std::errc() || vEnd != v.data() + v.size() || seen <= 0) {
+                return forUser(
+                    call,
+                    errorPage(call, 422,
+                              call.t("expect_version はお知らせの版 (正の整数) です ('" + v + "')",
+                                     "expect_version is the notice's version, a positive "
+                                     "number (not '" +
+                                         v + "')")));
+            }
+        }
     } else if (action != "prepare") {
         return forUser(call,
                        errorPage(call, 422,
@@ -157,7 +207,10 @@ HttpResponse postNotice(PageCall& call, std::int64_t caseId) {
                                         "the action is prepare, approve or send")));
     }
     const NoticeOutcome outcome =
-        call.settings.api.notices(call.store, action, id, user.name, call.now);
+        call.settings.api.notices(call.store, action, id, user.name, call.now, seen);
+    if (outcome.conflict) {
+        return forUser(call, noticeConflictPage(call, caseId, id, action));
+    }
     if (outcome.status != 200) {
         return forUser(call, errorPage(call, outcome.status, outcome.message));
     }

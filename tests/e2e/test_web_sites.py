@@ -13,8 +13,15 @@ site), with login sessions made in the store (make_session):
 - `cases transition --expect-version` with a stale version exits 1 naming who changed the case
   and writes nothing, with the current one it goes through;
 - the REST API's transition with a stale expect_version is 409 conflict naming who, where and
-  when.
-Needs no loopback test server."""
+  when;
+- SSVC points: bob at Osaka sets them first, alice's post of the SSVC form she saw is 409 with
+  the same bilingual message and nothing written; `cases ssvc --expect-version` likewise;
+- hospital notices: alice prepares one at 東京, bob at Osaka and carol at 東京 both see the draft;
+  bob approves first and carol's approval is 409 naming bob @ Osaka (nothing written); carol
+  sends from the approved view, bob's send from that same view is 409 naming carol @ 東京 and
+  queues nothing; every notice event records its site (`notices show`, the case's timeline);
+  `notices send --expect-version` with a stale version exits 1.
+Needs no loopback test server (the notices are queued, not delivered)."""
 import html
 import json
 import os
@@ -51,13 +58,15 @@ class Server(ws.Serve):
 
 
 def site_config(db, site):
-    return ("[store]\npath = %s\n\n[daemon]\nsite = %s\n\n[web]\nlisten = 127.0.0.1:0\n"
-            % (db, site))
+    # The e-mail notifier only queues the notices' letters here: nothing delivers them.
+    return ("[store]\npath = %s\n\n[daemon]\nsite = %s\n\n[web]\nlisten = 127.0.0.1:0\n\n"
+            "[notifier.mail]\ntype = email\nsmtp = smtp://127.0.0.1:2525\nstarttls = off\n"
+            "from = psirt@maker.example.jp\n\n[notices]\nnotifier = mail\n" % (db, site))
 
 
 def hidden_inputs(text, form_id):
     """name -> value of the hidden inputs of the form `form_id`."""
-    m = re.search(r'<form id="%s".*?</form>' % re.escape(form_id), text, re.S)
+    m = re.search(r'<form [^>]*\bid="%s".*?</form>' % re.escape(form_id), text, re.S)
     if not m:
         return {}
     return {n: html.unescape(v) for n, v in
@@ -89,7 +98,7 @@ def make_store(work):
     pw = os.path.join(work, "password")
     with open(pw, "w") as f:
         f.write(PASSWORD + "\n")
-    for name in ("alice", "bob"):
+    for name in ("alice", "bob", "carol"):
         t.run(["users", "add", name, "--role", "admin", "--password-file", pw, "--by", "setup"],
               config=cli_conf, check_rc=0)
     p = t.run(["cases", "open", "--product", PUMP, "--version", "2.0", "--title",
@@ -109,6 +118,8 @@ def main():
             osaka = Server(work, db, "Osaka", "osaka")
             try:
                 checks(tokyo, osaka, db, cli_conf, case_id)
+                ssvc_checks(tokyo, osaka, db, cli_conf)
+                notice_checks(tokyo, osaka, db, cli_conf, work)
             finally:
                 rc = osaka.stop()
             t.check(rc == 0, "SIGTERM stops the Osaka serve with exit 0 (%r)" % rc)
@@ -251,6 +262,209 @@ def checks(tokyo, osaka, db, cli_conf, case_id):
     last = case_json(cli_conf, case_id)["events"][-1]
     t.check((last["actor"], last.get("site")) == ("bob", "Osaka"),
             "the API's transition records bob @ Osaka (%s)" % ((last["actor"], last.get("site")),))
+
+
+
+def open_case(cli_conf, title):
+    p = t.run(["cases", "open", "--product", PUMP, "--version", "2.0", "--title", title,
+               "--severity", "High", "--by", "setup"], config=cli_conf, check_rc=0)
+    m = re.search(r"case #(\d+) opened", p.stdout)
+    t.check(m is not None, "cases open prints the case number (%r)" % p.stdout)
+    return int(m.group(1)) if m else 0
+
+
+def ssvc_checks(tokyo, osaka, db, cli_conf):
+    """Two sites race on a case's SSVC points: the stale form is 409, nothing written."""
+    alice = ws.make_session(db, "alice")
+    bob = ws.make_session(db, "bob")
+    case_id = open_case(cli_conf, "a finder's report of a weak default password")
+    path = "/cases/%d" % case_id
+    opened = case_json(cli_conf, case_id)
+    _, _, page_a = tokyo.request("GET", path, alice)
+    _, _, page_b = osaka.request("GET", path, bob)
+    seen_a = hidden_inputs(page_a, "ssvc-form").get("expect_version", "")
+    seen_b = hidden_inputs(page_b, "ssvc-form").get("expect_version", "")
+    t.check(seen_a == seen_b == str(opened["last_event"]),
+            "both SSVC forms carry the case's version (%r, %r, last_event %s)"
+            % (seen_a, seen_b, opened["last_event"]))
+    st, h, _ = osaka.post(path + "/ssvc", bob, [("expect_version", seen_b),
+                                                ("exploitation", "active")])
+    t.check(st == 303 and h.get("location", "").startswith(path),
+            "bob's SSVC points at Osaka are 303 back to the case (%d)" % st)
+    after_b = case_json(cli_conf, case_id)
+    t.check(after_b["fields"].get("ssvc_exploitation") == "active"
+            and any(e["kind"] == "case-ssvc" and (e["actor"], e.get("site")) == ("bob", "Osaka")
+                    for e in after_b["events"]),
+            "the case-ssvc event records bob @ Osaka (%s)"
+            % [(e["kind"], e["actor"], e.get("site")) for e in after_b["events"]])
+
+    st, _, text = tokyo.post(path + "/ssvc", alice, [("expect_version", seen_a),
+                                                     ("exploitation", "none")])
+    error = text_of(text, "transition-error")
+    t.check(st == 409 and 'data-conflict="true"' in text and "ほかの人 (bob @ Osaka)" in error
+            and "SSVC の判断点は記録していません" in error,
+            "alice's stale SSVC points at 東京 are 409 naming bob @ Osaka (%d %r)" % (st, error))
+    st, _, text = tokyo.post(path + "/ssvc", alice, [("expect_version", seen_a),
+                                                     ("exploitation", "none")], lang="en")
+    error = text_of(text, "transition-error")
+    t.check(st == 409 and "Someone else (bob @ Osaka) changed this case" in error
+            and "Your SSVC points were not recorded" in error,
+            "and in English (%d %r)" % (st, error))
+    unchanged = case_json(cli_conf, case_id)
+    t.check(len(unchanged["events"]) == len(after_b["events"])
+            and unchanged["last_event"] == after_b["last_event"]
+            and unchanged["fields"].get("ssvc_exploitation") == "active",
+            "the refused SSVC points wrote nothing (%d events, %r)"
+            % (len(unchanged["events"]), unchanged["fields"].get("ssvc_exploitation")))
+    st, _, text = tokyo.post(path + "/ssvc", alice, [("expect_version", "v1"),
+                                                     ("exploitation", "none")])
+    t.check(st == 422 and "expect_version" in text_of(text, "transition-error"),
+            "an SSVC form whose version is no number is 422 (%d)" % st)
+
+    # The CLI: a stale --expect-version exits 1 naming bob @ Osaka; the current one goes through.
+    p = t.run(["cases", "ssvc", str(case_id), "--by", "carol", "--exploitation", "poc",
+               "--expect-version", seen_a], config=cli_conf, check_rc=1)
+    t.check("bob @ Osaka" in p.stderr and "nothing was written" in p.stderr
+            and "何も記録していません" in p.stderr,
+            "cases ssvc with a stale --expect-version exits 1 naming bob @ Osaka (%r)"
+            % p.stderr.strip())
+    t.check(len(case_json(cli_conf, case_id)["events"]) == len(after_b["events"]),
+            "and writes nothing")
+    t.run(["cases", "ssvc", str(case_id), "--by", "carol", "--exploitation", "poc",
+           "--expect-version", str(after_b["last_event"])], config=cli_conf, check_rc=0)
+    now = case_json(cli_conf, case_id)
+    t.check(now["fields"].get("ssvc_exploitation") == "poc"
+            and any(e["kind"] == "case-ssvc" and (e["actor"], e.get("site")) == ("carol", "札幌")
+                    for e in now["events"]),
+            "with the current version cases ssvc sets the points at site 札幌")
+
+
+def notice_json(cli_conf, notice_id):
+    p = t.run(["notices", "show", str(notice_id), "--json"], config=cli_conf, check_rc=0)
+    try:
+        return json.loads(p.stdout)
+    except ValueError:
+        t.check(False, "notices show --json prints JSON (%r)" % p.stdout[:200])
+        return {"version": 0, "steps": [], "state": "", "letters": []}
+
+
+def notice_checks(tokyo, osaka, db, cli_conf, work):
+    """Two sites race on a hospital notice's approval and its sending."""
+    alice = ws.make_session(db, "alice")
+    bob = ws.make_session(db, "bob")
+    carol = ws.make_session(db, "carol")
+    case_id = open_case(cli_conf, "an unauthenticated maintenance port")
+    for state, fields in (("confirming", ["--assignee", "setup"]),
+                          ("evaluating", ["--finding", "the port answers without a password"]),
+                          ("responding", ["--risk", "uncontrolled", "--assessment", "remote",
+                                          "--action", "mitigation"]),
+                          ("informing", ["--remedy", "close the maintenance port"])):
+        t.run(["cases", "transition", str(case_id), state, "--by", "setup"] + fields,
+              config=cli_conf, check_rc=0)
+    csv = os.path.join(work, "installbase.csv")
+    with open(csv, "w", encoding="utf-8") as f:
+        f.write("施設名,施設ID,製品,バージョン,台数,担当者,メールアドレス,宛先種別\n"
+                "中央病院,S001,%s,2.0,2,山田 太郎,yamada@chuo.example.jp,病院\n" % PUMP)
+    t.run(["installbase", "import", csv, "--by", "setup"], config=cli_conf, check_rc=0)
+    path = "/cases/%d" % case_id
+    post = path + "/notices"
+
+    # alice prepares the notice at 東京.
+    st, _, _ = tokyo.post(post, alice, [("action", "prepare")])
+    t.check(st == 303, "alice prepares the notice at 東京 (%d)" % st)
+    listed = json.loads(t.run(["notices", "list", "--case", str(case_id), "--json"],
+                              config=cli_conf, check_rc=0).stdout or "[]")
+    nid = listed[0]["id"] if listed else 0
+    draft = notice_json(cli_conf, nid)
+    t.check(draft["state"] == "draft" and draft["version"] > 0
+            and [(s["kind"], s["actor"], s["site"]) for s in draft["steps"]]
+            == [("notice-prepare", "alice", "東京")],
+            "the draft's version is its prepare event, which records alice @ 東京 (%s)"
+            % draft.get("steps"))
+
+    # bob at Osaka and carol at 東京 both see the draft; bob approves first.
+    form = "notice-approve-%d" % nid
+    _, _, page_b = osaka.request("GET", path, bob)
+    _, _, page_c = tokyo.request("GET", path, carol)
+    seen_b = hidden_inputs(page_b, form).get("expect_version", "")
+    seen_c = hidden_inputs(page_c, form).get("expect_version", "")
+    t.check(seen_b == seen_c == str(draft["version"]),
+            "both approve forms carry the notice's version (%r, %r, %s)"
+            % (seen_b, seen_c, draft["version"]))
+    st, _, _ = osaka.post(post, bob, [("action", "approve"), ("notice", str(nid)),
+                                      ("expect_version", seen_b)])
+    t.check(st == 303, "bob approves at Osaka (%d)" % st)
+    approved = notice_json(cli_conf, nid)
+    st, _, text = tokyo.post(post, carol, [("action", "approve"), ("notice", str(nid)),
+                                           ("expect_version", seen_c)])
+    error = text_of(text, "transition-error")
+    t.check(st == 409 and 'data-conflict="true"' in text
+            and "ほかの人 (bob @ Osaka)" in error and "お知らせ #%d" % nid in error
+            and "承認済み" in error and "承認は記録していません" in error,
+            "carol's stale approval at 東京 is 409 naming bob @ Osaka (%d %r)" % (st, error))
+    st, _, text = tokyo.post(post, carol, [("action", "approve"), ("notice", str(nid)),
+                                           ("expect_version", seen_c)], lang="en")
+    error = text_of(text, "transition-error")
+    t.check(st == 409 and "Someone else (bob @ Osaka) changed notice #%d" % nid in error
+            and "approved" in error and "Your approval was not recorded" in error,
+            "and in English (%d %r)" % (st, error))
+    after = notice_json(cli_conf, nid)
+    t.check(after["version"] == approved["version"] and after["approved_by"] == "bob"
+            and len(after["steps"]) == 2 and after["steps"][1]["site"] == "Osaka",
+            "the refused approval wrote nothing (%s)" % after.get("steps"))
+
+    # carol and bob both see the approved notice; carol sends, bob's send is stale.
+    form = "notice-send-%d" % nid
+    _, _, page_b = osaka.request("GET", path, bob)
+    _, _, page_c = tokyo.request("GET", path, carol)
+    seen_b = hidden_inputs(page_b, form).get("expect_version", "")
+    seen_c = hidden_inputs(page_c, form).get("expect_version", "")
+    t.check(seen_b == seen_c == str(approved["version"]),
+            "both send forms carry the approved notice's version (%r, %r)" % (seen_b, seen_c))
+    st, _, _ = tokyo.post(post, carol, [("action", "send"), ("notice", str(nid)),
+                                        ("expect_version", seen_c)])
+    t.check(st == 303, "carol sends at 東京 (%d)" % st)
+    sent = notice_json(cli_conf, nid)
+    st, _, text = osaka.post(post, bob, [("action", "send"), ("notice", str(nid)),
+                                         ("expect_version", seen_b)])
+    error = text_of(text, "transition-error")
+    t.check(st == 409 and "ほかの人 (carol @ 東京)" in error and "送信済み" in error
+            and "送信の操作は記録していません" in error,
+            "bob's stale send at Osaka is 409 naming carol @ 東京 (%d %r)" % (st, error))
+    again = notice_json(cli_conf, nid)
+    t.check(sent["state"] == "sent" and again["version"] == sent["version"]
+            and len(again["steps"]) == 3 and again["sent_by"] == "carol"
+            and [l["state"] for l in again["letters"]] == ["queued"],
+            "the refused send wrote and queued nothing (%s)" % again.get("steps"))
+    t.check([(s["actor"], s["site"]) for s in again["steps"]]
+            == [("alice", "東京"), ("bob", "Osaka"), ("carol", "東京")],
+            "each notice event records its user and site (%s)" % again.get("steps"))
+
+    # The CLI: the text says who and where; a stale --expect-version exits 1.
+    p = t.run(["notices", "show", str(nid)], config=cli_conf, check_rc=0)
+    t.check("by alice @ 東京" in p.stdout and "by bob @ Osaka" in p.stdout
+            and "by carol @ 東京" in p.stdout and "version: %d" % sent["version"] in p.stdout,
+            "notices show prints by USER @ SITE and the version (%r)" % p.stdout[:400])
+    p = t.run(["notices", "send", str(nid), "--user", "bob", "--expect-version",
+               str(approved["version"])], config=cli_conf, check_rc=1)
+    t.check("carol @ 東京" in p.stderr and "何も記録していません" in p.stderr
+            and "nothing was written" in p.stderr,
+            "notices send with a stale --expect-version exits 1 naming carol @ 東京 (%r)"
+            % p.stderr.strip())
+    p = t.run(["notices", "approve", str(nid), "--user", "bob", "--expect-version", "0"],
+              config=cli_conf, check_rc=2)
+    t.check("--expect-version" in p.stderr, "a version that is no positive number is a usage "
+            "error (%r)" % p.stderr.strip())
+    t.check(notice_json(cli_conf, nid)["version"] == sent["version"], "and nothing was written")
+
+    # The case page's timeline shows the notice events with their sites.
+    _, _, text = osaka.request("GET", path + "?order=oldest", bob)
+    rows = re.findall(r'<tr id="event-\d+" data-kind="(notice-[a-z]+)">\s*<td>[^<]*</td>\s*'
+                      r'<td class="actor">(.*?)</td>', text, re.S)
+    actors = [(k, html.unescape(re.sub(r"<[^>]+>", "", a)).strip()) for k, a in rows]
+    t.check(actors == [("notice-prepare", "alice @ 東京"), ("notice-approve", "bob @ Osaka"),
+                       ("notice-send", "carol @ 東京")],
+            "the case's timeline shows each notice step's USER @ SITE (%s)" % actors)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 #include "config/config.h"
 #include "core/calendar.h"
 #include "daemon/cases.h"
+#include "helpers/case_store.h"
 #include "store/cases.h"
 
 #include <catch2/catch.hpp>
@@ -23,19 +24,10 @@ Routing siteRouting(const std::string& site) {
     return r;
 }
 
-int eventCount(Store& store) {
-    auto q = store.db().prepare("SELECT count(*) FROM event_log");
-    REQUIRE(q.step());
-    return static_cast<int>(q.integer(0));
-}
+using vw::test::eventCount;
 
 std::int64_t openCase(Store& store, const Routing& r) {
-    Product p;
-    p.name = "Gateway";
-    p.version = "1.0";
-    store.putProduct(p, kNow - 86400);
-    return openManualCase(store, r, "Gateway", "1.0", "a finder's report", "sato", {}, "High", kNow)
-        .id;
+    return vw::test::openManualTestCase(store, r, "Gateway", kNow);
 }
 
 void requireProjectionHolds(Store& store) {

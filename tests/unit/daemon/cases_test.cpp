@@ -6,6 +6,7 @@
 #include "core/ssvc.h"
 #include "daemon/cases.h"
 #include "daemon/pipeline.h"
+#include "helpers/case_store.h"
 #include "store/cases.h"
 #include "store/kev.h"
 
@@ -62,12 +63,7 @@ ParseResult batchOf(const Advisory& a) {
     return batch;
 }
 
-int eventCount(Store& store, const std::string& kind) {
-    auto q = store.db().prepare("SELECT count(*) FROM event_log WHERE kind = ?1");
-    q.bind(1, kind);
-    REQUIRE(q.step());
-    return static_cast<int>(q.integer(0));
-}
+using vw::test::eventCount;
 
 void requireProjectionHolds(Store& store) {
     const std::vector<Case> rebuilt = rebuildCases(store);

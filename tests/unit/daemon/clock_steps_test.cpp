@@ -11,6 +11,7 @@
 #include "daemon/digest.h"
 #include "daemon/pipeline.h"
 #include "daemon/poll_schedule.h"
+#include "helpers/case_store.h"
 #include "store/cases.h"
 
 #include <catch2/catch.hpp>
@@ -99,12 +100,7 @@ int outboxCount(Store& store) {
     return static_cast<int>(q.integer(0));
 }
 
-int eventCount(Store& store, const std::string& kind) {
-    auto q = store.db().prepare("SELECT count(*) FROM event_log WHERE kind = ?1");
-    q.bind(1, kind);
-    REQUIRE(q.step());
-    return static_cast<int>(q.integer(0));
-}
+using vw::test::eventCount;
 
 Advisory criticalAdvisory() {
     Advisory a;

@@ -90,11 +90,14 @@ struct Site {
         };
         settings.api.ssvc = [this](Store& s, std::int64_t id, const std::string& by,
                                    const std::map<std::string, std::string>& points,
-                                   std::int64_t now) {
+                                   std::int64_t now, std::int64_t expectVersion) {
             ++ssvcCalls;
             TransitionOutcome out;
             try {
-                out.done = setCaseSsvc(s, Routing(), id, by, points, now);
+                out.done = setCaseSsvc(s, Routing(), id, by, points, now, expectVersion);
+            } catch (const CaseConflict& e) {
+                out.refused = e.what();
+                out.conflict = true;
             } catch (const CaseRefused& e) {
                 out.refused = e.what();
             }

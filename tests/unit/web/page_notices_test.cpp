@@ -84,15 +84,16 @@ struct Site {
         config.notifiers.push_back(mail);
         PageSettings settings;
         settings.api.notices = [this](Store& s, const std::string& action, std::int64_t id,
-                                      const std::string& by, std::int64_t now) {
+                                      const std::string& by, std::int64_t now,
+                                      std::int64_t expectVersion) {
             NoticeOutcome out;
             try {
                 if (action == "prepare") {
                     prepareNotice(s, config, id, by, "", now);
                 } else if (action == "approve") {
-                    approveNotice(s, config, id, by, now);
+                    approveNotice(s, config, id, by, now, expectVersion);
                 } else {
-                    sendNotice(s, config, id, by, now);
+                    sendNotice(s, config, id, by, now, expectVersion);
                 }
             } catch (const NoticeRefused& e) {
                 using K = NoticeRefused::Kind;
@@ -101,6 +102,7 @@ struct Site {
                              : e.kind() == K::Conflict  ? 409
                                                         : 422;
                 out.message = e.both();
+                out.conflict = dynamic_cast<const NoticeConflict*>(&e) != nullptr;
             }
             return out;
         };
