@@ -37,7 +37,7 @@ std::string formatBytes(std::int64_t bytes) {
     return out.str();
 }
 
-/// PostgreSQL: the `vulnwatch run` that is active (nullopt: none); nullptr on SQLite.
+/// The `vulnwatch run` that is active (nullopt: none); nullptr for an in-memory store.
 using ActiveDaemon = std::optional<LeaderLock::Holder>;
 
 void printJson(Context& ctx, const StatusSnapshot& s, const std::string& dbPath,
@@ -114,7 +114,7 @@ void printJson(Context& ctx, const StatusSnapshot& s, const std::string& dbPath,
 }
 
 void printText(Context& ctx, const StatusSnapshot& s, const std::string& dbPath, Lang t,
-               const ActiveDaemon* active) {
+               const ActiveDaemon* active, bool postgres) {
     std::ostream& out = ctx.out;
     out << t("状態", "status") << " (" << formatTime(s.now) << ")\n\n";
     out << t("情報源", "sources") << ":\n";
@@ -167,10 +167,10 @@ void printText(Context& ctx, const StatusSnapshot& s, const std::string& dbPath,
         << s.matches << "\n";
     out << t("監査証跡の先頭", "audit head") << ": " << s.auditHead.seq << " " << s.auditHead.hash
         << " (" << formatTime(s.auditHeadAt) << ")\n";
-    // PostgreSQL (active != nullptr): the server's WAL is shared by all its databases, so
-    // there is no WAL of this store to show (the JSON keeps wal_bytes 0).
+    // PostgreSQL: the server's WAL is shared by all its databases, so there is no WAL of this
+    // store to show (the JSON keeps wal_bytes 0).
     out << t("データベース", "database") << ": " << dbPath << " " << formatBytes(s.dbBytes)
-        << (active != nullptr ? std::string() : " + WAL " + formatBytes(s.walBytes)) << " ("
+        << (postgres ? std::string() : " + WAL " + formatBytes(s.walBytes)) << " ("
         << t("スキーマ ", "schema ") << s.schemaVersion << ")\n";
     if (active != nullptr) {
         out << t("稼働中のデーモン", "active daemon") << ": ";
@@ -203,16 +203,27 @@ int cmdStatus(Context& ctx, const std::vector<std::string>& args) {
     }
     const StatusSnapshot s = readStatus(*store, sources, unixNow());
     const std::string& dbPath = store->db().path();
-    // PostgreSQL: which `vulnwatch run` holds the store's lock (docs/operations.md).
+    // Which `vulnwatch run` holds the store's lock (docs/operations.md): PostgreSQL's advisory
+    // lock, or the SQLite file's run lock (not for an in-memory store).
     ActiveDaemon active;
-    const bool showActive = store->db().isPostgres();
-    if (showActive) {
+    const bool postgres = store->db().isPostgres();
+    const bool showActive = postgres || dbPath != ":memory:";
+    if (postgres) {
         active = activeDaemon(store->db());
+    } else if (showActive) {
+        if (const auto holder = activeDaemonOfFile(dbPath)) {
+            LeaderLock::Holder h;
+            h.pid = holder->pid;
+            h.application = "vulnwatch run " + holder->host + ":" + std::to_string(holder->pid);
+            h.client = "local";
+            h.since = holder->since;
+            active = h;
+        }
     }
     if (opt.has("json")) {
         printJson(ctx, s, dbPath, showActive ? &active : nullptr);
     } else {
-        printText(ctx, s, dbPath, lang, showActive ? &active : nullptr);
+        printText(ctx, s, dbPath, lang, showActive ? &active : nullptr, postgres);
     }
     return kExitOk;
 }

@@ -180,7 +180,11 @@ bool RunFileLock::tryAcquire(std::int64_t now, const std::string& metricsTextfil
 }
 
 std::optional<RunFileLock::Holder> RunFileLock::holder() const {
-    const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    return recordOf(path_);
+}
+
+std::optional<RunFileLock::Holder> RunFileLock::recordOf(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
         return std::nullopt;
     }
@@ -215,6 +219,22 @@ std::optional<RunFileLock::Holder> RunFileLock::holder() const {
         return std::nullopt;
     }
     return h;
+}
+
+std::optional<RunFileLock::Holder> activeDaemonOfFile(const std::string& dbPath) {
+    const std::string path = runLockPath(dbPath);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        return std::nullopt; // no daemon ever ran on this store
+    }
+    const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    ::close(fd); // releases the shared lock, if taken
+    if (!held) {
+        return std::nullopt;
+    }
+    RunFileLock::Holder unknown; // held, but its record is being written this very moment
+    unknown.host = "?";
+    return RunFileLock::recordOf(path).value_or(unknown);
 }
 
 LeaderLock::LeaderLock(std::function<Database()> connect, std::string_view schema,

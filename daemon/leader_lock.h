@@ -121,6 +121,8 @@ public:
     /// What the file records: the holder while one holds it (nullopt when the file is empty,
     /// unreadable, or being written this very moment). Never throws.
     std::optional<Holder> holder() const;
+    /// What the lock file at `path` records (as holder(), without opening it for writing).
+    static std::optional<Holder> recordOf(const std::string& path);
     const std::string& path() const { return path_; }
 
 private:
@@ -128,6 +130,12 @@ private:
     int fd_ = -1;
     bool held_ = false;
 };
+
+/// The daemon active on the SQLite store `dbPath`: what its lock file records, while a process
+/// holds the lock (nullopt: no `vulnwatch run` holds it). For `vulnwatch status`. It tests the
+/// lock with a shared lock taken and released at once, never waiting: a daemon trying to take it
+/// in that instant waits one standby_retry. Never throws.
+std::optional<RunFileLock::Holder> activeDaemonOfFile(const std::string& dbPath);
 
 /// The daemon active on the PostgreSQL store that `store` (a connection of the store: its
 /// schema chooses the key) belongs to: the session holding that store's lock, nullopt when no

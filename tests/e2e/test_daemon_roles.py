@@ -15,6 +15,7 @@ VULNWATCH_TEST_PG_URL the PostgreSQL schema of that file):
    slack, and its textfile says 1;
 5. SQLite: a third daemon writing the same textfile as the active one leaves that file alone;
 6. SIGTERM: the daemon stops, exit 0, and leaves vulnwatch_daemon_active 0."""
+import json
 import os
 import re
 import shutil
@@ -84,6 +85,12 @@ def role(path):
     return samples(path).get("vulnwatch_daemon_active")
 
 
+def status_active():
+    """`active_daemon` of `vulnwatch status --json` (None: none active)."""
+    p = t.run(["status", "--json"], config=config("s", prom("s")), db=db, check_rc=0)
+    return json.loads(p.stdout).get("active_daemon") if p.returncode == 0 else None
+
+
 def stop(name, sig=signal.SIGTERM):
     proc = procs[name][0]
     if proc.poll() is None:
@@ -129,6 +136,15 @@ try:
         record = t.read_text(lock_file)
         t.check("pid=%d\n" % pid_a in record and "metrics_textfile=%s\n" % prom("a") in record,
                 "the lock file records the active daemon: %r" % record)
+
+    # `status` names the active daemon on both backends (on SQLite from the lock file).
+    named = status_active()
+    t.check(named is not None and named.get("name", "").endswith(":%d" % pid_a),
+            "status --json names the active daemon (pid %d): %r" % (pid_a, named))
+    text = t.run(["status"], config=cfg_a, db=db, check_rc=0).stdout
+    t.check(("稼働中のデーモン: " in text and ":%d" % pid_a in text),
+            "status names it in its text too")
+    t.check(standby("b") and not active("b"), "status left the standby a standby")
 
     # 3. The textfiles: 1 for the active one, 0 for the standby.
     t.check(t.wait_until(lambda: role(prom("a")) == 1, 10) is True,
@@ -206,6 +222,8 @@ try:
     m_b = samples(prom("b"))
     t.check(m_b.get("vulnwatch_daemon_active") == 0 and "vulnwatch_records_total" not in m_b,
             "a stopped daemon leaves vulnwatch_daemon_active 0: %r" % m_b)
+    t.check(status_active() is None,
+            "with every daemon stopped, status --json says no daemon is active")
 finally:
     for name in list(procs):
         stop(name, signal.SIGKILL if name != "web" else signal.SIGTERM)
