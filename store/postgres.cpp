@@ -477,6 +477,9 @@ Stmt::Stmt(Connection& c, std::string_view sql) : c_(c) {
     int parameters = 0;
     std::vector<bool> used;
     sql_ = translate(sql, &parameters, &used);
+    // A prepared COMMIT or ROLLBACK (a savepoint class of the store keeps them) ends the write
+    // transaction's id reservations as Database::exec's do.
+    ends_ = sql_ == "COMMIT" ? 1 : sql_ == "ROLLBACK" ? 2 : 0;
     values_.resize(static_cast<std::size_t>(parameters));
     types_.assign(static_cast<std::size_t>(parameters), 0);
     formats_.assign(static_cast<std::size_t>(parameters), 0);
@@ -633,6 +636,9 @@ void Stmt::arguments(std::vector<const char*>& values, std::vector<int>& lengths
 }
 
 void Stmt::execute() {
+    if (ends_ != 0) {
+        endWrite(c_, ends_ == 1);
+    }
     const int count = static_cast<int>(values_.size());
     std::vector<const char*> values;
     std::vector<int> lengths;
@@ -698,7 +704,7 @@ void Stmt::send(const std::vector<const char*>& values, const std::vector<int>& 
 }
 
 void Stmt::queue() {
-    if (c_.queued.empty() && PQtransactionStatus(c_.conn) != PQTRANS_INTRANS) {
+    if (ends_ != 0 || (c_.queued.empty() && PQtransactionStatus(c_.conn) != PQTRANS_INTRANS)) {
         // No transaction (each statement its own) or a failed one: run it now.
         while (step()) {
         }

@@ -138,6 +138,7 @@ private:
     int rows_ = 0;
     bool executed_ = false;
     int runs_ = 0;
+    int ends_ = 0; // 1: the SQL is COMMIT, 2: ROLLBACK (endWrite before it runs)
     /// Server-side prepared forms (from the second run): name and the parameter types.
     struct Prepared {
         std::string name;

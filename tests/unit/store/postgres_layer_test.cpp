@@ -323,8 +323,19 @@ TEST_CASE("ids reserved from a PostgreSQL sequence stay consecutive and never co
     CHECK(e > d + 1);
     insert(e, "e");
     db.exec("COMMIT");
+    // A COMMIT run as a prepared statement gives the unused ids back too.
+    db.beginWrite();
+    const std::int64_t f = db.nextId("ids_t");
+    insert(f, "f");
+    db.prepare("COMMIT").run();
+    CHECK_FALSE(db.inTransaction());
+    db.beginWrite();
+    CHECK(db.nextId("ids_t") == f + 1);
+    db.prepare("ROLLBACK").run();
+    CHECK(db.nextId("ids_t") == 0); // no write transaction: none reserved
+
     auto rows = db.prepare("SELECT count(*), count(DISTINCT id) FROM ids_t");
     REQUIRE(rows.step());
-    CHECK(rows.integer(0) == 8);
-    CHECK(rows.integer(1) == 8);
+    CHECK(rows.integer(0) == 9);
+    CHECK(rows.integer(1) == 9);
 }
