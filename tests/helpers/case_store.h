@@ -1,14 +1,16 @@
-// Small helpers of the case tests (tests/unit/daemon): counting audit events and opening a
-// manual case on a registered product.
+// Small helpers of the case tests (tests/unit/daemon): counting audit events, opening a
+// manual case on a registered product, and checking the case rows against the audit chain.
 #pragma once
 
 #include "core/product.h"
 #include "daemon/cases.h"
+#include "store/cases.h"
 #include "store/store.h"
 
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace vw::test {
 
@@ -33,6 +35,17 @@ inline std::int64_t openManualTestCase(Store& store, const Routing& routing,
     return openManualCase(store, routing, product, "1.0", "a finder's report", "sato", {}, "High",
                           now)
         .id;
+}
+
+/// The case rows rebuilt from the audit chain equal the stored ones (store/cases.h).
+inline void requireProjectionHolds(Store& store) {
+    const std::vector<Case> rebuilt = rebuildCases(store);
+    const std::vector<Case> stored = storedCases(store);
+    REQUIRE(rebuilt.size() == stored.size());
+    for (std::size_t i = 0; i < stored.size(); ++i) {
+        CAPTURE(stored[i].id);
+        CHECK(rebuilt[i] == stored[i]);
+    }
 }
 
 } // namespace vw::test

@@ -30,15 +30,7 @@ std::int64_t openCase(Store& store, const Routing& r) {
     return vw::test::openManualTestCase(store, r, "Gateway", kNow);
 }
 
-void requireProjectionHolds(Store& store) {
-    const std::vector<Case> rebuilt = rebuildCases(store);
-    const std::vector<Case> stored = storedCases(store);
-    REQUIRE(rebuilt.size() == stored.size());
-    for (std::size_t i = 0; i < stored.size(); ++i) {
-        CAPTURE(stored[i].id);
-        CHECK(rebuilt[i] == stored[i]);
-    }
-}
+using vw::test::requireProjectionHolds;
 
 std::filesystem::path tempDatabase() {
     const auto dir = std::filesystem::temp_directory_path() /

@@ -65,15 +65,7 @@ ParseResult batchOf(const Advisory& a) {
 
 using vw::test::eventCount;
 
-void requireProjectionHolds(Store& store) {
-    const std::vector<Case> rebuilt = rebuildCases(store);
-    const std::vector<Case> stored = storedCases(store);
-    REQUIRE(rebuilt.size() == stored.size());
-    for (std::size_t i = 0; i < stored.size(); ++i) {
-        CAPTURE(stored[i].id);
-        CHECK(rebuilt[i] == stored[i]);
-    }
-}
+using vw::test::requireProjectionHolds;
 
 Case walkTo(Store& store, const Routing& r, std::int64_t id, CaseState to,
             const std::map<std::string, std::string>& fields, std::int64_t at) {

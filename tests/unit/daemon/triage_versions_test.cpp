@@ -86,15 +86,7 @@ std::string detail(const CaseEventRow& e, const std::string& name) {
     return "";
 }
 
-void requireProjectionHolds(Store& store) {
-    const std::vector<Case> rebuilt = rebuildCases(store);
-    const std::vector<Case> stored = storedCases(store);
-    REQUIRE(rebuilt.size() == stored.size());
-    for (std::size_t i = 0; i < stored.size(); ++i) {
-        CAPTURE(stored[i].id);
-        CHECK(rebuilt[i] == stored[i]);
-    }
-}
+using vw::test::requireProjectionHolds;
 
 } // namespace
 
