@@ -71,6 +71,13 @@ std::size_t copyQuoted(std::string_view sql, std::size_t i, std::string& out) {
     return i;
 }
 
+/// 1: `sql` is COMMIT, 2: ROLLBACK (the whole transaction, not to a savepoint), else 0. Either
+/// ends the write transaction's id reservations (endWrite), whether it runs through exec() or
+/// as a prepared statement (the store's savepoint classes keep theirs).
+int transactionEnd(std::string_view sql) {
+    return sql == "COMMIT" ? 1 : sql == "ROLLBACK" ? 2 : 0;
+}
+
 std::string errorOf(const pg_result* result, const pg_conn* conn) {
     if (result != nullptr) {
         const char* primary = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
@@ -311,6 +318,9 @@ std::unique_ptr<Connection> connect(const std::string& url, const std::string& p
 }
 
 void exec(Connection& c, std::string_view sql) {
+    if (const int end = transactionEnd(sql); end != 0) {
+        endWrite(c, end == 1);
+    }
     sync(c);
     const std::string text(sql);
     pg_result* result = PQexec(c.conn, text.c_str());
@@ -437,6 +447,17 @@ std::int64_t nextId(Connection& c, std::string_view table) {
     return r.ids[r.used++];
 }
 
+void beginWrite(Connection& c) {
+    endWrite(c, false);
+    c.writing = true;
+}
+
+void forgetIds(Connection& c, std::string_view table) {
+    if (const auto it = c.reserved.find(table); it != c.reserved.end()) {
+        c.reserved.erase(it);
+    }
+}
+
 void endWrite(Connection& c, bool commit) {
     if (commit && c.writing) {
         for (const auto& [table, r] : c.reserved) {
@@ -477,9 +498,7 @@ Stmt::Stmt(Connection& c, std::string_view sql) : c_(c) {
     int parameters = 0;
     std::vector<bool> used;
     sql_ = translate(sql, &parameters, &used);
-    // A prepared COMMIT or ROLLBACK (a savepoint class of the store keeps them) ends the write
-    // transaction's id reservations as Database::exec's do.
-    ends_ = sql_ == "COMMIT" ? 1 : sql_ == "ROLLBACK" ? 2 : 0;
+    ends_ = transactionEnd(sql_);
     values_.resize(static_cast<std::size_t>(parameters));
     types_.assign(static_cast<std::size_t>(parameters), 0);
     formats_.assign(static_cast<std::size_t>(parameters), 0);
@@ -639,22 +658,22 @@ void Stmt::execute() {
     if (ends_ != 0) {
         endWrite(c_, ends_ == 1);
     }
-    const int count = static_cast<int>(values_.size());
-    std::vector<const char*> values;
-    std::vector<int> lengths;
-    arguments(values, lengths);
     PQclear(result_);
     result_ = nullptr;
     if (!c_.queued.empty()) {
         // Queued commands wait for an answer: this one goes after them, and one sync answers
         // all (one round trip); an earlier command's error is thrown here.
-        send(values, lengths);
+        send();
         result_ = finishPipeline(c_, true);
         if (result_ == nullptr) {
             throw StoreError("database " + c_.display + ": no result (running: " + excerpt(sql_) +
                              ")");
         }
     } else {
+        const int count = static_cast<int>(values_.size());
+        std::vector<const char*> values;
+        std::vector<int> lengths;
+        arguments(values, lengths);
         ++runs_;
         const std::string* name = preparedName(false);
         result_ = name != nullptr ? PQexecPrepared(c_.conn, name->c_str(), count, values.data(),
@@ -679,7 +698,7 @@ void Stmt::execute() {
     executed_ = true;
 }
 
-void Stmt::send(const std::vector<const char*>& values, const std::vector<int>& lengths) {
+void Stmt::send() {
     const auto failed = [this]() {
         std::string message = errorOf(nullptr, c_.conn);
         syncQuietly(c_);
@@ -690,6 +709,9 @@ void Stmt::send(const std::vector<const char*>& values, const std::vector<int>& 
         throw failed();
     }
     const int count = static_cast<int>(values_.size());
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    arguments(values, lengths);
     ++runs_;
     const std::string* name = preparedName(true);
     const int sent = name != nullptr
@@ -710,12 +732,9 @@ void Stmt::queue() {
         }
         return;
     }
-    std::vector<const char*> values;
-    std::vector<int> lengths;
-    arguments(values, lengths);
     PQclear(result_);
     result_ = nullptr;
-    send(values, lengths);
+    send();
     rows_ = 0; // no rows to step through
     row_ = -1;
     executed_ = true;

@@ -69,9 +69,15 @@ void syncQuietly(Connection& c) noexcept;
 /// (the caller lets the table give the id). Ids a block leaves unused are given back at the
 /// commit (endWrite), so ids stay consecutive as SQLite's are.
 std::int64_t nextId(Connection& c, std::string_view table);
+/// A write transaction (Database::beginWrite) began: ids may be reserved (nextId).
+void beginWrite(Connection& c);
+/// An INSERT gave a row of `table` an id of its own: the ids reserved and not handed out yet
+/// are dropped (one of them may be that id).
+void forgetIds(Connection& c, std::string_view table);
 /// Ends the write transaction's reservations: before a COMMIT (`commit`), the sequences of the
 /// tables with unused ids are set back to the last id used, where no other session took an id
-/// since; after a ROLLBACK (not `commit`) they are forgotten.
+/// since; after a ROLLBACK (not `commit`) they are forgotten. exec() and a prepared COMMIT or
+/// ROLLBACK call it.
 void endWrite(Connection& c, bool commit);
 
 /// Connects (libpq conninfo URL or key=value string); `password` overrides the URL's.
@@ -123,7 +129,7 @@ private:
     /// The bound values as libpq takes them (pointers into values_).
     void arguments(std::vector<const char*>& values, std::vector<int>& lengths) const;
     /// Sends the statement in pipeline mode (PQsendPrepare first at its second run).
-    void send(const std::vector<const char*>& values, const std::vector<int>& lengths);
+    void send();
     void slot(int index);
     void keepUnusedText(int index);
 

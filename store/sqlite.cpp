@@ -105,8 +105,7 @@ void Database::beginWrite() {
             }
             throw;
         }
-        pg::endWrite(*pg_, false);
-        pg_->writing = true;
+        pg::beginWrite(*pg_);
         return;
     }
     exec("BEGIN IMMEDIATE");
@@ -120,7 +119,6 @@ void Database::execQuietly(std::string_view sql) noexcept {
     try {
         if (pg_) {
             pg::syncQuietly(*pg_); // queued writes are moot: the caller is rolling back
-            endsWrite(sql);
             pg::exec(*pg_, pg::translate(sql));
         } else {
             const std::string text(sql);
@@ -138,19 +136,8 @@ void Database::execNative(std::string_view sql) {
     exec(sql);
 }
 
-void Database::endsWrite(std::string_view sql) {
-    // The statements that end a transaction, as the store sends them (Store::Transaction,
-    // WriteScope, the audit log, cases, users).
-    if (sql == "COMMIT") {
-        pg::endWrite(*pg_, true);
-    } else if (sql == "ROLLBACK") {
-        pg::endWrite(*pg_, false);
-    }
-}
-
 void Database::exec(std::string_view sql) {
     if (pg_) {
-        endsWrite(sql);
         pg::exec(*pg_, pg::translate(sql));
         return;
     }
@@ -186,9 +173,7 @@ std::int64_t Database::nextId(std::string_view table) {
 
 void Database::ownIdGiven(std::string_view table) {
     if (pg_) {
-        if (const auto it = pg_->reserved.find(table); it != pg_->reserved.end()) {
-            pg_->reserved.erase(it);
-        }
+        pg::forgetIds(*pg_, table);
     }
 }
 

@@ -84,8 +84,6 @@ public:
 
 private:
     Database() = default;
-    /// PostgreSQL: `sql` ends the transaction (COMMIT, ROLLBACK): its id reservations end.
-    void endsWrite(std::string_view sql);
 
     sqlite3* db_ = nullptr;
     std::unique_ptr<pg::Connection> pg_;

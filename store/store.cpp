@@ -1224,18 +1224,18 @@ Store::IdLookahead::IdLookahead(Store& store, const std::vector<Advisory>& recor
     };
     lookUp(ids, aliasSql, store_.aliasesAhead_);
     lookUp(advisories, advisorySql, store_.advisoriesAhead_);
-    store_.aliasAhead_ = true;
+    store_.lookingAhead_ = true;
 }
 
 Store::IdLookahead::~IdLookahead() {
-    store_.aliasAhead_ = false;
+    store_.lookingAhead_ = false;
     store_.aliasesAhead_.clear();
     store_.advisoriesAhead_.clear();
 }
 
 void Store::noteAliases(const std::vector<std::string>& ids, std::int64_t cluster,
                         std::int64_t from) {
-    if (!aliasAhead_) {
+    if (!lookingAhead_) {
         return;
     }
     if (from != 0) {
@@ -1257,7 +1257,7 @@ std::vector<std::int64_t> Store::clustersOf(const std::vector<std::string>& ids)
     std::vector<std::int64_t> clusters;
     std::vector<std::string> unknown; // not looked up ahead (IdLookahead)
     const std::vector<std::string>* ask = &ids;
-    if (aliasAhead_ && db_.inTransaction()) {
+    if (lookingAhead_ && db_.inTransaction()) {
         for (const std::string& id : ids) {
             if (const auto it = aliasesAhead_.find(id); it == aliasesAhead_.end()) {
                 unknown.push_back(id);
@@ -1335,20 +1335,11 @@ std::int64_t Store::joinCluster(const std::vector<std::string>& ids,
         }
     }
     // Eight ids a statement (a record names two or three); unused slots are NULL and skipped.
+    // An existing cluster lists the ids that were not aliases yet (RETURNING), in their order;
+    // a new one listed them all already, so nothing reads the answer: on PostgreSQL it is sent
+    // without waiting.
     constexpr std::size_t kSlots = 8;
-    if (created || !keepShown_) {
-        // Nothing reads which were added: sent without waiting on PostgreSQL.
-        for (std::size_t from = 0; from < ids.size(); from += kSlots) {
-            Use q(cached("INSERT INTO alias (id, cluster_id) SELECT column1, ?9 FROM "
-                         "(VALUES (?1), (?2), (?3), (?4), (?5), (?6), (?7), (?8)) AS v "
-                         "WHERE column1 IS NOT NULL ON CONFLICT (id) DO NOTHING RETURNING id"));
-            bindSlots(*q, ids, from, kSlots);
-            q->bind(9, cluster).runLater();
-        }
-        noteAliases(ids, cluster);
-        return cluster;
-    }
-    // The ids that were not aliases yet are added to the cluster's list, in their order.
+    const bool listAdded = !created && keepShown_;
     std::unordered_set<std::string> added;
     for (std::size_t from = 0; from < ids.size(); from += kSlots) {
         Use q(cached("INSERT INTO alias (id, cluster_id) SELECT column1, ?9 FROM "
@@ -1356,6 +1347,10 @@ std::int64_t Store::joinCluster(const std::vector<std::string>& ids,
                      "WHERE column1 IS NOT NULL ON CONFLICT (id) DO NOTHING RETURNING id"));
         bindSlots(*q, ids, from, kSlots);
         q->bind(9, cluster);
+        if (!listAdded) {
+            q->runLater();
+            continue;
+        }
         while (q->step()) {
             added.insert(q->text(0));
         }
@@ -1377,7 +1372,7 @@ std::int64_t Store::joinCluster(const std::vector<std::string>& ids,
 std::int64_t Store::ensureAdvisory(const std::string& ident, std::int64_t now) {
     // Looked up ahead for the batch (IdLookahead): 0 means it did not exist then.
     std::int64_t* ahead = nullptr;
-    if (aliasAhead_ && db_.inTransaction()) {
+    if (lookingAhead_ && db_.inTransaction()) {
         if (const auto it = advisoriesAhead_.find(ident); it != advisoriesAhead_.end()) {
             if (it->second != 0) {
                 return it->second;

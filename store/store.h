@@ -589,11 +589,11 @@ private:
     bool textPending_ = false;
     bool textTableMade_ = false; // the temporary table exists on this connection
     void flushText();
-    /// IdLookahead's answers, while `aliasAhead_` is set: alias → cluster, advisory ident →
-    /// advisory row (0: none yet).
+    /// IdLookahead's answers, while `lookingAhead_` is set (and a transaction is open): alias →
+    /// cluster, advisory ident → advisory row (0: none yet).
     std::unordered_map<std::string, std::int64_t> aliasesAhead_;
     std::unordered_map<std::string, std::int64_t> advisoriesAhead_;
-    bool aliasAhead_ = false;
+    bool lookingAhead_ = false;
     /// The store wrote these aliases of `cluster` (those IdLookahead saw absent are now
     /// its), or moved every alias of cluster `from` to `into` (from != 0).
     void noteAliases(const std::vector<std::string>& ids, std::int64_t cluster,
