@@ -691,7 +691,7 @@ int cmdPoll(Context& ctx, const std::vector<std::string>& args) {
                                                 << ", which holds the delivery lease (a running "
                                                    "vulnwatch run)");
     }
-    writeMetricsTextfile(*store, *config, unixNow()); // [daemon] metrics_textfile
+    writePollMetricsTextfile(*store, *config, unixNow()); // unless a daemon writes it
     const OutboxCounts counts = store->outboxCounts();
     VW_LOG_INFO("poll", names.size() << " sources polled, " << failed << " failed; " << d.delivered
                                      << " delivered, " << d.retried << " to retry, " << d.dead

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <stdexcept>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
@@ -57,24 +58,130 @@ void writeFileAtomically(const std::string& path, const std::string& text) {
     }
 }
 
+std::string textfileLockPath(const std::string& textfile) {
+    const std::filesystem::path target(textfile);
+    return (target.parent_path() / ("." + target.filename().string() + ".lock")).string();
+}
+
+namespace {
+
+/// Opens (creating) the lock file of `textfile`; -1 with errno set when it cannot. A user who
+/// may not write it (another account's file) may still lock it: flock needs no write access.
+int openLockFile(const std::string& textfile) {
+    const std::string path = textfileLockPath(textfile);
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0 && (errno == EACCES || errno == EROFS || errno == EPERM)) {
+        fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    }
+    return fd;
+}
+
+/// Closes the descriptor (and so drops its lock) at the end of the scope.
+struct FileDescriptor {
+    explicit FileDescriptor(int descriptor) : fd(descriptor) {}
+    FileDescriptor(const FileDescriptor&) = delete;
+    FileDescriptor& operator=(const FileDescriptor&) = delete;
+    ~FileDescriptor() {
+        if (fd >= 0) {
+            ::close(fd);
+        }
+    }
+    const int fd;
+};
+
+/// flock(2) without waiting, again when a signal interrupts it: true when taken.
+bool tryFlock(int fd, int operation) {
+    for (;;) {
+        if (::flock(fd, operation | LOCK_NB) == 0) {
+            return true;
+        }
+        if (errno != EINTR) {
+            return false;
+        }
+    }
+}
+
+std::string statusText(Store& store, const Config& config, std::int64_t now,
+                       const web::DaemonProcess* daemon) {
+    std::vector<StatusSource> sources;
+    for (const SourceConfig& s : config.sources) {
+        sources.push_back(StatusSource{s.name, s.type, s.enabled, s.interval});
+    }
+    return web::metricsText(readStatus(store, sources, now), daemon);
+}
+
+} // namespace
+
+TextfileClaim::~TextfileClaim() {
+    release();
+}
+
+void TextfileClaim::release() {
+    if (fd_ >= 0) {
+        ::close(fd_); // drops the lock
+        fd_ = -1;
+    }
+}
+
+void TextfileClaim::hold(const std::string& textfile) {
+    if (textfile != textfile_) {
+        release();
+        textfile_ = textfile;
+        warned_ = false;
+    }
+    if (textfile_.empty() || fd_ >= 0) {
+        return;
+    }
+    const int fd = openLockFile(textfile_);
+    if (fd < 0) {
+        if (!warned_) {
+            VW_LOG_WARNING("metrics", "cannot open " << textfileLockPath(textfile_) << ": "
+                                                     << systemReason()
+                                                     << "; a `poll --once` with the same "
+                                                        "metrics textfile may write it too");
+            warned_ = true;
+        }
+        return;
+    }
+    // A `poll --once` holds the lock exclusively only while it writes the file (milliseconds).
+    bool busy = false;
+    for (int i = 0; i < 50; ++i) {
+        if (tryFlock(fd, LOCK_SH)) {
+            fd_ = fd;
+            return;
+        }
+        busy = errno == EWOULDBLOCK;
+        if (!busy) {
+            break;
+        }
+        ::usleep(20 * 1000);
+    }
+    if (!warned_) {
+        VW_LOG_WARNING("metrics", "cannot lock " << textfileLockPath(textfile_) << ": "
+                                                 << (busy ? std::string("a poll --once holds it")
+                                                          : systemReason())
+                                                 << "; trying again at the next write");
+        warned_ = true;
+    }
+    ::close(fd);
+}
+
 void writeMetricsTextfile(Store& store, const Config& config, std::int64_t now,
-                          const web::DaemonProcess* daemon) {
+                          const web::DaemonProcess& daemon, TextfileClaim& claim) {
+    claim.hold(config.metricsTextfile);
     if (config.metricsTextfile.empty()) {
         return;
     }
     try {
-        std::vector<StatusSource> sources;
-        for (const SourceConfig& s : config.sources) {
-            sources.push_back(StatusSource{s.name, s.type, s.enabled, s.interval});
-        }
-        writeFileAtomically(config.metricsTextfile,
-                            web::metricsText(readStatus(store, sources, now), daemon));
+        writeFileAtomically(config.metricsTextfile, statusText(store, config, now, &daemon));
     } catch (const std::exception& e) {
         VW_LOG_WARNING("metrics", "cannot write the metrics textfile: " << e.what());
     }
 }
 
-void writeDaemonRoleTextfile(const Config& config, const web::DaemonProcess& daemon) {
+void writeDaemonRoleTextfile(const Config& config, const web::DaemonProcess& daemon,
+                             TextfileClaim& claim) {
+    claim.hold(config.metricsTextfile);
     if (config.metricsTextfile.empty()) {
         return;
     }
@@ -82,6 +189,42 @@ void writeDaemonRoleTextfile(const Config& config, const web::DaemonProcess& dae
         writeFileAtomically(config.metricsTextfile, web::daemonRoleText(daemon));
     } catch (const std::exception& e) {
         VW_LOG_WARNING("metrics", "cannot write the metrics textfile: " << e.what());
+    }
+}
+
+PollTextfile writePollMetricsTextfile(Store& store, const Config& config, std::int64_t now) {
+    const std::string& path = config.metricsTextfile;
+    if (path.empty()) {
+        return PollTextfile::NotConfigured;
+    }
+    try {
+        // The text first: the exclusive lock below is held only for the write itself.
+        const std::string text = statusText(store, config, now, nullptr) + web::inactiveRoleText();
+        const FileDescriptor lock(openLockFile(path));
+        if (lock.fd >= 0 && !tryFlock(lock.fd, LOCK_EX) && errno == EWOULDBLOCK) {
+            // Shared holders are daemons; an exclusive one is another `poll --once`.
+            if (tryFlock(lock.fd, LOCK_SH)) {
+                VW_LOG_INFO("metrics", "metrics textfile "
+                                           << path
+                                           << " left to the vulnwatch run on this machine that "
+                                              "writes it (it holds "
+                                           << textfileLockPath(path)
+                                           << "); the active daemon's next round, within "
+                                              "30 s, exports what this poll stored");
+                return PollTextfile::LeftToDaemon;
+            }
+            VW_LOG_INFO("metrics",
+                        "metrics textfile " << path << " left to another poll --once writing it");
+            return PollTextfile::LeftToPoll;
+        }
+        // Without a lock file (its folder missing or not writable) no daemon claims the file
+        // (the write below says what is wrong); on a file system without locks it is written
+        // unlocked.
+        writeFileAtomically(path, text);
+        return PollTextfile::Written;
+    } catch (const std::exception& e) {
+        VW_LOG_WARNING("metrics", "cannot write the metrics textfile: " << e.what());
+        return PollTextfile::Failed;
     }
 }
 

@@ -443,6 +443,10 @@ int runDaemon(const RunOptions& options) {
     // [daemon] metrics_textfile.
     web::DaemonProcess process{unixNow(), {}}; // this process's polls ([daemon] metrics_textfile)
     process.active = false;
+    // The textfile is this daemon's from now on: a `poll --once` leaves it alone (its role lines
+    // never vanish between two of our writes).
+    TextfileClaim textfileClaim;
+    textfileClaim.hold(config->metricsTextfile);
     std::unique_ptr<LeaderLock> leader;
     std::unique_ptr<RunFileLock> fileLock;
     std::unique_ptr<RunLock> runLock;
@@ -543,7 +547,7 @@ int runDaemon(const RunOptions& options) {
             const auto now = std::chrono::steady_clock::now();
             if (!textfileShared && (holderKnown || !problem.empty()) &&
                 (roleDue || now - roleWritten >= std::chrono::seconds(30))) {
-                writeDaemonRoleTextfile(*config, process);
+                writeDaemonRoleTextfile(*config, process, textfileClaim);
                 roleWritten = now;
                 roleDue = false;
             }
@@ -566,6 +570,7 @@ int runDaemon(const RunOptions& options) {
                     log::setLevel(log::parseLevel(config->logLevel));
                     VW_LOG_INFO(kComponent, "standby: configuration reloaded");
                     roleDue = true; // [daemon] metrics_textfile may name another file
+                    textfileClaim.hold(config->metricsTextfile);
                 } catch (const std::exception& e) {
                     VW_LOG_ERROR(kComponent, "reload failed, keeping the current "
                                              "configuration: "
@@ -577,7 +582,7 @@ int runDaemon(const RunOptions& options) {
         if (wakeup.stopRequested()) {
             sd_notify(0, "STOPPING=1");
             if (!textfileShared && (holderKnown || !problem.empty())) {
-                writeDaemonRoleTextfile(*config, process);
+                writeDaemonRoleTextfile(*config, process, textfileClaim);
             }
             VW_LOG_INFO(kComponent, "stopped (standby)");
             return 0;
@@ -733,7 +738,7 @@ int runDaemon(const RunOptions& options) {
             }
             keepalive();
             // The round's numbers for node_exporter, when configured (docs/operations.md).
-            writeMetricsTextfile(*store, service->config(), unixNow(), &process);
+            writeMetricsTextfile(*store, service->config(), unixNow(), process, textfileClaim);
         }
 
         // Sleep until the next source or digest is due, at most 30 s (outbox retries,
@@ -776,7 +781,7 @@ int runDaemon(const RunOptions& options) {
     // No longer active: vulnwatch_daemon_active 0 (the store's numbers are left to the daemon
     // that takes over; the lock is released only after this, when the process ends).
     process.active = false;
-    writeDaemonRoleTextfile(service->config(), process);
+    writeDaemonRoleTextfile(service->config(), process, textfileClaim);
     if (watch && watch->lost()) {
         VW_LOG_ERROR(kComponent, "stopped: no longer the active daemon (exit 1)");
         return 1;

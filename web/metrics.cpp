@@ -31,17 +31,22 @@ Labels sourceLabel(const std::string& name) {
     return {{"source", name}};
 }
 
+/// The two role gauges; the same HELP texts in every file (the daemon's and `poll --once`'s).
+void roleGauges(Exposition& e, bool active, std::int64_t activeSince) {
+    e.family("vulnwatch_daemon_active", "gauge",
+             "1 while this daemon is the store's active one (it polls and delivers), 0 while it "
+             "waits as a standby or after it stopped.");
+    e.sample(active ? 1 : 0);
+    e.family("vulnwatch_daemon_active_since_timestamp_seconds", "gauge",
+             "When this daemon became the active one (Unix time; 0 while it is not active).");
+    e.sample(active ? activeSince : 0);
+}
+
 void daemonRole(Exposition& e, const DaemonProcess& daemon) {
     e.family("vulnwatch_daemon_start_time_seconds", "gauge",
              "When this daemon process started (Unix time).");
     e.sample(daemon.startedAt);
-    e.family("vulnwatch_daemon_active", "gauge",
-             "1 while this daemon is the store's active one (it polls and delivers), 0 while it "
-             "waits as a standby or after it stopped.");
-    e.sample(daemon.active ? 1 : 0);
-    e.family("vulnwatch_daemon_active_since_timestamp_seconds", "gauge",
-             "When this daemon became the active one (Unix time; 0 while it is not active).");
-    e.sample(daemon.active ? daemon.activeSince : 0);
+    roleGauges(e, daemon.active, daemon.activeSince);
 }
 
 } // namespace
@@ -209,6 +214,12 @@ std::string metricsText(const StatusSnapshot& s, const DaemonProcess* daemon) {
 std::string daemonRoleText(const DaemonProcess& daemon) {
     Exposition e;
     daemonRole(e, daemon);
+    return e.str();
+}
+
+std::string inactiveRoleText() {
+    Exposition e;
+    roleGauges(e, false, 0);
     return e.str();
 }
 

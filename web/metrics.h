@@ -66,6 +66,13 @@ std::string metricsText(const StatusSnapshot& status, const DaemonProcess* daemo
 /// writes to [daemon] metrics_textfile, so that exactly one daemon of a store exports them.
 std::string daemonRoleText(const DaemonProcess& daemon);
 
+/// The role gauges of a process that is no daemon and holds no role (`vulnwatch poll --once`):
+/// vulnwatch_daemon_active 0 and vulnwatch_daemon_active_since_timestamp_seconds 0, without a
+/// start time or poll counts. Appended to metricsText(status) (no family of it repeats), so a
+/// textfile that a stopped daemon left with its role keeps both gauges when `poll --once`
+/// writes it (docs/operations.md "The textfile").
+std::string inactiveRoleText();
+
 struct PageCall; // web/page_routes.h
 
 /// GET /metrics of the pages' router (web/pages.cpp), no login: the exposition of the store

@@ -14,7 +14,11 @@ VULNWATCH_TEST_PG_URL the PostgreSQL schema of that file):
 4. the active daemon killed with SIGKILL: the standby is active within standby_retry (1 s) plus
    slack, and its textfile says 1;
 5. SQLite: a third daemon writing the same textfile as the active one leaves that file alone;
-6. SIGTERM: the daemon stops, exit 0, and leaves vulnwatch_daemon_active 0."""
+6. SIGTERM: the daemon stops, exit 0, and leaves vulnwatch_daemon_active 0;
+7. `poll --once` with a daemon's textfile: while that daemon runs (active or standby) it leaves
+   the file alone (the daemon's role lines never vanish); once no daemon claims the file (killed,
+   stopped) it writes the store's numbers with vulnwatch_daemon_active 0, never without the role
+   gauges."""
 import json
 import os
 import re
@@ -83,6 +87,16 @@ def samples(path):
 
 def role(path):
     return samples(path).get("vulnwatch_daemon_active")
+
+
+def poll_once(cfg):
+    """`poll --once` with `cfg`'s textfile: its output."""
+    p = t.run(["poll", "--once"], config=cfg, db=db, check_rc=0)
+    return p.stdout + p.stderr
+
+
+def left_to_daemon(out, path):
+    return ("metrics textfile %s left to the vulnwatch run on this machine" % path) in out
 
 
 def status_active():
@@ -183,6 +197,27 @@ try:
                         (who, (r.stdout + r.stderr).decode(errors="replace").strip()))
         else:
             print("note: promtool is missing; the rules and files are not checked by it")
+
+    # 7. `poll --once` beside the daemons, with each one's textfile: left alone, so the role
+    # gauges stay as the daemon wrote them (read after each poll).
+    for who, value in (("a", 1), ("b", 0)):
+        before = samples(prom(who))
+        out = poll_once(cfg_a if who == "a" else cfg_b)
+        t.check(left_to_daemon(out, prom(who)),
+                "poll --once leaves %s's textfile to that daemon: %r" % (who, out[-500:]))
+        after = samples(prom(who))
+        t.check(after.get("vulnwatch_daemon_active") == value and
+                after.get("vulnwatch_daemon_start_time_seconds") ==
+                before.get("vulnwatch_daemon_start_time_seconds") and
+                after.get("vulnwatch_daemon_active_since_timestamp_seconds") ==
+                before.get("vulnwatch_daemon_active_since_timestamp_seconds"),
+                "after poll --once %s's textfile still has its role lines: %r"
+                % (who, {k: v for k, v in after.items() if "daemon" in k}))
+        t.check(("vulnwatch_records_total" in after) == (who == "a"),
+                "%s's file has the store's numbers only if it is the active daemon's "
+                "(poll --once put none into the standby's): %r" % (who, sorted(after)))
+        t.check(os.path.exists(os.path.join(work, ".%s.prom.lock" % who)),
+                "the daemon's claim: the lock file .%s.prom.lock beside its textfile" % who)
     t.check(not active("b"), "the standby did not become active beside the active daemon")
 
     # 4. kill -9 the active daemon: the standby takes over within the bound.
@@ -201,6 +236,17 @@ try:
     t.check(since_b >= killed_at, "it became active after the kill: since %r >= %d"
             % (since_b, killed_at))
     t.check(role(prom("a")) == 1, "the killed daemon's file still says 1 (it wrote nothing more)")
+    # The kernel dropped the killed daemon's claim with it: `poll --once` writes that file now,
+    # with the store's numbers and the role gauges at 0 (no daemon runs with it).
+    out = poll_once(cfg_a)
+    m_a = samples(prom("a"))
+    t.check(not left_to_daemon(out, prom("a")) and m_a.get("vulnwatch_daemon_active") == 0 and
+            m_a.get("vulnwatch_daemon_active_since_timestamp_seconds") == 0 and
+            "vulnwatch_records_total" in m_a and
+            "vulnwatch_daemon_start_time_seconds" not in m_a,
+            "poll --once writes the killed daemon's textfile with vulnwatch_daemon_active 0: %r"
+            % sorted(m_a))
+    t.check(role(prom("b")) == 1, "the new active daemon's file still says 1")
     if not pg:
         t.check("pid=%d\n" % procs["b"][0].pid in t.read_text(lock_file),
                 "the lock file now records the new active daemon")
@@ -224,6 +270,18 @@ try:
             "a stopped daemon leaves vulnwatch_daemon_active 0: %r" % m_b)
     t.check(status_active() is None,
             "with every daemon stopped, status --json says no daemon is active")
+    # A stopped daemon's file: `poll --once` writes it, the role gauge stays (0).
+    out = poll_once(cfg_b)
+    m_b = samples(prom("b"))
+    t.check(not left_to_daemon(out, prom("b")) and m_b.get("vulnwatch_daemon_active") == 0 and
+            "vulnwatch_records_total" in m_b,
+            "poll --once writes the stopped daemon's textfile, vulnwatch_daemon_active 0 kept: %r"
+            % sorted(m_b))
+    if promtool:
+        r = subprocess.run([promtool, "check", "metrics"], input=open(prom("b"), "rb").read(),
+                           capture_output=True, timeout=60)
+        t.check(r.returncode == 0, "promtool check metrics accepts poll --once's textfile (%s)"
+                % (r.stdout + r.stderr).decode(errors="replace").strip())
 finally:
     for name in list(procs):
         stop(name, signal.SIGKILL if name != "web" else signal.SIGTERM)

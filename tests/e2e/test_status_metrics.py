@@ -222,8 +222,9 @@ def main():
         r = t.run(["poll", "--once"], config=config, db=db)
         t.check(r.returncode == 3, "poll --once with a failing source exits 3 (got %d)" % r.returncode)
         t.check(os.path.exists(prom), "poll --once wrote [daemon] metrics_textfile")
-        t.check(os.listdir(textdir) == ["vulnwatch.prom"],
-                "no temporary file is left beside it (%s)" % os.listdir(textdir))
+        t.check(sorted(os.listdir(textdir)) == [".vulnwatch.prom.lock", "vulnwatch.prom"],
+                "no temporary file is left beside it, only the lock file (%s)"
+                % os.listdir(textdir))
         text = t.read_text(prom)
         promtool_check(tool, text, "the textfile of poll --once")
         m = samples(text)
