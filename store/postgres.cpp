@@ -322,6 +322,7 @@ void exec(Connection& c, std::string_view sql) {
         endWrite(c, end == 1);
     }
     sync(c);
+    ++c.commands;
     const std::string text(sql);
     pg_result* result = PQexec(c.conn, text.c_str());
     const ExecStatusType status = PQresultStatus(result);
@@ -359,7 +360,10 @@ pg_result* finishPipeline(Connection& c, bool keepLast) {
     for (;;) {
         pg_result* result = PQgetResult(c.conn);
         if (result == nullptr) {
-            if (++command > c.queued.size()) {
+            // One more end than commands: an error at the sync itself (the commit of the
+            // implicit transaction of a streamed read's DECLARE … WITH HOLD) has one of its own.
+            if (++command > c.queued.size() + 1 ||
+                (command > c.queued.size() && PQstatus(c.conn) != CONNECTION_OK)) {
                 break; // no sync point: the connection is gone (the error says so)
             }
             continue;
@@ -514,6 +518,7 @@ Stmt::Stmt(Connection& c, std::string_view sql) : c_(c) {
 }
 
 Stmt::~Stmt() {
+    closeCursor();
     PQclear(result_);
     if (c_.conn == nullptr || PQstatus(c_.conn) != CONNECTION_OK) {
         return;
@@ -660,6 +665,11 @@ void Stmt::execute() {
     }
     PQclear(result_);
     result_ = nullptr;
+    if (streamed_) {
+        open();
+        return;
+    }
+    ++c_.commands;
     if (!c_.queued.empty()) {
         // Queued commands wait for an answer: this one goes after them, and one sync answers
         // all (one round trip); an earlier command's error is thrown here.
@@ -698,16 +708,22 @@ void Stmt::execute() {
     executed_ = true;
 }
 
-void Stmt::send() {
-    const auto failed = [this]() {
-        std::string message = errorOf(nullptr, c_.conn);
-        syncQuietly(c_);
-        return StoreError("database " + c_.display + ": " + message +
-                          " (sending: " + excerpt(sql_) + ")");
-    };
+void Stmt::sendFailed() {
+    std::string message = errorOf(nullptr, c_.conn);
+    syncQuietly(c_);
+    throw StoreError("database " + c_.display + ": " + message + " (sending: " + excerpt(sql_) +
+                     ")");
+}
+
+void Stmt::startSending() {
     if (c_.queued.empty() && PQenterPipelineMode(c_.conn) != 1) {
-        throw failed();
+        sendFailed();
     }
+    ++c_.commands;
+}
+
+void Stmt::send() {
+    startSending();
     const int count = static_cast<int>(values_.size());
     std::vector<const char*> values;
     std::vector<int> lengths;
@@ -720,7 +736,7 @@ void Stmt::send() {
                          : PQsendQueryParams(c_.conn, sql_.c_str(), count, types_.data(),
                                              values.data(), lengths.data(), formats_.data(), 0);
     if (sent != 1) {
-        throw failed();
+        sendFailed();
     }
     c_.queued.push_back(sql_);
 }
@@ -751,11 +767,151 @@ bool Stmt::step() {
         ++row_;
         return true;
     }
+    if (!cursor_.empty()) {
+        fetch();
+        if (rows_ > 0) {
+            row_ = 0;
+            return true;
+        }
+    }
     row_ = rows_;
     return false;
 }
 
+// --- Streamed reads (docs/storage.md, "Streamed reads") ----------------------------------------
+
+void Stmt::stream() {
+    const auto [begin, end] = nextWord(sql_, 0);
+    const std::string_view first = begin == std::string_view::npos
+                                       ? std::string_view()
+                                       : std::string_view(sql_).substr(begin, end - begin);
+    if (!sameWord(first, "SELECT") && !sameWord(first, "WITH") && !sameWord(first, "VALUES")) {
+        throw StoreError(
+            "database " + c_.display +
+            ": only a query (SELECT, WITH, VALUES) can be read in batches: " + excerpt(sql_));
+    }
+    streamed_ = true;
+}
+
+void Stmt::sendCommand(const std::string& command, bool bound) {
+    startSending();
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    if (bound) {
+        arguments(values, lengths);
+    }
+    const int count = bound ? static_cast<int>(values_.size()) : 0;
+    if (PQsendQueryParams(c_.conn, command.c_str(), count, bound ? types_.data() : nullptr,
+                          bound ? values.data() : nullptr, bound ? lengths.data() : nullptr,
+                          bound ? formats_.data() : nullptr, 0) != 1) {
+        sendFailed();
+    }
+    c_.queued.push_back(sql_); // an error names the statement, not the cursor
+}
+
+void Stmt::open() {
+    closeCursor();
+    const bool idle = c_.queued.empty() && PQtransactionStatus(c_.conn) == PQTRANS_IDLE;
+    if (idle && !c_.strayCursors.empty()) {
+        for (const std::string& name : c_.strayCursors) {
+            PQclear(PQexec(c_.conn, ("CLOSE " + name).c_str())); // gone already: no matter
+        }
+        c_.strayCursors.clear();
+    }
+    // Outside a transaction the cursor must outlive the implicit one its DECLARE runs in:
+    // WITH HOLD (the server runs the query to the end at the DECLARE and keeps the rows).
+    // Inside one it reads as the query runs and ends with the transaction at the latest.
+    hold_ = idle;
+    const std::string name = "vwc" + std::to_string(c_.nextStatement++);
+    sendCommand("DECLARE " + name + " NO SCROLL CURSOR " + (hold_ ? "WITH HOLD " : "") + "FOR " +
+                    sql_,
+                true);
+    sendCommand("FETCH " + std::to_string(kStreamRows) + " FROM " + name, false);
+    try {
+        takeBatch();
+    } catch (...) {
+        // The DECLARE failed, or the transaction it ran in did (then the cursor went with it).
+        executed_ = false;
+        throw;
+    }
+    cursor_ = name;
+    if (rows_ < kStreamRows) {
+        closeCursor(); // every row came in the first batch
+    }
+}
+
+void Stmt::fetch() {
+    PQclear(result_);
+    result_ = nullptr;
+    rows_ = 0;
+    row_ = -1;
+    sendCommand("FETCH " + std::to_string(kStreamRows) + " FROM " + cursor_, false);
+    try {
+        takeBatch();
+    } catch (...) {
+        // Inside a transaction it failed with it, and the cursor goes at its rollback; a
+        // cursor WITH HOLD stays until closed.
+        if (hold_) {
+            c_.strayCursors.push_back(cursor_);
+        }
+        cursor_.clear();
+        throw;
+    }
+    if (rows_ < kStreamRows) {
+        closeCursor();
+    }
+}
+
+void Stmt::takeBatch() {
+    result_ = finishPipeline(c_, true);
+    if (result_ == nullptr) {
+        throw StoreError("database " + c_.display + ": no result (running: " + excerpt(sql_) + ")");
+    }
+    rows_ = PQresultStatus(result_) == PGRES_TUPLES_OK ? PQntuples(result_) : 0;
+    row_ = -1;
+    executed_ = true;
+    commandsAtFetch_ = c_.commands;
+}
+
+void Stmt::closeCursor() noexcept {
+    if (cursor_.empty()) {
+        return;
+    }
+    const std::string name = std::move(cursor_);
+    cursor_.clear();
+    if (c_.conn == nullptr || PQstatus(c_.conn) != CONNECTION_OK) {
+        return;
+    }
+    // A cursor declared inside a transaction ends with it. When other commands ran since its
+    // last fetch, that transaction may have ended (and another begun), where a CLOSE of a
+    // cursor no longer there would fail the new one: it is left to go with its transaction.
+    if (!hold_ && c_.commands != commandsAtFetch_) {
+        return;
+    }
+    const std::string close = "CLOSE " + name;
+    const PGTransactionStatusType status = PQtransactionStatus(c_.conn);
+    if (!c_.queued.empty() || status == PQTRANS_INTRANS) {
+        // Inside a transaction: sent without waiting, answered with the next statement (the
+        // cursor is there, so it cannot fail).
+        const bool entered = c_.queued.empty();
+        if (entered && PQenterPipelineMode(c_.conn) != 1) {
+            return;
+        }
+        if (PQsendQueryParams(c_.conn, close.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) ==
+            1) {
+            c_.queued.push_back(close);
+        } else if (entered) {
+            PQexitPipelineMode(c_.conn);
+        }
+    } else if (status == PQTRANS_IDLE) {
+        PQclear(PQexec(c_.conn, close.c_str()));
+    } else if (hold_) {
+        c_.strayCursors.push_back(name); // a failed transaction: closed by a later read
+    }
+}
+
 void Stmt::reset() {
+    closeCursor();
     executed_ = false;
     row_ = -1;
     rows_ = 0;

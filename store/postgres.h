@@ -52,6 +52,12 @@ struct Connection {
         std::size_t used = 0;
     };
     std::map<std::string, Reserved, std::less<>> reserved;
+    /// Commands sent (exec, a statement's run or queue): a streamed read knows by it whether
+    /// anything ran since its last fetch (Stmt::closeCursor).
+    std::uint64_t commands = 0;
+    /// Cursors WITH HOLD a streamed read left open while the transaction had failed: closed by
+    /// the next streamed read outside a transaction (else they go with the session).
+    std::vector<std::string> strayCursors;
     ~Connection();
 };
 
@@ -112,6 +118,13 @@ public:
     /// commit. For INSERT/UPDATE/DELETE whose row count and rows nobody reads. Outside a
     /// transaction, or in a failed one, it runs as step() does.
     void queue();
+    /// Reads the rows in batches of kStreamRows through a server-side cursor instead of one
+    /// result holding them all (docs/storage.md, "Streamed reads"): for a query over a whole
+    /// table. Kept across reset(); a statement that is not a query (SELECT, WITH, VALUES) is
+    /// refused. Inside a transaction the cursor lives in it (other statements may run between
+    /// the steps; ending the transaction ends the read); outside one it is WITH HOLD (the
+    /// server keeps the result until the read ends; any statements may run between the steps).
+    void stream();
     void reset();
     void clearBindings();
     std::string text(int column) const;
@@ -121,8 +134,22 @@ public:
     bool isNull(int column) const;
     const std::string& sql() const { return sql_; }
 
+    /// Rows a streamed read fetches at a time.
+    static constexpr int kStreamRows = 2000;
+
 private:
     void execute();
+    /// Streamed: declares the cursor and fetches the first batch (one round trip, after any
+    /// queued commands).
+    void open();
+    /// Streamed: the next batch into result_ (after any queued commands).
+    void fetch();
+    /// Sends `command` in pipeline mode, with the bound values if `bound`; errors name sql_.
+    void sendCommand(const std::string& command, bool bound);
+    /// Reads the answers up to the sync, the batch last: into result_. Throws the first error.
+    void takeBatch();
+    /// Streamed: closes the cursor if it is open. Never throws.
+    void closeCursor() noexcept;
     /// The name of a prepared form for the types bound now, preparing one if the statement
     /// has run before (in the pipeline if `pipelined`); nullptr: run it unnamed.
     const std::string* preparedName(bool pipelined);
@@ -130,6 +157,10 @@ private:
     void arguments(std::vector<const char*>& values, std::vector<int>& lengths) const;
     /// Sends the statement in pipeline mode (PQsendPrepare first at its second run).
     void send();
+    /// Enters pipeline mode if needed and counts the command (before a send).
+    void startSending();
+    /// Throws the error of a failed send, after syncing what was queued.
+    [[noreturn]] void sendFailed();
     void slot(int index);
     void keepUnusedText(int index);
 
@@ -151,6 +182,10 @@ private:
         std::vector<unsigned> types;
     };
     std::vector<Prepared> prepared_;
+    bool streamed_ = false;
+    std::string cursor_;                // the open cursor of a streamed read ("": none)
+    bool hold_ = false;                 // cursor_ is WITH HOLD (declared outside a transaction)
+    std::uint64_t commandsAtFetch_ = 0; // c_.commands after the last fetch
 };
 
 } // namespace vw::pg

@@ -2,6 +2,7 @@
 
 #include "store/postgres.h"
 
+#include <cctype>
 #include <limits>
 #include <sqlite3.h>
 #include <utility>
@@ -29,6 +30,35 @@ std::string where(sqlite3* db) {
     const char* file = db != nullptr ? sqlite3_db_filename(db, "main") : nullptr;
     return "database " + std::string(file != nullptr && *file != '\0' ? file : "(in memory)") +
            ": ";
+}
+
+/// SQL that may begin or end a transaction or roll back to a savepoint: it names BEGIN,
+/// COMMIT, END or ROLLBACK as a word (ASCII, any case). Errs on the side of yes.
+bool marksTransaction(std::string_view sql) {
+    std::size_t at = 0;
+    while (at < sql.size()) {
+        while (at < sql.size() && std::isalpha(static_cast<unsigned char>(sql[at])) == 0) {
+            ++at;
+        }
+        const std::size_t start = at;
+        while (at < sql.size() &&
+               (std::isalnum(static_cast<unsigned char>(sql[at])) != 0 || sql[at] == '_')) {
+            ++at;
+        }
+        const std::size_t length = at - start;
+        if (length < 3 || length > 8) {
+            continue;
+        }
+        char word[9] = {};
+        for (std::size_t i = 0; i < length; ++i) {
+            word[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(sql[start + i])));
+        }
+        const std::string_view w(word, length);
+        if (w == "BEGIN" || w == "COMMIT" || w == "END" || w == "ROLLBACK") {
+            return true;
+        }
+    }
+    return false;
 }
 
 } // namespace
@@ -66,7 +96,7 @@ Database::~Database() {
 
 Database::Database(Database&& other) noexcept
     : db_(std::exchange(other.db_, nullptr)), pg_(std::move(other.pg_)),
-      path_(std::move(other.path_)) {}
+      path_(std::move(other.path_)), marks_(std::move(other.marks_)) {}
 
 Database& Database::operator=(Database&& other) noexcept {
     if (this != &other) {
@@ -76,6 +106,7 @@ Database& Database::operator=(Database&& other) noexcept {
         db_ = std::exchange(other.db_, nullptr);
         pg_ = std::move(other.pg_);
         path_ = std::move(other.path_);
+        marks_ = std::move(other.marks_);
     }
     return *this;
 }
@@ -90,8 +121,15 @@ bool Database::inTransaction() const {
     return pg_ ? pg::inTransaction(*pg_) : sqlite3_get_autocommit(db_) == 0;
 }
 
+void Database::noteMarks(std::string_view sql) {
+    if (marks_ && marksTransaction(sql)) {
+        ++*marks_;
+    }
+}
+
 void Database::beginWrite() {
     if (pg_) {
+        noteMarks("BEGIN");
         // One lock per schema (one store): stores side by side in a database do not wait for
         // each other. hashtext() is stable across servers of one major version.
         try {
@@ -117,6 +155,7 @@ void Database::beginRead() {
 
 void Database::execQuietly(std::string_view sql) noexcept {
     try {
+        noteMarks(sql);
         if (pg_) {
             pg::syncQuietly(*pg_); // queued writes are moot: the caller is rolling back
             pg::exec(*pg_, pg::translate(sql));
@@ -130,6 +169,7 @@ void Database::execQuietly(std::string_view sql) noexcept {
 
 void Database::execNative(std::string_view sql) {
     if (pg_) {
+        noteMarks(sql);
         pg::exec(*pg_, sql);
         return;
     }
@@ -137,6 +177,7 @@ void Database::execNative(std::string_view sql) {
 }
 
 void Database::exec(std::string_view sql) {
+    noteMarks(sql);
     if (pg_) {
         pg::exec(*pg_, pg::translate(sql));
         return;
@@ -153,10 +194,11 @@ void Database::exec(std::string_view sql) {
 }
 
 Statement Database::prepare(std::string_view sql) {
-    if (pg_) {
-        return Statement(*pg_, sql);
+    Statement statement = pg_ ? Statement(*pg_, sql) : Statement(db_, sql);
+    if (marks_ && marksTransaction(sql)) {
+        statement.marks_ = marks_.get();
     }
-    return Statement(db_, sql);
+    return statement;
 }
 
 std::int64_t Database::lastInsertId() const {
@@ -210,7 +252,8 @@ Statement::~Statement() {
 }
 
 Statement::Statement(Statement&& other) noexcept
-    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)), pg_(std::move(other.pg_)) {}
+    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)), pg_(std::move(other.pg_)),
+      marks_(other.marks_) {}
 
 namespace {
 
@@ -269,6 +312,9 @@ Statement& Statement::bindNull(int index) {
 }
 
 bool Statement::step() {
+    if (marks_ != nullptr) {
+        ++*marks_;
+    }
     if (pg_) {
         return pg_->step();
     }
@@ -290,11 +336,36 @@ void Statement::run() {
 }
 
 void Statement::runLater() {
+    if (marks_ != nullptr) {
+        ++*marks_;
+    }
     if (pg_) {
         pg_->queue();
         return;
     }
     run();
+}
+
+Statement& Statement::streamed() {
+    if (pg_) {
+        pg_->stream();
+        return *this;
+    }
+    const char* sql = sqlite3_sql(stmt_);
+    std::size_t at = 0;
+    while (sql[at] == ' ' || sql[at] == '\n' || sql[at] == '\t' || sql[at] == '\r') {
+        ++at;
+    }
+    std::string first;
+    while (std::isalpha(static_cast<unsigned char>(sql[at])) != 0) {
+        first += static_cast<char>(std::toupper(static_cast<unsigned char>(sql[at++])));
+    }
+    if (first != "SELECT" && first != "WITH" && first != "VALUES") {
+        throw StoreError(
+            where(db_) +
+            "only a query (SELECT, WITH, VALUES) can be read in batches: " + excerpt(sql));
+    }
+    return *this;
 }
 
 void Statement::reset() {

@@ -72,6 +72,11 @@ public:
     void beginRead();
     /// Runs SQL and ignores any error: for rollbacks in destructors.
     void execQuietly(std::string_view sql) noexcept;
+    /// How many statements that may begin or end a transaction, or roll back to a savepoint
+    /// (SQL naming BEGIN, COMMIT, END or ROLLBACK), ran on this connection: a value read inside
+    /// a transaction is still what the database holds while this count and inTransaction()
+    /// stay the same and only the reader writes it (Store's audit head, store/audit.cpp).
+    std::uint64_t transactionMarks() const { return marks_ ? *marks_ : 0; }
     Backend backend() const { return pg_ ? Backend::postgresql : Backend::sqlite; }
     bool isPostgres() const { return pg_ != nullptr; }
     /// The SQLite handle (nullptr on PostgreSQL).
@@ -85,9 +90,13 @@ public:
 private:
     Database() = default;
 
+    void noteMarks(std::string_view sql);
+
     sqlite3* db_ = nullptr;
     std::unique_ptr<pg::Connection> pg_;
     std::string path_;
+    /// transactionMarks(); on the heap so that a Statement's pointer to it survives a move.
+    std::unique_ptr<std::uint64_t> marks_ = std::make_unique<std::uint64_t>(0);
 };
 
 /// A prepared statement. bind() indexes are 1-based; column() indexes 0-based.
@@ -124,6 +133,11 @@ public:
     /// commit — and the transaction fails as a whole, as with run(). Never between a write and
     /// code that catches that write's error. SQLite: run().
     void runLater();
+    /// For a query over a whole table (a full pass): PostgreSQL reads its rows in batches
+    /// through a cursor instead of holding the whole result in memory (docs/storage.md,
+    /// "Streamed reads"); SQLite reads row by row anyway. Call before the first step(); it
+    /// stays for later runs. Only for queries (SELECT, WITH, VALUES): else StoreError.
+    Statement& streamed();
     /// Rewinds so the statement can run again; bindings are kept. Never throws (a failed
     /// step has already thrown).
     void reset();
@@ -137,9 +151,12 @@ public:
     bool isNull(int column) const;
 
 private:
+    friend class Database;
     sqlite3* db_ = nullptr;
     sqlite3_stmt* stmt_ = nullptr;
     std::unique_ptr<pg::Stmt> pg_;
+    /// Database::transactionMarks()'s count, for a statement that may begin or end one.
+    std::uint64_t* marks_ = nullptr;
 };
 
 } // namespace vw

@@ -339,3 +339,284 @@ TEST_CASE("ids reserved from a PostgreSQL sequence stay consecutive and never co
     CHECK(rows.integer(0) == 9);
     CHECK(rows.integer(1) == 9);
 }
+
+namespace {
+
+/// A table of `rows` rows (n, a text of the shape of record_cpe's names) on the test server.
+void fillStreamTable(Database& db, int rows) {
+    db.exec("CREATE TEMP TABLE stream_t (n BIGINT PRIMARY KEY, names TEXT NOT NULL)");
+    db.prepare("INSERT INTO stream_t SELECT g, 'vendor' || g || E'\\n' || 'product' || (g % 97) "
+               "FROM generate_series(1, ?1) g")
+        .bind(1, rows)
+        .run();
+}
+
+/// Every row of stream_t in order through a streamed statement: the number of rows, or the
+/// first row out of order as a negative number.
+std::int64_t readStreamed(Database& db) {
+    auto q = db.prepare("SELECT n, names FROM stream_t ORDER BY n");
+    q.streamed();
+    std::int64_t expected = 1;
+    while (q.step()) {
+        if (q.integer(0) != expected || q.text(1) != "vendor" + std::to_string(expected) +
+                                                         "\nproduct" +
+                                                         std::to_string(expected % 97)) {
+            return -expected;
+        }
+        ++expected;
+    }
+    return expected - 1;
+}
+
+/// The streamed reads' cursors open on the connection (pg_cursors: this session's only; it
+/// lists the unnamed portal of the query itself too).
+std::int64_t openCursors(Database& db) {
+    auto q = db.prepare("SELECT count(*) FROM pg_cursors WHERE name LIKE 'vwc%'");
+    REQUIRE(q.step());
+    return q.integer(0);
+}
+
+} // namespace
+
+TEST_CASE("a streamed PostgreSQL read returns every row in order in batches", "[store][postgres]") {
+    // SQLite: streamed() changes nothing but refuses a statement that is not a query.
+    Database lite(":memory:");
+    lite.exec("CREATE TABLE t (a INTEGER)");
+    CHECK_THROWS_WITH(lite.prepare("INSERT INTO t VALUES (1)").streamed(),
+                      Catch::Contains("only a query"));
+    auto liteQuery = lite.prepare("  select count(*) from t");
+    liteQuery.streamed();
+    REQUIRE(liteQuery.step());
+    CHECK(liteQuery.integer(0) == 0);
+
+    const std::string url = vw::test::postgresServerUrl();
+    if (url.empty()) {
+        return;
+    }
+    Database db = Database::openPostgres(url);
+    CHECK_THROWS_WITH(db.prepare("UPDATE pg_class SET relname = relname").streamed(),
+                      Catch::Contains("only a query"));
+    // Several batches and a part batch; then exactly one batch, one less, none.
+    constexpr int kBatch = vw::pg::Stmt::kStreamRows;
+    const int rows = kBatch * 3 + 17;
+    fillStreamTable(db, rows);
+    CHECK(readStreamed(db) == rows); // outside a transaction (a cursor WITH HOLD)
+    CHECK(openCursors(db) == 0);     // closed at the end
+    db.beginRead();
+    CHECK(readStreamed(db) == rows); // inside one
+    CHECK(openCursors(db) == 0);
+    db.exec("COMMIT");
+    for (const int n : {kBatch, kBatch - 1, 0}) {
+        db.exec("DELETE FROM stream_t WHERE n > " + std::to_string(n));
+        CHECK(readStreamed(db) == n);
+        CHECK(openCursors(db) == 0);
+    }
+
+    // Parameters, run again after a reset with other values.
+    db.exec("INSERT INTO stream_t SELECT g, 'x' FROM generate_series(1, " + std::to_string(rows) +
+            ") g");
+    auto q = db.prepare("SELECT n FROM stream_t WHERE n > ?1 AND names LIKE ?2 ORDER BY n");
+    q.streamed();
+    for (const int from : {10, kBatch * 2}) {
+        q.reset();
+        q.bind(1, from).bind(2, std::string("%"));
+        std::int64_t count = 0;
+        std::int64_t last = from;
+        while (q.step()) {
+            CHECK(q.integer(0) == last + 1);
+            last = q.integer(0);
+            ++count;
+        }
+        CHECK(count == rows - from);
+    }
+}
+
+TEST_CASE("a streamed PostgreSQL read stopped early leaves the connection usable",
+          "[store][postgres]") {
+    const std::string url = vw::test::postgresServerUrl();
+    if (url.empty()) {
+        return;
+    }
+    Database db = Database::openPostgres(url);
+    const int rows = vw::pg::Stmt::kStreamRows * 3;
+    fillStreamTable(db, rows);
+    const auto stopAfter = [&db, rows](int wanted) {
+        auto q = db.prepare("SELECT n FROM stream_t ORDER BY n");
+        q.streamed();
+        for (int i = 0; i < wanted; ++i) {
+            REQUIRE(q.step());
+            CHECK(q.integer(0) == i + 1);
+        }
+        CHECK(openCursors(db) == 1);
+        // Other statements between the steps, then the rest of the rows.
+        auto other = db.prepare("SELECT count(*) FROM stream_t");
+        REQUIRE(other.step());
+        CHECK(other.integer(0) == rows);
+        REQUIRE(q.step());
+        CHECK(q.integer(0) == wanted + 1);
+        q.reset(); // stops: the cursor is closed
+    };
+
+    // Outside a transaction: the rest is dropped, nothing left open.
+    stopAfter(vw::pg::Stmt::kStreamRows + 5);
+    CHECK(openCursors(db) == 0);
+    CHECK(readStreamed(db) == rows);
+
+    // Inside a write transaction: a cursor stopped after other statements ran since its last
+    // fetch (the transaction might have ended and another begun) is left to end with the
+    // transaction; one stopped by its destructor right after a fetch is closed at once.
+    db.beginWrite();
+    stopAfter(10);
+    CHECK(openCursors(db) == 1);
+    {
+        auto q = db.prepare("SELECT n FROM stream_t ORDER BY n");
+        q.streamed();
+        REQUIRE(q.step());
+    }
+    CHECK(openCursors(db) == 1);
+    db.prepare("DELETE FROM stream_t WHERE n > ?1").bind(1, rows - 1).runLater();
+    db.exec("COMMIT");
+    CHECK_FALSE(db.inTransaction());
+    CHECK(openCursors(db) == 0);
+    CHECK(readStreamed(db) == rows - 1);
+
+    // A transaction ended under an open streamed read: the next step says the cursor is gone;
+    // the connection goes on.
+    db.beginRead();
+    auto q = db.prepare("SELECT n FROM stream_t ORDER BY n");
+    q.streamed();
+    REQUIRE(q.step());
+    db.exec("COMMIT");
+    CHECK_THROWS_WITH(
+        [&q]() {
+            while (q.step()) {
+            }
+        }(),
+        Catch::Contains("SELECT n FROM stream_t"));
+    q.reset();
+    CHECK(readStreamed(db) == rows - 1);
+    CHECK(openCursors(db) == 0);
+}
+
+TEST_CASE("an error in a later batch of a streamed PostgreSQL read names the SQL",
+          "[store][postgres]") {
+    const std::string url = vw::test::postgresServerUrl();
+    if (url.empty()) {
+        return;
+    }
+    Database db = Database::openPostgres(url);
+    const int rows = vw::pg::Stmt::kStreamRows * 3;
+    fillStreamTable(db, rows);
+    // Division by zero at the row n = 2.5 batches in: the rows before it arrive first (no sort,
+    // which would divide every row before the first comes out).
+    const std::int64_t bad = vw::pg::Stmt::kStreamRows * 5 / 2;
+    const auto readUntilError = [&db, bad, rows](bool inTransaction) {
+        auto q = db.prepare("SELECT n, 1 / (n - ?1) FROM generate_series(1, ?2) n");
+        q.streamed();
+        q.bind(1, bad).bind(2, rows);
+        std::int64_t seen = 0;
+        try {
+            while (q.step()) {
+                ++seen;
+            }
+            FAIL("the division by zero was not reported");
+        } catch (const StoreError& e) {
+            const std::string what = e.what();
+            CHECK(what.find("division by zero") != std::string::npos);
+            CHECK(what.find("SELECT n, 1 / (n - $1) FROM generate_series") != std::string::npos);
+        }
+        // Inside a transaction the rows come as the query runs; outside, the server runs it
+        // to the end before the first batch (WITH HOLD), so the error comes first.
+        if (inTransaction) {
+            CHECK(seen == vw::pg::Stmt::kStreamRows * 2);
+        } else {
+            CHECK(seen == 0);
+        }
+    };
+    readUntilError(false);
+    CHECK_FALSE(db.inTransaction());
+    CHECK(readStreamed(db) == rows);
+
+    db.beginWrite();
+    readUntilError(true);
+    db.execQuietly("ROLLBACK");
+    CHECK_FALSE(db.inTransaction());
+    CHECK(readStreamed(db) == rows);
+    CHECK(openCursors(db) == 0);
+
+    // A WITH HOLD cursor stopped while a later transaction has failed is closed afterwards.
+    auto q = db.prepare("SELECT n FROM stream_t ORDER BY n");
+    q.streamed();
+    REQUIRE(q.step());
+    db.beginWrite();
+    CHECK_THROWS(db.exec("SELECT 1 / 0"));
+    q.reset();
+    db.execQuietly("ROLLBACK");
+    CHECK(openCursors(db) == 1); // the stray cursor, left for the next streamed read
+    CHECK(readStreamed(db) == rows);
+    CHECK(openCursors(db) == 0);
+
+    // One stopped inside a later transaction that is fine: closed with that transaction's
+    // next statement, whether it commits or not.
+    q.reset();
+    REQUIRE(q.step());
+    db.beginWrite();
+    q.reset();
+    CHECK(openCursors(db) == 0);
+    db.execQuietly("ROLLBACK");
+    CHECK(openCursors(db) == 0);
+}
+
+TEST_CASE("a streamed PostgreSQL read in a write transaction sees the queued writes",
+          "[store][postgres]") {
+    const std::string url = vw::test::postgresServerUrl();
+    if (url.empty()) {
+        return;
+    }
+    Database db = Database::openPostgres(url);
+    fillStreamTable(db, 0);
+    const int rows = vw::pg::Stmt::kStreamRows * 2 + 3;
+    db.beginWrite();
+    auto insert = db.prepare("INSERT INTO stream_t (n, names) VALUES (?1, ?2)");
+    for (int i = 1; i <= rows; ++i) {
+        insert.reset();
+        insert.bind(1, i)
+            .bind(2, "vendor" + std::to_string(i) + "\nproduct" + std::to_string(i % 97))
+            .runLater();
+    }
+    CHECK(readStreamed(db) == rows);
+
+    // Writes queued between the steps run in order with the fetches; a queued write that
+    // fails is reported by the next fetch, naming the write.
+    auto q = db.prepare("SELECT n FROM stream_t ORDER BY n");
+    q.streamed();
+    std::int64_t seen = 0;
+    auto update = db.prepare("UPDATE stream_t SET names = 'seen' WHERE n = ?1");
+    while (q.step()) {
+        ++seen;
+        update.reset();
+        update.bind(1, q.integer(0)).runLater();
+    }
+    CHECK(seen == rows);
+    auto count = db.prepare("SELECT count(*) FROM stream_t WHERE names = 'seen'");
+    REQUIRE(count.step());
+    CHECK(count.integer(0) == rows);
+    q.reset();
+    REQUIRE(q.step());
+    insert.reset();
+    insert.bind(1, 1).bind(2, std::string("duplicate")).runLater();
+    try {
+        while (q.step()) {
+        }
+        FAIL("the queued duplicate key was not reported");
+    } catch (const StoreError& e) {
+        const std::string what = e.what();
+        CHECK(what.find("duplicate key") != std::string::npos);
+        CHECK(what.find("INSERT INTO stream_t") != std::string::npos);
+    }
+    q.reset();
+    db.execQuietly("ROLLBACK");
+    CHECK_FALSE(db.inTransaction());
+    CHECK(readStreamed(db) == 0);
+    CHECK(openCursors(db) == 0);
+}
