@@ -402,26 +402,6 @@ std::string fingerprintOf(const std::map<std::string, std::string>& components) 
     return componentFingerprint(std::move(items));
 }
 
-/// The decided case of another version of the product with the same components, if any (the
-/// latest decided).
-std::optional<Case> inheritable(Store& store, const std::string& clusterKey,
-                                const std::string& product, const std::string& version,
-                                const std::string& fingerprint) {
-    Statement& q = store.cachedStatement(
-        "SELECT id FROM vcase WHERE cluster_key = ?1 AND cluster_key != '' AND product = ?2 AND "
-        "version != ?3 AND components = ?4 AND state IN ('not_affected', 'false_positive', "
-        "'risk_accepted') "
-        "ORDER BY decided_at DESC, id DESC LIMIT 1");
-    q.bind(1, clusterKey).bind(2, product).bind(3, version).bind(4, fingerprint);
-    std::int64_t id = 0;
-    if (q.step()) {
-        id = q.integer(0);
-    }
-    q.reset();
-    q.clearBindings();
-    return id == 0 ? std::nullopt : caseById(store, id);
-}
-
 void countTouched(IngestStats& stats, bool opened, bool reopened) {
     stats.casesOpened += opened ? 1 : 0;
     stats.casesReopened += reopened ? 1 : 0;
@@ -502,7 +482,7 @@ void casesForMatches(Store& store, const Routing& routing, std::int64_t clusterI
             severityFromScore(f.hasScore ? std::optional<double>(f.score) : std::nullopt);
         const Deadlines d = clocksFor(routing, severity, false, now);
         const std::string fingerprint = fingerprintOf(components);
-        const std::optional<Case> from = inheritable(store, key, product, version, fingerprint);
+        const std::optional<Case> from = inheritableCase(store, key, product, version, fingerprint);
         CaseChange change;
         change.kind = std::string(kCaseOpen);
         change.actor = "daemon";

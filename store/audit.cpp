@@ -398,6 +398,7 @@ AuditVerification verifyAuditChain(Store& store, const std::optional<RecordedHea
     const char* sql = "SELECT id, json, prev_hash, hash FROM event_log ORDER BY id";
     if (store.db().isPostgres()) {
         Statement q = store.db().prepare(sql);
+        q.streamed(); // every event: read in pieces, not held whole
         while (q.step()) {
             if (!visit(q.integer(0), q.text(1), q.text(2), q.text(3))) {
                 break;
@@ -445,7 +446,7 @@ void forEachAuditEvent(Store& store, std::int64_t since, std::int64_t until,
     Statement query =
         store.db().prepare("SELECT id, at, kind, text, json, prev_hash, hash FROM event_log "
                            "WHERE at >= ?1 AND (?2 = 0 OR at < ?2) ORDER BY id");
-    query.bind(1, since).bind(2, until);
+    query.bind(1, since).bind(2, until).streamed();
     AuditRow row;
     while (query.step()) {
         row.seq = query.integer(0);
@@ -491,7 +492,9 @@ std::int64_t Store::appendEvent(const AuditEvent& event) {
     }
     try {
         AuditHead head;
-        {
+        if (!own && headKnown_ && headMarks_ == db_.transactionMarks()) {
+            head = headSeen_; // this transaction's last event, appended here
+        } else {
             Statement& q = cached("SELECT id, hash FROM event_log ORDER BY id DESC LIMIT 1");
             Rewind rewind(q);
             if (q.step()) {
@@ -499,6 +502,7 @@ std::int64_t Store::appendEvent(const AuditEvent& event) {
                 head.hash = q.text(1);
             }
         }
+        headKnown_ = false; // until the insert is sent
         const std::int64_t seq = head.seq + 1;
         // Event texts quote server replies and URLs: secrets in them never reach the log.
         AuditEvent redacted = event;
@@ -512,6 +516,11 @@ std::int64_t Store::appendEvent(const AuditEvent& event) {
             // Not waited for on PostgreSQL: an error (the append-only trigger) fails the
             // transaction at its next statement or commit, as it would here.
             q.bind(1, seq).bind(2, json).bind(3, head.hash).bind(4, hash).runLater();
+        }
+        if (!own) {
+            headSeen_ = AuditHead{seq, hash};
+            headMarks_ = db_.transactionMarks();
+            headKnown_ = true;
         }
         if (own) {
             db_.exec("COMMIT");

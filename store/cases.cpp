@@ -1,11 +1,14 @@
 #include "store/cases.h"
 
 #include "core/json_writer.h"
+#include "store/lookahead.h"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <sqlite3.h>
 #include <stdexcept>
+#include <unordered_set>
 
 namespace vw {
 
@@ -219,10 +222,16 @@ Case recordCaseChange(Store& store, std::int64_t caseId, const CaseChange& chang
     CaseSavepoint savepoint(store);
     Case c;
     if (caseId == 0) {
-        Statement& q = store.cachedStatement("SELECT coalesce(max(id), 0) + 1 FROM vcase");
-        Rewind rewind(q);
-        q.step();
-        c.id = q.integer(0);
+        // PostgreSQL in a write transaction: from the table's sequence, reserved ahead
+        // (Database::nextId; its first reservation moves the sequence past max(id)), not waited
+        // for. SQLite: the highest id plus one.
+        c.id = store.db().nextId("vcase");
+        if (c.id == 0) {
+            Statement& q = store.cachedStatement("SELECT coalesce(max(id), 0) + 1 FROM vcase");
+            Rewind rewind(q);
+            q.step();
+            c.id = q.integer(0);
+        }
     } else {
         std::optional<Case> existing = caseById(store, caseId);
         if (!existing) {
@@ -247,9 +256,17 @@ Case recordCaseChange(Store& store, std::int64_t caseId, const CaseChange& chang
     // The projection first (it refuses bad details), then the event, then the row.
     Case next = c;
     applyCaseEvent(next, change.kind, now, 0, change.details);
+    ClusterLookahead* ahead = store.clusterLookahead();
+    if (ahead != nullptr) {
+        ahead->forgetCases(c.clusterKey);
+        ahead->forgetCases(next.clusterKey);
+    }
     next.lastEvent = store.appendEvent(event);
     writeCase(store, next);
     savepoint.commit();
+    if (ahead != nullptr) {
+        ahead->noteCase(next); // a key it left (a re-pointed case) stays read from the store
+    }
     return next;
 }
 
@@ -274,6 +291,16 @@ bool lockCase(Store& store, std::int64_t id) {
 
 std::optional<Case> caseFor(Store& store, const std::string& clusterKey, const std::string& product,
                             const std::string& version) {
+    if (const ClusterLookahead* ahead = store.clusterLookahead(); ahead != nullptr) {
+        if (const std::vector<Case>* held = ahead->cases(clusterKey)) {
+            for (const Case& c : *held) {
+                if (c.product == product && c.version == version) {
+                    return c;
+                }
+            }
+            return std::nullopt;
+        }
+    }
     static const std::string sql = "SELECT " + std::string(kColumns) +
                                    " FROM vcase WHERE cluster_key = ?1 AND cluster_key != '' AND "
                                    "product = ?2 AND version = ?3";
@@ -284,6 +311,72 @@ std::optional<Case> caseFor(Store& store, const std::string& clusterKey, const s
         return std::nullopt;
     }
     return readCase(store, q);
+}
+
+std::optional<Case> inheritableCase(Store& store, const std::string& clusterKey,
+                                    const std::string& product, const std::string& version,
+                                    const std::string& components) {
+    if (clusterKey.empty()) {
+        return std::nullopt;
+    }
+    const auto decided = [](CaseState state) {
+        return state == CaseState::NotAffected || state == CaseState::FalsePositive ||
+               state == CaseState::RiskAccepted;
+    };
+    if (const ClusterLookahead* ahead = store.clusterLookahead(); ahead != nullptr) {
+        if (const std::vector<Case>* held = ahead->cases(clusterKey)) {
+            const Case* best = nullptr;
+            for (const Case& c : *held) {
+                if (c.product == product && c.version != version && c.components == components &&
+                    decided(c.state) &&
+                    (best == nullptr || c.decidedAt > best->decidedAt ||
+                     (c.decidedAt == best->decidedAt && c.id > best->id))) {
+                    best = &c;
+                }
+            }
+            return best == nullptr ? std::nullopt : std::optional<Case>(*best);
+        }
+    }
+    Statement& q = store.cachedStatement(
+        "SELECT id FROM vcase WHERE cluster_key = ?1 AND cluster_key != '' AND product = ?2 AND "
+        "version != ?3 AND components = ?4 AND state IN ('not_affected', 'false_positive', "
+        "'risk_accepted') "
+        "ORDER BY decided_at DESC, id DESC LIMIT 1");
+    std::int64_t id = 0;
+    {
+        Rewind rewind(q);
+        q.bind(1, clusterKey).bind(2, product).bind(3, version).bind(4, components);
+        if (q.step()) {
+            id = q.integer(0);
+        }
+    }
+    return id == 0 ? std::nullopt : caseById(store, id);
+}
+
+std::unordered_set<std::string> clusterKeysWithCases(Store& store) {
+    Statement& q =
+        store.cachedStatement("SELECT DISTINCT cluster_key FROM vcase WHERE cluster_key != ''");
+    Rewind rewind(q);
+    std::unordered_set<std::string> keys;
+    while (q.step()) {
+        keys.insert(q.text(0));
+    }
+    return keys;
+}
+
+std::vector<Case> casesOfClusterKeys(Store& store, const std::vector<std::string>& clusterKeys) {
+    static const std::string sql = "SELECT " + std::string(kColumns) +
+                                   " FROM vcase WHERE cluster_key IN (" + sqlSlots(kLookupSlots) +
+                                   ") AND cluster_key != ''";
+    std::vector<Case> out;
+    for (std::size_t from = 0; from < clusterKeys.size(); from += kLookupSlots) {
+        Statement& q = store.cachedStatement(sql);
+        Rewind rewind(q);
+        bindTextSlots(q, clusterKeys, from, kLookupSlots);
+        std::vector<Case> part = readCases(store, q);
+        std::move(part.begin(), part.end(), std::back_inserter(out));
+    }
+    return out;
 }
 
 std::vector<Case> casesOfCluster(Store& store, std::int64_t clusterId) {

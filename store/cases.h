@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -45,6 +46,16 @@ bool lockCase(Store& store, std::int64_t id);
 /// The case of a cluster (by its stable key) and product version.
 std::optional<Case> caseFor(Store& store, const std::string& clusterKey, const std::string& product,
                             const std::string& version);
+/// The decided case (not_affected, false_positive or risk_accepted) of another version of
+/// the product in the same cluster with the same components fingerprint, if any: the latest
+/// decided (then the highest id). A new case inherits its decision (docs/cases.md).
+std::optional<Case> inheritableCase(Store& store, const std::string& clusterKey,
+                                    const std::string& product, const std::string& version,
+                                    const std::string& components);
+/// The cluster keys that have a case.
+std::unordered_set<std::string> clusterKeysWithCases(Store& store);
+/// The cases of these cluster keys, 64 keys a statement, in no particular order.
+std::vector<Case> casesOfClusterKeys(Store& store, const std::vector<std::string>& clusterKeys);
 /// The cases of a cluster (following merges), by id.
 std::vector<Case> casesOfCluster(Store& store, std::int64_t clusterId);
 

@@ -1,8 +1,10 @@
 #include "store/kev.h"
 
+#include "store/lookahead.h"
 #include "store/store.h"
 
 #include <cctype>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -26,15 +28,16 @@ private:
 
 constexpr const char* kColumns = "cve, date_added, vendor, product, name, ransomware, first_seen";
 
-StoredKevEntry readRow(Statement& q) {
+/// Reads the kColumns of a row, starting at column `first`.
+StoredKevEntry readRow(Statement& q, int first = 0) {
     StoredKevEntry row;
-    row.entry.cve = q.text(0);
-    row.entry.dateAdded = q.text(1);
-    row.entry.vendor = q.text(2);
-    row.entry.product = q.text(3);
-    row.entry.name = q.text(4);
-    row.entry.ransomware = q.text(5);
-    row.firstSeen = q.integer(6);
+    row.entry.cve = q.text(first);
+    row.entry.dateAdded = q.text(first + 1);
+    row.entry.vendor = q.text(first + 2);
+    row.entry.product = q.text(first + 3);
+    row.entry.name = q.text(first + 4);
+    row.entry.ransomware = q.text(first + 5);
+    row.firstSeen = q.integer(first + 6);
     return row;
 }
 
@@ -122,6 +125,11 @@ std::int64_t kevCount(Store& store) {
 }
 
 std::optional<StoredKevEntry> kevForCluster(Store& store, std::int64_t clusterId) {
+    if (const ClusterLookahead* ahead = store.clusterLookahead()) {
+        if (const auto* held = ahead->kev(clusterId)) {
+            return *held;
+        }
+    }
     Statement& q = store.cachedStatement(
         "SELECT k.cve, k.date_added, k.vendor, k.product, k.name, k.ransomware, k.first_seen "
         "FROM alias a JOIN kev k ON k.cve = a.id WHERE a.cluster_id = ?1 "
@@ -135,6 +143,11 @@ std::optional<StoredKevEntry> kevForCluster(Store& store, std::int64_t clusterId
 }
 
 std::optional<std::string> jpcertAlertFor(Store& store, std::int64_t clusterId) {
+    if (const ClusterLookahead* ahead = store.clusterLookahead()) {
+        if (const auto* held = ahead->jpcertAlert(clusterId)) {
+            return *held;
+        }
+    }
     // 1. A JPCERT/CC alert (JPCERT-AT-…) covering the cluster, whatever channel brought it
     //    (VULDEF references, the alert's mail, MyJVN's alert list).
     {
@@ -185,10 +198,108 @@ std::optional<std::string> jpcertAlertFor(Store& store, std::int64_t clusterId) 
 }
 
 std::string productMission(Store& store, const std::string& name) {
+    if (const ClusterLookahead* ahead = store.clusterLookahead()) {
+        if (const std::string* held = ahead->mission(name)) {
+            return *held;
+        }
+    }
     Statement& q = store.cachedStatement("SELECT mission FROM product WHERE name = ?1");
     Reset reset(q);
     q.bind(1, name);
     return q.step() ? q.text(0) : std::string();
+}
+
+std::unordered_map<std::int64_t, StoredKevEntry>
+kevForClusters(Store& store, const std::vector<std::int64_t>& clusterIds) {
+    // kevForCluster's choice per cluster: the earliest date_added, then the lowest CVE.
+    static const std::string sql =
+        "SELECT a.cluster_id, k.cve, k.date_added, k.vendor, k.product, k.name, k.ransomware, "
+        "k.first_seen FROM alias a JOIN kev k ON k.cve = a.id WHERE a.cluster_id IN (" +
+        sqlSlots(kLookupSlots) + ")";
+    std::unordered_map<std::int64_t, StoredKevEntry> out;
+    for (std::size_t from = 0; from < clusterIds.size(); from += kLookupSlots) {
+        Statement& q = store.cachedStatement(sql);
+        Reset reset(q);
+        bindIdSlots(q, clusterIds, from, kLookupSlots);
+        while (q.step()) {
+            StoredKevEntry row = readRow(q, 1);
+            const auto [it, added] = out.try_emplace(q.integer(0), row);
+            if (!added && std::tie(row.entry.dateAdded, row.entry.cve) <
+                              std::tie(it->second.entry.dateAdded, it->second.entry.cve)) {
+                it->second = std::move(row);
+            }
+        }
+    }
+    return out;
+}
+
+std::unordered_map<std::int64_t, std::string>
+jpcertAlertsFor(Store& store, const std::vector<std::int64_t>& clusterIds) {
+    // jpcertAlertFor's three steps, each for all the clusters at once; a cluster takes the
+    // answer of the first step that has one, and within a step the earliest (as its ORDER BY).
+    static const std::string slots = sqlSlots(kLookupSlots);
+    static const std::string alertSql =
+        "SELECT ac.cluster_id, a.ident, ac.first_seen FROM advisory_cluster ac JOIN advisory a "
+        "ON a.id = ac.advisory_id WHERE ac.cluster_id IN (" +
+        slots + ") AND a.ident LIKE 'JPCERT-AT-%'";
+    static const std::string listSql =
+        "SELECT ac.cluster_id, a.ident, ac.first_seen FROM advisory_cluster ac JOIN advisory a "
+        "ON a.id = ac.advisory_id WHERE ac.cluster_id IN (" +
+        slots +
+        ") AND EXISTS (SELECT 1 FROM record r WHERE r.advisory_id = a.id AND r.source = "
+        "'myjvn-alert')";
+    static const std::string recordSql =
+        "SELECT u.cluster_id, x.record_id, x.first_seen, x.id FROM ("
+        "SELECT r.cluster_id, r.id FROM record r WHERE r.cluster_id IN (" +
+        slots +
+        ") UNION SELECT ac.cluster_id, r.id FROM advisory_cluster ac JOIN record r ON "
+        "r.advisory_id = ac.advisory_id WHERE ac.cluster_id IN (" +
+        slots +
+        ") UNION SELECT al.cluster_id, m.record_id FROM alias al JOIN mention m ON m.ident = "
+        "al.id WHERE al.cluster_id IN (" +
+        slots +
+        ")) u JOIN record x ON x.id = u.id "
+        "WHERE x.source = 'myjvn-alert' OR (x.source = 'mail' AND instr(x.title, '注意喚起') > 0)";
+    std::unordered_map<std::int64_t, std::string> out;
+    std::vector<std::int64_t> open = clusterIds;
+    for (const std::string* sql : {&alertSql, &listSql, &recordSql}) {
+        // cluster → (first_seen, ident or record row id as the tie-break, answer)
+        std::unordered_map<std::int64_t, std::tuple<std::int64_t, std::string, std::int64_t>> best;
+        const bool records = sql == &recordSql;
+        for (std::size_t from = 0; from < open.size(); from += kLookupSlots) {
+            Statement& q = store.cachedStatement(*sql);
+            Reset reset(q);
+            bindIdSlots(q, open, from, kLookupSlots);
+            while (q.step()) {
+                std::tuple<std::int64_t, std::string, std::int64_t> row{
+                    q.integer(2), records ? std::string() : q.text(1), records ? q.integer(3) : 0};
+                const std::int64_t cluster = q.integer(0);
+                std::string answer = q.text(1);
+                const auto it = best.find(cluster);
+                if (it == best.end() || row < it->second) {
+                    best[cluster] = std::move(row);
+                    out[cluster] = std::move(answer);
+                }
+            }
+        }
+        open.erase(std::remove_if(open.begin(), open.end(),
+                                  [&](std::int64_t id) { return best.count(id) != 0; }),
+                   open.end());
+        if (open.empty()) {
+            break;
+        }
+    }
+    return out;
+}
+
+std::unordered_map<std::string, std::string> productMissions(Store& store) {
+    Statement& q = store.cachedStatement("SELECT name, mission FROM product");
+    Reset reset(q);
+    std::unordered_map<std::string, std::string> out;
+    while (q.step()) {
+        out.emplace(q.text(0), q.text(1));
+    }
+    return out;
 }
 
 } // namespace vw

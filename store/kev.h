@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace vw {
@@ -61,6 +62,16 @@ std::optional<StoredKevEntry> kevForCluster(Store& store, std::int64_t clusterId
 /// Weekly and monthly reports and other mail only mentioning the vulnerability do not count.
 /// nullopt when there is none.
 std::optional<std::string> jpcertAlertFor(Store& store, std::int64_t clusterId);
+
+/// kevForCluster of each of these clusters, 64 a statement: the clusters with an entry.
+std::unordered_map<std::int64_t, StoredKevEntry>
+kevForClusters(Store& store, const std::vector<std::int64_t>& clusterIds);
+/// jpcertAlertFor of each of these clusters, each step 64 clusters a statement: the clusters
+/// with an alert.
+std::unordered_map<std::int64_t, std::string>
+jpcertAlertsFor(Store& store, const std::vector<std::int64_t>& clusterIds);
+/// productMission of every registered product, by name.
+std::unordered_map<std::string, std::string> productMissions(Store& store);
 
 /// SSVC's Mission & Well-being of the registered product `name` ("low", "medium", "high"), or
 /// "" when it is not set or there is no such product.

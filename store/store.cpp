@@ -6,6 +6,7 @@
 #include "core/json_writer.h"
 #include "core/keywords.h"
 #include "core/redact.h"
+#include "store/lookahead.h"
 #include "store/migrations.h"
 #include "store/postgres_schema.h"
 
@@ -67,19 +68,6 @@ std::int64_t insertNewRow(Database& db, Statement& insert, int index, std::strin
     }
     insert.bind(index, id).runLater();
     return id;
-}
-
-/// Binds parameters 1..slots to ids[from], ids[from + 1], …, and NULL past the end of `ids`.
-void bindSlots(Statement& q, const std::vector<std::string>& ids, std::size_t from,
-               std::size_t slots) {
-    for (std::size_t i = 0; i < slots; ++i) {
-        const int slot = static_cast<int>(i) + 1;
-        if (from + i < ids.size()) {
-            q.bind(slot, ids[from + i]);
-        } else {
-            q.bindNull(slot);
-        }
-    }
 }
 
 /// A cluster inserted with an id of the caller's (`insert`'s parameter 1).
@@ -1194,17 +1182,11 @@ Store::IdLookahead::IdLookahead(Store& store, const std::vector<Advisory>& recor
     }
     // 64 keys a statement: the SQL built once (a static string, so the statement cache's key
     // stays valid).
-    constexpr std::size_t kSlots = 64;
-    const auto inList = [](const char* head) {
-        std::string text = head;
-        for (std::size_t i = 1; i <= kSlots; ++i) {
-            text += (i > 1 ? ", ?" : "?") + std::to_string(i);
-        }
-        return text + ")";
-    };
-    static const std::string aliasSql = inList("SELECT id, cluster_id FROM alias WHERE id IN (");
+    constexpr std::size_t kSlots = kLookupSlots;
+    static const std::string aliasSql =
+        "SELECT id, cluster_id FROM alias WHERE id IN (" + sqlSlots(kSlots) + ")";
     static const std::string advisorySql =
-        inList("SELECT ident, id FROM advisory WHERE ident IN (");
+        "SELECT ident, id FROM advisory WHERE ident IN (" + sqlSlots(kSlots) + ")";
     const auto lookUp = [&](std::vector<std::string>& keys, const std::string& sql,
                             std::unordered_map<std::string, std::int64_t>& found) {
         std::sort(keys.begin(), keys.end());
@@ -1216,7 +1198,7 @@ Store::IdLookahead::IdLookahead(Store& store, const std::vector<Advisory>& recor
         }
         for (std::size_t from = 0; from < keys.size(); from += kSlots) {
             Use q(store_.cached(sql));
-            bindSlots(*q, keys, from, kSlots);
+            bindTextSlots(*q, keys, from, kSlots);
             while (q->step()) {
                 found[q->text(0)] = q->integer(1);
             }
@@ -1273,7 +1255,7 @@ std::vector<std::int64_t> Store::clustersOf(const std::vector<std::string>& ids)
     for (std::size_t from = 0; from < ask->size(); from += kSlots) {
         Use q(cached("SELECT DISTINCT cluster_id FROM alias "
                      "WHERE id IN (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
-        bindSlots(*q, *ask, from, kSlots);
+        bindTextSlots(*q, *ask, from, kSlots);
         while (q->step()) {
             clusters.push_back(q->integer(0));
         }
@@ -1345,7 +1327,7 @@ std::int64_t Store::joinCluster(const std::vector<std::string>& ids,
         Use q(cached("INSERT INTO alias (id, cluster_id) SELECT column1, ?9 FROM "
                      "(VALUES (?1), (?2), (?3), (?4), (?5), (?6), (?7), (?8)) AS v "
                      "WHERE column1 IS NOT NULL ON CONFLICT (id) DO NOTHING RETURNING id"));
-        bindSlots(*q, ids, from, kSlots);
+        bindTextSlots(*q, ids, from, kSlots);
         q->bind(9, cluster);
         if (!listAdded) {
             q->runLater();
@@ -1537,6 +1519,11 @@ std::optional<std::int64_t> Store::clusterOf(const std::string& id) {
 }
 
 ClusterSummary Store::cluster(std::int64_t clusterId) {
+    if (const ClusterLookahead* ahead = clusterLookahead()) {
+        if (const ClusterSummary* held = ahead->cluster(clusterId)) {
+            return *held;
+        }
+    }
     Use q(cached("SELECT " VW_CLUSTER_SUMMARY_COLUMNS "FROM cluster c WHERE c.id = ?1"));
     q->bind(1, clusterId);
     if (!q->step()) {
@@ -1644,6 +1631,7 @@ std::vector<std::int64_t> Store::recordsWithText(const std::vector<std::string>&
     if (searchForms.size() > kQueriesAtMost) {
         const KeywordIndex index(searchForms);
         Use q(cached("SELECT rowid, text FROM record_text ORDER BY rowid"));
+        q->streamed(); // a large table: read in pieces (docs/storage.md)
         while (q->step()) {
             if (!index.find(q->text(1)).empty()) {
                 ids.push_back(q->integer(0));
@@ -1755,6 +1743,7 @@ Store::recordsNamingCpes(const std::vector<std::pair<std::string, std::string>>&
     // One pass over a narrow table (about 50 bytes a record), in record order. The names are
     // split in place (no allocation per row) unless one holds an escape.
     Use q(cached("SELECT record_id, names FROM record_cpe ORDER BY record_id"));
+    q->streamed(); // a large table: read in pieces (docs/storage.md)
     std::string key;
     std::string product;
     while (q->step()) {
@@ -1801,7 +1790,65 @@ std::optional<StoredRecord> Store::record(std::int64_t recordId) {
     return StoredRecord{recordId, q->integer(0), q->integer(1), q->text(2)};
 }
 
+std::vector<StoredRecord> Store::records(const std::vector<std::int64_t>& recordIds) {
+    static const std::string sql = "SELECT id, coalesce(cluster_id, 0), coalesce(advisory_id, 0), "
+                                   "json FROM record WHERE id IN (" +
+                                   sqlSlots(kLookupSlots) + ")";
+    std::unordered_map<std::int64_t, StoredRecord> found;
+    for (std::size_t from = 0; from < recordIds.size(); from += kLookupSlots) {
+        Use q(cached(sql));
+        bindIdSlots(*q, recordIds, from, kLookupSlots);
+        while (q->step()) {
+            const std::int64_t id = q->integer(0);
+            found.insert_or_assign(id, StoredRecord{id, q->integer(1), q->integer(2), q->text(3)});
+        }
+    }
+    std::vector<StoredRecord> out;
+    out.reserve(found.size());
+    for (const std::int64_t id : recordIds) {
+        if (const auto it = found.find(id); it != found.end()) {
+            out.push_back(std::move(it->second));
+            found.erase(it);
+        }
+    }
+    return out;
+}
+
+std::vector<ClusterSummary> Store::clusters(const std::vector<std::int64_t>& clusterIds) {
+    static const std::string sql = "SELECT " VW_CLUSTER_SUMMARY_COLUMNS
+                                   "FROM cluster c WHERE c.id IN (" +
+                                   sqlSlots(kLookupSlots) + ")";
+    std::vector<ClusterSummary> out;
+    for (std::size_t from = 0; from < clusterIds.size(); from += kLookupSlots) {
+        Use q(cached(sql));
+        bindIdSlots(*q, clusterIds, from, kLookupSlots);
+        while (q->step()) {
+            readClusterSummary(*q, out.emplace_back());
+        }
+    }
+    return out;
+}
+
+void Store::forEachMatchKey(const std::vector<std::int64_t>& clusterIds,
+                            const std::function<void(std::int64_t, std::string)>& fn) {
+    static const std::string sql =
+        "SELECT cluster_id, product, version, component FROM match WHERE cluster_id IN (" +
+        sqlSlots(kLookupSlots) + ")";
+    for (std::size_t from = 0; from < clusterIds.size(); from += kLookupSlots) {
+        Use q(cached(sql));
+        bindIdSlots(*q, clusterIds, from, kLookupSlots);
+        while (q->step()) {
+            fn(q->integer(0), matchKey(q->text(1), q->text(2), q->text(3)));
+        }
+    }
+}
+
 std::string Store::clusterKey(std::int64_t clusterId) {
+    if (const ClusterLookahead* ahead = clusterLookahead()) {
+        if (const ClusterSummary* held = ahead->cluster(clusterId)) {
+            return held->key;
+        }
+    }
     Use q(cached("SELECT key FROM cluster WHERE id = ?1"));
     q->bind(1, clusterId);
     return q->step() ? q->text(0) : std::string();
@@ -2217,6 +2264,7 @@ std::vector<RegisteredProduct> Store::registry(bool includeRemoved) {
     }
     Use q(cached("SELECT version_id, vendor, name, version, cpes, purl, supplier FROM component "
                  "ORDER BY version_id, id"));
+    q->streamed(); // every component of the registry: read in pieces
     while (q->step()) {
         const auto found = versionIndex.find(q->integer(0));
         if (found == versionIndex.end()) {
@@ -2261,6 +2309,22 @@ MatchRow matchRow(Statement& q) {
     return row;
 }
 
+/// Binds parameters 1–11 of the match INSERTs: cluster, product, component, confidence,
+/// method, reason, advisory, aliases, version, now (created and updated), verdict.
+Statement& bindMatch(Statement& q, std::int64_t clusterId, const Match& match, std::int64_t now) {
+    return q.bind(1, clusterId)
+        .bind(2, match.product)
+        .bind(3, match.component)
+        .bind(4, match.confidence)
+        .bind(5, match.method)
+        .bind(6, match.reason)
+        .bind(7, match.advisory)
+        .bind(8, encodeList(match.aliases))
+        .bind(9, match.version)
+        .bind(10, now)
+        .bind(11, match.verdict);
+}
+
 } // namespace
 
 bool Store::insertMatch(std::int64_t clusterId, const Match& match, std::int64_t now) {
@@ -2273,17 +2337,7 @@ std::int64_t Store::insertMatchRow(std::int64_t clusterId, const Match& match, s
                  "reason, advisory, aliases, version, state, created_at, verdict, updated_at) "
                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'new', ?10, ?11, ?10) "
                  "ON CONFLICT (cluster_id, product, version, component) DO NOTHING RETURNING id"));
-    q->bind(1, clusterId)
-        .bind(2, match.product)
-        .bind(3, match.component)
-        .bind(4, match.confidence)
-        .bind(5, match.method)
-        .bind(6, match.reason)
-        .bind(7, match.advisory)
-        .bind(8, encodeList(match.aliases))
-        .bind(9, match.version)
-        .bind(10, now)
-        .bind(11, match.verdict);
+    bindMatch(*q, clusterId, match, now);
     std::int64_t id = 0;
     while (q->step()) {
         id = q->integer(0);
@@ -2293,9 +2347,37 @@ std::int64_t Store::insertMatchRow(std::int64_t clusterId, const Match& match, s
 
 Store::MatchSaved Store::saveMatch(std::int64_t clusterId, const Match& match, std::int64_t now) {
     MatchSaved saved;
+    ClusterLookahead* ahead = clusterLookahead();
+    if (ahead != nullptr) {
+        const std::optional<bool> exists =
+            ahead->matchExists(clusterId, match.product, match.version, match.component);
+        // Known to be new (the look-ahead read the cluster's matches in this transaction) and
+        // an id reserved (PostgreSQL): inserted without waiting for the answer. No ON CONFLICT:
+        // should the row exist after all, the transaction fails instead of a match reported
+        // new twice.
+        const std::int64_t id = exists && !*exists ? db_.nextId("match") : 0;
+        if (id != 0) {
+            Use q(cached("INSERT INTO match (id, cluster_id, product, component, confidence, "
+                         "method, reason, advisory, aliases, version, state, created_at, "
+                         "verdict, updated_at) VALUES (?12, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                         "'new', ?10, ?11, ?10)"));
+            bindMatch(*q, clusterId, match, now).bind(12, id).runLater();
+            ahead->noteMatch(clusterId, match.product, match.version, match.component);
+            saved.inserted = true;
+            saved.id = id;
+            return saved;
+        }
+    }
     // Most matches are new (a registry change, a new advisory): insert first, look only when
     // the row exists.
-    if (const std::int64_t id = insertMatchRow(clusterId, match, now); id != 0) {
+    // Known to exist: no insert to try first.
+    const bool known =
+        ahead != nullptr && ahead->matchExists(clusterId, match.product, match.version,
+                                               match.component) == std::optional<bool>(true);
+    if (const std::int64_t id = known ? 0 : insertMatchRow(clusterId, match, now); id != 0) {
+        if (ahead != nullptr) {
+            ahead->noteMatch(clusterId, match.product, match.version, match.component);
+        }
         saved.inserted = true;
         saved.id = id;
         return saved;

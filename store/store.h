@@ -22,6 +22,8 @@
 
 namespace vw {
 
+class ClusterLookahead;
+
 /// What the store keeps per source between polls (DESIGN: source_state).
 struct SourceStateRow {
     std::string etag;
@@ -354,6 +356,19 @@ public:
     std::vector<std::int64_t> recordsWithText(const std::vector<std::string>& searchForms);
     /// One stored record by row id.
     std::optional<StoredRecord> record(std::int64_t recordId);
+    /// The stored records of these row ids (those that exist), in the order of `recordIds`:
+    /// 64 a statement.
+    std::vector<StoredRecord> records(const std::vector<std::int64_t>& recordIds);
+    /// The clusters of these ids (those that exist), 64 a statement, in no particular order.
+    std::vector<ClusterSummary> clusters(const std::vector<std::int64_t>& clusterIds);
+    /// Calls `fn(cluster, matchKey(product, version, component))` for each match of these
+    /// clusters, 64 clusters a statement (store/lookahead.h).
+    void forEachMatchKey(const std::vector<std::int64_t>& clusterIds,
+                         const std::function<void(std::int64_t, std::string)>& fn);
+    /// The ClusterLookahead installed on this store while a transaction is open, else nullptr.
+    ClusterLookahead* clusterLookahead() {
+        return clusterAhead_ != nullptr && db_.inTransaction() ? clusterAhead_ : nullptr;
+    }
     /// Clusters first seen at or after `since` (0: all), newest first.
     std::vector<ClusterSummary> listClusters(std::int64_t since);
     /// As listClusters, one at a time (memory stays flat however many there are), all read in
@@ -594,6 +609,16 @@ private:
     std::unordered_map<std::string, std::int64_t> aliasesAhead_;
     std::unordered_map<std::string, std::int64_t> advisoriesAhead_;
     bool lookingAhead_ = false;
+    /// The audit chain's head as appendEvent last read or wrote it, good while the transaction
+    /// it was seen in goes on (Database::transactionMarks() unchanged and a transaction open;
+    /// the write lock keeps other writers out): one read of the head per transaction instead of
+    /// one per event (on PostgreSQL a round trip each).
+    AuditHead headSeen_;
+    std::uint64_t headMarks_ = 0;
+    bool headKnown_ = false;
+    /// The ClusterLookahead installed on this store (store/lookahead.h), if any.
+    ClusterLookahead* clusterAhead_ = nullptr;
+    friend class ClusterLookahead;
     /// The store wrote these aliases of `cluster` (those IdLookahead saw absent are now
     /// its), or moved every alias of cluster `from` to `into` (from != 0).
     void noteAliases(const std::vector<std::string>& ids, std::int64_t cluster,
