@@ -58,10 +58,12 @@ if not os.path.exists(PSQL):
 def ddl():
     with open(os.path.join(t.SOURCE_DIR, "store", "postgres_schema.cpp"), encoding="utf-8") as f:
         source = f.read()
-    m = re.search(r'R"sql\((.*?)\)sql"', source, re.S)
-    if not m:
+    # postgresSchema() is the file's raw strings in their order (the baseline's head, the
+    # json_extract() of schema 21, the rest).
+    parts = re.findall(r'R"sql\((.*?)\)sql"', source, re.S)
+    if not parts:
         sys.exit("FAIL: no R\"sql(...)sql\" DDL in store/postgres_schema.cpp")
-    return m.group(1)
+    return "".join(parts)
 
 
 def psql(sql, check_error=True):
