@@ -356,6 +356,7 @@ pg_result* finishPipeline(Connection& c, bool keepLast) {
         error = errorOf(nullptr, c.conn);
     }
     pg_result* last = nullptr;
+    std::vector<bool> ran(c.queued.size(), false); // each command's answer was a success
     std::size_t command = 0; // answers end with a NULL result each; then the sync point
     for (;;) {
         pg_result* result = PQgetResult(c.conn);
@@ -374,6 +375,9 @@ pg_result* finishPipeline(Connection& c, bool keepLast) {
             break;
         }
         if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+            if (command < ran.size()) {
+                ran[command] = true;
+            }
             const char* tuples = PQcmdTuples(result);
             if (tuples != nullptr && *tuples != '\0') {
                 c.changes = std::atoi(tuples);
@@ -390,6 +394,12 @@ pg_result* finishPipeline(Connection& c, bool keepLast) {
         }
         PQclear(result);
     }
+    for (const auto& [index, name] : c.queuedPrepares) {
+        if (index >= ran.size() || !ran[index]) {
+            c.lostPrepares.insert(name);
+        }
+    }
+    c.queuedPrepares.clear();
     c.queued.clear();
     if (PQexitPipelineMode(c.conn) != 1 && error.empty()) {
         error = errorOf(nullptr, c.conn);
@@ -539,6 +549,14 @@ Stmt::~Stmt() {
 }
 
 const std::string* Stmt::preparedName(bool pipelined) {
+    // A form prepared in a pipeline that aborted first does not exist: forgotten.
+    if (!c_.lostPrepares.empty()) {
+        prepared_.erase(std::remove_if(prepared_.begin(), prepared_.end(),
+                                       [this](const Prepared& p) {
+                                           return c_.lostPrepares.erase(p.name) != 0;
+                                       }),
+                        prepared_.end());
+    }
     // A prepared form whose types are those bound now; a NULL fits any type.
     for (const Prepared& p : prepared_) {
         bool fits = true;
@@ -565,6 +583,7 @@ const std::string* Stmt::preparedName(bool pipelined) {
         if (PQsendPrepare(c_.conn, name.c_str(), sql_.c_str(), count, types_.data()) != 1) {
             return nullptr;
         }
+        c_.queuedPrepares.emplace_back(c_.queued.size(), name);
         c_.queued.push_back(sql_);
     } else {
         pg_result* made = PQprepare(c_.conn, name.c_str(), sql_.c_str(), count, types_.data());

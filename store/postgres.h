@@ -7,8 +7,10 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 struct pg_conn;
@@ -58,6 +60,13 @@ struct Connection {
     /// Cursors WITH HOLD a streamed read left open while the transaction had failed: closed by
     /// the next streamed read outside a transaction (else they go with the session).
     std::vector<std::string> strayCursors;
+    /// Prepared forms sent in the pipeline (PQsendPrepare): the index of the command in
+    /// `queued`, and the form's name.
+    std::vector<std::pair<std::size_t, std::string>> queuedPrepares;
+    /// Forms whose PQsendPrepare never ran or failed (the pipeline aborted before it): their
+    /// statements forget them (Stmt::preparedName) and prepare again, instead of executing a
+    /// name the server does not know for the rest of the session.
+    std::set<std::string, std::less<>> lostPrepares;
     ~Connection();
 };
 

@@ -620,3 +620,36 @@ TEST_CASE("a streamed PostgreSQL read in a write transaction sees the queued wri
     CHECK(readStreamed(db) == 0);
     CHECK(openCursors(db) == 0);
 }
+
+TEST_CASE("a form prepared in a pipeline that aborted before it is prepared again",
+          "[store][postgres]") {
+    const std::string url = vw::test::postgresServerUrl();
+    if (url.empty()) {
+        return;
+    }
+    Database db = Database::openPostgres(url);
+    db.exec("CREATE TEMP TABLE lost_prepare (n BIGINT PRIMARY KEY)");
+    auto insert = db.prepare("INSERT INTO lost_prepare (n) VALUES (?1)");
+    auto again = db.prepare("INSERT INTO lost_prepare (n) VALUES (?1)");
+    db.beginWrite();
+    insert.bind(1, std::int64_t{10}).run(); // its first run: not prepared
+    insert.reset();
+    db.exec("COMMIT");
+    db.beginWrite();
+    again.bind(1, std::int64_t{10}).runLater(); // fails (the key exists): the pipeline aborts
+    again.reset();
+    insert.bind(1, std::int64_t{11}).runLater(); // its second run: prepared in the pipeline,
+    insert.reset();                              // after the failure, so never
+    CHECK_THROWS_WITH(db.exec("SELECT 1"), Catch::Contains("lost_prepare"));
+    db.execQuietly("ROLLBACK");
+    // Later runs prepare it again instead of naming a form the server never made.
+    db.beginWrite();
+    insert.bind(1, std::int64_t{12}).runLater();
+    insert.reset();
+    insert.bind(1, std::int64_t{13}).runLater();
+    insert.reset();
+    CHECK_NOTHROW(db.exec("COMMIT"));
+    auto count = db.prepare("SELECT count(*) FROM lost_prepare");
+    REQUIRE(count.step());
+    CHECK(count.integer(0) == 3);
+}
