@@ -177,7 +177,7 @@ public:
         if (own_) {
             store.db().beginWrite();
         } else {
-            run("SAVEPOINT vw_case");
+            run("SAVEPOINT vw_case", true);
         }
     }
     ~CaseSavepoint() {
@@ -197,15 +197,21 @@ public:
     CaseSavepoint(const CaseSavepoint&) = delete;
     CaseSavepoint& operator=(const CaseSavepoint&) = delete;
     void commit() {
+        // Waited for, nested too: a failed queued write of the change is thrown here.
         run(own_ ? "COMMIT" : "RELEASE vw_case");
         done_ = true;
     }
 
 private:
-    void run(std::string_view sql) {
+    /// `later`: on PostgreSQL sent with what follows, not waited for (Statement::runLater).
+    void run(std::string_view sql, bool later = false) {
         Statement& q = store_.cachedStatement(sql);
         Rewind rewind(q);
-        q.run();
+        if (later) {
+            q.runLater();
+        } else {
+            q.run();
+        }
     }
     Store& store_;
     bool own_ = false;

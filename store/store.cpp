@@ -87,7 +87,8 @@ public:
         if (outer_) {
             db_.beginWrite();
         } else {
-            db_.exec("SAVEPOINT " + name_);
+            // On PostgreSQL sent with what follows (not waited for), as Store::Transaction's.
+            db_.prepare("SAVEPOINT " + name_).runLater();
         }
     }
     ~WriteScope() {
@@ -106,6 +107,8 @@ public:
     WriteScope& operator=(const WriteScope&) = delete;
 
     void commit() {
+        // Waited for, nested too: a queued write of the scope that failed is thrown here,
+        // inside the scope, which its destructor then rolls back (never past it).
         db_.exec(outer_ ? std::string("COMMIT") : "RELEASE " + name_);
         done_ = true;
     }
@@ -858,8 +861,11 @@ void Store::Transaction::commit() {
         store_.flushText();
     }
     if (nested_) {
+        // Waited for: a queued write of this savepoint that failed is thrown here, so the
+        // caller's catch rolls back to this savepoint and names this part (an imported file),
+        // not the next one, whose statements would otherwise report it.
         Use q(store_.cached("RELEASE vw_nested"));
-        q->runLater();
+        q->run();
     } else {
         store_.db_.exec("COMMIT");
     }
@@ -2039,7 +2045,16 @@ std::optional<std::int64_t> productIdOf(Database& db, const std::string& name) {
 } // namespace
 
 std::int64_t Store::ensureProductVersion(std::int64_t productId, const std::string& version,
-                                         std::int64_t now) {
+                                         std::int64_t now, bool newProduct) {
+    if (newProduct) {
+        // Nothing to look for; on PostgreSQL an id from the sequence, not waited for.
+        if (const std::int64_t id = db_.nextId("product_version"); id != 0) {
+            Use q(cached("INSERT INTO product_version (id, product_id, version, created_at) "
+                         "VALUES (?4, ?1, ?2, ?3)"));
+            q->bind(1, productId).bind(2, version).bind(3, now).bind(4, id).runLater();
+            return id;
+        }
+    }
     {
         Use q(cached("SELECT id FROM product_version WHERE product_id = ?1 AND version = ?2"));
         q->bind(1, productId).bind(2, version);
@@ -2119,6 +2134,7 @@ std::vector<Component> Store::readComponents(std::int64_t versionId) {
 void Store::putProduct(const RegisteredProduct& product, std::int64_t now) {
     WriteScope scope(db_, "putProduct");
     std::optional<std::int64_t> productId = productIdOf(db_, product.name);
+    bool created = false; // inserted here, with an id of the sequence (PostgreSQL)
     if (productId) {
         // Updated in place so the product keeps its position in the registry order.
         Use q(cached("UPDATE product SET owners = ?2, keywords = ?3, cpes = ?4, "
@@ -2130,30 +2146,44 @@ void Store::putProduct(const RegisteredProduct& product, std::int64_t now) {
             .bind(5, product.mission)
             .run();
     } else {
-        Use q(cached("INSERT INTO product (name, owners, keywords, cpes, mission) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id"));
+        // On PostgreSQL with an id from the sequence, not waited for (as records'); a new
+        // product has no versions yet, so they are inserted without looking first.
+        const std::int64_t id = db_.nextId("product");
+        Use q(cached(id != 0 ? "INSERT INTO product (id, name, owners, keywords, cpes, mission) "
+                               "VALUES (?6, ?1, ?2, ?3, ?4, ?5)"
+                             : "INSERT INTO product (name, owners, keywords, cpes, mission) "
+                               "VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id"));
         q->bind(1, product.name)
             .bind(2, encodeList(product.owners))
             .bind(3, encodeList(product.keywords))
             .bind(4, encodeList(product.cpes))
             .bind(5, product.mission);
-        productId = insertedId(*q);
+        if (id != 0) {
+            q->bind(6, id).runLater();
+            productId = id;
+            created = true;
+        } else {
+            productId = insertedId(*q);
+        }
     }
+    std::set<std::string> versionsAdded; // a list naming a version twice finds the first
     for (const auto& version : product.versions) {
-        const std::int64_t versionId = ensureProductVersion(*productId, version.version, now);
+        const std::int64_t versionId =
+            ensureProductVersion(*productId, version.version, now,
+                                 created && versionsAdded.insert(version.version).second);
         {
             Use q(cached("UPDATE product_version SET owners = ?2 WHERE id = ?1"));
-            q->bind(1, versionId).bind(2, encodeList(version.owners)).run();
+            q->bind(1, versionId).bind(2, encodeList(version.owners)).runLater();
         }
         writeComponents(versionId, version.components);
         if (version.removed) { // as exported with --all: kept removed
             Use q(cached("UPDATE product_version SET removed_at = ?2 WHERE id = ?1"));
-            q->bind(1, versionId).bind(2, now).run();
+            q->bind(1, versionId).bind(2, now).runLater();
         }
     }
     if (product.removed) {
         Use q(cached("UPDATE product SET removed_at = ?2 WHERE id = ?1"));
-        q->bind(1, *productId).bind(2, now).run();
+        q->bind(1, *productId).bind(2, now).runLater();
     }
     scope.commit();
 }

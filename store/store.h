@@ -582,9 +582,10 @@ private:
     /// core/correlate (docs/correlation.md); matches and decisions re-pointed; splits logged.
     void recorrelate(std::int64_t now);
     std::vector<RecordRow> recordRows(std::string_view sql, std::int64_t key);
-    /// The product_version row of (product, version), added or un-removed.
+    /// The product_version row of (product, version), added or un-removed. `newProduct`: the
+    /// product was just inserted in this transaction (it has no versions to look for).
     std::int64_t ensureProductVersion(std::int64_t productId, const std::string& version,
-                                      std::int64_t now);
+                                      std::int64_t now, bool newProduct = false);
     void writeComponents(std::int64_t versionId, const std::vector<Component>& components);
     std::vector<Component> readComponents(std::int64_t versionId);
 

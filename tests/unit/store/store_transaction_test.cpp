@@ -206,3 +206,47 @@ TEST_CASE("a transaction inside another is a savepoint of it", "[store][transact
     }
     CHECK(countRows(*store, "record") == 2);
 }
+
+TEST_CASE("A write that fails inside a nested Transaction is reported by that one",
+          "[store][transaction]") {
+    // As `vulnwatch import` groups small files: one savepoint a file inside one transaction,
+    // the records stored without savepoints of their own. On PostgreSQL the failing revision
+    // is a queued write: its error must come out of the second file's commit, not the third
+    // file's first read (which would roll back to the second file's savepoint and blame the
+    // third).
+    auto store = Store::inMemory();
+    armRevisionFailure(*store);
+    Store::Transaction tx(*store);
+    {
+        Store::Transaction file(*store);
+        store->upsertRecord("s", makeAdvisory("JVNDB-2023-000001", {"CVE-2023-0001"}), 100,
+                            Store::Savepoint::Skip);
+        file.commit();
+    }
+    bool secondFailed = false;
+    try {
+        Store::Transaction file(*store);
+        store->upsertRecord("s", makeAdvisory("JVNDB-2023-000002", {"CVE-2023-0002"}, "BOOM"), 100,
+                            Store::Savepoint::Skip);
+        file.commit();
+    } catch (const vw::StoreError& e) {
+        secondFailed = std::string(e.what()).find("injected") != std::string::npos;
+    }
+    CHECK(secondFailed);
+    bool thirdFailed = false;
+    try {
+        Store::Transaction file(*store);
+        store->upsertRecord("s", makeAdvisory("JVNDB-2023-000003", {"CVE-2023-0003"}), 100,
+                            Store::Savepoint::Skip);
+        file.commit();
+    } catch (const vw::StoreError& e) {
+        thirdFailed = true;
+        UNSCOPED_INFO("the third file failed: " << e.what());
+    }
+    CHECK_FALSE(thirdFailed);
+    tx.commit();
+    CHECK(countRows(*store, "record") == 2);
+    CHECK(store->clusterOf("CVE-2023-0001").has_value());
+    CHECK_FALSE(store->clusterOf("CVE-2023-0002").has_value());
+    CHECK(store->clusterOf("CVE-2023-0003").has_value());
+}
