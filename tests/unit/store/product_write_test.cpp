@@ -50,8 +50,7 @@ void requireSame(const RegisteredProduct& got, const RegisteredProduct& want) {
         REQUIRE(got.versions[i].components.size() == want.versions[i].components.size());
         for (std::size_t k = 0; k < want.versions[i].components.size(); ++k) {
             CHECK(got.versions[i].components[k].name == want.versions[i].components[k].name);
-            CHECK(got.versions[i].components[k].version ==
-                  want.versions[i].components[k].version);
+            CHECK(got.versions[i].components[k].version == want.versions[i].components[k].version);
             CHECK(got.versions[i].components[k].cpes == want.versions[i].components[k].cpes);
         }
     }
