@@ -57,23 +57,42 @@ std::int64_t insertedId(Statement& insert) {
     return insert.integer(0);
 }
 
-/// Runs an INSERT … RETURNING id whose parameter `index` is the new row's id: on PostgreSQL
+/// The SQL of a one-row INSERT into a table keyed by its rowid, for insertNewRow and
+/// insertOwnId: with ` RETURNING id` on PostgreSQL only. SQLite gives the new row's id by
+/// sqlite3_last_insert_rowid(); a RETURNING clause made it collect the returned row in a
+/// temporary B-tree, opened, given a zeroed 16 KiB page and closed again at every insert (about
+/// four a stored record: half of the instructions that stored an imported record, callgrind;
+/// docs/performance.md). Both alternatives are literals, so the statement cache's key stays
+/// valid.
+#define VW_RETURNING_ID(sql) (db_.isPostgres() ? sql " RETURNING id" : sql)
+
+/// Runs an INSERT (VW_RETURNING_ID) whose parameter `index` is the new row's id: on PostgreSQL
 /// inside a write transaction an id reserved from `table`'s sequence (Database::nextId), sent
-/// without waiting for the answer; else NULL, the table gives the id and it is read back.
+/// without waiting for the answer; else NULL: the table gives the id, read back by RETURNING
+/// (PostgreSQL) or as the connection's last insert rowid (SQLite).
 std::int64_t insertNewRow(Database& db, Statement& insert, int index, std::string_view table) {
     const std::int64_t id = db.nextId(table);
     if (id == 0) {
         insert.bindNull(index);
+        if (!db.isPostgres()) {
+            insert.run();
+            return db.lastInsertId();
+        }
         return insertedId(insert);
     }
     insert.bind(index, id).runLater();
     return id;
 }
 
-/// A cluster inserted with an id of the caller's (`insert`'s parameter 1).
+/// A cluster inserted with an id of the caller's (`insert`'s parameter 1; VW_RETURNING_ID).
 std::int64_t insertOwnId(Database& db, Statement& insert, std::int64_t id) {
     db.ownIdGiven("cluster");
-    return insertedId(insert.bind(1, id));
+    insert.bind(1, id);
+    if (!db.isPostgres()) {
+        insert.run();
+        return id;
+    }
+    return insertedId(insert);
 }
 
 /// Makes a group of writes atomic. Inside a caller's transaction it is a SAVEPOINT (released
@@ -1063,9 +1082,10 @@ UpsertOutcome Store::upsertRecord(const std::string& channel, const Advisory& ad
     }
 
     if (!existing) {
-        Use q(cached("INSERT INTO record (id, channel, record_id, source, json, content_hash, "
-                     "title, max_score, first_seen, last_seen, cluster_id, advisory_id) "
-                     "VALUES (?11, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10) RETURNING id"));
+        Use q(cached(VW_RETURNING_ID(
+            "INSERT INTO record (id, channel, record_id, source, json, content_hash, title, "
+            "max_score, first_seen, last_seen, cluster_id, advisory_id) "
+            "VALUES (?11, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)")));
         q->bind(1, channel)
             .bind(2, advisory.id)
             .bind(3, advisory.source)
@@ -1138,8 +1158,9 @@ UpsertOutcome Store::upsertRecord(const std::string& channel, const Advisory& ad
         // json NULL: this revision's content is the record's current JSON (stored once). A new
         // record's revision is "new"; a changed one is classified by the caller
         // (classifyRevision), which can read both contents.
-        Use q(cached("INSERT INTO revision (id, record_id, json, content_hash, seen_at, class, "
-                     "evidence) VALUES (?5, ?1, NULL, ?2, ?3, ?4, ?6) RETURNING id"));
+        Use q(cached(VW_RETURNING_ID("INSERT INTO revision (id, record_id, json, content_hash, "
+                                     "seen_at, class, evidence) "
+                                     "VALUES (?5, ?1, NULL, ?2, ?3, ?4, ?6)")));
         q->bind(1, outcome.recordId)
             .bind(2, hash)
             .bind(3, now)
@@ -1299,8 +1320,9 @@ std::int64_t Store::joinCluster(const std::vector<std::string>& ids,
             }
             const bool title = first != nullptr && !first->title.empty();
             const bool score = first != nullptr && first->maxScore > 0;
-            Use q(cached("INSERT INTO cluster (id, first_seen, key, aliases, title, max_score) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id"));
+            Use q(
+                cached(VW_RETURNING_ID("INSERT INTO cluster (id, first_seen, key, aliases, title, "
+                                       "max_score) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")));
             q->bind(2, now)
                 .bind(3, clusterKeyOf(ids))
                 .bind(4, listed)
@@ -1309,8 +1331,8 @@ std::int64_t Store::joinCluster(const std::vector<std::string>& ids,
             cluster =
                 free ? insertOwnId(db_, *q, preferredId) : insertNewRow(db_, *q, 1, "cluster");
         } else {
-            Use q(cached("INSERT INTO cluster (id, first_seen, key) VALUES (?1, ?2, ?3) "
-                         "RETURNING id"));
+            Use q(cached(
+                VW_RETURNING_ID("INSERT INTO cluster (id, first_seen, key) VALUES (?1, ?2, ?3)")));
             q->bind(2, now).bind(3, clusterKeyOf(ids));
             cluster =
                 free ? insertOwnId(db_, *q, preferredId) : insertNewRow(db_, *q, 1, "cluster");
@@ -1330,9 +1352,14 @@ std::int64_t Store::joinCluster(const std::vector<std::string>& ids,
     const bool listAdded = !created && keepShown_;
     std::unordered_set<std::string> added;
     for (std::size_t from = 0; from < ids.size(); from += kSlots) {
-        Use q(cached("INSERT INTO alias (id, cluster_id) SELECT column1, ?9 FROM "
-                     "(VALUES (?1), (?2), (?3), (?4), (?5), (?6), (?7), (?8)) AS v "
-                     "WHERE column1 IS NOT NULL ON CONFLICT (id) DO NOTHING RETURNING id"));
+        // RETURNING only where the answer is read (on SQLite it costs a temporary B-tree).
+        Use q(cached(listAdded
+                         ? "INSERT INTO alias (id, cluster_id) SELECT column1, ?9 FROM "
+                           "(VALUES (?1), (?2), (?3), (?4), (?5), (?6), (?7), (?8)) AS v "
+                           "WHERE column1 IS NOT NULL ON CONFLICT (id) DO NOTHING RETURNING id"
+                         : "INSERT INTO alias (id, cluster_id) SELECT column1, ?9 FROM "
+                           "(VALUES (?1), (?2), (?3), (?4), (?5), (?6), (?7), (?8)) AS v "
+                           "WHERE column1 IS NOT NULL ON CONFLICT (id) DO NOTHING"));
         bindTextSlots(*q, ids, from, kSlots);
         q->bind(9, cluster);
         if (!listAdded) {
@@ -1375,7 +1402,8 @@ std::int64_t Store::ensureAdvisory(const std::string& ident, std::int64_t now) {
             return q->integer(0);
         }
     }
-    Use q(cached("INSERT INTO advisory (id, ident, first_seen) VALUES (?3, ?1, ?2) RETURNING id"));
+    Use q(cached(
+        VW_RETURNING_ID("INSERT INTO advisory (id, ident, first_seen) VALUES (?3, ?1, ?2)")));
     q->bind(1, ident).bind(2, now);
     const std::int64_t id = insertNewRow(db_, *q, 3, "advisory");
     if (ahead != nullptr) {
@@ -2919,5 +2947,7 @@ void Store::logEvent(const std::string& kind, const std::string& text, std::int6
     event.text = text;
     appendEvent(event); // store/audit.cpp
 }
+
+#undef VW_RETURNING_ID
 
 } // namespace vw
