@@ -222,7 +222,7 @@ CREATE TABLE schema_version (
     version    BIGINT NOT NULL PRIMARY KEY,
     applied_at BIGINT NOT NULL DEFAULT (extract(epoch FROM now())::bigint)
 );
-INSERT INTO schema_version (version) VALUES (21);
+INSERT INTO schema_version (version) VALUES (22);
 
 CREATE TABLE source_state (
     source        TEXT COLLATE "C" PRIMARY KEY,
@@ -769,7 +769,7 @@ CREATE INDEX notice_recipient_state ON notice_recipient (state) WHERE state = 'q
 } // namespace
 
 int postgresSchemaVersion() {
-    return 21;
+    return 22;
 }
 
 std::string_view postgresSchema() {
@@ -793,6 +793,9 @@ std::string_view postgresMigration(int toVersion) {
             std::string(kJsonExtract) + "INSERT INTO schema_version (version) VALUES (21);\n";
         return step;
     }
+    case 22:
+        // SQLite's alias table became WITHOUT ROWID; PostgreSQL's tables have no rowid.
+        return "INSERT INTO schema_version (version) VALUES (22);\n";
     default:
         return {};
     }

@@ -55,7 +55,7 @@ std::optional<std::string> extract(Database& db, const char* json, const char* p
 
 TEST_CASE("json_extract answers alike on both backends", "[store][migrations]") {
     auto store = Store::inMemory();
-    CHECK(store->schemaVersion() == 21);
+    CHECK(store->schemaVersion() >= 21);
     CHECK(store->schemaVersion() == Store::latestSchemaVersion());
     for (const Case& c : cases()) {
         CAPTURE(c.json, c.path);
@@ -69,7 +69,7 @@ TEST_CASE("schema 21 turns PostgreSQL's json_extract into PL/pgSQL with the same
     CHECK(postgresMigration(21).find("INSERT INTO schema_version (version) VALUES (21)") !=
           std::string_view::npos);
     if (!test::onPostgres()) {
-        return; // nothing of it runs on SQLite (checked above: the version is 21 there too)
+        return; // nothing of it runs on SQLite (whose version is raised past 21 too)
     }
     auto store = Store::inMemory();
     Database& db = store->db();
@@ -90,7 +90,7 @@ TEST_CASE("schema 21 turns PostgreSQL's json_extract into PL/pgSQL with the same
     db.execNative("CREATE OR REPLACE FUNCTION public.json_extract(j text, p text) RETURNS text "
                   "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE "
                   "AS 'SELECT public.vw_json_sql(j::json #> public.vw_json_path(p))'");
-    db.exec("DELETE FROM schema_version WHERE version = 21");
+    db.exec("DELETE FROM schema_version WHERE version >= 21");
     CHECK(language() == "sql");
     std::vector<std::optional<std::string>> before;
     for (const Case& c : cases()) {

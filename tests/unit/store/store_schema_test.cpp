@@ -456,3 +456,60 @@ TEST_CASE("Migration 6 gives every product a version and keeps components and ma
     // Migration 7 indexed the text of the record, which names no CPE.
     CHECK(store->recordsWithText({"title"}) == std::vector<std::int64_t>{1});
 }
+
+TEST_CASE("Migration 22 makes alias a WITHOUT ROWID table and keeps every alias",
+          "[store][migrations]") {
+    VW_SQLITE_ONLY("a SQLite file of an old schema upgraded by the SQLite migrations: "
+                   "PostgreSQL stores start at the latest version");
+    TempDir dir;
+    const std::string path = dir.file("v21.db");
+    {
+        // A store as schema 21 left it, with two clusters and their aliases.
+        auto store = Store::open(path);
+        store->upsertRecord("jvn", vw::test::makeAdvisory("JVNDB-2023-000001", {"CVE-2023-0001"}),
+                            1000);
+        store->upsertRecord("jvn", vw::test::makeAdvisory("JVNDB-2023-000002", {"CVE-2023-0002"}),
+                            1000);
+        vw::Database& db = store->db();
+        db.exec("PRAGMA foreign_keys = OFF");
+        db.exec("BEGIN");
+        db.exec("CREATE TABLE alias_v21 (id TEXT PRIMARY KEY, cluster_id INTEGER NOT NULL "
+                "REFERENCES cluster(id))");
+        db.exec("INSERT INTO alias_v21 SELECT id, cluster_id FROM alias");
+        db.exec("DROP TABLE alias");
+        db.exec("ALTER TABLE alias_v21 RENAME TO alias");
+        db.exec("CREATE INDEX alias_cluster ON alias(cluster_id)");
+        db.exec("COMMIT");
+        db.exec("PRAGMA user_version = 21");
+    }
+    const auto aliasSql = [](Store& store) {
+        auto q = store.db().prepare("SELECT sql FROM sqlite_master WHERE name = 'alias'");
+        REQUIRE(q.step());
+        return q.text(0);
+    };
+    auto store = Store::open(path);
+    CHECK(store->migrationsApplied() == Store::latestSchemaVersion() - 21);
+    CHECK(aliasSql(*store).find("WITHOUT ROWID") != std::string::npos);
+    CHECK(vw::test::countRows(*store, "alias") == 4);
+    const auto first = store->clusterOf("CVE-2023-0001");
+    const auto second = store->clusterOf("JVNDB-2023-000002");
+    REQUIRE(first);
+    REQUIRE(second);
+    CHECK(*first != *second);
+    CHECK(store->clusterOf("JVNDB-2023-000001") == first);
+    {
+        auto q = store->db().prepare("SELECT count(*) FROM alias WHERE cluster_id = ?1");
+        q.bind(1, *second);
+        REQUIRE(q.step());
+        CHECK(q.integer(0) == 2); // through alias_cluster, rebuilt with the table
+    }
+    auto check = store->db().prepare("PRAGMA integrity_check");
+    REQUIRE(check.step());
+    CHECK(check.text(0) == "ok");
+    // A record naming an alias of each cluster still merges them.
+    const vw::UpsertOutcome merged = store->upsertRecord(
+        "jvn", vw::test::makeAdvisory("JVNDB-2023-000003", {"CVE-2023-0001", "CVE-2023-0002"}),
+        2000);
+    CHECK(store->clusterOf("CVE-2023-0002") == std::optional<std::int64_t>(merged.clusterId));
+    CHECK(store->clusterOf("JVNDB-2023-000001") == std::optional<std::int64_t>(merged.clusterId));
+}
