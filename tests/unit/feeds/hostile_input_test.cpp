@@ -333,6 +333,69 @@ TEST_CASE("findForbiddenXmlChar names what it found and where", "[hostile][xmlch
     CHECK(!findForbiddenXmlChar("\xFF\xFE<\0a\0>\0"));
 }
 
+namespace {
+
+/// The first forbidden character by the rules of XML 1.0 section 2.2, one byte at a time: the
+/// reference the block scan of findForbiddenXmlChar must agree with.
+std::optional<std::size_t> firstForbiddenByteByByte(std::string_view xml) {
+    const auto* b = reinterpret_cast<const unsigned char*>(xml.data());
+    for (std::size_t i = 0; i < xml.size(); ++i) {
+        if (b[i] < 0x20 && b[i] != 0x09 && b[i] != 0x0A && b[i] != 0x0D) {
+            return i;
+        }
+        if (i + 2 < xml.size() && b[i] == 0xED && b[i + 1] >= 0xA0 && b[i + 1] <= 0xBF) {
+            return i;
+        }
+        if (i + 2 < xml.size() && b[i] == 0xEF && b[i + 1] == 0xBF &&
+            (b[i + 2] == 0xBE || b[i + 2] == 0xBF)) {
+            return i;
+        }
+        if (xml.substr(i, 4) == "&#0;" || xml.substr(i, 5) == "&#x1;") {
+            return i;
+        }
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+TEST_CASE("findForbiddenXmlChar finds the first forbidden character wherever it lies",
+          "[hostile][xmlchar]") {
+    // Japanese text (E3 leads, fullwidth EF BC/BD punctuation), markup, entities and line
+    // breaks, with one forbidden piece put at every offset across several 16-byte blocks.
+    const std::string text = "<d>（注意）脆弱性が存在します：&lt;script&gt; &amp; &#x41;\r\n\t"
+                             "ＡＢＣ　ｶﾀｶﾅ ascii text that is plain</d>";
+    const std::vector<std::string> forbidden = {
+        "\x01", "\x1F", "\x0B", "&#0;", "&#x1;", "\xED\xA0\x80", "\xEF\xBF\xBE", "\xEF\xBF\xBF"};
+    for (const std::string& bad : forbidden) {
+        for (std::size_t at = 0; at <= text.size(); ++at) {
+            const std::string xml = text.substr(0, at) + bad + text.substr(at);
+            CAPTURE(bad, at);
+            const auto found = findForbiddenXmlChar(xml);
+            const auto expected = firstForbiddenByteByByte(xml);
+            REQUIRE(expected);
+            REQUIRE(found);
+            CHECK(found->offset == *expected);
+        }
+    }
+    // Nothing forbidden: near misses at every offset (EF BF followed by other bytes, ED with a
+    // low second byte, a TAB), and the clean text itself.
+    CHECK_FALSE(findForbiddenXmlChar(text));
+    CHECK_FALSE(firstForbiddenByteByByte(text));
+    for (const std::string& fine : {std::string("\xEF\xBF\xBD"), std::string("\xED\x9F\xBF"),
+                                    std::string("\t"), std::string("&#x9;")}) {
+        for (std::size_t at = 0; at <= text.size(); ++at) {
+            const std::string xml = text.substr(0, at) + fine + text.substr(at);
+            CAPTURE(at);
+            CHECK_FALSE(findForbiddenXmlChar(xml));
+        }
+    }
+    // At the very end (no byte after the block), and a forbidden byte in the last block only.
+    CHECK(findForbiddenXmlChar(std::string(40, 'a') + "\x02")->offset == 40);
+    CHECK(findForbiddenXmlChar(std::string(32, 'a') + "\xEF\xBF\xBF")->offset == 32);
+    CHECK_FALSE(findForbiddenXmlChar(std::string(32, 'a') + "\xEF\xBF"));
+}
+
 TEST_CASE("characters XML forbids in RSS items MyJVN alert lists and CycloneDX XML",
           "[hostile][xmlchar]") {
     const std::string rss =
