@@ -26,8 +26,16 @@ bool containsIgnoreCase(std::string_view haystack, std::string_view needle) {
     if (needle.size() > haystack.size()) {
         return false;
     }
+    if (needle.empty()) {
+        return true;
+    }
+    // Only where the first character matches (a source name is read for "(CVE)" and "(NVD)"
+    // in every RelatedItem: comparing at every offset was 2.5 million calls a 10,000-entry
+    // file).
+    const char first = toLower(needle.front());
     for (std::size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
-        if (equalsIgnoreCase(haystack.substr(i, needle.size()), needle)) {
+        if (toLower(haystack[i]) == first &&
+            equalsIgnoreCase(haystack.substr(i, needle.size()), needle)) {
             return true;
         }
     }

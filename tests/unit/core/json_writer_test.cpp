@@ -130,6 +130,25 @@ TEST_CASE("JsonWriter escapes keys and writes empty containers", "[core][json]")
     json.beginObject().key("k\"1").stringArray({}).endObject();
     CHECK(json.str() == R"({"k\"1":[]})");
 
+    // A plain ASCII key is written as it is; any other is escaped as a string value is.
+    JsonWriter keys;
+    keys.beginObject()
+        .key("plain_key-1")
+        .value(1.0)
+        .key("back\\slash")
+        .value(2.0)
+        .key("tab\there")
+        .value(3.0)
+        .key("日本語")
+        .value(4.0)
+        .key(std::string("nul\0", 4))
+        .value(5.0)
+        .key("")
+        .value(6.0)
+        .endObject();
+    CHECK(keys.str() == "{\"plain_key-1\":1.0,\"back\\\\slash\":2.0,\"tab\\there\":3.0,"
+                        "\"日本語\":4.0,\"nul\\u0000\":5.0,\"\":6.0}");
+
     JsonWriter top;
     top.beginArray().endArray();
     CHECK(top.str() == "[]");
