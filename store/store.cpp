@@ -1215,6 +1215,7 @@ Store::IdLookahead::IdLookahead(Store& store, const std::vector<Advisory>& recor
     static const std::string advisorySql =
         "SELECT ident, id FROM advisory WHERE ident IN (" + sqlSlots(kSlots) + ")";
     const auto lookUp = [&](std::vector<std::string>& keys, const std::string& sql,
+                            std::string_view oneSql,
                             std::unordered_map<std::string, std::int64_t>& found) {
         std::sort(keys.begin(), keys.end());
         keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
@@ -1222,6 +1223,19 @@ Store::IdLookahead::IdLookahead(Store& store, const std::vector<Advisory>& recor
         found.reserve(keys.size());
         for (const std::string& key : keys) {
             found.emplace(key, 0);
+        }
+        if (!store_.db_.isPostgres()) {
+            // SQLite: one key a statement (no round trips to save). It runs an IN list of 64
+            // parameters through a temporary index built each time: a tenth of storing a mail,
+            // whose batch names a few ids (callgrind).
+            for (const std::string& key : keys) {
+                Use q(store_.cached(oneSql));
+                q->bind(1, key);
+                if (q->step()) {
+                    found[key] = q->integer(0);
+                }
+            }
+            return;
         }
         for (std::size_t from = 0; from < keys.size(); from += kSlots) {
             Use q(store_.cached(sql));
@@ -1231,8 +1245,9 @@ Store::IdLookahead::IdLookahead(Store& store, const std::vector<Advisory>& recor
             }
         }
     };
-    lookUp(ids, aliasSql, store_.aliasesAhead_);
-    lookUp(advisories, advisorySql, store_.advisoriesAhead_);
+    lookUp(ids, aliasSql, "SELECT cluster_id FROM alias WHERE id = ?1", store_.aliasesAhead_);
+    lookUp(advisories, advisorySql, "SELECT id FROM advisory WHERE ident = ?1",
+           store_.advisoriesAhead_);
     store_.lookingAhead_ = true;
 }
 
