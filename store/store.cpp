@@ -1378,23 +1378,20 @@ std::int64_t Store::joinCluster(const std::vector<std::string>& ids,
                 added.insert(id);
             }
         }
-    }
-    for (std::size_t from = 0; db_.isPostgres() && from < ids.size(); from += kSlots) {
-        Use q(cached(listAdded
-                         ? "INSERT INTO alias (id, cluster_id) SELECT column1, ?9 FROM "
-                           "(VALUES (?1), (?2), (?3), (?4), (?5), (?6), (?7), (?8)) AS v "
-                           "WHERE column1 IS NOT NULL ON CONFLICT (id) DO NOTHING RETURNING id"
-                         : "INSERT INTO alias (id, cluster_id) SELECT column1, ?9 FROM "
-                           "(VALUES (?1), (?2), (?3), (?4), (?5), (?6), (?7), (?8)) AS v "
-                           "WHERE column1 IS NOT NULL ON CONFLICT (id) DO NOTHING"));
-        bindTextSlots(*q, ids, from, kSlots);
-        q->bind(9, cluster);
-        if (!listAdded) {
-            q->runLater();
-            continue;
-        }
-        while (q->step()) {
-            added.insert(q->text(0));
+    } else {
+        for (std::size_t from = 0; from < ids.size(); from += kSlots) {
+            Use q(cached("INSERT INTO alias (id, cluster_id) SELECT column1, ?9 FROM "
+                         "(VALUES (?1), (?2), (?3), (?4), (?5), (?6), (?7), (?8)) AS v "
+                         "WHERE column1 IS NOT NULL ON CONFLICT (id) DO NOTHING RETURNING id"));
+            bindTextSlots(*q, ids, from, kSlots);
+            q->bind(9, cluster);
+            if (!listAdded) {
+                q->runLater();
+                continue;
+            }
+            while (q->step()) {
+                added.insert(q->text(0));
+            }
         }
     }
     std::string listed;
