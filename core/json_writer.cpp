@@ -71,6 +71,28 @@ void appendNumber(std::string& out, double number) {
         out += "null"; // JSON has no NaN or infinity
         return;
     }
+    // One decimal, the usual case (CVSS scores): written directly, std::to_chars took 400
+    // instructions a number (`advisories show` of an alert writes 2,000). Exact: `number` is
+    // the double nearest to tenths / 10 (the division is correctly rounded), and every shorter
+    // decimal is an integer, which a double below 1e9 holds exactly and so is not `number`:
+    // "I.F" is the shortest form that reads back as `number`, the one std::to_chars writes.
+    if (std::fabs(number) < 1e9) {
+        const auto tenths = static_cast<long long>(std::nearbyint(number * 10));
+        if (tenths % 10 != 0 && static_cast<double>(tenths) / 10 == number) {
+            const unsigned long long magnitude =
+                tenths < 0 ? 0ULL - static_cast<unsigned long long>(tenths)
+                           : static_cast<unsigned long long>(tenths);
+            if (tenths < 0) {
+                out += '-';
+            }
+            char digits[24];
+            const auto end = std::to_chars(digits, digits + sizeof digits, magnitude / 10).ptr;
+            out.append(digits, end);
+            out += '.';
+            out += static_cast<char>('0' + magnitude % 10);
+            return;
+        }
+    }
     char buffer[64];
     std::to_chars_result result{};
     const bool integral = number == std::trunc(number) && std::fabs(number) < 1e15;
@@ -89,6 +111,7 @@ void appendNumber(std::string& out, double number) {
 
 void appendJsonString(std::string& out, std::string_view text) {
     static constexpr char hex[] = "0123456789abcdef";
+    out.reserve(out.size() + text.size() + 2); // one growth at most, for text without escapes
     out += '"';
     // Runs of bytes that need no escaping (printable ASCII, valid UTF-8 sequences) are appended
     // in one piece; only escapes and invalid bytes interrupt a run.
@@ -168,14 +191,14 @@ void JsonWriter::separate() {
         if (!first_.back()) {
             out_ += ',';
         }
-        first_.back() = false;
+        first_.back() = 0;
     }
 }
 
 JsonWriter& JsonWriter::beginObject() {
     separate();
     out_ += '{';
-    first_.push_back(true);
+    first_.push_back(1);
     return *this;
 }
 
@@ -191,7 +214,7 @@ JsonWriter& JsonWriter::endObject() {
 JsonWriter& JsonWriter::beginArray() {
     separate();
     out_ += '[';
-    first_.push_back(true);
+    first_.push_back(1);
     return *this;
 }
 
@@ -216,9 +239,14 @@ JsonWriter& JsonWriter::key(std::string_view name) {
         plain = plain && c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
     }
     if (plain) {
-        out_ += '"';
-        out_ += name;
-        out_ += "\":";
+        const std::size_t at = out_.size();
+        out_.resize(at + name.size() + 3);
+        char* p = out_.data() + at;
+        *p++ = '"';
+        std::memcpy(p, name.data(), name.size());
+        p += name.size();
+        *p++ = '"';
+        *p = ':';
     } else {
         appendJsonString(out_, name);
         out_ += ':';

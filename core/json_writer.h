@@ -34,7 +34,7 @@ public:
 private:
     void separate();
     std::string out_;
-    std::vector<bool> first_; // per open container: no element written yet
+    std::vector<unsigned char> first_; // per open container: no element written yet (1)
     bool afterKey_ = false;
 };
 

@@ -194,9 +194,12 @@ int idRank(const std::string& id) {
 /// the first id of the best rank, so the smallest of its kind.
 std::string primaryIdOf(const std::vector<std::string>& ids) {
     const std::string* best = nullptr;
+    int bestRank = 0;
     for (const auto& id : ids) {
-        if (best == nullptr || idRank(id) < idRank(*best)) {
+        const int rank = idRank(id);
+        if (best == nullptr || rank < bestRank) {
             best = &id;
+            bestRank = rank;
         }
     }
     return best == nullptr ? std::string() : *best;

@@ -1,7 +1,12 @@
 #include "core/json_writer.h"
 
 #include <catch2/catch.hpp>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -20,6 +25,18 @@ std::string number(double value) {
     JsonWriter json;
     json.value(value);
     return json.str();
+}
+
+/// What JsonWriter wrote for every finite double before its one-decimal shortcut: std::to_chars
+/// in its shortest form, an integer as "N.0".
+std::string referenceNumber(double value) {
+    char buffer[64];
+    if (value == std::trunc(value) && std::fabs(value) < 1e15) {
+        const auto end =
+            std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed, 0).ptr;
+        return std::string(buffer, end) + ".0";
+    }
+    return std::string(buffer, std::to_chars(buffer, buffer + sizeof buffer, value).ptr);
 }
 
 } // namespace
@@ -92,6 +109,46 @@ TEST_CASE("JSON doubles use one decimal for integers and shortest form otherwise
     CHECK(number(1.0 / 3.0) == "0.3333333333333333");
     CHECK(number(std::numeric_limits<double>::quiet_NaN()) == "null");
     CHECK(number(std::numeric_limits<double>::infinity()) == "null");
+}
+
+TEST_CASE("JSON doubles with one decimal are written as std::to_chars writes them",
+          "[core][json]") {
+    // The shortcut for one decimal must give the same bytes as the general path: every tenth
+    // in a wide range, the doubles just beside each (which are not tenths), both signs, the
+    // ends of the shortcut's range, and random doubles of every magnitude.
+    std::vector<double> values;
+    for (std::int64_t tenths = -20000; tenths <= 20000; ++tenths) {
+        const double x = static_cast<double>(tenths) / 10;
+        values.insert(values.end(), {x, std::nextafter(x, 1e300), std::nextafter(x, -1e300)});
+    }
+    for (double x : {0.05, 0.15, 0.25, 0.1 + 0.2, 1e-7, 12345678.9, 99999999.9, 999999999.9,
+                     1e9 - 0.1, 1e9 + 0.5, 123456789012.3, -0.0, 4.35, 2.675}) {
+        values.insert(values.end(), {x, -x, std::nextafter(x, 1e300), std::nextafter(x, -1e300)});
+    }
+    std::mt19937_64 random(20261130);
+    for (int i = 0; i < 200000; ++i) {
+        std::uint64_t bits = random();
+        double x = 0;
+        static_assert(sizeof x == sizeof bits);
+        std::memcpy(&x, &bits, sizeof x);
+        if (std::isfinite(x)) {
+            values.push_back(x);
+        }
+        values.push_back(
+            static_cast<double>(static_cast<std::int64_t>(random() % 2000001) - 1000000) / 10);
+    }
+    std::size_t differences = 0;
+    for (const double x : values) {
+        if (number(x) != referenceNumber(x)) {
+            ++differences;
+            FAIL_CHECK("wrote " << number(x) << " where std::to_chars writes "
+                                << referenceNumber(x));
+        }
+    }
+    CHECK(differences == 0);
+    CHECK(number(7.5) == "7.5");
+    CHECK(number(-0.5) == "-0.5");
+    CHECK(number(123456.7) == "123456.7");
 }
 
 TEST_CASE("JsonWriter separates members and elements without spaces", "[core][json]") {
