@@ -631,6 +631,13 @@ ImportStats importStreamImpl(Store& store, const Routing& notifiers, std::istrea
         throw;
     }
     parserThread.join();
+    if (parsed.bytes >= (1u << 20)) {
+        // What the file's batches left freed goes back to the system before the next file:
+        // without it, one import of the full history's 29 VULDEF files (53 MB each) reached a
+        // peak RSS of 51.6-52.9 MB from the 27th file on, the free memory of the earlier files
+        // kept under the new one's (43.9-46.1 MB with it; 0.6-0.8 ms a file).
+        ::malloc_trim(0);
+    }
     if (parsed.failure) {
         std::rethrow_exception(parsed.failure); // a read error
     }
