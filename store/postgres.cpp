@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <libpq-fe.h>
+#include <stdexcept>
 
 namespace vw::pg {
 
@@ -952,6 +953,17 @@ std::string Stmt::text(int column) const {
     }
     return std::string(PQgetvalue(result_, row_, column),
                        static_cast<std::size_t>(PQgetlength(result_, row_, column)));
+}
+
+std::string_view Stmt::textView(int column) const {
+    if (isNull(column)) {
+        return {};
+    }
+    if (PQftype(result_, column) == kBytea) {
+        throw std::logic_error("textView of a bytea column: use text(), which decodes it");
+    }
+    return {PQgetvalue(result_, row_, column),
+            static_cast<std::size_t>(PQgetlength(result_, row_, column))};
 }
 
 std::string Stmt::blob(int column) const {

@@ -137,6 +137,8 @@ public:
     void reset();
     void clearBindings();
     std::string text(int column) const;
+    /// text() without a copy, valid until the next step or reset; not for bytea.
+    std::string_view textView(int column) const;
     std::string blob(int column) const;
     std::int64_t integer(int column) const;
     double real(int column) const;

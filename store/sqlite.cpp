@@ -424,6 +424,18 @@ std::string Statement::text(int column) const {
     return std::string(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size));
 }
 
+std::string_view Statement::textView(int column) const {
+    if (pg_) {
+        return pg_->textView(column);
+    }
+    const auto* data = sqlite3_column_text(stmt_, column);
+    if (data == nullptr) {
+        return {};
+    }
+    const int size = sqlite3_column_bytes(stmt_, column);
+    return {reinterpret_cast<const char*>(data), static_cast<std::size_t>(size)};
+}
+
 std::int64_t Statement::integer(int column) const {
     if (pg_) {
         return pg_->integer(column);

@@ -144,6 +144,10 @@ public:
     /// Sets every parameter back to NULL.
     void clearBindings();
     std::string text(int column) const;
+    /// A TEXT column's bytes without a copy ("" for NULL), valid until the next step(),
+    /// reset() or the statement's end. Not for a BLOB/bytea column (std::logic_error on
+    /// PostgreSQL, which decodes those: use text()).
+    std::string_view textView(int column) const;
     /// A BLOB column's bytes ("" for NULL).
     std::string blob(int column) const;
     std::int64_t integer(int column) const;

@@ -180,7 +180,7 @@ std::vector<std::string> decodeList(const std::string& text) {
 }
 
 /// Preference of an id as a cluster's primary id: lower is better.
-int idRank(const std::string& id) {
+int idRank(std::string_view id) {
     static const std::string_view prefixes[] = {"JVNDB-", "JVN#", "JVNVU#", "CVE-"};
     for (std::size_t i = 0; i < std::size(prefixes); ++i) {
         if (id.starts_with(prefixes[i])) {
@@ -192,17 +192,17 @@ int idRank(const std::string& id) {
 
 /// The preferred id of a cluster among its sorted `ids` (JVNDB > JVN# > JVNVU# > CVE > other):
 /// the first id of the best rank, so the smallest of its kind.
-std::string primaryIdOf(const std::vector<std::string>& ids) {
-    const std::string* best = nullptr;
+std::string_view primaryIdOf(const std::vector<std::string_view>& ids) {
+    std::string_view best;
     int bestRank = 0;
-    for (const auto& id : ids) {
-        const int rank = idRank(id);
-        if (best == nullptr || rank < bestRank) {
-            best = &id;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        const int rank = idRank(ids[i]);
+        if (i == 0 || rank < bestRank) {
+            best = ids[i];
             bestRank = rank;
         }
     }
-    return best == nullptr ? std::string() : *best;
+    return best;
 }
 
 std::int64_t systemNow() {
@@ -961,22 +961,40 @@ namespace {
 /// cluster took 24 µs each time.
 #define VW_CLUSTER_SUMMARY_COLUMNS "c.id, c.first_seen, c.aliases, c.title, c.max_score, c.key "
 
-/// Reads a row of VW_CLUSTER_SUMMARY_COLUMNS into `summary`.
-void readClusterSummary(Statement& q, ClusterSummary& summary) {
-    summary.clusterId = q.integer(0);
-    summary.firstSeen = q.integer(1);
-    summary.ids.clear();
-    const std::string aliases = q.text(2);
+/// Reads a row of VW_CLUSTER_SUMMARY_COLUMNS into `ref` (views into the row; `ref.ids` keeps
+/// its capacity from row to row).
+void readClusterRef(Statement& q, ClusterRef& ref) {
+    ref.clusterId = q.integer(0);
+    ref.firstSeen = q.integer(1);
+    ref.ids.clear();
+    const std::string_view aliases = q.textView(2); // each alias and a line break
     for (std::size_t start = 0; start < aliases.size();) {
         const std::size_t end = std::min(aliases.find('\n', start), aliases.size());
-        summary.ids.emplace_back(aliases, start, end - start);
+        ref.ids.push_back(aliases.substr(start, end - start));
         start = end + 1;
     }
-    std::sort(summary.ids.begin(), summary.ids.end());
-    summary.primaryId = primaryIdOf(summary.ids);
-    summary.title = q.text(3);
-    summary.maxScore = q.real(4);
-    summary.key = q.text(5);
+    std::sort(ref.ids.begin(), ref.ids.end()); // bytewise, as std::string sorts
+    ref.primaryId = primaryIdOf(ref.ids);
+    ref.title = q.textView(3);
+    ref.maxScore = q.real(4);
+    ref.key = q.textView(5);
+}
+
+/// `ref` copied into `summary`.
+void copyClusterRef(const ClusterRef& ref, ClusterSummary& summary) {
+    summary.clusterId = ref.clusterId;
+    summary.firstSeen = ref.firstSeen;
+    summary.ids.assign(ref.ids.begin(), ref.ids.end());
+    summary.primaryId = ref.primaryId;
+    summary.title = ref.title;
+    summary.maxScore = ref.maxScore;
+    summary.key = ref.key;
+}
+
+/// Reads a row of VW_CLUSTER_SUMMARY_COLUMNS into `summary` (`scratch`: for readClusterRef).
+void readClusterSummary(Statement& q, ClusterSummary& summary, ClusterRef& scratch) {
+    readClusterRef(q, scratch);
+    copyClusterRef(scratch, summary);
 }
 
 } // namespace
@@ -1592,7 +1610,8 @@ ClusterSummary Store::cluster(std::int64_t clusterId) {
                          db_.path());
     }
     ClusterSummary summary;
-    readClusterSummary(*q, summary);
+    ClusterRef scratch;
+    readClusterSummary(*q, summary, scratch);
     return summary;
 }
 
@@ -1880,11 +1899,12 @@ std::vector<ClusterSummary> Store::clusters(const std::vector<std::int64_t>& clu
                                    "FROM cluster c WHERE c.id IN (" +
                                    sqlSlots(kLookupSlots) + ")";
     std::vector<ClusterSummary> out;
+    ClusterRef scratch;
     for (std::size_t from = 0; from < clusterIds.size(); from += kLookupSlots) {
         Use q(cached(sql));
         bindIdSlots(*q, clusterIds, from, kLookupSlots);
         while (q->step()) {
-            readClusterSummary(*q, out.emplace_back());
+            readClusterSummary(*q, out.emplace_back(), scratch);
         }
     }
     return out;
@@ -2000,7 +2020,7 @@ std::vector<std::int64_t> Store::clustersOfChannel(const std::string& channel) {
     return ids;
 }
 
-AdvisoryDetail Store::advisoryDetail(std::int64_t advisoryId) {
+AdvisoryDetail Store::advisoryDetail(std::int64_t advisoryId, bool withClusters) {
     ReadTransaction read(*this); // one snapshot, one lock for all the statements below
     AdvisoryDetail d;
     {
@@ -2017,17 +2037,11 @@ AdvisoryDetail Store::advisoryDetail(std::int64_t advisoryId) {
     d.records = recordRows("SELECT id, channel, record_id, source, title, json, first_seen, "
                            "last_seen FROM record WHERE advisory_id = ?1 ORDER BY first_seen, id",
                            advisoryId);
-    {
-        // One statement for every covered cluster (an alert may cover 2,000): one per cluster
-        // took 15 µs each on 300k stored. Sorted here by key, then id (as SQLite's BINARY
-        // collation orders text: bytewise): SQLite's sorter copied every row, 0.5 ms of 2,000.
-        Use q(cached("SELECT " VW_CLUSTER_SUMMARY_COLUMNS
-                     "FROM advisory_cluster ac JOIN cluster c ON c.id = ac.cluster_id "
-                     "WHERE ac.advisory_id = ?1"));
-        q->bind(1, advisoryId);
-        while (q->step()) {
-            readClusterSummary(*q, d.clusters.emplace_back());
-        }
+    if (withClusters) {
+        // Sorted here by key, then id (as SQLite's BINARY collation orders text: bytewise):
+        // SQLite's sorter copied every row, 0.5 ms of 2,000.
+        forEachCoveredCluster(
+            advisoryId, [&](const ClusterRef& c) { copyClusterRef(c, d.clusters.emplace_back()); });
         std::sort(d.clusters.begin(), d.clusters.end(),
                   [](const ClusterSummary& a, const ClusterSummary& b) {
                       const int byKey = a.key.compare(b.key);
@@ -2040,6 +2054,22 @@ AdvisoryDetail Store::advisoryDetail(std::int64_t advisoryId) {
         "m.record_id WHERE a.id = ?1 ORDER BY r.first_seen, r.id",
         advisoryId);
     return d;
+}
+
+void Store::forEachCoveredCluster(std::int64_t advisoryId,
+                                  const std::function<void(const ClusterRef&)>& fn) {
+    // One statement for every covered cluster (an alert may cover 2,000): one per cluster took
+    // 15 µs each on 300k stored.
+    ReadTransaction read(*this);
+    Use q(cached("SELECT " VW_CLUSTER_SUMMARY_COLUMNS
+                 "FROM advisory_cluster ac JOIN cluster c ON c.id = ac.cluster_id "
+                 "WHERE ac.advisory_id = ?1"));
+    q->bind(1, advisoryId);
+    ClusterRef ref;
+    while (q->step()) {
+        readClusterRef(*q, ref);
+        fn(ref);
+    }
 }
 
 void Store::classifyRevision(std::int64_t revisionId, const std::string& revisionClass,
@@ -2071,8 +2101,9 @@ void Store::forEachCluster(std::int64_t since,
                  "ORDER BY c.first_seen DESC, c.id DESC"));
     q->bind(1, since);
     ClusterSummary summary;
+    ClusterRef scratch;
     while (q->step()) {
-        readClusterSummary(*q, summary);
+        readClusterSummary(*q, summary, scratch);
         fn(summary);
     }
 }

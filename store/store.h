@@ -78,6 +78,18 @@ struct UpsertOutcome {
     std::string evidence;
 };
 
+/// A cluster's summary as it is read, without copies: the views point into the row being read
+/// (Store::forEachCoveredCluster: valid during the call).
+struct ClusterRef {
+    std::int64_t clusterId = 0;
+    std::string_view key;
+    std::string_view primaryId;
+    std::vector<std::string_view> ids; // every alias, sorted
+    std::string_view title;
+    double maxScore = 0.0;
+    std::int64_t firstSeen = 0;
+};
+
 struct ClusterSummary {
     std::int64_t clusterId = 0;
     std::string key;              // the stable id (the first alias, never changes)
@@ -335,7 +347,13 @@ public:
     ClusterDetail clusterDetail(std::int64_t clusterId);
     /// The clusters with a record from this channel, or covered by an advisory that has one.
     std::vector<std::int64_t> clustersOfChannel(const std::string& channel);
-    AdvisoryDetail advisoryDetail(std::int64_t advisoryId);
+    /// `withClusters` false: `clusters` stays empty (forEachCoveredCluster reads them).
+    AdvisoryDetail advisoryDetail(std::int64_t advisoryId, bool withClusters = true);
+    /// Each cluster advisory `advisoryId` covers, in no particular order, read without copies
+    /// (an alert may cover 2,000): what advisoryDetail's `clusters` holds, sorted by key there.
+    /// `fn` must not use the store (the statement reading the clusters is still open).
+    void forEachCoveredCluster(std::int64_t advisoryId,
+                               const std::function<void(const ClusterRef&)>& fn);
     /// Sets the class and changed fields (changesJson) of a revision.
     void classifyRevision(std::int64_t revisionId, const std::string& revisionClass,
                           const std::string& changes);

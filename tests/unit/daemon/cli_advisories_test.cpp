@@ -1,10 +1,12 @@
 // `vulnwatch advisories list|show` on a store filled through the real import path.
+#include "core/json_writer.h"
 #include "daemon/cli.h"
 #include "daemon/pipeline.h"
 #include "helpers/cli.h"
 #include "helpers/fixtures.h"
 #include "store/store.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <sstream>
@@ -162,4 +164,62 @@ TEST_CASE("advisories list filters by product, score and channel", "[daemon][cli
     CHECK(ids({"--product", "No Such Product"}).empty());
     CHECK(cli({"--db", db, "advisories", "list", "--min-score", "eleven"}).code == kExitUsage);
     CHECK(cli({"--db", db, "advisories", "list", "--min-score", "10.5"}).code == kExitUsage);
+}
+
+TEST_CASE("advisories show --json lists the covered clusters by key as advisoryDetail sorts them",
+          "[daemon][cli][advisories]") {
+    // The clusters are written as they are read and only their places sorted: the bytes must be
+    // those of the sorted ClusterSummary list, for clusters created in an order unlike their
+    // keys (JVNDB- keys, newest first, and CVE- keys).
+    const auto dir = std::filesystem::temp_directory_path() / test::uniqueToken("cli-adv-order");
+    std::filesystem::create_directories(dir);
+    const std::string db = (dir / "vulnwatch.db").string();
+    auto store = Store::open(db);
+    const auto cve = [](int i) { return "CVE-2026-1000" + std::to_string(10 + i); };
+    ParseResult entries;
+    for (int i = 30; i >= 1; --i) {
+        if (i % 3 == 0) {
+            Advisory entry;
+            entry.source = "vuldef";
+            entry.id = "JVNDB-2026-0000" + std::to_string(10 + i);
+            entry.aliases = {cve(i)};
+            entry.title = "テスト製品 " + std::to_string(i) + " における \"引用\" の脆弱性";
+            entry.cvss = {{"3.1", 0.1 * i, "Medium", ""}};
+            entries.records.push_back(entry);
+        }
+    }
+    ingestBatch(*store, {}, "import", entries, 2000000000);
+    Advisory item; // names all thirty: the other twenty become clusters keyed by their CVE
+    item.source = "jvn";
+    item.id = "JVNVU#11112222";
+    item.title = "複数製品における脆弱性";
+    for (int i = 1; i <= 30; ++i) {
+        item.aliases.push_back(cve((i * 7) % 30 + 1));
+    }
+    std::sort(item.aliases.begin(), item.aliases.end());
+    ParseResult advisory;
+    advisory.records = {item};
+    ingestBatch(*store, {}, "jvn-feed", advisory, 2000000001);
+
+    const auto id = store->advisoryOf("JVNVU#11112222");
+    REQUIRE(id);
+    const AdvisoryDetail d = store->advisoryDetail(*id);
+    REQUIRE(d.clusters.size() == 30);
+    CHECK_FALSE(std::is_sorted(d.clusters.begin(), d.clusters.end(),
+                               [](const ClusterSummary& a, const ClusterSummary& b) {
+                                   return a.clusterId < b.clusterId;
+                               })); // so the order printed is the sort's, not the rows'
+    JsonWriter expected;
+    expected.beginArray();
+    for (const ClusterSummary& c : d.clusters) {
+        expected.beginObject().key("id").value(c.primaryId).key("key").value(c.key);
+        expected.key("aliases").stringArray(c.ids).key("title").value(c.title);
+        expected.key("max_score").value(c.maxScore).endObject();
+    }
+    expected.endArray();
+    const Result r = cli({"--db", db, "advisories", "show", "JVNVU#11112222", "--json"});
+    REQUIRE(r.code == kExitOk);
+    CHECK_THAT(r.out, Catch::Contains("\"clusters\":" + expected.str() + ",\"mentions\":[]}"));
+    CHECK_THAT(expected.str(), Catch::Contains("\\\"引用\\\""));
+    CHECK_THAT(expected.str(), Catch::Contains("\"max_score\":2.7"));
 }

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <stdexcept>
 #include <string>
 
 using vw::Database;
@@ -90,11 +91,15 @@ TEST_CASE("a PostgreSQL statement binds and reads like a SQLite one", "[store][p
     q.bind(1, std::string("日本語%"));
     REQUIRE(q.step());
     CHECK(q.text(0) == "日本語 'quoted'");
+    CHECK(q.textView(0) == "日本語 'quoted'");
     CHECK(q.integer(1) == (std::int64_t{1} << 40));
     CHECK(q.real(2) == Approx(9.8));
     CHECK(q.isNull(3));
     CHECK(q.text(3).empty());
+    CHECK(q.textView(3).empty());
     CHECK(q.blob(4) == bytes);
+    // bytea is decoded by text() and blob(): a view of the wire form would be wrong.
+    CHECK_THROWS_AS(q.textView(4), std::logic_error);
     CHECK(q.integer(5) == 1); // a boolean reads as 1/0
     CHECK_FALSE(q.step());
     // Reset runs it again with the same bindings.

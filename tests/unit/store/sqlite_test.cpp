@@ -22,10 +22,12 @@ TEST_CASE("Statement binds and reads text, integers, reals and NULL", "[store][s
     auto q = db.prepare("SELECT a, b, c, d FROM t");
     REQUIRE(q.step());
     CHECK(q.text(0) == withNul);
+    CHECK(q.textView(0) == withNul); // the same bytes, without a copy
     CHECK(q.integer(1) == (std::int64_t{1} << 40));
     CHECK(q.real(2) == Approx(9.8));
     CHECK(q.isNull(3));
     CHECK(q.text(3).empty());
+    CHECK(q.textView(3).empty());
     CHECK_FALSE(q.step());
 }
 
