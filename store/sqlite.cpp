@@ -414,14 +414,9 @@ std::string Statement::blob(int column) const {
 
 std::string Statement::text(int column) const {
     if (pg_) {
-        return pg_->text(column);
+        return pg_->text(column); // decodes bytea, which textView refuses
     }
-    const auto* data = sqlite3_column_text(stmt_, column);
-    if (data == nullptr) {
-        return {};
-    }
-    const int size = sqlite3_column_bytes(stmt_, column);
-    return std::string(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size));
+    return std::string(textView(column));
 }
 
 std::string_view Statement::textView(int column) const {
