@@ -61,7 +61,6 @@ void writeCoveredClusters(std::ostream& out, Store& store, std::int64_t advisory
         std::size_t keyLength = 0;
         std::size_t at = 0; // in the writer's text
         std::size_t length = 0;
-        std::string_view key; // set once `keys` is complete
     };
     std::vector<Placed> placed;
     std::string keys;
@@ -73,15 +72,14 @@ void writeCoveredClusters(std::ostream& out, Store& store, std::int64_t advisory
         if (all.str()[at] == ',') {
             ++at; // the writer's separator from the one before
         }
-        placed.push_back({c.clusterId, keys.size(), c.key.size(), at, all.str().size() - at, {}});
+        placed.push_back({c.clusterId, keys.size(), c.key.size(), at, all.str().size() - at});
         keys.append(c.key);
     });
-    for (Placed& p : placed) {
-        p.key = std::string_view(keys).substr(p.keyAt, p.keyLength);
-    }
-    std::sort(placed.begin(), placed.end(), [](const Placed& a, const Placed& b) {
-        const int byKey = a.key.compare(b.key);
-        return byKey != 0 ? byKey < 0 : a.clusterId < b.clusterId;
+    const auto keyOf = [&](const Placed& p) {
+        return std::string_view(keys.data() + p.keyAt, p.keyLength);
+    };
+    std::sort(placed.begin(), placed.end(), [&](const Placed& a, const Placed& b) {
+        return coveredClusterBefore(keyOf(a), a.clusterId, keyOf(b), b.clusterId);
     });
     const std::string_view text(all.str());
     for (std::size_t i = 0; i < placed.size(); ++i) {

@@ -2038,14 +2038,13 @@ AdvisoryDetail Store::advisoryDetail(std::int64_t advisoryId, bool withClusters)
                            "last_seen FROM record WHERE advisory_id = ?1 ORDER BY first_seen, id",
                            advisoryId);
     if (withClusters) {
-        // Sorted here by key, then id (as SQLite's BINARY collation orders text: bytewise):
-        // SQLite's sorter copied every row, 0.5 ms of 2,000.
+        // Sorted here (coveredClusterBefore): SQLite's sorter copied every row, 0.5 ms of
+        // 2,000.
         forEachCoveredCluster(
             advisoryId, [&](const ClusterRef& c) { copyClusterRef(c, d.clusters.emplace_back()); });
         std::sort(d.clusters.begin(), d.clusters.end(),
                   [](const ClusterSummary& a, const ClusterSummary& b) {
-                      const int byKey = a.key.compare(b.key);
-                      return byKey != 0 ? byKey < 0 : a.clusterId < b.clusterId;
+                      return coveredClusterBefore(a.key, a.clusterId, b.key, b.clusterId);
                   });
     }
     d.mentions = recordRows(

@@ -90,6 +90,14 @@ struct ClusterRef {
     std::int64_t firstSeen = 0;
 };
 
+/// The order an advisory's covered clusters are listed in: by key (bytewise, as SQLite's BINARY
+/// collation), then by id.
+inline bool coveredClusterBefore(std::string_view keyA, std::int64_t idA, std::string_view keyB,
+                                 std::int64_t idB) {
+    const int byKey = keyA.compare(keyB);
+    return byKey != 0 ? byKey < 0 : idA < idB;
+}
+
 struct ClusterSummary {
     std::int64_t clusterId = 0;
     std::string key;              // the stable id (the first alias, never changes)
