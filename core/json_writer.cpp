@@ -124,6 +124,14 @@ void appendJsonString(std::string& out, std::string_view text) {
     };
     const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
     const std::size_t size = text.size();
+    // The usual Japanese character: a three-byte sequence whose lead byte allows every
+    // continuation byte (E0 and ED restrict the second byte: left to utf8SequenceLength).
+    const auto threeByteAt = [&](std::size_t at) {
+        const unsigned char lead = bytes[at];
+        return (static_cast<unsigned char>(lead - 0xE1) <= 0x0B || (lead & 0xFEu) == 0xEEu) &&
+               at + 2 < size && (bytes[at + 1] & 0xC0u) == 0x80u &&
+               (bytes[at + 2] & 0xC0u) == 0x80u;
+    };
     while (i < size) {
         const unsigned char c = bytes[i];
         if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
@@ -139,11 +147,12 @@ void appendJsonString(std::string& out, std::string_view text) {
             }
             continue;
         }
-        // The usual Japanese character: a three-byte sequence whose lead byte allows every
-        // continuation byte (E0 and ED restrict the second byte: checked below).
-        if (((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) && i + 2 < size &&
-            (bytes[i + 1] & 0xC0u) == 0x80u && (bytes[i + 2] & 0xC0u) == 0x80u) {
+        if (threeByteAt(i)) {
+            // A Japanese title is mostly a run of them: checked one after another here.
             i += 3;
+            while (i < size && threeByteAt(i)) {
+                i += 3;
+            }
             continue;
         }
         if (c >= 0x80) {

@@ -30,6 +30,9 @@ public:
     /// Inserts an already serialized JSON value.
     JsonWriter& raw(std::string_view json);
     const std::string& str() const { return out_; }
+    /// Room for `bytes` more of text without growing (a large document's growth copies and
+    /// first touches of memory cost more than its writing).
+    void reserve(std::size_t bytes) { out_.reserve(out_.size() + bytes); }
 
 private:
     void separate();

@@ -62,9 +62,15 @@ void writeCoveredClusters(std::ostream& out, Store& store, std::int64_t advisory
         std::size_t at = 0; // in the writer's text
         std::size_t length = 0;
     };
+    // Room for an alert's clusters from the start (about 250 bytes of JSON each): growing by
+    // doubling copied the text and first touched twice the memory (100 page faults of an
+    // alert covering 2,000). Only the pages written are ever touched.
     std::vector<Placed> placed;
+    placed.reserve(2048);
     std::string keys;
+    keys.reserve(2048 * 20);
     JsonWriter all;
+    all.reserve(2048 * 320);
     all.beginArray();
     store.forEachCoveredCluster(advisoryId, [&](const ClusterRef& c) {
         std::size_t at = all.str().size();

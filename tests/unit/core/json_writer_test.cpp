@@ -98,6 +98,37 @@ TEST_CASE("JSON strings are escaped the same at every offset of a long string", 
     }
 }
 
+TEST_CASE("JSON strings end a run of Japanese characters at any other byte", "[core][json]") {
+    // Runs of three-byte characters are checked one after another: whatever follows a run
+    // (an escape, an invalid or truncated sequence, E0 or ED with their narrower second byte,
+    // ASCII) is handled as it is anywhere else.
+    const std::string fffd = "\xEF\xBF\xBD";
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"\"", "\\\""},
+        {"\n", "\\n"},
+        {"a", "a"},
+        {"\xE0\xA0\x80", "\xE0\xA0\x80"},
+        {"\xE0\x80\x80", fffd + fffd + fffd}, // overlong
+        {"\xED\x9F\xBF", "\xED\x9F\xBF"},     // U+D7FF, the last before the surrogates
+        {"\xED\xA0\x80", fffd + fffd + fffd},
+        {"\xE3\x81", fffd},
+        {"\xE3\x81\xC0", fffd + fffd},
+        {"\xFF", fffd},
+        {"\xC3\xA9", "\xC3\xA9"},
+        {"\xF0\x9F\x94\x92", "\xF0\x9F\x94\x92"}};
+    for (const auto& [special, escaped] : cases) {
+        for (int run = 1; run <= 4; ++run) {
+            std::string japanese;
+            for (int k = 0; k < run; ++k) {
+                japanese += "脆";
+            }
+            INFO(run << " characters, then " << escaped);
+            CHECK(quoted(japanese + special + "弱") == "\"" + japanese + escaped + "弱\"");
+            CHECK(quoted(japanese + special) == "\"" + japanese + escaped + "\"");
+        }
+    }
+}
+
 TEST_CASE("JSON doubles use one decimal for integers and shortest form otherwise", "[core][json]") {
     CHECK(number(10.0) == "10.0");
     CHECK(number(0.0) == "0.0");
