@@ -1,6 +1,7 @@
 #include "core/json_writer.h"
 #include "helpers/backend.h"
 #include "store/migrations.h"
+#include "store/postgres_schema.h"
 #include "store/store.h"
 #include "store_test_support.h"
 
@@ -512,4 +513,61 @@ TEST_CASE("Migration 22 makes alias a WITHOUT ROWID table and keeps every alias"
         2000);
     CHECK(store->clusterOf("CVE-2023-0002") == std::optional<std::int64_t>(merged.clusterId));
     CHECK(store->clusterOf("JVNDB-2023-000001") == std::optional<std::int64_t>(merged.clusterId));
+}
+
+TEST_CASE("Schema 23 compresses the record JSON with lz4 on PostgreSQL", "[store][migrations]") {
+    CHECK(vw::postgresSchemaVersion() == Store::latestSchemaVersion());
+    CHECK(vw::postgresMigration(23).find("INSERT INTO schema_version (version) VALUES (23)") !=
+          std::string_view::npos);
+    if (!vw::test::onPostgres()) {
+        return; // SQLite compresses nothing; its version is raised to stay in step
+    }
+    auto store = Store::inMemory();
+    vw::Database& db = store->db();
+    const bool lz4 = [&]() {
+        auto q = db.prepare("SELECT count(*) FROM pg_settings WHERE name = "
+                            "'default_toast_compression' AND 'lz4' = ANY (enumvals)");
+        REQUIRE(q.step());
+        return q.integer(0) == 1;
+    }();
+    // pg_attribute.attcompression: 'l' lz4, 'p' pglz, '' the server's default (pglz).
+    const auto method = [&](const char* table) {
+        auto q = db.prepare("SELECT attcompression::text FROM pg_attribute WHERE attrelid = "
+                            "to_regclass(?1) AND attname = 'json'");
+        q.bind(1, std::string(table));
+        REQUIRE(q.step());
+        return q.text(0);
+    };
+    const std::string expected = lz4 ? "l" : "";
+    CHECK(method("record") == expected);
+    CHECK(method("revision") == expected);
+    // A record long enough to be compressed (PostgreSQL compresses a row over 2 KB) is
+    // compressed so and reads back unchanged.
+    vw::Advisory big = vw::test::makeAdvisory("JVNDB-2023-000001", {"CVE-2023-0001"});
+    for (int i = 0; i < 200; ++i) {
+        big.summary += " 影響を受ける製品のバージョン " + std::to_string(i) + " の脆弱性;";
+    }
+    const vw::UpsertOutcome stored = store->upsertRecord("jvn", big, 1000);
+    {
+        auto q = db.prepare("SELECT pg_column_compression(json), json FROM record WHERE id = ?1");
+        q.bind(1, stored.recordId);
+        REQUIRE(q.step());
+        CHECK(q.text(0) == (lz4 ? "lz4" : "pglz"));
+        CHECK(q.text(1) == vw::toJson(big));
+    }
+    // A store of schema 22 (the columns on the default method) is brought to 23.
+    db.exec("BEGIN");
+    db.execNative("ALTER TABLE record ALTER COLUMN json SET COMPRESSION DEFAULT; "
+                  "ALTER TABLE revision ALTER COLUMN json SET COMPRESSION DEFAULT; "
+                  "DELETE FROM schema_version WHERE version >= 23");
+    CHECK(method("record").empty());
+    db.execNative(vw::postgresMigration(23));
+    CHECK(method("record") == expected);
+    CHECK(method("revision") == expected);
+    {
+        auto q = db.prepare("SELECT max(version) FROM schema_version");
+        REQUIRE(q.step());
+        CHECK(q.integer(0) == 23);
+    }
+    db.exec("ROLLBACK");
 }
