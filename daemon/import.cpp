@@ -24,6 +24,7 @@
 #include <optional>
 #include <sstream>
 #include <stdexcept>
+#include <sys/stat.h>
 #include <thread>
 #include <utility>
 
@@ -428,46 +429,93 @@ ImportStats importFile(Store& store, const Routing& notifiers, const std::string
                         progress, batchSize, mapper, session);
 }
 
-ImportEvidence storeImportEvidence(Store& store, const std::string& path, std::int64_t now) {
+namespace {
+
+/// A file read to its end by hashFile.
+struct HashedFile {
+    std::string hash; // SHA-256, hex
+    std::uint64_t size = 0;
+    std::string mediaType; // of the evidence (kMediaMail, kMediaXml), from the first 4 KiB
+};
+
+/// Reads `path` to its end, hashing it; `eachPiece` (when set) sees every piece read. A file
+/// smaller than a piece gets a buffer of its size (plus one byte, so the first read meets the
+/// end), as in importStream: zeroing 1 MiB for each of 2,000 mails was 30% of the instructions
+/// of their import (callgrind). A larger one is hashed in pieces of 128 KiB while an import's
+/// parsing thread holds its own 1 MiB piece and batch: a second 1 MiB took the peak memory of
+/// an import 1 MB closer to its 48 MB.
+HashedFile hashFile(const std::string& path,
+                    const std::function<void(std::string_view piece)>& eachPiece) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
     }
-    Sha256Stream hasher;
-    std::string kept; // the whole file while it is within kKeepImportBytes
     std::error_code sizeError;
     const auto fileSize = std::filesystem::file_size(path, sizeError);
-    // A file known to be larger than kept files is only hashed (no copy of its first 2 MiB).
-    bool keep = sizeError || fileSize <= kKeepImportBytes;
-    std::uint64_t size = 0;
-    std::string head; // the first piece, for the media type
-    // A file smaller than a piece gets a buffer of its size (plus one byte, so the first read
-    // meets the end), as in importStream: zeroing 1 MiB for each of 2,000 mails was 30% of the
-    // instructions of their import (callgrind). A larger one is hashed in pieces of 128 KiB:
-    // importWithEvidence hashes it while the parsing thread holds its own 1 MiB piece and
-    // batch, and a second 1 MiB took the peak memory of an import 1 MB closer to its 48 MB.
     constexpr std::size_t kHashPiece = 128 * 1024;
     const std::size_t bufferSize =
         !sizeError && fileSize < kHashPiece ? static_cast<std::size_t>(fileSize) + 1 : kHashPiece;
     std::string buffer(bufferSize, '\0');
+    Sha256Stream hasher;
+    HashedFile out;
+    std::string head; // the first piece, for the media type
     while (const std::size_t got = readChunk(in, buffer, path)) {
         const std::string_view piece(buffer.data(), got);
         if (head.empty()) {
             head.assign(piece.substr(0, 4096));
         }
         hasher.update(piece);
-        size += got;
+        out.size += got;
+        if (eachPiece) {
+            eachPiece(piece);
+        }
+    }
+    out.hash = hasher.finish();
+    out.mediaType = detectFormat(head) == "mail" ? kMediaMail : kMediaXml;
+    return out;
+}
+
+/// Which file `path` is now (nullopt when it cannot be told): a file hashed ahead is the same
+/// one while device, inode, size and both times are.
+std::optional<PreparedImportFile::Identity> fileIdentity(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+        return std::nullopt;
+    }
+    const auto ns = [](const timespec& t) {
+        return static_cast<std::int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec;
+    };
+    PreparedImportFile::Identity id;
+    id.device = static_cast<std::uint64_t>(st.st_dev);
+    id.inode = static_cast<std::uint64_t>(st.st_ino);
+    id.size = static_cast<std::uint64_t>(st.st_size);
+    id.modified = ns(st.st_mtim);
+    id.changed = ns(st.st_ctim);
+    return id;
+}
+
+} // namespace
+
+ImportEvidence storeImportEvidence(Store& store, const std::string& path, std::int64_t now) {
+    std::string kept; // the whole file while it is within kKeepImportBytes
+    std::error_code sizeError;
+    const auto fileSize = std::filesystem::file_size(path, sizeError);
+    // A file known to be larger than kept files is only hashed (no copy of its first 2 MiB).
+    bool keep = sizeError || fileSize <= kKeepImportBytes;
+    std::uint64_t size = 0;
+    const HashedFile hashed = hashFile(path, [&](std::string_view piece) {
+        size += piece.size();
         keep = keep && size <= kKeepImportBytes;
         if (keep) {
             kept.append(piece);
         } else {
             kept = std::string();
         }
-    }
-    const std::string mediaType(detectFormat(head) == "mail" ? kMediaMail : kMediaXml);
+    });
+    const std::string& mediaType = hashed.mediaType;
     ImportEvidence out;
-    out.hash = hasher.finish();
-    out.size = size;
+    out.hash = hashed.hash;
+    out.size = hashed.size;
     out.kept = keep;
     Store::Transaction tx(store);
     if (keep) {
@@ -670,6 +718,42 @@ ImportEvidence storePreparedEvidence(Store& store, const PreparedImportFile& fil
     return out;
 }
 
+/// The hash of a file whose evidence is its hash only, made ahead (PreparedImportFile::
+/// hashedAhead), when the file stays the same one while it is read; else (or when reading it
+/// fails) nothing: importWithEvidence hashes it as before and meets the error itself.
+void hashAhead(PreparedImportFile& file) {
+    try {
+        const auto before = fileIdentity(file.path);
+        if (!before) {
+            return;
+        }
+        HashedFile hashed = hashFile(file.path, nullptr);
+        if (fileIdentity(file.path) != before || hashed.size != before->size) {
+            return; // changed while it was read
+        }
+        file.evidence.hash = std::move(hashed.hash);
+        file.mediaType = std::move(hashed.mediaType);
+        file.hashedAs = *before;
+        file.hashedAhead = true;
+    } catch (...) {
+        file.hashedAhead = false;
+    }
+}
+
+/// storeImportEvidence of a file hashed ahead (the same row: a reference by hash, size and
+/// media type).
+ImportEvidence storeHashedAheadEvidence(Store& store, const PreparedImportFile& file,
+                                        std::int64_t now) {
+    ImportEvidence out;
+    out.hash = file.evidence.hash;
+    out.size = file.hashedAs.size;
+    out.kept = false;
+    Store::Transaction tx(store);
+    putEvidenceReference(store, out.hash, file.mediaType, static_cast<std::int64_t>(out.size), now);
+    tx.commit();
+    return out;
+}
+
 /// ImportAhead's work on one file (never throws: what fails is kept for the storing thread).
 PreparedImportFile prepareImportFile(const std::string& path, const std::string& format,
                                      std::uintmax_t smallBytes) {
@@ -679,6 +763,9 @@ PreparedImportFile prepareImportFile(const std::string& path, const std::string&
     const auto size = std::filesystem::file_size(path, sizeError);
     file.small = !sizeError && size <= smallBytes;
     if (!file.small) {
+        if (!sizeError && size > kKeepImportBytes) {
+            hashAhead(file);
+        }
         return file;
     }
     try {
@@ -857,7 +944,10 @@ ImportedFile importWithEvidence(Store& store, const Routing& notifiers, Prepared
     std::error_code sizeError;
     const auto fileSize = std::filesystem::file_size(file.path, sizeError);
     const auto storeEvidence = [&] {
-        out.evidence = storeImportEvidence(store, file.path, unixNow());
+        // Hashed ahead, and still the file that was hashed: the hash is used as it is.
+        out.evidence = file.hashedAhead && fileIdentity(file.path) == file.hashedAs
+                           ? storeHashedAheadEvidence(store, file, unixNow())
+                           : storeImportEvidence(store, file.path, unixNow());
         session.setFileEvidence(out.evidence.hash);
     };
     out.stats = importStreamImpl(

@@ -6,9 +6,13 @@
 #include "helpers/fixtures.h"
 #include "store/evidence.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <fcntl.h>
 #include <filesystem>
+#include <fstream>
 #include <string>
+#include <sys/stat.h>
 #include <vector>
 
 using namespace vw;
@@ -213,4 +217,65 @@ TEST_CASE("putEvidence of prepared bytes stores the row putEvidence stores", "[s
                             " || first_seen || last_seen FROM evidence ORDER BY hash";
     CHECK(rows(*b, sql) == rows(*a, sql));
     CHECK(rows(*a, sql).size() == 2);
+}
+
+TEST_CASE("A file kept as its hash only is hashed ahead and the hash is used while it is the file "
+          "hashed",
+          "[daemon][import]") {
+    // A VULDEF document over kKeepImportBytes (its seven entries and 2.2 MB of line breaks
+    // before its closing tag): its evidence is its hash only.
+    std::string big = test::readFile(sevenEntries());
+    const std::size_t end = big.rfind("</VULDEF-Document>");
+    REQUIRE(end != std::string::npos);
+    big.insert(end, std::string(kKeepImportBytes + 200000, '\n'));
+    const std::string first = test::tempFile("ahead-big1.xml", big);
+    const std::string second = test::tempFile("ahead-big2.xml", big + "\n");
+    auto store = Store::inMemory();
+    ImportSession session(*store);
+    ImportAhead ahead({first, second}, "auto", kImportGroupFileBytes);
+
+    PreparedImportFile one = ahead.next();
+    CHECK_FALSE(one.small);
+    CHECK(one.content.empty());
+    CHECK(one.hashedAhead);
+    CHECK(one.evidence.hash == sha256Hex(big));
+    CHECK(one.mediaType == kMediaXml);
+    const ImportedFile a =
+        importWithEvidence(*store, {}, one, "auto", "import", kImportBatchSize, {}, session);
+    CHECK(a.evidence.hash == sha256Hex(big));
+    CHECK(a.evidence.size == big.size());
+    CHECK_FALSE(a.evidence.kept);
+    CHECK(a.stats.records == 7);
+    CHECK(a.stats.error.empty());
+
+    // The second file is rewritten after it was hashed (the same size, another time): its
+    // evidence is the hash of what is imported, not of what was hashed.
+    PreparedImportFile two = ahead.next();
+    REQUIRE(two.hashedAhead);
+    CHECK(two.evidence.hash == sha256Hex(big + "\n"));
+    std::string rewritten = big + "\n";
+    rewritten[rewritten.size() - 2] = ' '; // a line break before the last one becomes a space
+    {
+        std::ofstream out(second, std::ios::binary | std::ios::trunc);
+        out << rewritten;
+    }
+    const timespec later[2] = {{two.hashedAs.modified / 1000000000 + 5, 0},
+                               {two.hashedAs.modified / 1000000000 + 5, 0}};
+    REQUIRE(::utimensat(AT_FDCWD, second.c_str(), later, 0) == 0);
+    const ImportedFile b =
+        importWithEvidence(*store, {}, two, "auto", "import", kImportBatchSize, {}, session);
+    CHECK(b.evidence.hash == sha256Hex(rewritten));
+    CHECK(b.evidence.hash != two.evidence.hash);
+    CHECK(b.stats.records == 7);
+
+    // The rows: two references by hash (no bytes), and every revision names one of them.
+    const std::string xml(kMediaXml);
+    std::vector<std::string> expected = {
+        sha256Hex(big) + " " + std::to_string(big.size()) + " " + xml + " hash-only",
+        sha256Hex(rewritten) + " " + std::to_string(rewritten.size()) + " " + xml + " hash-only"};
+    std::sort(expected.begin(), expected.end());
+    CHECK(rows(*store, "SELECT hash || ' ' || size || ' ' || media_type || ' ' || "
+                       "CASE WHEN data IS NULL THEN 'hash-only' ELSE 'kept' END "
+                       "FROM evidence ORDER BY hash") == expected);
+    CHECK(rows(*store, "SELECT id FROM revision WHERE evidence IS NULL").empty());
 }
