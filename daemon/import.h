@@ -191,9 +191,11 @@ struct ImportedFile {
 
 /// `vulnwatch import` of one file: stores it as evidence (storeImportEvidence) and imports it
 /// (importFile), its revisions naming the evidence (`session`'s file evidence). The store ends up
-/// as with those two calls in turn; the work is spread: a small file comes prepared, and a
-/// streamed file is hashed on this thread while the parsing thread reads its first batch (the
-/// revisions need the hash at the first batch only). Throws as those two do.
+/// as with those two calls in turn; the work is spread: a small file comes prepared, a streamed
+/// file hashed ahead (PreparedImportFile::hashedAhead) is stored by that hash while it is still
+/// the file hashed, and any other streamed file is hashed on this thread while the parsing
+/// thread reads its first batch (the revisions need the hash at the first batch only). Throws as
+/// those two do.
 ImportedFile importWithEvidence(Store& store, const Routing& notifiers, PreparedImportFile& file,
                                 const std::string& format, const std::string& channel,
                                 std::size_t batchSize, const CpeMapper& mapper,
