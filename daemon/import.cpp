@@ -756,14 +756,14 @@ ImportEvidence storeHashedAheadEvidence(Store& store, const PreparedImportFile& 
 
 /// ImportAhead's work on one file (never throws: what fails is kept for the storing thread).
 PreparedImportFile prepareImportFile(const std::string& path, const std::string& format,
-                                     std::uintmax_t smallBytes) {
+                                     std::uintmax_t smallBytes, bool hashLarge) {
     PreparedImportFile file;
     file.path = path;
     std::error_code sizeError;
     const auto size = std::filesystem::file_size(path, sizeError);
     file.small = !sizeError && size <= smallBytes;
     if (!file.small) {
-        if (!sizeError && size > kKeepImportBytes) {
+        if (hashLarge && !sizeError && size > kKeepImportBytes) {
             hashAhead(file);
         }
         return file;
@@ -855,7 +855,10 @@ struct ImportAhead::Impl {
                         return;
                     }
                 }
-                PreparedImportFile file = prepareImportFile(path, format, smallBytes);
+                // Not the first file: the storing thread would wait for its hash, where it
+                // hashes it itself while the parsing thread reads the first batch.
+                PreparedImportFile file =
+                    prepareImportFile(path, format, smallBytes, &path != &paths.front());
                 std::lock_guard lock(mutex);
                 ready.push_back(std::move(file));
                 changed.notify_all();

@@ -166,8 +166,10 @@ struct PreparedImportFile {
 /// files ahead of the one being stored, so the storing thread only stores (issue 9: the mails
 /// were fully serial; their reading, format detection, SHA-256, zlib, parse and JSON were 28% of
 /// their import's instructions, callgrind). Files over `smallBytes` (or of unknown size) are
-/// handed over unread; of them, those over kKeepImportBytes hashed (`hashedAhead`): hashing a
-/// 51 MB VULDEF file on the storing thread took 40 ms of its time before the file's first batch.
+/// handed over unread; of them, those over kKeepImportBytes but the first file hashed
+/// (`hashedAhead`): hashing a 51 MB VULDEF file on the storing thread took 40 ms of its time
+/// before the file's first batch (the first file's the storing thread hashes while its first
+/// batch is parsed, instead of waiting for it here).
 class ImportAhead {
 public:
     ImportAhead(std::vector<std::string> paths, std::string format,

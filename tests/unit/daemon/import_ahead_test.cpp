@@ -228,11 +228,23 @@ TEST_CASE("A file kept as its hash only is hashed ahead and the hash is used whi
     const std::size_t end = big.rfind("</VULDEF-Document>");
     REQUIRE(end != std::string::npos);
     big.insert(end, std::string(kKeepImportBytes + 200000, '\n'));
+    const std::string zeroth = test::tempFile("ahead-big0.xml", big + "\n\n");
     const std::string first = test::tempFile("ahead-big1.xml", big);
     const std::string second = test::tempFile("ahead-big2.xml", big + "\n");
     auto store = Store::inMemory();
     ImportSession session(*store);
-    ImportAhead ahead({first, second}, "auto", kImportGroupFileBytes);
+    ImportAhead ahead({zeroth, first, second}, "auto", kImportGroupFileBytes);
+
+    // The first file of all is not: the storing thread hashes it while its first batch is
+    // parsed, instead of waiting for ImportAhead to hash it.
+    PreparedImportFile nought = ahead.next();
+    CHECK_FALSE(nought.small);
+    CHECK_FALSE(nought.hashedAhead);
+    const ImportedFile z =
+        importWithEvidence(*store, {}, nought, "auto", "import", kImportBatchSize, {}, session);
+    CHECK(z.evidence.hash == sha256Hex(big + "\n\n"));
+    CHECK_FALSE(z.evidence.kept);
+    CHECK(z.stats.records == 7);
 
     PreparedImportFile one = ahead.next();
     CHECK_FALSE(one.small);
@@ -248,8 +260,6 @@ TEST_CASE("A file kept as its hash only is hashed ahead and the hash is used whi
     CHECK(a.stats.records == 7);
     CHECK(a.stats.error.empty());
 
-    // The second file is rewritten after it was hashed (the same size, another time): its
-    // evidence is the hash of what is imported, not of what was hashed.
     PreparedImportFile two = ahead.next();
     REQUIRE(two.hashedAhead);
     CHECK(two.evidence.hash == sha256Hex(big + "\n"));
@@ -268,9 +278,10 @@ TEST_CASE("A file kept as its hash only is hashed ahead and the hash is used whi
     CHECK(b.evidence.hash != two.evidence.hash);
     CHECK(b.stats.records == 7);
 
-    // The rows: two references by hash (no bytes), and every revision names one of them.
+    // The rows: three references by hash (no bytes), and every revision names one of them.
     const std::string xml(kMediaXml);
     std::vector<std::string> expected = {
+        sha256Hex(big + "\n\n") + " " + std::to_string(big.size() + 2) + " " + xml + " hash-only",
         sha256Hex(big) + " " + std::to_string(big.size()) + " " + xml + " hash-only",
         sha256Hex(rewritten) + " " + std::to_string(rewritten.size()) + " " + xml + " hash-only"};
     std::sort(expected.begin(), expected.end());
