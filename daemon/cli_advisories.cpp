@@ -65,12 +65,13 @@ void writeCoveredClusters(std::ostream& out, Store& store, std::int64_t advisory
     // Room for an alert's clusters from the start (about 250 bytes of JSON each): growing by
     // doubling copied the text and first touched twice the memory (100 page faults of an
     // alert covering 2,000). Only the pages written are ever touched.
+    constexpr std::size_t kRoomFor = 2048; // clusters
     std::vector<Placed> placed;
-    placed.reserve(2048);
+    placed.reserve(kRoomFor);
     std::string keys;
-    keys.reserve(2048 * 20);
+    keys.reserve(kRoomFor * 20);
     JsonWriter all;
-    all.reserve(2048 * 320);
+    all.reserve(kRoomFor * 320);
     all.beginArray();
     store.forEachCoveredCluster(advisoryId, [&](const ClusterRef& c) {
         std::size_t at = all.str().size();

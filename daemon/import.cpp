@@ -736,7 +736,7 @@ void hashAhead(PreparedImportFile& file) {
         file.hashedAs = *before;
         file.hashedAhead = true;
     } catch (...) {
-        file.hashedAhead = false;
+        // Not hashed ahead (hashedAhead stays false): importWithEvidence meets the error.
     }
 }
 
