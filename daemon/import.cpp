@@ -66,13 +66,17 @@ struct ParsedBatch {
     std::uint64_t bytesRead = 0; // bytes of the file read by then
 };
 
-/// Passes batches from the parsing thread to the storing thread one at a time: the parser
-/// waits until its batch has been taken, so at most two batches of records are in memory (one
-/// being stored, the next being parsed). A deeper queue was measured: no faster, more memory.
+/// Passes batches from the parsing thread to the storing thread through one slot: the parser
+/// waits only while the slot is full, so at most three batches of records are in memory (one
+/// being stored, one waiting in the slot, the next being parsed). Handing over one at a time
+/// (the parser waiting until its batch was taken) left each thread waiting for the other
+/// whenever one batch took longer than the one beside it: on the full history's VULDEF files
+/// the two threads are about even, and each waited 10-17% of the wall time
+/// (docs/performance.md, issue 9, ninth pass).
 class HandOver {
 public:
-    /// Waits until the storing thread has taken `batch`. Returns false (the batch is dropped)
-    /// once closed.
+    /// Waits until the slot is free, then leaves `batch` in it. Returns false (the batch is
+    /// dropped) once closed.
     bool put(ParsedBatch&& batch) {
         std::unique_lock lock(mutex_);
         changed_.wait(lock, [&] { return closed_ || !slot_; });
@@ -81,11 +85,6 @@ public:
         }
         slot_ = std::move(batch);
         changed_.notify_all();
-        changed_.wait(lock, [&] { return closed_ || !slot_; });
-        if (slot_) { // closed before it was taken
-            slot_.reset();
-            return false;
-        }
         return true;
     }
 

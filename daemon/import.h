@@ -29,9 +29,11 @@ namespace vw {
 
 class RegistryCache; // daemon/pipeline.h
 
-/// Records per transaction: large enough that commits are cheap, small enough that the two
-/// batches in memory (one being stored, the next being parsed) stay a few MB each.
-inline constexpr std::size_t kImportBatchSize = 500;
+/// Records per transaction: large enough that commits are cheap, small enough that the three
+/// batches in memory of a streamed file (one being stored, one waiting, the next being parsed)
+/// stay a few MB each: 350 × 3 is the memory of the 500 × 2 before the waiting one (the same
+/// peak RSS, docs/performance.md).
+inline constexpr std::size_t kImportBatchSize = 350;
 /// Bytes per read from the file.
 inline constexpr std::size_t kImportReadSize = 1024 * 1024;
 
