@@ -23,6 +23,7 @@ namespace fs = std::filesystem;
 class RawDb {
 public:
     RawDb(const std::string& path, int flags) {
+        prepareSqlite();
         if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
             const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
             sqlite3_close(db_);

@@ -28,6 +28,12 @@ public:
 
 class Statement;
 
+/// SQLite's process-wide settings, made before its first connection (later calls do nothing):
+/// its memory statistics are off, so an allocation or free inside SQLite takes no process-wide
+/// mutex (nothing here reads sqlite3_memory_used() or sets a heap limit). Run before main()
+/// in every program that links the store, and again by each connection this layer opens.
+void prepareSqlite();
+
 class Database {
 public:
     /// Opens or creates `path` (":memory:" for tests). Throws StoreError naming the path.

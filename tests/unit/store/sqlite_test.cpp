@@ -1,6 +1,7 @@
 #include "store/sqlite.h"
 
 #include <catch2/catch.hpp>
+#include <sqlite3.h>
 #include <string>
 
 using vw::Database;
@@ -96,4 +97,22 @@ TEST_CASE("A moved Database keeps the connection", "[store][sqlite]") {
     auto q = c.prepare("SELECT COUNT(*) FROM t");
     REQUIRE(q.step());
     CHECK(q.integer(0) == 1);
+}
+
+TEST_CASE("SQLite keeps no memory statistics once a program links the store", "[store][sqlite]") {
+    // prepareSqlite() ran before main(): with statistics on (SQLite's default) every allocation
+    // inside SQLite took a process-wide mutex. Off, SQLite counts nothing, so 4 MB held in
+    // its page cache leave the counter where it was.
+    Database db(":memory:");
+    db.exec("PRAGMA cache_size = -8192");
+    const sqlite3_int64 before = sqlite3_memory_used();
+    db.exec("CREATE TABLE t (x BLOB)");
+    for (int i = 0; i < 4; ++i) {
+        db.exec("INSERT INTO t VALUES (randomblob(1000000))");
+    }
+    auto q = db.prepare("SELECT sum(length(x)) FROM t");
+    REQUIRE(q.step());
+    CHECK(q.integer(0) == 4000000);
+    CHECK(sqlite3_memory_used() == before);
+    CHECK(sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 1) == SQLITE_MISUSE); // too late to turn on
 }
