@@ -51,6 +51,11 @@ TEST_CASE("CPE 2.2 URIs parse into part, vendor, product and version", "[core][c
 }
 
 TEST_CASE("CPE 2.3 formatted strings parse with escapes removed", "[core][cpe]") {
+    SECTION("a run of `?` at the end of a value is a wildcard NISTIR 7695 allows") {
+        const auto cpe = parseCpe("cpe:2.3:a:apache:log4j:2.1??:*:*:*:*:*:*:*");
+        REQUIRE(cpe);
+        CHECK(cpe->version == "2.1??");
+    }
     SECTION("full name") {
         const auto cpe = parseCpe("cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*");
         REQUIRE(cpe);
@@ -110,6 +115,7 @@ TEST_CASE("Malformed CPE names are rejected", "[core][cpe]") {
         "cpe:2.3:-:apache:log4j",             // part not applicable
         "cpe:2.3:a:apache:log4j:2*1",         // wildcard inside a value
         "cpe:2.3:a:apache:log4j:2.*?",        // `*` next to `?`
+        "cpe:2.3:a:apache:log4j:2?1",         // `?` inside a value (no `*` in it)
         "cpe:/a:apache:log4j:2%021",          // wildcard inside a value (2.2)
         "cpe:/a:apache:log4j:%00",            // control byte, encoded
         "cpe:/a:v:p:1.0::~x64",               // packed edition with too few fields

@@ -517,6 +517,56 @@ TEST_CASE("a truncated document fails on finish after the complete items were em
     CHECK_THROWS_AS(parseVuldef(noEnd), ParseError);
 }
 
+TEST_CASE("an Overview's lines are trimmed with carriage returns and empty lines dropped",
+          "[feeds][vuldef]") {
+    // Written for this test: the same lines as plain text, with an entity only, with a tag
+    // only, and with both (each takes its own path through htmlToText).
+    // A CR in the document is a line break once read (XML's line-end handling); one written as
+    // a character reference reaches the text and is dropped.
+    const std::string plain = "  first line  \r\n\r\n   second&#13;half \n\t\n third\rfourth\r\n";
+    const std::string xml =
+        kHead + vulinfoWithOverview("JVNDB-2024-000011", plain) +
+        vulinfoWithOverview("JVNDB-2024-000012", plain + "x &amp;amp; y") +
+        vulinfoWithOverview("JVNDB-2024-000013", plain + "x&lt;br&gt;y") +
+        vulinfoWithOverview("JVNDB-2024-000014", "&lt;p&gt;a &amp;amp; b\r\n&lt;/p&gt;c") +
+        okStatus("4") + kTail;
+    const ParseResult result = parseVuldef(xml);
+    REQUIRE(result.records.size() == 4);
+    CHECK(recordById(result, "JVNDB-2024-000011").summary ==
+          "first line\nsecondhalf\nthird\nfourth");
+    CHECK(recordById(result, "JVNDB-2024-000012").summary ==
+          "first line\nsecondhalf\nthird\nfourth\nx & y");
+    CHECK(recordById(result, "JVNDB-2024-000013").summary ==
+          "first line\nsecondhalf\nthird\nfourth\nx\ny");
+    CHECK(recordById(result, "JVNDB-2024-000014").summary == "a & b\nc");
+}
+
+TEST_CASE("a CVE reference by its source name in any case must name a CVE", "[feeds][vuldef]") {
+    // Written for this test: "(cve)" late in a name with other parentheses before it, and
+    // "(NVD)" in lower case; a name with parentheses but neither is a plain reference.
+    const std::string related =
+        "      <Related><RelatedItem type=\"advisory\"><Name>Vendor (JP) notes (cve)</Name>"
+        "<VulinfoID>VENDOR-1</VulinfoID><URL>https://example.invalid/1</URL></RelatedItem>"
+        "<RelatedItem type=\"advisory\"><Name>National DB (nvd)</Name><VulinfoID>VENDOR-2"
+        "</VulinfoID><URL>https://example.invalid/2</URL></RelatedItem>"
+        "<RelatedItem type=\"advisory\"><Name>Vendor (JP) (CV)</Name><VulinfoID>VENDOR-3"
+        "</VulinfoID><URL>https://example.invalid/3</URL></RelatedItem>"
+        "<RelatedItem type=\"advisory\"><Name>Mitre (CVE)</Name><VulinfoID>CVE-2024-12345"
+        "</VulinfoID><URL>https://example.invalid/4</URL></RelatedItem></Related>\n";
+    const ParseResult result =
+        parseVuldef(kHead + vulinfo("JVNDB-2024-000021", related) + okStatus() + kTail);
+    REQUIRE(result.records.size() == 1);
+    const Advisory& a = result.records[0];
+    CHECK(a.aliases == std::vector<std::string>{"CVE-2024-12345"});
+    REQUIRE(a.references.size() == 2); // VENDOR-1 and VENDOR-2 dropped
+    CHECK(a.references[0].id == "VENDOR-3");
+    std::size_t notCve = 0;
+    for (const ItemProblem& p : result.problems) {
+        notCve += p.message.find("is not a CVE id") != std::string::npos ? 1 : 0;
+    }
+    CHECK(notCve == 2);
+}
+
 TEST_CASE("a poisoned Vulinfo is isolated and the rest is read", "[feeds][vuldef]") {
     // Synthetic document written for this project: every kind of bad field and bad item.
     const std::string poison =
