@@ -5,7 +5,12 @@
 #include "feeds/parse/xml_util.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace vw {
 
@@ -43,24 +48,6 @@ std::string escapeAttribute(std::string_view value) {
         }
     }
     return out;
-}
-
-/// Finds the `>` that ends the tag starting at `from` (`<…`), skipping quoted attribute values.
-std::size_t findTagEnd(std::string_view buf, std::size_t from) {
-    char quote = 0;
-    for (std::size_t i = from; i < buf.size(); ++i) {
-        const char c = buf[i];
-        if (quote != 0) {
-            if (c == quote) {
-                quote = 0;
-            }
-        } else if (c == '"' || c == '\'') {
-            quote = c;
-        } else if (c == '>') {
-            return i;
-        }
-    }
-    return std::string_view::npos;
 }
 
 /// Reads the `encoding` pseudo-attribute of an XML declaration ("" when absent).
@@ -249,7 +236,7 @@ XmlChildStream::Step XmlChildStream::prolog() {
         return Step::Done;
     }
     if (view.compare(pos_, 9, "<!DOCTYPE") == 0) {
-        const std::size_t end = findTagEnd(view, pos_);
+        const std::size_t end = findXmlTagEnd(view, pos_);
         if (end == std::string_view::npos) {
             return Step::NeedMore;
         }
@@ -262,7 +249,7 @@ XmlChildStream::Step XmlChildStream::prolog() {
     if (view[pos_ + 1] == '!' || view[pos_ + 1] == '/') {
         fail("not well-formed XML: unexpected markup before the root element" + atBuf(pos_));
     }
-    const std::size_t end = findTagEnd(view, pos_);
+    const std::size_t end = findXmlTagEnd(view, pos_);
     if (end == std::string_view::npos) {
         return Step::NeedMore;
     }
@@ -355,7 +342,7 @@ XmlChildStream::Step XmlChildStream::body() {
         return Step::Done;
     }
     if (next == '/') {
-        const std::size_t end = findTagEnd(view, pos_);
+        const std::size_t end = findXmlTagEnd(view, pos_);
         if (end == std::string_view::npos) {
             return Step::NeedMore;
         }
@@ -376,13 +363,40 @@ XmlChildStream::Step XmlChildStream::body() {
     return Step::Done;
 }
 
+namespace {
+
+/// The next `<` in [at, limit), npos when there is none. After a tag the next one is mostly a
+/// line break and some indentation away: sixteen bytes are looked at here before memchr's call.
+std::size_t nextLessThan(std::string_view view, std::size_t at, std::size_t limit) {
+#if defined(__SSE2__)
+    if (at + 16 <= limit) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(view.data() + at));
+        const auto mask =
+            static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('<'))));
+        if (mask != 0) {
+            return at + static_cast<std::size_t>(std::countr_zero(mask));
+        }
+        at += 16;
+    }
+#endif
+    if (at >= limit) {
+        return std::string_view::npos;
+    }
+    const void* found = std::memchr(view.data() + at, '<', limit - at);
+    return found == nullptr
+               ? std::string_view::npos
+               : static_cast<std::size_t>(static_cast<const char*>(found) - view.data());
+}
+
+} // namespace
+
 /// The common case, tried before the full scan: the child ends at the first end tag of its name
 /// when nothing in between could change that (no comment, CDATA section, processing instruction
 /// or DOCTYPE, no start tag of the same name, no end tag of the root). Returns the offset just
 /// past that end tag, or npos to let the full scan decide (also when the child is not all in
 /// the buffer yet).
 std::size_t XmlChildStream::quickEnd(std::string_view view) const {
-    const std::size_t gt = findTagEnd(view, elemStart_);
+    const std::size_t gt = findXmlTagEnd(view, elemStart_);
     if (gt == std::string_view::npos || view[gt - 1] == '/') {
         return std::string_view::npos;
     }
@@ -390,18 +404,19 @@ std::size_t XmlChildStream::quickEnd(std::string_view view) const {
     if (name.empty()) {
         return std::string_view::npos;
     }
-    // Whether the tag name starting at `at` is `wanted` (not merely starts with it).
+    // Whether the tag name starting at `at` is `wanted` (not merely starts with it). The first
+    // character first: most tags inside a child are not of its name nor the root's.
     const auto nameAt = [&](std::size_t at, std::string_view wanted) {
-        return view.compare(at, wanted.size(), wanted) == 0 &&
+        return (wanted.empty() || (at < view.size() && view[at] == wanted[0])) &&
+               view.compare(at, wanted.size(), wanted) == 0 &&
                (at + wanted.size() == view.size() || !isNameChar(view[at + wanted.size()]));
     };
     const std::size_t limit = std::min(view.size(), elemStart_ + limits_.maxRecordBytes);
     for (std::size_t at = gt + 1; at < limit;) {
-        const void* found = std::memchr(view.data() + at, '<', limit - at);
-        if (found == nullptr) {
+        const std::size_t lt = nextLessThan(view, at, limit);
+        if (lt == std::string_view::npos) {
             return std::string_view::npos;
         }
-        const auto lt = static_cast<std::size_t>(static_cast<const char*>(found) - view.data());
         if (lt + 1 >= view.size()) {
             return std::string_view::npos;
         }
@@ -409,9 +424,9 @@ std::size_t XmlChildStream::quickEnd(std::string_view view) const {
         if (next == '!' || next == '?') {
             return std::string_view::npos;
         }
-        // Tags end where the full scan says they end (findTagEnd: a '>' inside quotes does not
+        // Tags end where the full scan says they end (findXmlTagEnd: a '>' inside quotes does not
         // end a tag), so in a broken document both see the same tags.
-        const std::size_t tagEnd = findTagEnd(view, lt);
+        const std::size_t tagEnd = findXmlTagEnd(view, lt);
         if (tagEnd == std::string_view::npos) {
             return std::string_view::npos;
         }
@@ -465,7 +480,7 @@ XmlChildStream::Step XmlChildStream::element() {
         if (next == '?' || next == '!') {
             std::size_t end = skipMarkup(lt);
             if (end == lt) {
-                end = findTagEnd(view, lt); // some other <!…>: pugixml will judge it
+                end = findXmlTagEnd(view, lt); // some other <!…>: pugixml will judge it
                 if (end != std::string_view::npos) {
                     ++end;
                 }
@@ -476,7 +491,7 @@ XmlChildStream::Step XmlChildStream::element() {
             elemScan_ = end;
             continue;
         }
-        const std::size_t gt = findTagEnd(view, lt);
+        const std::size_t gt = findXmlTagEnd(view, lt);
         if (gt == std::string_view::npos) {
             return Step::NeedMore;
         }

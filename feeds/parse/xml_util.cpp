@@ -4,7 +4,13 @@
 #include "core/xml_chars.h"
 #include "feeds/parse/parse_error.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
+#include <bit>
+#include <cstring>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -190,6 +196,51 @@ pugi::xml_node documentElement(const pugi::xml_document& doc, std::string_view x
 std::string_view prefixOf(std::string_view qualifiedName) {
     const auto colon = qualifiedName.find(':');
     return colon == std::string_view::npos ? std::string_view() : qualifiedName.substr(0, colon);
+}
+
+std::size_t findXmlTagEnd(std::string_view buf, std::size_t from) {
+    // Every tag of a streamed document is scanned by this (where each Vulinfo ends: a tenth of
+    // the parsing thread's instructions one byte at a time, callgrind): sixteen bytes at a time
+    // to the next `>` or quote, a quoted value to its closing quote by memchr.
+    const char* data = buf.data();
+    const std::size_t size = buf.size();
+    std::size_t i = from;
+    for (;;) {
+        std::size_t hit = std::string_view::npos;
+#if defined(__SSE2__)
+        const __m128i gt = _mm_set1_epi8('>');
+        const __m128i dq = _mm_set1_epi8('"');
+        const __m128i sq = _mm_set1_epi8('\'');
+        for (; i + 16 <= size; i += 16) {
+            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
+            const __m128i any = _mm_or_si128(
+                _mm_cmpeq_epi8(v, gt), _mm_or_si128(_mm_cmpeq_epi8(v, dq), _mm_cmpeq_epi8(v, sq)));
+            if (const auto mask = static_cast<unsigned>(_mm_movemask_epi8(any)); mask != 0) {
+                hit = i + static_cast<std::size_t>(std::countr_zero(mask));
+                break;
+            }
+        }
+#endif
+        if (hit == std::string_view::npos) {
+            for (; i < size; ++i) {
+                if (data[i] == '>' || data[i] == '"' || data[i] == '\'') {
+                    hit = i;
+                    break;
+                }
+            }
+            if (hit == std::string_view::npos) {
+                return std::string_view::npos;
+            }
+        }
+        if (data[hit] == '>') {
+            return hit;
+        }
+        const void* close = std::memchr(data + hit + 1, data[hit], size - hit - 1);
+        if (close == nullptr) {
+            return std::string_view::npos;
+        }
+        i = static_cast<std::size_t>(static_cast<const char*>(close) - data) + 1;
+    }
 }
 
 std::string_view localOf(std::string_view qualifiedName) {

@@ -24,6 +24,10 @@ std::string_view prefixOf(std::string_view qualifiedName);
 /// The local part of a qualified name (`about` of `rdf:about`; the whole name when unprefixed).
 std::string_view localOf(std::string_view qualifiedName);
 
+/// The `>` that ends the tag starting at `from` (`<…`), a `>` inside a quoted attribute value
+/// not counting; npos when `buf` ends first.
+std::size_t findXmlTagEnd(std::string_view buf, std::size_t from);
+
 /// The first child of `node` that is an element, else a null node.
 pugi::xml_node firstElementChild(pugi::xml_node node);
 

@@ -12,6 +12,7 @@
 #include "feeds/parse/myjvn_alert.h"
 #include "feeds/parse/parse_error.h"
 #include "feeds/parse/vuldef.h"
+#include "feeds/parse/xml_util.h"
 #include "inventory/sbom.h"
 
 #include <algorithm>
@@ -394,6 +395,61 @@ TEST_CASE("findForbiddenXmlChar finds the first forbidden character wherever it 
     CHECK(findForbiddenXmlChar(std::string(40, 'a') + "\x02")->offset == 40);
     CHECK(findForbiddenXmlChar(std::string(32, 'a') + "\xEF\xBF\xBF")->offset == 32);
     CHECK_FALSE(findForbiddenXmlChar(std::string(32, 'a') + "\xEF\xBF"));
+}
+
+namespace {
+
+/// The tag end one byte at a time, as the stream scanner read it before findXmlTagEnd's block
+/// scan: the reference the two must agree on.
+std::size_t tagEndByteByByte(std::string_view buf, std::size_t from) {
+    char quote = 0;
+    for (std::size_t i = from; i < buf.size(); ++i) {
+        const char c = buf[i];
+        if (quote != 0) {
+            if (c == quote) {
+                quote = 0;
+            }
+        } else if (c == '"' || c == '\'') {
+            quote = c;
+        } else if (c == '>') {
+            return i;
+        }
+    }
+    return std::string_view::npos;
+}
+
+} // namespace
+
+TEST_CASE("findXmlTagEnd ends a tag where the byte-by-byte scan does", "[hostile][xmlscan]") {
+    // Random text over the bytes that matter (and others, Japanese among them), from every
+    // offset: quotes opening and closing across 16-byte blocks, unclosed quotes, `>` inside
+    // quotes, no `>` at all.
+    std::mt19937 random(20261130);
+    const std::vector<std::string> pieces = {
+        "<", ">", "\"", "'", "a", " ", "=", "/", "脆", "\n", "abcdefghijklmnopq", "\"x>y\""};
+    std::uniform_int_distribution<std::size_t> pick(0, pieces.size() - 1);
+    std::uniform_int_distribution<int> length(0, 40);
+    std::size_t found = 0;
+    for (int round = 0; round < 3000; ++round) {
+        std::string buf;
+        for (int n = length(random); n > 0; --n) {
+            buf += pieces[pick(random)];
+        }
+        for (std::size_t from = 0; from <= buf.size(); ++from) {
+            CAPTURE(buf, from);
+            const std::size_t expected = tagEndByteByByte(buf, from);
+            REQUIRE(findXmlTagEnd(buf, from) == expected);
+            found += expected != std::string_view::npos ? 1 : 0;
+        }
+    }
+    CHECK(found > 10000); // most cases did end a tag
+    // Long quoted values, the `>` just past or inside a block boundary.
+    for (std::size_t size = 0; size < 70; ++size) {
+        const std::string tag = "<a b=\"" + std::string(size, 'v') + ">\" c='>'>";
+        CAPTURE(size);
+        CHECK(findXmlTagEnd(tag, 0) == tag.size() - 1);
+        CHECK(findXmlTagEnd(tag.substr(0, tag.size() - 1), 0) == std::string_view::npos);
+    }
 }
 
 TEST_CASE("characters XML forbids in RSS items MyJVN alert lists and CycloneDX XML",
