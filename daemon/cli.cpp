@@ -63,7 +63,7 @@ commands:
            [--work-dir DIR] [--batch-size N] [--notify configured|digest|none]
                                     load history from the yearly JVN detail feeds (resumable;
                                     years unchanged since their last load are skipped; downloads
-                                    go to DIR; N records per transaction, default 1000); the
+                                    go to DIR; N records per transaction, default 350); the
                                     matches found are notified as configured, all in the
                                     owners' next digests (the cases' Act alerts still at
                                     once), or not at all
@@ -414,6 +414,9 @@ Routing backfillRouting(const std::optional<Config>& config, const std::string& 
     }
     return routing;
 }
+
+// The usage text above names backfill's default --batch-size.
+static_assert(kImportBatchSize == 350, "update the backfill line of the usage text");
 
 int cmdBackfill(Context& ctx, const std::vector<std::string>& args) {
     Options opt(args, {{"since", true},
