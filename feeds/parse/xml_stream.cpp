@@ -710,8 +710,12 @@ pugi::xml_node XmlChildStream::parseChild(std::string_view text, std::size_t off
     scratch_.assign(wrapperOpen_);
     scratch_.append(text);
     scratch_.append(kWrapperClose);
+    // parse_declaration as loadDocument() has it: an XML declaration (`<?xml …?>`, in any case)
+    // inside an element is then not well-formed, as it is for the whole-document parse, instead
+    // of a processing instruction pugixml drops (found by fuzz_feeds).
     const pugi::xml_parse_result loaded = doc_.load_buffer_inplace(
-        scratch_.data(), scratch_.size(), pugi::parse_default, pugi::encoding_utf8);
+        scratch_.data(), scratch_.size(), pugi::parse_default | pugi::parse_declaration,
+        pugi::encoding_utf8);
     if (!loaded) {
         const auto inScratch = static_cast<std::size_t>(std::max<std::ptrdiff_t>(loaded.offset, 0));
         const std::size_t at =

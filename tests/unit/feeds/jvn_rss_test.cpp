@@ -908,3 +908,34 @@ TEST_CASE("NUL bytes make a document not well-formed whole and streamed alike",
     CHECK_THAT(vw::test::rssInPieces(inItem, 7).error,
                Catch::Contains("a NUL byte at byte offset " + std::to_string(title + 7)));
 }
+
+TEST_CASE("an XML declaration inside an item is not well-formed whole and streamed alike",
+          "[feeds][jvn-rss][stream]") {
+    // Found by fuzz_feeds: a second document pasted into an item (its <?xml …?> and all). The
+    // whole-document parse refused it; the stream's parse of the item dropped the declaration as
+    // a processing instruction and reported the item as a problem instead.
+    const std::string doc = feed(item("JVNDB-2024-000001") + item("JVNDB-2024-000002"));
+    for (const std::string_view declaration :
+         {std::string_view("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"),
+          std::string_view("<?XML version=\"1.0\"?>")}) {
+        INFO(declaration);
+        std::string broken = doc;
+        const auto title = broken.find("<title>title of JVNDB-2024-000002");
+        REQUIRE(title != std::string::npos);
+        broken.insert(title, declaration);
+        CHECK_THAT(vw::test::rssWhole(broken).error, Catch::Contains("not well-formed XML"));
+        for (const std::size_t piece : {std::size_t{34}, std::size_t{4096}}) {
+            INFO("pieces of " << piece);
+            const vw::test::RssCollected streamed = vw::test::rssInPieces(broken, piece);
+            CHECK(streamed.records.size() == 1);
+            CHECK(streamed.problems.empty());
+            CHECK_THAT(streamed.error, Catch::Contains("not well-formed XML") &&
+                                           Catch::Contains("declaration/processing instruction"));
+        }
+    }
+    // Any other processing instruction in an item is dropped, whole and streamed alike.
+    std::string withPi = doc;
+    withPi.insert(withPi.find("<title>title of JVNDB-2024-000002"), "<?xml-stylesheet x?>");
+    CHECK(vw::test::rssWhole(withPi).records.size() == 2);
+    CHECK(vw::test::rssInPieces(withPi, 34).records.size() == 2);
+}
