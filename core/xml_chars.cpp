@@ -152,6 +152,10 @@ std::optional<ForbiddenXmlChar> findForbiddenXmlChar(std::string_view xml) {
          (xml[0] == '\0' && xml[1] == '<') || (xml[0] == '<' && xml[1] == '\0'))) {
         return std::nullopt;
     }
+    return findForbiddenXmlCharInUtf8(xml);
+}
+
+std::optional<ForbiddenXmlChar> findForbiddenXmlCharInUtf8(std::string_view xml) {
     const std::size_t size = xml.size();
     std::size_t i = 0;
 #if defined(__SSE2__)

@@ -25,6 +25,12 @@ struct ForbiddenXmlChar {
 /// zero byte beside its first `<`) is not checked (nullopt).
 std::optional<ForbiddenXmlChar> findForbiddenXmlChar(std::string_view xml);
 
+/// As findForbiddenXmlChar, for a piece of a document known to be UTF-8 (no guess at UTF-16
+/// from its first bytes). A character at the very end of `xml` is judged only when it is
+/// complete there: a character reference without its `;`, or the first one or two bytes of a
+/// three-byte sequence, are not reported.
+std::optional<ForbiddenXmlChar> findForbiddenXmlCharInUtf8(std::string_view xml);
+
 /// "not well-formed XML: character reference &#0; (U+0000) is not allowed in XML (XML 1.0
 /// section 2.2)" — the message for a ForbiddenXmlChar, without its position.
 std::string forbiddenXmlCharMessage(const ForbiddenXmlChar& found);

@@ -87,6 +87,24 @@ void XmlChildStream::fail(const std::string& message) {
     throw ParseError(message);
 }
 
+namespace {
+
+/// Where the text at the end of `view` (from `from`, no '<' in it) stops being final: its last
+/// two bytes (a three-byte UTF-8 sequence may go on in the next piece), or an `&` followed only
+/// by what a numeric character reference may continue with. The scan keeps that tail, so the
+/// check of forbidden characters sees it again, whole, once more bytes have come.
+std::size_t heldTextStart(std::string_view view, std::size_t from) {
+    std::size_t held = view.size() - std::min<std::size_t>(2, view.size() - from);
+    const std::size_t amp = view.rfind('&');
+    if (amp != std::string_view::npos && amp >= from && amp < held &&
+        view.find_first_not_of("#xX0123456789abcdefABCDEF", amp + 1) == std::string_view::npos) {
+        held = amp;
+    }
+    return held;
+}
+
+} // namespace
+
 std::string XmlChildStream::at(std::size_t offset) {
     return " at byte offset " + std::to_string(offset);
 }
@@ -183,6 +201,20 @@ std::size_t XmlChildStream::skipMarkup(std::size_t i) const {
     return i;
 }
 
+/// Fails on the first character XML 1.0 forbids in buf_[from, to). What the scan passes over
+/// outside the root's children (the prolog's markup, the text, comments and processing
+/// instructions between children and after the root) is checked here, as the whole-document
+/// parse checks every byte (loadDocument); a child is checked when it is parsed (parseChild).
+void XmlChildStream::refuseForbidden(std::size_t from, std::size_t to) {
+    if (from >= to) {
+        return;
+    }
+    if (const std::optional<ForbiddenXmlChar> bad =
+            findForbiddenXmlCharInUtf8(std::string_view(buf_).substr(from, to - from))) {
+        fail(forbiddenXmlCharMessage(*bad) + atBuf(from + bad->offset));
+    }
+}
+
 /// True when the bytes at `i` might still become `what` with more input.
 bool XmlChildStream::mayBecome(std::size_t i, std::string_view what) const {
     const std::size_t n = std::min(what.size(), buf_.size() - i);
@@ -217,6 +249,7 @@ XmlChildStream::Step XmlChildStream::prolog() {
         if (end == std::string_view::npos) {
             return Step::NeedMore;
         }
+        refuseForbidden(pos_, end);
         const std::string_view pi = view.substr(pos_, end - pos_);
         if (pi.size() > 6 && pi.substr(0, 5) == "<?xml" && isSpace(pi[5])) {
             if (!encodingCheck_(declaredEncoding(pi))) {
@@ -232,6 +265,7 @@ XmlChildStream::Step XmlChildStream::prolog() {
         if (end == std::string_view::npos) {
             return Step::NeedMore;
         }
+        refuseForbidden(pos_, end);
         pos_ = end;
         return Step::Done;
     }
@@ -240,6 +274,7 @@ XmlChildStream::Step XmlChildStream::prolog() {
         if (end == std::string_view::npos) {
             return Step::NeedMore;
         }
+        refuseForbidden(pos_, end + 1);
         if (view.substr(pos_, end - pos_).find('[') != std::string_view::npos) {
             fail("unsupported: a DOCTYPE with an internal subset" + atBuf(pos_));
         }
@@ -253,6 +288,7 @@ XmlChildStream::Step XmlChildStream::prolog() {
     if (end == std::string_view::npos) {
         return Step::NeedMore;
     }
+    refuseForbidden(pos_, end + 1);
     readRoot(view.substr(pos_, end + 1 - pos_));
     if (phase_ == Phase::Rejected) {
         return Step::NeedMore;
@@ -313,11 +349,22 @@ void XmlChildStream::readRoot(std::string_view tag) {
 XmlChildStream::Step XmlChildStream::body() {
     const std::string_view view(buf_);
     const void* found = std::memchr(view.data() + pos_, '<', view.size() - pos_);
+    // Text between children carries nothing the parsers use, but a character XML forbids in
+    // it makes the document not well-formed.
     if (found == nullptr) {
-        pos_ = view.size(); // text between children carries nothing the parsers use
+        refuseForbidden(pos_, view.size());
+        pos_ = heldTextStart(view, pos_);
+        if (view.size() - pos_ > limits_.maxRecordBytes) {
+            fail("not well-formed XML: a character reference between the elements of <" +
+                 rootName_ + "> runs on for more than the record limit of " +
+                 std::to_string(limits_.maxRecordBytes) + " bytes (max_record_bytes)" +
+                 atBuf(pos_));
+        }
         return Step::NeedMore;
     }
-    pos_ = static_cast<std::size_t>(static_cast<const char*>(found) - view.data());
+    const auto lt = static_cast<std::size_t>(static_cast<const char*>(found) - view.data());
+    refuseForbidden(pos_, lt + 1); // with the '<': a sequence cut short by it is judged too
+    pos_ = lt;
     if (view.size() - pos_ < 2 || mayBecome(pos_, "<!--") || mayBecome(pos_, "<![CDATA[")) {
         return Step::NeedMore;
     }
@@ -338,6 +385,7 @@ XmlChildStream::Step XmlChildStream::body() {
                  quoted(view.substr(pos_, std::min<std::size_t>(20, view.size() - pos_))) +
                  atBuf(pos_));
         }
+        refuseForbidden(pos_, end);
         pos_ = end;
         return Step::Done;
     }
@@ -762,6 +810,7 @@ XmlChildStream::Step XmlChildStream::epilogue() {
     if (end == pos_ || view.compare(pos_, 9, "<![CDATA[") == 0) {
         fail("not well-formed XML: content after the end of <" + rootName_ + ">" + atBuf(pos_));
     }
+    refuseForbidden(pos_, end);
     pos_ = end;
     return Step::Done;
 }

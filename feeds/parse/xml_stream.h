@@ -104,6 +104,7 @@ private:
     void compact();
     void run();
     std::size_t skipMarkup(std::size_t i) const;
+    void refuseForbidden(std::size_t from, std::size_t to);
     bool mayBecome(std::size_t i, std::string_view what) const;
     Step prolog();
     void readRoot(std::string_view tag);

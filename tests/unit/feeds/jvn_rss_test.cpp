@@ -939,3 +939,66 @@ TEST_CASE("an XML declaration inside an item is not well-formed whole and stream
     CHECK(vw::test::rssWhole(withPi).records.size() == 2);
     CHECK(vw::test::rssInPieces(withPi, 34).records.size() == 2);
 }
+
+TEST_CASE("a forbidden character outside the items is not well-formed whole and streamed alike",
+          "[feeds][jvn-rss][stream]") {
+    // Found by fuzz_feeds: a control character between the last child and </rdf:RDF>. The
+    // whole-document parse refused it (the check of every byte before pugixml); the stream
+    // skipped the text between children unchecked and read the document to its end.
+    const std::string first = item("JVNDB-2024-000001");
+    const std::string doc = feed(first + item("JVNDB-2024-000002"));
+    const std::size_t afterFirst = doc.find(first) + first.size();
+    const std::size_t beforeEnd = doc.rfind("</rdf:RDF>");
+    struct Case {
+        const char* what;
+        std::size_t at;        // where the bytes go in
+        std::string bytes;     // what goes in
+        std::size_t badOffset; // the forbidden character, counted in `bytes`
+        const char* message;   // what the error names
+    };
+    const std::vector<Case> cases = {
+        {"a control character between two items", afterFirst, "\x1A", 0,
+         "control character U+001A"},
+        {"a control character before </rdf:RDF>", beforeEnd, "  \x1A  ", 2,
+         "control character U+001A"},
+        {"a character reference between two items", afterFirst, " &#x1;", 1,
+         "character reference &#x1; (U+0001)"},
+        {"a long character reference between two items", afterFirst, "&#0000000000000000008;", 0,
+         "character reference &#0000000000000000008; (U+0008)"},
+        {"a surrogate just before an item", afterFirst, "\xED\xA0\x80", 0, "surrogate U+D800"},
+        {"a cut surrogate just before an item", afterFirst, "\xED\xA0", 0, "surrogate"},
+        {"a comment between two items", afterFirst, "<!-- \x07 -->", 5, "control character U+0007"},
+        {"a processing instruction after the last item", beforeEnd, "<?pi \x0B?>", 5,
+         "control character U+000B"},
+        {"a comment after </rdf:RDF>", doc.size(), "<!--\x01-->", 4, "control character U+0001"},
+    };
+    for (const Case& c : cases) {
+        INFO(c.what);
+        std::string broken = doc;
+        broken.insert(c.at, c.bytes);
+        const std::string where = " at byte offset " + std::to_string(c.at + c.badOffset);
+        CHECK_THAT(vw::test::rssWhole(broken).error,
+                   Catch::Contains(c.message) && Catch::Contains("is not allowed in XML"));
+        // Pieces of one byte cut every reference and sequence; 4096 takes the document whole.
+        for (const std::size_t piece : {std::size_t{1}, std::size_t{2}, std::size_t{7},
+                                        std::size_t{188}, std::size_t{4096}}) {
+            INFO("pieces of " << piece);
+            const vw::test::RssCollected streamed = vw::test::rssInPieces(broken, piece);
+            CHECK(streamed.problems.empty());
+            CHECK(streamed.records.size() == (c.at == afterFirst ? 1u : 2u));
+            CHECK_THAT(streamed.error,
+                       Catch::Contains(c.message) &&
+                           Catch::Contains("is not allowed in XML (XML 1.0 section 2.2)" + where));
+        }
+    }
+    // Allowed characters and references there stay allowed, whatever the pieces.
+    std::string fine = doc;
+    fine.insert(afterFirst, " &#x9; &#10; \xE3\x80\x80 &amp; <!-- \xEF\xBD\x81 --> ");
+    CHECK(vw::test::rssWhole(fine).error.empty());
+    for (const std::size_t piece : {std::size_t{1}, std::size_t{2}, std::size_t{4096}}) {
+        INFO("pieces of " << piece);
+        const vw::test::RssCollected streamed = vw::test::rssInPieces(fine, piece);
+        CHECK(streamed.error.empty());
+        CHECK(streamed.records.size() == 2);
+    }
+}
