@@ -220,10 +220,10 @@ void parseStreamInto(std::istream& in, const std::string& path, std::string buff
 }
 
 /// For the duration of one import: a larger page cache, so a batch's dirty pages are not
-/// spilled to the WAL and read back mid-transaction, and frequent automatic checkpoints, which
-/// keep the WAL (and the WAL index every page read searches) short and leave little to copy
-/// when the database is closed. Both are restored afterwards (the daemon's resident memory
-/// stays small).
+/// spilled to the WAL and read back mid-transaction, and frequent checkpoints, which keep the
+/// WAL (and the WAL index every page read searches) short and leave little to copy when the
+/// database is closed, run by a thread of their own (WalCheckpointer). Both are restored
+/// afterwards (the daemon's resident memory stays small).
 class BulkLoadTuning {
 public:
     explicit BulkLoadTuning(Store& store) : db_(store.db()) {
@@ -234,8 +234,14 @@ public:
         autoCheckpoint_ = pragma("wal_autocheckpoint");
         db_.exec("PRAGMA cache_size = -" + std::to_string(kBulkCacheKiB));
         db_.exec("PRAGMA wal_autocheckpoint = " + std::to_string(kBulkCheckpointPages));
+        // The checkpoints on a thread of their own (the pragma above stays in force if its
+        // connection cannot be opened).
+        checkpointer_.emplace(db_, static_cast<int>(kBulkCheckpointPages),
+                              static_cast<int>(kBulkRestartPages),
+                              static_cast<int>(autoCheckpoint_));
     }
     ~BulkLoadTuning() {
+        checkpointer_.reset();
         if (db_.isPostgres()) {
             // Planner statistics of the new rows now, not at autovacuum's next round: without
             // them the first re-match after an import planned with default estimates (40 s
@@ -258,10 +264,13 @@ public:
 
 private:
     static constexpr long kBulkCacheKiB = 8 * 1024;
-    // 4 MiB of WAL at 16 KiB pages: with the storing thread waiting for the parser most of the
-    // time, checkpointing often is free, and it cut the full history's import from 14.5 s
-    // (1024 pages; 4096 before that) to 12 s (docs/performance.md).
+    // A checkpoint after each commit that leaves 4 MiB of WAL at 16 KiB pages (it cut the full
+    // history's import from 14.5 s with 1024 pages to 12 s when the writer ran them), now on
+    // WalCheckpointer's thread: the storing thread, the longer of the two, spent a quarter of
+    // its time in them (docs/performance.md, issue 9, tenth pass). At 2048 pages (32 MiB) the
+    // writer copies what is left itself, so the WAL starts afresh.
     static constexpr long kBulkCheckpointPages = 256;
+    static constexpr long kBulkRestartPages = 2048;
 
     std::int64_t pragma(const char* name) {
         Statement q = db_.prepare(std::string("PRAGMA ") + name);
@@ -269,6 +278,7 @@ private:
     }
 
     Database& db_;
+    std::optional<WalCheckpointer> checkpointer_;
     std::int64_t cacheSize_ = 0;
     std::int64_t autoCheckpoint_ = 0;
 };

@@ -2,9 +2,13 @@
 
 #include "store/postgres.h"
 
+#include <atomic>
 #include <cctype>
+#include <condition_variable>
 #include <limits>
+#include <mutex>
 #include <sqlite3.h>
+#include <thread>
 #include <utility>
 
 namespace vw {
@@ -469,6 +473,114 @@ bool Statement::isNull(int column) const {
         return pg_->isNull(column);
     }
     return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
+
+struct WalCheckpointer::Impl {
+    sqlite3* writer = nullptr;
+    sqlite3* own = nullptr; // the thread's connection
+    int pages = 0;
+    int restartPages = 0;
+    int restorePages = 0;
+    std::mutex mutex;   // wanted, stop
+    std::mutex running; // held by whichever connection is checkpointing
+    std::condition_variable wake;
+    bool wanted = false;
+    bool stop = false;
+    std::atomic<int> background{0};
+    std::atomic<int> foreground{0};
+    std::thread thread;
+
+    /// SQLite's WAL hook, on the writer's thread after each commit: `frames` are in the WAL.
+    static int afterCommit(void* arg, sqlite3* db, const char* schema, int frames) {
+        auto* self = static_cast<Impl*>(arg);
+        if (frames >= self->restartPages) {
+            // What the thread has not copied yet is copied now (after the thread's checkpoint,
+            // if one is running: two cannot run at once), so the next write transaction finds
+            // the WAL all checkpointed and starts it from its beginning.
+            std::lock_guard running(self->running);
+            int log = 0;
+            int done = 0;
+            if (sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, &log, &done) ==
+                SQLITE_OK) {
+                self->foreground.fetch_add(1, std::memory_order_relaxed);
+            }
+        } else if (frames >= self->pages) {
+            std::lock_guard lock(self->mutex);
+            self->wanted = true;
+            self->wake.notify_one();
+        }
+        return SQLITE_OK;
+    }
+
+    void run() {
+        std::unique_lock lock(mutex);
+        for (;;) {
+            wake.wait(lock, [&] { return wanted || stop; });
+            if (stop) {
+                return;
+            }
+            wanted = false;
+            lock.unlock();
+            {
+                std::lock_guard one(running);
+                int log = 0;
+                int done = 0;
+                // PASSIVE: as much as no reader or writer holds back, never waiting.
+                if (sqlite3_wal_checkpoint_v2(own, "main", SQLITE_CHECKPOINT_PASSIVE, &log,
+                                              &done) == SQLITE_OK) {
+                    background.fetch_add(1, std::memory_order_relaxed);
+                }
+            }
+            lock.lock();
+        }
+    }
+};
+
+WalCheckpointer::WalCheckpointer(Database& db, int pages, int restartPages, int restorePages)
+    : impl_(std::make_unique<Impl>()) {
+    sqlite3* writer = db.handle();
+    const char* file = writer != nullptr ? sqlite3_db_filename(writer, "main") : nullptr;
+    if (writer == nullptr || file == nullptr || *file == '\0') {
+        return; // PostgreSQL, or a database in memory: nothing to checkpoint
+    }
+    prepareSqlite();
+    sqlite3* own = nullptr;
+    if (sqlite3_open_v2(file, &own, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+        SQLITE_OK) {
+        sqlite3_close_v2(own);
+        return; // the writer checkpoints as before
+    }
+    // As the store's connections (Store::open): checkpoints sync the WAL and the file.
+    sqlite3_exec(own, "PRAGMA synchronous = NORMAL", nullptr, nullptr, nullptr);
+    impl_->writer = writer;
+    impl_->own = own;
+    impl_->pages = pages;
+    impl_->restartPages = restartPages;
+    impl_->restorePages = restorePages;
+    impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
+    sqlite3_wal_hook(writer, &Impl::afterCommit, impl_.get()); // replaces the automatic one
+}
+
+WalCheckpointer::~WalCheckpointer() {
+    if (impl_->own == nullptr) {
+        return;
+    }
+    sqlite3_wal_autocheckpoint(impl_->writer, impl_->restorePages); // its hook again
+    {
+        std::lock_guard lock(impl_->mutex);
+        impl_->stop = true;
+        impl_->wake.notify_one();
+    }
+    impl_->thread.join();
+    sqlite3_close_v2(impl_->own);
+}
+
+int WalCheckpointer::background() const {
+    return impl_->background.load(std::memory_order_relaxed);
+}
+
+int WalCheckpointer::foreground() const {
+    return impl_->foreground.load(std::memory_order_relaxed);
 }
 
 } // namespace vw

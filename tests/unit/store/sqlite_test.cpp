@@ -1,8 +1,13 @@
 #include "store/sqlite.h"
+#include "store_test_support.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
 #include <sqlite3.h>
 #include <string>
+#include <thread>
 
 using vw::Database;
 using vw::StoreError;
@@ -115,4 +120,86 @@ TEST_CASE("SQLite keeps no memory statistics once a program links the store", "[
     CHECK(q.integer(0) == 4000000);
     CHECK(sqlite3_memory_used() == before);
     CHECK(sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 1) == SQLITE_MISUSE); // too late to turn on
+}
+
+namespace {
+
+std::int64_t scalar(Database& db, const std::string& sql) {
+    auto q = db.prepare(sql);
+    REQUIRE(q.step());
+    return q.integer(0);
+}
+
+std::uintmax_t sizeOrZero(const std::string& path) {
+    std::error_code error;
+    const std::uintmax_t size = std::filesystem::file_size(path, error);
+    return error ? 0 : size;
+}
+
+} // namespace
+
+TEST_CASE("A WAL checkpointer copies the WAL back on a thread of its own and keeps it bounded",
+          "[store][sqlite]") {
+    vw::test::TempDir dir;
+    const std::string path = dir.file("checkpointed.db");
+    Database db(path);
+    {
+        auto mode = db.prepare("PRAGMA journal_mode = WAL");
+        REQUIRE(mode.step());
+        REQUIRE(mode.text(0) == "wal");
+    }
+    db.exec("PRAGMA synchronous = NORMAL");
+    db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+    db.exec("CREATE INDEX t_v ON t (v)");
+    const std::int64_t pageSize = scalar(db, "PRAGMA page_size");
+    const std::uintmax_t fileBefore = sizeOrZero(path);
+    constexpr int kPages = 8;
+    constexpr int kRestart = 64;
+    std::uintmax_t largestWal = 0;
+    int background = 0;
+    {
+        vw::WalCheckpointer checkpointer(db, kPages, kRestart, 500);
+        // The connection's own automatic checkpoint is off meanwhile.
+        CHECK(scalar(db, "PRAGMA wal_autocheckpoint") == 0);
+        for (int t = 0; t < 200; ++t) {
+            db.exec("BEGIN");
+            for (int i = 0; i < 20; ++i) {
+                // random text: the index's pages change all over, as in an import
+                db.exec("INSERT INTO t (v) VALUES (hex(randomblob(150)))");
+            }
+            db.exec("COMMIT");
+            largestWal = std::max(largestWal, sizeOrZero(path + "-wal"));
+        }
+        // The last request may still be on its way: bounded wait for the thread to have run.
+        for (int i = 0; i < 500 && checkpointer.background() == 0; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        background = checkpointer.background();
+    }
+    CHECK(background > 0);
+    // Pages went back into the database file, and the WAL stayed within a few times the
+    // restart limit (200 transactions of ten to twenty pages each were written: without
+    // checkpoints the WAL would hold them all, 2,000 frames or more; a restart waits for a
+    // checkpoint that copied everything, which the thread's may delay by a transaction or two).
+    CHECK(sizeOrZero(path) > fileBefore + static_cast<std::uintmax_t>(10 * pageSize));
+    CHECK(largestWal <= static_cast<std::uintmax_t>(8 * kRestart * (pageSize + 24) + 32));
+    CHECK(scalar(db, "PRAGMA wal_autocheckpoint") == 500);
+    CHECK(scalar(db, "SELECT COUNT(*) FROM t") == 4000);
+    // Every row is in the file for another connection, and the file is sound.
+    Database other(path);
+    auto check = other.prepare("PRAGMA integrity_check");
+    REQUIRE(check.step());
+    CHECK(check.text(0) == "ok");
+    CHECK(scalar(other, "SELECT COUNT(*) FROM t") == 4000);
+}
+
+TEST_CASE("A WAL checkpointer leaves a database in memory alone", "[store][sqlite]") {
+    Database db(":memory:");
+    db.exec("CREATE TABLE t (v TEXT)");
+    vw::WalCheckpointer checkpointer(db, 1, 2, 1000);
+    for (int i = 0; i < 10; ++i) {
+        db.exec("INSERT INTO t VALUES (hex(randomblob(5000)))");
+    }
+    CHECK(checkpointer.background() == 0);
+    CHECK(checkpointer.foreground() == 0);
 }
