@@ -230,6 +230,14 @@ grep -E '^== |^fuzz-summary |^stat::(number_of_executed_units|new_units_added|pe
 if [ "$fuzz_rc" -ne 0 ]; then
     tail -n 30 "$BUILD_DIR/fuzz.log" >&2
     echo "test.sh: a fuzzer failed (exit $fuzz_rc); see $BUILD_DIR/fuzz.log" >&2
+    # The failing inputs up to 16 KiB, so a failure on another machine (CI) can be replayed:
+    # base64 -d >crash && build-fuzz/tests/TARGET crash
+    for crash in build-fuzz/crashes/*; do
+        [ -f "$crash" ] && [ "$(stat -c %s "$crash")" -le 16384 ] || continue
+        echo "test.sh: failing input $(basename "$crash") in base64:" >&2
+        base64 -w 0 "$crash" >&2
+        echo >&2
+    done
 fi
 
 if [ "$ctest_rc" -ne 0 ]; then
