@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <sqlite3.h>
 #include <thread>
 #include <utility>
@@ -477,7 +478,7 @@ bool Statement::isNull(int column) const {
 
 struct WalCheckpointer::Impl {
     sqlite3* writer = nullptr;
-    sqlite3* own = nullptr; // the thread's connection
+    std::optional<Database> own; // the thread's connection
     int pages = 0;
     int restartPages = 0;
     int restorePages = 0;
@@ -526,8 +527,8 @@ struct WalCheckpointer::Impl {
                 int log = 0;
                 int done = 0;
                 // PASSIVE: as much as no reader or writer holds back, never waiting.
-                if (sqlite3_wal_checkpoint_v2(own, "main", SQLITE_CHECKPOINT_PASSIVE, &log,
-                                              &done) == SQLITE_OK) {
+                if (sqlite3_wal_checkpoint_v2(own->handle(), "main", SQLITE_CHECKPOINT_PASSIVE,
+                                              &log, &done) == SQLITE_OK) {
                     background.fetch_add(1, std::memory_order_relaxed);
                 }
             }
@@ -543,17 +544,15 @@ WalCheckpointer::WalCheckpointer(Database& db, int pages, int restartPages, int 
     if (writer == nullptr || file == nullptr || *file == '\0') {
         return; // PostgreSQL, or a database in memory: nothing to checkpoint
     }
-    prepareSqlite();
-    sqlite3* own = nullptr;
-    if (sqlite3_open_v2(file, &own, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
-        SQLITE_OK) {
-        sqlite3_close_v2(own);
+    try {
+        impl_->own.emplace(file);
+        // As the store's connections (Store::open): checkpoints sync the WAL and the file.
+        impl_->own->exec("PRAGMA synchronous = NORMAL");
+    } catch (const StoreError&) {
+        impl_->own.reset();
         return; // the writer checkpoints as before
     }
-    // As the store's connections (Store::open): checkpoints sync the WAL and the file.
-    sqlite3_exec(own, "PRAGMA synchronous = NORMAL", nullptr, nullptr, nullptr);
     impl_->writer = writer;
-    impl_->own = own;
     impl_->pages = pages;
     impl_->restartPages = restartPages;
     impl_->restorePages = restorePages;
@@ -562,7 +561,7 @@ WalCheckpointer::WalCheckpointer(Database& db, int pages, int restartPages, int 
 }
 
 WalCheckpointer::~WalCheckpointer() {
-    if (impl_->own == nullptr) {
+    if (!impl_->own) {
         return;
     }
     sqlite3_wal_autocheckpoint(impl_->writer, impl_->restorePages); // its hook again
@@ -572,7 +571,6 @@ WalCheckpointer::~WalCheckpointer() {
         impl_->wake.notify_one();
     }
     impl_->thread.join();
-    sqlite3_close_v2(impl_->own);
 }
 
 int WalCheckpointer::background() const {
