@@ -116,23 +116,57 @@ def spawn(cmd, env=None):
                             start_new_session=True)
 
 
-def kill_after(proc, delay):
-    """SIGKILL the process group after `delay` s; False when it ended first."""
+took = {}  # phase -> how long its last whole run took (s)
+
+
+def kill_after(proc, delay, phase=None):
+    """SIGKILL the process group after `delay` s; False when it ended first. With `phase`, a
+    run that ended first took the whole of that phase's work: its time is the next longest
+    delay."""
+    begun = time.monotonic()
     try:
         proc.wait(timeout=delay)
+        if phase:
+            took[phase] = time.monotonic() - begun
         return False
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+        # A shell's children outlive it by a moment: a vulnwatch inside a write() finishes that
+        # call (a commit) before it dies. Reading the store before then saw a case one step behind.
+        if not group_gone(proc.pid):
+            t.check(False, "process group %d still running 10 s after SIGKILL" % proc.pid)
         return True
 
 
-took = {}  # phase -> how long its last run to completion took (s)
+def group_gone(pgid, seconds=10):
+    """Whether every process of group `pgid` has ended (zombies count as ended) within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        alive = False
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # ended while we looked
+            if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+                alive = True
+                break
+        if not alive:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
 
 
 def complete(cmd, what, phase=None):
-    """Runs to completion; a non-zero exit is a failure. With `phase`, the time it took is
-    that phase's next longest delay (a kill then lands anywhere in such a run)."""
+    """Runs to completion; a non-zero exit is a failure. With `phase` (given after a kill that
+    hit, so this run does what the killed one left: all of it, or what its last commit had
+    not), the time it took is that phase's next longest delay. After a kill that missed, this
+    run finds the work done and ends early, which would say nothing about the work."""
     begun = time.monotonic()
     proc = spawn(cmd)
     rc = proc.wait(timeout=300)
@@ -208,8 +242,8 @@ def phase_backfill(delay):
     cmd = ["backfill", "--since", str(year), "--until", str(year), "--base-url",
            ws.feed_url("bf%d/" % year), "--checksum-url", ws.feed_url("bf%d/checksum.txt" % year),
            "--work-dir", os.path.join(ws.dir, "bfwork"), "--batch-size", "50"]
-    killed = kill_after(spawn(cmd), delay)
-    complete(cmd, "backfill %d" % year, "backfill")
+    killed = kill_after(spawn(cmd), delay, "backfill")
+    complete(cmd, "backfill %d" % year, "backfill" if killed else None)
     return killed
 
 
@@ -218,8 +252,8 @@ def phase_import(delay):
     path = os.path.join(ws.dir, "import-%s.rdf" % ids[0])
     with open(path, "wb") as f:
         f.write(data)
-    killed = kill_after(spawn(["import", path]), delay)
-    complete(["import", path], "import", "import")
+    killed = kill_after(spawn(["import", path]), delay, "import")
+    complete(["import", path], "import", "import" if killed else None)
     return killed
 
 
@@ -273,7 +307,7 @@ def phase_cases(delay):
         for state, fields in STEPS:
             argv = [t.BINARY, "--config", config] + transition_cmd(case_id, state, fields)
             script.append(" ".join("'%s'" % a for a in argv) + " >/dev/null")
-    killed = kill_after(spawn(" && ".join(script)), delay)
+    killed = kill_after(spawn(" && ".join(script)), delay, "cases")
     order = [s for s, _ in STEPS]
     for case_id in ids:  # restart: each case from where it stands
         current = case_state(case_id)
@@ -286,7 +320,9 @@ def phase_cases(delay):
 
 def phase_sbom(delay):
     version = "1.%d" % (len(sboms) + 1)
-    names = ["vwlib-%s-%03d" % (version, i) for i in range(150)]
+    # Big enough that the import outlasts process start-up (150 components took 32 ms, so most
+    # kills came after it had ended).
+    names = ["vwlib-%s-%04d" % (version, i) for i in range(1500)]
     bom = {"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
            "metadata": {"component": {"type": "firmware", "name": "VW SBOM Device",
                                       "version": version}},
@@ -296,13 +332,13 @@ def phase_sbom(delay):
     path = ws.write("sbom-%s.cdx.json" % version, json.dumps(bom))
     sboms[version] = names
     cmd = ["products", "import-sbom", path, "--product", "VW SBOM Device", "--version", version]
-    killed = kill_after(spawn(cmd), delay)
-    complete(cmd, "import-sbom %s" % version, "sbom")
+    killed = kill_after(spawn(cmd), delay, "sbom")
+    complete(cmd, "import-sbom %s" % version, "sbom" if killed else None)
     return killed
 
 
 # Phase: (function, longest delay before the kill in seconds: about its usual running time; for
-# backfill, import and sbom the time their last run to completion took replaces it).
+# backfill, import, sbom and cases the time their last whole run took replaces it).
 PHASES = {"backfill": (phase_backfill, 0.8), "import": (phase_import, 0.5),
           "poll": (phase_poll, 1.5), "digest": (phase_digest, 1.2),
           "cases": (phase_cases, 0.6), "sbom": (phase_sbom, 0.4)}
