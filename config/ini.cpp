@@ -3,6 +3,7 @@
 #include "config/config.h"
 
 #include <cstddef>
+#include <cstdio>
 #include <map>
 
 namespace vw {
@@ -108,6 +109,18 @@ std::vector<IniSection> readIni(std::string_view text, const std::string& file) 
         const std::string_view line = trim(raw);
         if (line.empty() || line.front() == ';' || line.front() == '#') {
             continue;
+        }
+        // A control character in a header, key or value (a CR inside a line, a NUL, an
+        // escape) is never meant, and one that survives into a value would not survive
+        // `config check`'s printed copy (its CR would end the line there).
+        for (std::size_t i = 0; i < raw.size(); ++i) {
+            const auto c = static_cast<unsigned char>(raw[i]);
+            if ((c < 0x20 && c != '\t') || c == 0x7F) {
+                char code[8];
+                std::snprintf(code, sizeof code, "U+%04X", c);
+                fail("", std::string("a control character (") + code + ") at column " +
+                             std::to_string(i + 1) + "; only tabs may appear in a line");
+            }
         }
         if (line.front() == '[') {
             if (line.back() != ']') {

@@ -118,6 +118,23 @@ TEST_CASE("syntax errors name the line", "[config][errors][syntax]") {
     SECTION("a truncated UTF-8 sequence at the end of a line") {
         CHECK(errorOf("[source.s]\nuser = \xE8\xA8\n").line() == 2);
     }
+    SECTION("a control character in a value, a header or a key") {
+        // fuzz_config's finding: a path ending in a CR loaded, and `config check` printed it
+        // with the CR, which the next load took as part of the line end.
+        const auto cr = errorOf("[store]\npath = /var/lib/vw/x.db\r \n");
+        CHECK(cr.line() == 2);
+        CHECK_THAT(cr.what(), StartsWith("t.conf:2: [store]: a control character (U+000D) at "
+                                         "column 24; only tabs may appear in a line"));
+        const auto nul = errorOf(std::string("[store]\npath = /a\0b\n", 20));
+        CHECK(nul.line() == 2);
+        CHECK_THAT(nul.what(), Contains("(U+0000) at column 10"));
+        CHECK_THAT(errorOf("[daemon\x1B]\n").what(), Contains("(U+001B) at column 8"));
+        CHECK_THAT(errorOf("[daemon]\nlog\x7F = x\n").what(), Contains("(U+007F) at column 4"));
+        // A CR-only file (old Mac line ends) is one line with CRs in it: refused, not misread.
+        CHECK(errorOf("[daemon]\rlog_level = debug\r").line() == 1);
+        // Comments are not read, tabs are spaces.
+        CHECK_NOTHROW(parse("; a comment with \x01 in it\n[daemon]\n\tlog_level\t=\tdebug\t\n"));
+    }
     SECTION("CRLF files report the same lines") {
         CHECK(errorOf("[daemon]\r\n\r\nlog_level = x\r\n").line() == 3);
     }
