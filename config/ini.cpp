@@ -1,15 +1,17 @@
 #include "config/ini.h"
 
 #include "config/config.h"
+#include "core/text.h"
 
 #include <cstddef>
-#include <cstdio>
 #include <map>
 
 namespace vw {
 namespace {
 
-std::string_view trim(std::string_view text) {
+/// Without leading and trailing spaces and tabs only: core's trim() would also drop the other
+/// ASCII white space, which the control-character check below must still see.
+std::string_view trimBlanks(std::string_view text) {
     const char* spaces = " \t";
     const auto first = text.find_first_not_of(spaces);
     if (first == std::string_view::npos) {
@@ -106,7 +108,7 @@ std::vector<IniSection> readIni(std::string_view text, const std::string& file) 
         if (!validUtf8(raw)) {
             fail("", "line is not valid UTF-8");
         }
-        const std::string_view line = trim(raw);
+        const std::string_view line = trimBlanks(raw);
         if (line.empty() || line.front() == ';' || line.front() == '#') {
             continue;
         }
@@ -116,9 +118,7 @@ std::vector<IniSection> readIni(std::string_view text, const std::string& file) 
         for (std::size_t i = 0; i < raw.size(); ++i) {
             const auto c = static_cast<unsigned char>(raw[i]);
             if ((c < 0x20 && c != '\t') || c == 0x7F) {
-                char code[8];
-                std::snprintf(code, sizeof code, "U+%04X", c);
-                fail("", std::string("a control character (") + code + ") at column " +
+                fail("", "a control character (" + codePointName(c) + ") at column " +
                              std::to_string(i + 1) + "; only tabs may appear in a line");
             }
         }
@@ -128,7 +128,7 @@ std::vector<IniSection> readIni(std::string_view text, const std::string& file) 
                                   "a section header must be a whole line '[name]' (no comment "
                                   "after it)");
             }
-            std::string name(trim(line.substr(1, line.size() - 2)));
+            std::string name(trimBlanks(line.substr(1, line.size() - 2)));
             if (name.empty()) {
                 throw ConfigError(file, lineNumber, "", "", "empty section name '[]'");
             }
@@ -147,8 +147,8 @@ std::vector<IniSection> readIni(std::string_view text, const std::string& file) 
             fail("", "expected 'key = value', a '[section]' header or a comment ('; ' or '# ' at "
                      "the start of the line)");
         }
-        const std::string key(trim(line.substr(0, equals)));
-        const std::string value(trim(line.substr(equals + 1)));
+        const std::string key(trimBlanks(line.substr(0, equals)));
+        const std::string value(trimBlanks(line.substr(equals + 1)));
         if (key.empty()) {
             fail("", "missing key before '='");
         }

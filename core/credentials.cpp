@@ -1,9 +1,9 @@
 #include "core/credentials.h"
 
 #include "core/fold.h"
+#include "core/text.h"
 
 #include <cstdint>
-#include <cstdio>
 #include <unicode/normalizer2.h>
 #include <unicode/stringpiece.h>
 #include <unicode/uchar.h>
@@ -77,13 +77,6 @@ std::size_t charCount(std::string_view text) {
     std::size_t n = 0;
     forEachChar(text, [&](UChar32, std::string_view) { ++n; });
     return n;
-}
-
-/// "U+3000".
-std::string codePointName(UChar32 c) {
-    char buffer[16];
-    std::snprintf(buffer, sizeof buffer, "U+%04X", static_cast<unsigned>(c));
-    return buffer;
 }
 
 bool isControl(UChar32 c) {

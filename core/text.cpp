@@ -1,5 +1,7 @@
 #include "core/text.h"
 
+#include <cstdio>
+
 namespace vw {
 
 std::string lowerAscii(std::string_view text) {
@@ -70,6 +72,12 @@ int hexValue(char c) {
         return c - 'a' + 10;
     }
     return -1;
+}
+
+std::string codePointName(char32_t codePoint) {
+    char buffer[16];
+    std::snprintf(buffer, sizeof buffer, "U+%04X", static_cast<unsigned>(codePoint));
+    return buffer;
 }
 
 void appendUtf8(std::string& out, char32_t cp) {

@@ -55,6 +55,9 @@ std::string percentEncoded(std::string_view text, std::string_view keep = {});
 /// Appends `codePoint` to `out` as UTF-8 (U+FFFD for surrogates and values past U+10FFFF).
 void appendUtf8(std::string& out, char32_t codePoint);
 
+/// `codePoint` as Unicode writes it in prose: "U+000D", "U+3000", "U+1F600".
+std::string codePointName(char32_t codePoint);
+
 /// `text` made safe for a terminal: C0 controls, DEL and C1 controls (U+0080–U+009F) are shown
 /// as `\xNN` / `\u0085`, so feed or mail text can neither move the cursor, retitle or clear the
 /// terminal nor fake extra lines. With `keepNewlines`, LF stays (for multi-line fields) and TAB

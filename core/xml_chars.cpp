@@ -1,8 +1,9 @@
 #include "core/xml_chars.h"
 
+#include "core/text.h"
+
 #include <array>
 #include <cstdint>
-#include <cstdio>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -19,12 +20,6 @@ bool allowedCodePoint(std::uint32_t cp) {
         return false;
     }
     return cp != 0xFFFE && cp != 0xFFFF && cp <= 0x10FFFF;
-}
-
-std::string codePointName(std::uint32_t cp) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(cp));
-    return buf;
 }
 
 /// Bytes that may start something forbidden: C0 controls (not TAB, LF, CR), `&` (a character
